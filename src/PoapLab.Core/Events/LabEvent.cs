@@ -1,0 +1,25 @@
+namespace PoapLab.Core.Events;
+
+/// <summary>
+/// One thing that happened in a lab: a packet sent or received, a file served, a CLI
+/// command run, a phase reached. Scenario assertions read these, never log text.
+/// </summary>
+/// <param name="Sequence">Order of recording within the run, from 1.</param>
+/// <param name="VirtualTime">Scenario clock time since the scenario started.</param>
+/// <param name="RealTime">Host time since the scenario started.</param>
+/// <param name="Source">Who recorded it: <c>switch:leaf-101</c>, <c>dhcp:10.0.0.1</c>, ...</param>
+/// <param name="Kind">A name from <see cref="EventKinds"/>.</param>
+/// <param name="Message">A human sentence for the timeline.</param>
+/// <param name="Data">Structured fields (addresses, file names, byte counts, attempt number).</param>
+public sealed record LabEvent(
+    long Sequence,
+    TimeSpan VirtualTime,
+    TimeSpan RealTime,
+    string Source,
+    string Kind,
+    string Message,
+    IReadOnlyDictionary<string, string> Data)
+{
+    /// <summary>The value of a data field, or null.</summary>
+    public string? Get(string key) => Data.TryGetValue(key, out var v) ? v : null;
+}

@@ -1,0 +1,38 @@
+using System.Net;
+
+namespace PoapLab.Switch.Network;
+
+/// <summary>A datagram as the switch sees it: from a lab address.</summary>
+public readonly record struct LabDatagram(byte[] Payload, IPEndPoint Source);
+
+/// <summary>A UDP socket on the switch's side of the lab network.</summary>
+public interface ILabUdpSocket : IAsyncDisposable
+{
+    /// <summary>The lab port this socket is bound to (68 for the DHCP client, else ephemeral).</summary>
+    int LocalPort { get; }
+
+    /// <summary>Sends to a lab address; <see cref="IPAddress.Broadcast"/> reaches every DHCP server on the segment.</summary>
+    ValueTask SendAsync(ReadOnlyMemory<byte> datagram, IPEndPoint destination, CancellationToken cancellationToken);
+
+    /// <summary>Waits for the next datagram (cancel to stop waiting).</summary>
+    ValueTask<LabDatagram> ReceiveAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// The switch's view of its network, in lab addresses (e.g. 10.0.0.1). The POAP agent and
+/// the transfer clients speak only this; an implementation decides what a lab address
+/// is: <c>VirtualNetwork</c> maps each to a loopback endpoint where an embedded
+/// or local server listens; a link-layer implementation would put real frames on a veth
+/// or a NIC.
+/// </summary>
+public interface ISwitchNetwork
+{
+    /// <summary>Opens a UDP socket; <paramref name="localPort"/> 0 picks an ephemeral port.</summary>
+    ValueTask<ILabUdpSocket> OpenUdpAsync(int localPort, CancellationToken cancellationToken);
+
+    /// <summary>Opens a TCP connection to a lab host and port.</summary>
+    ValueTask<Stream> ConnectTcpAsync(IPAddress host, int port, CancellationToken cancellationToken);
+
+    /// <summary>Resolves a host name or address literal from a URL to a lab address; null when unknown.</summary>
+    IPAddress? Resolve(string host);
+}
