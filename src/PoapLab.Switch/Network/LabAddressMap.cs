@@ -1,0 +1,114 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+
+namespace PoapLab.Switch.Network;
+
+/// <summary>The transport of a lab service.</summary>
+public enum LabTransport
+{
+    Udp,
+    Tcp,
+}
+
+/// <summary>
+/// Where the lab's addresses really are. A scenario names its servers by lab addresses
+/// (10.0.0.1); each lab host is given its own loopback address (127.77.x.y) so replies
+/// can be traced back to the lab host by address alone, and each lab service (udp/67,
+/// udp/69, tcp/80) to the port the server actually bound there, so nothing needs root
+/// or a privileged port. Thread-safe; one map per scenario run.
+/// </summary>
+public sealed class LabAddressMap
+{
+    private static int s_nextHost;
+    private readonly ConcurrentDictionary<IPAddress, IPAddress> _labToLoopback = new();
+    private readonly ConcurrentDictionary<IPAddress, IPAddress> _loopbackToLab = new();
+    private readonly ConcurrentDictionary<(IPAddress Lab, LabTransport Transport, int Port), IPEndPoint> _services = new();
+    private readonly ConcurrentDictionary<IPEndPoint, int> _realToLabPort = new();
+    private readonly ConcurrentDictionary<string, IPAddress> _names = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentBag<IPEndPoint> _dhcpServers = [];
+
+    /// <summary>
+    /// A loopback address no other lab in this process uses: 127.77.0.1 upwards (servers),
+    /// 127.78.0.1 upwards for switches. Distinct addresses keep parallel scenarios apart.
+    /// </summary>
+    public static IPAddress AllocateLoopback(bool forSwitch = false)
+    {
+        var n = Interlocked.Increment(ref s_nextHost);
+        return new IPAddress(new byte[] { 127, (byte)(forSwitch ? 78 : 77), (byte)((n >> 8) & 0xFF), (byte)((n & 0xFF) == 0 ? 1 : n & 0xFF) });
+    }
+
+    /// <summary>The loopback address standing for a lab host (allocated on first use).</summary>
+    public IPAddress LoopbackFor(IPAddress labHost)
+    {
+        return _labToLoopback.GetOrAdd(labHost, lab =>
+        {
+            var lo = AllocateLoopback();
+            _loopbackToLab[lo] = lab;
+            return lo;
+        });
+    }
+
+    /// <summary>Declares that a lab service is served at a real endpoint.</summary>
+    public void AddService(IPAddress labHost, LabTransport transport, int labPort, IPEndPoint real)
+    {
+        _services[(labHost, transport, labPort)] = real;
+        _realToLabPort[real] = labPort;
+        _loopbackToLab.TryAdd(real.Address, labHost);
+        if (transport == LabTransport.Udp && labPort == 67)
+        {
+            _dhcpServers.Add(real);
+        }
+    }
+
+    /// <summary>Declares a host name that resolves to a lab address (for URLs that use names).</summary>
+    public void AddName(string name, IPAddress labHost) => _names[name] = labHost;
+
+    /// <summary>The real endpoint of a lab service, or null when nothing serves it.</summary>
+    public IPEndPoint? Find(IPAddress labHost, LabTransport transport, int labPort) =>
+        _services.TryGetValue((labHost, transport, labPort), out var real) ? real : null;
+
+    /// <summary>Every DHCP server on the segment (where a broadcast DISCOVER goes).</summary>
+    public IReadOnlyCollection<IPEndPoint> DhcpServers => _dhcpServers.ToArray();
+
+    /// <summary>The lab endpoint a datagram from <paramref name="real"/> appears to come from.</summary>
+    public IPEndPoint ToLab(IPEndPoint real)
+    {
+        var host = _loopbackToLab.TryGetValue(real.Address, out var lab) ? lab : real.Address;
+        var port = _realToLabPort.TryGetValue(real, out var labPort) ? labPort : real.Port;
+        return new IPEndPoint(host, port);
+    }
+
+    /// <summary>Resolves a URL host (address literal or declared name) to a lab address.</summary>
+    public IPAddress? Resolve(string host)
+    {
+        var h = host.Trim('[', ']');
+        if (IPAddress.TryParse(h, out var ip))
+        {
+            return ip;
+        }
+        return _names.TryGetValue(h, out var named) ? named : null;
+    }
+
+    /// <summary>The real destination of a datagram or connection to a lab endpoint.</summary>
+    public IPEndPoint? ToReal(IPEndPoint lab, LabTransport transport)
+    {
+        if (Find(lab.Address, transport, lab.Port) is { } service)
+        {
+            return service;
+        }
+        // A server's transfer socket (TFTP TID): same lab host, a port of its own.
+        if (_labToLoopback.TryGetValue(lab.Address, out var lo))
+        {
+            return new IPEndPoint(lo, lab.Port);
+        }
+        foreach (var ((labHost, _, _), real) in _services)
+        {
+            if (labHost.Equals(lab.Address))
+            {
+                return new IPEndPoint(real.Address, lab.Port);
+            }
+        }
+        return lab.AddressFamily == AddressFamily.InterNetwork && IPAddress.IsLoopback(lab.Address) ? lab : null;
+    }
+}

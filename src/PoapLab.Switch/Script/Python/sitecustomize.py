@@ -1,0 +1,145 @@
+# Loaded by site.py in every interpreter started inside the PoapLab sandbox. It
+# makes time.sleep cost no real time (the switch's clock advances instead),
+# time.time read the switch's clock, and os.statvfs report the modelled bootflash.
+# Python 2.7 and 3.x.
+import os
+import sys
+import time as _time
+
+import _poaplab_bridge as _bridge
+
+_real_time = _time.time
+_real_localtime = _time.localtime
+_real_gmtime = _time.gmtime
+_real_ctime = _time.ctime
+_real_asctime = _time.asctime
+_real_strftime = _time.strftime
+_real_statvfs = os.statvfs
+_monotonic = getattr(_time, 'monotonic', _real_time)
+
+try:
+    _NUMBERS = (int, float, long)  # noqa: F821 (Python 2 only)
+except NameError:
+    _NUMBERS = (int, float)
+
+try:
+    _NotFound = ModuleNotFoundError
+except NameError:
+    _NotFound = ImportError
+
+# Switch time = base + real time elapsed since `real`; base is fetched from the
+# switch lazily so interpreters that never look at the clock never ask.
+_clock = {'base': None, 'real': 0.0}
+
+
+def _advance_to(switch_now):
+    current = _switch_time() if _clock['base'] is not None else switch_now
+    # Never step back: the local estimate may be ahead of a clock that only moves on sleeps.
+    _clock['base'] = max(current, switch_now)
+    _clock['real'] = _monotonic()
+
+
+def _switch_time():
+    if _clock['base'] is None:
+        _advance_to(float(_bridge.call('now')['now']))
+    return _clock['base'] + (_monotonic() - _clock['real'])
+
+
+def time():
+    return _switch_time()
+
+
+def time_ns():
+    return int(_switch_time() * 1000000000)
+
+
+def sleep(secs):
+    if not isinstance(secs, _NUMBERS):
+        raise TypeError("'%s' object cannot be interpreted as an integer or float" % type(secs).__name__)
+    if secs < 0:
+        raise ValueError('sleep length must be non-negative')
+    answer = _bridge.call('sleep', seconds=float(secs))
+    _advance_to(float(answer['now']))
+
+
+def localtime(secs=None):
+    return _real_localtime(_switch_time() if secs is None else secs)
+
+
+def gmtime(secs=None):
+    return _real_gmtime(_switch_time() if secs is None else secs)
+
+
+def ctime(secs=None):
+    return _real_ctime(_switch_time() if secs is None else secs)
+
+
+def asctime(t=None):
+    return _real_asctime(localtime() if t is None else t)
+
+
+def strftime(format, t=None):
+    return _real_strftime(format, localtime() if t is None else t)
+
+
+_time.time = time
+_time.sleep = sleep
+_time.localtime = localtime
+_time.gmtime = gmtime
+_time.ctime = ctime
+_time.asctime = asctime
+_time.strftime = strftime
+if hasattr(_time, 'time_ns'):
+    _time.time_ns = time_ns
+
+_BLOCK = 4096
+
+
+def _on_bootflash(path):
+    if isinstance(path, int):
+        return None
+    if isinstance(path, bytes) and not isinstance(path, str):
+        path = path.decode('utf-8', 'surrogateescape')
+    if hasattr(os, 'fspath'):
+        path = os.fspath(path)
+    full = os.path.realpath(path)
+    if full == '/bootflash' or full.startswith('/bootflash/'):
+        return full
+    return None
+
+
+def statvfs(path):
+    real = _real_statvfs(path)
+    full = _on_bootflash(path)
+    if full is None:
+        return real
+    answer = _bridge.call('statvfs', path=full)
+    capacity = int(answer['capacity'])
+    free = int(answer['free'])
+    fields = (_BLOCK, _BLOCK, capacity // _BLOCK, free // _BLOCK, free // _BLOCK,
+              real.f_files, real.f_ffree, real.f_favail, real.f_flag, real.f_namemax)
+    if hasattr(real, 'f_fsid'):
+        fields = fields + (real.f_fsid,)
+    return os.statvfs_result(fields)
+
+
+os.statvfs = statvfs
+
+
+class _NoCisco(object):
+    """A modern NX-OS has no `cisco` module; scripts probe it to pick the legacy path."""
+
+    def _refuse(self, fullname):
+        if fullname == 'cisco' or fullname.startswith('cisco.'):
+            raise _NotFound("No module named '%s'" % fullname)
+
+    def find_spec(self, fullname, path=None, target=None):
+        self._refuse(fullname)
+        return None
+
+    def find_module(self, fullname, path=None):
+        self._refuse(fullname)
+        return None
+
+
+sys.meta_path.insert(0, _NoCisco())
