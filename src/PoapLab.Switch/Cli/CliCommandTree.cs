@@ -99,6 +99,10 @@ internal sealed class CliCommandTree<T>
 
         public (Node? Child, bool Ambiguous) Find(string word)
         {
+            if (word.Length == 0)
+            {
+                return (null, false);
+            }
             if (Children.TryGetValue(word, out var exact))
             {
                 return (exact, false);

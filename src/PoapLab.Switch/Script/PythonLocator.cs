@@ -104,7 +104,7 @@ public static partial class PythonLocator
     private static string NotFoundMessage(string wanted)
     {
         var name = "python" + wanted;
-        var why = wanted.StartsWith('2') ? " (NX-OS 7.x images run Python 2.7)" : "";
+        var why = wanted == "2" || wanted.StartsWith("2.7", StringComparison.Ordinal) ? " (NX-OS 7.x images run Python 2.7)" : "";
         var install = wanted switch
         {
             "2" or "2.7" => "2.7.18",

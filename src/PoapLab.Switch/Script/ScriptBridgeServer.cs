@@ -42,6 +42,9 @@ internal sealed class ScriptBridgeServer : IAsyncDisposable
         _acceptLoop = AcceptLoopAsync(_stopping.Token);
     }
 
+    /// <summary>Whether an interpreter in the sandbox got as far as greeting the bridge (sitecustomize ran).</summary>
+    public bool InterpreterStarted { get; private set; }
+
     /// <summary>The first failure inside the bridge (a simulator fault), reported with the run.</summary>
     public string? Fault { get; private set; }
 
@@ -130,6 +133,9 @@ internal sealed class ScriptBridgeServer : IAsyncDisposable
                         return Answer("error", $"sleep of {seconds.ToString(CultureInfo.InvariantCulture)} s");
                     }
                     await _bridge.SleepAsync(TimeSpan.FromSeconds(Math.Min(seconds, TimeSpan.MaxValue.TotalSeconds / 2)), cancellationToken).ConfigureAwait(false);
+                    return Answer("ok", "");
+                case "hello":
+                    InterpreterStarted = true;
                     return Answer("ok", "");
                 case "now":
                     return Answer("ok", "");

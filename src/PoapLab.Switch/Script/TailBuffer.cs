@@ -1,4 +1,7 @@
+using System.Runtime.CompilerServices;
 using System.Text;
+
+[assembly: InternalsVisibleTo("PoapLab.Switch.Tests")]
 
 namespace PoapLab.Switch.Script;
 

@@ -105,8 +105,11 @@ public sealed partial class TftpCaptureTests
 
         // Whatever the frame layer thinks of the lying IP length, the TFTP bytes
         // themselves (RRQ "00" with no terminator) must be refused by the TFTP decoder.
+        packets[0].LinkType.ShouldBe(LinkType.LinuxSll);
         var frame = packets[0].Data;
-        var tftpBytes = frame.AsSpan(14 + 20 + 8).ToArray();
+        // Linux cooked header, IPv4 header without options, UDP header.
+        var tftpBytes = frame.AsSpan(16 + 20 + 8).ToArray();
+        tftpBytes.ShouldBe("\0\u000100"u8.ToArray());
         var ex = Should.Throw<ProtocolException>(() => TftpPacket.Decode(tftpBytes));
         ex.Protocol.ShouldBe("TFTP");
         ex.Offset.ShouldBe(tftpBytes.Length);

@@ -58,8 +58,10 @@ def sleep(secs):
         raise TypeError("'%s' object cannot be interpreted as an integer or float" % type(secs).__name__)
     if secs < 0:
         raise ValueError('sleep length must be non-negative')
+    before = _switch_time()
     answer = _bridge.call('sleep', seconds=float(secs))
-    _advance_to(float(answer['now']))
+    # A sleep lasts at least its length even though the local estimate ran ahead of the switch.
+    _advance_to(max(before + secs, float(answer['now'])))
 
 
 def localtime(secs=None):
@@ -143,3 +145,21 @@ class _NoCisco(object):
 
 
 sys.meta_path.insert(0, _NoCisco())
+
+
+def _shadow_syslog():
+    # Debian's python3 has syslog built in, and built-in modules are found before
+    # anything on sys.path: install ours under the name before any script imports it.
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'syslog.py')
+    module = type(sys)('syslog')
+    module.__file__ = path
+    source = open(path).read()
+    exec(compile(source, path, 'exec'), module.__dict__)
+    sys.modules['syslog'] = module
+
+
+_shadow_syslog()
+
+# Tells the host the interpreter is up (so a later failure is the script's, not the
+# sandbox's) and starts the clock from the switch's.
+_advance_to(float(_bridge.call('hello', pid=os.getpid())['now']))

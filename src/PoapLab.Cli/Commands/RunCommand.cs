@@ -1,0 +1,119 @@
+using System.CommandLine;
+using System.Diagnostics;
+using PoapLab.Scenarios.Loading;
+using PoapLab.Scenarios.Model;
+using PoapLab.Scenarios.Reports;
+using PoapLab.Scenarios.Running;
+using Spectre.Console;
+
+namespace PoapLab.Cli.Commands;
+
+/// <summary><c>poaplab run FILE|DIR... [--script FILE] [--out DIR] [--parallel N]</c>.</summary>
+internal static class RunCommand
+{
+    public static Command Build()
+    {
+        var paths = new Argument<string[]>("scenarios") { Description = "Scenario files or directories of them (*.yaml)", Arity = ArgumentArity.OneOrMore };
+        var script = new Option<FileInfo?>("--script") { Description = "Your POAP script, served in place of each scenario's script (its options block is edited as the scenario says and #md5sum recomputed)" };
+        var outDir = new Option<DirectoryInfo>("--out") { Description = "Where reports and per-scenario artifacts go", DefaultValueFactory = _ => new DirectoryInfo("out") };
+        var parallel = new Option<int>("--parallel") { Description = "How many simulated switches run at once", DefaultValueFactory = _ => 6 };
+        var filter = new Option<string?>("--filter") { Description = "Only scenarios whose name contains this text" };
+        var command = new Command("run", "Run scenarios and write out/report.junit.xml, out/report.json and per-scenario artifacts") { paths, script, outDir, parallel, filter };
+        command.SetAction((parse, ct) => RunAsync(parse.GetValue(paths)!, parse.GetValue(script), parse.GetValue(outDir)!, parse.GetValue(parallel), parse.GetValue(filter), ct));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string[] paths, FileInfo? script, DirectoryInfo outDir, int parallel, string? filter, CancellationToken cancellationToken)
+    {
+        if (parallel < 1)
+        {
+            AnsiConsole.MarkupLine("[red]--parallel must be at least 1[/]");
+            return 2;
+        }
+        if (script is not null && !script.Exists)
+        {
+            AnsiConsole.MarkupLine($"[red]--script {Markup.Escape(script.FullName)}: no such file[/]");
+            return 2;
+        }
+        IReadOnlyList<string> files;
+        try
+        {
+            files = ScenarioLoader.Find(paths);
+        }
+        catch (FileNotFoundException e)
+        {
+            AnsiConsole.MarkupLine($"[red]{Markup.Escape(e.Message)}[/]");
+            return 2;
+        }
+        var scenarios = new List<Scenario>();
+        var broken = new List<ScenarioResult>();
+        foreach (var f in files)
+        {
+            try
+            {
+                var s = ScenarioLoader.Load(f);
+                if (filter is null || s.Name.Contains(filter, StringComparison.OrdinalIgnoreCase))
+                {
+                    scenarios.Add(s);
+                }
+            }
+            catch (ScenarioException e)
+            {
+                AnsiConsole.MarkupLine($"[red]ERROR[/] {Markup.Escape(e.Message)}");
+                broken.Add(Broken(f, e.Message, outDir.FullName));
+            }
+        }
+        if (scenarios.Count == 0 && broken.Count == 0)
+        {
+            AnsiConsole.MarkupLine("[yellow]no scenarios to run[/]");
+            return 2;
+        }
+        AnsiConsole.MarkupLine($"Running {scenarios.Count} scenario(s), {parallel} switch(es) at once{(script is null ? "" : $", script {Markup.Escape(script.FullName)}")}");
+        var clock = Stopwatch.StartNew();
+        var runner = new ScenarioRunner();
+        var results = await runner.RunAllAsync(scenarios, new RunOptions(outDir.FullName, script?.FullName, parallel), Print, cancellationToken).ConfigureAwait(false);
+        var all = broken.Concat(results).ToList();
+        await RunReport.WriteAsync(all, outDir.FullName, clock.Elapsed, cancellationToken).ConfigureAwait(false);
+        var passed = all.Count(r => r.Passed);
+        var failed = all.Count - passed;
+        AnsiConsole.MarkupLine($"{(failed == 0 ? "[green]" : "[red]")}{passed} passed, {failed} failed[/] in {clock.Elapsed.TotalSeconds:0.0} s — reports: {Markup.Escape(Path.Combine(outDir.FullName, "report.junit.xml"))}, report.json");
+        return failed == 0 ? 0 : 1;
+    }
+
+    private static readonly Lock PrintGate = new();
+
+    private static void Print(ScenarioResult r)
+    {
+        lock (PrintGate)
+        {
+            var mark = r.Passed ? "[green]PASS[/]" : "[red]FAIL[/]";
+            var what = string.Join(", ", r.Switches.Select(s =>
+                $"{s.Name} {Scenarios.Assertions.Expectations.OutcomeName(s.Record.Result.Outcome)} {s.Record.Result.RunningVersion} ({s.Record.Result.Attempts.Count} attempt(s))"));
+            AnsiConsole.MarkupLine($"{mark} {Markup.Escape(r.Scenario.Name)}  [grey]{r.RealDuration.TotalSeconds:0.00}s real, {r.VirtualDuration:hh\\:mm\\:ss} switch time[/]  {Markup.Escape(what)}");
+            if (!r.Passed)
+            {
+                foreach (var s in r.Switches)
+                {
+                    AnsiConsole.MarkupLine($"     [grey]{Markup.Escape(s.Diagnosis.Replace("\n", "\n     ", StringComparison.Ordinal))}[/]");
+                }
+                foreach (var f in r.Failures)
+                {
+                    AnsiConsole.MarkupLine($"     [red]{Markup.Escape(f)}[/]");
+                }
+                AnsiConsole.MarkupLine($"     [grey]artifacts: {Markup.Escape(r.OutputDirectory)}[/]");
+            }
+        }
+    }
+
+    private static ScenarioResult Broken(string file, string error, string outDir)
+    {
+        var scenario = new Scenario
+        {
+            Name = Path.GetFileNameWithoutExtension(file),
+            FilePath = Path.GetFullPath(file),
+            Switches = [],
+            Servers = new ServersModel(),
+        };
+        return new ScenarioResult(scenario, [], [], TimeSpan.Zero, TimeSpan.Zero, outDir, error);
+    }
+}

@@ -1,0 +1,20 @@
+using System.CommandLine;
+using PoapLab.Cli.Commands;
+
+namespace PoapLab.Cli;
+
+/// <summary>The <c>poaplab</c> command.</summary>
+public static class Program
+{
+    public static Task<int> Main(string[] args) => BuildRoot().Parse(args).InvokeAsync();
+
+    /// <summary>The command tree (also used by the tests).</summary>
+    public static RootCommand BuildRoot()
+    {
+        var root = new RootCommand("PoapLab: a Cisco Nexus POAP simulator and test harness. Runs your POAP script on simulated switches against real DHCP/TFTP/HTTP servers, and says what happened.");
+        root.Subcommands.Add(RunCommand.Build());
+        root.Subcommands.Add(Md5Command.Build());
+        root.Subcommands.Add(ValidateCommand.Build());
+        return root;
+    }
+}

@@ -1,0 +1,525 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using PoapLab.Scenarios.Model;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace PoapLab.Scenarios.Loading;
+
+/// <summary>
+/// Reads scenario files (YAML). Every problem is a <see cref="ScenarioException"/> naming
+/// the file, line and column and saying what is wrong; unknown keys are errors.
+/// </summary>
+public static class ScenarioLoader
+{
+    /// <summary>Scenario files under the given files and directories (directories recursively, *.yaml/*.yml, sorted).</summary>
+    public static IReadOnlyList<string> Find(IEnumerable<string> paths)
+    {
+        var found = new List<string>();
+        foreach (var p in paths)
+        {
+            if (Directory.Exists(p))
+            {
+                found.AddRange(Directory.EnumerateFiles(p, "*.*", SearchOption.AllDirectories)
+                    .Where(f => f.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".yml", StringComparison.OrdinalIgnoreCase))
+                    .Order(StringComparer.Ordinal));
+            }
+            else if (File.Exists(p))
+            {
+                found.Add(p);
+            }
+            else
+            {
+                throw new FileNotFoundException($"{p}: no such scenario file or directory", p);
+            }
+        }
+        return found;
+    }
+
+    public static Scenario Load(string path)
+    {
+        var text = File.ReadAllText(path);
+        return Parse(text, path);
+    }
+
+    public static Scenario Parse(string text, string path)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(text));
+        }
+        catch (YamlException e)
+        {
+            throw new ScenarioException(new SourceLocation(path, (int)e.Start.Line, (int)e.Start.Column), $"not valid YAML: {e.InnerException?.Message ?? e.Message}");
+        }
+        if (stream.Documents.Count != 1)
+        {
+            throw new ScenarioException(new SourceLocation(path, 1, 1), stream.Documents.Count == 0 ? "the file is empty" : "one scenario per file: found several YAML documents");
+        }
+        var root = new YamlMap(path, stream.Documents[0].RootNode, "a scenario");
+        var baseDir = Path.GetDirectoryName(Path.GetFullPath(path))!;
+
+        var name = root.String("name") ?? Path.GetFileNameWithoutExtension(path);
+        var description = root.String("description")?.Trim();
+        var seed = root.Int("seed") ?? 1;
+        var tags = root.Strings("tags");
+        var clockStart = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        if (root.Map("clock", "the clock") is { } clock)
+        {
+            if (clock.String("start") is { } start)
+            {
+                clockStart = DateTimeOffset.TryParse(start, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var s)
+                    ? s
+                    : throw clock.Error(clock.Get("start")!, $"'start' must be a date and time such as 2026-01-01T00:00:00Z, not '{start}'");
+            }
+            clock.EnsureAllRead();
+        }
+
+        var switchNodes = root.List("switches");
+        if (switchNodes.Count == 0)
+        {
+            throw new ScenarioException(root.Location, "'switches' is missing or empty: a scenario needs at least one switch");
+        }
+        var switches = switchNodes.Select((n, i) => ParseSwitch(root.MapOf(n, "a switch"), i, baseDir)).ToList();
+        foreach (var dup in switches.GroupBy(s => s.Name).Where(g => g.Count() > 1))
+        {
+            throw new ScenarioException(dup.Last().Location, $"two switches are named '{dup.Key}'");
+        }
+
+        var servers = ParseServers(root.Map("servers", "the servers") ?? throw new ScenarioException(root.Location, "'servers' is missing: a scenario needs at least a DHCP server"));
+        var files = root.List("files").Select(n => ParseFile(root.MapOf(n, "a file"), baseDir)).ToList();
+        var expect = root.Map("expect", "the expectations") is { } expectMap ? ParseExpect(expectMap) : new ExpectModel();
+        root.EnsureAllRead();
+
+        return new Scenario
+        {
+            Name = name,
+            Description = description,
+            FilePath = Path.GetFullPath(path),
+            ClockStart = clockStart,
+            Seed = seed,
+            Switches = switches,
+            Servers = servers,
+            Files = files,
+            Expect = expect,
+            Tags = tags,
+        };
+    }
+
+    private static SwitchModel ParseSwitch(YamlMap m, int index, string baseDir)
+    {
+        var serial = m.RequiredString("serial", "the chassis serial number (e.g. FDO23490570)");
+        var mac = m.RequiredString("mac", "the switch MAC address (e.g. 00:A1:B2:C3:D4:E5)");
+        if (!TryMac(mac, out _))
+        {
+            throw m.Error(m.Get("mac")!, $"'mac' must be a MAC address such as 00:A1:B2:C3:D4:E5, not '{mac}'");
+        }
+        var version = m.String("version") ?? "9.3(8)";
+        CheckVersion(m, "version", version);
+        var model = new SwitchModel
+        {
+            Name = m.String("name") ?? $"switch-{index + 1}",
+            Model = m.String("model") ?? "N9K-C93108TC-EX",
+            Serial = serial,
+            Mac = mac,
+            Version = version,
+            Image = m.String("image"),
+            Flavour = m.String("flavour") ?? "cs",
+            BiosVersion = m.String("bios") ?? "07.69",
+            Python = m.String("python"),
+            Location = m.Location,
+        };
+        if (model.Flavour is not ("cs" or "msll"))
+        {
+            throw m.Error(m.Get("flavour")!, $"'flavour' must be cs or msll, not '{model.Flavour}'");
+        }
+        if (m.Map("bootflash", "the bootflash") is { } flash)
+        {
+            model = model with
+            {
+                BootflashBytes = flash.Size("size"),
+                BootflashUsedBytes = flash.Size("used") ?? 0,
+                BootflashFiles = flash.List("files").Select(n => ParseFile(flash.MapOf(n, "a bootflash file"), baseDir)).ToList(),
+            };
+            flash.EnsureAllRead();
+        }
+        if (m.Map("poap", "POAP settings") is { } poap)
+        {
+            model = model with
+            {
+                MaxAttempts = poap.Int("max_attempts", 1, 100) ?? model.MaxAttempts,
+                Interface = poap.String("interface") ?? model.Interface,
+                ScriptTimeout = poap.Duration("script_timeout") ?? model.ScriptTimeout,
+                RetryDelay = poap.Duration("retry_delay") ?? model.RetryDelay,
+                DiscoverTries = poap.Int("discover_tries", 1, 20) ?? model.DiscoverTries,
+                MaxReloads = poap.Int("max_reloads", 1, 20) ?? model.MaxReloads,
+            };
+            poap.EnsureAllRead();
+        }
+        if (m.Map("tftp", "the switch's TFTP client") is { } tftp)
+        {
+            model = model with
+            {
+                TftpBlockSize = tftp.Int("blksize", 8, 65464) ?? model.TftpBlockSize,
+                TftpWindowSize = tftp.Int("windowsize", 1, 65535) ?? model.TftpWindowSize,
+            };
+            tftp.EnsureAllRead();
+        }
+        if (m.Map("link", "the switch's link") is { } link)
+        {
+            model = model with { LinkMbps = link.Double("mbps") ?? model.LinkMbps };
+            link.EnsureAllRead();
+        }
+        model = model with
+        {
+            Cdp = m.List("cdp").Select(n =>
+            {
+                var c = m.MapOf(n, "a CDP neighbour");
+                var r = new CdpModel(
+                    c.RequiredString("device", "the neighbour's device id (e.g. oob-sw1(FOC213230KP))"),
+                    c.String("interface") ?? "mgmt0",
+                    c.RequiredString("port", "the neighbour's port (e.g. Eth1/48)"),
+                    c.String("platform") ?? "N3K-C3172PQ-XL");
+                c.EnsureAllRead();
+                return r;
+            }).ToList(),
+            Expect = m.Map("expect", "the switch's expectations") is { } e ? ParseExpect(e) : null,
+        };
+        m.EnsureAllRead();
+        return model;
+    }
+
+    private static ServersModel ParseServers(YamlMap m)
+    {
+        var dhcp = OneOrMany(m, "dhcp").Select(n => ParseDhcp(m.MapOf(n, "a DHCP server"))).ToList();
+        var tftp = OneOrMany(m, "tftp").Select(n => ParseFileServer(m.MapOf(n, "a TFTP server"), 69)).ToList();
+        var http = OneOrMany(m, "http").Select(n => ParseFileServer(m.MapOf(n, "an HTTP server"), 80)).ToList();
+        m.EnsureAllRead();
+        if (dhcp.Count == 0)
+        {
+            throw new ScenarioException(m.Location, "'dhcp' is missing: POAP starts with DHCP, so a scenario needs a DHCP server");
+        }
+        return new ServersModel { Dhcp = dhcp, Tftp = tftp, Http = http };
+    }
+
+    private static IReadOnlyList<YamlNode> OneOrMany(YamlMap m, string key)
+    {
+        var node = m.Get(key);
+        return node switch
+        {
+            null => [],
+            YamlSequenceNode seq => seq.Children.ToList(),
+            _ => [node],
+        };
+    }
+
+    private static DhcpServerModel ParseDhcp(YamlMap m)
+    {
+        var address = m.Address("address") ?? throw new ScenarioException(m.Location, "'address' is missing: the DHCP server's lab address (e.g. 10.0.0.1)");
+        IPAddress mask;
+        if (m.String("subnet") is { } subnet)
+        {
+            var parts = subnet.Split('/');
+            if (parts.Length != 2 || !int.TryParse(parts[1], out var bits) || bits is < 8 or > 30 || !IPAddress.TryParse(parts[0], out _))
+            {
+                throw m.Error(m.Get("subnet")!, $"'subnet' must be a prefix such as 10.0.0.0/24, not '{subnet}'");
+            }
+            mask = new IPAddress(BitConverterBigEndian(uint.MaxValue << (32 - bits)));
+        }
+        else
+        {
+            mask = m.Address("netmask") ?? IPAddress.Parse("255.255.255.0");
+        }
+        var pool = m.String("pool");
+        IPAddress poolStart, poolEnd;
+        if (pool is null)
+        {
+            var b = address.GetAddressBytes();
+            poolStart = new IPAddress(new[] { b[0], b[1], b[2], (byte)100 });
+            poolEnd = new IPAddress(new[] { b[0], b[1], b[2], (byte)199 });
+        }
+        else
+        {
+            var range = pool.Split('-', StringSplitOptions.TrimEntries);
+            if (range.Length != 2 || !IPAddress.TryParse(range[0], out poolStart!) || !IPAddress.TryParse(range[1], out poolEnd!))
+            {
+                throw m.Error(m.Get("pool")!, $"'pool' must be a range such as 10.0.0.100-10.0.0.199, not '{pool}'");
+            }
+        }
+        var model = new DhcpServerModel
+        {
+            Address = address,
+            SubnetMask = mask,
+            PoolStart = poolStart,
+            PoolEnd = poolEnd,
+            Router = m.Address("router"),
+            Dns = m.Addresses("dns"),
+            DomainName = m.String("domain"),
+            Lease = m.Duration("lease") ?? TimeSpan.FromDays(1),
+            TftpServerName = m.String("tftp_server_name"),
+            TftpServerAddress = m.Address("tftp_server_address"),
+            Bootfile = m.String("bootfile"),
+            Location = m.Location,
+        };
+        model = model with
+        {
+            Reservations = m.List("reservations").Select(n =>
+            {
+                var r = m.MapOf(n, "a reservation");
+                var res = new ReservationModel
+                {
+                    Address = r.Address("address") ?? throw new ScenarioException(r.Location, "'address' is missing: the address to reserve"),
+                    ClientId = r.String("client_id") is { } cid ? ParseClientId(cid)
+                        : r.String("serial") is { } serial ? [0, .. Encoding.ASCII.GetBytes(serial)] : null,
+                    Mac = r.String("mac"),
+                    Hostname = r.String("hostname"),
+                    Bootfile = r.String("bootfile"),
+                    TftpServerName = r.String("tftp_server_name"),
+                    TftpServerAddress = r.Address("tftp_server_address"),
+                    Lease = r.Duration("lease"),
+                };
+                if (res.ClientId is null && res.Mac is null)
+                {
+                    throw new ScenarioException(r.Location, "a reservation needs 'serial', 'client_id' or 'mac' to match the switch");
+                }
+                if (res.Mac is not null && !TryMac(res.Mac, out _))
+                {
+                    throw r.Error(r.Get("mac")!, $"'mac' must be a MAC address, not '{res.Mac}'");
+                }
+                r.EnsureAllRead();
+                return res;
+            }).ToList(),
+        };
+        m.EnsureAllRead();
+        return model;
+    }
+
+    /// <summary>
+    /// Option 61 as written in a server's configuration: <c>\0FDO23490570</c> (ISC form, the
+    /// leading byte 0x00), <c>FDO23490570</c> (without it), or hex <c>00:46:44:4f:...</c>.
+    /// </summary>
+    public static byte[] ParseClientId(string text)
+    {
+        if (text.Length > 0 && text[0] == '\0')
+        {
+            return [0, .. Encoding.ASCII.GetBytes(text[1..])];
+        }
+        if (text.StartsWith("\\0", StringComparison.Ordinal) || text.StartsWith("\\000", StringComparison.Ordinal))
+        {
+            var rest = text.StartsWith("\\000", StringComparison.Ordinal) ? text[4..] : text[2..];
+            return [0, .. Encoding.ASCII.GetBytes(rest)];
+        }
+        var hex = text.Split(':');
+        if (hex.Length > 1 && hex.All(h => h.Length == 2 && byte.TryParse(h, NumberStyles.HexNumber, CultureInfo.InvariantCulture, out _)))
+        {
+            return hex.Select(h => byte.Parse(h, NumberStyles.HexNumber, CultureInfo.InvariantCulture)).ToArray();
+        }
+        return Encoding.ASCII.GetBytes(text);
+    }
+
+    private static FileServerModel ParseFileServer(YamlMap m, int defaultPort)
+    {
+        var r = new FileServerModel
+        {
+            Address = m.Address("address") ?? throw new ScenarioException(m.Location, "'address' is missing: the server's lab address"),
+            Port = m.Int("port", 1, 65535) ?? defaultPort,
+            Root = (m.String("root") ?? "").Trim('/'),
+            Location = m.Location,
+        };
+        if (r.Root.Split('/').Contains(".."))
+        {
+            throw m.Error(m.Get("root")!, "'root' must stay inside the scenario's files ('..' is not allowed)");
+        }
+        m.EnsureAllRead();
+        return r;
+    }
+
+    private static FileModel ParseFile(YamlMap m, string baseDir)
+    {
+        var path = m.RequiredString("path", "where the file is served (relative to the server root) or put on bootflash");
+        if (path.Split('/').Contains("..") || Path.IsPathRooted(path))
+        {
+            throw m.Error(m.Get("path")!, $"'path' must be relative and stay inside the file area, not '{path}'");
+        }
+        var file = new FileModel { Path = path, Location = m.Location };
+        var kinds = 0;
+        if (m.String("script") is { } script)
+        {
+            kinds++;
+            var full = Path.GetFullPath(Path.Combine(baseDir, script));
+            if (!File.Exists(full))
+            {
+                throw m.Error(m.Get("script")!, $"the script {full} does not exist");
+            }
+            var options = new Dictionary<string, object?>(StringComparer.Ordinal);
+            if (m.Map("options", "the script's options") is { } opts)
+            {
+                foreach (var (k, v) in opts.Node.Children)
+                {
+                    var key = ((YamlScalarNode)k).Value!;
+                    options[key] = v is YamlScalarNode s ? ScalarValue(s) : throw opts.Error(v, $"option '{key}' must be a single value");
+                    opts.Get(key);
+                }
+            }
+            var md5 = m.String("md5sum") ?? "fix";
+            file = file with
+            {
+                Script = full,
+                ScriptOptions = options,
+                ScriptMd5 = md5 switch
+                {
+                    "fix" => ScriptMd5Handling.Fix,
+                    "keep" => ScriptMd5Handling.Keep,
+                    _ => throw m.Error(m.Get("md5sum")!, $"'md5sum' must be fix (recompute after editing options) or keep (leave the line as it is), not '{md5}'"),
+                },
+            };
+        }
+        if (m.Map("image", "a generated NX-OS image") is { } image)
+        {
+            kinds++;
+            var version = image.RequiredString("version", "the release the image boots (e.g. 10.3(6)M)");
+            CheckVersion(image, "version", version);
+            file = file with
+            {
+                ImageVersion = version,
+                ImageFlavour = image.String("flavour"),
+                ImageBytes = image.Size("size") ?? 4 * 1024 * 1024,
+            };
+            image.EnsureAllRead();
+        }
+        if (m.String("content") is { } content)
+        {
+            kinds++;
+            file = file with { Content = content };
+        }
+        if (m.String("source") is { } source)
+        {
+            kinds++;
+            var full = Path.GetFullPath(Path.Combine(baseDir, source));
+            if (!File.Exists(full))
+            {
+                throw m.Error(m.Get("source")!, $"the file {full} does not exist");
+            }
+            file = file with { Source = full };
+        }
+        if (kinds != 1)
+        {
+            throw new ScenarioException(m.Location, $"the file '{path}' needs exactly one of script, image, content or source");
+        }
+        var companion = m.String("md5") ?? "none";
+        file = file with
+        {
+            Md5Companion = companion switch
+            {
+                "none" => Md5CompanionKind.None,
+                "md5sum" => Md5CompanionKind.Md5sum,
+                "keyvalue" => Md5CompanionKind.KeyValue,
+                "bare" => Md5CompanionKind.Bare,
+                "wrong" => Md5CompanionKind.Wrong,
+                _ => throw m.Error(m.Get("md5")!, $"'md5' (the .md5 companion) must be none, md5sum, keyvalue, bare or wrong, not '{companion}'"),
+            },
+        };
+        m.EnsureAllRead();
+        return file;
+    }
+
+    private static ExpectModel ParseExpect(YamlMap m)
+    {
+        var outcome = m.String("outcome");
+        if (outcome is not null && outcome is not ("provisioned" or "failed" or "boot-failed" or "reload-loop" or "aborted"))
+        {
+            throw m.Error(m.Get("outcome")!, $"'outcome' must be provisioned, failed, boot-failed, reload-loop or aborted, not '{outcome}'");
+        }
+        var phases = m.Strings("phases");
+        var notPhases = m.Strings("not_phases");
+        foreach (var p in phases.Concat(notPhases))
+        {
+            if (Assertions.Expectations.ParsePhase(p) is null)
+            {
+                throw new ScenarioException(m.Location, $"unknown phase '{p}': phases are {string.Join(", ", Assertions.Expectations.PhaseNames)}");
+            }
+        }
+        var events = m.List("events").Select(n =>
+        {
+            var e = m.MapOf(n, "an expected event");
+            var where = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (e.Map("where", "event data to match") is { } w)
+            {
+                foreach (var (k, v) in w.Node.Children)
+                {
+                    var key = ((YamlScalarNode)k).Value!;
+                    where[key] = (v as YamlScalarNode)?.Value ?? throw w.Error(v, $"'{key}' must be a single value");
+                    w.Get(key);
+                }
+            }
+            var r = new EventExpectation(e.RequiredString("kind", "the event kind (see the README's event list)"), where, e.Int("count", 0), e.Location);
+            e.EnsureAllRead();
+            return r;
+        }).ToList();
+        var model = new ExpectModel
+        {
+            Outcome = outcome,
+            Attempts = m.Int("attempts", 0),
+            MinAttempts = m.Int("min_attempts", 0),
+            Reloads = m.Int("reloads", 0),
+            Version = m.String("version"),
+            Image = m.String("image"),
+            RunningConfig = m.Strings("running_config"),
+            Phases = phases,
+            NotPhases = notPhases,
+            Reason = m.String("reason"),
+            Events = events,
+            BootflashHas = m.Strings("bootflash_has"),
+            BootflashLacks = m.Strings("bootflash_lacks"),
+            Syslog = m.Strings("syslog"),
+            Location = m.Location,
+        };
+        m.EnsureAllRead();
+        return model;
+    }
+
+    private static void CheckVersion(YamlMap m, string key, string version)
+    {
+        try
+        {
+            Switch.Identity.NxosVersion.Parse(version);
+        }
+        catch (FormatException e)
+        {
+            throw m.Error(m.Get(key)!, e.Message);
+        }
+    }
+
+    private static object? ScalarValue(YamlScalarNode s)
+    {
+        if (s.Style is YamlDotNet.Core.ScalarStyle.DoubleQuoted or YamlDotNet.Core.ScalarStyle.SingleQuoted)
+        {
+            return s.Value;
+        }
+        return s.Value switch
+        {
+            "true" or "True" => true,
+            "false" or "False" => false,
+            "null" or "~" or "None" => null,
+            var v when long.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) => n,
+            var v => v,
+        };
+    }
+
+    internal static bool TryMac(string text, out System.Net.NetworkInformation.PhysicalAddress mac)
+    {
+        var hex = text.Replace(":", "", StringComparison.Ordinal).Replace("-", "", StringComparison.Ordinal).Replace(".", "", StringComparison.Ordinal);
+        if (hex.Length == 12 && hex.All(Uri.IsHexDigit))
+        {
+            mac = System.Net.NetworkInformation.PhysicalAddress.Parse(hex.ToUpperInvariant());
+            return true;
+        }
+        mac = System.Net.NetworkInformation.PhysicalAddress.None;
+        return false;
+    }
+
+    private static byte[] BitConverterBigEndian(uint value) =>
+        [(byte)(value >> 24), (byte)(value >> 16), (byte)(value >> 8), (byte)value];
+}

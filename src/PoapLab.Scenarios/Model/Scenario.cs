@@ -1,0 +1,175 @@
+using System.Net;
+
+namespace PoapLab.Scenarios.Model;
+
+/// <summary>A place in a scenario file, for error messages and reports.</summary>
+public readonly record struct SourceLocation(string File, int Line, int Column)
+{
+    public override string ToString() => $"{File}:{Line}:{Column}";
+}
+
+/// <summary>One scenario: switches, servers, files they serve, and what must happen.</summary>
+public sealed record Scenario
+{
+    public required string Name { get; init; }
+    public string? Description { get; init; }
+    public required string FilePath { get; init; }
+    public DateTimeOffset ClockStart { get; init; } = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    public int Seed { get; init; } = 1;
+    public required IReadOnlyList<SwitchModel> Switches { get; init; }
+    public required ServersModel Servers { get; init; }
+    public IReadOnlyList<FileModel> Files { get; init; } = [];
+    public ExpectModel Expect { get; init; } = new();
+    public IReadOnlyList<string> Tags { get; init; } = [];
+}
+
+/// <summary>A switch as the scenario describes it.</summary>
+public sealed record SwitchModel
+{
+    public required string Name { get; init; }
+    public string Model { get; init; } = "N9K-C93108TC-EX";
+    public required string Serial { get; init; }
+    public required string Mac { get; init; }
+    public string Version { get; init; } = "9.3(8)";
+    public string? Image { get; init; }
+    public string Flavour { get; init; } = "cs";
+    public string BiosVersion { get; init; } = "07.69";
+    public long? BootflashBytes { get; init; }
+    public long BootflashUsedBytes { get; init; }
+    public IReadOnlyList<FileModel> BootflashFiles { get; init; } = [];
+    public int MaxAttempts { get; init; } = 3;
+    public string Interface { get; init; } = "mgmt0";
+    public TimeSpan ScriptTimeout { get; init; } = TimeSpan.FromMinutes(2);
+    public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(30);
+    public int DiscoverTries { get; init; } = 3;
+    public int MaxReloads { get; init; } = 4;
+    public string? Python { get; init; }
+    public int TftpBlockSize { get; init; } = 512;
+    public int TftpWindowSize { get; init; } = 1;
+    public double LinkMbps { get; init; } = 1000;
+    public IReadOnlyList<CdpModel> Cdp { get; init; } = [];
+    public ExpectModel? Expect { get; init; }
+    public SourceLocation Location { get; init; }
+}
+
+public sealed record CdpModel(string DeviceId, string LocalInterface, string PortId, string Platform);
+
+/// <summary>The embedded servers of a scenario.</summary>
+public sealed record ServersModel
+{
+    public IReadOnlyList<DhcpServerModel> Dhcp { get; init; } = [];
+    public IReadOnlyList<FileServerModel> Tftp { get; init; } = [];
+    public IReadOnlyList<FileServerModel> Http { get; init; } = [];
+}
+
+public sealed record DhcpServerModel
+{
+    public required IPAddress Address { get; init; }
+    public required IPAddress SubnetMask { get; init; }
+    public required IPAddress PoolStart { get; init; }
+    public required IPAddress PoolEnd { get; init; }
+    public IPAddress? Router { get; init; }
+    public IReadOnlyList<IPAddress> Dns { get; init; } = [];
+    public string? DomainName { get; init; }
+    public TimeSpan Lease { get; init; } = TimeSpan.FromDays(1);
+    public string? TftpServerName { get; init; }
+    public IPAddress? TftpServerAddress { get; init; }
+    public string? Bootfile { get; init; }
+    public IReadOnlyList<ReservationModel> Reservations { get; init; } = [];
+    public SourceLocation Location { get; init; }
+}
+
+public sealed record ReservationModel
+{
+    public required IPAddress Address { get; init; }
+    /// <summary>Option 61 bytes to match, exactly.</summary>
+    public byte[]? ClientId { get; init; }
+    public string? Mac { get; init; }
+    public string? Hostname { get; init; }
+    public string? Bootfile { get; init; }
+    public string? TftpServerName { get; init; }
+    public IPAddress? TftpServerAddress { get; init; }
+    public TimeSpan? Lease { get; init; }
+}
+
+/// <summary>A TFTP or HTTP server: a lab address, a port, and the files under <c>root</c>.</summary>
+public sealed record FileServerModel
+{
+    public required IPAddress Address { get; init; }
+    public int Port { get; init; }
+    /// <summary>Sub-directory of the scenario's file area it serves ("" = all of it).</summary>
+    public string Root { get; init; } = "";
+    public SourceLocation Location { get; init; }
+}
+
+/// <summary>How a served file's <c>.md5</c> companion is written (contract §4).</summary>
+public enum Md5CompanionKind
+{
+    /// <summary>No companion.</summary>
+    None,
+    /// <summary><c>&lt;hash&gt;  &lt;file&gt;</c>, as md5sum prints it.</summary>
+    Md5sum,
+    /// <summary><c>md5sum=&lt;hash&gt;</c>.</summary>
+    KeyValue,
+    /// <summary>A bare hash (the reference script refuses it for images).</summary>
+    Bare,
+    /// <summary>md5sum format with a wrong hash.</summary>
+    Wrong,
+}
+
+/// <summary>How a script's <c>#md5sum</c> line is treated when the scenario serves it.</summary>
+public enum ScriptMd5Handling
+{
+    /// <summary>Recompute it after editing the options, as the user should.</summary>
+    Fix,
+    /// <summary>Leave it as the file has it (stale after an edit: a real failure mode).</summary>
+    Keep,
+}
+
+/// <summary>A file a server serves or a switch has on bootflash.</summary>
+public sealed record FileModel
+{
+    /// <summary>Path relative to the server's file area (or to bootflash).</summary>
+    public required string Path { get; init; }
+    /// <summary>A POAP script to serve: path on the host, relative to the scenario file.</summary>
+    public string? Script { get; init; }
+    /// <summary>Keys of the script's options dict to set, as an engineer edits them.</summary>
+    public IReadOnlyDictionary<string, object?> ScriptOptions { get; init; } = new Dictionary<string, object?>();
+    public ScriptMd5Handling ScriptMd5 { get; init; } = ScriptMd5Handling.Fix;
+    /// <summary>A generated NX-OS image of this release.</summary>
+    public string? ImageVersion { get; init; }
+    public string? ImageFlavour { get; init; }
+    public long ImageBytes { get; init; } = 4 * 1024 * 1024;
+    /// <summary>Literal content.</summary>
+    public string? Content { get; init; }
+    /// <summary>A file on the host to copy, relative to the scenario file.</summary>
+    public string? Source { get; init; }
+    public Md5CompanionKind Md5Companion { get; init; } = Md5CompanionKind.None;
+    public SourceLocation Location { get; init; }
+}
+
+/// <summary>What the scenario expects of each switch.</summary>
+public sealed record ExpectModel
+{
+    public string? Outcome { get; init; }
+    public int? Attempts { get; init; }
+    public int? MinAttempts { get; init; }
+    public int? Reloads { get; init; }
+    public string? Version { get; init; }
+    public string? Image { get; init; }
+    public IReadOnlyList<string> RunningConfig { get; init; } = [];
+    public IReadOnlyList<string> Phases { get; init; } = [];
+    public IReadOnlyList<string> NotPhases { get; init; } = [];
+    public string? Reason { get; init; }
+    public IReadOnlyList<EventExpectation> Events { get; init; } = [];
+    public IReadOnlyList<string> BootflashHas { get; init; } = [];
+    public IReadOnlyList<string> BootflashLacks { get; init; } = [];
+    public IReadOnlyList<string> Syslog { get; init; } = [];
+    public SourceLocation Location { get; init; }
+}
+
+/// <summary>An event that must (or must not) have been recorded.</summary>
+/// <param name="Kind">An event kind, e.g. <c>poap.script.md5-failed</c>.</param>
+/// <param name="Where">Data fields that must match (value substring).</param>
+/// <param name="Count">Exact count; null = at least one; 0 = none.</param>
+public sealed record EventExpectation(string Kind, IReadOnlyDictionary<string, string> Where, int? Count, SourceLocation Location);

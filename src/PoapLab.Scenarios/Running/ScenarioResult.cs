@@ -1,0 +1,37 @@
+using PoapLab.Core.Events;
+using PoapLab.Scenarios.Assertions;
+using PoapLab.Scenarios.Model;
+
+namespace PoapLab.Scenarios.Running;
+
+/// <summary>One switch's part of a scenario result.</summary>
+public sealed record SwitchResult(string Name, SwitchRunRecord Record, IReadOnlyList<string> Failures, string Diagnosis)
+{
+    public bool Passed => Failures.Count == 0;
+}
+
+/// <summary>How one scenario went.</summary>
+/// <param name="Error">Set when the scenario could not be run at all (setup failed).</param>
+public sealed record ScenarioResult(
+    Scenario Scenario,
+    IReadOnlyList<SwitchResult> Switches,
+    IReadOnlyList<LabEvent> Timeline,
+    TimeSpan RealDuration,
+    TimeSpan VirtualDuration,
+    string OutputDirectory,
+    string? Error)
+{
+    public bool Passed => Error is null && Switches.All(s => s.Passed);
+
+    /// <summary>Everything that did not match, one line each, prefixed with the switch.</summary>
+    public IReadOnlyList<string> Failures =>
+        Error is not null
+            ? [Error]
+            : Switches.SelectMany(s => s.Failures.Select(f => $"{s.Name}: {f}")).ToList();
+}
+
+/// <summary>Options of a run of several scenarios.</summary>
+/// <param name="OutputDirectory">Where reports and per-scenario artifacts go.</param>
+/// <param name="ScriptOverride">A user's script served in place of the scenarios' scripts.</param>
+/// <param name="MaxSwitches">How many simulated switches run at once.</param>
+public sealed record RunOptions(string OutputDirectory, string? ScriptOverride = null, int MaxSwitches = 6);

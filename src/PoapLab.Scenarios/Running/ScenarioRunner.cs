@@ -1,0 +1,238 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Net;
+using System.Net.NetworkInformation;
+using PoapLab.Core.Events;
+using PoapLab.Core.Time;
+using PoapLab.Protocols.Dhcp;
+using PoapLab.Scenarios.Assertions;
+using PoapLab.Scenarios.Files;
+using PoapLab.Scenarios.Loading;
+using PoapLab.Scenarios.Model;
+using PoapLab.Scenarios.Reports;
+using PoapLab.Servers.Dhcp;
+using PoapLab.Servers.Http;
+using PoapLab.Servers.Tftp;
+using PoapLab.Switch.Device;
+using PoapLab.Switch.Identity;
+using PoapLab.Switch.Network;
+using PoapLab.Switch.Poap;
+using PoapLab.Switch.Script;
+using PoapLab.Switch.State;
+using PoapLab.Switch.Transfer;
+using PoapLab.Switch.Transfer.Tftp;
+
+namespace PoapLab.Scenarios.Running;
+
+/// <summary>
+/// Runs scenarios: starts the embedded servers on loopback, builds the lab network,
+/// powers the switches on, checks the expectations and writes each scenario's artifacts.
+/// Nothing is left running when a scenario ends, whatever happened.
+/// </summary>
+public sealed class ScenarioRunner
+{
+    private readonly ScriptHost _scripts = new();
+
+    /// <summary>Runs every scenario, at most <see cref="RunOptions.MaxSwitches"/> switches at a time.</summary>
+    public async Task<IReadOnlyList<ScenarioResult>> RunAllAsync(IReadOnlyList<Scenario> scenarios, RunOptions options, Action<ScenarioResult>? finished, CancellationToken cancellationToken)
+    {
+        var gate = new SemaphoreSlim(options.MaxSwitches, options.MaxSwitches);
+        var results = new ScenarioResult[scenarios.Count];
+        var tasks = scenarios.Select(async (scenario, i) =>
+        {
+            var weight = Math.Min(scenario.Switches.Count, options.MaxSwitches);
+            for (int k = 0; k < weight; k++)
+            {
+                await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            try
+            {
+                results[i] = await RunAsync(scenario, options, cancellationToken).ConfigureAwait(false);
+                finished?.Invoke(results[i]);
+            }
+            finally
+            {
+                gate.Release(weight);
+            }
+        }).ToList();
+        await Task.WhenAll(tasks).ConfigureAwait(false);
+        return results;
+    }
+
+    /// <summary>Runs one scenario.</summary>
+    public async Task<ScenarioResult> RunAsync(Scenario scenario, RunOptions options, CancellationToken cancellationToken)
+    {
+        var outDir = Path.Combine(Path.GetFullPath(options.OutputDirectory), SafeName(scenario.Name));
+        if (Directory.Exists(outDir))
+        {
+            Directory.Delete(outDir, recursive: true);
+        }
+        Directory.CreateDirectory(outDir);
+        var clock = new SimClock(scenario.ClockStart);
+        var timeline = new Timeline(clock);
+        var real = Stopwatch.StartNew();
+        var map = new LabAddressMap();
+        var servers = new List<IAsyncDisposable>();
+        var switches = new List<NexusSwitch>();
+        try
+        {
+            var filesRoot = Path.Combine(outDir, "files");
+            ScenarioFiles.Materialise(scenario.Files, filesRoot, options.ScriptOverride, scenario.Seed);
+            await StartServersAsync(scenario, filesRoot, map, timeline, servers, cancellationToken).ConfigureAwait(false);
+
+            foreach (var model in scenario.Switches)
+            {
+                var sw = BuildSwitch(scenario, model, outDir, map, clock, timeline);
+                switches.Add(sw);
+            }
+            var runs = await Task.WhenAll(switches.Select(s => s.PowerOnAsync(cancellationToken))).ConfigureAwait(false);
+            var events = timeline.Events;
+            var results = new List<SwitchResult>();
+            for (int i = 0; i < switches.Count; i++)
+            {
+                var sw = switches[i];
+                var model = scenario.Switches[i];
+                var record = new SwitchRunRecord(
+                    model.Name, runs[i],
+                    events.Where(e => e.Source == sw.Source || !e.Source.StartsWith("switch:", StringComparison.Ordinal)).ToList(),
+                    sw.State.RunningConfig.ToList(),
+                    ListFiles(sw.State.Filesystem.BootflashPath),
+                    await File.ReadAllTextAsync(sw.SyslogPath, cancellationToken).ConfigureAwait(false));
+                var failures = Expectations.Check(model.Expect ?? scenario.Expect, record);
+                results.Add(new SwitchResult(model.Name, record, failures, Expectations.Diagnose(record)));
+            }
+            var result = new ScenarioResult(scenario, results, events, real.Elapsed, clock.Elapsed, outDir, null);
+            await ArtifactWriter.WriteAsync(result, switches, cancellationToken).ConfigureAwait(false);
+            return result;
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            var result = new ScenarioResult(scenario, [], timeline.Events, real.Elapsed, clock.Elapsed, outDir, $"{scenario.FilePath}: the scenario could not run: {Describe(e)}");
+            await ArtifactWriter.WriteAsync(result, switches, cancellationToken).ConfigureAwait(false);
+            return result;
+        }
+        finally
+        {
+            foreach (var s in switches)
+            {
+                s.Dispose();
+            }
+            foreach (var server in servers)
+            {
+                await server.DisposeAsync().ConfigureAwait(false);
+            }
+            PruneLargeFiles(outDir);
+        }
+    }
+
+    private static async Task StartServersAsync(Scenario scenario, string filesRoot, LabAddressMap map, Timeline timeline, List<IAsyncDisposable> servers, CancellationToken cancellationToken)
+    {
+        foreach (var d in scenario.Servers.Dhcp)
+        {
+            var server = new EmbeddedDhcpServer(DhcpOptionsFor(d), timeline, $"dhcp:{d.Address}");
+            servers.Add(server);
+            var bound = await server.StartAsync(new IPEndPoint(map.LoopbackFor(d.Address), 0), cancellationToken).ConfigureAwait(false);
+            map.AddService(d.Address, LabTransport.Udp, 67, bound);
+        }
+        foreach (var t in scenario.Servers.Tftp)
+        {
+            var server = new EmbeddedTftpServer(new TftpServerOptions { RootPath = Path.Combine(filesRoot, t.Root) }, timeline, $"tftp:{t.Address}");
+            servers.Add(server);
+            var bound = await server.StartAsync(new IPEndPoint(map.LoopbackFor(t.Address), 0), cancellationToken).ConfigureAwait(false);
+            map.AddService(t.Address, LabTransport.Udp, t.Port, bound);
+        }
+        foreach (var h in scenario.Servers.Http)
+        {
+            var server = new EmbeddedHttpServer(new HttpServerOptions { RootPath = Path.Combine(filesRoot, h.Root) }, timeline, $"http:{h.Address}");
+            servers.Add(server);
+            var bound = await server.StartAsync(new IPEndPoint(map.LoopbackFor(h.Address), 0), cancellationToken).ConfigureAwait(false);
+            map.AddService(h.Address, LabTransport.Tcp, h.Port, bound);
+        }
+    }
+
+    private NexusSwitch BuildSwitch(Scenario scenario, SwitchModel m, string outDir, LabAddressMap map, SimClock clock, Timeline timeline)
+    {
+        ScenarioLoader.TryMac(m.Mac, out var mac);
+        var identity = new SwitchIdentity(m.Name, m.Model, m.Serial, mac, m.BiosVersion, "04/08/2021",
+            (m.BootflashBytes ?? 53298520L * 1024) / 1024, m.Model.StartsWith("N3K", StringComparison.Ordinal) ? "Nexus3000" : "Fretta",
+            54, "48x10GT + 6x40/100G Ethernet Module");
+        var root = Path.Combine(outDir, "switches", SafeName(m.Name));
+        var version = NxosVersion.Parse(m.Version);
+        var spec = new SwitchSpec(identity, version, m.Image, root, m.BootflashBytes, m.BootflashUsedBytes, m.Flavour)
+        {
+            Poap = new PoapSettings
+            {
+                MaxAttempts = m.MaxAttempts,
+                DiscoverTries = m.DiscoverTries,
+                RetryDelay = m.RetryDelay,
+                ScriptTimeout = m.ScriptTimeout,
+                MaxReloads = m.MaxReloads,
+                Interface = m.Interface,
+                Seed = scenario.Seed,
+                Python = m.Python,
+            },
+            Link = LinkModel.Default with { BitsPerSecond = m.LinkMbps * 1e6 },
+            Tftp = new TftpClientOptions { BlockSize = m.TftpBlockSize, WindowSize = m.TftpWindowSize, LinkBitsPerSecond = (long)(m.LinkMbps * 1e6), RoundTripTime = LinkModel.Default.RoundTrip },
+            CdpNeighbors = m.Cdp.Select(c => new CdpNeighbor(c.DeviceId, c.LocalInterface, c.PortId, c.Platform)).ToList(),
+        };
+        Directory.CreateDirectory(root);
+        ScenarioFiles.Materialise(m.BootflashFiles, Path.Combine(root, "bootflash"), null, scenario.Seed);
+        var network = new VirtualNetwork(map, LabAddressMap.AllocateLoopback(forSwitch: true));
+        return new NexusSwitch(spec, network, clock, timeline, _scripts);
+    }
+
+    private static DhcpServerOptions DhcpOptionsFor(DhcpServerModel d) => new()
+    {
+        ServerAddress = d.Address,
+        SubnetMask = d.SubnetMask,
+        Router = d.Router,
+        DnsServers = [.. d.Dns],
+        DomainName = d.DomainName,
+        PoolStart = d.PoolStart,
+        PoolEnd = d.PoolEnd,
+        LeaseTime = d.Lease,
+        TftpServerName = d.TftpServerName,
+        TftpServerAddress = d.TftpServerAddress,
+        BootfileName = d.Bootfile,
+        Reservations = [.. d.Reservations.Select(r => new DhcpReservation
+        {
+            Address = r.Address,
+            ClientId = r.ClientId is null ? null : ImmutableArray.Create(r.ClientId),
+            Mac = r.Mac is not null && ScenarioLoader.TryMac(r.Mac, out var mac) ? mac : null,
+            HostName = r.Hostname,
+            BootfileName = r.Bootfile,
+            TftpServerName = r.TftpServerName,
+            TftpServerAddress = r.TftpServerAddress,
+            LeaseTime = r.Lease,
+        })],
+    };
+
+    private static List<string> ListFiles(string root) =>
+        Directory.Exists(root)
+            ? Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(root, f).Replace('\\', '/')).Order(StringComparer.Ordinal).ToList()
+            : [];
+
+    /// <summary>Generated images are large and can be made again: they do not stay in the output.</summary>
+    private static void PruneLargeFiles(string outDir)
+    {
+        if (!Directory.Exists(outDir))
+        {
+            return;
+        }
+        foreach (var f in new DirectoryInfo(outDir).EnumerateFiles("*", SearchOption.AllDirectories))
+        {
+            if (f.Length > 1024 * 1024 && f.LinkTarget is null)
+            {
+                f.Delete();
+            }
+        }
+    }
+
+    private static string Describe(Exception e) =>
+        e is ScenarioException or InvalidOperationException or IOException or System.Net.Sockets.SocketException or FormatException or UnauthorizedAccessException
+            ? e.Message
+            : $"internal error ({e.GetType().Name}: {e.Message}); please report it with this scenario";
+
+    internal static string SafeName(string name) =>
+        string.Concat(name.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));
+}

@@ -1,0 +1,473 @@
+using System.Buffers.Binary;
+using System.Collections.Immutable;
+using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
+using PoapLab.Core.Events;
+using PoapLab.Protocols;
+using PoapLab.Protocols.Dhcp;
+
+namespace PoapLab.Servers.Dhcp;
+
+/// <summary>
+/// A small DHCPv4 server for the lab (RFC 2131 §4.3). It runs on loopback for a
+/// simulated switch, so it answers by unicast to the UDP source endpoint of each
+/// request rather than broadcasting. Every message in and out is an event.
+/// </summary>
+public sealed class EmbeddedDhcpServer : IAsyncDisposable
+{
+    private const int MaxDatagram = 65_535;
+
+    private readonly DhcpServerOptions _options;
+    private readonly IEventSink _events;
+    private readonly string _source;
+    private readonly TimeProvider _time;
+    private readonly Lock _gate = new();
+    // Keyed by address; one entry per address in use, offered or declined.
+    private readonly Dictionary<IPAddress, DhcpLeaseRecord> _leases = [];
+    private readonly CancellationTokenSource _stop = new();
+    private Socket? _socket;
+    private Task? _loop;
+
+    public EmbeddedDhcpServer(DhcpServerOptions options, IEventSink events, string eventSource, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(events);
+        ArgumentException.ThrowIfNullOrEmpty(eventSource);
+        if (ToUInt32(options.PoolStart) > ToUInt32(options.PoolEnd))
+        {
+            throw new ArgumentException("PoolStart is after PoolEnd", nameof(options));
+        }
+        _options = options;
+        _events = events;
+        _source = eventSource;
+        _time = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <summary>The bound endpoint once started.</summary>
+    public IPEndPoint LocalEndPoint => (IPEndPoint?)_socket?.LocalEndPoint ?? throw new InvalidOperationException("the server is not started");
+
+    /// <summary>A snapshot of the lease table.</summary>
+    public IReadOnlyCollection<DhcpLeaseRecord> Leases
+    {
+        get { lock (_gate) { return [.. _leases.Values]; } }
+    }
+
+    /// <summary>Binds (e.g. 127.77.0.1:0) and starts answering; returns the bound endpoint.</summary>
+    public Task<IPEndPoint> StartAsync(IPEndPoint bind, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(bind);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (_socket is not null)
+        {
+            throw new InvalidOperationException("the server is already started");
+        }
+        var socket = new Socket(bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            socket.Bind(bind);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+        _socket = socket;
+        _loop = Task.Run(() => ReceiveLoopAsync(_stop.Token), CancellationToken.None);
+        return Task.FromResult((IPEndPoint)socket.LocalEndPoint!);
+    }
+
+    /// <summary>Stops the receive loop and closes the socket.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        _socket?.Dispose();
+        if (_loop is not null)
+        {
+            try
+            {
+                await _loop.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Expected on stop.
+            }
+        }
+        _stop.Dispose();
+    }
+
+    private async Task ReceiveLoopAsync(CancellationToken cancellationToken)
+    {
+        var buffer = new byte[MaxDatagram];
+        var socket = _socket!;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            SocketReceiveFromResult received;
+            try
+            {
+                received = await socket.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0), cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // An ICMP port-unreachable from an earlier reply surfaces here on some stacks.
+                continue;
+            }
+            var from = (IPEndPoint)received.RemoteEndPoint;
+            var reply = Handle(buffer.AsSpan(0, received.ReceivedBytes), from);
+            if (reply is not null)
+            {
+                try
+                {
+                    await socket.SendToAsync(reply, SocketFlags.None, from, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+                catch (ObjectDisposedException)
+                {
+                    return;
+                }
+                catch (SocketException)
+                {
+                    // The client went away; nothing to do for a datagram service.
+                }
+            }
+        }
+    }
+
+    /// <summary>Handles one datagram; returns the reply bytes or null.</summary>
+    private byte[]? Handle(ReadOnlySpan<byte> datagram, IPEndPoint from)
+    {
+        DhcpMessage request;
+        try
+        {
+            request = DhcpMessage.Decode(datagram);
+        }
+        catch (ProtocolException ex)
+        {
+            _events.Record(_source, EventKinds.DhcpServerMalformed, $"malformed DHCP datagram from {from}: {ex.Message}",
+                ("from", from.ToString()), ("length", datagram.Length), ("offset", ex.Offset), ("error", ex.Message));
+            return null;
+        }
+
+        var clientId = request.GetRaw(DhcpOption.ClientIdentifier);
+        var clientIdHex = clientId is { } id ? DhcpFormat.Hex(id.AsSpan()) : null;
+        _events.Record(_source, EventKinds.DhcpServerReceived, $"received {request.Describe()} from {from}",
+            ("from", from.ToString()),
+            ("xid", Xid(request)),
+            ("mac", DhcpFormat.Mac(request.ClientMac)),
+            ("clientId", clientIdHex),
+            ("type", request.MessageType?.ToString()),
+            ("requested", SafeAddress(request, DhcpOption.RequestedIpAddress)?.ToString()),
+            ("serverId", SafeAddress(request, DhcpOption.ServerIdentifier)?.ToString()),
+            ("ciaddr", request.ClientAddress.ToString()));
+
+        if (request.Operation != BootpOperation.Request)
+        {
+            return Ignore(request, "not a BOOTREQUEST");
+        }
+        lock (_gate)
+        {
+            return request.MessageType switch
+            {
+                DhcpMessageType.Discover => Discover(request, clientIdHex),
+                DhcpMessageType.Request => Request(request, clientIdHex),
+                DhcpMessageType.Release => Release(request, clientIdHex),
+                DhcpMessageType.Decline => Decline(request, clientIdHex),
+                DhcpMessageType.Inform => Inform(request),
+                null => Ignore(request, "no DHCP message type (plain BOOTP is not served)"),
+                _ => Ignore(request, $"message type {request.MessageType} is not handled"),
+            };
+        }
+    }
+
+    // RFC 2131 §4.3.1: choose an address and offer it.
+    private byte[]? Discover(DhcpMessage request, string? clientIdHex)
+    {
+        var reservation = FindReservation(request);
+        var address = ChooseAddress(request, clientIdHex, reservation);
+        if (address is null)
+        {
+            return Ignore(request, "address pool exhausted");
+        }
+        var lease = LeaseTime(reservation);
+        _leases[address] = new DhcpLeaseRecord(address, request.ClientMac, clientIdHex, DhcpLeaseState.Offered, _time.GetUtcNow() + lease);
+        return Reply(request, DhcpMessageType.Offer, address, reservation, EventKinds.DhcpServerOffered, clientIdHex);
+    }
+
+    // RFC 2131 §4.3.2: SELECTING (server id present), INIT-REBOOT (requested address),
+    // RENEWING/REBINDING (ciaddr).
+    private byte[]? Request(DhcpMessage request, string? clientIdHex)
+    {
+        var reservation = FindReservation(request);
+        var serverId = SafeAddress(request, DhcpOption.ServerIdentifier);
+        var requested = SafeAddress(request, DhcpOption.RequestedIpAddress)
+            ?? (request.ClientAddress.Equals(IPAddress.Any) ? null : request.ClientAddress);
+        if (serverId is not null && !serverId.Equals(_options.ServerAddress))
+        {
+            // The client chose another server: forget our offer.
+            ForgetOffers(request, clientIdHex);
+            return Ignore(request, $"client selected server {serverId}");
+        }
+        if (requested is null)
+        {
+            return Nak(request, clientIdHex, "no requested address");
+        }
+        var ours = _leases.TryGetValue(requested, out var existing) && IsSameClient(existing, request, clientIdHex) && existing.State != DhcpLeaseState.Declined;
+        if (!ours && serverId is null)
+        {
+            // INIT-REBOOT/RENEWING without a record: still ours if it is what we would give this client.
+            ours = ChooseAddress(request, clientIdHex, reservation)?.Equals(requested) == true;
+        }
+        if (!ours)
+        {
+            return Nak(request, clientIdHex, $"{requested} is not leased to this client");
+        }
+        _leases[requested] = new DhcpLeaseRecord(requested, request.ClientMac, clientIdHex, DhcpLeaseState.Bound, _time.GetUtcNow() + LeaseTime(reservation));
+        return Reply(request, DhcpMessageType.Ack, requested, reservation, EventKinds.DhcpServerAcked, clientIdHex);
+    }
+
+    // RFC 2131 §4.3.4: the client gives the address back.
+    private byte[]? Release(DhcpMessage request, string? clientIdHex)
+    {
+        if (_leases.TryGetValue(request.ClientAddress, out var lease) && IsSameClient(lease, request, clientIdHex) && lease.State != DhcpLeaseState.Declined)
+        {
+            _leases.Remove(request.ClientAddress);
+            _events.Record(_source, EventKinds.DhcpServerReleased, $"released {request.ClientAddress}",
+                ("xid", Xid(request)), ("mac", DhcpFormat.Mac(request.ClientMac)), ("clientId", clientIdHex), ("type", "Release"), ("address", request.ClientAddress.ToString()));
+            return null;
+        }
+        return Ignore(request, $"release of {request.ClientAddress}, which this client does not hold");
+    }
+
+    // RFC 2131 §4.3.3: the address is in use elsewhere; mark it and never offer it again.
+    private byte[]? Decline(DhcpMessage request, string? clientIdHex)
+    {
+        var address = SafeAddress(request, DhcpOption.RequestedIpAddress);
+        if (address is null)
+        {
+            return Ignore(request, "decline without a requested address");
+        }
+        _leases[address] = new DhcpLeaseRecord(address, new PhysicalAddress([]), null, DhcpLeaseState.Declined, DateTimeOffset.MaxValue);
+        _events.Record(_source, EventKinds.DhcpServerReleased, $"declined {address}: marked unusable",
+            ("xid", Xid(request)), ("mac", DhcpFormat.Mac(request.ClientMac)), ("clientId", clientIdHex), ("type", "Decline"), ("address", address.ToString()));
+        return null;
+    }
+
+    // RFC 2131 §4.3.5: configuration only, no yiaddr and no lease time.
+    private byte[]? Inform(DhcpMessage request) =>
+        Reply(request, DhcpMessageType.Ack, null, FindReservation(request), EventKinds.DhcpServerAcked, request.GetRaw(DhcpOption.ClientIdentifier) is { } id ? DhcpFormat.Hex(id.AsSpan()) : null);
+
+    private byte[] Nak(DhcpMessage request, string? clientIdHex, string reason)
+    {
+        // RFC 2131 §4.3.2 / table 3: DHCPNAK carries 53, 54 and optionally 56.
+        ImmutableArray<DhcpOptionValue> options =
+        [
+            DhcpOptionValue.FromByte(DhcpOption.MessageType, (byte)DhcpMessageType.Nak),
+            DhcpOptionValue.FromAddress(DhcpOption.ServerIdentifier, _options.ServerAddress),
+            DhcpOptionValue.FromString(DhcpOption.Message, reason),
+        ];
+        var reply = BaseReply(request) with { Options = options };
+        _events.Record(_source, EventKinds.DhcpServerNaked, $"NAK to {DhcpFormat.Mac(request.ClientMac)}: {reason}",
+            ("xid", Xid(request)), ("mac", DhcpFormat.Mac(request.ClientMac)), ("clientId", clientIdHex), ("type", "Nak"),
+            ("reason", reason), ("options", Describe(options)));
+        return reply.Encode();
+    }
+
+    private byte[] Reply(DhcpMessage request, DhcpMessageType type, IPAddress? address, DhcpReservation? reservation, string kind, string? clientIdHex)
+    {
+        var options = BuildOptions(type, reservation, includeLease: address is not null);
+        var reply = BaseReply(request) with
+        {
+            YourAddress = address ?? IPAddress.Any,
+            ClientAddress = type == DhcpMessageType.Ack && address is null ? request.ClientAddress : IPAddress.Any,
+            Options = options,
+        };
+        _events.Record(_source, kind, $"{type.ToString().ToUpperInvariant()} {address?.ToString() ?? "(inform)"} to {DhcpFormat.Mac(request.ClientMac)}",
+            ("xid", Xid(request)),
+            ("mac", DhcpFormat.Mac(request.ClientMac)),
+            ("clientId", clientIdHex),
+            ("type", type.ToString()),
+            ("yiaddr", reply.YourAddress.ToString()),
+            ("hostname", reservation?.HostName),
+            ("options", Describe(options)));
+        return reply.Encode();
+    }
+
+    private DhcpMessage BaseReply(DhcpMessage request) => new()
+    {
+        // RFC 2131 §4.3.1 table 3: xid, flags, giaddr and chaddr from the client; siaddr is us.
+        Operation = BootpOperation.Reply,
+        HardwareType = request.HardwareType,
+        HardwareAddressLength = request.HardwareAddressLength,
+        TransactionId = request.TransactionId,
+        Broadcast = request.Broadcast,
+        RelayAgentAddress = request.RelayAgentAddress,
+        ClientHardwareAddress = request.ClientHardwareAddress,
+        NextServerAddress = _options.ServerAddress,
+    };
+
+    private ImmutableArray<DhcpOptionValue> BuildOptions(DhcpMessageType type, DhcpReservation? reservation, bool includeLease)
+    {
+        var list = new List<DhcpOptionValue>
+        {
+            DhcpOptionValue.FromByte(DhcpOption.MessageType, (byte)type),
+            DhcpOptionValue.FromAddress(DhcpOption.ServerIdentifier, _options.ServerAddress),
+        };
+        if (includeLease)
+        {
+            // RFC 2131 §4.4.5 defaults: T1 = 0.5 and T2 = 0.875 of the lease.
+            var lease = (uint)Math.Min(uint.MaxValue, LeaseTime(reservation).TotalSeconds);
+            list.Add(DhcpOptionValue.FromUInt32(DhcpOption.LeaseTime, lease));
+            list.Add(DhcpOptionValue.FromUInt32(DhcpOption.RenewalTime, lease / 2));
+            list.Add(DhcpOptionValue.FromUInt32(DhcpOption.RebindingTime, (uint)(lease * 7UL / 8)));
+        }
+        list.Add(DhcpOptionValue.FromAddress(DhcpOption.SubnetMask, _options.SubnetMask));
+        if (_options.Router is { } router)
+        {
+            list.Add(DhcpOptionValue.FromAddress(DhcpOption.Router, router));
+        }
+        if (!_options.DnsServers.IsDefaultOrEmpty)
+        {
+            list.Add(DhcpOptionValue.FromAddresses(DhcpOption.DomainNameServer, _options.DnsServers));
+        }
+        if (_options.DomainName is { } domain)
+        {
+            list.Add(DhcpOptionValue.FromString(DhcpOption.DomainName, domain));
+        }
+        if (reservation?.HostName is { } host)
+        {
+            list.Add(DhcpOptionValue.FromString(DhcpOption.HostName, host));
+        }
+        // POAP needs 66/150 and 67 whether or not the client listed them in option 55.
+        if ((reservation?.TftpServerName ?? _options.TftpServerName) is { } tftpName)
+        {
+            list.Add(DhcpOptionValue.FromString(DhcpOption.TftpServerName, tftpName));
+        }
+        if ((reservation?.TftpServerAddress ?? _options.TftpServerAddress) is { } tftpAddress)
+        {
+            list.Add(DhcpOptionValue.FromAddress(DhcpOption.TftpServerAddress, tftpAddress));
+        }
+        if ((reservation?.BootfileName ?? _options.BootfileName) is { } bootfile)
+        {
+            list.Add(DhcpOptionValue.FromString(DhcpOption.BootfileName, bootfile));
+        }
+        foreach (var extra in _options.ExtraOptions.Concat(reservation is null ? [] : reservation.ExtraOptions))
+        {
+            var index = list.FindIndex(o => o.Code == extra.Code);
+            if (index >= 0)
+            {
+                list[index] = extra;
+            }
+            else
+            {
+                list.Add(extra);
+            }
+        }
+        return [.. list];
+    }
+
+    private DhcpReservation? FindReservation(DhcpMessage request)
+    {
+        var clientId = request.GetRaw(DhcpOption.ClientIdentifier);
+        if (clientId is { } id)
+        {
+            foreach (var r in _options.Reservations)
+            {
+                if (r.ClientId is { } wanted && wanted.AsSpan().SequenceEqual(id.AsSpan()))
+                {
+                    return r;
+                }
+            }
+        }
+        var mac = request.ClientMac;
+        return _options.Reservations.FirstOrDefault(r => r.Mac is not null && r.Mac.Equals(mac));
+    }
+
+    private IPAddress? ChooseAddress(DhcpMessage request, string? clientIdHex, DhcpReservation? reservation)
+    {
+        var now = _time.GetUtcNow();
+        if (reservation is not null)
+        {
+            return reservation.Address;
+        }
+        // Keep what this client already has.
+        foreach (var lease in _leases.Values)
+        {
+            if (lease.State != DhcpLeaseState.Declined && lease.Expires > now && IsSameClient(lease, request, clientIdHex))
+            {
+                return lease.Address;
+            }
+        }
+        var reserved = _options.Reservations.Select(r => r.Address).ToHashSet();
+        for (var a = ToUInt32(_options.PoolStart); a <= ToUInt32(_options.PoolEnd); a++)
+        {
+            var candidate = FromUInt32(a);
+            var taken = _leases.TryGetValue(candidate, out var lease) && (lease.State == DhcpLeaseState.Declined || lease.Expires > now);
+            if (!taken && !reserved.Contains(candidate))
+            {
+                return candidate;
+            }
+            if (a == uint.MaxValue)
+            {
+                break;
+            }
+        }
+        return null;
+    }
+
+    private void ForgetOffers(DhcpMessage request, string? clientIdHex)
+    {
+        foreach (var lease in _leases.Values.Where(l => l.State == DhcpLeaseState.Offered && IsSameClient(l, request, clientIdHex)).ToList())
+        {
+            _leases.Remove(lease.Address);
+        }
+    }
+
+    // RFC 2131 §4.2: a client is named by its client identifier if it sends one, else by chaddr.
+    private static bool IsSameClient(DhcpLeaseRecord lease, DhcpMessage request, string? clientIdHex) =>
+        clientIdHex is not null ? lease.ClientId == clientIdHex : lease.ClientId is null && lease.Mac.Equals(request.ClientMac);
+
+    private TimeSpan LeaseTime(DhcpReservation? reservation) => reservation?.LeaseTime ?? _options.LeaseTime;
+
+    private byte[]? Ignore(DhcpMessage request, string reason)
+    {
+        _events.Record(_source, EventKinds.DhcpServerIgnored, $"ignored {request.MessageType?.ToString() ?? "BOOTP"} from {DhcpFormat.Mac(request.ClientMac)}: {reason}",
+            ("xid", Xid(request)), ("mac", DhcpFormat.Mac(request.ClientMac)), ("type", request.MessageType?.ToString()), ("reason", reason));
+        return null;
+    }
+
+    private static IPAddress? SafeAddress(DhcpMessage message, DhcpOption code)
+    {
+        try
+        {
+            return message.GetAddress(code);
+        }
+        catch (ProtocolException)
+        {
+            return null;
+        }
+    }
+
+    private static string Xid(DhcpMessage message) => $"0x{message.TransactionId:x8}";
+
+    private static string Describe(IEnumerable<DhcpOptionValue> options) => string.Join(';', options.Select(o => o.ToString()));
+
+    private static uint ToUInt32(IPAddress address) => BinaryPrimitives.ReadUInt32BigEndian(address.GetAddressBytes());
+
+    private static IPAddress FromUInt32(uint value)
+    {
+        var bytes = new byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(bytes, value);
+        return new IPAddress(bytes);
+    }
+}

@@ -1,0 +1,307 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using PoapLab.Core.Events;
+using PoapLab.Protocols;
+using PoapLab.Protocols.Tftp;
+
+namespace PoapLab.Servers.Tftp;
+
+/// <summary>
+/// An in-process TFTP server (RFC 1350 with RFC 2347/2348/2349/7440 options) serving a
+/// directory the way tftpd-hpa <c>--secure</c> does. Requests arrive on the bound port;
+/// each transfer then runs on its own socket on a new port (RFC 1350 §4, the server's TID).
+/// Every request, agreement, completion, failure and refusal is recorded as an event.
+/// </summary>
+public sealed class EmbeddedTftpServer : IAsyncDisposable
+{
+    private readonly TftpServerOptions _options;
+    private readonly IEventSink _events;
+    private readonly string _source;
+    private readonly TimeProvider _time;
+    private readonly ServedFileResolver _files;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly ConcurrentDictionary<Task, byte> _transfers = new();
+    private Socket? _socket;
+    private IPEndPoint? _local;
+    private Task _listener = Task.CompletedTask;
+    private int _active;
+    private int _disposed;
+
+    public EmbeddedTftpServer(TftpServerOptions options, IEventSink events, string eventSource, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(events);
+        ArgumentException.ThrowIfNullOrEmpty(eventSource);
+        ArgumentOutOfRangeException.ThrowIfNegative(options.MaxRetries);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.RetransmitTimeout, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxConcurrentTransfers, 1);
+        _options = options;
+        _events = events;
+        _source = eventSource;
+        _time = time ?? TimeProvider.System;
+        _files = new ServedFileResolver(options.RootPath);
+    }
+
+    /// <summary>The endpoint requests go to (valid after <see cref="StartAsync"/>).</summary>
+    public IPEndPoint LocalEndPoint => _local ?? throw new InvalidOperationException("The server has not been started.");
+
+    /// <summary>Binds (port 0 picks one) and starts answering; returns the bound endpoint.</summary>
+    public Task<IPEndPoint> StartAsync(IPEndPoint bind, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(bind);
+        cancellationToken.ThrowIfCancellationRequested();
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (_socket is not null)
+        {
+            throw new InvalidOperationException("The server is already started.");
+        }
+        var socket = new Socket(bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            socket.Bind(bind);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+        _socket = socket;
+        _local = (IPEndPoint)socket.LocalEndPoint!;
+        _listener = Task.Run(() => ListenAsync(socket, _stopping.Token), CancellationToken.None);
+        return Task.FromResult(_local);
+    }
+
+    /// <summary>Stops every transfer and closes every socket.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        _socket?.Dispose();
+        await _listener.ConfigureAwait(false);
+        await Task.WhenAll(_transfers.Keys).ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+
+    private async Task ListenAsync(Socket socket, CancellationToken stopping)
+    {
+        var buffer = new byte[TftpLimits.MaxDatagramSize];
+        var from = new SocketAddress(socket.AddressFamily);
+        while (!stopping.IsCancellationRequested)
+        {
+            int length;
+            try
+            {
+                length = await socket.ReceiveFromAsync(buffer, SocketFlags.None, from, stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException)
+            {
+                continue;
+            }
+            var client = (IPEndPoint)_local!.Create(from);
+            await HandleAsync(socket, buffer.AsMemory(0, length), client, stopping).ConfigureAwait(false);
+        }
+    }
+
+    private async Task HandleAsync(Socket listener, ReadOnlyMemory<byte> datagram, IPEndPoint client, CancellationToken stopping)
+    {
+        TftpPacket packet;
+        try
+        {
+            packet = TftpPacket.Decode(datagram.Span);
+        }
+        catch (ProtocolException ex)
+        {
+            _events.Record(_source, EventKinds.TftpServerFailed, $"Malformed TFTP request from {client}: {ex.Message}",
+                ("client", client), ("reason", ex.Message), ("offset", ex.Offset));
+            await ReplyAsync(listener, client, TftpErrorCode.IllegalOperation, "Malformed request", stopping).ConfigureAwait(false);
+            return;
+        }
+        if (packet is not TftpRequest request)
+        {
+            // RFC 1350 §4: only requests open a transfer; anything else on the request port is an error.
+            await ReplyAsync(listener, client, TftpErrorCode.IllegalOperation, "Illegal TFTP operation", stopping).ConfigureAwait(false);
+            return;
+        }
+        _events.Record(_source, EventKinds.TftpServerRequest,
+            $"TFTP {(request.Opcode == TftpOpcode.ReadRequest ? "RRQ" : "WRQ")} {request.FileName} ({request.Mode}) from {client}",
+            ("client", client), ("operation", request.Opcode == TftpOpcode.ReadRequest ? "read" : "write"),
+            ("file", request.FileName), ("mode", request.Mode), ("options", request.Options.ToString()));
+
+        // RFC 1350 §5: netascii and octet; mail is obsolete. Files are served as stored:
+        // between two Unix hosts a netascii conversion would be undone by the reader anyway.
+        if (!request.Mode.Equals("octet", StringComparison.OrdinalIgnoreCase) && !request.Mode.Equals("netascii", StringComparison.OrdinalIgnoreCase))
+        {
+            await RefuseAsync(listener, request, client, TftpErrorCode.IllegalOperation, $"Unsupported mode {request.Mode}", stopping).ConfigureAwait(false);
+            return;
+        }
+        if (Interlocked.Increment(ref _active) > _options.MaxConcurrentTransfers)
+        {
+            Interlocked.Decrement(ref _active);
+            await RefuseAsync(listener, request, client, TftpErrorCode.NotDefined, "Server busy", stopping).ConfigureAwait(false);
+            return;
+        }
+        TftpTransfer? transfer = null;
+        try
+        {
+            transfer = request.Opcode == TftpOpcode.ReadRequest
+                ? await OpenReadAsync(listener, request, client, stopping).ConfigureAwait(false)
+                : await OpenWriteAsync(listener, request, client, stopping).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (transfer is null)
+            {
+                Interlocked.Decrement(ref _active);
+            }
+        }
+        if (transfer is not null)
+        {
+            var task = Task.Run(() => RunAsync(transfer), CancellationToken.None);
+            _transfers.TryAdd(task, 0);
+            _ = task.ContinueWith(t => _transfers.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+    }
+
+    private async Task RunAsync(TftpTransfer transfer)
+    {
+        try
+        {
+            await transfer.RunAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            transfer.Dispose();
+            Interlocked.Decrement(ref _active);
+        }
+    }
+
+    private async Task<TftpTransfer?> OpenReadAsync(Socket listener, TftpRequest request, IPEndPoint client, CancellationToken stopping)
+    {
+        var resolved = _files.ResolveExisting(request.FileName);
+        if (resolved.Status == ServedFileStatus.Denied)
+        {
+            await DenyAsync(listener, request, client, resolved.Reason, stopping).ConfigureAwait(false);
+            return null;
+        }
+        if (resolved.Status == ServedFileStatus.NotFound)
+        {
+            await RefuseAsync(listener, request, client, TftpErrorCode.FileNotFound, "File not found", stopping).ConfigureAwait(false);
+            return null;
+        }
+        FileStream file;
+        try
+        {
+            file = new FileStream(resolved.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, FileOptions.SequentialScan);
+        }
+        catch (FileNotFoundException)
+        {
+            await RefuseAsync(listener, request, client, TftpErrorCode.FileNotFound, "File not found", stopping).ConfigureAwait(false);
+            return null;
+        }
+        catch (DirectoryNotFoundException)
+        {
+            await RefuseAsync(listener, request, client, TftpErrorCode.FileNotFound, "File not found", stopping).ConfigureAwait(false);
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            await DenyAsync(listener, request, client, "permission denied", stopping).ConfigureAwait(false);
+            return null;
+        }
+        var agreement = TftpNegotiation.Negotiate(request, file.Length, _options.RetransmitTimeout, allowWindow: true);
+        return new TftpReadTransfer(OpenTransferSocket(), client, request, file, agreement, _options, _events, _source, _time, stopping);
+    }
+
+    private async Task<TftpTransfer?> OpenWriteAsync(Socket listener, TftpRequest request, IPEndPoint client, CancellationToken stopping)
+    {
+        if (!_options.AllowWrite)
+        {
+            await DenyAsync(listener, request, client, "writes are not allowed", stopping).ConfigureAwait(false);
+            return null;
+        }
+        var resolved = _files.Resolve(request.FileName);
+        if (resolved.Status != ServedFileStatus.Found)
+        {
+            await DenyAsync(listener, request, client, resolved.Reason, stopping).ConfigureAwait(false);
+            return null;
+        }
+        FileStream file;
+        try
+        {
+            file = new FileStream(resolved.Path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            await RefuseAsync(listener, request, client, TftpErrorCode.FileNotFound, "Directory not found", stopping).ConfigureAwait(false);
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            await DenyAsync(listener, request, client, "permission denied", stopping).ConfigureAwait(false);
+            return null;
+        }
+        catch (IOException) when (File.Exists(resolved.Path))
+        {
+            await RefuseAsync(listener, request, client, TftpErrorCode.FileExists, "File already exists", stopping).ConfigureAwait(false);
+            return null;
+        }
+        var agreement = TftpNegotiation.Negotiate(request, null, _options.RetransmitTimeout, allowWindow: false);
+        return new TftpWriteTransfer(OpenTransferSocket(), client, request, file, resolved.Path, agreement, _options, _events, _source, _time, stopping);
+    }
+
+    private Socket OpenTransferSocket()
+    {
+        // RFC 1350 §4: the server's TID is a port chosen for this transfer alone.
+        var socket = new Socket(_local!.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            socket.Bind(new IPEndPoint(_local.Address, 0));
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    private async Task DenyAsync(Socket listener, TftpRequest request, IPEndPoint client, string reason, CancellationToken stopping)
+    {
+        _events.Record(_source, EventKinds.TftpServerDenied, $"TFTP denied {request.FileName} to {client}: {reason}",
+            ("client", client), ("file", request.FileName), ("reason", reason));
+        await ReplyAsync(listener, client, TftpErrorCode.AccessViolation, "Access violation", stopping).ConfigureAwait(false);
+    }
+
+    private async Task RefuseAsync(Socket listener, TftpRequest request, IPEndPoint client, TftpErrorCode code, string message, CancellationToken stopping)
+    {
+        _events.Record(_source, EventKinds.TftpServerFailed, $"TFTP {request.FileName} to {client} refused: {message}",
+            ("client", client), ("file", request.FileName), ("reason", message), ("error-code", (int)code));
+        await ReplyAsync(listener, client, code, message, stopping).ConfigureAwait(false);
+    }
+
+    private static async Task ReplyAsync(Socket listener, IPEndPoint client, TftpErrorCode code, string message, CancellationToken stopping)
+    {
+        try
+        {
+            await listener.SendToAsync(new TftpError(code, message).Encode(), SocketFlags.None, client, stopping).ConfigureAwait(false);
+        }
+        catch (SocketException)
+        {
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}

@@ -1,0 +1,226 @@
+using System.Net;
+using System.Net.Sockets;
+using PoapLab.Core.Events;
+using PoapLab.Protocols.Tftp;
+
+namespace PoapLab.Servers.Tftp;
+
+/// <summary>Serves one RRQ: optional OACK, then DATA in windows (RFC 1350 §2, RFC 7440 §4).</summary>
+internal sealed class TftpReadTransfer : TftpTransfer
+{
+    private readonly FileStream _file;
+    private readonly TftpAgreement _agreement;
+    private readonly byte[] _send;
+    private readonly byte[] _receive = new byte[1024];
+    private long _bufferedBlock = -1;
+    private int _bufferedLength;
+    private long _fileBlock = 1;
+    private long _finalBlock = -1;
+    private int _finalLength;
+
+    public TftpReadTransfer(Socket socket, IPEndPoint client, TftpRequest request, FileStream file, TftpAgreement agreement,
+        TftpServerOptions options, IEventSink events, string source, TimeProvider time, CancellationToken stopping)
+        : base(socket, client, request, options, events, source, time, stopping)
+    {
+        _file = file;
+        _agreement = agreement;
+        _send = GC.AllocateUninitializedArray<byte>(TftpLimits.DataHeaderSize + agreement.BlockSize);
+    }
+
+    public override async Task RunAsync()
+    {
+        try
+        {
+            if (_agreement.Acknowledged.Count > 0)
+            {
+                RecordAgreed(_agreement);
+                if (!await NegotiateAsync().ConfigureAwait(false))
+                {
+                    return;
+                }
+            }
+            await SendFileAsync().ConfigureAwait(false);
+        }
+        catch (IOException ex)
+        {
+            await TrySendErrorAsync(TftpErrorCode.NotDefined, "Read error").ConfigureAwait(false);
+            RecordFailed($"reading the file failed: {ex.Message}", SentBytes);
+        }
+        catch (SocketException ex)
+        {
+            RecordFailed($"socket error {ex.SocketErrorCode}", SentBytes);
+        }
+        catch (OperationCanceledException)
+        {
+            RecordFailed("server stopped", SentBytes);
+        }
+    }
+
+    protected override void DisposeCore() => _file.Dispose();
+
+    private long SentBytes => _finalBlock > 0 ? ((_finalBlock - 1) * _agreement.BlockSize) + _finalLength : Math.Max(0, (_fileBlock - 1) * _agreement.BlockSize);
+
+    // RFC 2347 §"Negotiation Protocol": after an OACK the reader answers ACK 0 before DATA 1.
+    private async Task<bool> NegotiateAsync()
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            await SendPacketAsync(new TftpOptionAck(_agreement.Acknowledged)).ConfigureAwait(false);
+            if (attempt > 0)
+            {
+                Retransmissions++;
+            }
+            ArmTimer(_agreement.Timeout);
+            while (true)
+            {
+                var (result, length) = await ReceiveAsync(_receive).ConfigureAwait(false);
+                if (result == TftpWait.Stopped)
+                {
+                    RecordFailed("server stopped", 0);
+                    return false;
+                }
+                if (result == TftpWait.TimedOut)
+                {
+                    break;
+                }
+                if (TftpWire.TryReadAck(_receive.AsSpan(0, length), out var block))
+                {
+                    if (block == 0)
+                    {
+                        return true;
+                    }
+                    continue;
+                }
+                if (TryDecode(_receive.AsSpan(0, length)) is TftpError error)
+                {
+                    // RFC 2347: a client that refuses the OACK answers ERROR 8.
+                    RecordFailed($"client refused the options: ERROR {(int)error.Code} {error.Message}", 0);
+                    return false;
+                }
+                await TrySendErrorAsync(TftpErrorCode.IllegalOperation, "Expected ACK 0").ConfigureAwait(false);
+                RecordFailed("client sent something other than ACK 0 after the OACK", 0);
+                return false;
+            }
+            if (attempt >= Options.MaxRetries)
+            {
+                RecordFailed($"no ACK for the OACK after {Options.MaxRetries} retransmissions", 0);
+                return false;
+            }
+        }
+    }
+
+    private async Task SendFileAsync()
+    {
+        long windowStart = 1;
+        var retries = 0;
+        while (true)
+        {
+            var sent = await SendWindowAsync(windowStart).ConfigureAwait(false);
+            ArmTimer(_agreement.Timeout);
+            while (true)
+            {
+                var (result, length) = await ReceiveAsync(_receive).ConfigureAwait(false);
+                if (result == TftpWait.Stopped)
+                {
+                    RecordFailed("server stopped", SentBytes);
+                    return;
+                }
+                if (result == TftpWait.TimedOut)
+                {
+                    if (++retries > Options.MaxRetries)
+                    {
+                        RecordFailed($"no ACK after {Options.MaxRetries} retransmissions", SentBytes);
+                        return;
+                    }
+                    Retransmissions += sent;
+                    break;
+                }
+                if (TftpWire.TryReadAck(_receive.AsSpan(0, length), out var ack))
+                {
+                    // Block numbers are 16 bits and wrap (a 100 MB image at 512 bytes is
+                    // 204,800 blocks): place the ACK relative to the window's first block.
+                    var offset = (ushort)(ack - (ushort)windowStart);
+                    if (offset >= sent)
+                    {
+                        // A duplicate or older ACK: answering it would double every later
+                        // packet (the Sorcerer's Apprentice bug, RFC 1123 §4.2.3.1); the
+                        // timer alone retransmits.
+                        continue;
+                    }
+                    var acked = windowStart + offset;
+                    retries = 0;
+                    if (acked == _finalBlock)
+                    {
+                        RecordCompleted();
+                        return;
+                    }
+                    // RFC 7440 §4: an ACK inside the window means the blocks after it were
+                    // lost; the next window starts right after the acknowledged block.
+                    windowStart = acked + 1;
+                    break;
+                }
+                if (TryDecode(_receive.AsSpan(0, length)) is TftpError error)
+                {
+                    RecordFailed($"client sent ERROR {(int)error.Code} {error.Message}", SentBytes);
+                    return;
+                }
+                await TrySendErrorAsync(TftpErrorCode.IllegalOperation, "Expected ACK").ConfigureAwait(false);
+                RecordFailed("client sent something other than an ACK", SentBytes);
+                return;
+            }
+        }
+    }
+
+    private async ValueTask<int> SendWindowAsync(long first)
+    {
+        var count = 0;
+        for (var block = first; count < _agreement.WindowSize; block++)
+        {
+            var length = FillBlock(block);
+            await SendAsync(_send.AsMemory(0, TftpLimits.DataHeaderSize + length)).ConfigureAwait(false);
+            count++;
+            if (block == _finalBlock)
+            {
+                break;
+            }
+        }
+        return count;
+    }
+
+    private int FillBlock(long block)
+    {
+        if (block == _bufferedBlock)
+        {
+            return _bufferedLength;
+        }
+        var blockSize = _agreement.BlockSize;
+        if (block != _fileBlock)
+        {
+            _file.Seek((block - 1) * blockSize, SeekOrigin.Begin);
+        }
+        var payload = _send.AsSpan(TftpLimits.DataHeaderSize, blockSize);
+        var length = _file.ReadAtLeast(payload, blockSize, throwOnEndOfStream: false);
+        _fileBlock = block + 1;
+        if (length < blockSize)
+        {
+            // RFC 1350 §6: a DATA shorter than the block size (possibly empty) ends the transfer.
+            _finalBlock = block;
+            _finalLength = length;
+        }
+        TftpWire.WriteDataHeader(_send, (ushort)block);
+        _bufferedBlock = block;
+        _bufferedLength = length;
+        return length;
+    }
+
+    private void RecordCompleted()
+    {
+        var duration = Elapsed;
+        var bytes = SentBytes;
+        SetOutcome(() => Events.Record(Source, EventKinds.TftpServerCompleted,
+            $"TFTP sent {Request.FileName} to {Client}: {bytes} bytes in {_finalBlock} blocks, {Retransmissions} retransmissions",
+            ("client", Client), ("file", Request.FileName), ("direction", "read"), ("bytes", bytes), ("blocks", _finalBlock),
+            ("retransmissions", Retransmissions), ("duration-ms", duration.TotalMilliseconds),
+            ("blksize", _agreement.BlockSize), ("windowsize", _agreement.WindowSize)));
+    }
+}

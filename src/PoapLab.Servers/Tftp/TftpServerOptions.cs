@@ -1,0 +1,20 @@
+namespace PoapLab.Servers.Tftp;
+
+/// <summary>How an <see cref="EmbeddedTftpServer"/> serves files.</summary>
+public sealed record TftpServerOptions
+{
+    /// <summary>The directory served; request names are taken relative to it.</summary>
+    public required string RootPath { get; init; }
+
+    /// <summary>Accept write requests (WRQ); refused with ERROR 2 otherwise.</summary>
+    public bool AllowWrite { get; init; }
+
+    /// <summary>Retransmissions of one packet before a transfer is abandoned.</summary>
+    public int MaxRetries { get; init; } = 5;
+
+    /// <summary>Real time to wait for an answer before retransmitting; a client's RFC 2349 timeout option overrides it.</summary>
+    public TimeSpan RetransmitTimeout { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Transfers in flight at once; more requests are refused with a busy ERROR 0.</summary>
+    public int MaxConcurrentTransfers { get; init; } = 64;
+}

@@ -1,0 +1,202 @@
+using System.Net;
+using System.Net.Sockets;
+using PoapLab.Core.Events;
+using PoapLab.Protocols;
+using PoapLab.Protocols.Tftp;
+
+namespace PoapLab.Servers.Tftp;
+
+/// <summary>How a wait for the client's next packet ended.</summary>
+internal enum TftpWait
+{
+    Received,
+    TimedOut,
+    Stopped,
+}
+
+/// <summary>
+/// One transfer: its own socket on a new port (the server's TID, RFC 1350 §4), the
+/// client's TID it is locked to, and the one reusable retransmission timer.
+/// </summary>
+internal abstract class TftpTransfer : IDisposable
+{
+    private const int MaxStrayPacketsPerWait = 1000;
+
+    private readonly SocketAddress _client;
+    private readonly SocketAddress _from;
+    private readonly TimeProvider _time;
+    private readonly CancellationToken _stopping;
+    private readonly byte[] _controlBuffer = new byte[TftpLimits.MaxDatagramSize];
+    private CancellationTokenSource _timer;
+    private CancellationTokenRegistration _stopRegistration;
+    private Action? _outcome;
+
+    protected TftpTransfer(Socket socket, IPEndPoint client, TftpRequest request, TftpServerOptions options, IEventSink events, string source, TimeProvider time, CancellationToken stopping)
+    {
+        Socket = socket;
+        Client = client;
+        Request = request;
+        Options = options;
+        Events = events;
+        Source = source;
+        _time = time;
+        _stopping = stopping;
+        _client = client.Serialize();
+        _from = new SocketAddress(client.AddressFamily);
+        _timer = NewTimer();
+        Started = time.GetTimestamp();
+    }
+
+    protected Socket Socket { get; }
+
+    protected IPEndPoint Client { get; }
+
+    protected TftpRequest Request { get; }
+
+    protected TftpServerOptions Options { get; }
+
+    protected IEventSink Events { get; }
+
+    protected string Source { get; }
+
+    protected long Started { get; }
+
+    protected int Retransmissions { get; set; }
+
+    protected TimeSpan Elapsed => _time.GetElapsedTime(Started);
+
+    /// <summary>Runs the transfer to its end; records the outcome as an event, never throws for network trouble.</summary>
+    public abstract Task RunAsync();
+
+    /// <summary>Closes the socket and the file, then records the outcome, so that an observer
+    /// of the completed or failed event finds every resource of the transfer released.</summary>
+    public void Dispose()
+    {
+        _stopRegistration.Dispose();
+        _timer.Dispose();
+        Socket.Dispose();
+        DisposeCore();
+        Interlocked.Exchange(ref _outcome, null)?.Invoke();
+    }
+
+    protected virtual void DisposeCore()
+    {
+    }
+
+    protected ValueTask<int> SendAsync(ReadOnlyMemory<byte> datagram)
+        => Socket.SendToAsync(datagram, SocketFlags.None, _client, _stopping);
+
+    protected async ValueTask SendPacketAsync(TftpPacket packet)
+    {
+        var length = packet.EncodeTo(_controlBuffer);
+        await SendAsync(_controlBuffer.AsMemory(0, length)).ConfigureAwait(false);
+    }
+
+    /// <summary>Best effort: an ERROR ends the transfer on our side whatever happens to it.</summary>
+    protected async Task TrySendErrorAsync(TftpErrorCode code, string message)
+    {
+        try
+        {
+            var length = new TftpError(code, message).EncodeTo(_controlBuffer);
+            await Socket.SendToAsync(_controlBuffer.AsMemory(0, length), SocketFlags.None, _client, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (SocketException)
+        {
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    /// <summary>Starts the retransmission timer for the packet just sent.</summary>
+    protected void ArmTimer(TimeSpan timeout)
+    {
+        // One timer per transfer, re-armed per packet: a timer allocation per DATA block
+        // would be hundreds of thousands for a NX-OS image at the default block size.
+        if (!_timer.TryReset())
+        {
+            _stopRegistration.Dispose();
+            _timer.Dispose();
+            _timer = NewTimer();
+        }
+        _timer.CancelAfter(timeout);
+    }
+
+    /// <summary>
+    /// Waits for the next packet from the client's TID into <paramref name="buffer"/>.
+    /// Packets from any other endpoint get ERROR 5 (RFC 1350 §4) and do not end the wait.
+    /// </summary>
+    protected async ValueTask<(TftpWait Result, int Length)> ReceiveAsync(Memory<byte> buffer)
+    {
+        for (var stray = 0; stray < MaxStrayPacketsPerWait; stray++)
+        {
+            int length;
+            try
+            {
+                length = await Socket.ReceiveFromAsync(buffer, SocketFlags.None, _from, _timer.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return (_stopping.IsCancellationRequested ? TftpWait.Stopped : TftpWait.TimedOut, 0);
+            }
+            catch (SocketException)
+            {
+                // An ICMP error reported for an earlier send; the wait goes on.
+                continue;
+            }
+            if (_from.Equals(_client))
+            {
+                return (TftpWait.Received, length);
+            }
+            await SendUnknownTidAsync().ConfigureAwait(false);
+        }
+        return (TftpWait.TimedOut, 0);
+    }
+
+    private async ValueTask SendUnknownTidAsync()
+    {
+        var stranger = (IPEndPoint)Client.Create(_from);
+        try
+        {
+            var length = new TftpError(TftpErrorCode.UnknownTransferId, "Unknown transfer ID").EncodeTo(_controlBuffer);
+            await Socket.SendToAsync(_controlBuffer.AsMemory(0, length), SocketFlags.None, stranger, _stopping).ConfigureAwait(false);
+        }
+        catch (SocketException)
+        {
+        }
+    }
+
+    /// <summary>Decodes a packet that is not on the hot path; null when malformed.</summary>
+    protected static TftpPacket? TryDecode(ReadOnlySpan<byte> datagram)
+    {
+        try
+        {
+            return TftpPacket.Decode(datagram);
+        }
+        catch (ProtocolException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Records the outcome once the transfer's resources are released.</summary>
+    protected void SetOutcome(Action record) => _outcome = record;
+
+    protected void RecordFailed(string reason, long bytes)
+        => SetOutcome(() => Events.Record(Source, EventKinds.TftpServerFailed, $"TFTP transfer of {Request.FileName} to {Client} failed: {reason}",
+            ("client", Client), ("file", Request.FileName), ("reason", reason), ("bytes", bytes),
+            ("retransmissions", Retransmissions), ("duration-ms", Elapsed.TotalMilliseconds)));
+
+    protected void RecordAgreed(TftpAgreement agreement)
+        => Events.Record(Source, EventKinds.TftpServerOptions, $"TFTP options agreed with {Client}: {agreement.Acknowledged}",
+            ("client", Client), ("file", Request.FileName), ("options", agreement.Acknowledged.ToString()),
+            ("blksize", agreement.BlockSize), ("windowsize", agreement.WindowSize),
+            ("timeout", agreement.Timeout.TotalSeconds), ("tsize", agreement.TransferSize));
+
+    private CancellationTokenSource NewTimer()
+    {
+        var timer = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time);
+        _stopRegistration = _stopping.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), timer);
+        return timer;
+    }
+}

@@ -1,0 +1,226 @@
+using PoapLab.Core.Events;
+using PoapLab.Core.Time;
+using PoapLab.Switch.Cli;
+using PoapLab.Switch.Flash;
+using PoapLab.Switch.Identity;
+using PoapLab.Switch.Network;
+using PoapLab.Switch.Poap;
+using PoapLab.Switch.Script;
+using PoapLab.Switch.State;
+using PoapLab.Switch.Transfer;
+using PoapLab.Switch.Transfer.Tftp;
+
+namespace PoapLab.Switch.Device;
+
+/// <summary>Everything needed to build a simulated switch.</summary>
+/// <param name="Identity">What the switch is.</param>
+/// <param name="Version">The release it runs at power-on.</param>
+/// <param name="ImageName">The image file it booted; defaults to the release's canonical name.</param>
+/// <param name="Root">The switch's own directory on the host.</param>
+/// <param name="BootflashCapacityBytes">Flash size; defaults to what <see cref="SwitchIdentity.BootflashKilobytes"/> says.</param>
+/// <param name="BootflashSystemBytes">Flash taken by things not modelled as files.</param>
+public sealed record SwitchSpec(
+    SwitchIdentity Identity,
+    NxosVersion Version,
+    string? ImageName,
+    string Root,
+    long? BootflashCapacityBytes = null,
+    long BootflashSystemBytes = 0,
+    string Flavour = "cs")
+{
+    public PoapSettings Poap { get; init; } = new();
+
+    public LinkModel Link { get; init; } = LinkModel.Default;
+
+    public TftpClientOptions Tftp { get; init; } = new();
+
+    public IReadOnlyList<CdpNeighbor> CdpNeighbors { get; init; } = [];
+
+    /// <summary>Size of the stand-in for the image the switch runs at power-on.</summary>
+    public long RunningImageBytes { get; init; } = 64 * 1024;
+}
+
+/// <summary>
+/// A simulated Nexus switch: it boots, runs POAP when it has no startup-config, reloads
+/// onto the image its boot variable names, replays the scheduled configuration and saves
+/// it — for real, over its <see cref="ISwitchNetwork"/>, with the user's script.
+/// </summary>
+public sealed class NexusSwitch : IDisposable
+{
+    private readonly SwitchSpec _spec;
+    private readonly SimClock _clock;
+    private readonly IEventSink _events;
+    private readonly SwitchTransferService _transfers;
+    private readonly NxosCli _cli;
+    private readonly PoapAgent _agent;
+    private readonly SwitchLog _log;
+
+    public NexusSwitch(SwitchSpec spec, ISwitchNetwork network, SimClock clock, IEventSink events, ScriptHost scripts)
+    {
+        _spec = spec;
+        _clock = clock;
+        _events = events;
+        Source = "switch:" + spec.Identity.Name;
+        var fs = new SwitchFilesystem(spec.Root);
+        var capacity = spec.BootflashCapacityBytes ?? spec.Identity.BootflashKilobytes * 1024;
+        var flash = new Bootflash(fs.BootflashPath, capacity, spec.BootflashSystemBytes);
+        var image = spec.ImageName ?? spec.Version.ImageName(spec.Flavour);
+        State = new SwitchState(spec.Identity, fs, flash, spec.Version, image) { ImageFlavour = spec.Flavour };
+        State.CdpNeighbors.AddRange(spec.CdpNeighbors);
+        var imagePath = Path.Combine(fs.BootflashPath, image);
+        if (!File.Exists(imagePath))
+        {
+            NxosImage.Generate(imagePath, spec.Version, spec.Version.Is64Bit ? spec.Flavour : null, spec.RunningImageBytes);
+        }
+        _log = new SwitchLog(fs.LogsPath, clock, events, Source) { PoapTag = $"{spec.Identity.Serial}-{spec.Identity.MacPlain}" };
+        _transfers = new SwitchTransferService(network, clock, events, Source, State, spec.Link, spec.Tftp);
+        _cli = new NxosCli(State, _transfers, clock, events, Source);
+        _agent = new PoapAgent(State, network, _transfers, _cli, scripts, clock, events, _log, Source, spec.Poap, new Random(spec.Poap.Seed));
+    }
+
+    /// <summary>The event source name of this switch.</summary>
+    public string Source { get; }
+
+    public SwitchState State { get; }
+
+    /// <summary>The switch's syslog as it printed it.</summary>
+    public string SyslogPath => _log.SyslogPath;
+
+    /// <summary>The switch's console.</summary>
+    public string ConsolePath => _log.ConsolePath;
+
+    /// <summary>The CLI, for callers that want to ask the switch something after the run.</summary>
+    public NxosCli Cli => _cli;
+
+    /// <summary>Powers the switch on and runs until POAP is over, has failed, or the boot fails.</summary>
+    public async Task<PoapRunResult> PowerOnAsync(CancellationToken cancellationToken)
+    {
+        var attempts = new List<PoapAttempt>();
+        var reached = new SortedSet<PoapPhase>();
+        var reloads = 0;
+        var boot = await BootAsync(reached, cancellationToken).ConfigureAwait(false);
+        while (true)
+        {
+            if (boot is not null)
+            {
+                return Result(PoapOutcome.BootFailed, attempts, reloads, reached, boot);
+            }
+            if (State.StartupConfig is not null && !State.BootPoapEnabled)
+            {
+                reached.Add(PoapPhase.Completed);
+                _events.Record(Source, EventKinds.PoapCompleted, $"POAP is over: {State.RunningVersion.Display} from {State.RunningImage}",
+                    ("version", State.RunningVersion.Display), ("image", State.RunningImage), ("reloads", reloads), ("attempts", attempts.Count));
+                return Result(PoapOutcome.Provisioned, attempts, reloads, reached, null);
+            }
+            if (reloads >= _spec.Poap.MaxReloads)
+            {
+                return Result(PoapOutcome.ReloadLoop, attempts, reloads, reached,
+                    $"the switch came up without a startup-config after {reloads} reloads and would run POAP again");
+            }
+            var (success, failure) = await _agent.RunAsync(attempts, reached, cancellationToken).ConfigureAwait(false);
+            if (!success)
+            {
+                return Result(PoapOutcome.Failed, attempts, reloads, reached, failure);
+            }
+            reloads++;
+            reached.Add(PoapPhase.Reload);
+            _events.Record(Source, EventKinds.Reload, $"reload {reloads}: boot variable {State.BootVariable ?? "(none)"}", ("reload", reloads), ("boot_variable", State.BootVariable));
+            _log.Console("Reloading the switch after POAP");
+            await _clock.SleepAsync(TimeSpan.FromMinutes(3), cancellationToken).ConfigureAwait(false);
+            boot = await BootAsync(reached, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private PoapRunResult Result(PoapOutcome outcome, List<PoapAttempt> attempts, int reloads, SortedSet<PoapPhase> reached, string? reason) =>
+        new(outcome, attempts, reloads, State.RunningVersion.Display, State.RunningImage, reached, reason);
+
+    /// <summary>One boot: load the image, prepare the volatile filesystem, replay configuration.</summary>
+    private async Task<string?> BootAsync(ISet<PoapPhase> reached, CancellationToken cancellationToken)
+    {
+        State.BootCount++;
+        reached.Add(PoapPhase.Boot);
+        var fs = State.Filesystem;
+        fs.ClearVolatile();
+        if (State.BootVariable is { } bootVar)
+        {
+            var path = State.Bootflash.Resolve(bootVar);
+            var image = path is null ? null : NxosImage.TryRead(path);
+            if (image is null)
+            {
+                var why = path is null || !File.Exists(path)
+                    ? $"the boot variable names {bootVar}, which is not on bootflash"
+                    : $"the boot variable names {bootVar}, which is not a bootable NX-OS image";
+                _log.Console($"Boot failed: {why}");
+                _log.Console("loader >");
+                _events.Record(Source, EventKinds.BootFailed, why, ("boot_variable", bootVar), ("boot", State.BootCount));
+                return why;
+            }
+            State.RunningVersion = image.Version;
+            State.RunningImage = Path.GetFileName(path!);
+            State.ImageFlavour = image.Flavour ?? State.ImageFlavour;
+        }
+        _log.Console($"Booting nxos image: bootflash:/{State.RunningImage}");
+        _events.Record(Source, EventKinds.SwitchBoot, $"boot {State.BootCount}: NX-OS {State.RunningVersion.Display} from bootflash:/{State.RunningImage}",
+            ("boot", State.BootCount), ("version", State.RunningVersion.Display), ("image", State.RunningImage));
+        _events.Record(Source, EventKinds.BootImage, State.RunningImage, ("image", State.RunningImage), ("version", State.RunningVersion.Display));
+        PrepareSystemFiles();
+        State.RunningConfig.Clear();
+        State.Hostname = "switch";
+        _log.Hostname = State.Hostname;
+        if (State.StartupConfig is { } startup)
+        {
+            await ApplyConfigAsync(startup, cancellationToken).ConfigureAwait(false);
+        }
+        if (State.ScheduledConfig.Count > 0)
+        {
+            reached.Add(PoapPhase.ConfigReplay);
+            var lines = State.ScheduledConfig.ToList();
+            State.ScheduledConfig.Clear();
+            var errors = await ApplyConfigAsync(lines, cancellationToken).ConfigureAwait(false);
+            _events.Record(Source, EventKinds.ConfigReplayed, $"replayed {lines.Count} scheduled-config lines ({errors} rejected)", ("lines", lines.Count), ("errors", errors));
+            var save = await _cli.ExecuteAsync("copy running-config startup-config", json: false, cancellationToken).ConfigureAwait(false);
+            _events.Record(Source, EventKinds.StartupConfigSaved, "copy running-config startup-config after the replay", ("status", save.Status), ("lines", State.RunningConfig.Count));
+        }
+        _log.Hostname = State.Hostname;
+        return null;
+    }
+
+    private async Task<int> ApplyConfigAsync(IReadOnlyList<string> lines, CancellationToken cancellationToken)
+    {
+        var rejected = await _cli.ReplayConfigAsync(lines, cancellationToken).ConfigureAwait(false);
+        foreach (var (line, result) in rejected)
+        {
+            _events.Record(Source, EventKinds.ConfigReplayError, $"config line rejected: {line.Trim()}: {result.Output.Trim()}", ("line", line.Trim()), ("output", result.Output.Trim()));
+        }
+        return rejected.Count;
+    }
+
+    /// <summary>What the image puts in place at every boot: files the scripts read (contract §2).</summary>
+    private void PrepareSystemFiles()
+    {
+        var fs = State.Filesystem;
+        File.WriteAllText(Path.Combine(fs.TmpPath, "first_setup.log"), $"START: first setup at {_clock.GetUtcNow():yyyy-MM-dd HH:mm:ss}\n");
+        File.WriteAllText(Path.Combine(fs.NxosTmpPath, "first_setup.log"), $"START: first setup at {_clock.GetUtcNow():yyyy-MM-dd HH:mm:ss}\n");
+        var etc = Path.Combine(fs.IsanPath, "etc");
+        foreach (var f in new[] { "cs.txt", "noncs.txt" })
+        {
+            File.Delete(Path.Combine(etc, f));
+        }
+        if (State.RunningVersion.Is64Bit)
+        {
+            File.WriteAllText(Path.Combine(etc, State.ImageFlavour == "msll" ? "noncs.txt" : "cs.txt"), "");
+        }
+        // `file /isan/bin/pfm` tells 32- from 64-bit images: a minimal ELF header of the right class.
+        var elf = new byte[64];
+        elf[0] = 0x7f; elf[1] = (byte)'E'; elf[2] = (byte)'L'; elf[3] = (byte)'F';
+        elf[4] = (byte)(State.RunningVersion.Is64Bit ? 2 : 1);
+        elf[5] = 1; elf[6] = 1; elf[16] = 2; elf[18] = (byte)(State.RunningVersion.Is64Bit ? 0x3e : 0x03);
+        File.WriteAllBytes(Path.Combine(fs.IsanPath, "bin", "pfm"), elf);
+    }
+
+    public void Dispose()
+    {
+        _transfers.Dispose();
+        _log.Dispose();
+    }
+}

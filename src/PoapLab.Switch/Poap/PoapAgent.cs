@@ -1,0 +1,253 @@
+using System.Globalization;
+using System.Net;
+using PoapLab.Core.Events;
+using PoapLab.Core.Time;
+using PoapLab.Protocols.Integrity;
+using PoapLab.Switch.Cli;
+using PoapLab.Switch.Network;
+using PoapLab.Switch.Script;
+using PoapLab.Switch.State;
+using PoapLab.Switch.Transfer;
+
+namespace PoapLab.Switch.Poap;
+
+/// <summary>
+/// The switch-side POAP process (contract §1): DHCP, script download, <c>#md5sum</c>
+/// check, the script run, and what the switch does with its exit code. One POAP run
+/// (from a boot with no startup-config to success or giving up) per call.
+/// </summary>
+public sealed class PoapAgent
+{
+    private const string ScriptFlashPath = "bootflash:scripts/script.sh";
+    private readonly SwitchState _state;
+    private readonly ISwitchNetwork _network;
+    private readonly SwitchTransferService _transfers;
+    private readonly NxosCli _cli;
+    private readonly ScriptHost _scripts;
+    private readonly SimClock _clock;
+    private readonly IEventSink _events;
+    private readonly SwitchLog _log;
+    private readonly string _source;
+    private readonly PoapSettings _settings;
+    private readonly Random _random;
+    private readonly PoapDhcpClient _dhcp;
+
+    public PoapAgent(SwitchState state, ISwitchNetwork network, SwitchTransferService transfers, NxosCli cli, ScriptHost scripts,
+        SimClock clock, IEventSink events, SwitchLog log, string source, PoapSettings settings, Random random)
+    {
+        _state = state;
+        _network = network;
+        _transfers = transfers;
+        _cli = cli;
+        _scripts = scripts;
+        _clock = clock;
+        _events = events;
+        _log = log;
+        _source = source;
+        _settings = settings;
+        _random = random;
+        _dhcp = new PoapDhcpClient(network, clock, events, log, source, state, settings, random);
+    }
+
+    /// <summary>The attempt number of the next attempt (attempts are counted across reloads).</summary>
+    public int AttemptsMade { get; private set; }
+
+    /// <summary>
+    /// Runs POAP attempts until one succeeds (the script exited 0: the caller reloads) or
+    /// the allowed attempts are spent.
+    /// </summary>
+    public async Task<(bool Success, string? Failure)> RunAsync(List<PoapAttempt> attempts, ISet<PoapPhase> reached, CancellationToken cancellationToken)
+    {
+        var pid = _random.Next(1000, 32000);
+        _log.StartPoapInitLog(_state.Filesystem.BootflashPath, pid);
+        _log.Console("Waiting for system online status before starting POAP ...");
+        _log.Console("Abort Power On Auto Provisioning [yes - continue with normal setup, skip - bypass password and basic configuration, no - continue with Power On Auto Provisioning] (yes/skip/no)[no]: no");
+        _events.Record(_source, EventKinds.PoapStarted, $"POAP started on {_settings.Interface} (pid {pid})", ("pid", pid), ("interface", _settings.Interface), ("boot", _state.BootCount));
+        string? lastFailure = null;
+        try
+        {
+            while (AttemptsMade < _settings.MaxAttempts)
+            {
+                var number = ++AttemptsMade;
+                _events.Record(_source, EventKinds.PoapAttempt, $"POAP attempt {number}", ("attempt", number), ("boot", _state.BootCount));
+                var attempt = await AttemptAsync(number, pid, reached, cancellationToken).ConfigureAwait(false);
+                attempts.Add(attempt);
+                if (attempt.Succeeded)
+                {
+                    return (true, null);
+                }
+                lastFailure = $"attempt {number}: {attempt.Failure}";
+                _events.Record(_source, EventKinds.PoapAttemptFailed, lastFailure, ("attempt", number), ("phase", attempt.Reached), ("reason", attempt.Failure));
+                if (_state.Lease is { } lease)
+                {
+                    await _dhcp.ReleaseAsync(lease, cancellationToken).ConfigureAwait(false);
+                    _state.Lease = null;
+                }
+                if (AttemptsMade < _settings.MaxAttempts)
+                {
+                    _log.PoapInfo("POAP will retry in a while, resetting interfaces");
+                    await _clock.SleepAsync(_settings.RetryDelay, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            _events.Record(_source, EventKinds.PoapGaveUp, $"POAP gave up after {AttemptsMade} attempts", ("attempts", AttemptsMade), ("reason", lastFailure));
+            return (false, lastFailure);
+        }
+        finally
+        {
+            _log.EndPoapInitLog();
+        }
+    }
+
+    private async Task<PoapAttempt> AttemptAsync(int number, int pid, ISet<PoapPhase> reached, CancellationToken cancellationToken)
+    {
+        PoapAttempt Fail(PoapPhase phase, string why, int? exit = null) => new(number, _state.BootCount, phase, false, why, exit);
+
+        reached.Add(PoapPhase.Dhcp);
+        _log.PoapInfo($"Using DHCP, information received over {_settings.Interface} while sending DHCP DISCOVER");
+        var dhcp = await _dhcp.AcquireAsync(number, cancellationToken).ConfigureAwait(false);
+        if (dhcp.Lease is null || dhcp.Script is null)
+        {
+            _log.PoapFailure("POAP DHCP discover phase failed");
+            return Fail(PoapPhase.Dhcp, dhcp.Failure ?? "DHCP failed");
+        }
+        var lease = dhcp.Lease;
+        _state.Lease = lease;
+        _log.PoapInfo($"Assigned IP address: {lease.Address}");
+        _log.PoapInfo($"Netmask: {lease.SubnetMask}");
+        _log.PoapInfo($"DNS Server: {(lease.DnsServers.Count > 0 ? lease.DnsServers[0] : IPAddress.Any)}");
+        _log.PoapInfo($"Default Gateway: {lease.Gateway ?? IPAddress.Any}");
+        _log.PoapInfo($"Script Server: {dhcp.Script.Server}");
+        _log.PoapInfo($"Script Name: {dhcp.Script.ScriptName}");
+
+        reached.Add(PoapPhase.ScriptDownload);
+        var download = await DownloadScriptAsync(dhcp.Script, number, cancellationToken).ConfigureAwait(false);
+        if (download is not null)
+        {
+            _log.PoapFailure("POAP boot file download failed.");
+            return Fail(PoapPhase.ScriptDownload, download);
+        }
+
+        reached.Add(PoapPhase.ScriptValidation);
+        var scriptHostPath = _state.Bootflash.Resolve(ScriptFlashPath)!;
+        var check = ScriptMd5.Check(await File.ReadAllBytesAsync(scriptHostPath, cancellationToken).ConfigureAwait(false));
+        switch (check.Status)
+        {
+            case ScriptMd5Status.Valid:
+                _events.Record(_source, EventKinds.ScriptMd5Validated, $"script #md5sum {check.Computed} is valid", ("attempt", number), ("md5", check.Computed));
+                _log.PoapInfo("POAP_SCRIPT_STARTED_MD5_VALIDATED");
+                break;
+            case ScriptMd5Status.Missing:
+                _events.Record(_source, EventKinds.ScriptMd5Validated, "script has no #md5sum line: run without validation", ("attempt", number), ("md5", check.Computed), ("validated", false));
+                _log.PoapInfo("POAP_SCRIPT_STARTED_MD5_NOT_VALIDATED");
+                break;
+            default:
+                var why = check.Status switch
+                {
+                    ScriptMd5Status.Unquoted => $"the script's #md5sum value is not in double quotes (line {check.LineNumber}); this platform insists on #md5sum=\"<md5>\"",
+                    ScriptMd5Status.Malformed => $"the script's #md5sum line (line {check.LineNumber}) does not hold a 32-digit MD5",
+                    _ => $"the script's #md5sum is {check.Declared} but the script's MD5 is {check.Computed}: recompute it after editing (poaplab md5 --fix)",
+                };
+                _events.Record(_source, EventKinds.ScriptMd5Failed, why, ("attempt", number), ("declared", check.Declared), ("computed", check.Computed), ("status", check.Status));
+                _log.PoapFailure("POAP script MD5 checksum validation failed");
+                return Fail(PoapPhase.ScriptValidation, why);
+        }
+
+        reached.Add(PoapPhase.ScriptRun);
+        var run = await RunScriptAsync(dhcp, lease, pid, number, cancellationToken).ConfigureAwait(false);
+        if (run.End == ScriptEnd.Exited && run.ExitCode == 0)
+        {
+            _log.PoapInfo("POAP_SCRIPT_EXECUTION_SUCCESS");
+            return new PoapAttempt(number, _state.BootCount, PoapPhase.ScriptRun, true, null, 0);
+        }
+        var failure = run.End switch
+        {
+            ScriptEnd.TimedOut => $"the script ran past its timeout of {_settings.ScriptTimeout.TotalSeconds:0} s and was killed",
+            ScriptEnd.FailedToStart => $"the script could not be started: {run.Error}",
+            ScriptEnd.Killed => "the script was killed",
+            _ => $"the script exited with {(run.ExitCode == 255 ? "-1 (255)" : run.ExitCode?.ToString(CultureInfo.InvariantCulture))}{LastError(run.Stderr)}",
+        };
+        _log.PoapFailure($"POAP_SCRIPT_EXECUTION_FAILED: {failure}");
+        return Fail(PoapPhase.ScriptRun, failure, run.ExitCode);
+    }
+
+    private async Task<string?> DownloadScriptAsync(ScriptSource script, int attempt, CancellationToken cancellationToken)
+    {
+        var protocol = script.OverHttp ? TransferProtocol.Http : TransferProtocol.Tftp;
+        var copy = $"copy {script.Url} {ScriptFlashPath} vrf {_settings.Vrf}";
+        _log.PoapInfo("The POAP Script download has started");
+        _log.PoapInfo($"The POAP Script is being downloaded from [{copy} ]");
+        _events.Record(_source, EventKinds.ScriptDownloadStarted, copy, ("attempt", attempt), ("url", script.Url), ("protocol", protocol));
+        var target = _state.Bootflash.Resolve(ScriptFlashPath)!;
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        var request = new TransferRequest(protocol, script.Server, script.Port, "/" + script.ScriptName.TrimStart('/'), null, null, _settings.Vrf);
+        TransferResult result;
+        var stream = new FileStream(target, FileMode.Create, FileAccess.Write);
+        await using (stream.ConfigureAwait(false))
+        {
+            // 10.2(1)+ announce themselves to HTTP servers (contract §1.2).
+            var headers = script.OverHttp && AtLeast(_state, 10, 2, 1) ? _transfers.VendorHeaders() : null;
+            result = await _transfers.DownloadAsync(request, stream, null, headers, cancellationToken).ConfigureAwait(false);
+        }
+        if (!result.Success)
+        {
+            File.Delete(target);
+            var why = $"could not download the script {script.Url}: {result.Error?.Split('\n')[0]}";
+            _events.Record(_source, EventKinds.ScriptDownloadFailed, why, ("attempt", attempt), ("url", script.Url), ("error", result.Error));
+            return why;
+        }
+        _log.PoapInfo("POAP_SCRIPT_DOWNLOADED");
+        _events.Record(_source, EventKinds.ScriptDownloaded, $"script downloaded: {result.Bytes} bytes", ("attempt", attempt), ("bytes", result.Bytes), ("url", script.Url));
+        return null;
+    }
+
+    private async Task<ScriptRunResult> RunScriptAsync(DhcpPhaseResult dhcp, DhcpLease lease, int pid, int attempt, CancellationToken cancellationToken)
+    {
+        PythonInterpreter python;
+        try
+        {
+            python = PythonLocator.Resolve(_settings.Python ?? (_state.RunningVersion.PythonMajor == "2.7" ? "2.7" : null));
+        }
+        catch (Exception e) when (e is PythonNotFoundException or ArgumentException)
+        {
+            return new ScriptRunResult(ScriptEnd.FailedToStart, null, "", "", TimeSpan.Zero, e.Message);
+        }
+        var env = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["POAP_VRF"] = lease.Vrf,
+            ["POAP_PID"] = pid.ToString(CultureInfo.InvariantCulture),
+            ["POAP_SERIAL"] = _state.Identity.Serial,
+            ["POAP_MAC"] = _state.Identity.MacPlain,
+            ["POAP_INTF"] = lease.Interface,
+            ["POAP_PHASE"] = "DHCP",
+        };
+        if (lease.HostName is not null)
+        {
+            env["POAP_HOST_NAME"] = lease.HostName;
+        }
+        _events.Record(_source, EventKinds.ScriptStarted, $"running {ScriptFlashPath} with Python {python.Version}",
+            ("attempt", attempt), ("python", python.Version), ("script_server", dhcp.Script!.Server));
+        var request = new ScriptRunRequest(_state.Filesystem, "/bootflash/scripts/script.sh", python, env, _settings.ScriptTimeout,
+            _state.Bootflash.CapacityBytes, () => _state.Bootflash.FreeBytes);
+        var bridge = new ScriptBridge(_cli, _log, _clock, _events, _source);
+        var result = await _scripts.RunAsync(request, bridge, cancellationToken).ConfigureAwait(false);
+        var logs = _state.Filesystem.LogsPath;
+        await File.AppendAllTextAsync(Path.Combine(logs, "script.stdout.log"), $"--- attempt {attempt} ---\n{result.Stdout}", cancellationToken).ConfigureAwait(false);
+        await File.AppendAllTextAsync(Path.Combine(logs, "script.stderr.log"), $"--- attempt {attempt} ---\n{result.Stderr}", cancellationToken).ConfigureAwait(false);
+        var kind = result.End == ScriptEnd.TimedOut ? EventKinds.ScriptTimedOut : EventKinds.ScriptExited;
+        _events.Record(_source, kind, $"script ended: {result.End}{(result.ExitCode is { } c ? $" with exit code {c}" : "")}{(result.Error is null ? "" : ": " + result.Error)}",
+            ("attempt", attempt), ("end", result.End), ("exit_code", result.ExitCode), ("real_ms", (long)result.RealDuration.TotalMilliseconds), ("error", result.Error));
+        return result;
+    }
+
+    private static string LastError(string stderr)
+    {
+        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return lines.Length == 0 ? "" : $" ({lines[^1]})";
+    }
+
+    private static bool AtLeast(SwitchState state, int major, int minor, int maintenance)
+    {
+        var v = state.RunningVersion;
+        return (v.Major, v.Minor, v.Maintenance).CompareTo((major, minor, maintenance)) >= 0;
+    }
+}

@@ -1,0 +1,311 @@
+using System.Collections.Immutable;
+using System.Net;
+using System.Text;
+using PoapLab.Core.Events;
+using PoapLab.Core.Time;
+using PoapLab.Protocols.Dhcp;
+using PoapLab.Switch.Network;
+using PoapLab.Switch.State;
+
+namespace PoapLab.Switch.Poap;
+
+/// <summary>Where POAP fetches its script from, read off the chosen OFFER/ACK.</summary>
+/// <param name="Server">The server as option 66/150 gives it (address or name).</param>
+/// <param name="Port">A port from an <c>http://host:port</c> option 66, else null.</param>
+/// <param name="ScriptName">Option 67, as given.</param>
+/// <param name="OverHttp">Option 66 carried <c>http://</c>: the script comes over HTTP.</param>
+public sealed record ScriptSource(string Server, int? Port, string ScriptName, bool OverHttp)
+{
+    /// <summary>The URL the switch logs.</summary>
+    public string Url => $"{(OverHttp ? "http" : "tftp")}://{Server}{(Port is { } p ? ":" + p : "")}/{ScriptName.TrimStart('/')}";
+}
+
+/// <summary>The result of POAP's DHCP phase.</summary>
+public sealed record DhcpPhaseResult(DhcpLease? Lease, ScriptSource? Script, string? Failure);
+
+/// <summary>
+/// POAP's DHCPv4 client (contract §1.2): broadcasts DISCOVER with client id 0x00+serial,
+/// user class <c>Cisco-POAP</c> and the POAP parameter list; takes the first OFFER that
+/// names a script server and a script and leases at least an hour; REQUEST, ACK.
+/// </summary>
+public sealed class PoapDhcpClient
+{
+    private static readonly byte[] ParameterList = [1, 3, 6, 12, 15, 51, 66, 67, 150];
+    private readonly ISwitchNetwork _network;
+    private readonly SimClock _clock;
+    private readonly IEventSink _events;
+    private readonly SwitchLog _log;
+    private readonly string _source;
+    private readonly SwitchState _state;
+    private readonly PoapSettings _settings;
+    private readonly Random _random;
+
+    public PoapDhcpClient(ISwitchNetwork network, SimClock clock, IEventSink events, SwitchLog log, string source, SwitchState state, PoapSettings settings, Random random)
+    {
+        _network = network;
+        _clock = clock;
+        _events = events;
+        _log = log;
+        _source = source;
+        _state = state;
+        _settings = settings;
+        _random = random;
+    }
+
+    /// <summary>The client identifier POAP sends: 0x00 then the serial in ASCII.</summary>
+    public ImmutableArray<byte> ClientId => [0, .. Encoding.ASCII.GetBytes(_state.Identity.Serial)];
+
+    /// <summary>Runs DISCOVER → OFFER → REQUEST → ACK for one attempt.</summary>
+    public async Task<DhcpPhaseResult> AcquireAsync(int attempt, CancellationToken cancellationToken)
+    {
+        await using var socket = await _network.OpenUdpAsync(68, cancellationToken).ConfigureAwait(false);
+        var timeout = _settings.DhcpFirstTimeout;
+        string? lastRejection = null;
+        for (int tryNo = 1; tryNo <= _settings.DiscoverTries; tryNo++)
+        {
+            var xid = (uint)_random.NextInt64(0, uint.MaxValue);
+            var discover = Build(DhcpMessageType.Discover, xid, requested: null, serverId: null);
+            await socket.SendAsync(discover.Encode(), new IPEndPoint(IPAddress.Broadcast, 67), cancellationToken).ConfigureAwait(false);
+            _events.Record(_source, EventKinds.DhcpDiscoverSent, $"DHCPDISCOVER on {_settings.Interface} (xid 0x{xid:x8})",
+                ("attempt", attempt), ("try", tryNo), ("xid", $"0x{xid:x8}"), ("interface", _settings.Interface));
+
+            var deadline = _clock.Elapsed + timeout;
+            while (_clock.Elapsed < deadline)
+            {
+                var message = await ReceiveAsync(socket, xid, deadline - _clock.Elapsed, cancellationToken).ConfigureAwait(false);
+                if (message is null)
+                {
+                    break;
+                }
+                if (message.Value.Message.MessageType != DhcpMessageType.Offer)
+                {
+                    continue;
+                }
+                var (offer, from) = message.Value;
+                var rejection = Qualify(offer);
+                var offered = offer.YourAddress;
+                if (rejection is not null)
+                {
+                    lastRejection = rejection;
+                    _log.PoapInfo($"Invalid DHCP OFFER: {rejection}");
+                    _events.Record(_source, EventKinds.DhcpOfferRejected, $"OFFER from {from.Address} rejected: {rejection}",
+                        ("attempt", attempt), ("server", from.Address), ("address", offered), ("reason", rejection), ("options", DescribeOptions(offer)));
+                    continue;
+                }
+                _events.Record(_source, EventKinds.DhcpOfferReceived, $"OFFER of {offered} from {from.Address}",
+                    ("attempt", attempt), ("server", from.Address), ("address", offered), ("options", DescribeOptions(offer)));
+                return await RequestAsync(socket, attempt, xid, offer, cancellationToken).ConfigureAwait(false);
+            }
+            _events.Record(_source, EventKinds.DhcpTimeout, $"no usable OFFER within {timeout.TotalSeconds:0} s",
+                ("attempt", attempt), ("try", tryNo), ("waited_s", timeout.TotalSeconds));
+            timeout = timeout * 2 > TimeSpan.FromSeconds(64) ? TimeSpan.FromSeconds(64) : timeout * 2;
+        }
+        return new DhcpPhaseResult(null, null, lastRejection is null
+            ? "no DHCP OFFER was received"
+            : $"every OFFER was invalid (last: {lastRejection})");
+    }
+
+    /// <summary>Sends DHCPRELEASE for the lease (after a failed attempt, contract §1.6).</summary>
+    public async Task ReleaseAsync(DhcpLease lease, CancellationToken cancellationToken)
+    {
+        await using var socket = await _network.OpenUdpAsync(68, cancellationToken).ConfigureAwait(false);
+        var xid = (uint)_random.NextInt64(0, uint.MaxValue);
+        var release = Build(DhcpMessageType.Release, xid, requested: null, serverId: lease.ServerIdentifier) with { ClientAddress = lease.Address };
+        await socket.SendAsync(release.Encode(), new IPEndPoint(lease.ServerIdentifier, 67), cancellationToken).ConfigureAwait(false);
+        _clock.Advance(TimeSpan.FromMilliseconds(1));
+        _events.Record(_source, EventKinds.DhcpReleaseSent, $"DHCPRELEASE of {lease.Address} to {lease.ServerIdentifier}",
+            ("address", lease.Address), ("server", lease.ServerIdentifier));
+    }
+
+    /// <summary>Why an OFFER does not qualify for POAP, or null when it does.</summary>
+    public string? Qualify(DhcpMessage offer)
+    {
+        if (!offer.Has(DhcpOption.TftpServerName) && !offer.Has(DhcpOption.TftpServerAddress))
+        {
+            return "Missing Script Server information";
+        }
+        if (string.IsNullOrEmpty(offer.GetString(DhcpOption.BootfileName)))
+        {
+            return "Missing Script Name";
+        }
+        if (offer.GetUInt32(DhcpOption.LeaseTime) is { } lease && lease < _settings.MinimumLease.TotalSeconds)
+        {
+            return $"Lease time {lease} s is below the minimum of {_settings.MinimumLease.TotalSeconds:0} s";
+        }
+        return null;
+    }
+
+    private async Task<DhcpPhaseResult> RequestAsync(ILabUdpSocket socket, int attempt, uint xid, DhcpMessage offer, CancellationToken cancellationToken)
+    {
+        var serverId = offer.GetAddress(DhcpOption.ServerIdentifier);
+        var request = Build(DhcpMessageType.Request, xid, offer.YourAddress, serverId);
+        await socket.SendAsync(request.Encode(), new IPEndPoint(IPAddress.Broadcast, 67), cancellationToken).ConfigureAwait(false);
+        _events.Record(_source, EventKinds.DhcpRequestSent, $"DHCPREQUEST for {offer.YourAddress}",
+            ("attempt", attempt), ("address", offer.YourAddress), ("server", serverId));
+        var deadline = _clock.Elapsed + _settings.DhcpRequestTimeout;
+        while (_clock.Elapsed < deadline)
+        {
+            var message = await ReceiveAsync(socket, xid, deadline - _clock.Elapsed, cancellationToken).ConfigureAwait(false);
+            if (message is null)
+            {
+                break;
+            }
+            var (answer, from) = message.Value;
+            if (answer.MessageType == DhcpMessageType.Nak)
+            {
+                var text = answer.GetString(DhcpOption.Message);
+                _events.Record(_source, EventKinds.DhcpNakReceived, $"DHCPNAK from {from.Address}{(text is null ? "" : ": " + text)}",
+                    ("attempt", attempt), ("server", from.Address), ("message", text));
+                return new DhcpPhaseResult(null, null, $"the server {from.Address} answered the REQUEST with NAK");
+            }
+            if (answer.MessageType != DhcpMessageType.Ack)
+            {
+                continue;
+            }
+            // The ACK's options are what the switch goes on; a server may differ from its offer.
+            var rejection = Qualify(answer);
+            if (rejection is not null)
+            {
+                _log.PoapInfo($"Invalid DHCP ACK: {rejection}");
+                _events.Record(_source, EventKinds.DhcpOfferRejected, $"ACK from {from.Address} rejected: {rejection}",
+                    ("attempt", attempt), ("server", from.Address), ("reason", rejection), ("options", DescribeOptions(answer)));
+                return new DhcpPhaseResult(null, null, rejection);
+            }
+            var lease = new DhcpLease(
+                _settings.Interface, _settings.Vrf, answer.YourAddress,
+                answer.GetAddress(DhcpOption.SubnetMask) ?? IPAddress.Parse("255.255.255.0"),
+                answer.GetAddresses(DhcpOption.Router)?.FirstOrDefault(),
+                answer.GetAddresses(DhcpOption.DomainNameServer) ?? [],
+                answer.GetString(DhcpOption.DomainName),
+                answer.GetString(DhcpOption.HostName),
+                answer.GetAddress(DhcpOption.ServerIdentifier) ?? from.Address,
+                TimeSpan.FromSeconds(answer.GetUInt32(DhcpOption.LeaseTime) ?? 86400));
+            _events.Record(_source, EventKinds.DhcpAckReceived, $"DHCPACK: {lease.Address}/{lease.SubnetMask} from {from.Address}",
+                ("attempt", attempt), ("server", from.Address), ("address", lease.Address), ("mask", lease.SubnetMask),
+                ("gateway", lease.Gateway), ("hostname", lease.HostName), ("lease_s", (long)lease.LeaseTime.TotalSeconds), ("options", DescribeOptions(answer)));
+            return new DhcpPhaseResult(lease, ScriptSourceOf(answer), null);
+        }
+        return new DhcpPhaseResult(null, null, "no DHCPACK was received for the REQUEST");
+    }
+
+    private static ScriptSource ScriptSourceOf(DhcpMessage ack)
+    {
+        var name = ack.GetString(DhcpOption.BootfileName)!;
+        var option66 = ack.GetString(DhcpOption.TftpServerName);
+        if (option66 is not null && option66.StartsWith("http://", StringComparison.OrdinalIgnoreCase))
+        {
+            var rest = option66["http://".Length..].TrimEnd('/');
+            var colon = rest.LastIndexOf(':');
+            int? port = colon > 0 && int.TryParse(rest[(colon + 1)..], out var p) ? p : null;
+            return new ScriptSource(port is null ? rest : rest[..colon], port, name, OverHttp: true);
+        }
+        // Option 150 carries an address; option 66 a name or address. The address wins.
+        var server = ack.GetAddress(DhcpOption.TftpServerAddress)?.ToString() ?? option66!;
+        return new ScriptSource(server, null, name, OverHttp: false);
+    }
+
+    private async Task<(DhcpMessage Message, IPEndPoint From)?> ReceiveAsync(ILabUdpSocket socket, uint xid, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        while (timeout > TimeSpan.Zero)
+        {
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var receive = socket.ReceiveAsync(wait.Token).AsTask();
+            var before = _clock.Elapsed;
+            if (!await _clock.WaitAsync(receive, timeout, TimeSpan.FromMilliseconds(1), cancellationToken).ConfigureAwait(false))
+            {
+                await wait.CancelAsync().ConfigureAwait(false);
+                try
+                {
+                    await receive.ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+                return null;
+            }
+            timeout -= _clock.Elapsed - before;
+            var datagram = await receive.ConfigureAwait(false);
+            DhcpMessage message;
+            try
+            {
+                message = DhcpMessage.Decode(datagram.Payload);
+            }
+            catch (Protocols.ProtocolException e)
+            {
+                _events.Record(_source, EventKinds.DhcpOfferRejected, $"malformed DHCP message from {datagram.Source.Address}: {e.Message}",
+                    ("server", datagram.Source.Address), ("reason", e.Message), ("offset", e.Offset));
+                continue;
+            }
+            if (message.Operation != BootpOperation.Reply || message.TransactionId != xid ||
+                !message.ClientHardwareAddress.AsSpan(0, 6).SequenceEqual(_state.Identity.SystemMac.GetAddressBytes()))
+            {
+                continue;
+            }
+            return (message, datagram.Source);
+        }
+        return null;
+    }
+
+    private DhcpMessage Build(DhcpMessageType type, uint xid, IPAddress? requested, IPAddress? serverId)
+    {
+        var chaddr = new byte[16];
+        _state.Identity.SystemMac.GetAddressBytes().CopyTo(chaddr, 0);
+        var options = ImmutableArray.CreateBuilder<DhcpOptionValue>();
+        options.Add(DhcpOptionValue.FromByte(DhcpOption.MessageType, (byte)type));
+        options.Add(DhcpOptionValue.FromBytes(DhcpOption.ClientIdentifier, ClientId.AsSpan()));
+        if (requested is not null)
+        {
+            options.Add(DhcpOptionValue.FromAddress(DhcpOption.RequestedIpAddress, requested));
+        }
+        if (serverId is not null)
+        {
+            options.Add(DhcpOptionValue.FromAddress(DhcpOption.ServerIdentifier, serverId));
+        }
+        if (type != DhcpMessageType.Release)
+        {
+            // Option 77 from 7.0(3)I7(4) on (contract §1.2); sent as the bare string, as
+            // ISC dhcpd configurations match it (`option user-class = "Cisco-POAP"`).
+            if (SendsUserClass(_state))
+            {
+                options.Add(DhcpOptionValue.FromString(DhcpOption.UserClass, "Cisco-POAP"));
+            }
+            options.Add(DhcpOptionValue.FromBytes(DhcpOption.ParameterRequestList, ParameterList));
+        }
+        return new DhcpMessage
+        {
+            Operation = BootpOperation.Request,
+            TransactionId = xid,
+            Broadcast = true,
+            ClientHardwareAddress = [.. chaddr],
+            Options = options.ToImmutable(),
+        };
+    }
+
+    private static bool SendsUserClass(SwitchState state)
+    {
+        var v = state.RunningVersion;
+        if (v.Train is null)
+        {
+            return v.Major >= 9;
+        }
+        // 7.0(3)I7(4) and later trains.
+        return v.Major > 7 || (v.Train == "I7" && int.TryParse(v.TrainRelease, out var r) && r >= 4);
+    }
+
+    private static string DescribeOptions(DhcpMessage m)
+    {
+        var parts = new List<string>();
+        foreach (var o in m.Options)
+        {
+            var value = o.Code switch
+            {
+                DhcpOption.TftpServerName or DhcpOption.BootfileName or DhcpOption.HostName or DhcpOption.DomainName => m.GetString(o.Code),
+                DhcpOption.TftpServerAddress or DhcpOption.ServerIdentifier or DhcpOption.SubnetMask or DhcpOption.Router => string.Join(',', m.GetAddresses(o.Code) ?? []),
+                DhcpOption.LeaseTime => m.GetUInt32(o.Code)?.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                _ => null,
+            };
+            parts.Add(value is null ? ((byte)o.Code).ToString(System.Globalization.CultureInfo.InvariantCulture) : $"{(byte)o.Code}={value}");
+        }
+        return string.Join(';', parts);
+    }
+}

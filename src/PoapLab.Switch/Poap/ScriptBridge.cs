@@ -1,0 +1,27 @@
+using PoapLab.Core.Events;
+using PoapLab.Core.Time;
+using PoapLab.Switch.Cli;
+using PoapLab.Switch.Script;
+
+namespace PoapLab.Switch.Poap;
+
+/// <summary>Connects a running script to the switch: its CLI, its syslog, its clock.</summary>
+internal sealed class ScriptBridge(NxosCli cli, SwitchLog log, SimClock clock, IEventSink events, string source) : IScriptBridge
+{
+    public DateTimeOffset Now => clock.GetUtcNow();
+
+    public Task<CliResult> CliAsync(string command, bool json, CancellationToken cancellationToken) =>
+        cli.ExecuteAsync(command, json, cancellationToken);
+
+    public void Syslog(int priority, string message)
+    {
+        log.ScriptSyslog(priority, message);
+        events.Record(source, EventKinds.ScriptSyslog, message, ("priority", priority));
+    }
+
+    public async Task SleepAsync(TimeSpan duration, CancellationToken cancellationToken)
+    {
+        await clock.SleepAsync(duration, cancellationToken).ConfigureAwait(false);
+        events.Record(source, EventKinds.ScriptSleep, $"script slept {duration.TotalSeconds:0.###} s", ("seconds", duration.TotalSeconds));
+    }
+}

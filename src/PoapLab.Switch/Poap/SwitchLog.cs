@@ -1,0 +1,125 @@
+using System.Globalization;
+using PoapLab.Core.Events;
+using PoapLab.Core.Time;
+
+namespace PoapLab.Switch.Poap;
+
+/// <summary>
+/// The switch's own logs: syslog lines as the switch prints them (also recorded as
+/// <see cref="EventKinds.Syslog"/> events), the console, and POAP's init log on
+/// bootflash (<c>/bootflash/&lt;date&gt;_poap_&lt;pid&gt;_init.log</c>, contract §1.8).
+/// </summary>
+public sealed class SwitchLog : IDisposable
+{
+    private readonly SimClock _clock;
+    private readonly IEventSink _events;
+    private readonly string _source;
+    private readonly Lock _gate = new();
+    private readonly StreamWriter _syslog;
+    private readonly StreamWriter _console;
+    private StreamWriter? _poapInit;
+
+    public SwitchLog(string logsDirectory, SimClock clock, IEventSink events, string source)
+    {
+        _clock = clock;
+        _events = events;
+        _source = source;
+        Directory.CreateDirectory(logsDirectory);
+        SyslogPath = Path.Combine(logsDirectory, "syslog.log");
+        ConsolePath = Path.Combine(logsDirectory, "console.log");
+        _syslog = new StreamWriter(SyslogPath, append: true) { AutoFlush = true, NewLine = "\n" };
+        _console = new StreamWriter(ConsolePath, append: true) { AutoFlush = true, NewLine = "\n" };
+    }
+
+    public string SyslogPath { get; }
+
+    public string ConsolePath { get; }
+
+    /// <summary>The hostname syslog lines carry.</summary>
+    public string Hostname { get; set; } = "switch";
+
+    /// <summary>The <c>[serial-mac]</c> tag of POAP lines.</summary>
+    public string PoapTag { get; set; } = "";
+
+    /// <summary>Starts a new POAP init log on bootflash (one per POAP run, as the switch keeps them).</summary>
+    public string StartPoapInitLog(string bootflashPath, int pid)
+    {
+        lock (_gate)
+        {
+            _poapInit?.Dispose();
+            var name = $"{_clock.GetUtcNow():yyyyMMdd_HHmmss}_poap_{pid}_init.log";
+            var path = Path.Combine(bootflashPath, name);
+            _poapInit = new StreamWriter(path, append: true) { AutoFlush = true, NewLine = "\n" };
+            return path;
+        }
+    }
+
+    /// <summary>Closes the POAP init log (before a reload; the file stays on flash).</summary>
+    public void EndPoapInitLog()
+    {
+        lock (_gate)
+        {
+            _poapInit?.Dispose();
+            _poapInit = null;
+        }
+    }
+
+    /// <summary><c>%POAP-2-POAP_INFO: [serial-mac] - text</c>.</summary>
+    public void PoapInfo(string text) => Syslog("POAP", 2, "POAP_INFO", $"[{PoapTag}] - {text}", poap: true);
+
+    /// <summary><c>%POAP-2-POAP_FAILURE: [serial-mac] - text</c>.</summary>
+    public void PoapFailure(string text) => Syslog("POAP", 2, "POAP_FAILURE", $"[{PoapTag}] - {text}", poap: true);
+
+    /// <summary>A syslog line from the script: <c>%USER-1-SYSTEM_MSG: msg - script.sh</c>.</summary>
+    public void ScriptSyslog(int priority, string message)
+    {
+        var severity = priority & 7;
+        var facility = (priority >> 3) switch
+        {
+            0 => "KERN",
+            1 => "USER",
+            3 => "DAEMON",
+            16 or 17 or 18 or 19 or 20 or 21 or 22 or 23 => "LOCAL" + ((priority >> 3) - 16).ToString(CultureInfo.InvariantCulture),
+            _ => "USER",
+        };
+        Syslog(facility, severity, "SYSTEM_MSG", $"{message} - script.sh", poap: false);
+    }
+
+    /// <summary>A line on the switch console (prompts, boot messages).</summary>
+    public void Console(string line)
+    {
+        lock (_gate)
+        {
+            _console.WriteLine(line);
+            _poapInit?.WriteLine($"{Stamp()} {line}");
+        }
+    }
+
+    private void Syslog(string facility, int severity, string mnemonic, string text, bool poap)
+    {
+        var body = $"%{facility}-{severity}-{mnemonic}: {text}";
+        var line = $"{Stamp()} {Hostname} {body}";
+        lock (_gate)
+        {
+            _syslog.WriteLine(line);
+            _console.WriteLine(line);
+            if (poap)
+            {
+                _poapInit?.WriteLine(line);
+            }
+        }
+        _events.Record(_source, EventKinds.Syslog, body, ("facility", facility), ("severity", severity), ("mnemonic", mnemonic), ("text", text));
+    }
+
+    private string Stamp() => _clock.GetUtcNow().ToString("yyyy MMM d HH:mm:ss", CultureInfo.InvariantCulture);
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _poapInit?.Dispose();
+            _syslog.Dispose();
+            _console.Dispose();
+        }
+    }
+}

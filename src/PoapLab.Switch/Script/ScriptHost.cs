@@ -1,0 +1,251 @@
+using System.ComponentModel;
+using System.Diagnostics;
+
+namespace PoapLab.Switch.Script;
+
+/// <summary>
+/// Runs a user's POAP script, unmodified, in CPython inside a bubblewrap sandbox that
+/// shows it the switch's filesystem (/bootflash, /tmp, /isan, ...) and nothing of the
+/// host's, with no network. Its <c>cli</c>, <c>syslog</c>, <c>time.sleep</c>,
+/// <c>time.time</c> and <c>os.statvfs("/bootflash")</c> reach the switch through a
+/// Unix-socket bridge (<see cref="IScriptBridge"/>).
+/// </summary>
+/// <remarks>
+/// A run ends one of four ways: the interpreter exits (<see cref="ScriptEnd.Exited"/>),
+/// it outlives <see cref="ScriptRunRequest.Timeout"/> of real time and the whole sandbox is
+/// killed (<see cref="ScriptEnd.TimedOut"/>), the caller cancels (operator abort: SIGTERM to
+/// the script, SIGKILL after <see cref="TerminateGrace"/>, <see cref="ScriptEnd.Killed"/>), or
+/// the sandbox cannot start (<see cref="ScriptEnd.FailedToStart"/>). No process of the run
+/// outlives <see cref="RunAsync"/>, and its private bridge directory is always removed.
+/// </remarks>
+public sealed partial class ScriptHost
+{
+    /// <summary>How long a script may run its SIGTERM handler after an abort before it is killed.</summary>
+    public static readonly TimeSpan TerminateGrace = TimeSpan.FromSeconds(5);
+
+    /// <summary>How much of each of stdout and stderr is kept (the last bytes).</summary>
+    public const int OutputLimitBytes = 1024 * 1024;
+
+    /// <summary>The message of a run on a machine without bubblewrap.</summary>
+    public const string BwrapMissing = "bubblewrap (bwrap) is not installed: apt-get install bubblewrap";
+
+    // Generous: draining ends when the sandbox's last process is gone, which follows its exit at once.
+    private static readonly TimeSpan DrainLimit = TimeSpan.FromSeconds(5);
+
+    private readonly TimeProvider _realTime;
+
+    /// <summary>A host that measures timeouts and grace periods on the real clock.</summary>
+    public ScriptHost()
+        : this(TimeProvider.System)
+    {
+    }
+
+    /// <param name="realTime">The real clock (never the scenario's): timeouts guard against real hangs.</param>
+    public ScriptHost(TimeProvider realTime)
+    {
+        ArgumentNullException.ThrowIfNull(realTime);
+        _realTime = realTime;
+    }
+
+    /// <summary>Where bubblewrap is found (tests stand in a machine without it).</summary>
+    internal Func<string?> FindBwrap { get; init; } = () => FindOnPath("bwrap");
+
+    /// <summary>Tells tests which private directory a run used, so they can check it is gone.</summary>
+    internal Action<string>? BridgeDirectoryCreated { get; init; }
+
+    /// <summary>Runs the script to its end; cancellation aborts it (SIGTERM) and still returns a result.</summary>
+    public async Task<ScriptRunResult> RunAsync(ScriptRunRequest request, IScriptBridge bridge, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(bridge);
+        Validate(request);
+        var started = _realTime.GetTimestamp();
+
+        var bwrap = FindBwrap();
+        if (bwrap is null)
+        {
+            return new ScriptRunResult(ScriptEnd.FailedToStart, null, "", "", _realTime.GetElapsedTime(started), BwrapMissing);
+        }
+
+        var bridgeDirectory = CreateBridgeDirectory();
+        BridgeDirectoryCreated?.Invoke(bridgeDirectory);
+        try
+        {
+            WritePythonModules(Path.Combine(bridgeDirectory, "lib"));
+            var server = new ScriptBridgeServer(Path.Combine(bridgeDirectory, SocketName), bridge, request.BootflashCapacityBytes, request.BootflashFreeBytes);
+            await using (server.ConfigureAwait(false))
+            {
+                return await RunSandboxAsync(bwrap, bridgeDirectory, server, request, started, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            DeleteBridgeDirectory(bridgeDirectory);
+        }
+    }
+
+    private async Task<ScriptRunResult> RunSandboxAsync(
+        string bwrap, string bridgeDirectory, ScriptBridgeServer server, ScriptRunRequest request, long started, CancellationToken cancellationToken)
+    {
+        using var process = new Process { StartInfo = BuildStartInfo(bwrap, bridgeDirectory, request) };
+        try
+        {
+            process.Start();
+        }
+        catch (Win32Exception e)
+        {
+            return new ScriptRunResult(ScriptEnd.FailedToStart, null, "", "", _realTime.GetElapsedTime(started), $"{bwrap} could not be started: {e.Message}");
+        }
+
+        var stdout = new TailBuffer(OutputLimitBytes);
+        var stderr = new TailBuffer(OutputLimitBytes);
+        try
+        {
+            // A script that reads stdin gets end-of-file, as under the switch's POAP process.
+            process.StandardInput.Close();
+            var pumps = Task.WhenAll(
+                PumpAsync(process.StandardOutput.BaseStream, stdout),
+                PumpAsync(process.StandardError.BaseStream, stderr));
+
+            var (end, killedHard) = await WaitForEndAsync(process, request.Timeout, cancellationToken).ConfigureAwait(false);
+            await Task.WhenAny(pumps, Task.Delay(DrainLimit, _realTime, CancellationToken.None)).ConfigureAwait(false);
+
+            int? exitCode = killedHard ? null : process.ExitCode;
+            var error = end switch
+            {
+                ScriptEnd.TimedOut => $"the script ran past its timeout of {request.Timeout.TotalSeconds:0.###} s and was killed",
+                ScriptEnd.Killed => killedHard
+                    ? $"the script was aborted (SIGTERM) and killed after {TerminateGrace.TotalSeconds:0} s"
+                    : "the script was aborted (SIGTERM)",
+                _ => server.Fault is null ? null : "script bridge fault: " + server.Fault,
+            };
+            var stderrText = stderr.ToString();
+            if (end == ScriptEnd.Exited && !server.InterpreterStarted && stderrText.StartsWith("bwrap: ", StringComparison.Ordinal))
+            {
+                // The sandbox failed before Python ran (a bind source missing, exec failed).
+                return new ScriptRunResult(ScriptEnd.FailedToStart, exitCode, stdout.ToString(), stderrText, _realTime.GetElapsedTime(started), stderrText.Trim());
+            }
+            return new ScriptRunResult(end, exitCode, stdout.ToString(), stderrText, _realTime.GetElapsedTime(started), error);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                KillSandbox(process);
+            }
+        }
+    }
+
+    /// <returns>How the run ended, and whether the sandbox had to be killed with SIGKILL.</returns>
+    private async Task<(ScriptEnd End, bool KilledHard)> WaitForEndAsync(Process process, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var timeoutSource = new CancellationTokenSource(timeout, _realTime);
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(timeoutSource.Token, cancellationToken);
+        try
+        {
+            await process.WaitForExitAsync(either.Token).ConfigureAwait(false);
+            return (ScriptEnd.Exited, false);
+        }
+        catch (OperationCanceledException) when (either.IsCancellationRequested)
+        {
+        }
+
+        // An abort by the caller wins over a timeout that fell due at the same moment.
+        if (!cancellationToken.IsCancellationRequested)
+        {
+            KillSandbox(process);
+            await WaitForExitBoundedAsync(process).ConfigureAwait(false);
+            return (ScriptEnd.TimedOut, true);
+        }
+
+        if (await TerminateScriptAsync(process).ConfigureAwait(false))
+        {
+            using var graceSource = new CancellationTokenSource(TerminateGrace, _realTime);
+            try
+            {
+                await process.WaitForExitAsync(graceSource.Token).ConfigureAwait(false);
+                return (ScriptEnd.Killed, false);
+            }
+            catch (OperationCanceledException) when (graceSource.IsCancellationRequested)
+            {
+            }
+        }
+        KillSandbox(process);
+        await WaitForExitBoundedAsync(process).ConfigureAwait(false);
+        return (ScriptEnd.Killed, true);
+    }
+
+    private async Task WaitForExitBoundedAsync(Process process)
+    {
+        using var limit = new CancellationTokenSource(DrainLimit, _realTime);
+        try
+        {
+            await process.WaitForExitAsync(limit.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (limit.IsCancellationRequested)
+        {
+            throw new InvalidOperationException($"the script sandbox (pid {process.Id}) did not die after SIGKILL");
+        }
+    }
+
+    private static async Task PumpAsync(Stream stream, TailBuffer buffer)
+    {
+        var chunk = new byte[16 * 1024];
+        try
+        {
+            int read;
+            while ((read = await stream.ReadAsync(chunk, CancellationToken.None).ConfigureAwait(false)) > 0)
+            {
+                buffer.Write(chunk.AsSpan(0, read));
+            }
+        }
+        catch (IOException)
+        {
+            // The pipe broke with the sandbox: what was read is what there is.
+        }
+    }
+
+    private static void Validate(ScriptRunRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request.Filesystem);
+        ArgumentNullException.ThrowIfNull(request.Interpreter);
+        ArgumentNullException.ThrowIfNull(request.Environment);
+        ArgumentNullException.ThrowIfNull(request.BootflashFreeBytes);
+        if (string.IsNullOrEmpty(request.ScriptPath) || request.ScriptPath[0] != '/')
+        {
+            throw new ArgumentException($"the script path must be absolute as the switch sees it (e.g. /bootflash/scripts/script.sh), not '{request.ScriptPath}'", nameof(request));
+        }
+        if (request.Timeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"the script timeout must be positive, not {request.Timeout}", nameof(request));
+        }
+        if (request.BootflashCapacityBytes < 0)
+        {
+            throw new ArgumentException("the bootflash capacity cannot be negative", nameof(request));
+        }
+        foreach (var (name, value) in request.Environment)
+        {
+            if (!name.StartsWith("POAP_", StringComparison.Ordinal) || name.Contains('=', StringComparison.Ordinal) || value.Contains('\0', StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"only POAP_* variables reach the script; '{name}' is not one", nameof(request));
+            }
+        }
+        if (!Path.IsPathRooted(request.Interpreter.Executable) || !Path.IsPathRooted(request.Interpreter.Prefix))
+        {
+            throw new ArgumentException("the interpreter's executable and prefix must be absolute paths (use PythonLocator.Resolve)", nameof(request));
+        }
+    }
+
+    internal static string? FindOnPath(string name)
+    {
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var candidate = Path.Combine(dir, name);
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+        return null;
+    }
+}

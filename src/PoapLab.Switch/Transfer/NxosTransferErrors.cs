@@ -1,0 +1,36 @@
+namespace PoapLab.Switch.Transfer;
+
+/// <summary>
+/// The texts <c>copy</c> prints when a transfer fails, in one place. Scripts decide what
+/// failed by substring (contract §3: <c>no such file</c>, <c>Permission denied</c>,
+/// <c>No space left on device</c>), so every text keeps the substring a script looks for.
+/// </summary>
+public static class NxosTransferErrors
+{
+    public static string TftpFailed(string reason) => $"% TFTP get operation failed:{reason}";
+
+    public static string TftpFileNotFound(string path) => TftpFailed($"File not found\nERROR: {path}: no such file or directory");
+
+    public static string TftpAccessViolation(string path) => TftpFailed($"Access violation\nERROR: {path}: Permission denied");
+
+    public static string TftpTimedOut(string host) => TftpFailed($"Timed out waiting for {host}");
+
+    public static string HttpStatus(int status, string reason, string url) =>
+        status == 404
+            ? $"% Error: The requested URL returned error: 404 {reason}\nERROR: {url}: no such file or directory"
+            : status is 401 or 403
+                ? $"% Error: The requested URL returned error: {status} {reason}\nERROR: {url}: Permission denied"
+                : $"% Error: The requested URL returned error: {status} {reason}";
+
+    public static string ConnectionFailed(string host, string why) => $"% Error: could not connect to {host}: {why}";
+
+    public static string TransferInterrupted(string host) => $"% Error: transfer from {host} was interrupted";
+
+    public static string NoSpace => "No space left on device";
+
+    public static string UnknownHost(string host) => $"% Error: could not resolve host {host}";
+
+    public static string VrfMismatch(string vrf) => $"% Error: VRF {vrf} has no route to the server (no address in that VRF)";
+
+    public static string Unsupported(TransferProtocol protocol) => $"% Error: {protocol.ToString().ToLowerInvariant()} transfers are not available in this lab";
+}

@@ -1,0 +1,237 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using PoapLab.Core.Events;
+using PoapLab.Core.Time;
+using PoapLab.Switch.Network;
+using PoapLab.Switch.State;
+using PoapLab.Switch.Transfer.Tftp;
+
+namespace PoapLab.Switch.Transfer;
+
+/// <summary>The switch's link as transfers see it: what a byte and a round trip cost on the scenario clock.</summary>
+/// <param name="BitsPerSecond">Line rate of the port POAP uses (mgmt0 is 1 Gb/s).</param>
+/// <param name="RoundTrip">Modelled round trip to the servers.</param>
+public sealed record LinkModel(double BitsPerSecond, TimeSpan RoundTrip)
+{
+    public static LinkModel Default { get; } = new(1e9, TimeSpan.FromMilliseconds(0.5));
+
+    /// <summary>Modelled time to move <paramref name="bytes"/> after <paramref name="roundTrips"/> handshakes.</summary>
+    public TimeSpan Cost(long bytes, int roundTrips) =>
+        TimeSpan.FromTicks(RoundTrip.Ticks * roundTrips) + TimeSpan.FromSeconds(bytes * 8 / BitsPerSecond);
+}
+
+/// <summary>
+/// The switch's <c>copy</c> transfers, over its <see cref="ISwitchNetwork"/>: TFTP with our
+/// own client, HTTP with <see cref="HttpClient"/> whose connections are opened by the
+/// switch network. Each transfer is recorded as events with its modelled duration.
+/// </summary>
+public sealed class SwitchTransferService : ITransferService, IDisposable
+{
+    private readonly ISwitchNetwork _network;
+    private readonly SimClock _clock;
+    private readonly IEventSink _events;
+    private readonly string _source;
+    private readonly SwitchState _state;
+    private readonly LinkModel _link;
+    private readonly TftpClientOptions _tftpOptions;
+    private readonly HttpClient _http;
+
+    public SwitchTransferService(ISwitchNetwork network, SimClock clock, IEventSink events, string source, SwitchState state, LinkModel? link = null, TftpClientOptions? tftpOptions = null)
+    {
+        _network = network;
+        _clock = clock;
+        _events = events;
+        _source = source;
+        _state = state;
+        _link = link ?? LinkModel.Default;
+        _tftpOptions = tftpOptions ?? new TftpClientOptions();
+        var handler = new SocketsHttpHandler
+        {
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            UseCookies = false,
+            ConnectCallback = async (context, ct) =>
+            {
+                var host = _network.Resolve(context.DnsEndPoint.Host)
+                    ?? throw new HttpRequestException(HttpRequestError.NameResolutionError, NxosTransferErrors.UnknownHost(context.DnsEndPoint.Host));
+                return await _network.ConnectTcpAsync(host, context.DnsEndPoint.Port, ct).ConfigureAwait(false);
+            },
+        };
+        _http = new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+    }
+
+    /// <summary>Headers a 10.2(1)+ switch sends with POAP's own HTTP requests (contract §1.2).</summary>
+    public IReadOnlyDictionary<string, string> VendorHeaders()
+    {
+        var id = _state.Identity;
+        return new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["User-Agent"] = "cisco-nxos",
+            ["X-Vendor-SystemMAC"] = id.MacPlain,
+            ["X-Vendor-ModelName"] = id.Model,
+            ["X-Vendor-Serial"] = id.Serial,
+            ["X-Vendor-HardwareVersion"] = "1.0",
+            ["X-Vendor-SoftwareVersion"] = _state.RunningVersion.Display,
+            ["X-Vendor-Architecture"] = _state.RunningVersion.Is64Bit ? "x86_64" : "i686",
+        };
+    }
+
+    /// <inheritdoc />
+    public Task<TransferResult> DownloadAsync(TransferRequest request, Stream destination, Action<long>? announcedSize, CancellationToken cancellationToken) =>
+        DownloadAsync(request, destination, announcedSize, extraHeaders: null, cancellationToken);
+
+    /// <summary>As <see cref="DownloadAsync(TransferRequest, Stream, Action{long}?, CancellationToken)"/>, with extra HTTP headers.</summary>
+    public async Task<TransferResult> DownloadAsync(TransferRequest request, Stream destination, Action<long>? announcedSize, IReadOnlyDictionary<string, string>? extraHeaders, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var url = Describe(request);
+        var started = _clock.Elapsed;
+        var real = Stopwatch.StartNew();
+        _events.Record(_source, EventKinds.TransferStarted, $"copy {url} (vrf {request.Vrf})",
+            ("protocol", request.Protocol), ("host", request.Host), ("path", request.Path), ("vrf", request.Vrf));
+        TransferResult result;
+        if (_state.Lease is { } lease && !string.Equals(lease.Vrf, request.Vrf, StringComparison.Ordinal))
+        {
+            // The VRF named has no address on this switch: nothing routes to the server and
+            // the connection attempt runs into its timeout.
+            _clock.Advance(TimeSpan.FromSeconds(30));
+            result = TransferResult.Failed(NxosTransferErrors.VrfMismatch(request.Vrf));
+        }
+        else if (_network.Resolve(request.Host) is not { } host)
+        {
+            result = TransferResult.Failed(NxosTransferErrors.UnknownHost(request.Host));
+        }
+        else
+        {
+            result = request.Protocol switch
+            {
+                TransferProtocol.Tftp => await TftpAsync(request, host, destination, announcedSize, cancellationToken).ConfigureAwait(false),
+                TransferProtocol.Http or TransferProtocol.Https => await HttpAsync(request, host, destination, announcedSize, extraHeaders, cancellationToken).ConfigureAwait(false),
+                _ => TransferResult.Failed(NxosTransferErrors.Unsupported(request.Protocol)),
+            };
+        }
+        var modelled = _clock.Elapsed - started;
+        result = result with { ModelledDuration = modelled };
+        if (result.Success)
+        {
+            _events.Record(_source, EventKinds.TransferCompleted, $"copied {url}: {result.Bytes} bytes",
+                ("protocol", request.Protocol), ("host", request.Host), ("path", request.Path), ("bytes", result.Bytes),
+                ("modelled_ms", (long)modelled.TotalMilliseconds), ("real_ms", real.ElapsedMilliseconds));
+        }
+        else
+        {
+            _events.Record(_source, EventKinds.TransferFailed, $"copy {url} failed: {result.Error}",
+                ("protocol", request.Protocol), ("host", request.Host), ("path", request.Path), ("bytes", result.Bytes), ("error", result.Error));
+        }
+        return result;
+    }
+
+    /// <summary>The URL of a request as NX-OS prints it.</summary>
+    public static string Describe(TransferRequest request)
+    {
+        var scheme = request.Protocol.ToString().ToLowerInvariant();
+        var user = request.User is null ? "" : request.User + "@";
+        var port = request.Port is { } p ? ":" + p : "";
+        var path = request.Path.StartsWith('/') ? request.Path : "/" + request.Path;
+        return $"{scheme}://{user}{request.Host}{port}{path}";
+    }
+
+    private async Task<TransferResult> TftpAsync(TransferRequest request, IPAddress host, Stream destination, Action<long>? announcedSize, CancellationToken cancellationToken)
+    {
+        var client = new TftpClient(_network, _clock);
+        // tftpd-hpa and most servers take the path relative to their root; NX-OS sends it as written.
+        var r = await client.DownloadAsync(host, request.Port ?? 69, request.Path, destination, _tftpOptions, announcedSize, cancellationToken).ConfigureAwait(false);
+        return r.Outcome switch
+        {
+            TftpOutcome.Completed => new TransferResult(true, r.Bytes, null, TimeSpan.Zero),
+            TftpOutcome.ServerError when r.ServerErrorCode == Protocols.Tftp.TftpErrorCode.FileNotFound => TransferResult.Failed(NxosTransferErrors.TftpFileNotFound(request.Path), r.Bytes),
+            TftpOutcome.ServerError when r.ServerErrorCode == Protocols.Tftp.TftpErrorCode.AccessViolation => TransferResult.Failed(NxosTransferErrors.TftpAccessViolation(request.Path), r.Bytes),
+            TftpOutcome.ServerError => TransferResult.Failed(NxosTransferErrors.TftpFailed(r.ServerMessage ?? "error from server"), r.Bytes),
+            TftpOutcome.TimedOut => TransferResult.Failed(NxosTransferErrors.TftpTimedOut(request.Host), r.Bytes),
+            TftpOutcome.DestinationFailed => TransferResult.Failed(NxosTransferErrors.NoSpace, r.Bytes),
+            _ => TransferResult.Failed(NxosTransferErrors.TftpFailed(r.Outcome.ToString()), r.Bytes),
+        };
+    }
+
+    private async Task<TransferResult> HttpAsync(TransferRequest request, IPAddress host, Stream destination, Action<long>? announcedSize, IReadOnlyDictionary<string, string>? extraHeaders, CancellationToken cancellationToken)
+    {
+        var scheme = request.Protocol == TransferProtocol.Https ? "https" : "http";
+        var port = request.Port ?? (request.Protocol == TransferProtocol.Https ? 443 : 80);
+        var path = request.Path.StartsWith('/') ? request.Path : "/" + request.Path;
+        var uri = new Uri($"{scheme}://{request.Host}:{port}{path}");
+        using var message = new HttpRequestMessage(HttpMethod.Get, uri);
+        if (request.User is not null && request.Password is not null)
+        {
+            message.Headers.Authorization = new AuthenticationHeaderValue("Basic",
+                Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{request.User}:{request.Password}")));
+        }
+        foreach (var (name, value) in extraHeaders ?? new Dictionary<string, string>())
+        {
+            message.Headers.TryAddWithoutValidation(name, value);
+        }
+        long copied = 0;
+        try
+        {
+            using var response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+            {
+                _clock.Advance(_link.Cost(0, 2));
+                return TransferResult.Failed(NxosTransferErrors.HttpStatus((int)response.StatusCode, response.ReasonPhrase ?? "", Describe(request)));
+            }
+            var length = response.Content.Headers.ContentLength;
+            if (length is { } announced)
+            {
+                announcedSize?.Invoke(announced);
+            }
+            var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            await using (body.ConfigureAwait(false))
+            {
+                var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 17);
+                try
+                {
+                    int n;
+                    while ((n = await body.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+                    {
+                        try
+                        {
+                            await destination.WriteAsync(buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
+                        }
+                        catch (IOException e)
+                        {
+                            return TransferResult.Failed(e.Message.Contains(NxosTransferErrors.NoSpace, StringComparison.OrdinalIgnoreCase) ? NxosTransferErrors.NoSpace : e.Message, copied);
+                        }
+                        copied += n;
+                    }
+                }
+                finally
+                {
+                    System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+                }
+            }
+            if (length is { } expected && expected != copied)
+            {
+                return TransferResult.Failed(NxosTransferErrors.TransferInterrupted(request.Host), copied);
+            }
+            _clock.Advance(_link.Cost(copied, 2));
+            return new TransferResult(true, copied, null, TimeSpan.Zero);
+        }
+        catch (HttpRequestException e) when (e.InnerException is SocketException se)
+        {
+            _clock.Advance(_link.Cost(0, 1));
+            return TransferResult.Failed(copied > 0 ? NxosTransferErrors.TransferInterrupted(request.Host) : NxosTransferErrors.ConnectionFailed(request.Host, se.SocketErrorCode.ToString()), copied);
+        }
+        catch (HttpRequestException e)
+        {
+            return TransferResult.Failed(copied > 0 ? NxosTransferErrors.TransferInterrupted(request.Host) : NxosTransferErrors.ConnectionFailed(request.Host, e.Message), copied);
+        }
+        catch (IOException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return TransferResult.Failed(NxosTransferErrors.TransferInterrupted(request.Host), copied);
+        }
+    }
+
+    public void Dispose() => _http.Dispose();
+}

@@ -1,0 +1,49 @@
+using PoapLab.Scenarios.Loading;
+using PoapLab.Scenarios.Running;
+using PoapLab.Testing;
+
+namespace PoapLab.Scenarios.Tests.Running;
+
+/// <summary>
+/// The scenarios end to end: real servers on loopback, the real fixture script in the
+/// sandbox. Each catalogue scenario passes because the simulator did what it expects.
+/// </summary>
+public sealed class CatalogueTests : IDisposable
+{
+    private readonly string _out = Directory.CreateTempSubdirectory("poaplab-run-").FullName;
+
+    public void Dispose() => Directory.Delete(_out, recursive: true);
+
+    public static TheoryData<string> CatalogueScenarios()
+    {
+        var data = new TheoryData<string>();
+        foreach (var f in ScenarioLoader.Find([RepoPaths.Scenarios]))
+        {
+            data.Add(Path.GetFileName(f));
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(CatalogueScenarios))]
+    public async Task RunAsync_CatalogueScenario_Passes(string file)
+    {
+        Requires.Tool("bwrap", "apt-get install bubblewrap");
+        var scenario = ScenarioLoader.Load(Path.Combine(RepoPaths.Scenarios, file));
+        var result = await new ScenarioRunner().RunAsync(scenario, new RunOptions(_out), TestContext.Current.CancellationToken);
+        result.Passed.ShouldBeTrue(string.Join("\n", result.Failures.Concat(result.Switches.Select(s => s.Diagnosis))));
+        File.Exists(Path.Combine(result.OutputDirectory, "timeline.json")).ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task RunAsync_ExpectationFlipped_FailsWithDiagnosis()
+    {
+        Requires.Tool("bwrap", "apt-get install bubblewrap");
+        var scenario = ScenarioLoader.Load(Path.Combine(RepoPaths.Scenarios, "stale-md5sum.yaml"));
+        var flipped = scenario with { Expect = scenario.Expect with { Outcome = "provisioned", Reason = null, Phases = [], NotPhases = [], Events = [] } };
+        var result = await new ScenarioRunner().RunAsync(flipped, new RunOptions(_out), TestContext.Current.CancellationToken);
+        result.Passed.ShouldBeFalse();
+        result.Failures.ShouldContain(f => f.Contains("expected outcome provisioned, but the switch ended failed", StringComparison.Ordinal));
+        result.Switches.Single().Diagnosis.ShouldContain("#md5sum");
+    }
+}

@@ -1,0 +1,105 @@
+using System.Net;
+using System.Net.Sockets;
+using PoapLab.Switch.Network;
+
+namespace PoapLab.Switch.Tests.Network;
+
+public sealed class VirtualNetworkTests
+{
+    private static readonly IPAddress Server = IPAddress.Parse("10.0.0.1");
+
+    [Fact]
+    public async Task SendAsync_ToLabServiceAndBack_SeenAsLabAddresses()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var map = new LabAddressMap();
+        using var server = new UdpClient(new IPEndPoint(map.LoopbackFor(Server), 0));
+        map.AddService(Server, LabTransport.Udp, 69, (IPEndPoint)server.Client.LocalEndPoint!);
+        var net = new VirtualNetwork(map, LabAddressMap.AllocateLoopback(forSwitch: true));
+        await using var socket = await net.OpenUdpAsync(0, ct);
+
+        await socket.SendAsync("hello"u8.ToArray(), new IPEndPoint(Server, 69), ct);
+        var got = await server.ReceiveAsync(ct);
+        got.RemoteEndPoint.Address.ShouldBe(net.SwitchLoopback);
+
+        // The answer comes from another port of the same host (a TFTP transfer id).
+        using var transfer = new UdpClient(new IPEndPoint(map.LoopbackFor(Server), 0));
+        await transfer.SendAsync("data"u8.ToArray(), got.RemoteEndPoint, ct);
+        var answer = await socket.ReceiveAsync(ct);
+        answer.Source.Address.ShouldBe(Server);
+        answer.Source.Port.ShouldBe(((IPEndPoint)transfer.Client.LocalEndPoint!).Port);
+
+        // And a reply to that lab endpoint reaches the transfer socket.
+        await socket.SendAsync("ack"u8.ToArray(), answer.Source, ct);
+        (await transfer.ReceiveAsync(ct)).Buffer.ShouldBe("ack"u8.ToArray());
+    }
+
+    [Fact]
+    public async Task SendAsync_Broadcast_ReachesEveryDhcpServer()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var map = new LabAddressMap();
+        var second = IPAddress.Parse("10.0.0.2");
+        using var a = new UdpClient(new IPEndPoint(map.LoopbackFor(Server), 0));
+        using var b = new UdpClient(new IPEndPoint(map.LoopbackFor(second), 0));
+        map.AddService(Server, LabTransport.Udp, 67, (IPEndPoint)a.Client.LocalEndPoint!);
+        map.AddService(second, LabTransport.Udp, 67, (IPEndPoint)b.Client.LocalEndPoint!);
+        var net = new VirtualNetwork(map, LabAddressMap.AllocateLoopback(forSwitch: true));
+        await using var socket = await net.OpenUdpAsync(68, ct);
+        socket.LocalPort.ShouldBe(68);
+
+        await socket.SendAsync("discover"u8.ToArray(), new IPEndPoint(IPAddress.Broadcast, 67), ct);
+        (await a.ReceiveAsync(ct)).Buffer.ShouldBe("discover"u8.ToArray());
+        (await b.ReceiveAsync(ct)).Buffer.ShouldBe("discover"u8.ToArray());
+    }
+
+    [Fact]
+    public async Task ReceiveAsync_ReplyFromDhcpServer_ComesFromLabPort67()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var map = new LabAddressMap();
+        using var dhcp = new UdpClient(new IPEndPoint(map.LoopbackFor(Server), 0));
+        map.AddService(Server, LabTransport.Udp, 67, (IPEndPoint)dhcp.Client.LocalEndPoint!);
+        var net = new VirtualNetwork(map, LabAddressMap.AllocateLoopback(forSwitch: true));
+        await using var socket = await net.OpenUdpAsync(68, ct);
+        await socket.SendAsync("discover"u8.ToArray(), new IPEndPoint(IPAddress.Broadcast, 67), ct);
+        var request = await dhcp.ReceiveAsync(ct);
+        await dhcp.SendAsync("offer"u8.ToArray(), request.RemoteEndPoint, ct);
+        var offer = await socket.ReceiveAsync(ct);
+        offer.Source.ShouldBe(new IPEndPoint(Server, 67));
+    }
+
+    [Fact]
+    public async Task ConnectTcpAsync_UnknownHostAndClosedPort_Refused()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var map = new LabAddressMap();
+        map.LoopbackFor(Server);
+        var net = new VirtualNetwork(map, LabAddressMap.AllocateLoopback(forSwitch: true));
+        var unknown = await Should.ThrowAsync<SocketException>(async () => await net.ConnectTcpAsync(IPAddress.Parse("192.0.2.9"), 80, ct));
+        unknown.SocketErrorCode.ShouldBe(SocketError.HostUnreachable);
+        var closed = await Should.ThrowAsync<SocketException>(async () => await net.ConnectTcpAsync(Server, 80, ct));
+        closed.SocketErrorCode.ShouldBe(SocketError.ConnectionRefused);
+    }
+
+    [Fact]
+    public async Task ConnectTcpAsync_MappedService_Connects()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var map = new LabAddressMap();
+        var listener = new TcpListener(map.LoopbackFor(Server), 0);
+        listener.Start();
+        try
+        {
+            map.AddService(Server, LabTransport.Tcp, 80, (IPEndPoint)listener.LocalEndpoint);
+            var net = new VirtualNetwork(map, LabAddressMap.AllocateLoopback(forSwitch: true));
+            await using var stream = await net.ConnectTcpAsync(Server, 80, ct);
+            using var accepted = await listener.AcceptTcpClientAsync(ct);
+            ((IPEndPoint)accepted.Client.RemoteEndPoint!).Address.ShouldBe(net.SwitchLoopback);
+        }
+        finally
+        {
+            listener.Stop();
+        }
+    }
+}
