@@ -54,6 +54,11 @@ public static class ScenarioLoader
         {
             throw new ScenarioException(new SourceLocation(path, (int)e.Start.Line, (int)e.Start.Column), $"not valid YAML: {e.InnerException?.Message ?? e.Message}");
         }
+        catch (InvalidOperationException e)
+        {
+            // YamlDotNet's parser gives up without a position on some unterminated constructs.
+            throw new ScenarioException(new SourceLocation(path, 1, 1), $"not valid YAML (an unclosed bracket, brace or quote?): {e.Message}");
+        }
         if (stream.Documents.Count != 1)
         {
             throw new ScenarioException(new SourceLocation(path, 1, 1), stream.Documents.Count == 0 ? "the file is empty" : "one scenario per file: found several YAML documents");

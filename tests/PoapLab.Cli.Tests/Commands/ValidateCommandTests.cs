@@ -1,4 +1,5 @@
 using PoapLab.Cli;
+using PoapLab.Testing;
 
 namespace PoapLab.Cli.Tests.Commands;
 
@@ -21,12 +22,7 @@ public sealed class ValidateCommandTests : IDisposable
     [Fact]
     public async Task Validate_Catalogue_Exit0()
     {
-        var root = new DirectoryInfo(AppContext.BaseDirectory);
-        while (!File.Exists(Path.Combine(root.FullName, "PoapLab.sln")))
-        {
-            root = root.Parent!;
-        }
-        (await Run("validate", Path.Combine(root.FullName, "scenarios"))).ShouldBe(0);
+        (await Run("validate", RepoPaths.Scenarios)).ShouldBe(0);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using PoapLab.Scenarios.Loading;
+using PoapLab.Testing;
 
 namespace PoapLab.Scenarios.Tests.Loading;
 
@@ -46,7 +47,7 @@ public sealed class ScenarioLoaderTests
     {
         var text = Minimal.Replace("address: 10.0.0.1", "address: 10.0.0.300", StringComparison.Ordinal);
         var e = Should.Throw<ScenarioException>(() => ScenarioLoader.Parse(text, "bad.yaml"));
-        e.Location.Line.ShouldBe(7);
+        e.Location.Line.ShouldBe(8);
         e.Problem.ShouldContain("IPv4 address");
     }
 
