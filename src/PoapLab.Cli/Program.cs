@@ -15,6 +15,7 @@ public static class Program
         root.Subcommands.Add(RunCommand.Build());
         root.Subcommands.Add(Md5Command.Build());
         root.Subcommands.Add(ValidateCommand.Build());
+        root.Subcommands.Add(LintCommand.Build());
         return root;
     }
 }

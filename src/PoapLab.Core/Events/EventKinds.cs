@@ -15,6 +15,15 @@ public static class EventKinds
     public const string DhcpServerIgnored = "dhcp-server.ignored";
     public const string DhcpServerMalformed = "dhcp-server.malformed";
 
+    // Embedded DHCPv6 server.
+    public const string Dhcp6ServerReceived = "dhcp6-server.received";
+    public const string Dhcp6ServerAdvertised = "dhcp6-server.advertised";
+    public const string Dhcp6ServerReplied = "dhcp6-server.replied";
+    public const string Dhcp6ServerReleased = "dhcp6-server.released";
+    public const string Dhcp6ServerDeclined = "dhcp6-server.declined";
+    public const string Dhcp6ServerIgnored = "dhcp6-server.ignored";
+    public const string Dhcp6ServerMalformed = "dhcp6-server.malformed";
+
     // Embedded TFTP server.
     public const string TftpServerRequest = "tftp-server.request";
     public const string TftpServerOptions = "tftp-server.options";
@@ -26,11 +35,30 @@ public static class EventKinds
     public const string HttpServerRequest = "http-server.request";
     public const string HttpServerResponse = "http-server.response";
 
+    // Any embedded server: a configured fault fired (data: server, fault, client, file/path, attempt).
+    public const string FaultInjected = "fault.injected";
+
+    // Local OpenSSH server (sshd as a child process) serving scp and sftp.
+    public const string SshServerListening = "ssh-server.listening";
+    public const string SshServerLogin = "ssh-server.login";
+    public const string SshServerLoginFailed = "ssh-server.login-failed";
+    public const string SshServerFile = "ssh-server.file";
+    public const string SshServerLog = "ssh-server.log";
+    public const string SshServerExited = "ssh-server.exited";
+
+    // Embedded FTP server.
+    public const string FtpServerCommand = "ftp-server.command";
+    public const string FtpServerLogin = "ftp-server.login";
+    public const string FtpServerLoginFailed = "ftp-server.login-failed";
+    public const string FtpServerCompleted = "ftp-server.completed";
+    public const string FtpServerFailed = "ftp-server.failed";
+
     // The switch's POAP agent.
     public const string SwitchBoot = "switch.boot";
     public const string PoapStarted = "poap.started";
     public const string PoapAttempt = "poap.attempt";
     public const string DhcpDiscoverSent = "poap.dhcp.discover";
+    public const string Dhcp6SolicitSent = "poap.dhcp6.solicit";
     public const string DhcpOfferReceived = "poap.dhcp.offer";
     public const string DhcpOfferRejected = "poap.dhcp.offer-rejected";
     public const string DhcpRequestSent = "poap.dhcp.request";
@@ -55,6 +83,9 @@ public static class EventKinds
     public const string ConfigReplayError = "switch.config-replay-error";
     public const string StartupConfigSaved = "switch.startup-config-saved";
     public const string PoapCompleted = "poap.completed";
+    public const string PoapAborted = "poap.aborted";
+    public const string SwitchFault = "switch.fault";
+    public const string PowerLoss = "switch.power-loss";
 
     // The script and the emulated CLI.
     public const string CliCommand = "cli.command";

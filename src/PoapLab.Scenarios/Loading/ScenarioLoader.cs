@@ -200,13 +200,15 @@ public static class ScenarioLoader
     {
         var dhcp = OneOrMany(m, "dhcp").Select(n => ParseDhcp(m.MapOf(n, "a DHCP server"))).ToList();
         var tftp = OneOrMany(m, "tftp").Select(n => ParseFileServer(m.MapOf(n, "a TFTP server"), 69)).ToList();
-        var http = OneOrMany(m, "http").Select(n => ParseFileServer(m.MapOf(n, "an HTTP server"), 80)).ToList();
+        var http = OneOrMany(m, "http").Select(n => ParseFileServer(m.MapOf(n, "an HTTP server"), 80, tlsAllowed: true)).ToList();
+        var ssh = OneOrMany(m, "ssh").Select(n => ParseLoginServer(m.MapOf(n, "an SSH (scp/sftp) server"), 22, anonymousAllowed: false)).ToList();
+        var ftp = OneOrMany(m, "ftp").Select(n => ParseLoginServer(m.MapOf(n, "an FTP server"), 21, anonymousAllowed: true)).ToList();
         m.EnsureAllRead();
         if (dhcp.Count == 0)
         {
             throw new ScenarioException(m.Location, "'dhcp' is missing: POAP starts with DHCP, so a scenario needs a DHCP server");
         }
-        return new ServersModel { Dhcp = dhcp, Tftp = tftp, Http = http };
+        return new ServersModel { Dhcp = dhcp, Tftp = tftp, Http = http, Ssh = ssh, Ftp = ftp };
     }
 
     private static IReadOnlyList<YamlNode> OneOrMany(YamlMap m, string key)
@@ -324,18 +326,44 @@ public static class ScenarioLoader
         return Encoding.ASCII.GetBytes(text);
     }
 
-    private static FileServerModel ParseFileServer(YamlMap m, int defaultPort)
+    private static FileServerModel ParseFileServer(YamlMap m, int defaultPort, bool tlsAllowed = false)
     {
+        var tls = tlsAllowed && (m.Bool("tls") ?? false);
         var r = new FileServerModel
         {
+            Tls = tls,
             Address = m.Address("address") ?? throw new ScenarioException(m.Location, "'address' is missing: the server's lab address"),
-            Port = m.Int("port", 1, 65535) ?? defaultPort,
+            Port = m.Int("port", 1, 65535) ?? (tls ? 443 : defaultPort),
             Root = (m.String("root") ?? "").Trim('/'),
             Location = m.Location,
         };
         if (r.Root.Split('/').Contains(".."))
         {
             throw m.Error(m.Get("root")!, "'root' must stay inside the scenario's files ('..' is not allowed)");
+        }
+        m.EnsureAllRead();
+        return r;
+    }
+
+    private static LoginServerModel ParseLoginServer(YamlMap m, int defaultPort, bool anonymousAllowed)
+    {
+        var r = new LoginServerModel
+        {
+            Address = m.Address("address") ?? throw new ScenarioException(m.Location, "'address' is missing: the server's lab address"),
+            Port = m.Int("port", 1, 65535) ?? defaultPort,
+            User = m.RequiredString("user", "the user name scripts log in with"),
+            Password = m.RequiredString("password", "the password the server accepts"),
+            Root = (m.String("root") ?? "").Trim('/'),
+            Anonymous = anonymousAllowed && (m.Bool("anonymous") ?? false),
+            Location = m.Location,
+        };
+        if (r.Root.Split('/').Contains(".."))
+        {
+            throw m.Error(m.Get("root")!, "'root' must stay inside the scenario's files ('..' is not allowed)");
+        }
+        if (r.Password.Contains('\n', StringComparison.Ordinal))
+        {
+            throw m.Error(m.Get("password")!, "'password' must be one line");
         }
         m.EnsureAllRead();
         return r;

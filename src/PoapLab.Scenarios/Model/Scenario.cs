@@ -48,6 +48,7 @@ public sealed record SwitchModel
     public int TftpWindowSize { get; init; } = 1;
     public double LinkMbps { get; init; } = 1000;
     public IReadOnlyList<CdpModel> Cdp { get; init; } = [];
+    public PoapLab.Switch.Network.LinkFaults LinkFaults { get; init; } = PoapLab.Switch.Network.LinkFaults.None;
     public ExpectModel? Expect { get; init; }
     public SourceLocation Location { get; init; }
 }
@@ -60,6 +61,8 @@ public sealed record ServersModel
     public IReadOnlyList<DhcpServerModel> Dhcp { get; init; } = [];
     public IReadOnlyList<FileServerModel> Tftp { get; init; } = [];
     public IReadOnlyList<FileServerModel> Http { get; init; } = [];
+    public IReadOnlyList<LoginServerModel> Ssh { get; init; } = [];
+    public IReadOnlyList<LoginServerModel> Ftp { get; init; } = [];
 }
 
 public sealed record DhcpServerModel
@@ -99,6 +102,22 @@ public sealed record FileServerModel
     public int Port { get; init; }
     /// <summary>Sub-directory of the scenario's file area it serves ("" = all of it).</summary>
     public string Root { get; init; } = "";
+    /// <summary>HTTPS with a certificate made for this run (http only).</summary>
+    public bool Tls { get; init; }
+    public SourceLocation Location { get; init; }
+}
+
+/// <summary>An SSH (scp/sftp) or FTP server: a lab address, a port, the account scripts log in with, the files under <c>root</c>.</summary>
+public sealed record LoginServerModel
+{
+    public required IPAddress Address { get; init; }
+    public int Port { get; init; }
+    public required string User { get; init; }
+    public required string Password { get; init; }
+    /// <summary>Sub-directory of the scenario's file area it serves ("" = all of it).</summary>
+    public string Root { get; init; } = "";
+    /// <summary>FTP only: also let <c>anonymous</c> in.</summary>
+    public bool Anonymous { get; init; }
     public SourceLocation Location { get; init; }
 }
 

@@ -11,7 +11,9 @@ using PoapLab.Scenarios.Loading;
 using PoapLab.Scenarios.Model;
 using PoapLab.Scenarios.Reports;
 using PoapLab.Servers.Dhcp;
+using PoapLab.Servers.Ftp;
 using PoapLab.Servers.Http;
+using PoapLab.Servers.Ssh;
 using PoapLab.Servers.Tftp;
 using PoapLab.Switch.Device;
 using PoapLab.Switch.Identity;
@@ -143,10 +145,37 @@ public sealed class ScenarioRunner
         }
         foreach (var h in scenario.Servers.Http)
         {
-            var server = new EmbeddedHttpServer(new HttpServerOptions { RootPath = Path.Combine(filesRoot, h.Root) }, timeline, $"http:{h.Address}");
+            // HTTPS: a certificate made for this run; switches trust it only with ignore-certificate.
+            var certificate = h.Tls ? LabCertificate.CreateSelfSigned(h.Address, [], TimeProvider.System.GetUtcNow()) : null;
+            var server = new EmbeddedHttpServer(new HttpServerOptions { RootPath = Path.Combine(filesRoot, h.Root), Certificate = certificate }, timeline, h.Tls ? $"https:{h.Address}" : $"http:{h.Address}");
             servers.Add(server);
             var bound = await server.StartAsync(new IPEndPoint(map.LoopbackFor(h.Address), 0), cancellationToken).ConfigureAwait(false);
             map.AddService(h.Address, LabTransport.Tcp, h.Port, bound);
+        }
+        foreach (var x in scenario.Servers.Ssh)
+        {
+            var server = new LocalSshServer(new SshServerOptions { RootPath = Path.Combine(filesRoot, x.Root), Password = x.Password }, timeline, $"ssh:{x.Address}");
+            servers.Add(server);
+            var bound = await server.StartAsync(new IPEndPoint(map.LoopbackFor(x.Address), 0), cancellationToken).ConfigureAwait(false);
+            map.AddService(x.Address, LabTransport.Tcp, x.Port, bound);
+            // Scripts log in with the scenario's user; the real sshd knows only its service account.
+            map.AddLogin(x.Address, x.Port, x.User, server.ServiceAccount);
+        }
+        foreach (var f in scenario.Servers.Ftp)
+        {
+            var server = new EmbeddedFtpServer(new FtpServerOptions
+            {
+                RootPath = Path.Combine(filesRoot, f.Root),
+                User = f.User,
+                Password = f.Password,
+                AllowAnonymous = f.Anonymous,
+                AdvertisedAddress = f.Address,
+                // Each passive data port becomes a port of the lab host, as on a real server.
+                DataListenerOpened = real => map.AddService(f.Address, LabTransport.Tcp, real.Port, real),
+            }, timeline, $"ftp:{f.Address}");
+            servers.Add(server);
+            var bound = await server.StartAsync(new IPEndPoint(map.LoopbackFor(f.Address), 0), cancellationToken).ConfigureAwait(false);
+            map.AddService(f.Address, LabTransport.Tcp, f.Port, bound);
         }
     }
 
@@ -177,8 +206,10 @@ public sealed class ScenarioRunner
         };
         Directory.CreateDirectory(root);
         ScenarioFiles.Materialise(m.BootflashFiles, Path.Combine(root, "bootflash"), null, scenario.Seed);
-        var network = new VirtualNetwork(map, LabAddressMap.AllocateLoopback(forSwitch: true));
-        return new NexusSwitch(spec, network, clock, timeline, _scripts);
+        NexusSwitch? built = null;
+        var network = new VirtualNetwork(map, LabAddressMap.AllocateLoopback(forSwitch: true), clock, m.LinkFaults, () => Math.Max(1, built?.CurrentAttempt ?? 1));
+        built = new NexusSwitch(spec, network, clock, timeline, _scripts);
+        return built;
     }
 
     private static DhcpServerOptions DhcpOptionsFor(DhcpServerModel d) => new()

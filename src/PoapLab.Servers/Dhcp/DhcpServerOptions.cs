@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Net;
 using System.Net.NetworkInformation;
 using PoapLab.Protocols.Dhcp;
+using PoapLab.Servers.Faults;
 
 namespace PoapLab.Servers.Dhcp;
 
@@ -39,6 +40,15 @@ public sealed record DhcpServerOptions
 
     /// <summary>Options added to every OFFER and ACK (after the standard ones; same code replaces).</summary>
     public ImmutableArray<DhcpOptionValue> ExtraOptions { get; init; } = [];
+
+    /// <summary>Faults to inject, first match wins (empty: a correct server).</summary>
+    public ImmutableArray<DhcpFault> Faults { get; init; } = [];
+
+    /// <summary>Seed of the generator behind probabilistic faults, so a run is reproducible.</summary>
+    public int FaultSeed { get; init; } = 1;
+
+    /// <summary>Tells the POAP attempt of a client for attempt-keyed faults (null: none known).</summary>
+    public IFaultContext? FaultContext { get; init; }
 }
 
 /// <summary>

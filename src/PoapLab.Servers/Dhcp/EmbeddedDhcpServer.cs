@@ -6,6 +6,7 @@ using System.Net.Sockets;
 using PoapLab.Core.Events;
 using PoapLab.Protocols;
 using PoapLab.Protocols.Dhcp;
+using PoapLab.Servers.Faults;
 
 namespace PoapLab.Servers.Dhcp;
 
@@ -22,6 +23,7 @@ public sealed class EmbeddedDhcpServer : IAsyncDisposable
     private readonly IEventSink _events;
     private readonly string _source;
     private readonly TimeProvider _time;
+    private readonly FaultPlan<DhcpFault> _faults;
     private readonly Lock _gate = new();
     // Keyed by address; one entry per address in use, offered or declined.
     private readonly Dictionary<IPAddress, DhcpLeaseRecord> _leases = [];
@@ -42,6 +44,7 @@ public sealed class EmbeddedDhcpServer : IAsyncDisposable
         _events = events;
         _source = eventSource;
         _time = timeProvider ?? TimeProvider.System;
+        _faults = options.Faults.IsDefaultOrEmpty ? FaultPlan<DhcpFault>.None : new FaultPlan<DhcpFault>(options.Faults, options.FaultContext, options.FaultSeed);
     }
 
     /// <summary>The bound endpoint once started.</summary>
@@ -175,12 +178,18 @@ public sealed class EmbeddedDhcpServer : IAsyncDisposable
         {
             return Ignore(request, "not a BOOTREQUEST");
         }
+        var fault = request.MessageType is DhcpMessageType.Discover or DhcpMessageType.Request ? NextFault(request, from) : null;
+        if (fault is { Kind: DhcpFaultKind.NoAnswer })
+        {
+            RecordFault(fault, request, from);
+            return null;
+        }
         lock (_gate)
         {
             return request.MessageType switch
             {
-                DhcpMessageType.Discover => Discover(request, clientIdHex),
-                DhcpMessageType.Request => Request(request, clientIdHex),
+                DhcpMessageType.Discover => Discover(request, clientIdHex, fault, from),
+                DhcpMessageType.Request => Request(request, clientIdHex, fault, from),
                 DhcpMessageType.Release => Release(request, clientIdHex),
                 DhcpMessageType.Decline => Decline(request, clientIdHex),
                 DhcpMessageType.Inform => Inform(request),
@@ -190,8 +199,20 @@ public sealed class EmbeddedDhcpServer : IAsyncDisposable
         }
     }
 
+    // Counted per client and message type, so "the first REQUEST" means the first REQUEST
+    // even after several DISCOVERs; a NAK means nothing for a DISCOVER.
+    private DhcpFault? NextFault(DhcpMessage request, IPEndPoint from) =>
+        _faults.IsEmpty
+            ? null
+            : _faults.Next(from, file: null, DhcpFormat.Hex(request.ClientMac.GetAddressBytes()) + request.MessageType,
+                f => f.Kind != DhcpFaultKind.Nak || request.MessageType == DhcpMessageType.Request);
+
+    private void RecordFault(DhcpFault fault, DhcpMessage request, IPEndPoint from) =>
+        FaultEvents.Record(_events, _source, _faults, fault, from, null, null,
+            ("xid", Xid(request)), ("mac", DhcpFormat.Mac(request.ClientMac)), ("type", request.MessageType?.ToString()));
+
     // RFC 2131 §4.3.1: choose an address and offer it.
-    private byte[]? Discover(DhcpMessage request, string? clientIdHex)
+    private byte[]? Discover(DhcpMessage request, string? clientIdHex, DhcpFault? fault, IPEndPoint from)
     {
         var reservation = FindReservation(request);
         var address = ChooseAddress(request, clientIdHex, reservation);
@@ -199,14 +220,18 @@ public sealed class EmbeddedDhcpServer : IAsyncDisposable
         {
             return Ignore(request, "address pool exhausted");
         }
-        var lease = LeaseTime(reservation);
+        var lease = LeaseTime(reservation, fault);
         _leases[address] = new DhcpLeaseRecord(address, request.ClientMac, clientIdHex, DhcpLeaseState.Offered, _time.GetUtcNow() + lease);
-        return Reply(request, DhcpMessageType.Offer, address, reservation, EventKinds.DhcpServerOffered, clientIdHex);
+        if (fault is not null)
+        {
+            RecordFault(fault, request, from);
+        }
+        return Reply(request, DhcpMessageType.Offer, address, reservation, EventKinds.DhcpServerOffered, clientIdHex, fault);
     }
 
     // RFC 2131 §4.3.2: SELECTING (server id present), INIT-REBOOT (requested address),
     // RENEWING/REBINDING (ciaddr).
-    private byte[]? Request(DhcpMessage request, string? clientIdHex)
+    private byte[]? Request(DhcpMessage request, string? clientIdHex, DhcpFault? fault, IPEndPoint from)
     {
         var reservation = FindReservation(request);
         var serverId = SafeAddress(request, DhcpOption.ServerIdentifier);
@@ -217,6 +242,13 @@ public sealed class EmbeddedDhcpServer : IAsyncDisposable
             // The client chose another server: forget our offer.
             ForgetOffers(request, clientIdHex);
             return Ignore(request, $"client selected server {serverId}");
+        }
+        if (fault is { Kind: DhcpFaultKind.Nak })
+        {
+            // The client goes back to INIT (RFC 2131 §4.4.1): our offer is void.
+            RecordFault(fault, request, from);
+            ForgetOffers(request, clientIdHex);
+            return Nak(request, clientIdHex, "injected fault");
         }
         if (requested is null)
         {
@@ -232,8 +264,12 @@ public sealed class EmbeddedDhcpServer : IAsyncDisposable
         {
             return Nak(request, clientIdHex, $"{requested} is not leased to this client");
         }
-        _leases[requested] = new DhcpLeaseRecord(requested, request.ClientMac, clientIdHex, DhcpLeaseState.Bound, _time.GetUtcNow() + LeaseTime(reservation));
-        return Reply(request, DhcpMessageType.Ack, requested, reservation, EventKinds.DhcpServerAcked, clientIdHex);
+        _leases[requested] = new DhcpLeaseRecord(requested, request.ClientMac, clientIdHex, DhcpLeaseState.Bound, _time.GetUtcNow() + LeaseTime(reservation, fault));
+        if (fault is not null)
+        {
+            RecordFault(fault, request, from);
+        }
+        return Reply(request, DhcpMessageType.Ack, requested, reservation, EventKinds.DhcpServerAcked, clientIdHex, fault);
     }
 
     // RFC 2131 §4.3.4: the client gives the address back.
@@ -283,9 +319,9 @@ public sealed class EmbeddedDhcpServer : IAsyncDisposable
         return reply.Encode();
     }
 
-    private byte[] Reply(DhcpMessage request, DhcpMessageType type, IPAddress? address, DhcpReservation? reservation, string kind, string? clientIdHex)
+    private byte[] Reply(DhcpMessage request, DhcpMessageType type, IPAddress? address, DhcpReservation? reservation, string kind, string? clientIdHex, DhcpFault? fault = null)
     {
-        var options = BuildOptions(type, reservation, includeLease: address is not null);
+        var options = BuildOptions(type, reservation, includeLease: address is not null, fault);
         var reply = BaseReply(request) with
         {
             YourAddress = address ?? IPAddress.Any,
@@ -316,7 +352,7 @@ public sealed class EmbeddedDhcpServer : IAsyncDisposable
         NextServerAddress = _options.ServerAddress,
     };
 
-    private ImmutableArray<DhcpOptionValue> BuildOptions(DhcpMessageType type, DhcpReservation? reservation, bool includeLease)
+    private ImmutableArray<DhcpOptionValue> BuildOptions(DhcpMessageType type, DhcpReservation? reservation, bool includeLease, DhcpFault? fault)
     {
         var list = new List<DhcpOptionValue>
         {
@@ -326,7 +362,7 @@ public sealed class EmbeddedDhcpServer : IAsyncDisposable
         if (includeLease)
         {
             // RFC 2131 §4.4.5 defaults: T1 = 0.5 and T2 = 0.875 of the lease.
-            var lease = (uint)Math.Min(uint.MaxValue, LeaseTime(reservation).TotalSeconds);
+            var lease = (uint)Math.Min(uint.MaxValue, LeaseTime(reservation, fault).TotalSeconds);
             list.Add(DhcpOptionValue.FromUInt32(DhcpOption.LeaseTime, lease));
             list.Add(DhcpOptionValue.FromUInt32(DhcpOption.RenewalTime, lease / 2));
             list.Add(DhcpOptionValue.FromUInt32(DhcpOption.RebindingTime, (uint)(lease * 7UL / 8)));
@@ -372,6 +408,11 @@ public sealed class EmbeddedDhcpServer : IAsyncDisposable
             {
                 list.Add(extra);
             }
+        }
+        if (fault is { Kind: DhcpFaultKind.OmitOptions })
+        {
+            // Message type and server identifier stay: without them it is no DHCP reply at all.
+            list.RemoveAll(o => o.Code is not (DhcpOption.MessageType or DhcpOption.ServerIdentifier) && fault.Options.Contains((byte)o.Code));
         }
         return [.. list];
     }
@@ -437,7 +478,8 @@ public sealed class EmbeddedDhcpServer : IAsyncDisposable
     private static bool IsSameClient(DhcpLeaseRecord lease, DhcpMessage request, string? clientIdHex) =>
         clientIdHex is not null ? lease.ClientId == clientIdHex : lease.ClientId is null && lease.Mac.Equals(request.ClientMac);
 
-    private TimeSpan LeaseTime(DhcpReservation? reservation) => reservation?.LeaseTime ?? _options.LeaseTime;
+    private TimeSpan LeaseTime(DhcpReservation? reservation, DhcpFault? fault) =>
+        fault is { Kind: DhcpFaultKind.ShortLease } ? fault.Lease : reservation?.LeaseTime ?? _options.LeaseTime;
 
     private byte[]? Ignore(DhcpMessage request, string reason)
     {

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -6,6 +7,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using PoapLab.Core.Events;
+using PoapLab.Servers.Faults;
 using PoapLab.Servers.Tftp;
 
 namespace PoapLab.Servers.Http;
@@ -15,14 +17,17 @@ namespace PoapLab.Servers.Http;
 /// byte ranges, no directory listing, nothing outside the root (a <c>..</c> or a symbolic
 /// link pointing out is refused with 403). Every request and response is an event carrying
 /// the switch's <c>User-Agent</c> and <c>X-Vendor-*</c> headers (NX-OS 10.2(1)+ sends them).
+/// With a certificate in the options it serves HTTPS (TLS on the same listener).
 /// </summary>
-public sealed class EmbeddedHttpServer : IAsyncDisposable
+public sealed partial class EmbeddedHttpServer : IAsyncDisposable
 {
     private const string VendorHeaderPrefix = "X-Vendor-";
 
     private readonly IEventSink _events;
     private readonly string _source;
     private readonly ServedFileResolver _files;
+    private readonly X509Certificate2? _certificate;
+    private readonly FaultPlan<HttpFault> _faults;
     private WebApplication? _app;
     private IPEndPoint? _local;
 
@@ -34,6 +39,8 @@ public sealed class EmbeddedHttpServer : IAsyncDisposable
         _events = events;
         _source = eventSource;
         _files = new ServedFileResolver(options.RootPath);
+        _certificate = options.Certificate;
+        _faults = BuildFaultPlan(options);
     }
 
     /// <summary>The endpoint the server listens on (valid after <see cref="StartAsync"/>).</summary>
@@ -53,7 +60,13 @@ public sealed class EmbeddedHttpServer : IAsyncDisposable
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.Listen(bind);
+            kestrel.Listen(bind, listen =>
+            {
+                if (_certificate is not null)
+                {
+                    listen.UseHttps(_certificate);
+                }
+            });
         });
         var app = builder.Build();
         app.Run(HandleAsync);
@@ -114,6 +127,10 @@ public sealed class EmbeddedHttpServer : IAsyncDisposable
             response.Headers.Allow = "GET, HEAD";
             reason = "method not allowed";
         }
+        else if (NextFault(client, rawPath, out var fault) is { Kind: HttpFaultKind.Status } statusFault)
+        {
+            reason = InjectStatus(context, statusFault, client, rawPath);
+        }
         else
         {
             // Kestrel leaves %2F encoded in the path; decode it so that "..%2f" is seen
@@ -129,6 +146,9 @@ public sealed class EmbeddedHttpServer : IAsyncDisposable
                 case ServedFileStatus.NotFound:
                     response.StatusCode = StatusCodes.Status404NotFound;
                     reason = file.Reason;
+                    break;
+                case ServedFileStatus.Found when fault is not null:
+                    reason = await ServeWithFaultAsync(context, file.Path, fault, client, rawPath).ConfigureAwait(false);
                     break;
                 default:
                     // The framework's file result sends with the server's file path (no copy

@@ -1,3 +1,7 @@
+using System.Collections.Immutable;
+using System.Security.Cryptography.X509Certificates;
+using PoapLab.Servers.Faults;
+
 namespace PoapLab.Servers.Http;
 
 /// <summary>How an <see cref="EmbeddedHttpServer"/> serves files.</summary>
@@ -5,4 +9,16 @@ public sealed record HttpServerOptions
 {
     /// <summary>The directory served; URL paths are taken relative to it.</summary>
     public required string RootPath { get; init; }
+
+    /// <summary>Serve HTTPS with this certificate (and its private key); null serves plain HTTP.</summary>
+    public X509Certificate2? Certificate { get; init; }
+
+    /// <summary>Faults to inject into GET and HEAD requests, first match wins (empty: a correct server).</summary>
+    public ImmutableArray<HttpFault> Faults { get; init; } = [];
+
+    /// <summary>Seed of the generator behind probabilistic faults, so a run is reproducible.</summary>
+    public int FaultSeed { get; init; } = 1;
+
+    /// <summary>Tells the POAP attempt of a client for attempt-keyed faults (null: none known).</summary>
+    public IFaultContext? FaultContext { get; init; }
 }

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using PoapLab.Core.Events;
 using PoapLab.Protocols;
 using PoapLab.Protocols.Tftp;
+using PoapLab.Servers.Faults;
 
 namespace PoapLab.Servers.Tftp;
 
@@ -20,6 +21,7 @@ public sealed class EmbeddedTftpServer : IAsyncDisposable
     private readonly string _source;
     private readonly TimeProvider _time;
     private readonly ServedFileResolver _files;
+    private readonly FaultPlan<TftpFault> _faults;
     private readonly CancellationTokenSource _stopping = new();
     private readonly ConcurrentDictionary<Task, byte> _transfers = new();
     private Socket? _socket;
@@ -41,6 +43,7 @@ public sealed class EmbeddedTftpServer : IAsyncDisposable
         _source = eventSource;
         _time = time ?? TimeProvider.System;
         _files = new ServedFileResolver(options.RootPath);
+        _faults = options.Faults.IsDefaultOrEmpty ? FaultPlan<TftpFault>.None : new FaultPlan<TftpFault>(options.Faults, options.FaultContext, options.FaultSeed);
     }
 
     /// <summary>The endpoint requests go to (valid after <see cref="StartAsync"/>).</summary>
@@ -189,6 +192,13 @@ public sealed class EmbeddedTftpServer : IAsyncDisposable
 
     private async Task<TftpTransfer?> OpenReadAsync(Socket listener, TftpRequest request, IPEndPoint client, CancellationToken stopping)
     {
+        var fault = _faults.IsEmpty ? null : _faults.Next(client, request.FileName, $"{client.Address}|{request.FileName}");
+        if (fault is { Kind: TftpFaultKind.NotFound })
+        {
+            RecordFault(fault, client, request);
+            await RefuseAsync(listener, request, client, TftpErrorCode.FileNotFound, "File not found", stopping).ConfigureAwait(false);
+            return null;
+        }
         var resolved = _files.ResolveExisting(request.FileName);
         if (resolved.Status == ServedFileStatus.Denied)
         {
@@ -220,9 +230,21 @@ public sealed class EmbeddedTftpServer : IAsyncDisposable
             await DenyAsync(listener, request, client, "permission denied", stopping).ConfigureAwait(false);
             return null;
         }
-        var agreement = TftpNegotiation.Negotiate(request, file.Length, _options.RetransmitTimeout, allowWindow: true);
-        return new TftpReadTransfer(OpenTransferSocket(), client, request, file, agreement, _options, _events, _source, _time, stopping);
+        var agreement = fault is { Kind: TftpFaultKind.RefuseOptions }
+            // An RFC 1350-only server: the options are not read at all, so no OACK (RFC 2347 §"Negotiation Protocol").
+            ? new TftpAgreement(TftpLimits.DefaultBlockSize, 1, _options.RetransmitTimeout, null, TftpOptionList.Empty)
+            : TftpNegotiation.Negotiate(request, file.Length, _options.RetransmitTimeout, allowWindow: true);
+        if (fault is { Kind: TftpFaultKind.RefuseOptions or TftpFaultKind.Truncate })
+        {
+            RecordFault(fault, client, request, ("size", file.Length));
+        }
+        var midTransfer = fault is { Kind: TftpFaultKind.Truncate or TftpFaultKind.ErrorMidTransfer or TftpFaultKind.GoneMidTransfer } ? fault : null;
+        return new TftpReadTransfer(OpenTransferSocket(), client, request, file, agreement, _options, _events, _source, _time, stopping,
+            midTransfer, midTransfer is { Kind: not TftpFaultKind.Truncate } ? sent => RecordFault(midTransfer, client, request, ("bytes", sent)) : null);
     }
+
+    private void RecordFault(TftpFault fault, IPEndPoint client, TftpRequest request, params (string Key, object? Value)[] extra) =>
+        FaultEvents.Record(_events, _source, _faults, fault, client, "file", request.FileName, extra);
 
     private async Task<TftpTransfer?> OpenWriteAsync(Socket listener, TftpRequest request, IPEndPoint client, CancellationToken stopping)
     {

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using PoapLab.Core.Events;
 using PoapLab.Protocols.Tftp;
+using PoapLab.Servers.Faults;
 
 namespace PoapLab.Servers.Tftp;
 
@@ -10,6 +11,10 @@ internal sealed class TftpReadTransfer : TftpTransfer
 {
     private readonly FileStream _file;
     private readonly TftpAgreement _agreement;
+    private readonly TftpFault? _fault;
+    private readonly Action<long>? _faultFired;
+    // The length the file is served as: shorter than the file under a Truncate fault.
+    private readonly long _servedLength;
     private readonly byte[] _send;
     private readonly byte[] _receive = new byte[1024];
     private long _bufferedBlock = -1;
@@ -19,11 +24,15 @@ internal sealed class TftpReadTransfer : TftpTransfer
     private int _finalLength;
 
     public TftpReadTransfer(Socket socket, IPEndPoint client, TftpRequest request, FileStream file, TftpAgreement agreement,
-        TftpServerOptions options, IEventSink events, string source, TimeProvider time, CancellationToken stopping)
+        TftpServerOptions options, IEventSink events, string source, TimeProvider time, CancellationToken stopping,
+        TftpFault? fault = null, Action<long>? faultFired = null)
         : base(socket, client, request, options, events, source, time, stopping)
     {
         _file = file;
         _agreement = agreement;
+        _fault = fault;
+        _faultFired = faultFired;
+        _servedLength = fault is { Kind: TftpFaultKind.Truncate } ? Math.Clamp(fault.AfterBytes, 0, file.Length) : long.MaxValue;
         _send = GC.AllocateUninitializedArray<byte>(TftpLimits.DataHeaderSize + agreement.BlockSize);
     }
 
@@ -116,6 +125,10 @@ internal sealed class TftpReadTransfer : TftpTransfer
         while (true)
         {
             var sent = await SendWindowAsync(windowStart).ConfigureAwait(false);
+            if (sent < 0)
+            {
+                return;
+            }
             ArmTimer(_agreement.Timeout);
             while (true)
             {
@@ -176,6 +189,10 @@ internal sealed class TftpReadTransfer : TftpTransfer
         var count = 0;
         for (var block = first; count < _agreement.WindowSize; block++)
         {
+            if (_fault is { Kind: TftpFaultKind.ErrorMidTransfer or TftpFaultKind.GoneMidTransfer } && (block - 1) * _agreement.BlockSize >= _fault.AfterBytes)
+            {
+                return await FailByFaultAsync(_fault, (block - 1) * _agreement.BlockSize).ConfigureAwait(false);
+            }
             var length = FillBlock(block);
             await SendAsync(_send.AsMemory(0, TftpLimits.DataHeaderSize + length)).ConfigureAwait(false);
             count++;
@@ -185,6 +202,23 @@ internal sealed class TftpReadTransfer : TftpTransfer
             }
         }
         return count;
+    }
+
+    /// <summary>Ends the transfer the way the fault says; returns -1 for "no window went out".</summary>
+    private async ValueTask<int> FailByFaultAsync(TftpFault fault, long sent)
+    {
+        _faultFired?.Invoke(sent);
+        if (fault.Kind == TftpFaultKind.ErrorMidTransfer)
+        {
+            await TrySendErrorAsync((TftpErrorCode)fault.ErrorCode, fault.ErrorMessage).ConfigureAwait(false);
+            RecordFailed($"injected fault: ERROR {fault.ErrorCode} {fault.ErrorMessage}", sent);
+        }
+        else
+        {
+            // A dead server says nothing: the client's own timeout is what ends this for it.
+            RecordFailed("injected fault: server gone", sent);
+        }
+        return -1;
     }
 
     private int FillBlock(long block)
@@ -198,8 +232,9 @@ internal sealed class TftpReadTransfer : TftpTransfer
         {
             _file.Seek((block - 1) * blockSize, SeekOrigin.Begin);
         }
-        var payload = _send.AsSpan(TftpLimits.DataHeaderSize, blockSize);
-        var length = _file.ReadAtLeast(payload, blockSize, throwOnEndOfStream: false);
+        var wanted = (int)Math.Clamp(_servedLength - ((block - 1) * blockSize), 0, blockSize);
+        var payload = _send.AsSpan(TftpLimits.DataHeaderSize, wanted);
+        var length = _file.ReadAtLeast(payload, wanted, throwOnEndOfStream: false);
         _fileBlock = block + 1;
         if (length < blockSize)
         {

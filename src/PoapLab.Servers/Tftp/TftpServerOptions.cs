@@ -1,3 +1,6 @@
+using System.Collections.Immutable;
+using PoapLab.Servers.Faults;
+
 namespace PoapLab.Servers.Tftp;
 
 /// <summary>How an <see cref="EmbeddedTftpServer"/> serves files.</summary>
@@ -17,4 +20,13 @@ public sealed record TftpServerOptions
 
     /// <summary>Transfers in flight at once; more requests are refused with a busy ERROR 0.</summary>
     public int MaxConcurrentTransfers { get; init; } = 64;
+
+    /// <summary>Faults to inject into read requests, first match wins (empty: a correct server).</summary>
+    public ImmutableArray<TftpFault> Faults { get; init; } = [];
+
+    /// <summary>Seed of the generator behind probabilistic faults, so a run is reproducible.</summary>
+    public int FaultSeed { get; init; } = 1;
+
+    /// <summary>Tells the POAP attempt of a client for attempt-keyed faults (null: none known).</summary>
+    public IFaultContext? FaultContext { get; init; }
 }

@@ -138,6 +138,7 @@ internal sealed class CliPipeline
         tree.Add("grep", (a, _) => Grep(a, posixDefaultExtended: false, invert: false, allowOptions: true));
         tree.Add("egrep", (a, _) => Grep(a, posixDefaultExtended: true, invert: false, allowOptions: true));
         tree.Add("begin", (a, _) => Begin(a));
+        tree.Add("section", (a, _) => Section(a));
         tree.Add("head", (a, _) => Head(a));
         tree.Add("last", (a, _) => Last(a));
         tree.Add("sed", (a, _) => SedFilter.Parse(a));
@@ -233,6 +234,16 @@ internal sealed class CliPipeline
         return regex is null ? (null, null, 0) : (new BeginFilter(regex), null, -1);
     }
 
+    private static (CliFilter?, CliOutputFormat?, int) Section(IReadOnlyList<CliToken> args)
+    {
+        if (args.Count == 0)
+        {
+            return (null, null, 0);
+        }
+        var regex = CliRegex.TryCreate(string.Join(' ', args.Select(a => a.Text)), extended: true, ignoreCase: false);
+        return regex is null ? (null, null, 0) : (new SectionFilter(regex), null, -1);
+    }
+
     private static (CliFilter?, CliOutputFormat?, int) Head(IReadOnlyList<CliToken> args)
     {
         // NX-OS: "head lines N"; the shell forms "head -n N" and "head -N" also work in vsh.
@@ -311,6 +322,37 @@ internal sealed class CliPipeline
     private sealed class BeginFilter(Regex regex) : CliFilter
     {
         public override string Apply(string text) => Join(Lines(text).SkipWhile(l => !regex.IsMatch(l)));
+    }
+
+    /// <summary>
+    /// NX-OS's <c>section</c>: each line that matches, with the lines indented below it
+    /// (an <c>interface</c> block and its settings).
+    /// </summary>
+    private sealed class SectionFilter(Regex regex) : CliFilter
+    {
+        public override string Apply(string text)
+        {
+            var kept = new List<string>();
+            var inside = false;
+            foreach (var line in Lines(text))
+            {
+                var indented = line.Length > 0 && char.IsWhiteSpace(line[0]);
+                if (regex.IsMatch(line))
+                {
+                    kept.Add(line);
+                    inside = !indented;
+                }
+                else if (inside && indented)
+                {
+                    kept.Add(line);
+                }
+                else
+                {
+                    inside = false;
+                }
+            }
+            return Join(kept);
+        }
     }
 
     private sealed class HeadFilter(int count) : CliFilter

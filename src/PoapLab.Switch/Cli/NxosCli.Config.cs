@@ -39,6 +39,8 @@ public sealed partial class NxosCli
         _config.Add("hostname", SetHostname);
         _config.Add("switchname", SetHostname);
         _config.Add("boot nxos", BootNxos);
+        _config.Add("boot kickstart", (c, _) => BootLegacyImage(c, kickstart: true));
+        _config.Add("boot system", (c, _) => BootLegacyImage(c, kickstart: false));
         _config.Add("boot poap enable", (c, _) => SetBootPoap(c, enable: true));
         _config.Add("no boot poap enable", (c, _) => SetBootPoap(c, enable: false));
         _config.Add("end", (c, _) => LeaveConfig(c, all: true));
@@ -140,6 +142,11 @@ public sealed partial class NxosCli
 
     private Task<CommandOutput> BootNxos(CommandContext context, CancellationToken cancellationToken)
     {
+        if (IsLegacy)
+        {
+            // 6.x boots a kickstart/system pair; "boot nxos" came with the single image of 7.x.
+            return CommandOutput.From(CliResult.InvalidCommand(context.Command, context.Words[1].Column)).AsTask();
+        }
         var args = context.Args;
         if (args.Count == 0)
         {

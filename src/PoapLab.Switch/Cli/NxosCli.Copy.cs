@@ -258,6 +258,7 @@ public sealed partial class NxosCli
             return CommandOutput.Fail(result?.Error ?? "Copy failed");
         }
         Touch(to);
+        CountManagementTraffic(result.Bytes);
         var output = protocol is TransferProtocol.Scp or TransferProtocol.Sftp
             ? CopyComplete
             : "Copy complete, now saving to disk (please wait)...\n" + CopyComplete;

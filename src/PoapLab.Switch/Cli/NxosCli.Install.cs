@@ -1,5 +1,4 @@
 using System.Text;
-using PoapLab.Core.Events;
 using PoapLab.Switch.Identity;
 
 namespace PoapLab.Switch.Cli;
@@ -18,11 +17,15 @@ public sealed partial class NxosCli
         {
             return context.InvalidArg(0).AsTask();
         }
+        if (IsLegacy)
+        {
+            // 6.x installs a kickstart/system pair; the single "nxos" image came with 7.x.
+            return Abbreviates(args[0].Text, "kickstart", 1) || Abbreviates(args[0].Text, "system", 2)
+                ? InstallAllLegacy(context)
+                : context.InvalidArg(0).AsTask();
+        }
         if (!Abbreviates(args[0].Text, "nxos", 2))
         {
-            // "install all system ... kickstart ..." (6.x dual images) is real but not modelled.
-            _events.Record(_eventSource, EventKinds.CliUnsupported, $"unsupported command: {context.Command}",
-                ("command", context.Command), ("word", args[0].Text), ("mode", "exec"));
             return context.InvalidArg(0).AsTask();
         }
         if (args.Count < 2)

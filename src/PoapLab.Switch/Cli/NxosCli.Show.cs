@@ -44,14 +44,14 @@ public sealed partial class NxosCli
         {
             return context.InvalidArg(0).AsTask();
         }
+        if (IsLegacy)
+        {
+            return ShowVersionLegacy().AsTask();
+        }
         var id = _state.Identity;
         var version = _state.RunningVersion;
         var image = "bootflash:///" + ImageFileName(_state.RunningImage);
-        var uptime = _clock.GetUtcNow() - BootedAt;
-        if (uptime < TimeSpan.Zero)
-        {
-            uptime = TimeSpan.Zero;
-        }
+        var uptime = Uptime();
         var nxosVersion = version.Display + version.ReleaseLabel;
         var text = new StringBuilder()
             .Append("Cisco Nexus Operating System (NX-OS) Software\n")
@@ -284,6 +284,10 @@ public sealed partial class NxosCli
 
     private CommandOutput ShowBoot()
     {
+        if (IsLegacy)
+        {
+            return ShowBootLegacy();
+        }
         var image = _state.BootVariable is { } b ? $"NXOS variable = {b}\n" : "NXOS variable not set\n";
         var poap = _state.BootPoapEnabled ? "Boot POAP Enabled\n" : "Boot POAP Disabled\n";
         var block = "sup-1\n" + image + poap;
@@ -353,6 +357,7 @@ public sealed partial class NxosCli
             return NoSuchFile(name).AsTask();
         }
         var text = new StringBuilder();
+        var rows = new List<JsonObject>();
         IEnumerable<FileSystemInfo> entries = Directory.Exists(path)
             ? new DirectoryInfo(path).EnumerateFileSystemInfos().OrderBy(e => e.Name, StringComparer.Ordinal)
             : [new FileInfo(path)];
@@ -360,7 +365,9 @@ public sealed partial class NxosCli
         {
             var size = e is FileInfo f ? f.Length : 4096;
             var time = e.LastWriteTimeUtc.ToString("MMM dd HH:mm:ss yyyy", CultureInfo.InvariantCulture);
-            text.Append(CultureInfo.InvariantCulture, $"{size,11}    {time}  {e.Name}{(e is DirectoryInfo ? "/" : "")}\n");
+            var shown = e.Name + (e is DirectoryInfo ? "/" : "");
+            text.Append(CultureInfo.InvariantCulture, $"{size,11}    {time}  {shown}\n");
+            rows.Add(new JsonObject { ["fsize"] = size, ["timestamp"] = time, ["fname"] = shown });
         }
         var flash = _state.Bootflash;
         var used = flash.UsedBytes;
@@ -370,7 +377,14 @@ public sealed partial class NxosCli
             .Append(CultureInfo.InvariantCulture, $"  {used} bytes used\n")
             .Append(CultureInfo.InvariantCulture, $"  {free} bytes free\n")
             .Append(CultureInfo.InvariantCulture, $"  {flash.CapacityBytes} bytes total\n");
-        return CommandOutput.Ok(text.ToString()).AsTask();
+        // NX-OS's keys for dir: TABLE_dir/ROW_dir (fsize, timestamp, fname), then the usage summary.
+        var data = new JsonObject();
+        CliJson.AddTable(data, "dir", rows);
+        data["usage_for_fs"] = "bootflash://sup-local";
+        data["bytesused"] = used;
+        data["bytesfree"] = free;
+        data["bytestotal"] = flash.CapacityBytes;
+        return CommandOutput.Ok(text.ToString(), data).AsTask();
     }
 
     /// <summary>What <c>show running-config</c> prints; also what <c>copy running-config</c> writes.</summary>
@@ -389,7 +403,7 @@ public sealed partial class NxosCli
         }
         foreach (var line in _state.RunningConfig)
         {
-            if (!IsBootNxosLine(line))
+            if (!IsBootNxosLine(line) && !IsBootLegacyLine(line))
             {
                 sb.Append(line).Append('\n');
             }
@@ -397,6 +411,14 @@ public sealed partial class NxosCli
         if (_state.BootVariable is { } boot)
         {
             sb.Append("boot nxos ").Append(boot).Append('\n');
+        }
+        if (_state.KickstartBootVariable is { } kickstart)
+        {
+            sb.Append("boot kickstart ").Append(kickstart).Append('\n');
+        }
+        if (_state.SystemBootVariable is { } system)
+        {
+            sb.Append("boot system ").Append(system).Append('\n');
         }
         return sb.ToString();
     }
@@ -424,6 +446,9 @@ public sealed partial class NxosCli
 
     private static bool IsBootNxosLine(string line) =>
         line.StartsWith("boot nxos ", StringComparison.OrdinalIgnoreCase);
+
+    private static bool IsBootLegacyLine(string line) =>
+        line.StartsWith("boot kickstart ", StringComparison.OrdinalIgnoreCase) || line.StartsWith("boot system ", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>An image file name from the running-image field, whatever form it was given in.</summary>
     private static string ImageFileName(string image)

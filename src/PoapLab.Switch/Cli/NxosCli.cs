@@ -44,6 +44,9 @@ public sealed partial class NxosCli
         RegisterShowCommands();
         RegisterConfigCommands();
         RegisterInstallCommands();
+        RegisterInterfaceCommands();
+        RegisterFileCommands();
+        RegisterPersonalityCommands();
     }
 
     private delegate Task<CommandOutput> CommandHandler(CommandContext context, CancellationToken cancellationToken);
@@ -122,6 +125,11 @@ public sealed partial class NxosCli
                 stages[^1].Add(t);
             }
         }
+        var redirect = TakeRedirect(stages[^1], out var redirectError);
+        if (redirectError is { } badColumn)
+        {
+            return badColumn < 0 ? Incomplete(command) : CliResult.InvalidCommand(command, badColumn);
+        }
         var words = stages[0];
         if (words.Count == 0)
         {
@@ -196,7 +204,8 @@ public sealed partial class NxosCli
                     : CliJson.ToJson(outcome.Data, pretty: format == CliOutputFormat.JsonPretty);
             }
         }
-        return CliResult.Ok(pipeline.Apply(text));
+        text = pipeline.Apply(text);
+        return redirect is null ? CliResult.Ok(text) : WriteRedirect(redirect, text);
     }
 
     private void RequestReload(Session session, string reason)

@@ -54,6 +54,7 @@ public sealed class NexusSwitch : IDisposable
     private readonly NxosCli _cli;
     private readonly PoapAgent _agent;
     private readonly SwitchLog _log;
+    private readonly SwitchFaultSchedule _faults;
 
     public NexusSwitch(SwitchSpec spec, ISwitchNetwork network, SimClock clock, IEventSink events, ScriptHost scripts)
     {
@@ -75,7 +76,8 @@ public sealed class NexusSwitch : IDisposable
         _log = new SwitchLog(fs.LogsPath, clock, events, Source) { PoapTag = $"{spec.Identity.Serial}-{spec.Identity.MacPlain}" };
         _transfers = new SwitchTransferService(network, clock, events, Source, State, spec.Link, spec.Tftp);
         _cli = new NxosCli(State, _transfers, clock, events, Source);
-        _agent = new PoapAgent(State, network, _transfers, _cli, scripts, clock, events, _log, Source, spec.Poap, new Random(spec.Poap.Seed));
+        _faults = new SwitchFaultSchedule(spec.Poap.Faults);
+        _agent = new PoapAgent(State, network, _transfers, _cli, scripts, clock, events, _log, Source, spec.Poap, new Random(spec.Poap.Seed), _faults);
     }
 
     /// <summary>The event source name of this switch.</summary>
@@ -88,6 +90,9 @@ public sealed class NexusSwitch : IDisposable
 
     /// <summary>The switch's console.</summary>
     public string ConsolePath => _log.ConsolePath;
+
+    /// <summary>The POAP attempt under way (1-based; 0 before the first), counted across reloads.</summary>
+    public int CurrentAttempt => _agent.AttemptsMade;
 
     /// <summary>The CLI, for callers that want to ask the switch something after the run.</summary>
     public NxosCli Cli => _cli;
@@ -117,13 +122,39 @@ public sealed class NexusSwitch : IDisposable
                 return Result(PoapOutcome.ReloadLoop, attempts, reloads, reached,
                     $"the switch came up without a startup-config after {reloads} reloads and would run POAP again");
             }
-            var (success, failure) = await _agent.RunAsync(attempts, reached, cancellationToken).ConfigureAwait(false);
+            bool success;
+            string? failure;
+            try
+            {
+                (success, failure) = await _agent.RunAsync(attempts, reached, cancellationToken).ConfigureAwait(false);
+                if (success)
+                {
+                    reloads++;
+                    reached.Add(PoapPhase.Reload);
+                    _faults.Checkpoint(PoapPhase.Reload, _agent.AttemptsMade);
+                }
+            }
+            catch (SwitchInterruptedException e) when (e.Fault.Kind == SwitchFaultKind.OperatorAbort)
+            {
+                _events.Record(Source, EventKinds.PoapAborted, $"POAP aborted by the operator ({e.Fault.Describe()}); the switch continues with normal setup",
+                    ("phase", e.Fault.Phase), ("attempt", _agent.AttemptsMade));
+                return Result(PoapOutcome.Aborted, attempts, reloads, reached, $"the operator aborted POAP ({e.Fault.Describe()})");
+            }
+            catch (SwitchInterruptedException e)
+            {
+                // Power lost: nothing in memory survives (lease, running config); the flash does.
+                _events.Record(Source, EventKinds.PowerLoss, $"power lost ({e.Fault.Describe()}); the switch boots again from its flash",
+                    ("phase", e.Fault.Phase), ("attempt", _agent.AttemptsMade));
+                _log.Console("%POWER LOSS%");
+                State.Lease = null;
+                await _clock.SleepAsync(TimeSpan.FromMinutes(3), cancellationToken).ConfigureAwait(false);
+                boot = await BootAsync(reached, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
             if (!success)
             {
                 return Result(PoapOutcome.Failed, attempts, reloads, reached, failure);
             }
-            reloads++;
-            reached.Add(PoapPhase.Reload);
             _events.Record(Source, EventKinds.Reload, $"reload {reloads}: boot variable {State.BootVariable ?? "(none)"}", ("reload", reloads), ("boot_variable", State.BootVariable));
             _log.Console("Reloading the switch after POAP");
             await _clock.SleepAsync(TimeSpan.FromMinutes(3), cancellationToken).ConfigureAwait(false);

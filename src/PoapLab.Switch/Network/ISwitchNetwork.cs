@@ -14,8 +14,13 @@ public interface ILabUdpSocket : IAsyncDisposable
     /// <summary>Sends to a lab address; <see cref="IPAddress.Broadcast"/> reaches every DHCP server on the segment.</summary>
     ValueTask SendAsync(ReadOnlyMemory<byte> datagram, IPEndPoint destination, CancellationToken cancellationToken);
 
-    /// <summary>Waits for the next datagram (cancel to stop waiting).</summary>
-    ValueTask<LabDatagram> ReceiveAsync(CancellationToken cancellationToken);
+    /// <summary>
+    /// Waits for the next datagram for at most <paramref name="timeout"/> of switch time;
+    /// null when that time passed with nothing. The network decides how much real time
+    /// the wait takes (little, when it knows nothing is on its way); the caller accounts
+    /// for the switch time it stands for.
+    /// </summary>
+    ValueTask<LabDatagram?> ReceiveAsync(TimeSpan timeout, CancellationToken cancellationToken);
 }
 
 /// <summary>
@@ -35,4 +40,10 @@ public interface ISwitchNetwork
 
     /// <summary>Resolves a host name or address literal from a URL to a lab address; null when unknown.</summary>
     IPAddress? Resolve(string host);
+
+    /// <summary>
+    /// The user name a login to a lab service is really made as (a lab's ssh server may
+    /// stand for the scenario's user with a host service account). By default the same name.
+    /// </summary>
+    string LoginName(IPAddress host, int port, string user) => user;
 }

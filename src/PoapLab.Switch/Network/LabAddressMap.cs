@@ -27,6 +27,11 @@ public sealed class LabAddressMap
     private readonly ConcurrentDictionary<IPEndPoint, int> _realToLabPort = new();
     private readonly ConcurrentDictionary<string, IPAddress> _names = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentBag<IPEndPoint> _dhcpServers = [];
+    private readonly ConcurrentDictionary<(IPAddress Lab, int Port, string User), string> _logins = new();
+    private readonly ConcurrentBag<IPEndPoint> _dhcp6Servers = [];
+
+    /// <summary>All_DHCP_Relay_Agents_and_Servers (RFC 8415 §7.1), where a DHCPv6 client sends.</summary>
+    public static IPAddress AllDhcpServers { get; } = IPAddress.Parse("ff02::1:2");
 
     /// <summary>
     /// A loopback address no other lab in this process uses: 127.77.0.1 upwards (servers),
@@ -59,7 +64,23 @@ public sealed class LabAddressMap
         {
             _dhcpServers.Add(real);
         }
+        if (transport == LabTransport.Udp && labPort == 547)
+        {
+            _dhcp6Servers.Add(real);
+        }
     }
+
+    /// <summary>
+    /// Declares that logging in as <paramref name="labUser"/> to a lab service (ssh on
+    /// tcp/22) is done as <paramref name="hostAccount"/> on the real server: the scenario's
+    /// user names stay what scripts send, while the host's sshd knows only its service account.
+    /// </summary>
+    public void AddLogin(IPAddress labHost, int labPort, string labUser, string hostAccount) =>
+        _logins[(labHost, labPort, labUser)] = hostAccount;
+
+    /// <summary>The host account a lab login is made as, or null when the lab declares none.</summary>
+    public string? FindLogin(IPAddress labHost, int labPort, string labUser) =>
+        _logins.TryGetValue((labHost, labPort, labUser), out var account) ? account : null;
 
     /// <summary>Declares a host name that resolves to a lab address (for URLs that use names).</summary>
     public void AddName(string name, IPAddress labHost) => _names[name] = labHost;
@@ -70,6 +91,9 @@ public sealed class LabAddressMap
 
     /// <summary>Every DHCP server on the segment (where a broadcast DISCOVER goes).</summary>
     public IReadOnlyCollection<IPEndPoint> DhcpServers => _dhcpServers.ToArray();
+
+    /// <summary>Every DHCPv6 server on the segment (where a multicast SOLICIT goes).</summary>
+    public IReadOnlyCollection<IPEndPoint> Dhcp6Servers => _dhcp6Servers.ToArray();
 
     /// <summary>The lab endpoint a datagram from <paramref name="real"/> appears to come from.</summary>
     public IPEndPoint ToLab(IPEndPoint real)

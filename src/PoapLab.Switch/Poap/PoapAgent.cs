@@ -31,10 +31,12 @@ public sealed class PoapAgent
     private readonly PoapSettings _settings;
     private readonly Random _random;
     private readonly PoapDhcpClient _dhcp;
+    private readonly SwitchFaultSchedule _faults;
 
     public PoapAgent(SwitchState state, ISwitchNetwork network, SwitchTransferService transfers, NxosCli cli, ScriptHost scripts,
-        SimClock clock, IEventSink events, SwitchLog log, string source, PoapSettings settings, Random random)
+        SimClock clock, IEventSink events, SwitchLog log, string source, PoapSettings settings, Random random, SwitchFaultSchedule faults)
     {
+        _faults = faults;
         _state = state;
         _network = network;
         _transfers = transfers;
@@ -61,7 +63,18 @@ public sealed class PoapAgent
         var pid = _random.Next(1000, 32000);
         _log.StartPoapInitLog(_state.Filesystem.BootflashPath, pid);
         _log.Console("Waiting for system online status before starting POAP ...");
-        _log.Console("Abort Power On Auto Provisioning [yes - continue with normal setup, skip - bypass password and basic configuration, no - continue with Power On Auto Provisioning] (yes/skip/no)[no]: no");
+        const string prompt = "Abort Power On Auto Provisioning [yes - continue with normal setup, skip - bypass password and basic configuration, no - continue with Power On Auto Provisioning] (yes/skip/no)[no]: ";
+        try
+        {
+            _faults.Checkpoint(PoapPhase.Boot, AttemptsMade + 1);
+        }
+        catch (SwitchInterruptedException e) when (e.Fault.Kind == SwitchFaultKind.OperatorAbort)
+        {
+            _log.Console(prompt + "yes");
+            _log.EndPoapInitLog();
+            throw;
+        }
+        _log.Console(prompt + "no");
         _events.Record(_source, EventKinds.PoapStarted, $"POAP started on {_settings.Interface} (pid {pid})", ("pid", pid), ("interface", _settings.Interface), ("boot", _state.BootCount));
         string? lastFailure = null;
         try
@@ -70,7 +83,16 @@ public sealed class PoapAgent
             {
                 var number = ++AttemptsMade;
                 _events.Record(_source, EventKinds.PoapAttempt, $"POAP attempt {number}", ("attempt", number), ("boot", _state.BootCount));
-                var attempt = await AttemptAsync(number, pid, reached, cancellationToken).ConfigureAwait(false);
+                PoapAttempt attempt;
+                try
+                {
+                    attempt = await AttemptAsync(number, pid, reached, cancellationToken).ConfigureAwait(false);
+                }
+                catch (SwitchInterruptedException e)
+                {
+                    attempts.Add(new PoapAttempt(number, _state.BootCount, e.Fault.Phase, false, $"interrupted: {e.Fault.Describe()}", null));
+                    throw;
+                }
                 attempts.Add(attempt);
                 if (attempt.Succeeded)
                 {
@@ -103,6 +125,7 @@ public sealed class PoapAgent
         PoapAttempt Fail(PoapPhase phase, string why, int? exit = null) => new(number, _state.BootCount, phase, false, why, exit);
 
         reached.Add(PoapPhase.Dhcp);
+        _faults.Checkpoint(PoapPhase.Dhcp, number);
         _log.PoapInfo($"Using DHCP, information received over {_settings.Interface} while sending DHCP DISCOVER");
         var dhcp = await _dhcp.AcquireAsync(number, cancellationToken).ConfigureAwait(false);
         if (dhcp.Lease is null || dhcp.Script is null)
@@ -120,6 +143,7 @@ public sealed class PoapAgent
         _log.PoapInfo($"Script Name: {dhcp.Script.ScriptName}");
 
         reached.Add(PoapPhase.ScriptDownload);
+        _faults.Checkpoint(PoapPhase.ScriptDownload, number);
         var download = await DownloadScriptAsync(dhcp.Script, number, cancellationToken).ConfigureAwait(false);
         if (download is not null)
         {
@@ -128,6 +152,7 @@ public sealed class PoapAgent
         }
 
         reached.Add(PoapPhase.ScriptValidation);
+        _faults.Checkpoint(PoapPhase.ScriptValidation, number);
         var scriptHostPath = _state.Bootflash.Resolve(ScriptFlashPath)!;
         var check = ScriptMd5.Check(await File.ReadAllBytesAsync(scriptHostPath, cancellationToken).ConfigureAwait(false));
         switch (check.Status)
@@ -153,7 +178,15 @@ public sealed class PoapAgent
         }
 
         reached.Add(PoapPhase.ScriptRun);
-        var run = await RunScriptAsync(dhcp, lease, pid, number, cancellationToken).ConfigureAwait(false);
+        var (run, interrupt) = await RunScriptAsync(dhcp, lease, pid, number, cancellationToken).ConfigureAwait(false);
+        if (interrupt is not null)
+        {
+            if (interrupt.Kind == SwitchFaultKind.OperatorAbort)
+            {
+                _log.PoapFailure("POAP aborted by the operator: the script was terminated (SIGTERM)");
+            }
+            throw new SwitchInterruptedException(interrupt);
+        }
         if (run.End == ScriptEnd.Exited && run.ExitCode == 0)
         {
             _log.PoapInfo("POAP_SCRIPT_EXECUTION_SUCCESS");
@@ -200,7 +233,7 @@ public sealed class PoapAgent
         return null;
     }
 
-    private async Task<ScriptRunResult> RunScriptAsync(DhcpPhaseResult dhcp, DhcpLease lease, int pid, int attempt, CancellationToken cancellationToken)
+    private async Task<(ScriptRunResult Run, SwitchFault? Interrupt)> RunScriptAsync(DhcpPhaseResult dhcp, DhcpLease lease, int pid, int attempt, CancellationToken cancellationToken)
     {
         PythonInterpreter python;
         try
@@ -209,7 +242,7 @@ public sealed class PoapAgent
         }
         catch (Exception e) when (e is PythonNotFoundException or ArgumentException)
         {
-            return new ScriptRunResult(ScriptEnd.FailedToStart, null, "", "", TimeSpan.Zero, e.Message);
+            return (new ScriptRunResult(ScriptEnd.FailedToStart, null, "", "", TimeSpan.Zero, e.Message), null);
         }
         var env = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -228,15 +261,27 @@ public sealed class PoapAgent
             ("attempt", attempt), ("python", python.Version), ("script_server", dhcp.Script!.Server));
         var request = new ScriptRunRequest(_state.Filesystem, "/bootflash/scripts/script.sh", python, env, _settings.ScriptTimeout,
             _state.Bootflash.CapacityBytes, () => _state.Bootflash.FreeBytes);
-        var bridge = new ScriptBridge(_cli, _log, _clock, _events, _source);
-        var result = await _scripts.RunAsync(request, bridge, cancellationToken).ConfigureAwait(false);
+        // A switch fault during the run (operator abort, power loss) ends it from outside,
+        // after the script's Nth CLI command, so it strikes at a reproducible point.
+        using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        SwitchFault? struck = null;
+        var bridge = new ScriptBridge(_cli, _log, _clock, _events, _source, commands =>
+        {
+            if (struck is null && _faults.DuringScript(attempt, commands) is { } fault)
+            {
+                struck = fault;
+                _events.Record(_source, EventKinds.SwitchFault, fault.Describe(), ("fault", fault.Kind), ("phase", fault.Phase), ("attempt", attempt));
+                interrupt.Cancel();
+            }
+        });
+        var result = await _scripts.RunAsync(request, bridge, interrupt.Token).ConfigureAwait(false);
         var logs = _state.Filesystem.LogsPath;
         await File.AppendAllTextAsync(Path.Combine(logs, "script.stdout.log"), $"--- attempt {attempt} ---\n{result.Stdout}", cancellationToken).ConfigureAwait(false);
         await File.AppendAllTextAsync(Path.Combine(logs, "script.stderr.log"), $"--- attempt {attempt} ---\n{result.Stderr}", cancellationToken).ConfigureAwait(false);
         var kind = result.End == ScriptEnd.TimedOut ? EventKinds.ScriptTimedOut : EventKinds.ScriptExited;
         _events.Record(_source, kind, $"script ended: {result.End}{(result.ExitCode is { } c ? $" with exit code {c}" : "")}{(result.Error is null ? "" : ": " + result.Error)}",
             ("attempt", attempt), ("end", result.End), ("exit_code", result.ExitCode), ("real_ms", (long)result.RealDuration.TotalMilliseconds), ("error", result.Error));
-        return result;
+        return (result, struck);
     }
 
     private static string LastError(string stderr)

@@ -39,6 +39,7 @@ public sealed class PoapDhcpClient
     private readonly SwitchState _state;
     private readonly PoapSettings _settings;
     private readonly Random _random;
+    private readonly PoapDhcp6Client? _dhcp6;
 
     public PoapDhcpClient(ISwitchNetwork network, SimClock clock, IEventSink events, SwitchLog log, string source, SwitchState state, PoapSettings settings, Random random)
     {
@@ -50,12 +51,16 @@ public sealed class PoapDhcpClient
         _state = state;
         _settings = settings;
         _random = random;
+        _dhcp6 = settings.Ipv6 ? new PoapDhcp6Client(network, clock, events, log, source, state, settings, random) : null;
     }
 
     /// <summary>The client identifier POAP sends: 0x00 then the serial in ASCII.</summary>
     public ImmutableArray<byte> ClientId => [0, .. Encoding.ASCII.GetBytes(_state.Identity.Serial)];
 
-    /// <summary>Runs DISCOVER → OFFER → REQUEST → ACK for one attempt.</summary>
+    /// <summary>
+    /// Runs DHCP discovery for one attempt: DISCOVER → OFFER → REQUEST → ACK, and between
+    /// DISCOVERs a DHCPv6 SOLICIT round, as the switch tries IPv4 and IPv6 in turn.
+    /// </summary>
     public async Task<DhcpPhaseResult> AcquireAsync(int attempt, CancellationToken cancellationToken)
     {
         await using var socket = await _network.OpenUdpAsync(68, cancellationToken).ConfigureAwait(false);
@@ -98,6 +103,15 @@ public sealed class PoapDhcpClient
             }
             _events.Record(_source, EventKinds.DhcpTimeout, $"no usable OFFER within {timeout.TotalSeconds:0} s",
                 ("attempt", attempt), ("try", tryNo), ("waited_s", timeout.TotalSeconds));
+            if (_dhcp6 is not null)
+            {
+                var (v6, v6Rejection) = await _dhcp6.TryAsync(attempt, tryNo, timeout, cancellationToken).ConfigureAwait(false);
+                if (v6 is not null)
+                {
+                    return v6;
+                }
+                lastRejection = v6Rejection ?? lastRejection;
+            }
             timeout = timeout * 2 > TimeSpan.FromSeconds(64) ? TimeSpan.FromSeconds(64) : timeout * 2;
         }
         return new DhcpPhaseResult(null, null, lastRejection is null
@@ -208,23 +222,17 @@ public sealed class PoapDhcpClient
     {
         while (timeout > TimeSpan.Zero)
         {
-            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var receive = socket.ReceiveAsync(wait.Token).AsTask();
             var before = _clock.Elapsed;
-            if (!await _clock.WaitAsync(receive, timeout, TimeSpan.FromMilliseconds(1), cancellationToken).ConfigureAwait(false))
+            var received = await socket.ReceiveAsync(timeout, cancellationToken).ConfigureAwait(false);
+            if (received is not { } datagram)
             {
-                await wait.CancelAsync().ConfigureAwait(false);
-                try
-                {
-                    await receive.ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                }
+                // The whole wait passed (what the link already spent of it is not counted twice).
+                _clock.Advance(timeout - (_clock.Elapsed - before));
                 return null;
             }
+            // An answer costs a modelled round trip on top of any delay the link added.
+            _clock.Advance(TimeSpan.FromMilliseconds(1));
             timeout -= _clock.Elapsed - before;
-            var datagram = await receive.ConfigureAwait(false);
             DhcpMessage message;
             try
             {

@@ -39,6 +39,12 @@ public sealed record PoapSettings
     /// <summary>Seed for the switch's random choices (DHCP xid, POAP pid): same seed, same run.</summary>
     public int Seed { get; init; } = 1;
 
+    /// <summary>Operator aborts and power losses to inflict on the switch.</summary>
+    public IReadOnlyList<SwitchFault> Faults { get; init; } = [];
+
+    /// <summary>Whether POAP also tries DHCPv6 (between DHCPv4 rounds, as the switch does).</summary>
+    public bool Ipv6 { get; init; } = true;
+
     /// <summary>Python interpreter to run the script with; null picks by the running release.</summary>
     public string? Python { get; init; }
 }

@@ -6,12 +6,18 @@ using PoapLab.Switch.Script;
 namespace PoapLab.Switch.Poap;
 
 /// <summary>Connects a running script to the switch: its CLI, its syslog, its clock.</summary>
-internal sealed class ScriptBridge(NxosCli cli, SwitchLog log, SimClock clock, IEventSink events, string source) : IScriptBridge
+internal sealed class ScriptBridge(NxosCli cli, SwitchLog log, SimClock clock, IEventSink events, string source, Action<int>? afterCommand = null) : IScriptBridge
 {
+    private int _commands;
+
     public DateTimeOffset Now => clock.GetUtcNow();
 
-    public Task<CliResult> CliAsync(string command, bool json, CancellationToken cancellationToken) =>
-        cli.ExecuteAsync(command, json, cancellationToken);
+    public async Task<CliResult> CliAsync(string command, bool json, CancellationToken cancellationToken)
+    {
+        var result = await cli.ExecuteAsync(command, json, cancellationToken).ConfigureAwait(false);
+        afterCommand?.Invoke(Interlocked.Increment(ref _commands));
+        return result;
+    }
 
     public void Syslog(int priority, string message)
     {

@@ -60,7 +60,15 @@ public sealed record ScriptRunRequest(
     IReadOnlyDictionary<string, string> Environment,
     TimeSpan Timeout,
     long BootflashCapacityBytes,
-    Func<long> BootflashFreeBytes);
+    Func<long> BootflashFreeBytes)
+{
+    /// <summary>
+    /// Offer NX-OS 6.x's <c>cisco</c> module (Nexus 3000/5000 images before 7.x):
+    /// <c>import cisco</c> succeeds and scripts take their legacy path. False (modern images):
+    /// <c>import cisco</c> fails, as it does on the switch (contract §2).
+    /// </summary>
+    public bool LegacyCiscoModule { get; init; }
+}
 
 /// <summary>What a script run produced.</summary>
 public sealed record ScriptRunResult(ScriptEnd End, int? ExitCode, string Stdout, string Stderr, TimeSpan RealDuration, string? Error);

@@ -10,6 +10,9 @@ public sealed partial class ScriptHost
     private const string SocketName = "bridge.sock";
     private const string ResourcePrefix = "PoapLab.Switch.Script.Python.";
 
+    /// <summary>NX-OS 6.x's module: written into the sandbox only for legacy runs, whose absence makes <c>import cisco</c> fail.</summary>
+    private const string LegacyCiscoModuleName = "cisco.py";
+
     // sun_path holds 108 bytes; keep well inside it.
     private const int MaxSocketPathLength = 100;
 
@@ -150,7 +153,7 @@ public sealed partial class ScriptHost
             .Select(n => n[ResourcePrefix.Length..])
             .Order(StringComparer.Ordinal)];
 
-    private static void WritePythonModules(string directory)
+    private static void WritePythonModules(string directory, bool legacyCisco)
     {
         Directory.CreateDirectory(directory);
         if (PythonModuleNames.Count == 0)
@@ -160,6 +163,10 @@ public sealed partial class ScriptHost
         var assembly = typeof(ScriptHost).Assembly;
         foreach (var name in PythonModuleNames)
         {
+            if (name == LegacyCiscoModuleName && !legacyCisco)
+            {
+                continue;
+            }
             using var source = assembly.GetManifestResourceStream(ResourcePrefix + name)
                 ?? throw new InvalidOperationException($"resource {ResourcePrefix + name} vanished");
             using var target = File.Create(Path.Combine(directory, name));

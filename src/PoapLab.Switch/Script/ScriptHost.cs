@@ -71,7 +71,7 @@ public sealed partial class ScriptHost
         BridgeDirectoryCreated?.Invoke(bridgeDirectory);
         try
         {
-            WritePythonModules(Path.Combine(bridgeDirectory, "lib"));
+            WritePythonModules(Path.Combine(bridgeDirectory, "lib"), request.LegacyCiscoModule);
             var server = new ScriptBridgeServer(Path.Combine(bridgeDirectory, SocketName), bridge, request.BootflashCapacityBytes, request.BootflashFreeBytes);
             await using (server.ConfigureAwait(false))
             {

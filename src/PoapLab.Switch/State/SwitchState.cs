@@ -13,6 +13,16 @@ namespace PoapLab.Switch.State;
 /// <param name="HoldTime">Seconds, e.g. 138.</param>
 public sealed record CdpNeighbor(string DeviceId, string LocalInterface, string PortId, string Platform, string Capability = "R S I s", int HoldTime = 138);
 
+/// <summary>What <c>personality restore</c> staged.</summary>
+/// <param name="Archive">The flash name of the tar, e.g. <c>bootflash:personality.tar</c>.</param>
+/// <param name="UserName">The <c>user-name</c> argument (for fetching the personality's packages), or null.</param>
+/// <param name="Server">The <c>hostname</c> argument: the server the packages come from, or null.</param>
+/// <param name="Vrf">The <c>vrf</c> argument, or null.</param>
+/// <param name="ConfigLines">The configuration lines taken from the archive's <c>running-config</c>.</param>
+/// <param name="DataFiles">Other regular files of the archive, extracted to bootflash (flash names).</param>
+public sealed record PersonalityRestore(
+    string Archive, string? UserName, string? Server, string? Vrf, IReadOnlyList<string> ConfigLines, IReadOnlyList<string> DataFiles);
+
 /// <summary>What DHCP gave the switch.</summary>
 public sealed record DhcpLease(
     string Interface,
@@ -58,6 +68,22 @@ public sealed class SwitchState
 
     /// <summary>The boot variable: the flash path of the image to boot next, or null.</summary>
     public string? BootVariable { get; set; }
+
+    /// <summary>
+    /// 6.x dual-image boot variable (N3K/N5K): the kickstart image to boot next
+    /// (<c>boot kickstart bootflash:/...</c>), or null. Modern images use <see cref="BootVariable"/>.
+    /// </summary>
+    public string? KickstartBootVariable { get; set; }
+
+    /// <summary>6.x dual-image boot variable: the system image to boot next (<c>boot system bootflash:/...</c>), or null.</summary>
+    public string? SystemBootVariable { get; set; }
+
+    /// <summary>
+    /// What <c>personality restore</c> staged last: the archive it read, and the server it
+    /// names for packages (null until a restore ran). The configuration itself goes to
+    /// <see cref="ScheduledConfig"/>.
+    /// </summary>
+    public PersonalityRestore? Personality { get; set; }
 
     /// <summary>The running configuration, one line per entry, as entered.</summary>
     public List<string> RunningConfig { get; } = [];

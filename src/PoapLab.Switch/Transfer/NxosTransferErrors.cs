@@ -32,5 +32,27 @@ public static class NxosTransferErrors
 
     public static string VrfMismatch(string vrf) => $"% Error: VRF {vrf} has no route to the server (no address in that VRF)";
 
+    /// <summary>scp/sftp refused the password (OpenSSH's own words, which NX-OS passes on).</summary>
+    public static string SshPermissionDenied(string user, string host) =>
+        $"{user}@{host}: Permission denied (password).\n% Error: copy failed: Permission denied";
+
+    /// <summary>The server has no such file: OpenSSH's text, then the lower-case form scripts test for.</summary>
+    public static string SshNoSuchFile(string protocol, string path, string url) =>
+        $"{protocol}: {path}: No such file or directory\nERROR: {url}: no such file or directory";
+
+    public static string SshConnectionFailed(string host, int port, string why) => $"ssh: connect to host {host} port {port}: {why}";
+
+    public static string SshFailed(string protocol, string detail) => $"% Error: {protocol} failed: {detail}";
+
+    public static string FtpLoginIncorrect(string url, string reply) => $"% Error: FTP login failed: 530 {reply}\nERROR: {url}: Permission denied";
+
+    public static string FtpNoSuchFile(string url, string reply) => $"% Error: FTP transfer failed: 550 {reply}\nERROR: {url}: no such file or directory";
+
+    public static string FtpFailed(string url, string reply) => $"% Error: FTP transfer of {url} failed: {reply}";
+
+    /// <summary>An HTTPS server whose certificate the switch does not trust, and no <c>ignore-certificate</c>.</summary>
+    public static string CertificateUntrusted(string url, string why) =>
+        $"% Error: SSL certificate problem: {why}\nERROR: {url}: server certificate verification failed (use ignore-certificate to skip it)";
+
     public static string Unsupported(TransferProtocol protocol) => $"% Error: {protocol.ToString().ToLowerInvariant()} transfers are not available in this lab";
 }

@@ -1,11 +1,16 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using PoapLab.Core.Events;
 using PoapLab.Core.Time;
 using PoapLab.Switch.Network;
 using PoapLab.Switch.State;
+using PoapLab.Switch.Transfer.Ftp;
+using PoapLab.Switch.Transfer.Ssh;
 using PoapLab.Switch.Transfer.Tftp;
 
 namespace PoapLab.Switch.Transfer;
@@ -23,9 +28,12 @@ public sealed record LinkModel(double BitsPerSecond, TimeSpan RoundTrip)
 }
 
 /// <summary>
-/// The switch's <c>copy</c> transfers, over its <see cref="ISwitchNetwork"/>: TFTP with our
-/// own client, HTTP with <see cref="HttpClient"/> whose connections are opened by the
-/// switch network. Each transfer is recorded as events with its modelled duration.
+/// The switch's <c>copy</c> transfers, over its <see cref="ISwitchNetwork"/>: TFTP and FTP
+/// with our own clients, HTTP and HTTPS with <see cref="HttpClient"/> whose connections are
+/// opened by the switch network (HTTPS checks the server's certificate against the trusted
+/// certificates given, unless <c>ignore-certificate</c>), scp and sftp with the real OpenSSH
+/// clients relayed through the switch network. Each transfer is recorded as events with its
+/// modelled duration.
 /// </summary>
 public sealed class SwitchTransferService : ITransferService, IDisposable
 {
@@ -37,8 +45,16 @@ public sealed class SwitchTransferService : ITransferService, IDisposable
     private readonly LinkModel _link;
     private readonly TftpClientOptions _tftpOptions;
     private readonly HttpClient _http;
+    private readonly HttpClient _httpIgnoringCertificates;
+    private readonly X509Certificate2Collection _trusted;
+    private readonly OpenSshClientOptions _sshOptions;
+    // Why the last certificate was refused: the handshake's exception does not say. One CLI
+    // runs one copy at a time, so the last refusal is this transfer's.
+    private string? _certificateProblem;
 
-    public SwitchTransferService(ISwitchNetwork network, SimClock clock, IEventSink events, string source, SwitchState state, LinkModel? link = null, TftpClientOptions? tftpOptions = null)
+    /// <param name="trustedCertificates">The CAs (or self-signed server certificates) HTTPS trusts; none: only <c>ignore-certificate</c> gets through.</param>
+    public SwitchTransferService(ISwitchNetwork network, SimClock clock, IEventSink events, string source, SwitchState state, LinkModel? link = null, TftpClientOptions? tftpOptions = null,
+        X509Certificate2Collection? trustedCertificates = null, OpenSshClientOptions? sshOptions = null)
     {
         _network = network;
         _clock = clock;
@@ -47,7 +63,16 @@ public sealed class SwitchTransferService : ITransferService, IDisposable
         _state = state;
         _link = link ?? LinkModel.Default;
         _tftpOptions = tftpOptions ?? new TftpClientOptions();
-        var handler = new SocketsHttpHandler
+        _trusted = trustedCertificates ?? [];
+        _sshOptions = sshOptions ?? new OpenSshClientOptions();
+        _http = new HttpClient(CreateHandler(ignoreCertificate: false), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+        // A client of its own: a pooled connection accepted without a check must never serve a request that wants one.
+        _httpIgnoringCertificates = new HttpClient(CreateHandler(ignoreCertificate: true), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+    }
+
+    private SocketsHttpHandler CreateHandler(bool ignoreCertificate)
+    {
+        return new SocketsHttpHandler
         {
             UseProxy = false,
             AllowAutoRedirect = false,
@@ -59,8 +84,54 @@ public sealed class SwitchTransferService : ITransferService, IDisposable
                     ?? throw new HttpRequestException(HttpRequestError.NameResolutionError, NxosTransferErrors.UnknownHost(context.DnsEndPoint.Host));
                 return await _network.ConnectTcpAsync(host, context.DnsEndPoint.Port, ct).ConfigureAwait(false);
             },
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                RemoteCertificateValidationCallback = ignoreCertificate ? (_, _, _, _) => true : ValidateServerCertificate,
+            },
         };
-        _http = new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+    }
+
+    // The switch's trust store is what the scenario gave it, not the host's: chain to one of
+    // those certificates, and the name (the URL's host, a lab address or name) must match.
+    private bool ValidateServerCertificate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    {
+        var problem = Check(certificate, chain, errors);
+        Volatile.Write(ref _certificateProblem, problem);
+        return problem is null;
+    }
+
+    private string? Check(X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    {
+        if (certificate is null || (errors & SslPolicyErrors.RemoteCertificateNotAvailable) != 0)
+        {
+            return "no certificate presented";
+        }
+        if ((errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0)
+        {
+            return "certificate subject name does not match target host name";
+        }
+        if (_trusted.Count == 0)
+        {
+            return "self-signed certificate or unknown issuer (the switch trusts no CA)";
+        }
+        using var custom = new X509Chain();
+        custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        custom.ChainPolicy.CustomTrustStore.AddRange(_trusted);
+        custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        if (chain is not null)
+        {
+            foreach (var element in chain.ChainElements)
+            {
+                custom.ChainPolicy.ExtraStore.Add(element.Certificate);
+            }
+        }
+        using var leaf = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+        if (custom.Build(leaf))
+        {
+            return null;
+        }
+        var status = custom.ChainStatus.Select(s => s.Status).FirstOrDefault();
+        return status == X509ChainStatusFlags.NotTimeValid ? "certificate has expired or is not yet valid" : "unable to get local issuer certificate (not signed by a CA the switch trusts)";
     }
 
     /// <summary>Headers a 10.2(1)+ switch sends with POAP's own HTTP requests (contract §1.2).</summary>
@@ -110,6 +181,8 @@ public sealed class SwitchTransferService : ITransferService, IDisposable
             {
                 TransferProtocol.Tftp => await TftpAsync(request, host, destination, announcedSize, cancellationToken).ConfigureAwait(false),
                 TransferProtocol.Http or TransferProtocol.Https => await HttpAsync(request, host, destination, announcedSize, extraHeaders, cancellationToken).ConfigureAwait(false),
+                TransferProtocol.Scp or TransferProtocol.Sftp => await SshAsync(request, host, destination, announcedSize, cancellationToken).ConfigureAwait(false),
+                TransferProtocol.Ftp => await FtpAsync(request, host, destination, announcedSize, cancellationToken).ConfigureAwait(false),
                 _ => TransferResult.Failed(NxosTransferErrors.Unsupported(request.Protocol)),
             };
         }
@@ -175,7 +248,8 @@ public sealed class SwitchTransferService : ITransferService, IDisposable
         long copied = 0;
         try
         {
-            using var response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            var http = request.Protocol == TransferProtocol.Https && request.IgnoreCertificate ? _httpIgnoringCertificates : _http;
+            using var response = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {
                 _clock.Advance(_link.Cost(0, 2));
@@ -218,6 +292,12 @@ public sealed class SwitchTransferService : ITransferService, IDisposable
             _clock.Advance(_link.Cost(copied, 2));
             return new TransferResult(true, copied, null, TimeSpan.Zero);
         }
+        catch (HttpRequestException e) when (e.InnerException is AuthenticationException ae)
+        {
+            // TLS handshake: ClientHello, ServerHello..Finished.
+            _clock.Advance(_link.Cost(0, 2));
+            return TransferResult.Failed(NxosTransferErrors.CertificateUntrusted(Describe(request), Volatile.Read(ref _certificateProblem) ?? ae.Message));
+        }
         catch (HttpRequestException e) when (e.InnerException is SocketException se)
         {
             _clock.Advance(_link.Cost(0, 1));
@@ -233,5 +313,52 @@ public sealed class SwitchTransferService : ITransferService, IDisposable
         }
     }
 
-    public void Dispose() => _http.Dispose();
+    private async Task<TransferResult> SshAsync(TransferRequest request, IPAddress host, Stream destination, Action<long>? announcedSize, CancellationToken cancellationToken)
+    {
+        var sftp = request.Protocol == TransferProtocol.Sftp;
+        var name = sftp ? "sftp" : "scp";
+        var port = request.Port ?? 22;
+        // NX-OS logs in as the CLI user when the URL names none.
+        var user = request.User ?? "admin";
+        var login = _network.LoginName(host, port, user);
+        var path = request.Path.StartsWith('/') ? request.Path : "/" + request.Path;
+        var client = new OpenSshClient(_network, _sshOptions);
+        var r = await client.DownloadAsync(sftp, host, port, login, request.Password ?? "", path, destination, announcedSize, cancellationToken).ConfigureAwait(false);
+        // Key exchange, service request, password, channel open, sftp init/open/close: about six round trips.
+        _clock.Advance(_link.Cost(r.WireBytes, r.Outcome == SshOutcome.ConnectFailed ? 1 : 6));
+        return r.Outcome switch
+        {
+            SshOutcome.Completed => new TransferResult(true, r.Bytes, null, TimeSpan.Zero),
+            SshOutcome.PermissionDenied => TransferResult.Failed(NxosTransferErrors.SshPermissionDenied(user, request.Host)),
+            SshOutcome.NotFound => TransferResult.Failed(NxosTransferErrors.SshNoSuchFile(name, path, Describe(request))),
+            SshOutcome.ConnectFailed => TransferResult.Failed(NxosTransferErrors.SshConnectionFailed(request.Host, port, r.Detail.Contains("refused", StringComparison.OrdinalIgnoreCase) ? "Connection refused" : r.Detail)),
+            SshOutcome.TimedOut => TransferResult.Failed(NxosTransferErrors.SshConnectionFailed(request.Host, port, "Connection timed out")),
+            _ => TransferResult.Failed(NxosTransferErrors.SshFailed(name, r.Detail)),
+        };
+    }
+
+    private async Task<TransferResult> FtpAsync(TransferRequest request, IPAddress host, Stream destination, Action<long>? announcedSize, CancellationToken cancellationToken)
+    {
+        var client = new FtpClient(_network);
+        var path = request.Path.StartsWith('/') ? request.Path : "/" + request.Path;
+        var url = Describe(request);
+        var r = await client.DownloadAsync(host, request.Port ?? 21, request.User ?? "anonymous", request.Password ?? "", path, destination, announcedSize, _sshOptions.ConnectTimeout * 3, cancellationToken).ConfigureAwait(false);
+        _clock.Advance(_link.Cost(r.Bytes, r.RoundTrips));
+        return r.Outcome switch
+        {
+            FtpOutcome.Completed => new TransferResult(true, r.Bytes, null, TimeSpan.Zero),
+            FtpOutcome.LoginFailed => TransferResult.Failed(NxosTransferErrors.FtpLoginIncorrect(url, r.Reply ?? "Login incorrect"), r.Bytes),
+            FtpOutcome.NotFound => TransferResult.Failed(NxosTransferErrors.FtpNoSuchFile(url, r.Reply ?? "No such file"), r.Bytes),
+            FtpOutcome.ConnectFailed when r.Bytes == 0 => TransferResult.Failed(NxosTransferErrors.ConnectionFailed(request.Host, r.Reply ?? "connection failed"), r.Bytes),
+            FtpOutcome.DestinationFailed => TransferResult.Failed(NxosTransferErrors.NoSpace, r.Bytes),
+            FtpOutcome.TimedOut => TransferResult.Failed(NxosTransferErrors.ConnectionFailed(request.Host, "timed out"), r.Bytes),
+            _ => TransferResult.Failed(NxosTransferErrors.FtpFailed(url, r.Reply ?? r.Outcome.ToString()), r.Bytes),
+        };
+    }
+
+    public void Dispose()
+    {
+        _http.Dispose();
+        _httpIgnoringCertificates.Dispose();
+    }
 }

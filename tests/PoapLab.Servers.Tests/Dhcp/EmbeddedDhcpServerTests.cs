@@ -9,7 +9,7 @@ using PoapLab.Servers.Dhcp;
 
 namespace PoapLab.Servers.Tests.Dhcp;
 
-public sealed class EmbeddedDhcpServerTests : IAsyncDisposable
+public sealed partial class EmbeddedDhcpServerTests : IAsyncDisposable
 {
     private static readonly PhysicalAddress SwitchMac = PhysicalAddress.Parse("00-2A-10-3B-4C-5D");
     private static readonly byte[] PoapClientId = [0, .. "FDO23490570"u8];

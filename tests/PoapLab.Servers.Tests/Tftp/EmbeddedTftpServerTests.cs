@@ -10,7 +10,7 @@ using PoapLab.Testing;
 
 namespace PoapLab.Servers.Tests.Tftp;
 
-public sealed class EmbeddedTftpServerTests : IAsyncLifetime
+public sealed partial class EmbeddedTftpServerTests : IAsyncLifetime
 {
     private static readonly TimeSpan Short = TimeSpan.FromSeconds(5);
     private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("poaplab-tftp-");

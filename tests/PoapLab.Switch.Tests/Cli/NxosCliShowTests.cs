@@ -153,7 +153,7 @@ public sealed class NxosCliShowTests
     public async Task Clid_CommandWithoutJsonForm_IsExecError()
     {
         using var sw = new CliTestSwitch();
-        var result = await sw.Run("dir bootflash:", json: true);
+        var result = await sw.Run("show running-config", json: true);
         result.Status.ShouldBe(CliStatus.ExecError);
         result.Output.ShouldContain("% Invalid");
         (await sw.Run("terminal dont-ask", json: true)).Status.ShouldBe(CliStatus.Ok);
@@ -199,12 +199,12 @@ public sealed class NxosCliShowTests
     public async Task UnknownCommand_SyntaxErrorWithMarkerAndUnsupportedEvent()
     {
         using var sw = new CliTestSwitch();
-        var result = await sw.Run("show interface mgmt0");
+        var result = await sw.Run("show vlan brief");
         result.Status.ShouldBe(CliStatus.SyntaxError);
-        result.Output.ShouldBe("show interface mgmt0\n     ^\n% Invalid command at '^' marker.\n");
+        result.Output.ShouldBe("show vlan brief\n     ^\n% Invalid command at '^' marker.\n");
         var unsupported = sw.Timeline.Events.Single(e => e.Kind == EventKinds.CliUnsupported);
-        unsupported.Get("command").ShouldBe("show interface mgmt0");
-        unsupported.Get("word").ShouldBe("interface");
+        unsupported.Get("command").ShouldBe("show vlan brief");
+        unsupported.Get("word").ShouldBe("vlan");
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using PoapLab.Core.Time;
 using PoapLab.Switch.Network;
 
 namespace PoapLab.Switch.Tests.Network;
@@ -8,6 +9,8 @@ public sealed class VirtualNetworkTests
 {
     private static readonly IPAddress Server = IPAddress.Parse("10.0.0.1");
 
+    private static SimClock Clock() => new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+
     [Fact]
     public async Task SendAsync_ToLabServiceAndBack_SeenAsLabAddresses()
     {
@@ -15,7 +18,7 @@ public sealed class VirtualNetworkTests
         var map = new LabAddressMap();
         using var server = new UdpClient(new IPEndPoint(map.LoopbackFor(Server), 0));
         map.AddService(Server, LabTransport.Udp, 69, (IPEndPoint)server.Client.LocalEndPoint!);
-        var net = new VirtualNetwork(map, LabAddressMap.AllocateLoopback(forSwitch: true));
+        var net = new VirtualNetwork(map, LabAddressMap.AllocateLoopback(forSwitch: true), Clock());
         await using var socket = await net.OpenUdpAsync(0, ct);
 
         await socket.SendAsync("hello"u8.ToArray(), new IPEndPoint(Server, 69), ct);
@@ -25,7 +28,7 @@ public sealed class VirtualNetworkTests
         // The answer comes from another port of the same host (a TFTP transfer id).
         using var transfer = new UdpClient(new IPEndPoint(map.LoopbackFor(Server), 0));
         await transfer.SendAsync("data"u8.ToArray(), got.RemoteEndPoint, ct);
-        var answer = await socket.ReceiveAsync(ct);
+        var answer = (await socket.ReceiveAsync(TimeSpan.FromSeconds(5), ct))!.Value;
         answer.Source.Address.ShouldBe(Server);
         answer.Source.Port.ShouldBe(((IPEndPoint)transfer.Client.LocalEndPoint!).Port);
 
@@ -44,7 +47,7 @@ public sealed class VirtualNetworkTests
         using var b = new UdpClient(new IPEndPoint(map.LoopbackFor(second), 0));
         map.AddService(Server, LabTransport.Udp, 67, (IPEndPoint)a.Client.LocalEndPoint!);
         map.AddService(second, LabTransport.Udp, 67, (IPEndPoint)b.Client.LocalEndPoint!);
-        var net = new VirtualNetwork(map, LabAddressMap.AllocateLoopback(forSwitch: true));
+        var net = new VirtualNetwork(map, LabAddressMap.AllocateLoopback(forSwitch: true), Clock());
         await using var socket = await net.OpenUdpAsync(68, ct);
         socket.LocalPort.ShouldBe(68);
 
@@ -60,12 +63,12 @@ public sealed class VirtualNetworkTests
         var map = new LabAddressMap();
         using var dhcp = new UdpClient(new IPEndPoint(map.LoopbackFor(Server), 0));
         map.AddService(Server, LabTransport.Udp, 67, (IPEndPoint)dhcp.Client.LocalEndPoint!);
-        var net = new VirtualNetwork(map, LabAddressMap.AllocateLoopback(forSwitch: true));
+        var net = new VirtualNetwork(map, LabAddressMap.AllocateLoopback(forSwitch: true), Clock());
         await using var socket = await net.OpenUdpAsync(68, ct);
         await socket.SendAsync("discover"u8.ToArray(), new IPEndPoint(IPAddress.Broadcast, 67), ct);
         var request = await dhcp.ReceiveAsync(ct);
         await dhcp.SendAsync("offer"u8.ToArray(), request.RemoteEndPoint, ct);
-        var offer = await socket.ReceiveAsync(ct);
+        var offer = (await socket.ReceiveAsync(TimeSpan.FromSeconds(5), ct))!.Value;
         offer.Source.ShouldBe(new IPEndPoint(Server, 67));
     }
 
@@ -75,7 +78,7 @@ public sealed class VirtualNetworkTests
         var ct = TestContext.Current.CancellationToken;
         var map = new LabAddressMap();
         map.LoopbackFor(Server);
-        var net = new VirtualNetwork(map, LabAddressMap.AllocateLoopback(forSwitch: true));
+        var net = new VirtualNetwork(map, LabAddressMap.AllocateLoopback(forSwitch: true), Clock());
         var unknown = await Should.ThrowAsync<SocketException>(async () => await net.ConnectTcpAsync(IPAddress.Parse("192.0.2.9"), 80, ct));
         unknown.SocketErrorCode.ShouldBe(SocketError.HostUnreachable);
         var closed = await Should.ThrowAsync<SocketException>(async () => await net.ConnectTcpAsync(Server, 80, ct));
@@ -92,7 +95,7 @@ public sealed class VirtualNetworkTests
         try
         {
             map.AddService(Server, LabTransport.Tcp, 80, (IPEndPoint)listener.LocalEndpoint);
-            var net = new VirtualNetwork(map, LabAddressMap.AllocateLoopback(forSwitch: true));
+            var net = new VirtualNetwork(map, LabAddressMap.AllocateLoopback(forSwitch: true), Clock());
             await using var stream = await net.ConnectTcpAsync(Server, 80, ct);
             using var accepted = await listener.AcceptTcpClientAsync(ct);
             ((IPEndPoint)accepted.Client.RemoteEndPoint!).Address.ShouldBe(net.SwitchLoopback);

@@ -24,6 +24,9 @@ internal sealed class LoopbackSwitchNetwork : ISwitchNetwork
 
     private int _openSockets;
 
+    /// <summary>The longest real wait that stands for a switch-time timeout (servers here answer in microseconds).</summary>
+    public TimeSpan RealWaitCap { get; init; } = TimeSpan.FromMilliseconds(500);
+
     /// <summary>Sockets opened and not yet disposed.</summary>
     public int OpenSockets => Volatile.Read(ref _openSockets);
 
@@ -58,9 +61,23 @@ internal sealed class LoopbackSwitchNetwork : ISwitchNetwork
         public async ValueTask SendAsync(ReadOnlyMemory<byte> datagram, IPEndPoint destination, CancellationToken cancellationToken)
             => await socket.SendToAsync(datagram, SocketFlags.None, network.ToLoopback(destination), cancellationToken);
 
-        public async ValueTask<LabDatagram> ReceiveAsync(CancellationToken cancellationToken)
+        private Task<int>? _pending;
+
+        public async ValueTask<LabDatagram?> ReceiveAsync(TimeSpan timeout, CancellationToken cancellationToken)
         {
-            var length = await socket.ReceiveFromAsync(_buffer, SocketFlags.None, _from, cancellationToken);
+            // A receive that outlives a timed-out wait is kept for the next call, so no datagram is lost.
+            _pending ??= socket.ReceiveFromAsync(_buffer, SocketFlags.None, _from, CancellationToken.None).AsTask();
+            var realWait = timeout < network.RealWaitCap ? timeout : network.RealWaitCap;
+            try
+            {
+                await _pending.WaitAsync(realWait, cancellationToken);
+            }
+            catch (TimeoutException)
+            {
+                return null;
+            }
+            var length = await _pending;
+            _pending = null;
             return new LabDatagram(_buffer.AsSpan(0, length).ToArray(), network.ToLab((IPEndPoint)_template.Create(_from)));
         }
 

@@ -144,7 +144,10 @@ class _NoCisco(object):
         return None
 
 
-sys.meta_path.insert(0, _NoCisco())
+# A scenario emulating a 6.x image puts cisco.py beside this file; otherwise the name
+# must not resolve to anything, not even a package the host happens to have.
+if not os.path.exists(os.path.join(os.path.dirname(os.path.abspath(__file__)), 'cisco.py')):
+    sys.meta_path.insert(0, _NoCisco())
 
 
 def _shadow_syslog():

@@ -40,7 +40,7 @@ public sealed class TftpClient(ISwitchNetwork network, SimClock clock)
         var socket = await _network.OpenUdpAsync(0, cancellationToken).ConfigureAwait(false);
         await using (socket.ConfigureAwait(false))
         {
-            using var session = new TftpDownload(socket, _clock, new IPEndPoint(server, port), fileName, destination, options, announcedSize, cancellationToken);
+            var session = new TftpDownload(socket, _clock, new IPEndPoint(server, port), fileName, destination, options, announcedSize, cancellationToken);
             return await session.RunAsync().ConfigureAwait(false);
         }
     }
@@ -63,7 +63,7 @@ public sealed class TftpClient(ISwitchNetwork network, SimClock clock)
     }
 
     /// <summary>One download's state; the hot loop allocates nothing beyond the datagrams the network hands over.</summary>
-    private sealed class TftpDownload : IDisposable
+    private sealed class TftpDownload
     {
         private readonly ILabUdpSocket _socket;
         private readonly SimClock _clock;
@@ -73,9 +73,10 @@ public sealed class TftpClient(ISwitchNetwork network, SimClock clock)
         private readonly TftpClientOptions _options;
         private readonly Action<long>? _announcedSize;
         private readonly CancellationToken _cancellationToken;
-        private readonly TimeSpan _realWait;
         private readonly byte[] _ack = new byte[TftpLimits.DataHeaderSize];
-        private CancellationTokenSource _timer;
+
+        /// <summary>Switch time at which the answer to the last packet sent is overdue.</summary>
+        private TimeSpan _deadline;
         private IPEndPoint? _tid;
         private bool _sentSinceReceive;
         private TimeSpan _modelled;
@@ -95,11 +96,7 @@ public sealed class TftpClient(ISwitchNetwork network, SimClock clock)
             _options = options;
             _announcedSize = announcedSize;
             _cancellationToken = cancellationToken;
-            _realWait = options.Timeout < clock.RealWaitCap ? options.Timeout : clock.RealWaitCap;
-            _timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         }
-
-        public void Dispose() => _timer.Dispose();
 
         public async Task<TftpDownloadResult> RunAsync()
         {
@@ -360,7 +357,8 @@ public sealed class TftpClient(ISwitchNetwork network, SimClock clock)
         {
             await _socket.SendAsync(datagram, to, _cancellationToken).ConfigureAwait(false);
             _sentSinceReceive = true;
-            ArmTimer();
+            // Only a packet sent re-arms the timeout: noise and duplicates never extend it.
+            _deadline = _clock.Elapsed + _options.Timeout;
         }
 
         private async Task TrySendAsync(byte[] datagram, IPEndPoint to)
@@ -374,32 +372,23 @@ public sealed class TftpClient(ISwitchNetwork network, SimClock clock)
             }
         }
 
-        private void ArmTimer()
-        {
-            // One timer source for the whole download, re-armed per packet sent; a fresh
-            // one only after it fired.
-            if (!_timer.TryReset())
-            {
-                _timer.Dispose();
-                _timer = CancellationTokenSource.CreateLinkedTokenSource(_cancellationToken);
-            }
-            _timer.CancelAfter(_realWait);
-        }
-
         /// <summary>The next datagram from the server's TID; null when the timeout passed.</summary>
         private async ValueTask<LabDatagram?> ReceiveAsync()
         {
             while (true)
             {
-                LabDatagram datagram;
-                try
+                var remaining = _deadline - _clock.Elapsed;
+                var before = _clock.Elapsed;
+                var received = remaining > TimeSpan.Zero
+                    ? await _socket.ReceiveAsync(remaining, _cancellationToken).ConfigureAwait(false)
+                    : null;
+                if (received is not { } datagram)
                 {
-                    datagram = await _socket.ReceiveAsync(_timer.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (!_cancellationToken.IsCancellationRequested)
-                {
-                    Cost(_options.Timeout);
-                    ArmTimer();
+                    // The link may already have spent part of the wait holding a late datagram.
+                    if (remaining > TimeSpan.Zero)
+                    {
+                        Cost(remaining - (_clock.Elapsed - before));
+                    }
                     return null;
                 }
                 var from = datagram.Source;

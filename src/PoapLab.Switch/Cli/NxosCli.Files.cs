@@ -1,0 +1,118 @@
+using System.Text;
+
+namespace PoapLab.Switch.Cli;
+
+/// <summary><c>delete</c> and output redirection (<c>command &gt; bootflash:file</c>, <c>&gt;&gt;</c> to append).</summary>
+public sealed partial class NxosCli
+{
+    private void RegisterFileCommands() => _exec.Add("delete", Delete);
+
+    private Task<CommandOutput> Delete(CommandContext context, CancellationToken cancellationToken)
+    {
+        var args = context.Args;
+        if (args.Count == 0)
+        {
+            return context.InvalidArg(0).AsTask();
+        }
+        if (args.Count > 2 || (args.Count == 2 && !Abbreviates(args[1].Text, "no-prompt", 4)))
+        {
+            return context.InvalidArg(args.Count == 2 ? 1 : 2).AsTask();
+        }
+        var name = args[0].Text;
+        var path = ResolveFlash(name);
+        if (path is null)
+        {
+            return (name.Contains(':', StringComparison.Ordinal) || name.StartsWith('/') ? PermissionDenied(name) : context.InvalidArg(0)).AsTask();
+        }
+        if (Path.GetFullPath(path).TrimEnd('/') == Path.GetFullPath(_state.Bootflash.RootPath).TrimEnd('/'))
+        {
+            // The filesystem itself is not a file: NX-OS refuses it the same way.
+            return PermissionDenied(name).AsTask();
+        }
+        var isDirectory = Directory.Exists(path);
+        if (!isDirectory && !File.Exists(path))
+        {
+            return NoSuchFile(name).AsTask();
+        }
+        // A script cannot answer the prompt; vsh takes its default, which for delete is yes.
+        var prompt = context.Session.DontAsk || args.Count == 2
+            ? ""
+            : $"Do you want to delete \"/{Path.GetRelativePath(_state.Bootflash.RootPath, path).Replace('\\', '/')}\" ? (yes/no/abort)   [y] \n";
+        if (isDirectory)
+        {
+            Directory.Delete(path, recursive: true);
+        }
+        else
+        {
+            File.Delete(path);
+        }
+        return CommandOutput.Ok(prompt).AsTask();
+    }
+
+    /// <summary>Where a command's output goes instead of back to the script.</summary>
+    private sealed record Redirect(string Target, bool Append, int Column);
+
+    /// <summary>
+    /// Takes an unquoted <c>&gt; target</c> / <c>&gt;&gt; target</c> off the end of the
+    /// command's last stage (vsh allows it after the filters: <c>show x | grep y &gt; bootflash:f</c>).
+    /// </summary>
+    /// <param name="error">The column of a stray word after the target; -1 when the target is missing.</param>
+    private static Redirect? TakeRedirect(List<CliToken> stage, out int? error)
+    {
+        error = null;
+        var at = stage.FindIndex(t => !t.Quoted && t.Text.StartsWith('>'));
+        if (at < 0)
+        {
+            return null;
+        }
+        var token = stage[at];
+        var append = token.Text.StartsWith(">>", StringComparison.Ordinal);
+        var target = token.Text[(append ? 2 : 1)..];
+        var end = at + 1;
+        if (target.Length == 0)
+        {
+            if (end >= stage.Count)
+            {
+                error = -1;
+                return null;
+            }
+            target = stage[end].Text;
+            end++;
+        }
+        if (end < stage.Count)
+        {
+            error = stage[end].Column;
+            return null;
+        }
+        stage.RemoveRange(at, stage.Count - at);
+        return new Redirect(target, append, token.Column);
+    }
+
+    private CliResult WriteRedirect(Redirect redirect, string text)
+    {
+        var path = ResolveFlash(redirect.Target);
+        var failure = path is null ? PermissionDenied(redirect.Target)
+            : Directory.Exists(path) ? PermissionDenied(redirect.Target)
+            : !Directory.Exists(Path.GetDirectoryName(path)) ? NoSuchFile(redirect.Target)
+            : null;
+        if (failure is null)
+        {
+            var bytes = Encoding.UTF8.GetBytes(text);
+            var replaced = redirect.Append ? 0 : ExistingLength(path!);
+            if (bytes.Length > _state.Bootflash.FreeBytes + replaced)
+            {
+                failure = NoSpace();
+            }
+            else
+            {
+                using (var file = new FileStream(path!, redirect.Append ? FileMode.Append : FileMode.Create, FileAccess.Write))
+                {
+                    file.Write(bytes);
+                }
+                Touch(path!);
+                return CliResult.Ok("");
+            }
+        }
+        return new CliResult(failure.Status, failure.Text);
+    }
+}

@@ -1,0 +1,117 @@
+using System.Globalization;
+
+namespace PoapLab.Benchmarks;
+
+/// <summary>The command line of the benchmark.</summary>
+internal sealed record BenchmarkOptions
+{
+    public const string Usage =
+        "usage: dotnet run -c Release --project tests/PoapLab.Benchmarks -- [--size 100MB] [--runs 3] [--warmup 1] [--out DIR] [--scenarios DIR]\n" +
+        "  --size       image size (B KB MB GB binary, as NX-OS prints kB; KiB MiB GiB too); default 100MB\n" +
+        "  --runs       measured runs per protocol (median reported); default 3\n" +
+        "  --warmup     unmeasured runs per protocol with a 1 MiB image first (JIT, page cache); default 1\n" +
+        "  --out        directory for benchmark.json\n" +
+        "  --scenarios  directory holding happy-path-tftp.yaml and happy-path-http.yaml; default: found above the program";
+
+    public long ImageBytes { get; init; } = 100L * 1024 * 1024;
+
+    public int Runs { get; init; } = 3;
+
+    public int Warmup { get; init; } = 1;
+
+    public string? OutputDirectory { get; init; }
+
+    public string? ScenarioDirectory { get; init; }
+
+    /// <summary>Parses the arguments; returns null and an error message when they are wrong.</summary>
+    public static BenchmarkOptions? Parse(IReadOnlyList<string> args, out string? error)
+    {
+        var options = new BenchmarkOptions();
+        error = null;
+        for (int i = 0; i < args.Count; i++)
+        {
+            var name = args[i];
+            if (name is "-h" or "--help")
+            {
+                error = "";
+                return null;
+            }
+            if (i + 1 >= args.Count)
+            {
+                error = $"{name} needs a value";
+                return null;
+            }
+            var value = args[++i];
+            switch (name)
+            {
+                case "--size":
+                    if (!TryParseSize(value, out var bytes) || bytes <= 0 || bytes > 8L * 1024 * 1024 * 1024)
+                    {
+                        error = $"--size {value}: give a size such as 100MB, 512KiB or 1GB (at most 8 GB)";
+                        return null;
+                    }
+                    options = options with { ImageBytes = bytes };
+                    break;
+                case "--runs":
+                    if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var runs) || runs is < 1 or > 50)
+                    {
+                        error = $"--runs {value}: give a number from 1 to 50";
+                        return null;
+                    }
+                    options = options with { Runs = runs };
+                    break;
+                case "--warmup":
+                    if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var warmup) || warmup > 10)
+                    {
+                        error = $"--warmup {value}: give a number from 0 to 10";
+                        return null;
+                    }
+                    options = options with { Warmup = warmup };
+                    break;
+                case "--out":
+                    options = options with { OutputDirectory = value };
+                    break;
+                case "--scenarios":
+                    options = options with { ScenarioDirectory = value };
+                    break;
+                default:
+                    error = $"unknown option {name}";
+                    return null;
+            }
+        }
+        return options;
+    }
+
+    /// <summary>Sizes as the scenario files write them: binary multiples, as NX-OS prints kB.</summary>
+    public static bool TryParseSize(string text, out long bytes)
+    {
+        bytes = 0;
+        var t = text.Trim();
+        int split = 0;
+        while (split < t.Length && (char.IsAsciiDigit(t[split]) || t[split] == '.'))
+        {
+            split++;
+        }
+        if (split == 0 || !double.TryParse(t[..split], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number))
+        {
+            return false;
+        }
+        long? unit = t[split..].Trim().ToUpperInvariant() switch
+        {
+            "" or "B" => 1L,
+            "K" or "KB" or "KIB" => 1024L,
+            "M" or "MB" or "MIB" => 1024L * 1024,
+            "G" or "GB" or "GIB" => 1024L * 1024 * 1024,
+            _ => null,
+        };
+        if (unit is null)
+        {
+            return false;
+        }
+        bytes = (long)Math.Round(number * unit.Value);
+        return true;
+    }
+
+    public static string FormatSize(long bytes) =>
+        bytes % (1024 * 1024) == 0 ? $"{bytes / (1024 * 1024)} MiB ({bytes} bytes)" : $"{bytes} bytes";
+}
