@@ -52,7 +52,27 @@ public static class ScenarioFiles
                 File.Copy(file.Source, target, overwrite: true);
             }
             WriteCompanion(file, target);
+            if (file.Corrupt)
+            {
+                Corrupt(target);
+            }
         }
+    }
+
+    /// <summary>Damages a few bytes in the middle of a file, keeping its size (what bad media or a bad copy does).</summary>
+    private static void Corrupt(string path)
+    {
+        using var f = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
+        var at = f.Length / 2;
+        var buffer = new byte[Math.Min(16, f.Length - at)];
+        f.Position = at;
+        f.ReadExactly(buffer);
+        for (int i = 0; i < buffer.Length; i++)
+        {
+            buffer[i] ^= 0xA5;
+        }
+        f.Position = at;
+        f.Write(buffer);
     }
 
     private static void WriteCompanion(FileModel file, string target)

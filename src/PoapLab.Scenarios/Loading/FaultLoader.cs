@@ -132,6 +132,36 @@ internal static class FaultLoader
         return faults.ToImmutable();
     }
 
+    /// <summary>Operator aborts and power losses: <c>{ kind: abort|power-loss, phase: script-run, attempt: 1, after_commands: 3 }</c>.</summary>
+    public static IReadOnlyList<PoapLab.Switch.Poap.SwitchFault> Switch(YamlMap sw)
+    {
+        var faults = new List<PoapLab.Switch.Poap.SwitchFault>();
+        foreach (var node in sw.List("faults"))
+        {
+            var f = sw.MapOf(node, "a switch fault");
+            var kind = f.RequiredString("kind", "abort (the operator aborts POAP) or power-loss");
+            var phaseName = f.RequiredString("phase", "where it strikes: " + string.Join(", ", Assertions.Expectations.PhaseNames));
+            var phase = Assertions.Expectations.ParsePhase(phaseName)
+                ?? throw f.Error(f.Get("phase")!, $"unknown phase '{phaseName}': {string.Join(", ", Assertions.Expectations.PhaseNames)}");
+            if (phase is PoapLab.Switch.Poap.PoapPhase.Completed or PoapLab.Switch.Poap.PoapPhase.ConfigReplay)
+            {
+                throw f.Error(f.Get("phase")!, $"a switch fault cannot strike at {phaseName}: POAP is over by then");
+            }
+            faults.Add(new PoapLab.Switch.Poap.SwitchFault(
+                kind switch
+                {
+                    "abort" => PoapLab.Switch.Poap.SwitchFaultKind.OperatorAbort,
+                    "power-loss" => PoapLab.Switch.Poap.SwitchFaultKind.PowerLoss,
+                    _ => throw f.Error(f.Get("kind")!, $"unknown switch fault '{kind}': abort or power-loss"),
+                },
+                phase,
+                f.Int("attempt", 1),
+                f.Int("after_commands", 1) ?? 1));
+            f.EnsureAllRead();
+        }
+        return faults;
+    }
+
     /// <summary>A probability as <c>30%</c> or <c>0.3</c>.</summary>
     public static double? Percent(YamlMap m, string key)
     {

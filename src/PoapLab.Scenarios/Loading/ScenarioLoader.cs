@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using PoapLab.Scenarios.Model;
+using PoapLab.Switch.Network;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -87,7 +88,7 @@ public static class ScenarioLoader
         {
             throw new ScenarioException(root.Location, "'switches' is missing or empty: a scenario needs at least one switch");
         }
-        var switches = switchNodes.Select((n, i) => ParseSwitch(root.MapOf(n, "a switch"), i, baseDir)).ToList();
+        var switches = switchNodes.Select((n, i) => ParseSwitch(root.MapOf(n, "a switch"), i, baseDir, seed)).ToList();
         foreach (var dup in switches.GroupBy(s => s.Name).Where(g => g.Count() > 1))
         {
             throw new ScenarioException(dup.Last().Location, $"two switches are named '{dup.Key}'");
@@ -113,7 +114,7 @@ public static class ScenarioLoader
         };
     }
 
-    private static SwitchModel ParseSwitch(YamlMap m, int index, string baseDir)
+    private static SwitchModel ParseSwitch(YamlMap m, int index, string baseDir, int seed)
     {
         var serial = m.RequiredString("serial", "the chassis serial number (e.g. FDO23490570)");
         var mac = m.RequiredString("mac", "the switch MAC address (e.g. 00:A1:B2:C3:D4:E5)");
@@ -160,6 +161,7 @@ public static class ScenarioLoader
                 RetryDelay = poap.Duration("retry_delay") ?? model.RetryDelay,
                 DiscoverTries = poap.Int("discover_tries", 1, 20) ?? model.DiscoverTries,
                 MaxReloads = poap.Int("max_reloads", 1, 20) ?? model.MaxReloads,
+                Ipv6 = poap.Bool("ipv6") ?? model.Ipv6,
             };
             poap.EnsureAllRead();
         }
@@ -174,7 +176,7 @@ public static class ScenarioLoader
         }
         if (m.Map("link", "the switch's link") is { } link)
         {
-            model = model with { LinkMbps = link.Double("mbps") ?? model.LinkMbps };
+            model = model with { LinkMbps = link.Double("mbps") ?? model.LinkMbps, LinkFaults = FaultLoader.Link(link, seed) };
             link.EnsureAllRead();
         }
         model = model with
@@ -191,6 +193,7 @@ public static class ScenarioLoader
                 return r;
             }).ToList(),
             Expect = m.Map("expect", "the switch's expectations") is { } e ? ParseExpect(e) : null,
+            Faults = FaultLoader.Switch(m),
         };
         m.EnsureAllRead();
         return model;
@@ -198,17 +201,19 @@ public static class ScenarioLoader
 
     private static ServersModel ParseServers(YamlMap m)
     {
-        var dhcp = OneOrMany(m, "dhcp").Select(n => ParseDhcp(m.MapOf(n, "a DHCP server"))).ToList();
+        var linkRules = new List<LinkRule>();
+        var dhcp = OneOrMany(m, "dhcp").Select(n => ParseDhcp(m.MapOf(n, "a DHCP server"), linkRules)).ToList();
+        var dhcp6 = OneOrMany(m, "dhcp6").Select(n => ParseDhcp6(m.MapOf(n, "a DHCPv6 server"))).ToList();
         var tftp = OneOrMany(m, "tftp").Select(n => ParseFileServer(m.MapOf(n, "a TFTP server"), 69)).ToList();
         var http = OneOrMany(m, "http").Select(n => ParseFileServer(m.MapOf(n, "an HTTP server"), 80, tlsAllowed: true)).ToList();
         var ssh = OneOrMany(m, "ssh").Select(n => ParseLoginServer(m.MapOf(n, "an SSH (scp/sftp) server"), 22, anonymousAllowed: false)).ToList();
         var ftp = OneOrMany(m, "ftp").Select(n => ParseLoginServer(m.MapOf(n, "an FTP server"), 21, anonymousAllowed: true)).ToList();
         m.EnsureAllRead();
-        if (dhcp.Count == 0)
+        if (dhcp.Count == 0 && dhcp6.Count == 0)
         {
-            throw new ScenarioException(m.Location, "'dhcp' is missing: POAP starts with DHCP, so a scenario needs a DHCP server");
+            throw new ScenarioException(m.Location, "'dhcp' (or 'dhcp6') is missing: POAP starts with DHCP, so a scenario needs a DHCP server");
         }
-        return new ServersModel { Dhcp = dhcp, Tftp = tftp, Http = http, Ssh = ssh, Ftp = ftp };
+        return new ServersModel { Dhcp = dhcp, Dhcp6 = dhcp6, Tftp = tftp, Http = http, Ssh = ssh, Ftp = ftp, LinkRules = linkRules };
     }
 
     private static IReadOnlyList<YamlNode> OneOrMany(YamlMap m, string key)
@@ -222,7 +227,31 @@ public static class ScenarioLoader
         };
     }
 
-    private static DhcpServerModel ParseDhcp(YamlMap m)
+    private static Dhcp6ServerModel ParseDhcp6(YamlMap m)
+    {
+        var address = m.AnyAddress("address") ?? throw new ScenarioException(m.Location, "'address' is missing: the DHCPv6 server's lab address (e.g. 2001:db8::1)");
+        var pool = (m.String("pool") ?? throw new ScenarioException(m.Location, "'pool' is missing: a range such as 2001:db8::100-2001:db8::1ff")).Split('-', StringSplitOptions.TrimEntries);
+        if (pool.Length != 2 || !IPAddress.TryParse(pool[0], out var start) || !IPAddress.TryParse(pool[1], out var end))
+        {
+            throw m.Error(m.Get("pool")!, "'pool' must be a range such as 2001:db8::100-2001:db8::1ff");
+        }
+        var r = new Dhcp6ServerModel
+        {
+            Address = address,
+            PoolStart = start,
+            PoolEnd = end,
+            BootfileUrl = m.String("bootfile_url"),
+            NextHop = m.AnyAddress("next_hop"),
+            RoutePrefix = m.String("route_prefix"),
+            Dns = m.Strings("dns").Select(d => IPAddress.TryParse(d, out var ip) ? ip : throw new ScenarioException(m.Location, $"'dns' must hold addresses, not '{d}'")).ToList(),
+            Lease = m.Duration("lease") ?? TimeSpan.FromDays(1),
+            Location = m.Location,
+        };
+        m.EnsureAllRead();
+        return r;
+    }
+
+    private static DhcpServerModel ParseDhcp(YamlMap m, List<LinkRule> linkRules)
     {
         var address = m.Address("address") ?? throw new ScenarioException(m.Location, "'address' is missing: the DHCP server's lab address (e.g. 10.0.0.1)");
         IPAddress mask;
@@ -298,6 +327,7 @@ public static class ScenarioLoader
                 r.EnsureAllRead();
                 return res;
             }).ToList(),
+            Faults = FaultLoader.Dhcp(m, linkRules, address),
         };
         m.EnsureAllRead();
         return model;
@@ -332,7 +362,7 @@ public static class ScenarioLoader
         var r = new FileServerModel
         {
             Tls = tls,
-            Address = m.Address("address") ?? throw new ScenarioException(m.Location, "'address' is missing: the server's lab address"),
+            Address = m.AnyAddress("address") ?? throw new ScenarioException(m.Location, "'address' is missing: the server's lab address"),
             Port = m.Int("port", 1, 65535) ?? (tls ? 443 : defaultPort),
             Root = (m.String("root") ?? "").Trim('/'),
             Location = m.Location,
@@ -341,6 +371,7 @@ public static class ScenarioLoader
         {
             throw m.Error(m.Get("root")!, "'root' must stay inside the scenario's files ('..' is not allowed)");
         }
+        r = defaultPort == 69 ? r with { TftpFaults = FaultLoader.Tftp(m) } : r with { HttpFaults = FaultLoader.Http(m) };
         m.EnsureAllRead();
         return r;
     }
@@ -441,6 +472,7 @@ public static class ScenarioLoader
         {
             throw new ScenarioException(m.Location, $"the file '{path}' needs exactly one of script, image, content or source");
         }
+        file = file with { Corrupt = m.Bool("corrupt") ?? false };
         var companion = m.String("md5") ?? "none";
         file = file with
         {

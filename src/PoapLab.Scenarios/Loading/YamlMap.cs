@@ -120,6 +120,20 @@ internal sealed partial class YamlMap
             : throw Error(node, $"'{key}' must be an IPv4 address such as 10.0.0.1, not '{text}'");
     }
 
+    /// <summary>An IPv4 or IPv6 address.</summary>
+    public IPAddress? AnyAddress(string key)
+    {
+        var node = Get(key);
+        if (node is null)
+        {
+            return null;
+        }
+        var text = ((node as YamlScalarNode)?.Value ?? "").Trim('[', ']');
+        return IPAddress.TryParse(text, out var ip) && (text.Contains('.') || text.Contains(':'))
+            ? ip
+            : throw Error(node, $"'{key}' must be an IP address such as 10.0.0.1 or 2001:db8::1, not '{text}'");
+    }
+
     public IReadOnlyList<IPAddress> Addresses(string key)
     {
         var node = Get(key);

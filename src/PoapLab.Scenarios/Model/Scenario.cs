@@ -49,6 +49,8 @@ public sealed record SwitchModel
     public double LinkMbps { get; init; } = 1000;
     public IReadOnlyList<CdpModel> Cdp { get; init; } = [];
     public PoapLab.Switch.Network.LinkFaults LinkFaults { get; init; } = PoapLab.Switch.Network.LinkFaults.None;
+    public IReadOnlyList<PoapLab.Switch.Poap.SwitchFault> Faults { get; init; } = [];
+    public bool Ipv6 { get; init; } = true;
     public ExpectModel? Expect { get; init; }
     public SourceLocation Location { get; init; }
 }
@@ -63,6 +65,23 @@ public sealed record ServersModel
     public IReadOnlyList<FileServerModel> Http { get; init; } = [];
     public IReadOnlyList<LoginServerModel> Ssh { get; init; } = [];
     public IReadOnlyList<LoginServerModel> Ftp { get; init; } = [];
+    public IReadOnlyList<Dhcp6ServerModel> Dhcp6 { get; init; } = [];
+    /// <summary>Link rules every switch's link gets from server faults (a DHCP server answering late).</summary>
+    public IReadOnlyList<PoapLab.Switch.Network.LinkRule> LinkRules { get; init; } = [];
+}
+
+/// <summary>A DHCPv6 server (POAP over IPv6: option 59 bootfile URL, 242 next hop, 243 route prefix).</summary>
+public sealed record Dhcp6ServerModel
+{
+    public required IPAddress Address { get; init; }
+    public required IPAddress PoolStart { get; init; }
+    public required IPAddress PoolEnd { get; init; }
+    public string? BootfileUrl { get; init; }
+    public IPAddress? NextHop { get; init; }
+    public string? RoutePrefix { get; init; }
+    public IReadOnlyList<IPAddress> Dns { get; init; } = [];
+    public TimeSpan Lease { get; init; } = TimeSpan.FromDays(1);
+    public SourceLocation Location { get; init; }
 }
 
 public sealed record DhcpServerModel
@@ -79,6 +98,7 @@ public sealed record DhcpServerModel
     public IPAddress? TftpServerAddress { get; init; }
     public string? Bootfile { get; init; }
     public IReadOnlyList<ReservationModel> Reservations { get; init; } = [];
+    public System.Collections.Immutable.ImmutableArray<PoapLab.Servers.Faults.DhcpFault> Faults { get; init; } = [];
     public SourceLocation Location { get; init; }
 }
 
@@ -104,6 +124,8 @@ public sealed record FileServerModel
     public string Root { get; init; } = "";
     /// <summary>HTTPS with a certificate made for this run (http only).</summary>
     public bool Tls { get; init; }
+    public System.Collections.Immutable.ImmutableArray<PoapLab.Servers.Faults.TftpFault> TftpFaults { get; init; } = [];
+    public System.Collections.Immutable.ImmutableArray<PoapLab.Servers.Faults.HttpFault> HttpFaults { get; init; } = [];
     public SourceLocation Location { get; init; }
 }
 
@@ -164,6 +186,8 @@ public sealed record FileModel
     /// <summary>A file on the host to copy, relative to the scenario file.</summary>
     public string? Source { get; init; }
     public Md5CompanionKind Md5Companion { get; init; } = Md5CompanionKind.None;
+    /// <summary>Bytes of the file are damaged after its <c>.md5</c> was written (a corrupted image).</summary>
+    public bool Corrupt { get; init; }
     public SourceLocation Location { get; init; }
 }
 

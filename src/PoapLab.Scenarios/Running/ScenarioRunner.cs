@@ -11,6 +11,7 @@ using PoapLab.Scenarios.Loading;
 using PoapLab.Scenarios.Model;
 using PoapLab.Scenarios.Reports;
 using PoapLab.Servers.Dhcp;
+using PoapLab.Servers.Dhcp6;
 using PoapLab.Servers.Ftp;
 using PoapLab.Servers.Http;
 using PoapLab.Servers.Ssh;
@@ -80,11 +81,14 @@ public sealed class ScenarioRunner
         {
             var filesRoot = Path.Combine(outDir, "files");
             ScenarioFiles.Materialise(scenario.Files, filesRoot, options.ScriptOverride, scenario.Seed);
-            await StartServersAsync(scenario, filesRoot, map, timeline, servers, cancellationToken).ConfigureAwait(false);
+            var faults = new LabFaultContext();
+            var soleDhcp = scenario.Servers.Dhcp.Count == 1;
+            timeline.Subscribe(e => faults.OnEvent(e, soleDhcp));
+            await StartServersAsync(scenario, filesRoot, map, timeline, servers, faults, cancellationToken).ConfigureAwait(false);
 
             foreach (var model in scenario.Switches)
             {
-                var sw = BuildSwitch(scenario, model, outDir, map, clock, timeline);
+                var sw = BuildSwitch(scenario, model, outDir, map, clock, timeline, faults);
                 switches.Add(sw);
             }
             var runs = await Task.WhenAll(switches.Select(s => s.PowerOnAsync(cancellationToken))).ConfigureAwait(false);
@@ -127,18 +131,36 @@ public sealed class ScenarioRunner
         }
     }
 
-    private static async Task StartServersAsync(Scenario scenario, string filesRoot, LabAddressMap map, Timeline timeline, List<IAsyncDisposable> servers, CancellationToken cancellationToken)
+    private static async Task StartServersAsync(Scenario scenario, string filesRoot, LabAddressMap map, Timeline timeline, List<IAsyncDisposable> servers, LabFaultContext faults, CancellationToken cancellationToken)
     {
+        foreach (var d in scenario.Servers.Dhcp6)
+        {
+            var server = new EmbeddedDhcp6Server(new Dhcp6ServerOptions
+            {
+                ServerAddress = d.Address,
+                PoolStart = d.PoolStart,
+                PoolEnd = d.PoolEnd,
+                PreferredLifetime = d.Lease,
+                ValidLifetime = d.Lease * 2,
+                BootfileUrl = d.BootfileUrl,
+                NextHop = d.NextHop,
+                RoutePrefix = d.RoutePrefix,
+                DnsServers = [.. d.Dns],
+            }, timeline, $"dhcp6:{d.Address}");
+            servers.Add(server);
+            var bound = await server.StartAsync(new IPEndPoint(map.LoopbackFor(d.Address), 0), cancellationToken).ConfigureAwait(false);
+            map.AddService(d.Address, LabTransport.Udp, 547, bound);
+        }
         foreach (var d in scenario.Servers.Dhcp)
         {
-            var server = new EmbeddedDhcpServer(DhcpOptionsFor(d), timeline, $"dhcp:{d.Address}");
+            var server = new EmbeddedDhcpServer(DhcpOptionsFor(d) with { Faults = d.Faults, FaultSeed = scenario.Seed, FaultContext = faults }, timeline, $"dhcp:{d.Address}");
             servers.Add(server);
             var bound = await server.StartAsync(new IPEndPoint(map.LoopbackFor(d.Address), 0), cancellationToken).ConfigureAwait(false);
             map.AddService(d.Address, LabTransport.Udp, 67, bound);
         }
         foreach (var t in scenario.Servers.Tftp)
         {
-            var server = new EmbeddedTftpServer(new TftpServerOptions { RootPath = Path.Combine(filesRoot, t.Root) }, timeline, $"tftp:{t.Address}");
+            var server = new EmbeddedTftpServer(new TftpServerOptions { RootPath = Path.Combine(filesRoot, t.Root), Faults = t.TftpFaults, FaultSeed = scenario.Seed, FaultContext = faults }, timeline, $"tftp:{t.Address}");
             servers.Add(server);
             var bound = await server.StartAsync(new IPEndPoint(map.LoopbackFor(t.Address), 0), cancellationToken).ConfigureAwait(false);
             map.AddService(t.Address, LabTransport.Udp, t.Port, bound);
@@ -147,7 +169,7 @@ public sealed class ScenarioRunner
         {
             // HTTPS: a certificate made for this run; switches trust it only with ignore-certificate.
             var certificate = h.Tls ? LabCertificate.CreateSelfSigned(h.Address, [], TimeProvider.System.GetUtcNow()) : null;
-            var server = new EmbeddedHttpServer(new HttpServerOptions { RootPath = Path.Combine(filesRoot, h.Root), Certificate = certificate }, timeline, h.Tls ? $"https:{h.Address}" : $"http:{h.Address}");
+            var server = new EmbeddedHttpServer(new HttpServerOptions { RootPath = Path.Combine(filesRoot, h.Root), Certificate = certificate, Faults = h.HttpFaults, FaultSeed = scenario.Seed, FaultContext = faults }, timeline, h.Tls ? $"https:{h.Address}" : $"http:{h.Address}");
             servers.Add(server);
             var bound = await server.StartAsync(new IPEndPoint(map.LoopbackFor(h.Address), 0), cancellationToken).ConfigureAwait(false);
             map.AddService(h.Address, LabTransport.Tcp, h.Port, bound);
@@ -179,7 +201,7 @@ public sealed class ScenarioRunner
         }
     }
 
-    private NexusSwitch BuildSwitch(Scenario scenario, SwitchModel m, string outDir, LabAddressMap map, SimClock clock, Timeline timeline)
+    private NexusSwitch BuildSwitch(Scenario scenario, SwitchModel m, string outDir, LabAddressMap map, SimClock clock, Timeline timeline, LabFaultContext faults)
     {
         ScenarioLoader.TryMac(m.Mac, out var mac);
         var identity = new SwitchIdentity(m.Name, m.Model, m.Serial, mac, m.BiosVersion, "04/08/2021",
@@ -199,6 +221,8 @@ public sealed class ScenarioRunner
                 Interface = m.Interface,
                 Seed = scenario.Seed,
                 Python = m.Python,
+                Faults = m.Faults,
+                Ipv6 = m.Ipv6,
             },
             Link = LinkModel.Default with { BitsPerSecond = m.LinkMbps * 1e6 },
             Tftp = new TftpClientOptions { BlockSize = m.TftpBlockSize, WindowSize = m.TftpWindowSize, LinkBitsPerSecond = (long)(m.LinkMbps * 1e6), RoundTripTime = LinkModel.Default.RoundTrip },
@@ -207,8 +231,10 @@ public sealed class ScenarioRunner
         Directory.CreateDirectory(root);
         ScenarioFiles.Materialise(m.BootflashFiles, Path.Combine(root, "bootflash"), null, scenario.Seed);
         NexusSwitch? built = null;
-        var network = new VirtualNetwork(map, LabAddressMap.AllocateLoopback(forSwitch: true), clock, m.LinkFaults, () => Math.Max(1, built?.CurrentAttempt ?? 1));
+        var link = scenario.Servers.LinkRules.Count == 0 ? m.LinkFaults : m.LinkFaults with { Rules = [.. m.LinkFaults.Rules, .. scenario.Servers.LinkRules] };
+        var network = new VirtualNetwork(map, LabAddressMap.AllocateLoopback(forSwitch: true), clock, link, () => Math.Max(1, built?.CurrentAttempt ?? 1));
         built = new NexusSwitch(spec, network, clock, timeline, _scripts);
+        faults.Add(built, network);
         return built;
     }
 

@@ -172,7 +172,8 @@ public sealed class NexusSwitch : IDisposable
         reached.Add(PoapPhase.Boot);
         var fs = State.Filesystem;
         fs.ClearVolatile();
-        if (State.BootVariable is { } bootVar)
+        // 6.x dual-image platforms boot the system image named by `boot system`.
+        if ((State.BootVariable ?? State.SystemBootVariable) is { } bootVar)
         {
             var path = State.Bootflash.Resolve(bootVar);
             var image = path is null ? null : NxosImage.TryRead(path);

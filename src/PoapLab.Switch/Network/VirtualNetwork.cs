@@ -163,6 +163,9 @@ public sealed class VirtualNetwork : ISwitchNetwork
         /// <summary>The link lost something this socket was waiting for: silence is expected.</summary>
         private bool _lossKnown;
 
+        /// <summary>Answers still to come for the last broadcast: one per server it reached.</summary>
+        private int _broadcastAnswers;
+
         public int LocalPort => labPort;
 
         public async ValueTask SendAsync(ReadOnlyMemory<byte> datagram, IPEndPoint destination, CancellationToken cancellationToken)
@@ -170,6 +173,7 @@ public sealed class VirtualNetwork : ISwitchNetwork
             // Cleared before the datagram leaves, so a server's "no answer" (ExpectSilence)
             // that races the send is not undone by it.
             _lossKnown = false;
+            _broadcastAnswers = 0;
             bool delivered;
             if (destination.Address.Equals(IPAddress.Broadcast))
             {
@@ -180,7 +184,11 @@ public sealed class VirtualNetwork : ISwitchNetwork
                 {
                     foreach (var server in net._map.DhcpServers)
                     {
-                        delivered |= await SendOneAsync(datagram, server, cancellationToken).ConfigureAwait(false);
+                        if (await SendOneAsync(datagram, server, cancellationToken).ConfigureAwait(false))
+                        {
+                            delivered = true;
+                            _broadcastAnswers++;
+                        }
                     }
                 }
             }
@@ -190,7 +198,11 @@ public sealed class VirtualNetwork : ISwitchNetwork
                 delivered = false;
                 foreach (var server in net._map.Dhcp6Servers)
                 {
-                    delivered |= await SendOneAsync(datagram, server, cancellationToken).ConfigureAwait(false);
+                    if (await SendOneAsync(datagram, server, cancellationToken).ConfigureAwait(false))
+                    {
+                        delivered = true;
+                        _broadcastAnswers++;
+                    }
                 }
             }
             else
@@ -356,6 +368,12 @@ public sealed class VirtualNetwork : ISwitchNetwork
                 {
                     // ICMP port unreachable from an earlier send: not a datagram, keep waiting.
                     continue;
+                }
+                // Every server a broadcast reached has answered: nothing more is coming
+                // (each answers a DISCOVER or SOLICIT once).
+                if (_broadcastAnswers > 0 && --_broadcastAnswers == 0)
+                {
+                    _lossKnown = true;
                 }
                 return new LabDatagram(_receiveBuffer.AsSpan(0, r.ReceivedBytes).ToArray(), net._map.ToLab((IPEndPoint)r.RemoteEndPoint));
             }

@@ -260,7 +260,11 @@ public sealed class PoapAgent
         _events.Record(_source, EventKinds.ScriptStarted, $"running {ScriptFlashPath} with Python {python.Version}",
             ("attempt", attempt), ("python", python.Version), ("script_server", dhcp.Script!.Server));
         var request = new ScriptRunRequest(_state.Filesystem, "/bootflash/scripts/script.sh", python, env, _settings.ScriptTimeout,
-            _state.Bootflash.CapacityBytes, () => _state.Bootflash.FreeBytes);
+            _state.Bootflash.CapacityBytes, () => _state.Bootflash.FreeBytes)
+        {
+            // 6.x N3K images ship the legacy `cisco` module; newer ones must make `import cisco` fail.
+            LegacyCiscoModule = _state.RunningVersion.Major < 7,
+        };
         // A switch fault during the run (operator abort, power loss) ends it from outside,
         // after the script's Nth CLI command, so it strikes at a reproducible point.
         using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
