@@ -333,7 +333,8 @@ public sealed partial class NxosCli
         }
         if (hash is { } algorithm)
         {
-            using var stream = File.OpenRead(path);
+            // Images are hundreds of megabytes: read in large sequential chunks, as md5sum does.
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
             byte[] digest = algorithm == HashAlgorithmName.MD5 ? MD5.HashData(stream)
                 : algorithm == HashAlgorithmName.SHA256 ? SHA256.HashData(stream)
                 : SHA512.HashData(stream);

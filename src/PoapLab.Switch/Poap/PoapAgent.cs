@@ -178,7 +178,7 @@ public sealed class PoapAgent
         }
 
         reached.Add(PoapPhase.ScriptRun);
-        var (run, interrupt) = await RunScriptAsync(dhcp, lease, pid, number, cancellationToken).ConfigureAwait(false);
+        var (run, interrupt, lastMessage) = await RunScriptAsync(dhcp, lease, pid, number, cancellationToken).ConfigureAwait(false);
         if (interrupt is not null)
         {
             if (interrupt.Kind == SwitchFaultKind.OperatorAbort)
@@ -197,7 +197,7 @@ public sealed class PoapAgent
             ScriptEnd.TimedOut => $"the script ran past its timeout of {_settings.ScriptTimeout.TotalSeconds:0} s and was killed",
             ScriptEnd.FailedToStart => $"the script could not be started: {run.Error}",
             ScriptEnd.Killed => "the script was killed",
-            _ => $"the script exited with {(run.ExitCode == 255 ? "-1 (255)" : run.ExitCode?.ToString(CultureInfo.InvariantCulture))}{LastError(run.Stderr)}",
+            _ => $"the script exited with {(run.ExitCode == 255 ? "-1 (255)" : run.ExitCode?.ToString(CultureInfo.InvariantCulture))}{LastError(run.Stderr, lastMessage)}",
         };
         _log.PoapFailure($"POAP_SCRIPT_EXECUTION_FAILED: {failure}");
         return Fail(PoapPhase.ScriptRun, failure, run.ExitCode);
@@ -233,7 +233,7 @@ public sealed class PoapAgent
         return null;
     }
 
-    private async Task<(ScriptRunResult Run, SwitchFault? Interrupt)> RunScriptAsync(DhcpPhaseResult dhcp, DhcpLease lease, int pid, int attempt, CancellationToken cancellationToken)
+    private async Task<(ScriptRunResult Run, SwitchFault? Interrupt, string? LastMessage)> RunScriptAsync(DhcpPhaseResult dhcp, DhcpLease lease, int pid, int attempt, CancellationToken cancellationToken)
     {
         PythonInterpreter python;
         try
@@ -242,7 +242,7 @@ public sealed class PoapAgent
         }
         catch (Exception e) when (e is PythonNotFoundException or ArgumentException)
         {
-            return (new ScriptRunResult(ScriptEnd.FailedToStart, null, "", "", TimeSpan.Zero, e.Message), null);
+            return (new ScriptRunResult(ScriptEnd.FailedToStart, null, "", "", TimeSpan.Zero, e.Message), null, null);
         }
         var env = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -285,13 +285,18 @@ public sealed class PoapAgent
         var kind = result.End == ScriptEnd.TimedOut ? EventKinds.ScriptTimedOut : EventKinds.ScriptExited;
         _events.Record(_source, kind, $"script ended: {result.End}{(result.ExitCode is { } c ? $" with exit code {c}" : "")}{(result.Error is null ? "" : ": " + result.Error)}",
             ("attempt", attempt), ("end", result.End), ("exit_code", result.ExitCode), ("real_ms", (long)result.RealDuration.TotalMilliseconds), ("error", result.Error));
-        return (result, struck);
+        return (result, struck, bridge.LastSyslog);
     }
 
-    private static string LastError(string stderr)
+    /// <summary>Why the script says it stopped: an uncaught exception's last line, else its last syslog message.</summary>
+    private static string LastError(string stderr, string? lastSyslog)
     {
         var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        return lines.Length == 0 ? "" : $" ({lines[^1]})";
+        if (lines.Length > 0)
+        {
+            return $" ({lines[^1]})";
+        }
+        return string.IsNullOrWhiteSpace(lastSyslog) ? "" : $" (its last message: {lastSyslog.Trim()})";
     }
 
     private static bool AtLeast(SwitchState state, int major, int minor, int maintenance)

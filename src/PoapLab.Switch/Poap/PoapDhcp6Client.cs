@@ -75,12 +75,13 @@ public sealed class PoapDhcp6Client
             {
                 continue;
             }
-            rejection = Qualify(advertise);
-            if (rejection is not null)
+            var why = Qualify(advertise);
+            if (why is not null)
             {
-                _log.PoapInfo($"Invalid DHCPv6 ADVERTISE: {rejection}");
-                _events.Record(_source, EventKinds.DhcpOfferRejected, $"ADVERTISE from {from.Address} rejected: {rejection}",
-                    ("attempt", attempt), ("server", from.Address), ("reason", rejection), ("family", "ipv6"));
+                rejection = $"the ADVERTISE from {from.Address} {PoapDhcpClient.Explain(why)}";
+                _log.PoapInfo($"Invalid DHCPv6 ADVERTISE: {why}");
+                _events.Record(_source, EventKinds.DhcpOfferRejected, $"ADVERTISE from {from.Address} rejected: {why}",
+                    ("attempt", attempt), ("server", from.Address), ("reason", why), ("family", "ipv6"));
                 continue;
             }
             var offered = advertise.IaNa.SelectMany(ia => ia.Addresses).FirstOrDefault()?.Address;

@@ -91,7 +91,7 @@ public sealed class PoapDhcpClient
                 var offered = offer.YourAddress;
                 if (rejection is not null)
                 {
-                    lastRejection = rejection;
+                    lastRejection = $"the OFFER from {from.Address} {Explain(rejection)}";
                     _log.PoapInfo($"Invalid DHCP OFFER: {rejection}");
                     _events.Record(_source, EventKinds.DhcpOfferRejected, $"OFFER from {from.Address} rejected: {rejection}",
                         ("attempt", attempt), ("server", from.Address), ("address", offered), ("reason", rejection), ("options", DescribeOptions(offer)));
@@ -115,9 +115,21 @@ public sealed class PoapDhcpClient
             timeout = timeout * 2 > TimeSpan.FromSeconds(64) ? TimeSpan.FromSeconds(64) : timeout * 2;
         }
         return new DhcpPhaseResult(null, null, lastRejection is null
-            ? "no DHCP OFFER was received"
-            : $"every OFFER was invalid (last: {lastRejection})");
+            ? $"no DHCP server answered {_settings.DiscoverTries} DISCOVER(s){(_dhcp6 is null ? "" : " and SOLICIT(s)")}; the switch kept discovering"
+            : $"{lastRejection}; the switch kept discovering");
     }
+
+    /// <summary>What an offer's rejection (as the switch logs it) means, in plain words.</summary>
+    public static string Explain(string rejection) => rejection switch
+    {
+        "Missing Script Server information" => "had neither option 66 (TFTP server name) nor option 150 (TFTP server address)",
+        "Missing Script Name" => "had no option 67 (script name)",
+        "Missing bootfile url, Option(59)" => "had no option 59 (bootfile URL)",
+        "Missing Nexthop information, Option(242)" => "had no option 242 (next hop)",
+        "Missing RT Prefix information, Option(243)" => "had no option 243 (route prefix)",
+        _ when rejection.StartsWith("Lease time", StringComparison.Ordinal) => $"was refused: {rejection} (POAP needs at least an hour)",
+        _ => $"was refused: {rejection}",
+    };
 
     /// <summary>Sends DHCPRELEASE for the lease (after a failed attempt, contract §1.6).</summary>
     public async Task ReleaseAsync(DhcpLease lease, CancellationToken cancellationToken)

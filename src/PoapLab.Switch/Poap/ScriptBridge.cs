@@ -19,8 +19,12 @@ internal sealed class ScriptBridge(NxosCli cli, SwitchLog log, SimClock clock, I
         return result;
     }
 
+    /// <summary>The script's last syslog message: usually why it gave up.</summary>
+    public string? LastSyslog { get; private set; }
+
     public void Syslog(int priority, string message)
     {
+        LastSyslog = message;
         log.ScriptSyslog(priority, message);
         events.Record(source, EventKinds.ScriptSyslog, message, ("priority", priority));
     }

@@ -263,7 +263,7 @@ public sealed class SwitchTransferService : ITransferService, IDisposable
             var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
             await using (body.ConfigureAwait(false))
             {
-                var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 17);
+                var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
                 try
                 {
                     int n;
