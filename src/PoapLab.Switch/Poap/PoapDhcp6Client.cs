@@ -170,36 +170,8 @@ public sealed class PoapDhcp6Client
         return new ScriptSource(uri.Host.Trim('[', ']'), uri.IsDefaultPort || uri.Port < 0 ? null : uri.Port, uri.AbsolutePath.TrimStart('/'), uri.Scheme == "http");
     }
 
-    private async Task<(Dhcp6Message Message, IPEndPoint From)?> ReceiveAsync(ILabUdpSocket socket, uint xid, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        while (timeout > TimeSpan.Zero)
-        {
-            var before = _clock.Elapsed;
-            var received = await socket.ReceiveAsync(timeout, cancellationToken).ConfigureAwait(false);
-            if (received is not { } datagram)
-            {
-                _clock.Advance(timeout - (_clock.Elapsed - before));
-                return null;
-            }
-            _clock.Advance(TimeSpan.FromMilliseconds(1));
-            timeout -= _clock.Elapsed - before;
-            Dhcp6Message message;
-            try
-            {
-                message = Dhcp6Message.Decode(datagram.Payload);
-            }
-            catch (Protocols.ProtocolException e)
-            {
-                _events.Record(_source, EventKinds.DhcpOfferRejected, $"malformed DHCPv6 message from {datagram.Source.Address}: {e.Message}",
-                    ("server", datagram.Source.Address), ("reason", e.Message), ("offset", e.Offset), ("family", "ipv6"));
-                continue;
-            }
-            if (message.TransactionId != xid || message.ClientId is not { } client || !client.Equals(Duid))
-            {
-                continue;
-            }
-            return (message, datagram.Source);
-        }
-        return null;
-    }
+    private Task<(Dhcp6Message Message, IPEndPoint From)?> ReceiveAsync(ILabUdpSocket socket, uint xid, TimeSpan timeout, CancellationToken cancellationToken) =>
+        DhcpReceive.NextAsync(socket, _clock, _events, _source, "DHCPv6", b => Dhcp6Message.Decode(b),
+            m => m.TransactionId == xid && m.ClientId is { } client && client.Equals(Duid),
+            timeout, cancellationToken);
 }

@@ -6,6 +6,7 @@ using PoapLab.Core.Time;
 using PoapLab.Protocols.Dhcp;
 using PoapLab.Switch.Network;
 using PoapLab.Switch.State;
+using PoapLab.Switch.Transfer;
 
 namespace PoapLab.Switch.Poap;
 
@@ -17,7 +18,7 @@ namespace PoapLab.Switch.Poap;
 public sealed record ScriptSource(string Server, int? Port, string ScriptName, bool OverHttp)
 {
     /// <summary>The URL the switch logs.</summary>
-    public string Url => $"{(OverHttp ? "http" : "tftp")}://{Server}{(Port is { } p ? ":" + p : "")}/{ScriptName.TrimStart('/')}";
+    public string Url => $"{(OverHttp ? "http" : "tftp")}://{SwitchTransferService.UrlHost(Server)}{(Port is { } p ? ":" + p : "")}/{ScriptName.TrimStart('/')}";
 }
 
 /// <summary>The result of POAP's DHCP phase.</summary>
@@ -230,41 +231,11 @@ public sealed class PoapDhcpClient
         return new ScriptSource(server, null, name, OverHttp: false);
     }
 
-    private async Task<(DhcpMessage Message, IPEndPoint From)?> ReceiveAsync(ILabUdpSocket socket, uint xid, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        while (timeout > TimeSpan.Zero)
-        {
-            var before = _clock.Elapsed;
-            var received = await socket.ReceiveAsync(timeout, cancellationToken).ConfigureAwait(false);
-            if (received is not { } datagram)
-            {
-                // The whole wait passed (what the link already spent of it is not counted twice).
-                _clock.Advance(timeout - (_clock.Elapsed - before));
-                return null;
-            }
-            // An answer costs a modelled round trip on top of any delay the link added.
-            _clock.Advance(TimeSpan.FromMilliseconds(1));
-            timeout -= _clock.Elapsed - before;
-            DhcpMessage message;
-            try
-            {
-                message = DhcpMessage.Decode(datagram.Payload);
-            }
-            catch (Protocols.ProtocolException e)
-            {
-                _events.Record(_source, EventKinds.DhcpOfferRejected, $"malformed DHCP message from {datagram.Source.Address}: {e.Message}",
-                    ("server", datagram.Source.Address), ("reason", e.Message), ("offset", e.Offset));
-                continue;
-            }
-            if (message.Operation != BootpOperation.Reply || message.TransactionId != xid ||
-                !message.ClientHardwareAddress.AsSpan(0, 6).SequenceEqual(_state.Identity.SystemMac.GetAddressBytes()))
-            {
-                continue;
-            }
-            return (message, datagram.Source);
-        }
-        return null;
-    }
+    private Task<(DhcpMessage Message, IPEndPoint From)?> ReceiveAsync(ILabUdpSocket socket, uint xid, TimeSpan timeout, CancellationToken cancellationToken) =>
+        DhcpReceive.NextAsync(socket, _clock, _events, _source, "DHCPv4", b => DhcpMessage.Decode(b),
+            m => m.Operation == BootpOperation.Reply && m.TransactionId == xid &&
+                 m.ClientHardwareAddress.AsSpan(0, 6).SequenceEqual(_state.Identity.SystemMac.GetAddressBytes()),
+            timeout, cancellationToken);
 
     private DhcpMessage Build(DhcpMessageType type, uint xid, IPAddress? requested, IPAddress? serverId)
     {

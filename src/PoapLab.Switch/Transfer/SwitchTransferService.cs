@@ -209,8 +209,12 @@ public sealed class SwitchTransferService : ITransferService, IDisposable
         var user = request.User is null ? "" : request.User + "@";
         var port = request.Port is { } p ? ":" + p : "";
         var path = request.Path.StartsWith('/') ? request.Path : "/" + request.Path;
-        return $"{scheme}://{user}{request.Host}{port}{path}";
+        return $"{scheme}://{user}{UrlHost(request.Host)}{port}{path}";
     }
+
+    /// <summary>A host as it stands in a URL: IPv6 literals in brackets (RFC 3986 §3.2.2).</summary>
+    public static string UrlHost(string host) =>
+        host.Contains(':', StringComparison.Ordinal) && !host.StartsWith('[') ? $"[{host}]" : host;
 
     private async Task<TransferResult> TftpAsync(TransferRequest request, IPAddress host, Stream destination, Action<long>? announcedSize, CancellationToken cancellationToken)
     {
@@ -234,7 +238,7 @@ public sealed class SwitchTransferService : ITransferService, IDisposable
         var scheme = request.Protocol == TransferProtocol.Https ? "https" : "http";
         var port = request.Port ?? (request.Protocol == TransferProtocol.Https ? 443 : 80);
         var path = request.Path.StartsWith('/') ? request.Path : "/" + request.Path;
-        var uri = new Uri($"{scheme}://{request.Host}:{port}{path}");
+        var uri = new Uri($"{scheme}://{UrlHost(request.Host)}:{port}{path}");
         using var message = new HttpRequestMessage(HttpMethod.Get, uri);
         if (request.User is not null && request.Password is not null)
         {
