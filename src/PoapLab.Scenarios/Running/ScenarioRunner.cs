@@ -158,9 +158,20 @@ public sealed class ScenarioRunner
             var bound = await server.StartAsync(new IPEndPoint(map.LoopbackFor(d.Address), 0), cancellationToken).ConfigureAwait(false);
             map.AddService(d.Address, LabTransport.Udp, 67, bound);
         }
+        var lossy = scenario.Switches.Any(sw => sw.LinkFaults.LossToSwitch > 0 || sw.LinkFaults.LossFromSwitch > 0);
         foreach (var t in scenario.Servers.Tftp)
         {
-            var server = new EmbeddedTftpServer(new TftpServerOptions { RootPath = Path.Combine(filesRoot, t.Root), Faults = t.TftpFaults, FaultSeed = scenario.Seed, FaultContext = faults }, timeline, $"tftp:{t.Address}");
+            var server = new EmbeddedTftpServer(new TftpServerOptions
+            {
+                RootPath = Path.Combine(filesRoot, t.Root),
+                Faults = t.TftpFaults,
+                FaultSeed = scenario.Seed,
+                FaultContext = faults,
+                // On a lossy link the server's own retransmission is what recovers a lost DATA
+                // (a client never re-asks for it: RFC 1123 §4.2.3.1). On loopback a short real
+                // timer stands for the switch-time one the client already accounted for.
+                RetransmitTimeout = lossy ? TimeSpan.FromMilliseconds(50) : TimeSpan.FromSeconds(1),
+            }, timeline, $"tftp:{t.Address}");
             servers.Add(server);
             var bound = await server.StartAsync(new IPEndPoint(map.LoopbackFor(t.Address), 0), cancellationToken).ConfigureAwait(false);
             map.AddService(t.Address, LabTransport.Udp, t.Port, bound);

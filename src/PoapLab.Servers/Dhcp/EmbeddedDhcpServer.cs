@@ -2,11 +2,11 @@ using System.Buffers.Binary;
 using System.Collections.Immutable;
 using System.Net;
 using System.Net.NetworkInformation;
-using System.Net.Sockets;
 using PoapLab.Core.Events;
 using PoapLab.Protocols;
 using PoapLab.Protocols.Dhcp;
 using PoapLab.Servers.Faults;
+using PoapLab.Servers.Hosting;
 
 namespace PoapLab.Servers.Dhcp;
 
@@ -27,9 +27,7 @@ public sealed class EmbeddedDhcpServer : IAsyncDisposable
     private readonly Lock _gate = new();
     // Keyed by address; one entry per address in use, offered or declined.
     private readonly Dictionary<IPAddress, DhcpLeaseRecord> _leases = [];
-    private readonly CancellationTokenSource _stop = new();
-    private Socket? _socket;
-    private Task? _loop;
+    private readonly UdpServerLoop _udp;
 
     public EmbeddedDhcpServer(DhcpServerOptions options, IEventSink events, string eventSource, TimeProvider? timeProvider = null)
     {
@@ -45,10 +43,11 @@ public sealed class EmbeddedDhcpServer : IAsyncDisposable
         _source = eventSource;
         _time = timeProvider ?? TimeProvider.System;
         _faults = options.Faults.IsDefaultOrEmpty ? FaultPlan<DhcpFault>.None : new FaultPlan<DhcpFault>(options.Faults, options.FaultContext, options.FaultSeed);
+        _udp = new UdpServerLoop(MaxDatagram, (datagram, from) => Handle(datagram.Span, from));
     }
 
     /// <summary>The bound endpoint once started.</summary>
-    public IPEndPoint LocalEndPoint => (IPEndPoint?)_socket?.LocalEndPoint ?? throw new InvalidOperationException("the server is not started");
+    public IPEndPoint LocalEndPoint => (IPEndPoint?)_udp.Socket?.LocalEndPoint ?? throw new InvalidOperationException("the server is not started");
 
     /// <summary>A snapshot of the lease table.</summary>
     public IReadOnlyCollection<DhcpLeaseRecord> Leases
@@ -57,95 +56,10 @@ public sealed class EmbeddedDhcpServer : IAsyncDisposable
     }
 
     /// <summary>Binds (e.g. 127.77.0.1:0) and starts answering; returns the bound endpoint.</summary>
-    public Task<IPEndPoint> StartAsync(IPEndPoint bind, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(bind);
-        cancellationToken.ThrowIfCancellationRequested();
-        if (_socket is not null)
-        {
-            throw new InvalidOperationException("the server is already started");
-        }
-        var socket = new Socket(bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-        try
-        {
-            socket.Bind(bind);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-        _socket = socket;
-        _loop = Task.Run(() => ReceiveLoopAsync(_stop.Token), CancellationToken.None);
-        return Task.FromResult((IPEndPoint)socket.LocalEndPoint!);
-    }
+    public Task<IPEndPoint> StartAsync(IPEndPoint bind, CancellationToken cancellationToken) => Task.FromResult(_udp.Start(bind, cancellationToken));
 
     /// <summary>Stops the receive loop and closes the socket.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync().ConfigureAwait(false);
-        _socket?.Dispose();
-        if (_loop is not null)
-        {
-            try
-            {
-                await _loop.ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                // Expected on stop.
-            }
-        }
-        _stop.Dispose();
-    }
-
-    private async Task ReceiveLoopAsync(CancellationToken cancellationToken)
-    {
-        var buffer = new byte[MaxDatagram];
-        var socket = _socket!;
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            SocketReceiveFromResult received;
-            try
-            {
-                received = await socket.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0), cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-            catch (ObjectDisposedException)
-            {
-                return;
-            }
-            catch (SocketException) when (!cancellationToken.IsCancellationRequested)
-            {
-                // An ICMP port-unreachable from an earlier reply surfaces here on some stacks.
-                continue;
-            }
-            var from = (IPEndPoint)received.RemoteEndPoint;
-            var reply = Handle(buffer.AsSpan(0, received.ReceivedBytes), from);
-            if (reply is not null)
-            {
-                try
-                {
-                    await socket.SendToAsync(reply, SocketFlags.None, from, cancellationToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-                catch (ObjectDisposedException)
-                {
-                    return;
-                }
-                catch (SocketException)
-                {
-                    // The client went away; nothing to do for a datagram service.
-                }
-            }
-        }
-    }
+    public ValueTask DisposeAsync() => _udp.DisposeAsync();
 
     /// <summary>Handles one datagram; returns the reply bytes or null.</summary>
     private byte[]? Handle(ReadOnlySpan<byte> datagram, IPEndPoint from)

@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using PoapLab.Core.Events;
 using PoapLab.Protocols;
 using PoapLab.Protocols.Dhcp6;
+using PoapLab.Servers.Hosting;
 
 namespace PoapLab.Servers.Dhcp6;
 
@@ -26,9 +27,7 @@ public sealed partial class EmbeddedDhcp6Server : IAsyncDisposable
     private readonly Lock _gate = new();
     // Keyed by address; one entry per address advertised, bound or declined.
     private readonly Dictionary<IPAddress, Dhcp6LeaseRecord> _leases = [];
-    private readonly CancellationTokenSource _stop = new();
-    private Socket? _socket;
-    private Task? _loop;
+    private readonly UdpServerLoop _udp;
 
     public EmbeddedDhcp6Server(Dhcp6ServerOptions options, IEventSink events, string eventSource, TimeProvider? timeProvider = null)
     {
@@ -64,13 +63,14 @@ public sealed partial class EmbeddedDhcp6Server : IAsyncDisposable
         _source = eventSource;
         _time = timeProvider ?? TimeProvider.System;
         ServerDuid = options.ServerDuid ?? DefaultDuid(options.ServerAddress);
+        _udp = new UdpServerLoop(MaxDatagram, (datagram, from) => Handle(datagram.Span, from));
     }
 
     /// <summary>The DUID this server sends in option 2 and expects back in Request, Renew, Release, Decline.</summary>
     public Dhcp6Duid ServerDuid { get; }
 
     /// <summary>The bound endpoint once started.</summary>
-    public IPEndPoint LocalEndPoint => (IPEndPoint?)_socket?.LocalEndPoint ?? throw new InvalidOperationException("the server is not started");
+    public IPEndPoint LocalEndPoint => (IPEndPoint?)_udp.Socket?.LocalEndPoint ?? throw new InvalidOperationException("the server is not started");
 
     /// <summary>A snapshot of the lease table.</summary>
     public IReadOnlyCollection<Dhcp6LeaseRecord> Leases
@@ -79,97 +79,10 @@ public sealed partial class EmbeddedDhcp6Server : IAsyncDisposable
     }
 
     /// <summary>Binds (e.g. [::1]:0 or 127.77.0.1:0) and starts answering; returns the bound endpoint.</summary>
-    public Task<IPEndPoint> StartAsync(IPEndPoint bind, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(bind);
-        cancellationToken.ThrowIfCancellationRequested();
-        if (_socket is not null)
-        {
-            throw new InvalidOperationException("the server is already started");
-        }
-        var socket = new Socket(bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-        try
-        {
-            socket.Bind(bind);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-        _socket = socket;
-        _loop = Task.Run(() => ReceiveLoopAsync(_stop.Token), CancellationToken.None);
-        return Task.FromResult((IPEndPoint)socket.LocalEndPoint!);
-    }
+    public Task<IPEndPoint> StartAsync(IPEndPoint bind, CancellationToken cancellationToken) => Task.FromResult(_udp.Start(bind, cancellationToken));
 
     /// <summary>Stops the receive loop and closes the socket.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync().ConfigureAwait(false);
-        _socket?.Dispose();
-        if (_loop is not null)
-        {
-            try
-            {
-                await _loop.ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                // Expected on stop.
-            }
-        }
-        _stop.Dispose();
-    }
-
-    private async Task ReceiveLoopAsync(CancellationToken cancellationToken)
-    {
-        var buffer = new byte[MaxDatagram];
-        var socket = _socket!;
-        var any = new IPEndPoint(socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            SocketReceiveFromResult received;
-            try
-            {
-                received = await socket.ReceiveFromAsync(buffer, SocketFlags.None, any, cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-            catch (ObjectDisposedException)
-            {
-                return;
-            }
-            catch (SocketException) when (!cancellationToken.IsCancellationRequested)
-            {
-                // An ICMP port-unreachable from an earlier reply surfaces here on some stacks.
-                continue;
-            }
-            var from = (IPEndPoint)received.RemoteEndPoint;
-            var reply = Handle(buffer.AsSpan(0, received.ReceivedBytes), from);
-            if (reply is null)
-            {
-                continue;
-            }
-            try
-            {
-                await socket.SendToAsync(reply, SocketFlags.None, from, cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-            catch (ObjectDisposedException)
-            {
-                return;
-            }
-            catch (SocketException)
-            {
-                // The client went away; nothing to do for a datagram service.
-            }
-        }
-    }
+    public ValueTask DisposeAsync() => _udp.DisposeAsync();
 
     /// <summary>Handles one datagram; returns the reply bytes or null.</summary>
     private byte[]? Handle(ReadOnlySpan<byte> datagram, IPEndPoint from)

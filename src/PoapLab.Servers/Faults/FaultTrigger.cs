@@ -31,7 +31,10 @@ public sealed record FaultTrigger
     /// <summary>Only on these POAP attempts of the asking switch (empty: any).</summary>
     public IReadOnlyList<int> Attempts { get; init; } = [];
 
-    /// <summary>Only the Nth matching request at this server, 1-based (null: any).</summary>
+    /// <summary>
+    /// Only the Nth matching request at this server from the switch, 1-based (null: any):
+    /// every request when <see cref="File"/> is null, else the requests for that file.
+    /// </summary>
     public int? Request { get; init; }
 
     /// <summary>From the Nth matching request on (null: from the first).</summary>
@@ -142,7 +145,9 @@ public sealed class FaultPlan<TFault> where TFault : class, IFault
                     ordinals[i] = 0;
                     continue;
                 }
-                var key = (i, counterKey);
+                // A fault that names no file counts every request of the client (the Nth request
+                // at this server); one that names a file counts that client's requests for it.
+                var key = (i, fault.When.File is null && file is not null ? client.Address.ToString() : counterKey);
                 var n = _counts.GetValueOrDefault(key) + 1;
                 _counts[key] = n;
                 ordinals[i] = n;

@@ -5,17 +5,31 @@ namespace PoapLab.Servers.Ssh;
 /// in the process. Its password is the scenario's while at least one server uses it and the
 /// account is locked again when the last one stops. Servers that want another password wait
 /// until the account is free, so parallel scenarios never see each other's password.
-/// (Another PoapLab process on the same host is not coordinated with: run one at a time.)
+/// Other PoapLab processes on the host (a test run beside a scenario run) are kept out by an
+/// exclusive lock on <see cref="LockPath"/>, held from the first user in this process to the last.
 /// </summary>
 internal static class SshServiceAccount
 {
     private const string ChpasswdPath = "/usr/sbin/chpasswd";
+    private const string LockDirectory = "/run/lock";
     private static readonly SemaphoreSlim s_gate = new(1, 1);
     private static readonly Dictionary<string, State> s_accounts = new(StringComparer.Ordinal);
 
     /// <summary>True when <paramref name="account"/> is in the host's passwd database.</summary>
     public static bool Exists(string account) =>
         File.Exists("/etc/passwd") && File.ReadLines("/etc/passwd").Any(l => l.StartsWith(account + ":", StringComparison.Ordinal));
+
+    /// <summary>The file whose exclusive lock says which process on the host owns <paramref name="account"/>'s password.</summary>
+    public static string LockPath(string account)
+    {
+        if (account.Length == 0 || account.Contains('/', StringComparison.Ordinal) || account.StartsWith('.'))
+        {
+            throw new ArgumentException($"'{account}' is not an account name.", nameof(account));
+        }
+        // /run/lock is Debian's world-writable lock directory; elsewhere the temp directory is shared alike.
+        var directory = Directory.Exists(LockDirectory) ? LockDirectory : Path.GetTempPath();
+        return Path.Combine(directory, $"poaplab-{account}.lock");
+    }
 
     /// <summary>Sets the account's password (or shares it when it already is that password); dispose to give it back.</summary>
     public static async Task<IAsyncDisposable> AcquireAsync(string account, string password, TimeSpan wait, CancellationToken cancellationToken)
@@ -33,8 +47,17 @@ internal static class SshServiceAccount
             {
                 if (!s_accounts.TryGetValue(account, out var state) || state.Users == 0)
                 {
-                    await SetAsync(account, password, encrypted: false, cancellationToken).ConfigureAwait(false);
-                    s_accounts[account] = new State(password, 1, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+                    var hostLock = await LockAccountAsync(account, deadline - TimeProvider.System.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+                    try
+                    {
+                        await SetAsync(account, password, encrypted: false, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch
+                    {
+                        hostLock.Dispose();
+                        throw;
+                    }
+                    s_accounts[account] = new State(password, 1, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), hostLock);
                     return new Lease(account);
                 }
                 if (string.Equals(state.Password, password, StringComparison.Ordinal))
@@ -81,6 +104,8 @@ internal static class SshServiceAccount
                 }
                 finally
                 {
+                    // Only once the account is locked again may another process set its password.
+                    state.HostLock.Dispose();
                     state.Idle.TrySetResult();
                 }
             }
@@ -88,6 +113,20 @@ internal static class SshServiceAccount
         finally
         {
             s_gate.Release();
+        }
+    }
+
+    private static async Task<HostLock> LockAccountAsync(string account, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        var path = LockPath(account);
+        try
+        {
+            return await HostLock.AcquireAsync(path, wait > TimeSpan.Zero ? wait : TimeSpan.Zero, TimeProvider.System, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            throw new InvalidOperationException(
+                $"The service account '{account}' stayed in use by another PoapLab process on this host (it holds {path}) for {wait.TotalSeconds:0} s.");
         }
     }
 
@@ -101,7 +140,7 @@ internal static class SshServiceAccount
         }
     }
 
-    private sealed record State(string Password, int Users, TaskCompletionSource Idle);
+    private sealed record State(string Password, int Users, TaskCompletionSource Idle, HostLock HostLock);
 
     private sealed class Lease(string account) : IAsyncDisposable
     {

@@ -5,6 +5,7 @@ using PoapLab.Core.Events;
 using PoapLab.Protocols;
 using PoapLab.Protocols.Tftp;
 using PoapLab.Servers.Faults;
+using PoapLab.Servers.Hosting;
 
 namespace PoapLab.Servers.Tftp;
 
@@ -22,11 +23,8 @@ public sealed class EmbeddedTftpServer : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ServedFileResolver _files;
     private readonly FaultPlan<TftpFault> _faults;
-    private readonly CancellationTokenSource _stopping = new();
     private readonly ConcurrentDictionary<Task, byte> _transfers = new();
-    private Socket? _socket;
-    private IPEndPoint? _local;
-    private Task _listener = Task.CompletedTask;
+    private readonly UdpServerLoop _udp;
     private int _active;
     private int _disposed;
 
@@ -44,10 +42,11 @@ public sealed class EmbeddedTftpServer : IAsyncDisposable
         _time = time ?? TimeProvider.System;
         _files = new ServedFileResolver(options.RootPath);
         _faults = options.Faults.IsDefaultOrEmpty ? FaultPlan<TftpFault>.None : new FaultPlan<TftpFault>(options.Faults, options.FaultContext, options.FaultSeed);
+        _udp = new UdpServerLoop(TftpLimits.MaxDatagramSize, HandleAsync);
     }
 
     /// <summary>The endpoint requests go to (valid after <see cref="StartAsync"/>).</summary>
-    public IPEndPoint LocalEndPoint => _local ?? throw new InvalidOperationException("The server has not been started.");
+    public IPEndPoint LocalEndPoint => _udp.LocalEndPoint ?? throw new InvalidOperationException("The server has not been started.");
 
     /// <summary>Binds (port 0 picks one) and starts answering; returns the bound endpoint.</summary>
     public Task<IPEndPoint> StartAsync(IPEndPoint bind, CancellationToken cancellationToken)
@@ -55,24 +54,11 @@ public sealed class EmbeddedTftpServer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(bind);
         cancellationToken.ThrowIfCancellationRequested();
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        if (_socket is not null)
+        if (_udp.Socket is not null)
         {
             throw new InvalidOperationException("The server is already started.");
         }
-        var socket = new Socket(bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-        try
-        {
-            socket.Bind(bind);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-        _socket = socket;
-        _local = (IPEndPoint)socket.LocalEndPoint!;
-        _listener = Task.Run(() => ListenAsync(socket, _stopping.Token), CancellationToken.None);
-        return Task.FromResult(_local);
+        return Task.FromResult(_udp.Start(bind, cancellationToken));
     }
 
     /// <summary>Stops every transfer and closes every socket.</summary>
@@ -82,42 +68,13 @@ public sealed class EmbeddedTftpServer : IAsyncDisposable
         {
             return;
         }
-        await _stopping.CancelAsync().ConfigureAwait(false);
-        _socket?.Dispose();
-        await _listener.ConfigureAwait(false);
+        // Transfers run under the loop's token: stop it, let them end, then release it.
+        await _udp.StopAsync().ConfigureAwait(false);
         await Task.WhenAll(_transfers.Keys).ConfigureAwait(false);
-        _stopping.Dispose();
+        await _udp.DisposeAsync().ConfigureAwait(false);
     }
 
-    private async Task ListenAsync(Socket socket, CancellationToken stopping)
-    {
-        var buffer = new byte[TftpLimits.MaxDatagramSize];
-        var from = new SocketAddress(socket.AddressFamily);
-        while (!stopping.IsCancellationRequested)
-        {
-            int length;
-            try
-            {
-                length = await socket.ReceiveFromAsync(buffer, SocketFlags.None, from, stopping).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-            catch (ObjectDisposedException)
-            {
-                return;
-            }
-            catch (SocketException)
-            {
-                continue;
-            }
-            var client = (IPEndPoint)_local!.Create(from);
-            await HandleAsync(socket, buffer.AsMemory(0, length), client, stopping).ConfigureAwait(false);
-        }
-    }
-
-    private async Task HandleAsync(Socket listener, ReadOnlyMemory<byte> datagram, IPEndPoint client, CancellationToken stopping)
+    private async ValueTask HandleAsync(ReadOnlyMemory<byte> datagram, IPEndPoint client, CancellationToken stopping)
     {
         TftpPacket packet;
         try
@@ -128,13 +85,13 @@ public sealed class EmbeddedTftpServer : IAsyncDisposable
         {
             _events.Record(_source, EventKinds.TftpServerFailed, $"Malformed TFTP request from {client}: {ex.Message}",
                 ("client", client), ("reason", ex.Message), ("offset", ex.Offset));
-            await ReplyAsync(listener, client, TftpErrorCode.IllegalOperation, "Malformed request", stopping).ConfigureAwait(false);
+            await ReplyAsync(client, TftpErrorCode.IllegalOperation, "Malformed request", stopping).ConfigureAwait(false);
             return;
         }
         if (packet is not TftpRequest request)
         {
             // RFC 1350 §4: only requests open a transfer; anything else on the request port is an error.
-            await ReplyAsync(listener, client, TftpErrorCode.IllegalOperation, "Illegal TFTP operation", stopping).ConfigureAwait(false);
+            await ReplyAsync(client, TftpErrorCode.IllegalOperation, "Illegal TFTP operation", stopping).ConfigureAwait(false);
             return;
         }
         _events.Record(_source, EventKinds.TftpServerRequest,
@@ -146,21 +103,21 @@ public sealed class EmbeddedTftpServer : IAsyncDisposable
         // between two Unix hosts a netascii conversion would be undone by the reader anyway.
         if (!request.Mode.Equals("octet", StringComparison.OrdinalIgnoreCase) && !request.Mode.Equals("netascii", StringComparison.OrdinalIgnoreCase))
         {
-            await RefuseAsync(listener, request, client, TftpErrorCode.IllegalOperation, $"Unsupported mode {request.Mode}", stopping).ConfigureAwait(false);
+            await RefuseAsync(request, client, TftpErrorCode.IllegalOperation, $"Unsupported mode {request.Mode}", stopping).ConfigureAwait(false);
             return;
         }
         if (Interlocked.Increment(ref _active) > _options.MaxConcurrentTransfers)
         {
             Interlocked.Decrement(ref _active);
-            await RefuseAsync(listener, request, client, TftpErrorCode.NotDefined, "Server busy", stopping).ConfigureAwait(false);
+            await RefuseAsync(request, client, TftpErrorCode.NotDefined, "Server busy", stopping).ConfigureAwait(false);
             return;
         }
         TftpTransfer? transfer = null;
         try
         {
             transfer = request.Opcode == TftpOpcode.ReadRequest
-                ? await OpenReadAsync(listener, request, client, stopping).ConfigureAwait(false)
-                : await OpenWriteAsync(listener, request, client, stopping).ConfigureAwait(false);
+                ? await OpenReadAsync(request, client, stopping).ConfigureAwait(false)
+                : await OpenWriteAsync(request, client, stopping).ConfigureAwait(false);
         }
         finally
         {
@@ -190,24 +147,24 @@ public sealed class EmbeddedTftpServer : IAsyncDisposable
         }
     }
 
-    private async Task<TftpTransfer?> OpenReadAsync(Socket listener, TftpRequest request, IPEndPoint client, CancellationToken stopping)
+    private async Task<TftpTransfer?> OpenReadAsync(TftpRequest request, IPEndPoint client, CancellationToken stopping)
     {
         var fault = _faults.IsEmpty ? null : _faults.Next(client, request.FileName, $"{client.Address}|{request.FileName}");
         if (fault is { Kind: TftpFaultKind.NotFound })
         {
             RecordFault(fault, client, request);
-            await RefuseAsync(listener, request, client, TftpErrorCode.FileNotFound, "File not found", stopping).ConfigureAwait(false);
+            await RefuseAsync(request, client, TftpErrorCode.FileNotFound, "File not found", stopping).ConfigureAwait(false);
             return null;
         }
         var resolved = _files.ResolveExisting(request.FileName);
         if (resolved.Status == ServedFileStatus.Denied)
         {
-            await DenyAsync(listener, request, client, resolved.Reason, stopping).ConfigureAwait(false);
+            await DenyAsync(request, client, resolved.Reason, stopping).ConfigureAwait(false);
             return null;
         }
         if (resolved.Status == ServedFileStatus.NotFound)
         {
-            await RefuseAsync(listener, request, client, TftpErrorCode.FileNotFound, "File not found", stopping).ConfigureAwait(false);
+            await RefuseAsync(request, client, TftpErrorCode.FileNotFound, "File not found", stopping).ConfigureAwait(false);
             return null;
         }
         FileStream file;
@@ -217,17 +174,17 @@ public sealed class EmbeddedTftpServer : IAsyncDisposable
         }
         catch (FileNotFoundException)
         {
-            await RefuseAsync(listener, request, client, TftpErrorCode.FileNotFound, "File not found", stopping).ConfigureAwait(false);
+            await RefuseAsync(request, client, TftpErrorCode.FileNotFound, "File not found", stopping).ConfigureAwait(false);
             return null;
         }
         catch (DirectoryNotFoundException)
         {
-            await RefuseAsync(listener, request, client, TftpErrorCode.FileNotFound, "File not found", stopping).ConfigureAwait(false);
+            await RefuseAsync(request, client, TftpErrorCode.FileNotFound, "File not found", stopping).ConfigureAwait(false);
             return null;
         }
         catch (UnauthorizedAccessException)
         {
-            await DenyAsync(listener, request, client, "permission denied", stopping).ConfigureAwait(false);
+            await DenyAsync(request, client, "permission denied", stopping).ConfigureAwait(false);
             return null;
         }
         var agreement = fault is { Kind: TftpFaultKind.RefuseOptions }
@@ -246,17 +203,17 @@ public sealed class EmbeddedTftpServer : IAsyncDisposable
     private void RecordFault(TftpFault fault, IPEndPoint client, TftpRequest request, params (string Key, object? Value)[] extra) =>
         FaultEvents.Record(_events, _source, _faults, fault, client, "file", request.FileName, extra);
 
-    private async Task<TftpTransfer?> OpenWriteAsync(Socket listener, TftpRequest request, IPEndPoint client, CancellationToken stopping)
+    private async Task<TftpTransfer?> OpenWriteAsync(TftpRequest request, IPEndPoint client, CancellationToken stopping)
     {
         if (!_options.AllowWrite)
         {
-            await DenyAsync(listener, request, client, "writes are not allowed", stopping).ConfigureAwait(false);
+            await DenyAsync(request, client, "writes are not allowed", stopping).ConfigureAwait(false);
             return null;
         }
         var resolved = _files.Resolve(request.FileName);
         if (resolved.Status != ServedFileStatus.Found)
         {
-            await DenyAsync(listener, request, client, resolved.Reason, stopping).ConfigureAwait(false);
+            await DenyAsync(request, client, resolved.Reason, stopping).ConfigureAwait(false);
             return null;
         }
         FileStream file;
@@ -266,17 +223,17 @@ public sealed class EmbeddedTftpServer : IAsyncDisposable
         }
         catch (DirectoryNotFoundException)
         {
-            await RefuseAsync(listener, request, client, TftpErrorCode.FileNotFound, "Directory not found", stopping).ConfigureAwait(false);
+            await RefuseAsync(request, client, TftpErrorCode.FileNotFound, "Directory not found", stopping).ConfigureAwait(false);
             return null;
         }
         catch (UnauthorizedAccessException)
         {
-            await DenyAsync(listener, request, client, "permission denied", stopping).ConfigureAwait(false);
+            await DenyAsync(request, client, "permission denied", stopping).ConfigureAwait(false);
             return null;
         }
         catch (IOException) when (File.Exists(resolved.Path))
         {
-            await RefuseAsync(listener, request, client, TftpErrorCode.FileExists, "File already exists", stopping).ConfigureAwait(false);
+            await RefuseAsync(request, client, TftpErrorCode.FileExists, "File already exists", stopping).ConfigureAwait(false);
             return null;
         }
         var agreement = TftpNegotiation.Negotiate(request, null, _options.RetransmitTimeout, allowWindow: false);
@@ -286,10 +243,10 @@ public sealed class EmbeddedTftpServer : IAsyncDisposable
     private Socket OpenTransferSocket()
     {
         // RFC 1350 §4: the server's TID is a port chosen for this transfer alone.
-        var socket = new Socket(_local!.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        var socket = new Socket(_udp.LocalEndPoint!.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         try
         {
-            socket.Bind(new IPEndPoint(_local.Address, 0));
+            socket.Bind(new IPEndPoint(_udp.LocalEndPoint.Address, 0));
             return socket;
         }
         catch
@@ -299,31 +256,20 @@ public sealed class EmbeddedTftpServer : IAsyncDisposable
         }
     }
 
-    private async Task DenyAsync(Socket listener, TftpRequest request, IPEndPoint client, string reason, CancellationToken stopping)
+    private async Task DenyAsync(TftpRequest request, IPEndPoint client, string reason, CancellationToken stopping)
     {
         _events.Record(_source, EventKinds.TftpServerDenied, $"TFTP denied {request.FileName} to {client}: {reason}",
             ("client", client), ("file", request.FileName), ("reason", reason));
-        await ReplyAsync(listener, client, TftpErrorCode.AccessViolation, "Access violation", stopping).ConfigureAwait(false);
+        await ReplyAsync(client, TftpErrorCode.AccessViolation, "Access violation", stopping).ConfigureAwait(false);
     }
 
-    private async Task RefuseAsync(Socket listener, TftpRequest request, IPEndPoint client, TftpErrorCode code, string message, CancellationToken stopping)
+    private async Task RefuseAsync(TftpRequest request, IPEndPoint client, TftpErrorCode code, string message, CancellationToken stopping)
     {
         _events.Record(_source, EventKinds.TftpServerFailed, $"TFTP {request.FileName} to {client} refused: {message}",
             ("client", client), ("file", request.FileName), ("reason", message), ("error-code", (int)code));
-        await ReplyAsync(listener, client, code, message, stopping).ConfigureAwait(false);
+        await ReplyAsync(client, code, message, stopping).ConfigureAwait(false);
     }
 
-    private static async Task ReplyAsync(Socket listener, IPEndPoint client, TftpErrorCode code, string message, CancellationToken stopping)
-    {
-        try
-        {
-            await listener.SendToAsync(new TftpError(code, message).Encode(), SocketFlags.None, client, stopping).ConfigureAwait(false);
-        }
-        catch (SocketException)
-        {
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
+    private ValueTask ReplyAsync(IPEndPoint client, TftpErrorCode code, string message, CancellationToken stopping) =>
+        _udp.SendAsync(new TftpError(code, message).Encode(), client, stopping);
 }

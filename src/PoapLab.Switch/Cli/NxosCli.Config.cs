@@ -239,8 +239,7 @@ public sealed partial class NxosCli
         CommandHandler handler = match.Kind == CliMatchKind.Found ? match.Handler! : AcceptConfigLineAsync;
         var context = new CommandContext(session, line.Trim(), words, match.Kind == CliMatchKind.Found ? match.Index : 0, match.Keywords, structured: false);
         var result = await handler(context, cancellationToken).ConfigureAwait(false);
-        _events.Record(_eventSource, EventKinds.CliCommand, $"{line.Trim()} -> {result.Status}",
-            ("command", line.Trim()), ("status", result.Status), ("output", FirstLine(result.Text)), ("mode", mode), ("json", false));
+        RecordCommand(line.Trim(), result.Status, result.Text, mode, json: false);
         return result;
     }
 

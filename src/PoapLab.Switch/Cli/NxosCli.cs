@@ -87,15 +87,7 @@ public sealed partial class NxosCli
             cancellationToken.ThrowIfCancellationRequested();
             var mode = session.ConfigMode ? "config" : "exec";
             var result = await RunAsync(session, command, json, cancellationToken).ConfigureAwait(false);
-            _events.Record(
-                _eventSource,
-                EventKinds.CliCommand,
-                $"{command} -> {result.Status}",
-                ("command", command),
-                ("status", result.Status),
-                ("output", FirstLine(result.Output)),
-                ("mode", mode),
-                ("json", json));
+            RecordCommand(command, result.Status, result.Output, mode, json);
             if (result.Status != CliStatus.Ok)
             {
                 return result;
@@ -247,6 +239,20 @@ public sealed partial class NxosCli
     }
 
     /// <summary>What one vsh session remembers between the commands of a line.</summary>
+    /// <summary>One <see cref="EventKinds.CliCommand"/> event per command, passwords masked (the timeline and cli.log are shared).</summary>
+    private void RecordCommand(string command, CliStatus status, string output, string mode, bool json)
+    {
+        var shown = Redact(command);
+        _events.Record(_eventSource, EventKinds.CliCommand, $"{shown} -> {status}",
+            ("command", shown), ("status", status), ("output", FirstLine(output)), ("mode", mode), ("json", json));
+    }
+
+    /// <summary>Masks what follows <c>password</c> (and an encryption type digit), as NX-OS hides it in accounting logs.</summary>
+    internal static string Redact(string command) => PasswordPattern().Replace(command, "$1$2*****");
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"(\bpassword)(\s+(?:[0-9]\s+)?)(\S+)", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
+    private static partial System.Text.RegularExpressions.Regex PasswordPattern();
+
     private sealed class Session
     {
         public bool ConfigMode { get; set; }

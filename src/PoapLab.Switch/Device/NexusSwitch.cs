@@ -187,6 +187,16 @@ public sealed class NexusSwitch : IDisposable
                 _events.Record(Source, EventKinds.BootFailed, why, ("boot_variable", bootVar), ("boot", State.BootCount));
                 return why;
             }
+            if (State.BootVariable is null && State.KickstartBootVariable is { } kickstart &&
+                (State.Bootflash.Resolve(kickstart) is not { } kickstartPath || !File.Exists(kickstartPath)))
+            {
+                // 6.x dual-image platforms load the kickstart first: without it nothing boots.
+                var why = $"the kickstart boot variable names {kickstart}, which is not on bootflash";
+                _log.Console($"Boot failed: {why}");
+                _log.Console("loader >");
+                _events.Record(Source, EventKinds.BootFailed, why, ("boot_variable", kickstart), ("boot", State.BootCount));
+                return why;
+            }
             State.RunningVersion = image.Version;
             State.RunningImage = Path.GetFileName(path!);
             State.ImageFlavour = image.Flavour ?? State.ImageFlavour;

@@ -47,6 +47,7 @@ public sealed class VirtualNetwork : ISwitchNetwork
     private readonly Func<int> _attempt;
     private readonly Random _random;
     private readonly Lock _randomGate = new();
+    private readonly bool _uniformDelay;
 
     /// <param name="attempt">The switch's current POAP attempt, for attempt-keyed link rules.</param>
     public VirtualNetwork(LabAddressMap map, IPAddress switchLoopback, SimClock clock, LinkFaults? faults = null, Func<int>? attempt = null)
@@ -56,6 +57,9 @@ public sealed class VirtualNetwork : ISwitchNetwork
         _faults = faults ?? LinkFaults.None;
         _attempt = attempt ?? (() => 1);
         _random = new Random(_faults.Seed);
+        // With one delay for every datagram and no reordering, nothing can overtake a held
+        // datagram: it is delivered at its switch time without waiting for stragglers.
+        _uniformDelay = _faults.Reorder == 0 && _faults.Rules.All(r => r.Delay == TimeSpan.Zero);
         SwitchLoopback = switchLoopback;
     }
 
@@ -235,9 +239,13 @@ public sealed class VirtualNetwork : ISwitchNetwork
             {
                 var now = net._clock.Elapsed;
                 var due = EarliestHeld();
-                if (due is { } ready && ready.DeliverAt <= now)
+                if (due is { } ready && (ready.DeliverAt <= now || (net._uniformDelay && ready.DeliverAt <= deadline)))
                 {
                     _held.Remove(ready);
+                    if (ready.DeliverAt > now)
+                    {
+                        net._clock.Advance(ready.DeliverAt - now);
+                    }
                     return ready.Datagram;
                 }
                 var realWait = _held.Count > 0 || _lossKnown

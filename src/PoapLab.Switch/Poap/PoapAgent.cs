@@ -268,16 +268,27 @@ public sealed class PoapAgent
         // A switch fault during the run (operator abort, power loss) ends it from outside,
         // after the script's Nth CLI command, so it strikes at a reproducible point.
         using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var powerOff = new CancellationTokenSource();
         SwitchFault? struck = null;
-        var bridge = new ScriptBridge(_cli, _log, _clock, _events, _source, commands =>
+        ScriptBridge? bridge = null;
+        bridge = new ScriptBridge(_cli, _log, _clock, _events, _source, commands =>
         {
             if (struck is null && _faults.DuringScript(attempt, commands) is { } fault)
             {
                 struck = fault;
                 _events.Record(_source, EventKinds.SwitchFault, fault.Describe(), ("fault", fault.Kind), ("phase", fault.Phase), ("attempt", attempt));
-                interrupt.Cancel();
+                if (fault.Kind == SwitchFaultKind.PowerLoss)
+                {
+                    bridge!.PoweredOff = true;
+                    powerOff.Cancel();
+                }
+                else
+                {
+                    interrupt.Cancel();
+                }
             }
         });
+        request = request with { PowerOff = powerOff.Token };
         var result = await _scripts.RunAsync(request, bridge, interrupt.Token).ConfigureAwait(false);
         var logs = _state.Filesystem.LogsPath;
         await File.AppendAllTextAsync(Path.Combine(logs, "script.stdout.log"), $"--- attempt {attempt} ---\n{result.Stdout}", cancellationToken).ConfigureAwait(false);

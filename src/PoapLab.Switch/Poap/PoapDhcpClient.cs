@@ -76,6 +76,7 @@ public sealed class PoapDhcpClient
                 ("attempt", attempt), ("try", tryNo), ("xid", $"0x{xid:x8}"), ("interface", _settings.Interface));
 
             var deadline = _clock.Elapsed + timeout;
+            var restarted = false;
             while (_clock.Elapsed < deadline)
             {
                 var message = await ReceiveAsync(socket, xid, deadline - _clock.Elapsed, cancellationToken).ConfigureAwait(false);
@@ -100,10 +101,22 @@ public sealed class PoapDhcpClient
                 }
                 _events.Record(_source, EventKinds.DhcpOfferReceived, $"OFFER of {offered} from {from.Address}",
                     ("attempt", attempt), ("server", from.Address), ("address", offered), ("options", DescribeOptions(offer)));
-                return await RequestAsync(socket, attempt, xid, offer, cancellationToken).ConfigureAwait(false);
+                var requested = await RequestAsync(socket, attempt, xid, offer, cancellationToken).ConfigureAwait(false);
+                if (requested.Lease is not null)
+                {
+                    return requested;
+                }
+                // RFC 2131 §3.1 step 4, §4.4.1: after a NAK, or no ACK for the REQUESTs, the
+                // client starts over with a DISCOVER.
+                lastRejection = requested.Failure;
+                restarted = true;
+                break;
             }
-            _events.Record(_source, EventKinds.DhcpTimeout, $"no usable OFFER within {timeout.TotalSeconds:0} s",
-                ("attempt", attempt), ("try", tryNo), ("waited_s", timeout.TotalSeconds));
+            if (!restarted)
+            {
+                _events.Record(_source, EventKinds.DhcpTimeout, $"no usable OFFER within {timeout.TotalSeconds:0} s",
+                    ("attempt", attempt), ("try", tryNo), ("waited_s", timeout.TotalSeconds));
+            }
             if (_dhcp6 is not null)
             {
                 var (v6, v6Rejection) = await _dhcp6.TryAsync(attempt, tryNo, timeout, cancellationToken).ConfigureAwait(false);
@@ -165,11 +178,34 @@ public sealed class PoapDhcpClient
     private async Task<DhcpPhaseResult> RequestAsync(ILabUdpSocket socket, int attempt, uint xid, DhcpMessage offer, CancellationToken cancellationToken)
     {
         var serverId = offer.GetAddress(DhcpOption.ServerIdentifier);
-        var request = Build(DhcpMessageType.Request, xid, offer.YourAddress, serverId);
-        await socket.SendAsync(request.Encode(), new IPEndPoint(IPAddress.Broadcast, 67), cancellationToken).ConfigureAwait(false);
-        _events.Record(_source, EventKinds.DhcpRequestSent, $"DHCPREQUEST for {offer.YourAddress}",
-            ("attempt", attempt), ("address", offer.YourAddress), ("server", serverId));
-        var deadline = _clock.Elapsed + _settings.DhcpRequestTimeout;
+        var request = Build(DhcpMessageType.Request, xid, offer.YourAddress, serverId).Encode();
+        var timeout = _settings.DhcpRequestTimeout;
+        for (int sent = 1; ; sent++)
+        {
+            await socket.SendAsync(request, new IPEndPoint(IPAddress.Broadcast, 67), cancellationToken).ConfigureAwait(false);
+            _events.Record(_source, EventKinds.DhcpRequestSent, $"DHCPREQUEST for {offer.YourAddress}",
+                ("attempt", attempt), ("address", offer.YourAddress), ("server", serverId), ("try", sent));
+            var answer = await AwaitAckAsync(socket, attempt, xid, timeout, cancellationToken).ConfigureAwait(false);
+            if (answer is not null)
+            {
+                return answer;
+            }
+            if (sent == RequestTries)
+            {
+                return new DhcpPhaseResult(null, null, $"no DHCPACK was received for {RequestTries} REQUESTs for {offer.YourAddress}");
+            }
+            // RFC 2131 §4.4.1: retransmit with a doubled timeout.
+            timeout *= 2;
+        }
+    }
+
+    /// <summary>REQUESTs sent for one OFFER before the client starts over with a DISCOVER.</summary>
+    private const int RequestTries = 3;
+
+    /// <summary>The ACK (a lease), a NAK or a refused ACK (a failure), or null when the wait passed.</summary>
+    private async Task<DhcpPhaseResult?> AwaitAckAsync(ILabUdpSocket socket, int attempt, uint xid, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = _clock.Elapsed + timeout;
         while (_clock.Elapsed < deadline)
         {
             var message = await ReceiveAsync(socket, xid, deadline - _clock.Elapsed, cancellationToken).ConfigureAwait(false);
@@ -212,7 +248,7 @@ public sealed class PoapDhcpClient
                 ("gateway", lease.Gateway), ("hostname", lease.HostName), ("lease_s", (long)lease.LeaseTime.TotalSeconds), ("options", DescribeOptions(answer)));
             return new DhcpPhaseResult(lease, ScriptSourceOf(answer), null);
         }
-        return new DhcpPhaseResult(null, null, "no DHCPACK was received for the REQUEST");
+        return null;
     }
 
     private static ScriptSource ScriptSourceOf(DhcpMessage ack)

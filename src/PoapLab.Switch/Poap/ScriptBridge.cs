@@ -12,8 +12,15 @@ internal sealed class ScriptBridge(NxosCli cli, SwitchLog log, SimClock clock, I
 
     public DateTimeOffset Now => clock.GetUtcNow();
 
+    /// <summary>Set when the switch has lost power: nothing the script asks for happens any more.</summary>
+    public bool PoweredOff { get; set; }
+
     public async Task<CliResult> CliAsync(string command, bool json, CancellationToken cancellationToken)
     {
+        if (PoweredOff)
+        {
+            return CliResult.Exec("");
+        }
         var result = await cli.ExecuteAsync(command, json, cancellationToken).ConfigureAwait(false);
         afterCommand?.Invoke(Interlocked.Increment(ref _commands));
         return result;
@@ -26,7 +33,7 @@ internal sealed class ScriptBridge(NxosCli cli, SwitchLog log, SimClock clock, I
     {
         LastSyslog = message;
         log.ScriptSyslog(priority, message);
-        events.Record(source, EventKinds.ScriptSyslog, message, ("priority", priority));
+        events.Record(source, EventKinds.ScriptSyslog, message, ("priority", priority), ("message", message));
     }
 
     public async Task SleepAsync(TimeSpan duration, CancellationToken cancellationToken)

@@ -44,6 +44,14 @@ public enum ScriptEnd
 public sealed record PythonInterpreter(string Executable, string Version, string Prefix)
 {
     public int Major => Version.StartsWith('2') ? 2 : 3;
+
+    /// <summary>
+    /// Whether the interpreter can import PyYAML itself (as a switch's Python can). When it
+    /// cannot, the sandbox offers PoapLab's own minimal <c>yaml</c> module in its place.
+    /// <see cref="PythonLocator.Resolve"/> sets it; false when unknown (the stand-in is then
+    /// offered but still loses to a real PyYAML on the path).
+    /// </summary>
+    public bool HasYaml { get; init; }
 }
 
 /// <summary>One run of a POAP script.</summary>
@@ -68,6 +76,12 @@ public sealed record ScriptRunRequest(
     /// <c>import cisco</c> fails, as it does on the switch (contract §2).
     /// </summary>
     public bool LegacyCiscoModule { get; init; }
+
+    /// <summary>
+    /// Cancelled when the switch loses power: the sandbox is killed at once (SIGKILL), so no
+    /// signal handler of the script runs and nothing more reaches the switch.
+    /// </summary>
+    public CancellationToken PowerOff { get; init; }
 }
 
 /// <summary>What a script run produced.</summary>

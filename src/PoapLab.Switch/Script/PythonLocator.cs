@@ -99,7 +99,8 @@ public static partial class PythonLocator
         return Describe(facts);
     }
 
-    private static PythonInterpreter Describe(InterpreterFacts facts) => new(facts.Executable, facts.Version, facts.Prefix);
+    private static PythonInterpreter Describe(InterpreterFacts facts) =>
+        new(facts.Executable, facts.Version, facts.Prefix) { HasYaml = facts.HasYaml };
 
     private static string NotFoundMessage(string wanted)
     {

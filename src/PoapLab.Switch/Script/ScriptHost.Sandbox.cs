@@ -13,6 +13,12 @@ public sealed partial class ScriptHost
     /// <summary>NX-OS 6.x's module: written into the sandbox only for legacy runs, whose absence makes <c>import cisco</c> fail.</summary>
     private const string LegacyCiscoModuleName = "cisco.py";
 
+    /// <summary>PoapLab's minimal PyYAML stand-in: written only for interpreters without PyYAML.</summary>
+    private const string StandInYamlModuleName = "yaml.py";
+
+    /// <summary>Under the bridge directory: modules sitecustomize puts at the end of sys.path, after site-packages.</summary>
+    internal const string FallbackDirectoryName = "fallback";
+
     // sun_path holds 108 bytes; keep well inside it.
     private const int MaxSocketPathLength = 100;
 
@@ -153,24 +159,49 @@ public sealed partial class ScriptHost
             .Select(n => n[ResourcePrefix.Length..])
             .Order(StringComparer.Ordinal)];
 
-    private static void WritePythonModules(string directory, bool legacyCisco)
+    private static void WritePythonModules(string bridgeDirectory, bool legacyCisco, bool standInYaml)
     {
-        Directory.CreateDirectory(directory);
+        var lib = Path.Combine(bridgeDirectory, "lib");
+        Directory.CreateDirectory(lib);
         if (PythonModuleNames.Count == 0)
         {
             throw new InvalidOperationException("the script bridge's Python modules are missing from the assembly");
         }
-        var assembly = typeof(ScriptHost).Assembly;
         foreach (var name in PythonModuleNames)
         {
+            if (name == StandInYamlModuleName)
+            {
+                if (standInYaml)
+                {
+                    // After site-packages, so a PyYAML the interpreter does have always wins.
+                    var fallback = Path.Combine(bridgeDirectory, FallbackDirectoryName);
+                    Directory.CreateDirectory(fallback);
+                    WritePythonModule(name, fallback);
+                }
+                continue;
+            }
             if (name == LegacyCiscoModuleName && !legacyCisco)
             {
                 continue;
             }
-            using var source = assembly.GetManifestResourceStream(ResourcePrefix + name)
-                ?? throw new InvalidOperationException($"resource {ResourcePrefix + name} vanished");
-            using var target = File.Create(Path.Combine(directory, name));
-            source.CopyTo(target);
+            WritePythonModule(name, lib);
         }
+    }
+
+    private static void WritePythonModule(string name, string directory)
+    {
+        using var source = typeof(ScriptHost).Assembly.GetManifestResourceStream(ResourcePrefix + name)
+            ?? throw new InvalidOperationException($"resource {ResourcePrefix + name} vanished");
+        using var target = File.Create(Path.Combine(directory, name));
+        source.CopyTo(target);
+    }
+
+    /// <summary>The text of one of the embedded Python modules (tests run them outside the sandbox).</summary>
+    internal static string PythonModuleSource(string name)
+    {
+        using var source = typeof(ScriptHost).Assembly.GetManifestResourceStream(ResourcePrefix + name)
+            ?? throw new ArgumentException($"no embedded Python module {name}", nameof(name));
+        using var reader = new StreamReader(source);
+        return reader.ReadToEnd();
     }
 }

@@ -71,7 +71,7 @@ public sealed partial class ScriptHost
         BridgeDirectoryCreated?.Invoke(bridgeDirectory);
         try
         {
-            WritePythonModules(Path.Combine(bridgeDirectory, "lib"), request.LegacyCiscoModule);
+            WritePythonModules(bridgeDirectory, request.LegacyCiscoModule, standInYaml: !request.Interpreter.HasYaml);
             var server = new ScriptBridgeServer(Path.Combine(bridgeDirectory, SocketName), bridge, request.BootflashCapacityBytes, request.BootflashFreeBytes);
             await using (server.ConfigureAwait(false))
             {
@@ -107,13 +107,14 @@ public sealed partial class ScriptHost
                 PumpAsync(process.StandardOutput.BaseStream, stdout),
                 PumpAsync(process.StandardError.BaseStream, stderr));
 
-            var (end, killedHard) = await WaitForEndAsync(process, request.Timeout, cancellationToken).ConfigureAwait(false);
+            var (end, killedHard) = await WaitForEndAsync(process, request.Timeout, request.PowerOff, cancellationToken).ConfigureAwait(false);
             await Task.WhenAny(pumps, Task.Delay(DrainLimit, _realTime, CancellationToken.None)).ConfigureAwait(false);
 
             int? exitCode = killedHard ? null : process.ExitCode;
             var error = end switch
             {
                 ScriptEnd.TimedOut => $"the script ran past its timeout of {request.Timeout.TotalSeconds:0.###} s and was killed",
+                ScriptEnd.Killed when request.PowerOff.IsCancellationRequested => "the switch lost power while the script ran",
                 ScriptEnd.Killed => killedHard
                     ? $"the script was aborted (SIGTERM) and killed after {TerminateGrace.TotalSeconds:0} s"
                     : "the script was aborted (SIGTERM)",
@@ -137,10 +138,10 @@ public sealed partial class ScriptHost
     }
 
     /// <returns>How the run ended, and whether the sandbox had to be killed with SIGKILL.</returns>
-    private async Task<(ScriptEnd End, bool KilledHard)> WaitForEndAsync(Process process, TimeSpan timeout, CancellationToken cancellationToken)
+    private async Task<(ScriptEnd End, bool KilledHard)> WaitForEndAsync(Process process, TimeSpan timeout, CancellationToken powerOff, CancellationToken cancellationToken)
     {
         using var timeoutSource = new CancellationTokenSource(timeout, _realTime);
-        using var either = CancellationTokenSource.CreateLinkedTokenSource(timeoutSource.Token, cancellationToken);
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(timeoutSource.Token, cancellationToken, powerOff);
         try
         {
             await process.WaitForExitAsync(either.Token).ConfigureAwait(false);
@@ -148,6 +149,14 @@ public sealed partial class ScriptHost
         }
         catch (OperationCanceledException) when (either.IsCancellationRequested)
         {
+        }
+
+        if (powerOff.IsCancellationRequested)
+        {
+            // Power lost: no SIGTERM, no grace; the processes die where they stand.
+            KillSandbox(process);
+            await WaitForExitBoundedAsync(process).ConfigureAwait(false);
+            return (ScriptEnd.Killed, true);
         }
 
         // An abort by the caller wins over a timeout that fell due at the same moment.

@@ -19,7 +19,8 @@ public sealed class CatalogueTests : IDisposable
         var data = new TheoryData<string>();
         foreach (var f in ScenarioLoader.Find([RepoPaths.Scenarios]))
         {
-            data.Add(Path.GetFileName(f));
+            // Relative to scenarios/, so scenarios in sub-directories (catalogue/, modes/) load too.
+            data.Add(Path.GetRelativePath(RepoPaths.Scenarios, f));
         }
         return data;
     }

@@ -6,6 +6,7 @@ using PoapLab.Core.Events;
 using PoapLab.Core.Time;
 using PoapLab.Protocols.Dhcp;
 using PoapLab.Servers.Dhcp;
+using PoapLab.Servers.Tests.Support;
 
 namespace PoapLab.Servers.Tests.Dhcp;
 
@@ -65,15 +66,8 @@ public sealed partial class EmbeddedDhcpServerTests : IAsyncDisposable
             ],
         };
 
-    private async Task<DhcpMessage> ExchangeAsync(IPEndPoint server, DhcpMessage message)
-    {
-        await SendAsync(server, message.Encode());
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(10));
-        var result = await _client.ReceiveAsync(timeout.Token);
-        result.RemoteEndPoint.ShouldBe(server);
-        return DhcpMessage.Decode(result.Buffer);
-    }
+    private async Task<DhcpMessage> ExchangeAsync(IPEndPoint server, DhcpMessage message) =>
+        DhcpMessage.Decode(await _client.ExchangeAsync(server, message.Encode(), TestContext.Current.CancellationToken));
 
     private async Task SendAsync(IPEndPoint server, byte[] bytes) =>
         await _client.SendAsync(bytes, server, TestContext.Current.CancellationToken);

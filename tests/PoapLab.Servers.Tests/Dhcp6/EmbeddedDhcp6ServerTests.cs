@@ -6,6 +6,7 @@ using PoapLab.Core.Events;
 using PoapLab.Core.Time;
 using PoapLab.Protocols.Dhcp6;
 using PoapLab.Servers.Dhcp6;
+using PoapLab.Servers.Tests.Support;
 
 namespace PoapLab.Servers.Tests.Dhcp6;
 
@@ -78,15 +79,8 @@ public sealed class EmbeddedDhcp6ServerTests : IAsyncDisposable
         return new Dhcp6Message { MessageType = type, TransactionId = xid, Options = [.. options] };
     }
 
-    private async Task<Dhcp6Message> ExchangeAsync(IPEndPoint server, Dhcp6Message message)
-    {
-        await SendAsync(server, message.Encode());
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(10));
-        var result = await _client.ReceiveAsync(timeout.Token);
-        result.RemoteEndPoint.ShouldBe(server);
-        return Dhcp6Message.Decode(result.Buffer);
-    }
+    private async Task<Dhcp6Message> ExchangeAsync(IPEndPoint server, Dhcp6Message message) =>
+        Dhcp6Message.Decode(await _client.ExchangeAsync(server, message.Encode(), TestContext.Current.CancellationToken));
 
     private async Task SendAsync(IPEndPoint server, byte[] bytes) =>
         await _client.SendAsync(bytes, server, TestContext.Current.CancellationToken);

@@ -20,11 +20,33 @@ public sealed class FaultPlanTests
     {
         var plan = new FaultPlan<TftpFault>([Fault(new FaultTrigger { Request = 2 })]);
 
-        var a = Enumerable.Range(0, 4).Select(_ => plan.Next(SwitchA, "poap.py", "a")).ToList();
-        var b = Enumerable.Range(0, 3).Select(_ => plan.Next(SwitchA, "poap.py", "b")).ToList();
+        var a = Enumerable.Range(0, 4).Select(_ => plan.Next(SwitchA, null, "a")).ToList();
+        var b = Enumerable.Range(0, 3).Select(_ => plan.Next(SwitchA, null, "b")).ToList();
 
         a.Select(f => f is not null).ShouldBe([false, true, false, false]);
         b.Select(f => f is not null).ShouldBe([false, true, false]);
+    }
+
+    [Fact]
+    public void Next_RequestOrdinalWithoutFileFilter_CountsEveryFileOfTheClient()
+    {
+        var plan = new FaultPlan<TftpFault>([Fault(new FaultTrigger { Request = 2 })]);
+
+        var fired = new[] { "poap.py", "nxos.bin", "poap.py" }.Select(f => plan.Next(SwitchA, f, "a|" + f) is not null).ToList();
+        var otherSwitch = plan.Next(SwitchB, "poap.py", "b|poap.py");
+
+        fired.ShouldBe([false, true, false]);
+        otherSwitch.ShouldBeNull();
+    }
+
+    [Fact]
+    public void Next_RequestOrdinalWithFileFilter_CountsThatFileOnly()
+    {
+        var plan = new FaultPlan<TftpFault>([Fault(new FaultTrigger { Request = 2, File = "poap.py" })]);
+
+        var fired = new[] { "poap.py", "nxos.bin", "poap.py" }.Select(f => plan.Next(SwitchA, f, "a|" + f) is not null).ToList();
+
+        fired.ShouldBe([false, false, true]);
     }
 
     [Fact]

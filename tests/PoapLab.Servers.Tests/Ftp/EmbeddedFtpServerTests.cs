@@ -4,6 +4,7 @@ using System.Text;
 using PoapLab.Core.Events;
 using PoapLab.Core.Time;
 using PoapLab.Servers.Ftp;
+using PoapLab.Servers.Tests.Support;
 
 namespace PoapLab.Servers.Tests.Ftp;
 
@@ -16,18 +17,13 @@ public sealed class EmbeddedFtpServerTests : IAsyncLifetime
     private IPEndPoint _endPoint = new(IPAddress.Loopback, 0);
     private byte[] _content = [];
 
-    private string Root => Path.Combine(_dir.FullName, "root");
+    private string Root => ServedTree.Root(_dir);
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     public async ValueTask InitializeAsync()
     {
-        Directory.CreateDirectory(Path.Combine(Root, "images"));
-        _content = new byte[200_000];
-        new Random(7).NextBytes(_content);
-        await File.WriteAllBytesAsync(Path.Combine(Root, "images", "nxos.bin"), _content, Ct);
-        await File.WriteAllTextAsync(Path.Combine(_dir.FullName, "secret.txt"), "TOP SECRET", Ct);
-        File.CreateSymbolicLink(Path.Combine(Root, "escape.txt"), Path.Combine(_dir.FullName, "secret.txt"));
+        _content = await ServedTree.WriteAsync(_dir, imageLength: 200_000, seed: 7, Ct);
         _server = new EmbeddedFtpServer(new FtpServerOptions
         {
             RootPath = Root,

@@ -5,6 +5,7 @@ using System.Text;
 using PoapLab.Core.Events;
 using PoapLab.Core.Time;
 using PoapLab.Servers.Http;
+using PoapLab.Servers.Tests.Support;
 
 namespace PoapLab.Servers.Tests.Http;
 
@@ -17,18 +18,13 @@ public sealed class EmbeddedHttpServerTests : IAsyncLifetime
     private IPEndPoint _endPoint = new(IPAddress.Loopback, 0);
     private byte[] _content = [];
 
-    private string Root => Path.Combine(_dir.FullName, "root");
+    private string Root => ServedTree.Root(_dir);
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     public async ValueTask InitializeAsync()
     {
-        Directory.CreateDirectory(Path.Combine(Root, "images"));
-        _content = new byte[300_000];
-        new Random(5).NextBytes(_content);
-        await File.WriteAllBytesAsync(Path.Combine(Root, "images", "nxos.bin"), _content, Ct);
-        await File.WriteAllTextAsync(Path.Combine(_dir.FullName, "secret.txt"), "TOP SECRET", Ct);
-        File.CreateSymbolicLink(Path.Combine(Root, "escape.txt"), Path.Combine(_dir.FullName, "secret.txt"));
+        _content = await ServedTree.WriteAsync(_dir, imageLength: 300_000, seed: 5, Ct);
         File.CreateSymbolicLink(Path.Combine(Root, "inside.bin"), "images/nxos.bin");
         _server = new EmbeddedHttpServer(new HttpServerOptions { RootPath = Root }, _timeline, "http:10.0.0.1");
         _endPoint = await _server.StartAsync(new IPEndPoint(IPAddress.Loopback, 0), Ct);

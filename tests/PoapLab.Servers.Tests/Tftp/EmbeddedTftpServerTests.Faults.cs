@@ -119,7 +119,7 @@ public sealed partial class EmbeddedTftpServerTests
     }
 
     [Fact]
-    public async Task Faults_NotFoundFirstRequestPerClientAndFile_ThenServed()
+    public async Task Faults_NotFoundFirstRequestOfTheClient_ThenServed()
     {
         var content = WriteFile("poap.py", 900);
         WriteFile("other.py", 10);
@@ -131,10 +131,10 @@ public sealed partial class EmbeddedTftpServerTests
         var second = await client.DownloadAsync(server, "poap.py", null, Ct);
 
         first.Error.ShouldNotBeNull().Code.ShouldBe(TftpErrorCode.FileNotFound);
-        other.Error.ShouldNotBeNull().Code.ShouldBe(TftpErrorCode.FileNotFound);
+        other.Error.ShouldBeNull();
         second.Error.ShouldBeNull();
         second.Data.ShouldBe(content);
-        _timeline.Events.Where(e => e.Kind == EventKinds.FaultInjected).Select(e => e.Get("file")).ShouldBe(["poap.py", "other.py"]);
+        _timeline.Events.Where(e => e.Kind == EventKinds.FaultInjected).Select(e => e.Get("file")).ShouldBe(["poap.py"]);
     }
 
     [Fact]

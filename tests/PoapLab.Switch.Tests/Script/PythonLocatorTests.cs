@@ -20,6 +20,7 @@ public sealed class PythonLocatorTests
         python.Major.ShouldBe(3);
         python.Version.ShouldMatch(@"^3\.\d+\.\d+$");
         PythonLocator.Resolve("default").ShouldBeSameAs(python);
+        python.HasYaml.ShouldBeTrue();
     }
 
     [Theory]
@@ -38,6 +39,8 @@ public sealed class PythonLocatorTests
         python.Major.ShouldBe(2);
         python.Executable.ShouldBe(Python27);
         python.Prefix.ShouldBe("/root/.pyenv/versions/2.7.18");
+        // pyenv's 2.7 has no PyYAML (and this machine cannot fetch it): the sandbox offers PoapLab's yaml.
+        python.HasYaml.ShouldBe(File.Exists("/root/.pyenv/versions/2.7.18/lib/python2.7/site-packages/yaml/__init__.py"));
     }
 
     [Fact]

@@ -1,0 +1,170 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+
+[assembly: InternalsVisibleTo("PoapLab.Servers.Tests")]
+
+namespace PoapLab.Servers.Hosting;
+
+/// <summary>
+/// The socket and receive loop of a datagram server (DHCPv4, DHCPv6, the TFTP request
+/// port): bind once, hand each datagram to the server's handler one at a time, stop on
+/// dispose. Servers compose it rather than derive from it: a public server cannot derive
+/// from an internal base, and a public base would add to every server's API.
+/// </summary>
+internal sealed class UdpServerLoop : IAsyncDisposable
+{
+    private readonly int _maxDatagram;
+    private readonly Func<ReadOnlyMemory<byte>, IPEndPoint, CancellationToken, ValueTask> _handle;
+    private readonly CancellationTokenSource _stop = new();
+    private Socket? _socket;
+    private IPEndPoint? _local;
+    private Task? _loop;
+    private int _stopped;
+
+    /// <param name="maxDatagram">The receive buffer size; longer datagrams are truncated by the socket.</param>
+    /// <param name="handle">
+    /// Called for every datagram in arrival order. The bytes live in a buffer the next
+    /// receive reuses, so the handler must be done with them when its task completes.
+    /// An exception from it ends the loop and surfaces from <see cref="StopAsync"/>.
+    /// </param>
+    public UdpServerLoop(int maxDatagram, Func<ReadOnlyMemory<byte>, IPEndPoint, CancellationToken, ValueTask> handle)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxDatagram, 1);
+        ArgumentNullException.ThrowIfNull(handle);
+        _maxDatagram = maxDatagram;
+        _handle = handle;
+    }
+
+    /// <summary>
+    /// A request/reply service (DHCP): <paramref name="answer"/> returns the reply for one
+    /// datagram, or null to stay silent, and the reply goes back to the datagram's source.
+    /// </summary>
+    public UdpServerLoop(int maxDatagram, Func<ReadOnlyMemory<byte>, IPEndPoint, byte[]?> answer)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxDatagram, 1);
+        ArgumentNullException.ThrowIfNull(answer);
+        _maxDatagram = maxDatagram;
+        _handle = (datagram, from, stopping) => answer(datagram, from) is { } reply ? SendAsync(reply, from, stopping) : ValueTask.CompletedTask;
+    }
+
+    /// <summary>The bound socket, or null before <see cref="Start"/>.</summary>
+    public Socket? Socket => _socket;
+
+    /// <summary>The bound endpoint, or null before <see cref="Start"/>.</summary>
+    public IPEndPoint? LocalEndPoint => _local;
+
+    /// <summary>Binds and starts receiving; returns the bound endpoint (port 0 picks one).</summary>
+    public IPEndPoint Start(IPEndPoint bind, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(bind);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (_socket is not null)
+        {
+            throw new InvalidOperationException("the server is already started");
+        }
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _stopped) != 0, this);
+        var socket = new Socket(bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            socket.Bind(bind);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+        _socket = socket;
+        _local = (IPEndPoint)socket.LocalEndPoint!;
+        var stopping = _stop.Token;
+        _loop = Task.Run(() => ReceiveLoopAsync(socket, stopping), CancellationToken.None);
+        return _local;
+    }
+
+    /// <summary>
+    /// Sends one datagram from the bound socket. Delivery is best effort, as for any
+    /// datagram service: a peer that went away or a server that is stopping is not an error.
+    /// </summary>
+    public async ValueTask SendAsync(ReadOnlyMemory<byte> datagram, IPEndPoint to, CancellationToken cancellationToken)
+    {
+        var socket = _socket ?? throw new InvalidOperationException("the server is not started");
+        try
+        {
+            await socket.SendToAsync(datagram, SocketFlags.None, to, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SocketException)
+        {
+            // The client went away; nothing to do for a datagram service.
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+        catch (ObjectDisposedException)
+        {
+            // Stopped.
+        }
+    }
+
+    /// <summary>
+    /// Cancels the token handed to the handler, closes the socket and waits for the loop
+    /// to end; later calls do nothing. Work the handler started under that token (a TFTP
+    /// transfer) may still be finishing: await it before <see cref="DisposeAsync"/>.
+    /// </summary>
+    public async ValueTask StopAsync()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
+        {
+            return;
+        }
+        await _stop.CancelAsync().ConfigureAwait(false);
+        _socket?.Dispose();
+        if (_loop is not null)
+        {
+            try
+            {
+                await _loop.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Expected on stop.
+            }
+        }
+    }
+
+    /// <summary>Stops (see <see cref="StopAsync"/>) and releases the cancellation source; later calls do nothing.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        _stop.Dispose();
+    }
+
+    private async Task ReceiveLoopAsync(Socket socket, CancellationToken stopping)
+    {
+        var buffer = new byte[_maxDatagram];
+        var from = new SocketAddress(socket.AddressFamily);
+        while (!stopping.IsCancellationRequested)
+        {
+            int length;
+            try
+            {
+                length = await socket.ReceiveFromAsync(buffer, SocketFlags.None, from, stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException)
+            {
+                // An ICMP port-unreachable from an earlier reply surfaces here on some stacks;
+                // the loop condition ends it if the socket failed because we are stopping.
+                continue;
+            }
+            await _handle(buffer.AsMemory(0, length), (IPEndPoint)_local!.Create(from), stopping).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,120 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using PoapLab.Servers.Hosting;
+using PoapLab.Servers.Tests.Support;
+
+namespace PoapLab.Servers.Tests.Hosting;
+
+public sealed class UdpServerLoopTests : IAsyncDisposable
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
+    private readonly UdpClient _client = new(new IPEndPoint(IPAddress.Loopback, 0));
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static IPEndPoint AnyLoopbackPort => new(IPAddress.Loopback, 0);
+
+    // Answers "ping" with "pong" and stays silent on anything else.
+    private static byte[]? Pong(ReadOnlyMemory<byte> datagram, IPEndPoint from) =>
+        datagram.Span.SequenceEqual("ping"u8) ? Encoding.ASCII.GetBytes($"pong {from.Port}") : null;
+
+    [Fact]
+    public async Task Start_PortZero_ReportsBoundEndpointAndSocket()
+    {
+        await using var loop = new UdpServerLoop(64, Pong);
+        loop.LocalEndPoint.ShouldBeNull();
+
+        var bound = loop.Start(AnyLoopbackPort, Ct);
+
+        bound.Port.ShouldNotBe(0);
+        loop.LocalEndPoint.ShouldBe(bound);
+        loop.Socket!.LocalEndPoint.ShouldBe(bound);
+    }
+
+    [Fact]
+    public async Task Answer_ReplyOrNull_ReplyGoesToSourceAndNullStaysSilent()
+    {
+        await using var loop = new UdpServerLoop(64, Pong);
+        var server = loop.Start(AnyLoopbackPort, Ct);
+        var port = ((IPEndPoint)_client.Client.LocalEndPoint!).Port;
+
+        await _client.SendAsync("quiet"u8.ToArray(), server, Ct);
+        // One loop, arrival order: the first datagram back answers the second one sent.
+        var reply = await _client.ExchangeAsync(server, "ping"u8.ToArray(), Ct);
+
+        Encoding.ASCII.GetString(reply).ShouldBe($"pong {port}");
+        _client.Available.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task Start_Twice_InvalidOperationException()
+    {
+        await using var loop = new UdpServerLoop(64, Pong);
+        loop.Start(AnyLoopbackPort, Ct);
+
+        Should.Throw<InvalidOperationException>(() => loop.Start(AnyLoopbackPort, Ct));
+    }
+
+    [Fact]
+    public async Task Start_AfterDispose_ObjectDisposedException()
+    {
+        var loop = new UdpServerLoop(64, Pong);
+        await loop.DisposeAsync();
+
+        Should.Throw<ObjectDisposedException>(() => loop.Start(AnyLoopbackPort, Ct));
+    }
+
+    [Fact]
+    public async Task DisposeAsync_Twice_SecondDoesNothing()
+    {
+        var loop = new UdpServerLoop(64, Pong);
+        loop.Start(AnyLoopbackPort, Ct);
+
+        await loop.DisposeAsync();
+        await loop.DisposeAsync();
+
+        loop.Socket!.SafeHandle.IsClosed.ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task StopAsync_HandlerWaitingOnToken_TokenCancelledAndStopReturns()
+    {
+        var waiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var loop = new UdpServerLoop(64, async (_, _, stopping) =>
+        {
+            waiting.TrySetResult();
+            await Task.Delay(Timeout.InfiniteTimeSpan, stopping);
+        });
+        var server = loop.Start(AnyLoopbackPort, Ct);
+        await _client.SendAsync("x"u8.ToArray(), server, Ct);
+        await waiting.Task.WaitAsync(Bound, Ct);
+
+        await loop.StopAsync().AsTask().WaitAsync(Bound, Ct);
+        await loop.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task DisposeAsync_HandlerThrew_RethrowsHandlerException()
+    {
+        var called = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var loop = new UdpServerLoop(64, (_, _, _) =>
+        {
+            called.TrySetResult();
+            throw new InvalidOperationException("handler failed");
+        });
+        var server = loop.Start(AnyLoopbackPort, Ct);
+        await _client.SendAsync("x"u8.ToArray(), server, Ct);
+        await called.Task.WaitAsync(Bound, Ct);
+
+        var thrown = await Should.ThrowAsync<InvalidOperationException>(async () => await loop.DisposeAsync());
+
+        thrown.Message.ShouldBe("handler failed");
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _client.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

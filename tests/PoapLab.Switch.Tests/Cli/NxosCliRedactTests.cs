@@ -1,0 +1,13 @@
+using PoapLab.Switch.Cli;
+
+namespace PoapLab.Switch.Tests.Cli;
+
+public sealed class NxosCliRedactTests
+{
+    [Theory]
+    [InlineData("terminal password s3cret", "terminal password *****")]
+    [InlineData("personality restore bootflash:p.tar user-name poap password pw hostname 10.0.0.1 vrf management", "personality restore bootflash:p.tar user-name poap password ***** hostname 10.0.0.1 vrf management")]
+    [InlineData("username admin password 5 $5$abc$def role network-admin", "username admin password 5 ***** role network-admin")]
+    [InlineData("show version", "show version")]
+    public void Redact_CommandsWithPasswords_Masked(string command, string shown) => NxosCli.Redact(command).ShouldBe(shown);
+}
