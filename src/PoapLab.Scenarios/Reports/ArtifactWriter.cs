@@ -49,9 +49,7 @@ public static class ArtifactWriter
             Copy(Path.Combine(fs.LogsPath, "script.stderr.log"), Path.Combine(target, "script.stderr.log"));
             Concatenate(Directory.Exists(fs.BootflashPath) ? Directory.GetFiles(fs.BootflashPath, "*_poap_*_init.log") : [], Path.Combine(target, "poap.log"));
             Concatenate(Directory.Exists(fs.BootflashPath) ? Directory.GetFiles(fs.BootflashPath, "*script.log") : [], Path.Combine(target, "script.log"));
-            var cli = result.Timeline.Where(e => e.Source == sw.Source && e.Kind == EventKinds.CliCommand)
-                .Select(e => string.Create(CultureInfo.InvariantCulture, $"[{e.VirtualTime:hh\\:mm\\:ss\\.fff}] {e.Message}"));
-            await File.WriteAllLinesAsync(Path.Combine(target, "cli.log"), cli, cancellationToken).ConfigureAwait(false);
+            Copy(Path.Combine(fs.LogsPath, "cli-transcript.log"), Path.Combine(target, "cli.log"));
         }
     }
 

@@ -248,7 +248,7 @@ public sealed partial class NxosCli
     }
 
     /// <summary>Masks what follows <c>password</c> (and an encryption type digit), as NX-OS hides it in accounting logs.</summary>
-    internal static string Redact(string command) => PasswordPattern().Replace(command, "$1$2*****");
+    public static string Redact(string command) => PasswordPattern().Replace(command, "$1$2*****");
 
     [System.Text.RegularExpressions.GeneratedRegex(@"(\bpassword)(\s+(?:[0-9]\s+)?)(\S+)", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
     private static partial System.Text.RegularExpressions.Regex PasswordPattern();

@@ -271,7 +271,7 @@ public sealed class PoapAgent
         using var powerOff = new CancellationTokenSource();
         SwitchFault? struck = null;
         ScriptBridge? bridge = null;
-        bridge = new ScriptBridge(_cli, _log, _clock, _events, _source, commands =>
+        bridge = new ScriptBridge(_cli, _log, _clock, _events, _source, Path.Combine(_state.Filesystem.LogsPath, "cli-transcript.log"), commands =>
         {
             if (struck is null && _faults.DuringScript(attempt, commands) is { } fault)
             {
@@ -293,6 +293,11 @@ public sealed class PoapAgent
         var logs = _state.Filesystem.LogsPath;
         await File.AppendAllTextAsync(Path.Combine(logs, "script.stdout.log"), $"--- attempt {attempt} ---\n{result.Stdout}", cancellationToken).ConfigureAwait(false);
         await File.AppendAllTextAsync(Path.Combine(logs, "script.stderr.log"), $"--- attempt {attempt} ---\n{result.Stderr}", cancellationToken).ConfigureAwait(false);
+        if (result.End == ScriptEnd.TimedOut)
+        {
+            // The switch waited that long too.
+            _clock.Advance(_settings.ScriptTimeout);
+        }
         var kind = result.End == ScriptEnd.TimedOut ? EventKinds.ScriptTimedOut : EventKinds.ScriptExited;
         _events.Record(_source, kind, $"script ended: {result.End}{(result.ExitCode is { } c ? $" with exit code {c}" : "")}{(result.Error is null ? "" : ": " + result.Error)}",
             ("attempt", attempt), ("end", result.End), ("exit_code", result.ExitCode), ("real_ms", (long)result.RealDuration.TotalMilliseconds), ("error", result.Error));
