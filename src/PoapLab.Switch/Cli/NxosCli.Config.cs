@@ -147,25 +147,9 @@ public sealed partial class NxosCli
             // 6.x boots a kickstart/system pair; "boot nxos" came with the single image of 7.x.
             return CommandOutput.From(CliResult.InvalidCommand(context.Command, context.Words[1].Column)).AsTask();
         }
-        var args = context.Args;
-        if (args.Count == 0)
+        if (BootImageArgument(context, out var name, out var path) is { } refused)
         {
-            return context.InvalidArg(0).AsTask();
-        }
-        // "boot nxos <image> [sup-1|sup-2]": the supervisor word changes nothing on a one-sup box.
-        if (args.Count > 2 || (args.Count == 2 && !args[1].Text.StartsWith("sup-", StringComparison.OrdinalIgnoreCase)))
-        {
-            return context.InvalidArg(args.Count == 2 ? 1 : 2).AsTask();
-        }
-        var name = args[0].Text;
-        var path = ResolveFlash(name);
-        if (path is null)
-        {
-            return (name.Contains(':', StringComparison.Ordinal) ? PermissionDenied(name) : context.InvalidArg(0)).AsTask();
-        }
-        if (!File.Exists(path))
-        {
-            return NoSuchFile(name).AsTask();
+            return refused.AsTask();
         }
         if (NxosImage.TryRead(path) is null)
         {
@@ -256,5 +240,36 @@ public sealed partial class NxosCli
         var at = _state.RunningConfig.FindIndex(matches);
         _state.RunningConfig.RemoveAll(matches);
         _state.RunningConfig.Insert(at < 0 ? _state.RunningConfig.Count : Math.Min(at, _state.RunningConfig.Count), line);
+    }
+
+    /// <summary>
+    /// The image argument of <c>boot nxos|kickstart|system &lt;image&gt; [sup-1|sup-2]</c>
+    /// (the supervisor word changes nothing on a one-sup box): the refusal, or null with the
+    /// flash path of an existing file.
+    /// </summary>
+    private CommandOutput? BootImageArgument(CommandContext context, out string name, out string path)
+    {
+        var args = context.Args;
+        name = path = "";
+        if (args.Count == 0)
+        {
+            return context.InvalidArg(0);
+        }
+        if (args.Count > 2 || (args.Count == 2 && !args[1].Text.StartsWith("sup-", StringComparison.OrdinalIgnoreCase)))
+        {
+            return context.InvalidArg(args.Count == 2 ? 1 : 2);
+        }
+        name = args[0].Text;
+        var resolved = ResolveFlash(name);
+        if (resolved is null)
+        {
+            return name.Contains(':', StringComparison.Ordinal) ? PermissionDenied(name) : context.InvalidArg(0);
+        }
+        if (!File.Exists(resolved))
+        {
+            return NoSuchFile(name);
+        }
+        path = resolved;
+        return null;
     }
 }

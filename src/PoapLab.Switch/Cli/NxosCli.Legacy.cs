@@ -136,24 +136,9 @@ public sealed partial class NxosCli
             // 7.x and later have one image and only "boot nxos".
             return CommandOutput.From(CliResult.InvalidCommand(context.Command, context.Words[1].Column)).AsTask();
         }
-        var args = context.Args;
-        if (args.Count == 0)
+        if (BootImageArgument(context, out var name, out var path) is { } refused)
         {
-            return context.InvalidArg(0).AsTask();
-        }
-        if (args.Count > 2 || (args.Count == 2 && !args[1].Text.StartsWith("sup-", StringComparison.OrdinalIgnoreCase)))
-        {
-            return context.InvalidArg(args.Count == 2 ? 1 : 2).AsTask();
-        }
-        var name = args[0].Text;
-        var path = ResolveFlash(name);
-        if (path is null)
-        {
-            return (name.Contains(':', StringComparison.Ordinal) ? PermissionDenied(name) : context.InvalidArg(0)).AsTask();
-        }
-        if (!File.Exists(path))
-        {
-            return NoSuchFile(name).AsTask();
+            return refused.AsTask();
         }
         var variable = BootVariableFor(path);
         if (kickstart)
