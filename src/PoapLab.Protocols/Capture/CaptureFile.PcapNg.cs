@@ -135,15 +135,7 @@ public static partial class CaptureFile
         {
             throw new ProtocolException("pcapng", bodyOffset, "enhanced packet block truncated");
         }
-        var iface = Interface(interfaces, ReadUInt32(body, bigEndian), bodyOffset);
-        var units = ((ulong)ReadUInt32(body[4..], bigEndian) << 32) | ReadUInt32(body[8..], bigEndian);
-        var captured = ReadUInt32(body[12..], bigEndian);
-        var original = ReadUInt32(body[16..], bigEndian);
-        if (captured > (uint)(body.Length - 20))
-        {
-            throw new ProtocolException("pcapng", bodyOffset + 12, $"captured length {captured} runs past the block");
-        }
-        return new CapturedPacket(index, Timestamp(iface, units, bodyOffset + 4), iface.LinkType, body.Slice(20, (int)captured).ToArray(), (int)Math.Min(original, int.MaxValue));
+        return ReadTimedPacket(body, bigEndian, bodyOffset, Interface(interfaces, ReadUInt32(body, bigEndian), bodyOffset), index);
     }
 
     private static CapturedPacket ReadObsoletePacket(ReadOnlySpan<byte> body, bool bigEndian, int bodyOffset, List<PcapNgInterface> interfaces, int index)
@@ -152,7 +144,14 @@ public static partial class CaptureFile
         {
             throw new ProtocolException("pcapng", bodyOffset, "packet block truncated");
         }
-        var iface = Interface(interfaces, ReadUInt16(body, bigEndian), bodyOffset);
+        // The obsolete Packet Block has a 16-bit interface id (and a drops count) where the
+        // EPB has a 32-bit id; the rest of the layout is the same.
+        return ReadTimedPacket(body, bigEndian, bodyOffset, Interface(interfaces, ReadUInt16(body, bigEndian), bodyOffset), index);
+    }
+
+    /// <summary>Timestamp, captured and original length, then the data: the tail shared by EPB and PB.</summary>
+    private static CapturedPacket ReadTimedPacket(ReadOnlySpan<byte> body, bool bigEndian, int bodyOffset, PcapNgInterface iface, int index)
+    {
         var units = ((ulong)ReadUInt32(body[4..], bigEndian) << 32) | ReadUInt32(body[8..], bigEndian);
         var captured = ReadUInt32(body[12..], bigEndian);
         var original = ReadUInt32(body[16..], bigEndian);

@@ -21,24 +21,12 @@ from __future__ import print_function
 import sys
 
 import _poaplab_bridge as _bridge
-from cli import cli_syntax_error, cmd_exec_error
+# One bridge call for both modules: the same command status maps to the same exceptions.
+from cli import _run, cli_syntax_error, cmd_exec_error
 
 __all__ = ['cli', 'clip', 'clid', 'transfer', 'cli_syntax_error', 'cmd_exec_error']
 
 _NO_SPACE = 'No space left on device'
-
-
-def _run(cmd, as_json):
-    answer = _bridge.call('cli', command=cmd, json=as_json)
-    output = _bridge.text(answer.get('output', ''))
-    status = answer.get('status')
-    if status == 'ok':
-        return output
-    if status == 'syntax':
-        raise cli_syntax_error(output)
-    if status == 'exec':
-        raise cmd_exec_error(output)
-    raise _bridge.BridgeError('unknown cli status ' + repr(status))
 
 
 def cli(cmd):
