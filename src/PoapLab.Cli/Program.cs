@@ -1,12 +1,23 @@
 using System.CommandLine;
 using PoapLab.Cli.Commands;
+using PoapLab.Switch.Flash;
 
 namespace PoapLab.Cli;
 
 /// <summary>The <c>poaplab</c> command.</summary>
 public static class Program
 {
-    public static Task<int> Main(string[] args) => BuildRoot().Parse(args).InvokeAsync();
+    public static Task<int> Main(string[] args)
+    {
+        // As root, run in a mount namespace of our own, so the switches' filesystems can be
+        // bounded tmpfs mounts that nobody else sees and that die with us (README: Sandbox).
+        if (PrivateMounts.ReexecArguments() is { } again)
+        {
+            var why = PrivateMounts.Reexec(again);
+            Console.Error.WriteLine($"poaplab: could not enter a private mount namespace ({why}); the switches' flash is then bounded per file only");
+        }
+        return BuildRoot().Parse(args).InvokeAsync();
+    }
 
     /// <summary>The command tree (also used by the tests).</summary>
     public static RootCommand BuildRoot()

@@ -64,6 +64,7 @@ public sealed class NexusSwitch : IDisposable
         Source = "switch:" + spec.Identity.Name;
         var fs = new SwitchFilesystem(spec.Root);
         var capacity = spec.BootflashCapacityBytes ?? spec.Identity.BootflashKilobytes * 1024;
+        MountFilesystems(fs, capacity - spec.BootflashSystemBytes);
         var flash = new Bootflash(fs.BootflashPath, capacity, spec.BootflashSystemBytes);
         var image = spec.ImageName ?? spec.Version.ImageName(spec.Flavour);
         State = new SwitchState(spec.Identity, fs, flash, spec.Version, image) { ImageFlavour = spec.Flavour };
@@ -260,9 +261,42 @@ public sealed class NexusSwitch : IDisposable
         File.WriteAllBytes(Path.Combine(fs.IsanPath, "bin", "pfm"), elf);
     }
 
+    /// <summary>The tmpfs mounts of the switch's filesystems (none outside a private mount namespace).</summary>
+    private readonly List<FlashMount> _mounts = [];
+
+    /// <summary>
+    /// The most real bytes a switch's flash holds (it is kept in memory): a modelled 53 GB flash
+    /// must not let a script take 53 GB of the host. Writes past it fail with ENOSPC like a full flash.
+    /// </summary>
+    public const long MaxFlashBytes = 2L << 30;
+
+    /// <summary>Sizes of the volatile filesystems (NX-OS keeps them in memory, as here).</summary>
+    public const long TmpBytes = 256L << 20, NxosTmpBytes = 64L << 20, UsbBytes = 1L << 30;
+
+    /// <summary>
+    /// When PoapLab may (<see cref="PrivateMounts.Active"/>), each of the switch's filesystems
+    /// becomes a tmpfs of its size: the flash holds what the model says is free, and a script
+    /// that writes past it gets ENOSPC from the kernel as on the switch.
+    /// </summary>
+    private void MountFilesystems(SwitchFilesystem fs, long flashBytes)
+    {
+        foreach (var (path, size) in new[] { (fs.BootflashPath, Math.Clamp(flashBytes, 1, MaxFlashBytes)), (fs.TmpPath, TmpBytes), (fs.NxosTmpPath, NxosTmpBytes), (fs.UsbPath, UsbBytes) })
+        {
+            if (FlashMount.TryMount(path, size) is { } mount)
+            {
+                _mounts.Add(mount);
+            }
+        }
+    }
+
     public void Dispose()
     {
         _transfers.Dispose();
         _log.Dispose();
+        for (var i = _mounts.Count - 1; i >= 0; i--)
+        {
+            _mounts[i].Dispose();
+        }
+        _mounts.Clear();
     }
 }

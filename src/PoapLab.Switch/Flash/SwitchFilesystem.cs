@@ -44,11 +44,20 @@ public sealed class SwitchFilesystem
     {
         foreach (var dir in new[] { TmpPath, NxosTmpPath })
         {
-            if (Directory.Exists(dir))
-            {
-                Directory.Delete(dir, recursive: true);
-            }
+            // The directory itself stays: it may be a mount point (FlashMount).
             Directory.CreateDirectory(dir);
+            foreach (var entry in new DirectoryInfo(dir).EnumerateFileSystemInfos())
+            {
+                if (entry is DirectoryInfo && entry.LinkTarget is null)
+                {
+                    // Recursive delete does not follow links (System.IO removes a link, not its target).
+                    Directory.Delete(entry.FullName, recursive: true);
+                }
+                else
+                {
+                    entry.Delete();
+                }
+            }
         }
     }
 }

@@ -289,14 +289,20 @@ public sealed class PoapAgent
             }
         });
         request = request with { PowerOff = powerOff.Token };
+        var scriptStarted = _clock.Elapsed;
         var result = await _scripts.RunAsync(request, bridge, interrupt.Token).ConfigureAwait(false);
         var logs = _state.Filesystem.LogsPath;
         await File.AppendAllTextAsync(Path.Combine(logs, "script.stdout.log"), $"--- attempt {attempt} ---\n{result.Stdout}", cancellationToken).ConfigureAwait(false);
         await File.AppendAllTextAsync(Path.Combine(logs, "script.stderr.log"), $"--- attempt {attempt} ---\n{result.Stderr}", cancellationToken).ConfigureAwait(false);
         if (result.End == ScriptEnd.TimedOut)
         {
-            // The switch waited that long too.
-            _clock.Advance(_settings.ScriptTimeout);
+            // The switch killed it at its timeout, counted from the start (sleeps the script
+            // made before it hung or over-slept are part of that time, not added to it).
+            var left = scriptStarted + _settings.ScriptTimeout - _clock.Elapsed;
+            if (left > TimeSpan.Zero)
+            {
+                _clock.Advance(left);
+            }
         }
         var kind = result.End == ScriptEnd.TimedOut ? EventKinds.ScriptTimedOut : EventKinds.ScriptExited;
         _events.Record(_source, kind, $"script ended: {result.End}{(result.ExitCode is { } c ? $" with exit code {c}" : "")}{(result.Error is null ? "" : ": " + result.Error)}",

@@ -22,6 +22,9 @@ internal sealed class ScriptBridgeServer : IAsyncDisposable
     // A script can send big config snippets through cli(); anything beyond this is a runaway.
     private const int MaxRequestBytes = 8 * 1024 * 1024;
 
+    /// <summary>Connections served at once (each process of the script holds one); more are closed at once.</summary>
+    public const int MaxConnections = 64;
+
     private readonly Socket _listener;
     private readonly IScriptBridge _bridge;
     private readonly long _capacityBytes;
@@ -31,11 +34,23 @@ internal sealed class ScriptBridgeServer : IAsyncDisposable
     private readonly Lock _connectionsLock = new();
     private readonly Task _acceptLoop;
 
-    public ScriptBridgeServer(string socketPath, IScriptBridge bridge, long capacityBytes, Func<long> freeBytes)
+    // One CLI command or syslog message at a time reaches the switch, whichever of the
+    // script's processes sent it: the switch's CLI, like NX-OS's, runs one command after
+    // another. Sleeps and clock reads do not wait for it (a SIGTERM handler's syslog must get
+    // through while the script's main thread sleeps).
+    private readonly SemaphoreSlim _switchGate = new(1, 1);
+    private readonly DateTimeOffset _deadline;
+    private readonly Action _switchTimeExpired;
+
+    /// <param name="deadline">The latest switch time a sleep may reach: a sleep past it ends the run as a hang.</param>
+    /// <param name="switchTimeExpired">Called (once) when a sleep would pass <paramref name="deadline"/>.</param>
+    public ScriptBridgeServer(string socketPath, IScriptBridge bridge, long capacityBytes, Func<long> freeBytes, DateTimeOffset deadline, Action switchTimeExpired)
     {
         _bridge = bridge;
         _capacityBytes = capacityBytes;
         _freeBytes = freeBytes;
+        _deadline = deadline;
+        _switchTimeExpired = switchTimeExpired;
         _listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         _listener.Bind(new UnixDomainSocketEndPoint(socketPath));
         _listener.Listen(16);
@@ -64,6 +79,12 @@ internal sealed class ScriptBridgeServer : IAsyncDisposable
             lock (_connectionsLock)
             {
                 _connections.RemoveAll(t => t.IsCompleted);
+                if (_connections.Count >= MaxConnections)
+                {
+                    // A script that opens connections without end gets no more: the switch is not its resource to exhaust.
+                    client.Dispose();
+                    continue;
+                }
                 _connections.Add(ServeAsync(client, cancellationToken));
             }
         }
@@ -118,22 +139,33 @@ internal sealed class ScriptBridgeServer : IAsyncDisposable
             switch (op)
             {
                 case "cli":
-                    var result = await _bridge.CliAsync(
-                        root.GetProperty("command").GetString() ?? "",
-                        root.TryGetProperty("json", out var json) && json.ValueKind == JsonValueKind.True,
-                        cancellationToken).ConfigureAwait(false);
-                    return Answer(StatusName(result.Status), result.Output);
+                    var command = root.GetProperty("command").GetString() ?? "";
+                    var asJson = root.TryGetProperty("json", out var json) && json.ValueKind == JsonValueKind.True;
+                    await _switchGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    try
+                    {
+                        var result = await _bridge.CliAsync(command, asJson, cancellationToken).ConfigureAwait(false);
+                        return Answer(StatusName(result.Status), result.Output);
+                    }
+                    finally
+                    {
+                        _switchGate.Release();
+                    }
                 case "syslog":
-                    _bridge.Syslog(root.GetProperty("priority").GetInt32(), root.GetProperty("message").GetString() ?? "");
+                    var priority = root.GetProperty("priority").GetInt32();
+                    var message = root.GetProperty("message").GetString() ?? "";
+                    await _switchGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    try
+                    {
+                        _bridge.Syslog(priority, message);
+                    }
+                    finally
+                    {
+                        _switchGate.Release();
+                    }
                     return Answer("ok", "");
                 case "sleep":
-                    var seconds = root.GetProperty("seconds").GetDouble();
-                    if (!double.IsFinite(seconds) || seconds < 0)
-                    {
-                        return Answer("error", $"sleep of {seconds.ToString(CultureInfo.InvariantCulture)} s");
-                    }
-                    await _bridge.SleepAsync(TimeSpan.FromSeconds(Math.Min(seconds, TimeSpan.MaxValue.TotalSeconds / 2)), cancellationToken).ConfigureAwait(false);
-                    return Answer("ok", "");
+                    return await SleepAsync(root.GetProperty("seconds"), cancellationToken).ConfigureAwait(false);
                 case "hello":
                     InterpreterStarted = true;
                     return Answer("ok", "");
@@ -160,6 +192,32 @@ internal sealed class ScriptBridgeServer : IAsyncDisposable
             return Answer("error", $"{e.GetType().Name}: {e.Message}");
         }
     }
+
+    /// <summary>
+    /// A modelled sleep. A length Python itself refuses is refused (the bridge's Python side
+    /// raises Python's own error first; this guards a script that talks to the socket
+    /// directly); a sleep past the longest switch time a run may spend is one the switch would
+    /// never wake from, so the run ends there as a hang (a timeout).
+    /// </summary>
+    private async Task<byte[]> SleepAsync(JsonElement value, CancellationToken cancellationToken)
+    {
+        if (value.ValueKind != JsonValueKind.Number || !value.TryGetDouble(out var seconds) || !double.IsFinite(seconds) || seconds < 0)
+        {
+            return Answer("error", $"sleep length must be a non-negative number of seconds, not {value.GetRawText()}");
+        }
+        var left = _deadline - _bridge.Now;
+        if (seconds >= left.TotalSeconds)
+        {
+            SwitchTimeExpired = true;
+            _switchTimeExpired();
+            return Answer("error", $"a sleep of {seconds.ToString(CultureInfo.InvariantCulture)} s would never end");
+        }
+        await _bridge.SleepAsync(TimeSpan.FromSeconds(seconds), cancellationToken).ConfigureAwait(false);
+        return Answer("ok", "");
+    }
+
+    /// <summary>Whether a sleep ran past the script's timeout in switch time.</summary>
+    public bool SwitchTimeExpired { get; private set; }
 
     private static string StatusName(CliStatus status) => status switch
     {

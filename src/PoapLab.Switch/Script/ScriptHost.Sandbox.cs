@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Globalization;
+using PoapLab.Switch.Script.Sandbox;
 
 namespace PoapLab.Switch.Script;
 
@@ -25,16 +27,41 @@ public sealed partial class ScriptHost
     // On Debian these are symlinks into /usr (merged /usr); elsewhere they may be directories.
     private static readonly string[] RootLinks = ["bin", "lib", "lib32", "lib64", "libx32", "sbin"];
 
-    private static ProcessStartInfo BuildStartInfo(string bwrap, string bridgeDirectory, ScriptRunRequest request)
+    /// <summary>The file (in the bridge directory) holding the seccomp program bwrap reads from fd 9.</summary>
+    private const string SeccompFileName = "seccomp.bpf";
+
+    /// <summary>The synthetic /etc (in the bridge directory).</summary>
+    private const string EtcDirectoryName = "etc";
+
+    private const string Prlimit = "/usr/bin/prlimit";
+    private const string Setpriv = "/usr/bin/setpriv";
+
+    // bwrap reads the seccomp program from an inherited fd; .NET cannot hand a child one,
+    // so a POSIX shell opens it and execs bwrap. Every argument stays a positional
+    // parameter: nothing of the request is ever parsed by the shell.
+    private const string FdShim = "exec 9<\"$1\" || exit 127; shift; exec \"$@\"";
+
+    /// <summary>
+    /// The sandbox's command line: <c>sh</c> (opens the seccomp program on fd 9) →
+    /// <c>bwrap</c> (namespaces, mounts, seccomp, no_new_privs) → <c>prlimit</c> (resource
+    /// limits) → <c>setpriv</c> (when PoapLab is root: the run's own uid, no groups, no
+    /// capabilities) → the interpreter. Each step execs the next, so the interpreter keeps the
+    /// pid bwrap forked.
+    /// </summary>
+    private static ProcessStartInfo BuildStartInfo(string bwrap, string bridgeDirectory, ScriptRunRequest request, SandboxIdentity identity, SandboxLimits limits)
     {
         var fs = request.Filesystem;
-        var start = new ProcessStartInfo(bwrap)
+        var start = new ProcessStartInfo("/bin/sh")
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        // bwrap itself (pid 1 of the sandbox, whose /proc/1/environ the script may read when
+        // it shares PoapLab's uid) gets nothing of PoapLab's environment.
+        start.Environment.Clear();
+        start.Environment["PATH"] = "/usr/bin:/bin";
         var args = start.ArgumentList;
         void Add(params string[] values)
         {
@@ -43,6 +70,8 @@ public sealed partial class ScriptHost
                 args.Add(value);
             }
         }
+
+        Add("-c", FdShim, "poaplab-sandbox", Path.Combine(bridgeDirectory, SeccompFileName), bwrap);
 
         // An empty root: only what is bound below exists for the script.
         Add("--tmpfs", "/");
@@ -60,7 +89,22 @@ public sealed partial class ScriptHost
                 Add("--ro-bind", host, host);
             }
         }
-        Add("--ro-bind", "/etc", "/etc");
+        // Not the host's /etc: a switch's few files (no shadow, no keys, no credentials).
+        Add("--ro-bind", Path.Combine(bridgeDirectory, EtcDirectoryName), "/etc");
+        var made = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var prefix in InterpreterDirectories(request.Interpreter))
+        {
+            // bwrap would make the parents with the host's modes (/root is 0700), which the
+            // script's uid cannot cross: they are the sandbox's own directories, open to read.
+            for (var parent = Path.GetDirectoryName(prefix); parent is { Length: > 1 }; parent = Path.GetDirectoryName(parent))
+            {
+                made.Add(parent);
+            }
+        }
+        foreach (var parent in made.OrderBy(p => p.Length))
+        {
+            Add("--perms", "0755", "--dir", parent);
+        }
         foreach (var prefix in InterpreterDirectories(request.Interpreter))
         {
             Add("--ro-bind", prefix, prefix);
@@ -69,19 +113,31 @@ public sealed partial class ScriptHost
         // The switch's filesystem, where the script expects it.
         Add("--bind", fs.BootflashPath, "/bootflash");
         Add("--bind", fs.TmpPath, "/tmp");
+        Add("--perms", "0755", "--dir", "/nxos");
         Add("--bind", fs.NxosTmpPath, "/nxos/tmp");
         Add("--bind", fs.UsbPath, "/usbslot1");
         Add("--ro-bind", fs.IsanPath, "/isan");
         Add("--ro-bind", bridgeDirectory, BridgeMountPoint);
 
+        // A minimal /dev (null, zero, full, random, urandom, tty, pts) and a fresh /proc of
+        // the sandbox's own pid namespace; /dev/shm bounded.
         Add("--dev", "/dev");
+        Add("--size", limits.SharedMemoryBytes.ToString(CultureInfo.InvariantCulture), "--tmpfs", "/dev/shm");
         Add("--proc", "/proc");
         // After the mount points exist: the root tmpfs turns read-only, so /x or /root/x
         // fail as on the switch instead of landing in a throwaway tmpfs.
         Add("--remount-ro", "/");
 
         // No network: the script reaches servers only through `copy` on the switch's CLI.
-        Add("--unshare-all", "--hostname", "switch", "--die-with-parent", "--new-session");
+        Add("--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try");
+        if (!identity.Dedicated)
+        {
+            // PoapLab is an ordinary user: bwrap's unprivileged mode, in a user namespace of
+            // its own that the script cannot nest another in.
+            Add("--unshare-user", "--disable-userns", "--cap-drop", "ALL");
+        }
+        Add("--hostname", "switch", "--die-with-parent", "--new-session");
+        Add("--seccomp", "9");
 
         Add("--clearenv");
         Add("--setenv", "PATH", "/usr/bin:/bin:/usr/sbin:/sbin");
@@ -95,8 +151,75 @@ public sealed partial class ScriptHost
             Add("--setenv", name, value);
         }
         Add("--chdir", "/bootflash");
-        Add("--", request.Interpreter.Executable, request.ScriptPath);
+        Add("--", Prlimit);
+        foreach (var limit in limits.PrlimitArguments())
+        {
+            Add(limit);
+        }
+        Add("--");
+        if (identity is { HostUid: { } uid, HostGid: { } gid })
+        {
+            Add(Setpriv,
+                "--reuid=" + uid.ToString(CultureInfo.InvariantCulture),
+                "--regid=" + gid.ToString(CultureInfo.InvariantCulture),
+                "--clear-groups", "--inh-caps=-all", "--ambient-caps=-all", "--bounding-set=-all", "--no-new-privs", "--");
+        }
+        Add(request.Interpreter.Executable, request.ScriptPath);
         return start;
+    }
+
+    /// <summary>The limits of one run: the defaults, with the file size bounded by the flash and CPU by the timeout.</summary>
+    private static SandboxLimits LimitsFor(ScriptRunRequest request, SandboxLimits defaults) => defaults with
+    {
+        FileSizeBytes = Math.Max(1, Math.Min(defaults.FileSizeBytes, request.BootflashCapacityBytes)),
+        CpuSeconds = Math.Min(defaults.CpuSeconds, (long)Math.Ceiling(Math.Min(request.Timeout.TotalSeconds, 86_400)) + 5),
+    };
+
+    /// <summary>
+    /// Writes what the sandbox is made of beside the bridge's Python modules: the synthetic
+    /// /etc and the seccomp program; and, when the script gets a uid of its own, gives it
+    /// the bridge directory (read-only in the sandbox, but its socket must be connectable)
+    /// and the switch's writable trees.
+    /// </summary>
+    private static void PrepareSandbox(string bridgeDirectory, ScriptRunRequest request, SandboxIdentity identity)
+    {
+        uint insideUid = identity.HostUid ?? SandboxNative.GetEffectiveUserId();
+        uint insideGid = identity.HostGid ?? SandboxNative.GetEffectiveGroupId();
+        SyntheticEtc.Write(Path.Combine(bridgeDirectory, EtcDirectoryName), insideUid, insideGid);
+        File.WriteAllBytes(Path.Combine(bridgeDirectory, SeccompFileName), SeccompFilter.Build());
+        if (identity is { HostUid: { } uid, HostGid: { } gid })
+        {
+            SandboxNative.LChownTree(bridgeDirectory, uid, gid);
+            var fs = request.Filesystem;
+            foreach (var tree in new[] { fs.BootflashPath, fs.TmpPath, fs.NxosTmpPath, fs.UsbPath })
+            {
+                SandboxNative.LChownTree(tree, uid, gid);
+            }
+        }
+    }
+
+    /// <summary>
+    /// After a run with a uid of its own (its last process is gone): the switch's trees and
+    /// the bridge directory go back to PoapLab's own user, without the set-user-ID and
+    /// set-group-ID bits the script may have set, so nothing in the report belongs to a
+    /// user no one has.
+    /// </summary>
+    private static void ReclaimSandbox(string bridgeDirectory, ScriptRunRequest request, SandboxIdentity identity)
+    {
+        if (!identity.Dedicated)
+        {
+            return;
+        }
+        var uid = SandboxNative.GetEffectiveUserId();
+        var gid = SandboxNative.GetEffectiveGroupId();
+        var fs = request.Filesystem;
+        foreach (var tree in new[] { fs.BootflashPath, fs.TmpPath, fs.NxosTmpPath, fs.UsbPath, bridgeDirectory })
+        {
+            if (Directory.Exists(tree))
+            {
+                SandboxNative.LChownTree(tree, uid, gid, stripSpecialBits: true);
+            }
+        }
     }
 
     /// <summary>The interpreter's installation, bound read-only at its own path when outside /usr.</summary>

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Diagnostics;
+using PoapLab.Switch.Script.Sandbox;
 
 namespace PoapLab.Switch.Script;
 
@@ -22,6 +23,13 @@ public sealed partial class ScriptHost
 {
     /// <summary>How long a script may run its SIGTERM handler after an abort before it is killed.</summary>
     public static readonly TimeSpan TerminateGrace = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The most switch time one run of a script may spend asleep: a script that asks to sleep
+    /// past it (<c>time.sleep(1e9)</c>, or a raw bridge request of 1e300 s) would leave a real
+    /// switch waiting for ever, so the run ends there as a hang, as a script past its timeout does.
+    /// </summary>
+    public static readonly TimeSpan LongestSwitchTime = TimeSpan.FromDays(365);
 
     /// <summary>How much of each of stdout and stderr is kept (the last bytes).</summary>
     public const int OutputLimitBytes = 1024 * 1024;
@@ -50,6 +58,16 @@ public sealed partial class ScriptHost
     /// <summary>Where bubblewrap is found (tests stand in a machine without it).</summary>
     internal Func<string?> FindBwrap { get; init; } = () => FindOnPath("bwrap");
 
+    /// <summary>Who each run's script is on the host (tests pin it); a uid of its own per run when PoapLab is root.</summary>
+    internal Func<SandboxIdentity> Identity { get; init; } = SandboxIdentity.Next;
+
+    /// <summary>The resource limits of every run (the file size and CPU time are then bounded per run).</summary>
+    public SandboxLimits Limits { get; init; } = new();
+
+    /// <summary>The message of a run on a machine without util-linux's prlimit or setpriv, or null when both are there.</summary>
+    private static string? MissingTool() =>
+        File.Exists(Prlimit) && File.Exists(Setpriv) ? null : $"{Prlimit} or {Setpriv} is missing (Debian package util-linux)";
+
     /// <summary>Tells tests which private directory a run used, so they can check it is gone.</summary>
     internal Action<string>? BridgeDirectoryCreated { get; init; }
 
@@ -71,11 +89,27 @@ public sealed partial class ScriptHost
         BridgeDirectoryCreated?.Invoke(bridgeDirectory);
         try
         {
+            if (MissingTool() is { } missing)
+            {
+                return new ScriptRunResult(ScriptEnd.FailedToStart, null, "", "", _realTime.GetElapsedTime(started), missing);
+            }
             WritePythonModules(bridgeDirectory, request.LegacyCiscoModule, standInYaml: !request.Interpreter.HasYaml);
-            var server = new ScriptBridgeServer(Path.Combine(bridgeDirectory, SocketName), bridge, request.BootflashCapacityBytes, request.BootflashFreeBytes);
+            var identity = Identity();
+            using var switchTimeout = new CancellationTokenSource();
+            var deadline = SwitchDeadline(bridge.Now, LongestSwitchTime);
+            var server = new ScriptBridgeServer(Path.Combine(bridgeDirectory, SocketName), bridge, request.BootflashCapacityBytes, request.BootflashFreeBytes,
+                deadline, () => switchTimeout.Cancel());
             await using (server.ConfigureAwait(false))
             {
-                return await RunSandboxAsync(bwrap, bridgeDirectory, server, request, started, cancellationToken).ConfigureAwait(false);
+                PrepareSandbox(bridgeDirectory, request, identity);
+                try
+                {
+                    return await RunSandboxAsync(bwrap, bridgeDirectory, server, request, identity, started, switchTimeout.Token, cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    ReclaimSandbox(bridgeDirectory, request, identity);
+                }
             }
         }
         finally
@@ -85,9 +119,10 @@ public sealed partial class ScriptHost
     }
 
     private async Task<ScriptRunResult> RunSandboxAsync(
-        string bwrap, string bridgeDirectory, ScriptBridgeServer server, ScriptRunRequest request, long started, CancellationToken cancellationToken)
+        string bwrap, string bridgeDirectory, ScriptBridgeServer server, ScriptRunRequest request, SandboxIdentity identity, long started,
+        CancellationToken switchTimeout, CancellationToken cancellationToken)
     {
-        using var process = new Process { StartInfo = BuildStartInfo(bwrap, bridgeDirectory, request) };
+        using var process = new Process { StartInfo = BuildStartInfo(bwrap, bridgeDirectory, request, identity, LimitsFor(request, Limits)) };
         try
         {
             process.Start();
@@ -107,12 +142,13 @@ public sealed partial class ScriptHost
                 PumpAsync(process.StandardOutput.BaseStream, stdout),
                 PumpAsync(process.StandardError.BaseStream, stderr));
 
-            var (end, killedHard) = await WaitForEndAsync(process, request.Timeout, request.PowerOff, cancellationToken).ConfigureAwait(false);
+            var (end, killedHard) = await WaitForEndAsync(process, request.Timeout, request.PowerOff, switchTimeout, cancellationToken).ConfigureAwait(false);
             await Task.WhenAny(pumps, Task.Delay(DrainLimit, _realTime, CancellationToken.None)).ConfigureAwait(false);
 
             int? exitCode = killedHard ? null : process.ExitCode;
             var error = end switch
             {
+                ScriptEnd.TimedOut when server.SwitchTimeExpired => $"the script asked to sleep past {LongestSwitchTime.TotalDays:0} days of switch time, which no switch wakes from: ended as a hang",
                 ScriptEnd.TimedOut => $"the script ran past its timeout of {request.Timeout.TotalSeconds:0.###} s and was killed",
                 ScriptEnd.Killed when request.PowerOff.IsCancellationRequested => "the switch lost power while the script ran",
                 ScriptEnd.Killed => killedHard
@@ -121,7 +157,7 @@ public sealed partial class ScriptHost
                 _ => server.Fault is null ? null : "script bridge fault: " + server.Fault,
             };
             var stderrText = stderr.ToString();
-            if (end == ScriptEnd.Exited && !server.InterpreterStarted && stderrText.StartsWith("bwrap: ", StringComparison.Ordinal))
+            if (end == ScriptEnd.Exited && !server.InterpreterStarted && SandboxStartFailure(stderrText))
             {
                 // The sandbox failed before Python ran (a bind source missing, exec failed).
                 return new ScriptRunResult(ScriptEnd.FailedToStart, exitCode, stdout.ToString(), stderrText, _realTime.GetElapsedTime(started), stderrText.Trim());
@@ -138,10 +174,10 @@ public sealed partial class ScriptHost
     }
 
     /// <returns>How the run ended, and whether the sandbox had to be killed with SIGKILL.</returns>
-    private async Task<(ScriptEnd End, bool KilledHard)> WaitForEndAsync(Process process, TimeSpan timeout, CancellationToken powerOff, CancellationToken cancellationToken)
+    private async Task<(ScriptEnd End, bool KilledHard)> WaitForEndAsync(Process process, TimeSpan timeout, CancellationToken powerOff, CancellationToken switchTimeout, CancellationToken cancellationToken)
     {
         using var timeoutSource = new CancellationTokenSource(timeout, _realTime);
-        using var either = CancellationTokenSource.CreateLinkedTokenSource(timeoutSource.Token, cancellationToken, powerOff);
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(timeoutSource.Token, switchTimeout, cancellationToken, powerOff);
         try
         {
             await process.WaitForExitAsync(either.Token).ConfigureAwait(false);
@@ -244,6 +280,17 @@ public sealed partial class ScriptHost
             throw new ArgumentException("the interpreter's executable and prefix must be absolute paths (use PythonLocator.Resolve)", nameof(request));
         }
     }
+
+    /// <summary>The switch time at which a run started at <paramref name="now"/> times out; the latest time a clock can show when the sum would not fit.</summary>
+    internal static DateTimeOffset SwitchDeadline(DateTimeOffset now, TimeSpan timeout) =>
+        timeout >= DateTimeOffset.MaxValue - now ? DateTimeOffset.MaxValue : now + timeout;
+
+    /// <summary>True when stderr shows a step before the interpreter failing (bwrap, prlimit, setpriv, the fd shim).</summary>
+    private static bool SandboxStartFailure(string stderr) =>
+        stderr.StartsWith("bwrap: ", StringComparison.Ordinal)
+        || stderr.StartsWith("prlimit: ", StringComparison.Ordinal)
+        || stderr.StartsWith("setpriv: ", StringComparison.Ordinal)
+        || stderr.StartsWith("poaplab-sandbox: ", StringComparison.Ordinal);
 
     internal static string? FindOnPath(string name)
     {

@@ -29,10 +29,28 @@ internal sealed class FakeScriptBridge : IScriptBridge
 
     public DateTimeOffset Now => Clock.GetUtcNow();
 
+    private int _inFlight;
+    private int _maxConcurrentCli;
+
+    /// <summary>The most CLI commands that were being handled at the same moment (the switch runs one at a time).</summary>
+    public int MaxConcurrentCli => Volatile.Read(ref _maxConcurrentCli);
+
     public Task<CliResult> CliAsync(string command, bool json, CancellationToken cancellationToken)
     {
-        CliCalls.Enqueue((command, json));
-        return Task.FromResult(Answer(command, json));
+        var now = Interlocked.Increment(ref _inFlight);
+        try
+        {
+            int seen;
+            while (now > (seen = Volatile.Read(ref _maxConcurrentCli)) && Interlocked.CompareExchange(ref _maxConcurrentCli, now, seen) != seen)
+            {
+            }
+            CliCalls.Enqueue((command, json));
+            return Task.FromResult(Answer(command, json));
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+        }
     }
 
     public void Syslog(int priority, string message) => SyslogCalls.Enqueue((priority, message));

@@ -87,6 +87,28 @@ public sealed class ScriptSandboxTests
     }
 
     [Fact]
+    public async Task RunAsync_WritableTrees_ScriptWritesEachAndTheHostSeesIt()
+    {
+        using var sw = SandboxedSwitch.Create();
+        File.WriteAllText(Path.Combine(sw.Filesystem.BootflashPath, "from-host.cfg"), "hostname leaf\n");
+
+        var result = await sw.RunAsync(
+            "import os\n" +
+            "for d in ('/bootflash', '/tmp', '/nxos/tmp', '/usbslot1'):\n" +
+            "    open(os.path.join(d, 'written.txt'), 'w').write(d + '\\n')\n" +
+            "open('/bootflash/from-host.cfg', 'a').write('feature scp-server\\n')\n",
+            cancellationToken: TestContext.Current.CancellationToken);
+
+        result.ExitCode.ShouldBe(0, result.Stderr + result.Stdout);
+        File.ReadAllText(Path.Combine(sw.Filesystem.BootflashPath, "written.txt")).ShouldBe("/bootflash\n");
+        File.ReadAllText(Path.Combine(sw.Filesystem.TmpPath, "written.txt")).ShouldBe("/tmp\n");
+        File.ReadAllText(Path.Combine(sw.Filesystem.NxosTmpPath, "written.txt")).ShouldBe("/nxos/tmp\n");
+        File.ReadAllText(Path.Combine(sw.Filesystem.UsbPath, "written.txt")).ShouldBe("/usbslot1\n");
+        // A file PoapLab put on the flash is the script's to change, as on the switch.
+        File.ReadAllText(Path.Combine(sw.Filesystem.BootflashPath, "from-host.cfg")).ShouldBe("hostname leaf\nfeature scp-server\n");
+    }
+
+    [Fact]
     public async Task RunAsync_Network_HostLoopbackUnreachable()
     {
         using var sw = SandboxedSwitch.Create();

@@ -27,6 +27,9 @@ try:
 except NameError:
     _NotFound = ImportError
 
+# CPython keeps times as signed 64-bit nanoseconds: longer sleeps overflow there too.
+_LONGEST_SLEEP = 9223372036.0
+
 # Switch time = base + real time elapsed since `real`; base is fetched from the
 # switch lazily so interpreters that never look at the clock never ask.
 _clock = {'base': None, 'real': 0.0}
@@ -56,8 +59,12 @@ def time_ns():
 def sleep(secs):
     if not isinstance(secs, _NUMBERS):
         raise TypeError("'%s' object cannot be interpreted as an integer or float" % type(secs).__name__)
+    if secs != secs:
+        raise ValueError('Invalid value NaN (not a number)')
     if secs < 0:
         raise ValueError('sleep length must be non-negative')
+    if secs > _LONGEST_SLEEP:
+        raise OverflowError('timestamp too large to convert to C _PyTime_t')
     before = _switch_time()
     answer = _bridge.call('sleep', seconds=float(secs))
     # A sleep lasts at least its length even though the local estimate ran ahead of the switch.

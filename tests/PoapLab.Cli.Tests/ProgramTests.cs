@@ -1,0 +1,60 @@
+using System.Diagnostics;
+using PoapLab.Testing;
+
+namespace PoapLab.Cli.Tests;
+
+/// <summary>The <c>poaplab</c> process itself, run as a child as a user runs it.</summary>
+public sealed class ProgramTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("poaplab-program-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public async Task Main_AsRootScriptFillsEverything_EnospcAtTheBoundNothingLeftMounted()
+    {
+        Requires.Tool("bwrap", "apt-get install bubblewrap");
+        Requires.That(Environment.IsPrivilegedProcess, "root (the switches' filesystems are bounded tmpfs mounts in a private mount namespace)");
+        var outDir = Path.Combine(_dir, "out");
+        var attack = Path.Combine(RepoPaths.Root, "fixtures", "scripts", "attacks", "34-fill-everything.py");
+
+        var (exit, output) = await RunPoaplabAsync(["run", Path.Combine(RepoPaths.Scenarios, "happy-path-tftp.yaml"), "--script", attack, "--out", outDir], TimeSpan.FromMinutes(3));
+
+        exit.ShouldBe(1, output);
+        var stdout = await File.ReadAllTextAsync(Path.Combine(outDir, "happy-path-tftp", "leaf-101", "script.stdout.log"), TestContext.Current.CancellationToken);
+        // The flash (at most 2 GiB of real bytes) and /tmp (256 MiB) refuse, as a full flash does.
+        stdout.ShouldContain("/bootflash: refused after 2047 MiB: No space left on device");
+        stdout.ShouldContain("/tmp: refused after 255 MiB: No space left on device");
+        // Nothing of the run stays mounted on the host; the report keeps a bounded part of the junk.
+        (await File.ReadAllTextAsync("/proc/self/mountinfo", TestContext.Current.CancellationToken)).ShouldNotContain(_dir);
+        DirectorySize(outDir).ShouldBeLessThan(4L * 64 * 1024 * 1024 + 16 * 1024 * 1024);
+    }
+
+    /// <summary>Runs the built poaplab (beside the test assembly) as a child process, bounded in time.</summary>
+    internal static async Task<(int Exit, string Output)> RunPoaplabAsync(IReadOnlyList<string> args, TimeSpan limit)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "poaplab.dll"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(limit);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"poaplab {string.Join(' ', args)} ran past {limit}");
+        }
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    private static long DirectorySize(string dir) =>
+        new DirectoryInfo(dir).EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }).Where(f => f.LinkTarget is null).Sum(f => f.Length);
+}
