@@ -6,7 +6,13 @@ namespace PoapLab.Cli;
 /// <summary>The <c>poaplab</c> command.</summary>
 public static class Program
 {
-    public static Task<int> Main(string[] args) => BuildRoot().Parse(args).InvokeAsync();
+    /// <summary>
+    /// Runs the command. Termination signals are the commands' business (<c>run</c> stops its
+    /// scenarios and still writes its reports), so System.CommandLine's own handling, which
+    /// would end the process after a grace period, is off.
+    /// </summary>
+    public static Task<int> Main(string[] args) =>
+        BuildRoot().Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
 
     /// <summary>The command tree (also used by the tests).</summary>
     public static RootCommand BuildRoot()
