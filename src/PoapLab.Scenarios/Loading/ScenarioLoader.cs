@@ -454,7 +454,7 @@ public static partial class ScenarioLoader
         var path = m.RequiredString("path", "where the file is served (relative to the server root) or put on bootflash");
         if (path.Length is 0 or > 1024 || path.Split('/').Any(p => p is ".." or ".") || Path.IsPathRooted(path) || path.EndsWith('/') || path.Any(char.IsControl))
         {
-            throw m.Error(m.Get("path")!, $"'path' must be a relative file path (at most 1024 characters, no '..', no control characters) inside the file area, not '{YamlMap.Shown(path)}'");
+            throw m.Error(m.Get("path")!, $"'path' must be a relative file path and stay inside the file area (at most 1024 characters, no '..', no control characters), not '{YamlMap.Shown(path)}'");
         }
         var file = new FileModel { Path = path, Location = m.Location };
         var kinds = 0;

@@ -208,7 +208,7 @@ public sealed class ScenarioRunner
         {
             await ArtifactWriter.WriteAsync(result, switches, CancellationToken.None).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
             // The report still says what happened; only the per-scenario files are missing.
         }
