@@ -90,7 +90,8 @@ public sealed class RunCommandSignalTests : IDisposable
             {
                 // The second one as a person presses Ctrl-C again: a moment later.
                 await Task.Delay(50, ct);
-                Kill(poaplab.Id, signal).ShouldBe(0);
+                // (It may have finished already: then there is no one to signal, and that is fine.)
+                _ = Kill(poaplab.Id, signal);
             }
             var stopped = Stopwatch.StartNew();
             await poaplab.WaitForExitAsync(ct).WaitAsync(TimeSpan.FromSeconds(30), ct);
