@@ -76,6 +76,7 @@ public sealed class ScenarioRunner
                 {
                     taking.Release();
                 }
+                cancellationToken.ThrowIfCancellationRequested();
                 results[i] = await RunAsync(scenario, options, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -121,6 +122,7 @@ public sealed class ScenarioRunner
         var switches = new List<NexusSwitch>();
         try
         {
+            cancellationToken.ThrowIfCancellationRequested();
             CheckDiskSpace(scenario, options, outDir);
             var filesRoot = Path.Combine(outDir, "files");
             ScenarioFiles.Materialise(scenario.Files, filesRoot, options.ScriptOverride, scenario.Seed);
