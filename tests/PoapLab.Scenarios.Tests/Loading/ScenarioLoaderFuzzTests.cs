@@ -80,7 +80,7 @@ public sealed class ScenarioLoaderFuzzTests : IDisposable
             Assert.Fail(Describe(seed, i, path, text, "still running after 120 s (a hang)"));
         }
         failure.ShouldBeNull();
-        TestContext.Current.SendDiagnosticMessage($"fuzz seed {seed}: {loaded} mutants loaded, {refused} refused with file:line errors, in {total.Elapsed.TotalSeconds:0.0} s; slowest {slowest.TotalMilliseconds:0} ms");
+        TestContext.Current.TestOutputHelper?.WriteLine($"fuzz seed {seed}: {loaded} mutants loaded, {refused} refused with file:line errors, in {total.Elapsed.TotalSeconds:0.0} s; slowest {slowest.TotalMilliseconds:0} ms");
         (loaded + refused).ShouldBe(Mutants);
         refused.ShouldBeGreaterThan(Mutants / 2);
         loaded.ShouldBeGreaterThan(100, "the mutants should not all be broken: some must reach the deeper checks");

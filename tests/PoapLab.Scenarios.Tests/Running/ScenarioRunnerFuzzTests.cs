@@ -79,7 +79,7 @@ public sealed class ScenarioRunnerFuzzTests : IDisposable
             internalError.ShouldBeNull(ScenarioLoaderFuzzTests.Describe(seed, sample[i].Index, r.Scenario.FilePath, sample[i].Text, internalError ?? ""));
         }
         (Snapshot(parent, outDir) + Snapshot(RepoPaths.Scenarios, null) + Snapshot(RepoPaths.Fixtures, null)).ShouldBe(before);
-        TestContext.Current.SendDiagnosticMessage($"fuzz seed {seed}: ran {Sample} mutants in {watch.Elapsed.TotalSeconds:0.0} s: " +
+        TestContext.Current.TestOutputHelper?.WriteLine($"fuzz seed {seed}: ran {Sample} mutants in {watch.Elapsed.TotalSeconds:0.0} s: " +
             string.Join(", ", results.GroupBy(r => r.Status).Select(g => $"{g.Count()} {g.Key}")));
     }
 
