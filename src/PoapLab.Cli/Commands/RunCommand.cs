@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Runtime.InteropServices;
+using PoapLab.Scenarios.Files;
 using PoapLab.Scenarios.Loading;
 using PoapLab.Scenarios.Model;
 using PoapLab.Scenarios.Reports;
@@ -8,9 +10,17 @@ using Spectre.Console;
 
 namespace PoapLab.Cli.Commands;
 
-/// <summary><c>poaplab run FILE|DIR... [--script FILE] [--out DIR] [--parallel N]</c>.</summary>
+/// <summary>
+/// <c>poaplab run FILE|DIR... [--script FILE] [--out DIR] [--parallel N]</c>. The first SIGINT
+/// (Ctrl-C) or SIGTERM stops starting scenarios and cancels the running ones (their scripts,
+/// servers and sshd are ended), then the reports are written for what finished, the rest
+/// marked cancelled, and the exit code is 130; a second signal exits at once.
+/// </summary>
 internal static class RunCommand
 {
+    /// <summary>The exit code after a cancelled run (128 + SIGINT, as shells report it).</summary>
+    public const int CancelledExitCode = 130;
+
     public static Command Build()
     {
         var paths = new Argument<string[]>("scenarios") { Description = "Scenario files or directories of them (*.yaml)", Arity = ArgumentArity.OneOrMore };
@@ -30,11 +40,36 @@ internal static class RunCommand
             AnsiConsole.MarkupLine("[red]--parallel must be at least 1[/]");
             return 2;
         }
-        if (script is not null && !script.Exists)
+        if (script is not null && RegularFile.Problem(script.FullName, RegularFile.MaxScriptBytes) is { } scriptProblem)
         {
-            AnsiConsole.MarkupLine($"[red]--script {Markup.Escape(script.FullName)}: no such file[/]");
+            AnsiConsole.MarkupLine($"[red]--script: {Markup.Escape(scriptProblem)}[/]");
             return 2;
         }
+        string outRoot;
+        try
+        {
+            outRoot = OutputDirectory.Prepare(outDir.FullName);
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException)
+        {
+            AnsiConsole.MarkupLine($"[red]{Markup.Escape(e.Message)}[/]");
+            return 2;
+        }
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var signals = 0;
+        void OnSignal(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            if (Interlocked.Increment(ref signals) > 1)
+            {
+                Environment.Exit(CancelledExitCode);
+            }
+            Console.Error.WriteLine($"{context.Signal}: stopping the scenarios and writing the reports (again to exit at once)");
+            // Cancellation callbacks end processes: not on the signal thread.
+            _ = Task.Run(cancel.Cancel, CancellationToken.None);
+        }
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         IReadOnlyList<string> files;
         try
         {
@@ -60,7 +95,7 @@ internal static class RunCommand
             catch (ScenarioException e)
             {
                 AnsiConsole.MarkupLine($"[red]ERROR[/] {Markup.Escape(e.Message)}");
-                broken.Add(Broken(f, e.Message, outDir.FullName));
+                broken.Add(Broken(f, e.Message, outRoot));
             }
         }
         if (scenarios.Count == 0 && broken.Count == 0)
@@ -71,13 +106,15 @@ internal static class RunCommand
         AnsiConsole.MarkupLine($"Running {scenarios.Count} scenario(s), {parallel} switch(es) at once{(script is null ? "" : $", script {Markup.Escape(script.FullName)}")}");
         var clock = Stopwatch.StartNew();
         var runner = new ScenarioRunner();
-        var results = await runner.RunAllAsync(scenarios, new RunOptions(outDir.FullName, script?.FullName, parallel), Print, cancellationToken).ConfigureAwait(false);
+        var results = await runner.RunAllAsync(scenarios, new RunOptions(outRoot, script?.FullName, parallel), Print, cancel.Token).ConfigureAwait(false);
         var all = broken.Concat(results).ToList();
-        await RunReport.WriteAsync(all, outDir.FullName, clock.Elapsed, cancellationToken).ConfigureAwait(false);
+        // The reports are written even (above all) when the run was cancelled.
+        await RunReport.WriteAsync(all, outRoot, clock.Elapsed, CancellationToken.None).ConfigureAwait(false);
         var passed = all.Count(r => r.Passed);
-        var failed = all.Count - passed;
-        AnsiConsole.MarkupLine($"{(failed == 0 ? "[green]" : "[red]")}{passed} passed, {failed} failed[/] in {clock.Elapsed.TotalSeconds:0.0} s — reports: {Markup.Escape(Path.Combine(outDir.FullName, "report.junit.xml"))}, report.json");
-        return failed == 0 ? 0 : 1;
+        var cancelled = all.Count(r => r.Cancelled);
+        var failed = all.Count - passed - cancelled;
+        AnsiConsole.MarkupLine($"{(failed + cancelled == 0 ? "[green]" : "[red]")}{passed} passed, {failed} failed{(cancelled > 0 ? $", {cancelled} cancelled" : "")}[/] in {clock.Elapsed.TotalSeconds:0.0} s — reports: {Markup.Escape(Path.Combine(outRoot, "report.junit.xml"))}, report.json");
+        return cancel.IsCancellationRequested ? CancelledExitCode : failed == 0 ? 0 : 1;
     }
 
     private static readonly Lock PrintGate = new();
@@ -86,11 +123,11 @@ internal static class RunCommand
     {
         lock (PrintGate)
         {
-            var mark = r.Passed ? "[green]PASS[/]" : "[red]FAIL[/]";
+            var mark = r.Cancelled ? "[yellow]CANCELLED[/]" : r.Passed ? "[green]PASS[/]" : "[red]FAIL[/]";
             var what = string.Join(", ", r.Switches.Select(s =>
                 $"{s.Name} {Scenarios.Assertions.Expectations.OutcomeName(s.Record.Result.Outcome)} {s.Record.Result.RunningVersion} ({s.Record.Result.Attempts.Count} attempt(s))"));
             AnsiConsole.MarkupLine($"{mark} {Markup.Escape(r.Scenario.Name)}  [grey]{r.RealDuration.TotalSeconds:0.00}s real, {r.VirtualDuration:hh\\:mm\\:ss} switch time[/]  {Markup.Escape(what)}");
-            if (!r.Passed)
+            if (!r.Passed && !r.Cancelled)
             {
                 foreach (var s in r.Switches)
                 {

@@ -28,11 +28,18 @@ internal static class ValidateCommand
             return 2;
         }
         var bad = 0;
+        var byName = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var f in files)
         {
             try
             {
                 var s = ScenarioLoader.Load(f);
+                if (!byName.TryAdd(s.Name, f))
+                {
+                    bad++;
+                    AnsiConsole.MarkupLine($"[red]error[/] {Markup.Escape(f)}: the scenario name '{Markup.Escape(s.Name)}' is also the name of {Markup.Escape(byName[s.Name])}; names must be unique in a run (each names its output folder)");
+                    continue;
+                }
                 AnsiConsole.MarkupLine($"[green]ok[/]    {Markup.Escape(f)}: {Markup.Escape(s.Name)} ({s.Switches.Count} switch(es))");
             }
             catch (ScenarioException e)

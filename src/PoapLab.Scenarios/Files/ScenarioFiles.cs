@@ -9,15 +9,52 @@ namespace PoapLab.Scenarios.Files;
 /// <summary>
 /// Puts a scenario's files in place: scripts with their options edited and <c>#md5sum</c>
 /// handled as the scenario says, generated NX-OS images (never committed: made at run
-/// time), literal content, copies; and the <c>.md5</c> companions.
+/// time), literal content, copies; and the <c>.md5</c> companions. Scripts and sources are
+/// read only as bounded regular files (<see cref="RegularFile"/>).
 /// </summary>
 public static class ScenarioFiles
 {
+    /// <summary>The served-file area: a scenario may serve any file its user can read, so its copies are the user's alone.</summary>
+    public const UnixFileMode PrivateFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    /// <summary>The folder of the served-file area.</summary>
+    public const UnixFileMode PrivateDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
+    /// <summary>A switch's bootflash files: the switch's script reads them.</summary>
+    public const UnixFileMode SwitchFile = PrivateFile | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+
+    /// <summary>The bytes <paramref name="files"/> take once written (an upper bound: sources and scripts at their current size).</summary>
+    public static long RequiredBytes(IEnumerable<FileModel> files, string? scriptOverride)
+    {
+        long total = 0;
+        foreach (var f in files)
+        {
+            var bytes = f.ImageVersion is not null ? f.ImageBytes
+                : f.Content is not null ? System.Text.Encoding.UTF8.GetMaxByteCount(f.Content.Length)
+                : f.Script is not null ? SizeOf(scriptOverride ?? f.Script) + 4096
+                : f.Source is not null ? SizeOf(f.Source)
+                : 0;
+            total += bytes + (f.Md5Companion == Md5CompanionKind.None ? 0 : 4096);
+        }
+        return total;
+    }
+
+    private static long SizeOf(string path) => File.Exists(path) ? new FileInfo(path).Length : 0;
+
     /// <summary>Writes <paramref name="files"/> under <paramref name="root"/>.</summary>
     /// <param name="scriptOverride">A user's script to serve in place of every scenario script (<c>--script</c>).</param>
-    public static void Materialise(IEnumerable<FileModel> files, string root, string? scriptOverride, int seed)
+    /// <param name="mode">The mode of every file written: <see cref="PrivateFile"/> for served files, <see cref="SwitchFile"/> for a bootflash.</param>
+    public static void Materialise(IEnumerable<FileModel> files, string root, string? scriptOverride, int seed, UnixFileMode mode = PrivateFile)
     {
-        Directory.CreateDirectory(root);
+        if (mode == PrivateFile)
+        {
+            Directory.CreateDirectory(root, PrivateDirectory);
+            File.SetUnixFileMode(root, PrivateDirectory);
+        }
+        else
+        {
+            Directory.CreateDirectory(root);
+        }
         foreach (var file in files)
         {
             var target = Path.GetFullPath(Path.Combine(root, file.Path));
@@ -29,29 +66,32 @@ public static class ScenarioFiles
             if (file.Script is not null)
             {
                 var source = scriptOverride ?? file.Script;
-                var text = File.ReadAllText(source);
+                var text = Decode(RegularFile.ReadAll(source, RegularFile.MaxScriptBytes));
                 var edited = ScriptOptionsEditor.Apply(text, file.ScriptOptions, source);
                 var bytes = Encoding.UTF8.GetBytes(edited);
                 if (file.ScriptMd5 == ScriptMd5Handling.Fix && (edited != text || ScriptMd5.Check(bytes).Status is not ScriptMd5Status.Missing))
                 {
                     bytes = ScriptMd5.Fix(bytes);
                 }
-                File.WriteAllBytes(target, bytes);
+                using var output = RegularFile.CreatePrivate(target, mode);
+                output.Write(bytes);
             }
             else if (file.ImageVersion is not null)
             {
                 var version = NxosVersion.Parse(file.ImageVersion);
+                RegularFile.CreatePrivate(target, mode).Dispose();
                 NxosImage.Generate(target, version, file.ImageFlavour ?? (version.Is64Bit ? NxosVersion.FlavourOf(file.Path) ?? "cs" : null), file.ImageBytes, seed);
             }
             else if (file.Content is not null)
             {
-                File.WriteAllText(target, file.Content);
+                using var output = RegularFile.CreatePrivate(target, mode);
+                output.Write(new UTF8Encoding(false).GetBytes(file.Content));
             }
             else if (file.Source is not null)
             {
-                File.Copy(file.Source, target, overwrite: true);
+                RegularFile.CopyTo(file.Source, target, RegularFile.MaxSourceBytes, mode);
             }
-            WriteCompanion(file, target);
+            WriteCompanion(file, target, mode);
             if (file.Corrupt)
             {
                 Corrupt(target);
@@ -75,7 +115,14 @@ public static class ScenarioFiles
         f.Write(buffer);
     }
 
-    private static void WriteCompanion(FileModel file, string target)
+    /// <summary>Text as <c>File.ReadAllText</c> reads it: UTF-8, or the encoding a byte-order mark names.</summary>
+    private static string Decode(byte[] bytes)
+    {
+        using var reader = new StreamReader(new MemoryStream(bytes), new UTF8Encoding(false), detectEncodingFromByteOrderMarks: true);
+        return reader.ReadToEnd();
+    }
+
+    private static void WriteCompanion(FileModel file, string target, UnixFileMode mode)
     {
         if (file.Md5Companion == Md5CompanionKind.None)
         {
@@ -95,6 +142,7 @@ public static class ScenarioFiles
             Md5CompanionKind.Wrong => Md5Companion.Format(new string('0', 32) == hash ? new string('1', 32) : new string('0', 32), name),
             _ => throw new InvalidOperationException(file.Md5Companion.ToString()),
         };
-        File.WriteAllText(target + ".md5", text);
+        using var output = RegularFile.CreatePrivate(target + ".md5", mode);
+        output.Write(Encoding.UTF8.GetBytes(text));
     }
 }

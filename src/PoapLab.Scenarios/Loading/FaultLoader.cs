@@ -15,6 +15,9 @@ namespace PoapLab.Scenarios.Loading;
 /// </summary>
 internal static class FaultLoader
 {
+    /// <summary>A fault's byte offset (<c>after:</c>) is at most 1 TiB.</summary>
+    private const long MaxFaultBytes = 1L << 40;
+
     public static LinkFaults Link(YamlMap link, int defaultSeed)
     {
         var loss = Percent(link, "loss");
@@ -24,7 +27,7 @@ internal static class FaultLoader
             LossFromSwitch = Percent(link, "loss_from_switch") ?? loss ?? 0,
             Duplicate = Percent(link, "duplicate") ?? 0,
             Reorder = Percent(link, "reorder") ?? 0,
-            Delay = link.Duration("delay") ?? TimeSpan.Zero,
+            Delay = link.Duration("delay", TimeSpan.Zero, TimeSpan.FromMinutes(10)) ?? TimeSpan.Zero,
             Seed = link.Int("seed") ?? defaultSeed,
         };
     }
@@ -32,8 +35,8 @@ internal static class FaultLoader
     public static FaultTrigger Trigger(YamlMap m) => new()
     {
         Attempts = Ints(m, "attempts"),
-        Request = m.Int("request", 1),
-        FromRequest = m.Int("from_request", 1),
+        Request = m.Int("request", 1, 1_000_000),
+        FromRequest = m.Int("from_request", 1, 1_000_000),
         File = m.String("file"),
         Probability = Percent(m, "probability") ?? 1.0,
     };
@@ -51,7 +54,7 @@ internal static class FaultLoader
                     // A late answer is the link's business: it is held in switch time, so two
                     // servers answer in the order the scenario says.
                     linkRules.Add(new LinkRule(serverAddress, 67,
-                        f.Duration("delay") ?? throw new ScenarioException(f.Location, "a delay fault needs 'delay' (e.g. 2s)"),
+                        f.Duration("delay", TimeSpan.Zero, TimeSpan.FromHours(1)) ?? throw new ScenarioException(f.Location, "a delay fault needs 'delay' (e.g. 2s)"),
                         Drop: false, Ints(f, "attempts")));
                     break;
                 case "no-answer":
@@ -71,7 +74,7 @@ internal static class FaultLoader
                 case "short-lease":
                     faults.Add(new DhcpFault(DhcpFaultKind.ShortLease, Trigger(f))
                     {
-                        Lease = f.Duration("lease") ?? throw new ScenarioException(f.Location, "a short-lease fault needs 'lease' (e.g. 600s)"),
+                        Lease = f.Duration("lease", TimeSpan.FromSeconds(1), TimeSpan.FromDays(3650)) ?? throw new ScenarioException(f.Location, "a short-lease fault needs 'lease' (e.g. 600s)"),
                     });
                     break;
                 default:
@@ -89,7 +92,7 @@ internal static class FaultLoader
         {
             var f = server.MapOf(node, "a TFTP fault");
             var kind = f.RequiredString("kind", "what the server does wrong: error, truncate, refuse-options, gone or not-found");
-            var after = f.Size("after") ?? 0;
+            var after = f.Size("after", 0, MaxFaultBytes) ?? 0;
             faults.Add(kind switch
             {
                 "error" => new TftpFault(TftpFaultKind.ErrorMidTransfer, Trigger(f))
@@ -119,11 +122,11 @@ internal static class FaultLoader
             faults.Add(kind switch
             {
                 "status" => new HttpFault(HttpFaultKind.Status, Trigger(f)) { Status = f.Int("status", 100, 599) ?? 500 },
-                "reset" => new HttpFault(HttpFaultKind.ResetMidBody, Trigger(f)) { AfterBytes = f.Size("after") ?? 0 },
-                "wrong-length" => new HttpFault(HttpFaultKind.WrongContentLength, Trigger(f)) { LengthDelta = f.Int("delta") ?? -1 },
+                "reset" => new HttpFault(HttpFaultKind.ResetMidBody, Trigger(f)) { AfterBytes = f.Size("after", 0, MaxFaultBytes) ?? 0 },
+                "wrong-length" => new HttpFault(HttpFaultKind.WrongContentLength, Trigger(f)) { LengthDelta = f.Int("delta", -(1 << 30), 1 << 30) ?? -1 },
                 "slow" => new HttpFault(HttpFaultKind.SlowBody, Trigger(f))
                 {
-                    BytesPerSecond = f.Size("rate") ?? throw new ScenarioException(f.Location, "a slow fault needs 'rate' in bytes per second (e.g. 64KB)"),
+                    BytesPerSecond = f.Size("rate", 1, 1L << 30) ?? throw new ScenarioException(f.Location, "a slow fault needs 'rate' in bytes per second (e.g. 64KB)"),
                 },
                 _ => throw f.Error(f.Get("kind")!, $"unknown HTTP fault '{kind}': status, reset, wrong-length or slow"),
             });
@@ -155,8 +158,8 @@ internal static class FaultLoader
                     _ => throw f.Error(f.Get("kind")!, $"unknown switch fault '{kind}': abort or power-loss"),
                 },
                 phase,
-                f.Int("attempt", 1),
-                f.Int("after_commands", 1) ?? 1));
+                f.Int("attempt", 1, 1000),
+                f.Int("after_commands", 1, 1_000_000) ?? 1));
             f.EnsureAllRead();
         }
         return faults;
@@ -184,7 +187,7 @@ internal static class FaultLoader
     }
 
     private static IReadOnlyList<int> Ints(YamlMap m, string key) =>
-        m.Strings(key).Select(s => int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v >= 0
+        m.Strings(key).Select(s => int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v is >= 0 and <= 1_000_000
             ? v
-            : throw new ScenarioException(m.Location, $"'{key}' must hold whole numbers, not '{s}'")).ToList();
+            : throw new ScenarioException(m.Location, $"'{key}' must hold whole numbers from 0 to 1000000, not '{YamlMap.Shown(s)}'")).ToList();
 }

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using System.Text.RegularExpressions;
+using PoapLab.Scenarios.Files;
 using PoapLab.Scenarios.Model;
 using PoapLab.Switch.Network;
 using YamlDotNet.Core;
@@ -11,9 +13,27 @@ namespace PoapLab.Scenarios.Loading;
 /// <summary>
 /// Reads scenario files (YAML). Every problem is a <see cref="ScenarioException"/> naming
 /// the file, line and column and saying what is wrong; unknown keys are errors.
+/// A scenario file is untrusted, bounded input: at most <see cref="RegularFile.MaxScenarioBytes"/>,
+/// nested at most <see cref="MaxDepth"/> deep, every number range-checked, names usable as
+/// folder names (<see cref="NameRule"/>), served files regular and bounded.
 /// </summary>
-public static class ScenarioLoader
+public static partial class ScenarioLoader
 {
+    /// <summary>How deep mappings and lists may nest (the catalogue needs 6).</summary>
+    public const int MaxDepth = 64;
+
+    /// <summary>The largest generated image: 4 GiB (NX-OS images are 1 to 3 GiB).</summary>
+    public const long MaxImageBytes = 4L << 30;
+
+    /// <summary>What a scenario or switch name may be, as the error message says it.</summary>
+    public const string NameRule = "1 to 64 characters: letters A-Z a-z, digits, '-', '_' and '.', starting with a letter or digit";
+
+    /// <summary>Scenario names that would collide with the run's own files in the output directory.</summary>
+    private static readonly string[] ReservedScenarioNames = ["report.json", "report.junit.xml"];
+
+    /// <summary>Switch names that would collide with a scenario's own files and folders.</summary>
+    private static readonly string[] ReservedSwitchNames = ["files", "switches", "timeline.txt", "timeline.json", "summary.txt"];
+
     /// <summary>Scenario files under the given files and directories (directories recursively, *.yaml/*.yml, sorted).</summary>
     public static IReadOnlyList<string> Find(IEnumerable<string> paths)
     {
@@ -38,27 +58,45 @@ public static class ScenarioLoader
         return found;
     }
 
+    /// <summary>Reads a scenario file: a regular file of at most <see cref="RegularFile.MaxScenarioBytes"/> (a FIFO or device is refused, never read).</summary>
     public static Scenario Load(string path)
     {
-        var text = File.ReadAllText(path);
-        return Parse(text, path);
+        byte[] bytes;
+        try
+        {
+            bytes = RegularFile.ReadAll(path, RegularFile.MaxScenarioBytes);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ScenarioException(new SourceLocation(path, 1, 1), $"cannot read the scenario file: {e.Message}");
+        }
+        var text = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false).GetString(bytes);
+        return Parse(text.StartsWith('\uFEFF') ? text[1..] : text, path);
     }
 
     public static Scenario Parse(string text, string path)
     {
+        if (text.Length > RegularFile.MaxScenarioBytes)
+        {
+            throw new ScenarioException(new SourceLocation(path, 1, 1), $"a scenario file may hold at most {RegularFile.MaxScenarioBytes} characters");
+        }
         var stream = new YamlStream();
         try
         {
-            stream.Load(new StringReader(text));
+            stream.Load(new DepthLimitedParser(new Parser(new StringReader(text)), path, MaxDepth));
+        }
+        catch (ScenarioException)
+        {
+            throw;
         }
         catch (YamlException e)
         {
-            throw new ScenarioException(new SourceLocation(path, (int)e.Start.Line, (int)e.Start.Column), $"not valid YAML: {e.InnerException?.Message ?? e.Message}");
+            throw new ScenarioException(new SourceLocation(path, (int)Math.Clamp(e.Start.Line, 1, int.MaxValue), (int)Math.Clamp(e.Start.Column, 1, int.MaxValue)), $"not valid YAML: {YamlMap.Shown(e.InnerException?.Message ?? e.Message)}");
         }
-        catch (InvalidOperationException e)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
             // YamlDotNet's parser gives up without a position on some unterminated constructs.
-            throw new ScenarioException(new SourceLocation(path, 1, 1), $"not valid YAML (an unclosed bracket, brace or quote?): {e.Message}");
+            throw new ScenarioException(new SourceLocation(path, 1, 1), $"not valid YAML (an unclosed bracket, brace or quote?): {YamlMap.Shown(e.Message)}");
         }
         if (stream.Documents.Count != 1)
         {
@@ -67,7 +105,13 @@ public static class ScenarioLoader
         var root = new YamlMap(path, stream.Documents[0].RootNode, "a scenario");
         var baseDir = Path.GetDirectoryName(Path.GetFullPath(path))!;
 
-        var name = root.String("name") ?? Path.GetFileNameWithoutExtension(path);
+        var name = root.String("name") is { } given
+            ? CheckName(root, root.Get("name")!, given, "scenario", ReservedScenarioNames)
+            : Path.GetFileNameWithoutExtension(path);
+        if (!IsSafeName(name, ReservedScenarioNames))
+        {
+            throw new ScenarioException(root.Location, $"the file name '{YamlMap.Shown(name)}' cannot name the scenario's output folder: give it a 'name:' ({NameRule})");
+        }
         var description = root.String("description")?.Trim();
         var seed = root.Int("seed") ?? 1;
         var tags = root.Strings("tags");
@@ -77,8 +121,9 @@ public static class ScenarioLoader
             if (clock.String("start") is { } start)
             {
                 clockStart = DateTimeOffset.TryParse(start, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var s)
+                        && s.UtcDateTime.Year is >= 1970 and <= 2100
                     ? s
-                    : throw clock.Error(clock.Get("start")!, $"'start' must be a date and time such as 2026-01-01T00:00:00Z, not '{start}'");
+                    : throw clock.Error(clock.Get("start")!, $"'start' must be a date and time from 1970 to 2100 such as 2026-01-01T00:00:00Z, not '{YamlMap.Shown(start)}'");
             }
             clock.EnsureAllRead();
         }
@@ -126,7 +171,7 @@ public static class ScenarioLoader
         CheckVersion(m, "version", version);
         var model = new SwitchModel
         {
-            Name = m.String("name") ?? $"switch-{index + 1}",
+            Name = m.String("name") is { } name ? CheckName(m, m.Get("name")!, name, "switch", ReservedSwitchNames) : $"switch-{index + 1}",
             Model = m.String("model") ?? "N9K-C93108TC-EX",
             Serial = serial,
             Mac = mac,
@@ -145,11 +190,15 @@ public static class ScenarioLoader
         {
             model = model with
             {
-                BootflashBytes = flash.Size("size"),
-                BootflashUsedBytes = flash.Size("used") ?? 0,
+                BootflashBytes = flash.Size("size", 1L << 20, 1L << 40),
+                BootflashUsedBytes = flash.Size("used", 0, 1L << 40) ?? 0,
                 BootflashFiles = flash.List("files").Select(n => ParseFile(flash.MapOf(n, "a bootflash file"), baseDir)).ToList(),
             };
             flash.EnsureAllRead();
+            if (model.BootflashBytes is { } size && model.BootflashUsedBytes > size)
+            {
+                throw flash.Error(flash.Get("used")!, $"'used' ({YamlMap.FormatSize(model.BootflashUsedBytes)}) is more than the bootflash 'size' ({YamlMap.FormatSize(size)})");
+            }
         }
         if (m.Map("poap", "POAP settings") is { } poap)
         {
@@ -157,8 +206,8 @@ public static class ScenarioLoader
             {
                 MaxAttempts = poap.Int("max_attempts", 1, 100) ?? model.MaxAttempts,
                 Interface = poap.String("interface") ?? model.Interface,
-                ScriptTimeout = poap.Duration("script_timeout") ?? model.ScriptTimeout,
-                RetryDelay = poap.Duration("retry_delay") ?? model.RetryDelay,
+                ScriptTimeout = poap.Duration("script_timeout", TimeSpan.FromSeconds(1), TimeSpan.FromDays(1)) ?? model.ScriptTimeout,
+                RetryDelay = poap.Duration("retry_delay", TimeSpan.Zero, TimeSpan.FromDays(1)) ?? model.RetryDelay,
                 DiscoverTries = poap.Int("discover_tries", 1, 20) ?? model.DiscoverTries,
                 MaxReloads = poap.Int("max_reloads", 1, 20) ?? model.MaxReloads,
                 Ipv6 = poap.Bool("ipv6") ?? model.Ipv6,
@@ -176,7 +225,7 @@ public static class ScenarioLoader
         }
         if (m.Map("link", "the switch's link") is { } link)
         {
-            model = model with { LinkMbps = link.Double("mbps") ?? model.LinkMbps, LinkFaults = FaultLoader.Link(link, seed) };
+            model = model with { LinkMbps = link.Double("mbps", 400_000) ?? model.LinkMbps, LinkFaults = FaultLoader.Link(link, seed) };
             link.EnsureAllRead();
         }
         model = model with
@@ -244,7 +293,7 @@ public static class ScenarioLoader
             NextHop = m.AnyAddress("next_hop"),
             RoutePrefix = m.String("route_prefix"),
             Dns = m.Strings("dns").Select(d => IPAddress.TryParse(d, out var ip) ? ip : throw new ScenarioException(m.Location, $"'dns' must hold addresses, not '{d}'")).ToList(),
-            Lease = m.Duration("lease") ?? TimeSpan.FromDays(1),
+            Lease = m.Duration("lease", MinLease, MaxLease) ?? TimeSpan.FromDays(1),
             Location = m.Location,
         };
         m.EnsureAllRead();
@@ -293,7 +342,7 @@ public static class ScenarioLoader
             Router = m.Address("router"),
             Dns = m.Addresses("dns"),
             DomainName = m.String("domain"),
-            Lease = m.Duration("lease") ?? TimeSpan.FromDays(1),
+            Lease = m.Duration("lease", MinLease, MaxLease) ?? TimeSpan.FromDays(1),
             TftpServerName = m.String("tftp_server_name"),
             TftpServerAddress = m.Address("tftp_server_address"),
             Bootfile = m.String("bootfile"),
@@ -314,7 +363,7 @@ public static class ScenarioLoader
                     Bootfile = r.String("bootfile"),
                     TftpServerName = r.String("tftp_server_name"),
                     TftpServerAddress = r.Address("tftp_server_address"),
-                    Lease = r.Duration("lease"),
+                    Lease = r.Duration("lease", MinLease, MaxLease),
                 };
                 if (res.ClientId is null && res.Mac is null)
                 {
@@ -403,20 +452,16 @@ public static class ScenarioLoader
     private static FileModel ParseFile(YamlMap m, string baseDir)
     {
         var path = m.RequiredString("path", "where the file is served (relative to the server root) or put on bootflash");
-        if (path.Split('/').Contains("..") || Path.IsPathRooted(path))
+        if (path.Length is 0 or > 1024 || path.Split('/').Any(p => p is ".." or ".") || Path.IsPathRooted(path) || path.EndsWith('/') || path.Any(char.IsControl))
         {
-            throw m.Error(m.Get("path")!, $"'path' must be relative and stay inside the file area, not '{path}'");
+            throw m.Error(m.Get("path")!, $"'path' must be a relative file path and stay inside the file area (at most 1024 characters, no '..', no control characters), not '{YamlMap.Shown(path)}'");
         }
         var file = new FileModel { Path = path, Location = m.Location };
         var kinds = 0;
         if (m.String("script") is { } script)
         {
             kinds++;
-            var full = Path.GetFullPath(Path.Combine(baseDir, script));
-            if (!File.Exists(full))
-            {
-                throw m.Error(m.Get("script")!, $"the script {full} does not exist");
-            }
+            var full = ServedPath(m, "script", baseDir, script, RegularFile.MaxScriptBytes);
             var options = new Dictionary<string, object?>(StringComparer.Ordinal);
             if (m.Map("options", "the script's options") is { } opts)
             {
@@ -448,8 +493,10 @@ public static class ScenarioLoader
             file = file with
             {
                 ImageVersion = version,
-                ImageFlavour = image.String("flavour"),
-                ImageBytes = image.Size("size") ?? 4 * 1024 * 1024,
+                ImageFlavour = image.String("flavour") is { } flavour
+                    ? FlavourPattern().IsMatch(flavour) ? flavour : throw image.Error(image.Get("flavour")!, $"'flavour' must be a word such as cs or msll, not '{YamlMap.Shown(flavour)}'")
+                    : null,
+                ImageBytes = image.Size("size", 4096, MaxImageBytes) ?? 4 * 1024 * 1024,
             };
             image.EnsureAllRead();
         }
@@ -461,11 +508,7 @@ public static class ScenarioLoader
         if (m.String("source") is { } source)
         {
             kinds++;
-            var full = Path.GetFullPath(Path.Combine(baseDir, source));
-            if (!File.Exists(full))
-            {
-                throw m.Error(m.Get("source")!, $"the file {full} does not exist");
-            }
+            var full = ServedPath(m, "source", baseDir, source, RegularFile.MaxSourceBytes);
             file = file with { Source = full };
         }
         if (kinds != 1)
@@ -545,15 +588,58 @@ public static class ScenarioLoader
         return model;
     }
 
+    private static readonly TimeSpan MinLease = TimeSpan.FromSeconds(1);
+
+    /// <summary>Ten years: a DHCPv6 valid lifetime (twice the lease) still fits RFC 8415's 32-bit seconds.</summary>
+    private static readonly TimeSpan MaxLease = TimeSpan.FromDays(3650);
+
+    /// <summary>Whether <paramref name="name"/> makes a safe folder name under the output directory (see <see cref="NameRule"/>).</summary>
+    public static bool IsSafeName(string name, IEnumerable<string>? reserved = null) =>
+        NamePattern().IsMatch(name) && !(reserved ?? [.. ReservedScenarioNames, .. ReservedSwitchNames]).Contains(name, StringComparer.OrdinalIgnoreCase);
+
+    private static string CheckName(YamlMap m, YamlNode node, string name, string what, string[] reserved)
+    {
+        if (!NamePattern().IsMatch(name))
+        {
+            throw m.Error(node, $"a {what} name names a folder of the output, so it must be {NameRule}; not '{YamlMap.Shown(name)}'");
+        }
+        if (reserved.Contains(name, StringComparer.OrdinalIgnoreCase))
+        {
+            throw m.Error(node, $"'{name}' cannot be a {what} name: PoapLab writes a file or folder of that name beside it");
+        }
+        return name;
+    }
+
+    /// <summary>A served file's full path, checked now: it must be a regular file of at most <paramref name="maxBytes"/>.</summary>
+    private static string ServedPath(YamlMap m, string key, string baseDir, string value, long maxBytes)
+    {
+        if (value.Length is 0 or > 4096 || value.Contains('\0', StringComparison.Ordinal))
+        {
+            throw m.Error(m.Get(key)!, $"'{key}' must name a file, not '{YamlMap.Shown(value)}'");
+        }
+        var full = Path.GetFullPath(Path.Combine(baseDir, value));
+        if (RegularFile.Problem(full, maxBytes) is { } problem)
+        {
+            throw m.Error(m.Get(key)!, $"'{key}' must be a regular file of at most {YamlMap.FormatSize(maxBytes)}: {YamlMap.Shown(problem)}");
+        }
+        return full;
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", RegexOptions.CultureInvariant)]
+    private static partial Regex NamePattern();
+
+    [GeneratedRegex("^[A-Za-z0-9]{1,16}$", RegexOptions.CultureInvariant)]
+    private static partial Regex FlavourPattern();
+
     private static void CheckVersion(YamlMap m, string key, string version)
     {
         try
         {
             Switch.Identity.NxosVersion.Parse(version);
         }
-        catch (FormatException e)
+        catch (Exception e) when (e is FormatException or ArgumentException or OverflowException)
         {
-            throw m.Error(m.Get(key)!, e.Message);
+            throw m.Error(m.Get(key)!, YamlMap.Shown(e.Message));
         }
     }
 

@@ -74,12 +74,13 @@ internal sealed partial class YamlMap
         var text = (node as YamlScalarNode)?.Value;
         if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) || v < min || v > max)
         {
-            throw Error(node, $"'{key}' must be a whole number{(min != int.MinValue ? $" from {min}" : "")}{(max != int.MaxValue ? $" to {max}" : "")}, not '{text}'");
+            throw Error(node, $"'{key}' must be a whole number{(min != int.MinValue ? $" from {min}" : "")}{(max != int.MaxValue ? $" to {max}" : "")}, not '{Shown(text)}'");
         }
         return v;
     }
 
-    public double? Double(string key)
+    /// <summary>A positive number no larger than <paramref name="max"/> (NaN and infinities are refused).</summary>
+    public double? Double(string key, double max)
     {
         var node = Get(key);
         if (node is null)
@@ -87,9 +88,9 @@ internal sealed partial class YamlMap
             return null;
         }
         var text = (node as YamlScalarNode)?.Value;
-        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0
+        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) && v > 0 && v <= max
             ? v
-            : throw Error(node, $"'{key}' must be a positive number, not '{text}'");
+            : throw Error(node, $"'{key}' must be a positive number up to {max.ToString(CultureInfo.InvariantCulture)}, not '{Shown(text)}'");
     }
 
     public bool? Bool(string key)
@@ -148,7 +149,8 @@ internal sealed partial class YamlMap
         return Sequence(node, key).Select(n => IPAddress.TryParse((n as YamlScalarNode)?.Value, out var ip) ? ip : throw Error(n, $"'{key}' entries must be IPv4 addresses")).ToList();
     }
 
-    public TimeSpan? Duration(string key)
+    /// <summary>A duration from <paramref name="min"/> to <paramref name="max"/>; anything outside is an error that says the range.</summary>
+    public TimeSpan? Duration(string key, TimeSpan min, TimeSpan max)
     {
         var node = Get(key);
         if (node is null)
@@ -156,10 +158,14 @@ internal sealed partial class YamlMap
             return null;
         }
         var text = (node as YamlScalarNode)?.Value ?? "";
-        return ParseDuration(text) ?? throw Error(node, $"'{key}' must be a duration such as 30s, 5m, 2h, 1d or a number of seconds, not '{text}'");
+        var value = ParseDuration(text);
+        return value is { } v && v >= min && v <= max
+            ? v
+            : throw Error(node, $"'{key}' must be a duration from {FormatDuration(min)} to {FormatDuration(max)} (such as 30s, 5m, 2h, 1d or a number of seconds), not '{Shown(text)}'");
     }
 
-    public long? Size(string key)
+    /// <summary>A size in bytes from <paramref name="min"/> to <paramref name="max"/>; anything outside is an error that says the range.</summary>
+    public long? Size(string key, long min, long max)
     {
         var node = Get(key);
         if (node is null)
@@ -167,8 +173,40 @@ internal sealed partial class YamlMap
             return null;
         }
         var text = (node as YamlScalarNode)?.Value ?? "";
-        return ParseSize(text) ?? throw Error(node, $"'{key}' must be a size such as 100 MB, 8MiB, 53298520 kB or a number of bytes, not '{text}'");
+        var value = ParseSize(text);
+        return value is { } v && v >= min && v <= max
+            ? v
+            : throw Error(node, $"'{key}' must be a size from {FormatSize(min)} to {FormatSize(max)} (such as 100 MB, 8MiB, 53298520 kB or a number of bytes), not '{Shown(text)}'");
     }
+
+    /// <summary>A value as an error message shows it: control characters escaped, long text cut.</summary>
+    public static string Shown(string? text)
+    {
+        if (text is null)
+        {
+            return "";
+        }
+        var cut = text.Length > 80 ? text[..80] + "..." : text;
+        var sb = new System.Text.StringBuilder(cut.Length);
+        foreach (var c in cut)
+        {
+            sb.Append(char.IsControl(c) || char.IsSurrogate(c) ? $"\\u{(int)c:x4}" : c.ToString());
+        }
+        return sb.ToString();
+    }
+
+    internal static string FormatDuration(TimeSpan t) =>
+        t == TimeSpan.Zero ? "0s"
+        : t.TotalDays >= 1 && t.Ticks % TimeSpan.TicksPerDay == 0 ? $"{t.TotalDays.ToString(CultureInfo.InvariantCulture)}d"
+        : t.TotalHours >= 1 && t.Ticks % TimeSpan.TicksPerHour == 0 ? $"{t.TotalHours.ToString(CultureInfo.InvariantCulture)}h"
+        : t.Ticks % TimeSpan.TicksPerSecond == 0 ? $"{t.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s"
+        : $"{t.TotalMilliseconds.ToString(CultureInfo.InvariantCulture)}ms";
+
+    internal static string FormatSize(long bytes) =>
+        bytes >= 1L << 30 && bytes % (1L << 30) == 0 ? $"{(bytes >> 30).ToString(CultureInfo.InvariantCulture)} GiB"
+        : bytes >= 1L << 20 && bytes % (1L << 20) == 0 ? $"{(bytes >> 20).ToString(CultureInfo.InvariantCulture)} MiB"
+        : bytes >= 1L << 10 && bytes % (1L << 10) == 0 ? $"{(bytes >> 10).ToString(CultureInfo.InvariantCulture)} KiB"
+        : $"{bytes.ToString(CultureInfo.InvariantCulture)} B";
 
     public IReadOnlyList<YamlNode> Sequence(YamlNode node, string key) =>
         node is YamlSequenceNode seq ? seq.Children.ToList() : throw Error(node, $"'{key}' must be a list (lines starting with '- ')");
@@ -211,12 +249,17 @@ internal sealed partial class YamlMap
                 continue;
             }
             var known = _read.Concat(alsoKnown).Distinct().ToList();
-            var near = known.OrderBy(x => Distance(x, key)).FirstOrDefault();
+            // A misspelling is short: a long key (a fuzzer's, a pasted blob) gets no hint, and no quadratic work.
+            var near = key.Length <= 64 ? known.OrderBy(x => Distance(x, key)).FirstOrDefault() : null;
             var hint = near is not null && Distance(near, key) <= 3 ? $" (did you mean '{near}'?)" : known.Count > 0 ? $" (known here: {string.Join(", ", known.Order())})" : "";
-            throw Error(k, $"unknown key '{key}'{hint}");
+            throw Error(k, $"unknown key '{Shown(key)}'{hint}");
         }
     }
 
+    /// <summary>The longest duration any field accepts (fields have their own, smaller limits).</summary>
+    public static readonly TimeSpan MaxDuration = TimeSpan.FromDays(36500);
+
+    /// <summary>Parses <c>30s</c>, <c>5m</c>, <c>2h</c>, <c>1d</c>, <c>250ms</c> or seconds; null when malformed or beyond <see cref="MaxDuration"/> (never overflows).</summary>
     public static TimeSpan? ParseDuration(string text)
     {
         var m = DurationPattern().Match(text.Trim());
@@ -225,17 +268,19 @@ internal sealed partial class YamlMap
             return null;
         }
         var n = double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
-        return m.Groups[2].Value.ToLowerInvariant() switch
+        double? seconds = m.Groups[2].Value.ToLowerInvariant() switch
         {
-            "ms" => TimeSpan.FromMilliseconds(n),
-            "" or "s" => TimeSpan.FromSeconds(n),
-            "m" or "min" => TimeSpan.FromMinutes(n),
-            "h" => TimeSpan.FromHours(n),
-            "d" => TimeSpan.FromDays(n),
+            "ms" => n / 1000,
+            "" or "s" => n,
+            "m" or "min" => n * 60,
+            "h" => n * 3600,
+            "d" => n * 86400,
             _ => null,
         };
+        return seconds is { } s && double.IsFinite(s) && s <= MaxDuration.TotalSeconds ? TimeSpan.FromSeconds(s) : null;
     }
 
+    /// <summary>Parses <c>8 MiB</c>, <c>100 MB</c>, <c>512</c>... (binary units); null when malformed or beyond 1 PiB (never overflows).</summary>
     public static long? ParseSize(string text)
     {
         var m = SizePattern().Match(text.Trim());
@@ -253,7 +298,8 @@ internal sealed partial class YamlMap
             "gb" or "g" or "gib" => 1024L * 1024 * 1024,
             _ => 0,
         };
-        return factor == 0 ? null : (long)(n * factor);
+        var bytes = n * factor;
+        return factor == 0 || !double.IsFinite(bytes) || bytes > (double)(1L << 50) ? null : (long)bytes;
     }
 
     private static int Distance(string a, string b)
@@ -271,9 +317,9 @@ internal sealed partial class YamlMap
         return d[a.Length, b.Length];
     }
 
-    [GeneratedRegex(@"^(\d+(?:\.\d+)?)\s*(ms|s|m|min|h|d|)$", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"^([0-9]{1,30}(?:\.[0-9]{1,30})?)[ \t]*(ms|s|m|min|h|d|)$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex DurationPattern();
 
-    [GeneratedRegex(@"^(\d+(?:\.\d+)?)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib|)$", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"^([0-9]{1,30}(?:\.[0-9]{1,30})?)[ \t]*(b|k|kb|kib|m|mb|mib|g|gb|gib|)$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex SizePattern();
 }

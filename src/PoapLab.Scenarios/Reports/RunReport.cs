@@ -6,14 +6,21 @@ using PoapLab.Scenarios.Running;
 
 namespace PoapLab.Scenarios.Reports;
 
-/// <summary>The reports of a whole run: JUnit XML (what Jenkins and GitLab read) and JSON.</summary>
+/// <summary>
+/// The reports of a whole run: JUnit XML (what Jenkins and GitLab read) and JSON. Every text
+/// comes from scenario files, scripts or the network, so characters XML 1.0 cannot hold (NUL,
+/// other control characters, lone surrogates) are written as <c>\uXXXX</c>, and lone
+/// surrogates as U+FFFD in JSON: no text makes a report unwritable. A scenario the run was
+/// cancelled before it finished is <c>&lt;skipped message="cancelled"/&gt;</c> in JUnit and has
+/// <c>"status": "cancelled"</c> in JSON.
+/// </summary>
 public static class RunReport
 {
     public static async Task WriteAsync(IReadOnlyList<ScenarioResult> results, string outDir, TimeSpan realDuration, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(outDir);
         WriteJUnit(results, Path.Combine(outDir, "report.junit.xml"), realDuration);
-        await using var json = File.Create(Path.Combine(outDir, "report.json"));
+        await using var json = new FileStream(Path.Combine(outDir, "report.json"), FileMode.Create, FileAccess.Write);
         await JsonSerializer.SerializeAsync(json, ToJson(results, realDuration), ReportJson.Options, cancellationToken).ConfigureAwait(false);
     }
 
@@ -25,41 +32,48 @@ public static class RunReport
         w.WriteStartElement("testsuites");
         w.WriteAttributeString("name", "poaplab");
         w.WriteAttributeString("tests", Num(results.Count));
-        w.WriteAttributeString("failures", Num(results.Count(r => !r.Passed && r.Error is null)));
-        w.WriteAttributeString("errors", Num(results.Count(r => r.Error is not null)));
+        w.WriteAttributeString("failures", Num(results.Count(r => r.Status == "failed")));
+        w.WriteAttributeString("errors", Num(results.Count(r => r.Status == "error")));
+        w.WriteAttributeString("skipped", Num(results.Count(r => r.Cancelled)));
         w.WriteAttributeString("time", Seconds(realDuration));
         w.WriteStartElement("testsuite");
         w.WriteAttributeString("name", "scenarios");
         w.WriteAttributeString("tests", Num(results.Count));
-        w.WriteAttributeString("failures", Num(results.Count(r => !r.Passed && r.Error is null)));
-        w.WriteAttributeString("errors", Num(results.Count(r => r.Error is not null)));
-        w.WriteAttributeString("skipped", "0");
+        w.WriteAttributeString("failures", Num(results.Count(r => r.Status == "failed")));
+        w.WriteAttributeString("errors", Num(results.Count(r => r.Status == "error")));
+        w.WriteAttributeString("skipped", Num(results.Count(r => r.Cancelled)));
         w.WriteAttributeString("time", Seconds(realDuration));
         foreach (var r in results)
         {
             w.WriteStartElement("testcase");
-            w.WriteAttributeString("classname", "poaplab." + Path.GetFileName(Path.GetDirectoryName(r.Scenario.FilePath) ?? "scenarios"));
-            w.WriteAttributeString("name", r.Scenario.Name);
-            w.WriteAttributeString("file", r.Scenario.FilePath);
+            w.WriteAttributeString("classname", Xml("poaplab." + Path.GetFileName(Path.GetDirectoryName(r.Scenario.FilePath) ?? "scenarios")));
+            w.WriteAttributeString("name", Xml(r.Scenario.Name));
+            w.WriteAttributeString("file", Xml(r.Scenario.FilePath));
             w.WriteAttributeString("time", Seconds(r.RealDuration));
-            if (r.Error is not null)
+            if (r.Cancelled)
+            {
+                w.WriteStartElement("skipped");
+                w.WriteAttributeString("message", "cancelled");
+                w.WriteEndElement();
+            }
+            else if (r.Error is not null)
             {
                 w.WriteStartElement("error");
-                w.WriteAttributeString("message", r.Error);
-                w.WriteString(r.Error);
+                w.WriteAttributeString("message", Xml(r.Error));
+                w.WriteString(Xml(r.Error));
                 w.WriteEndElement();
             }
             else if (!r.Passed)
             {
                 var message = string.Join("; ", r.Failures);
                 w.WriteStartElement("failure");
-                w.WriteAttributeString("message", message);
-                w.WriteString(string.Join("\n", r.Switches.Select(s => s.Diagnosis)) + "\n\n" + string.Join("\n", r.Failures));
+                w.WriteAttributeString("message", Xml(message));
+                w.WriteString(Xml(string.Join("\n", r.Switches.Select(s => s.Diagnosis)) + "\n\n" + string.Join("\n", r.Failures)));
                 w.WriteEndElement();
             }
             w.WriteStartElement("system-out");
-            w.WriteString(string.Join("\n", r.Switches.Select(s => s.Diagnosis)) +
-                $"\nswitch clock {r.VirtualDuration:hh\\:mm\\:ss}, real {r.RealDuration.TotalSeconds:0.00} s; artifacts in {r.OutputDirectory}");
+            w.WriteString(Xml(string.Join("\n", r.Switches.Select(s => s.Diagnosis)) +
+                $"\nswitch clock {r.VirtualDuration:hh\\:mm\\:ss}, real {r.RealDuration.TotalSeconds:0.00} s; artifacts in {r.OutputDirectory}"));
             w.WriteEndElement();
             w.WriteEndElement();
         }
@@ -72,22 +86,24 @@ public static class RunReport
     {
         tool = "poaplab",
         passed = results.Count(r => r.Passed),
-        failed = results.Count(r => !r.Passed),
+        failed = results.Count(r => !r.Passed && !r.Cancelled),
+        cancelled = results.Count(r => r.Cancelled),
         real_seconds = Math.Round(realDuration.TotalSeconds, 3),
         scenarios = results.Select(r => new
         {
-            name = r.Scenario.Name,
-            file = r.Scenario.FilePath,
-            description = r.Scenario.Description,
+            name = Json(r.Scenario.Name),
+            file = Json(r.Scenario.FilePath),
+            description = Json(r.Scenario.Description),
+            status = r.Status,
             passed = r.Passed,
-            error = r.Error,
-            failures = r.Failures,
+            error = Json(r.Error),
+            failures = r.Failures.Select(Json),
             real_seconds = Math.Round(r.RealDuration.TotalSeconds, 3),
             switch_seconds = Math.Round(r.VirtualDuration.TotalSeconds, 3),
             artifacts = r.OutputDirectory,
             switches = r.Switches.Select(s => new
             {
-                name = s.Name,
+                name = Json(s.Name),
                 passed = s.Passed,
                 outcome = Expectations.OutcomeName(s.Record.Result.Outcome),
                 version = s.Record.Result.RunningVersion,
@@ -100,14 +116,66 @@ public static class RunReport
                     boot = a.Boot,
                     reached = Expectations.PhaseName(a.Reached),
                     succeeded = a.Succeeded,
-                    failure = a.Failure,
+                    failure = Json(a.Failure),
                     script_exit_code = a.ScriptExitCode,
                 }),
-                diagnosis = s.Diagnosis,
-                failures = s.Failures,
+                diagnosis = Json(s.Diagnosis),
+                failures = s.Failures.Select(Json),
             }),
         }),
     };
+
+    /// <summary>Text XML 1.0 can hold: each character it cannot (NUL, control characters, lone surrogates, U+FFFE/U+FFFF) becomes <c>\uXXXX</c>.</summary>
+    public static string Xml(string? text)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return text ?? "";
+        }
+        System.Text.StringBuilder? sb = null;
+        for (int i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (XmlConvert.IsXmlChar(c))
+            {
+                sb?.Append(c);
+            }
+            else if (i + 1 < text.Length && XmlConvert.IsXmlSurrogatePair(text[i + 1], c))
+            {
+                sb?.Append(c).Append(text[i + 1]);
+                i++;
+            }
+            else
+            {
+                sb ??= new System.Text.StringBuilder(text, 0, i, text.Length + 16);
+                sb.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:x4}");
+            }
+        }
+        return sb?.ToString() ?? text;
+    }
+
+    /// <summary>Text JSON can carry as UTF-8: lone surrogates become U+FFFD (control characters are escaped by the serializer).</summary>
+    public static string? Json(string? text)
+    {
+        if (text is null || !text.Any(char.IsSurrogate))
+        {
+            return text;
+        }
+        var sb = new System.Text.StringBuilder(text.Length);
+        for (int i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                sb.Append(text[i]).Append(text[i + 1]);
+                i++;
+            }
+            else
+            {
+                sb.Append(char.IsSurrogate(text[i]) ? '\uFFFD' : text[i]);
+            }
+        }
+        return sb.ToString();
+    }
 
     private static string Num(int n) => n.ToString(CultureInfo.InvariantCulture);
 

@@ -21,17 +21,33 @@ public sealed record ScenarioResult(
     string OutputDirectory,
     string? Error)
 {
-    public bool Passed => Error is null && Switches.All(s => s.Passed);
+    /// <summary>The run was cancelled (Ctrl-C, SIGTERM) before this scenario finished or started.</summary>
+    public bool Cancelled { get; init; }
+
+    public bool Passed => Error is null && !Cancelled && Switches.All(s => s.Passed);
+
+    /// <summary>How it ended, as the reports say it: passed, failed, error or cancelled.</summary>
+    public string Status => Cancelled ? "cancelled" : Error is not null ? "error" : Passed ? "passed" : "failed";
 
     /// <summary>Everything that did not match, one line each, prefixed with the switch.</summary>
     public IReadOnlyList<string> Failures =>
-        Error is not null
+        Cancelled
+            ? ["cancelled"]
+            : Error is not null
             ? [Error]
             : Switches.SelectMany(s => s.Failures.Select(f => $"{s.Name}: {f}")).ToList();
+
+    /// <summary>A scenario the run was cancelled before it started: nothing of it ran or was written.</summary>
+    public static ScenarioResult CancelledBeforeStart(Scenario scenario, string outputDirectory) =>
+        new(scenario, [], [], TimeSpan.Zero, TimeSpan.Zero, outputDirectory, null) { Cancelled = true };
 }
 
 /// <summary>Options of a run of several scenarios.</summary>
 /// <param name="OutputDirectory">Where reports and per-scenario artifacts go.</param>
 /// <param name="ScriptOverride">A user's script served in place of the scenarios' scripts.</param>
 /// <param name="MaxSwitches">How many simulated switches run at once.</param>
-public sealed record RunOptions(string OutputDirectory, string? ScriptOverride = null, int MaxSwitches = 6);
+public sealed record RunOptions(string OutputDirectory, string? ScriptOverride = null, int MaxSwitches = 6)
+{
+    /// <summary>The bytes free under a directory (default: what the filesystem says, statvfs); a seam for tests.</summary>
+    public Func<string, long> FreeSpace { get; init; } = path => new DriveInfo(path).AvailableFreeSpace;
+}

@@ -36,49 +36,94 @@ public sealed class ScenarioRunner
 {
     private readonly ScriptHost _scripts = new();
 
-    /// <summary>Runs every scenario, at most <see cref="RunOptions.MaxSwitches"/> switches at a time.</summary>
+    /// <summary>
+    /// Runs every scenario, at most <see cref="RunOptions.MaxSwitches"/> switches at a time.
+    /// Always returns one result per scenario, in order: one that cannot run is an error, and
+    /// on cancellation the running ones are stopped (scripts, servers and sshd ended) and they
+    /// and those not yet started are <see cref="ScenarioResult.Cancelled"/>. Two scenarios may
+    /// not share a name (it names their output folder): the later ones are errors naming both files.
+    /// </summary>
     public async Task<IReadOnlyList<ScenarioResult>> RunAllAsync(IReadOnlyList<Scenario> scenarios, RunOptions options, Action<ScenarioResult>? finished, CancellationToken cancellationToken)
     {
+        var outRoot = OutputDirectory.Prepare(options.OutputDirectory);
         var gate = new SemaphoreSlim(options.MaxSwitches, options.MaxSwitches);
+        // A scenario takes all its switch slots at once, so two scenarios never hold half each and wait for ever.
+        using var taking = new SemaphoreSlim(1, 1);
         var results = new ScenarioResult[scenarios.Count];
+        var firstByName = new Dictionary<string, Scenario>(StringComparer.OrdinalIgnoreCase);
         var tasks = scenarios.Select(async (scenario, i) =>
         {
-            var weight = Math.Min(scenario.Switches.Count, options.MaxSwitches);
-            for (int k = 0; k < weight; k++)
+            if (!firstByName.TryAdd(scenario.Name, scenario))
             {
-                await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                results[i] = new ScenarioResult(scenario, [], [], TimeSpan.Zero, TimeSpan.Zero, outRoot,
+                    $"{scenario.FilePath}: the scenario name '{scenario.Name}' is also the name of {firstByName[scenario.Name].FilePath}; names must be unique in a run (each names its output folder)");
+                finished?.Invoke(results[i]);
+                return;
             }
+            var weight = Math.Max(1, Math.Min(scenario.Switches.Count, options.MaxSwitches));
+            var taken = 0;
             try
             {
+                await taking.WaitAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    for (; taken < weight; taken++)
+                    {
+                        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                }
+                finally
+                {
+                    taking.Release();
+                }
+                cancellationToken.ThrowIfCancellationRequested();
                 results[i] = await RunAsync(scenario, options, cancellationToken).ConfigureAwait(false);
-                finished?.Invoke(results[i]);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                results[i] = ScenarioResult.CancelledBeforeStart(scenario, Path.Combine(outRoot, scenario.Name));
+            }
+            catch (Exception e)
+            {
+                results[i] = new ScenarioResult(scenario, [], [], TimeSpan.Zero, TimeSpan.Zero, outRoot, $"{scenario.FilePath}: the scenario could not run: {Describe(e)}");
             }
             finally
             {
-                gate.Release(weight);
+                if (taken > 0)
+                {
+                    gate.Release(taken);
+                }
             }
+            finished?.Invoke(results[i]);
         }).ToList();
         await Task.WhenAll(tasks).ConfigureAwait(false);
         return results;
     }
 
-    /// <summary>Runs one scenario.</summary>
+    /// <summary>
+    /// Runs one scenario in the folder of its name under <see cref="RunOptions.OutputDirectory"/>
+    /// (see <see cref="OutputDirectory"/>). On cancellation everything it started is stopped and
+    /// the result is <see cref="ScenarioResult.Cancelled"/>, its artifacts still written.
+    /// </summary>
     public async Task<ScenarioResult> RunAsync(Scenario scenario, RunOptions options, CancellationToken cancellationToken)
     {
-        var outDir = Path.Combine(Path.GetFullPath(options.OutputDirectory), SafeName(scenario.Name));
-        if (Directory.Exists(outDir))
-        {
-            Directory.Delete(outDir, recursive: true);
-        }
-        Directory.CreateDirectory(outDir);
+        var outRoot = OutputDirectory.Prepare(options.OutputDirectory);
         var clock = new SimClock(scenario.ClockStart);
         var timeline = new Timeline(clock);
         var real = Stopwatch.StartNew();
+        var outDir = OutputDirectory.FreshScenarioFolder(outRoot, scenario.Name);
+        if (outDir is null)
+        {
+            return new ScenarioResult(scenario, [], [], TimeSpan.Zero, TimeSpan.Zero, outRoot,
+                $"{scenario.FilePath}: the scenario name '{Loading.YamlMap.Shown(scenario.Name)}' cannot name its output folder ({ScenarioLoader.NameRule})");
+        }
         var map = new LabAddressMap();
         var servers = new List<IAsyncDisposable>();
         var switches = new List<NexusSwitch>();
         try
         {
+            cancellationToken.ThrowIfCancellationRequested();
+            CheckDiskSpace(scenario, options, outDir);
             var filesRoot = Path.Combine(outDir, "files");
             ScenarioFiles.Materialise(scenario.Files, filesRoot, options.ScriptOverride, scenario.Seed);
             var faults = new LabFaultContext();
@@ -111,23 +156,80 @@ public sealed class ScenarioRunner
             await ArtifactWriter.WriteAsync(result, switches, cancellationToken).ConfigureAwait(false);
             return result;
         }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            var result = new ScenarioResult(scenario, [], timeline.Events, real.Elapsed, clock.Elapsed, outDir, null) { Cancelled = true };
+            await WriteArtifactsAfterAllAsync(result, switches).ConfigureAwait(false);
+            return result;
+        }
+        catch (Exception e)
         {
             var result = new ScenarioResult(scenario, [], timeline.Events, real.Elapsed, clock.Elapsed, outDir, $"{scenario.FilePath}: the scenario could not run: {Describe(e)}");
-            await ArtifactWriter.WriteAsync(result, switches, cancellationToken).ConfigureAwait(false);
+            await WriteArtifactsAfterAllAsync(result, switches).ConfigureAwait(false);
             return result;
         }
         finally
         {
             foreach (var s in switches)
             {
-                s.Dispose();
+                try
+                {
+                    s.Dispose();
+                }
+                catch (Exception e) when (e is IOException or InvalidOperationException or UnauthorizedAccessException)
+                {
+                    // One switch that cannot clean up must not keep the others (or the servers) running.
+                }
             }
             foreach (var server in servers)
             {
-                await server.DisposeAsync().ConfigureAwait(false);
+                try
+                {
+                    await server.DisposeAsync().ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is IOException or InvalidOperationException or System.Net.Sockets.SocketException or UnauthorizedAccessException)
+                {
+                    // As above: every server is stopped, whatever one of them throws.
+                }
             }
-            PruneLargeFiles(outDir);
+            try
+            {
+                PruneLargeFiles(outDir);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Pruning is housekeeping: a file that cannot be pruned stays.
+            }
+        }
+    }
+
+    /// <summary>Artifacts of a scenario that failed or was cancelled: written with no token (the run's is cancelled), and their own failure is not the scenario's.</summary>
+    private static async Task WriteArtifactsAfterAllAsync(ScenarioResult result, IReadOnlyList<NexusSwitch> switches)
+    {
+        try
+        {
+            await ArtifactWriter.WriteAsync(result, switches, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // The report still says what happened; only the per-scenario files are missing.
+        }
+    }
+
+    /// <summary>
+    /// Refuses to start writing files that would not fit: what the scenario's served and
+    /// bootflash files take, plus 64 MiB of room for logs, must be free under the output
+    /// directory now. Nothing is written when they do not fit.
+    /// </summary>
+    private static void CheckDiskSpace(Scenario scenario, RunOptions options, string outDir)
+    {
+        const long Headroom = 64L << 20;
+        var need = ScenarioFiles.RequiredBytes(scenario.Files, options.ScriptOverride)
+            + scenario.Switches.Sum(s => ScenarioFiles.RequiredBytes(s.BootflashFiles, null));
+        var free = options.FreeSpace(outDir);
+        if (need + Headroom > free)
+        {
+            throw new IOException($"the scenario's files need {need} bytes ({need >> 20} MiB) plus {Headroom >> 20} MiB of room, but only {free} bytes ({free >> 20} MiB) are free under {outDir}: nothing was written");
         }
     }
 
@@ -240,7 +342,7 @@ public sealed class ScenarioRunner
             CdpNeighbors = m.Cdp.Select(c => new CdpNeighbor(c.DeviceId, c.LocalInterface, c.PortId, c.Platform)).ToList(),
         };
         Directory.CreateDirectory(root);
-        ScenarioFiles.Materialise(m.BootflashFiles, Path.Combine(root, "bootflash"), null, scenario.Seed);
+        ScenarioFiles.Materialise(m.BootflashFiles, Path.Combine(root, "bootflash"), null, scenario.Seed, ScenarioFiles.SwitchFile);
         NexusSwitch? built = null;
         var link = scenario.Servers.LinkRules.Count == 0 ? m.LinkFaults : m.LinkFaults with { Rules = [.. m.LinkFaults.Rules, .. scenario.Servers.LinkRules] };
         var network = new VirtualNetwork(map, LabAddressMap.AllocateLoopback(forSwitch: true), clock, link, () => Math.Max(1, built?.CurrentAttempt ?? 1));
@@ -301,6 +403,10 @@ public sealed class ScenarioRunner
             ? e.Message
             : $"internal error ({e.GetType().Name}: {e.Message}); please report it with this scenario";
 
-    internal static string SafeName(string name) =>
-        string.Concat(name.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));
+    /// <summary>A name as a folder name: anything outside A-Z a-z 0-9 - _ . becomes '_', and a leading dot too (never '.', '..' or hidden).</summary>
+    internal static string SafeName(string name)
+    {
+        var safe = string.Concat(name.Take(64).Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));
+        return safe.Length == 0 ? "_" : safe[0] == '.' ? "_" + safe[1..] : safe;
+    }
 }

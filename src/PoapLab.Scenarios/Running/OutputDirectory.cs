@@ -1,0 +1,92 @@
+namespace PoapLab.Scenarios.Running;
+
+/// <summary>
+/// The rule for <c>--out</c>: PoapLab deletes and rewrites the folder of each scenario it runs
+/// there, so it writes only into a directory that is new, empty, or marked as PoapLab output
+/// by the file <see cref="MarkerName"/> (written on first use). An output of an older PoapLab
+/// (a <c>report.json</c> or <c>report.junit.xml</c> at its top) is adopted and marked. Anything
+/// else — <c>/</c>, a home or repository directory, a file — is refused before anything is
+/// written, and nothing outside the directory is ever deleted.
+/// </summary>
+public static class OutputDirectory
+{
+    /// <summary>The file that marks a directory as PoapLab output.</summary>
+    public const string MarkerName = ".poaplab-out";
+
+    private const string MarkerText = "This directory is PoapLab output: 'poaplab run --out' deletes and rewrites the scenario folders in it.\n";
+
+    /// <summary>Checks <paramref name="path"/> against the rule, creates and marks it; returns its full path.</summary>
+    /// <exception cref="InvalidOperationException">The directory may not be used: the message says why.</exception>
+    public static string Prepare(string path)
+    {
+        var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
+        if (full.Length == 0 || string.Equals(Path.GetPathRoot(full), full, StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"--out {full}: the filesystem root cannot be the output directory");
+        }
+        if (File.Exists(full))
+        {
+            throw new InvalidOperationException($"--out {full}: a file of that name exists; the output must be a directory");
+        }
+        if (Directory.Exists(full))
+        {
+            var entries = Directory.EnumerateFileSystemEntries(full).Select(Path.GetFileName).ToHashSet(StringComparer.Ordinal);
+            if (entries.Contains(".git") || entries.Contains("PoapLab.sln"))
+            {
+                throw new InvalidOperationException($"--out {full}: this is a source repository, not an output directory; use a folder inside it such as {Path.Combine(full, "out")}");
+            }
+            if (entries.Count > 0 && !entries.Contains(MarkerName) && !entries.Contains("report.json") && !entries.Contains("report.junit.xml"))
+            {
+                throw new InvalidOperationException($"--out {full}: a directory that is not empty and not a PoapLab output (no {MarkerName} in it); PoapLab deletes and rewrites scenario folders in its output, so give it a new or empty directory");
+            }
+        }
+        Directory.CreateDirectory(full);
+        var marker = Path.Combine(full, MarkerName);
+        if (!File.Exists(marker))
+        {
+            try
+            {
+                using var stream = new FileStream(marker, FileMode.CreateNew, FileAccess.Write);
+                stream.Write(System.Text.Encoding.UTF8.GetBytes(MarkerText));
+            }
+            catch (IOException) when (File.Exists(marker))
+            {
+                // Another scenario of the same run marked it first.
+            }
+        }
+        return full;
+    }
+
+    /// <summary>
+    /// The folder of one scenario: a direct child of <paramref name="outRoot"/> named
+    /// <paramref name="name"/>, emptied. Null when the name cannot be a folder name
+    /// (see <see cref="Loading.ScenarioLoader.NameRule"/>); a link in its place is removed, never followed.
+    /// </summary>
+    public static string? FreshScenarioFolder(string outRoot, string name)
+    {
+        if (!Loading.ScenarioLoader.IsSafeName(name, [MarkerName, "report.json", "report.junit.xml"]))
+        {
+            return null;
+        }
+        var dir = Path.Combine(outRoot, name);
+        if (!string.Equals(Path.GetDirectoryName(Path.GetFullPath(dir)), outRoot, StringComparison.Ordinal))
+        {
+            return null;
+        }
+        var info = new DirectoryInfo(dir);
+        if (info.LinkTarget is not null)
+        {
+            File.Delete(dir);
+        }
+        else if (info.Exists)
+        {
+            info.Delete(recursive: true);
+        }
+        else if (File.Exists(dir))
+        {
+            File.Delete(dir);
+        }
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+}
