@@ -242,6 +242,45 @@ public sealed class LoginTransferTests : IAsyncLifetime
         r.Error.ShouldBe("ssh: connect to host 10.0.0.1 port 22: Connection refused");
     }
 
+    // Attack, each protocol: a request that did not come through the CLI's parser (any other
+    // caller) still never hands a client an option, a second command or header line, or a way
+    // out of the served root. Checked on the host: no canary, the served file intact.
+    [Theory]
+    [InlineData(TransferProtocol.Scp, "-oProxyCommand=touch CANARY", "10.0.0.1", null, "/images/nxos.bin", "pw")]
+    [InlineData(TransferProtocol.Sftp, "-oProxyCommand=touch CANARY", "10.0.0.1", null, "/images/nxos.bin", "pw")]
+    [InlineData(TransferProtocol.Sftp, "poap", "-oProxyCommand=touch CANARY", null, "/images/nxos.bin", "pw")]
+    [InlineData(TransferProtocol.Scp, "poap", "10.0.0.1", 0, "/images/nxos.bin", "pw")]
+    [InlineData(TransferProtocol.Sftp, "poap", "10.0.0.1", 70000, "/images/nxos.bin", "pw")]
+    [InlineData(TransferProtocol.Scp, "poap", "10.0.0.1", null, "-oProxyCommand=touch CANARY", "pw")]
+    [InlineData(TransferProtocol.Sftp, "poap", "10.0.0.1", null, "/images/nxos.bin CANARY", "pw")]
+    [InlineData(TransferProtocol.Sftp, "poap", "10.0.0.1", null, "/../../../etc/shadow", "pw")]
+    [InlineData(TransferProtocol.Ftp, "poap\r\nDELE images/nxos.bin", "10.0.0.1", null, "/images/nxos.bin", "pw")]
+    [InlineData(TransferProtocol.Ftp, "poap", "10.0.0.1", null, "/images/nxos.bin\r\nDELE images/nxos.bin", "pw")]
+    [InlineData(TransferProtocol.Ftp, "poap", "10.0.0.1", null, "/images/nxos.bin", "pw\r\nDELE images/nxos.bin")]
+    [InlineData(TransferProtocol.Ftp, "-oX", "10.0.0.1", null, "/../images/nxos.bin", "pw")]
+    [InlineData(TransferProtocol.Tftp, null, "10.0.0.1", null, "/images/nxos.bin\0blksize\065464", null)]
+    [InlineData(TransferProtocol.Tftp, null, "-c", null, "/images/nxos.bin", null)]
+    [InlineData(TransferProtocol.Tftp, null, "10.0.0.1", null, "/../../etc/passwd", null)]
+    [InlineData(TransferProtocol.Http, null, "10.0.0.1", null, "/images/nxos.bin\r\nX-Injected: 1", null)]
+    [InlineData(TransferProtocol.Http, null, "10.0.0.1\r\nX-Injected: 1", null, "/images/nxos.bin", null)]
+    [InlineData(TransferProtocol.Https, "-K", "10.0.0.1", null, "/images/nxos.bin", "pw")]
+    [InlineData(TransferProtocol.Https, null, "10.0.0.1", null, "/images/../../etc/passwd", null)]
+    public async Task DownloadAsync_HostileRequest_SyntaxErrorBeforeAnyClientRuns(TransferProtocol protocol, string? user, string host, int? port, string path, string? password)
+    {
+        var canary = Path.Combine(_dir.FullName, "CANARY");
+        string? Arm(string? value) => value?.Replace("CANARY", canary, StringComparison.Ordinal);
+        _map.LoopbackFor(Lab);
+        using var service = Service();
+        using var to = new MemoryStream();
+        var request = new TransferRequest(protocol, Arm(host)!, port, Arm(path)!, Arm(user), password, "management");
+        var r = await service.DownloadAsync(request, to, null, Ct);
+        r.Success.ShouldBeFalse();
+        r.Error.ShouldNotBeNull().ShouldStartWith("Syntax error while parsing '");
+        to.Length.ShouldBe(0);
+        File.Exists(canary).ShouldBeFalse();
+        File.ReadAllBytes(Path.Combine(Root, "images", "nxos.bin")).ShouldBe(_image);
+    }
+
     [Theory]
     [InlineData("poap@127.0.0.1: Permission denied (password).\nscp: Connection closed", "PermissionDenied")]
     [InlineData("scp: /images/x.bin: No such file or directory", "NotFound")]
