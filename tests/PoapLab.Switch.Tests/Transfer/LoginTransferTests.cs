@@ -25,7 +25,7 @@ namespace PoapLab.Switch.Tests.Transfer;
 public sealed class LoginTransferTests : IAsyncLifetime
 {
     private static readonly IPAddress Lab = IPAddress.Parse("10.0.0.1");
-    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("poaplab-xfer-");
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("poaplab-login-");
     private readonly SimClock _clock = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
     private readonly LabAddressMap _map = new();
     private readonly List<IAsyncDisposable> _servers = [];
@@ -90,12 +90,12 @@ public sealed class LoginTransferTests : IAsyncLifetime
         Requires.Tool("/usr/sbin/sshd", "apt-get install openssh-server");
         Requires.Tool("/usr/bin/scp", "apt-get install openssh-client");
         Requires.Tool("/usr/bin/sftp", "apt-get install openssh-client");
-        Requires.That(Environment.IsPrivilegedProcess, "root (sshd authenticates and chroots the service account)");
-        Requires.That(File.ReadLines("/etc/passwd").Any(l => l.StartsWith("poaplab-xfer:", StringComparison.Ordinal)), "the account poaplab-xfer (.ci/setup creates it)");
+        Requires.Tool("/usr/bin/bwrap", "apt-get install bubblewrap");
+        Requires.That(Environment.IsPrivilegedProcess, "root (sshd authenticates, chroots and changes uid)");
         var server = new LocalSshServer(new SshServerOptions { RootPath = Root, Password = "ssh-pw" }, _timeline, "ssh:10.0.0.1");
         _servers.Add(server);
         _map.AddService(Lab, LabTransport.Tcp, 22, await server.StartAsync(new IPEndPoint(_map.LoopbackFor(Lab), 0), Ct));
-        _map.AddLogin(Lab, 22, "poap", server.ServiceAccount);
+        _map.AddLogin(Lab, 22, "poap", server.Account);
     }
 
     [Fact]
@@ -200,7 +200,7 @@ public sealed class LoginTransferTests : IAsyncLifetime
         announced.ShouldBe(_image.Length);
         // The encrypted stream carried at least the file: the modelled time covers it.
         r.ModelledDuration.ShouldBeGreaterThanOrEqualTo(LinkModel.Default.Cost(_image.Length, 6));
-        _timeline.Events.ShouldContain(e => e.Kind == EventKinds.SshServerLogin && e.Get("user") == "poaplab-xfer");
+        _timeline.Events.ShouldContain(e => e.Kind == EventKinds.SshServerLogin && e.Get("user") == "poaplab-lab");
     }
 
     [Fact]
