@@ -118,7 +118,7 @@ public sealed class LocalSshServerTests : IDisposable
         await using (var server = NewServer("pw-ns"))
         {
             await server.StartAsync(new IPEndPoint(IPAddress.Loopback, 0), Ct);
-            var sshd = Descendants(server.ProcessId!.Value).Single(p => Comm(p) == "sshd");
+            var sshd = ProcessTree.Descendants(server.ProcessId!.Value).Single(p => p.Comm == "sshd").Pid;
             // Seen from the host, through the namespace's root: the generated files, not the host's.
             // (/etc/passwd there links to the namespace's tmpfs; read the file itself, a link would resolve on the host.)
             new FileInfo($"/proc/{sshd}/root/etc/passwd").LinkTarget.ShouldBe("/run/poaplab/passwd");
@@ -241,46 +241,4 @@ public sealed class LocalSshServerTests : IDisposable
     [Fact]
     public void Constructor_PasswordWithLineBreak_Refused() =>
         Should.Throw<ArgumentException>(() => new LocalSshServer(new SshServerOptions { RootPath = Root, Password = "x\nroot::0:0" }, _timeline, "ssh:10.0.0.1"));
-
-    internal static string? Comm(int pid)
-    {
-        try
-        {
-            return File.ReadAllText($"/proc/{pid}/comm").Trim();
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-    }
-
-    /// <summary>Every process below <paramref name="pid"/>, from /proc's children lists.</summary>
-    internal static List<int> Descendants(int pid)
-    {
-        var all = new List<int>();
-        var queue = new Queue<int>([pid]);
-        while (queue.Count > 0 && all.Count < 10_000)
-        {
-            var p = queue.Dequeue();
-            foreach (var task in Directory.Exists($"/proc/{p}/task") ? Directory.GetDirectories($"/proc/{p}/task") : [])
-            {
-                string text;
-                try
-                {
-                    text = File.ReadAllText(Path.Combine(task, "children"));
-                }
-                catch (IOException)
-                {
-                    continue;
-                }
-                foreach (var child in text.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-                {
-                    var c = int.Parse(child, System.Globalization.CultureInfo.InvariantCulture);
-                    all.Add(c);
-                    queue.Enqueue(c);
-                }
-            }
-        }
-        return all;
-    }
 }
