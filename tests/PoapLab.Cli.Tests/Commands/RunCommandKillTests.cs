@@ -132,7 +132,17 @@ public sealed partial class RunCommandKillTests : IDisposable
             {
                 continue;
             }
-            foreach (var file in Directory.EnumerateFiles(root, "*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.ReparsePoint }))
+            List<string> files;
+            try
+            {
+                files = [.. Directory.EnumerateFiles(root, "*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.ReparsePoint })];
+            }
+            catch (IOException)
+            {
+                // Another process's temp directory went away while we looked: not ours.
+                continue;
+            }
+            foreach (var file in files)
             {
                 var name = Path.GetFileName(file);
                 var ours = file.StartsWith(tmp, StringComparison.Ordinal);
@@ -141,22 +151,22 @@ public sealed partial class RunCommandKillTests : IDisposable
                     suspects.Add(file);
                     continue;
                 }
-                var info = new FileInfo(file);
-                if (info.Length is > 0 and < 1 << 20)
+                string content;
+                try
                 {
-                    string content;
-                    try
-                    {
-                        content = await File.ReadAllTextAsync(file, Ct);
-                    }
-                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                    if (new FileInfo(file).Length is 0 or >= 1 << 20)
                     {
                         continue;
                     }
-                    if (content.Contains(marker, StringComparison.Ordinal) || (ours && content.Contains(password, StringComparison.Ordinal)))
-                    {
-                        suspects.Add(file);
-                    }
+                    content = await File.ReadAllTextAsync(file, Ct);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    continue;
+                }
+                if (content.Contains(marker, StringComparison.Ordinal) || (ours && content.Contains(password, StringComparison.Ordinal)))
+                {
+                    suspects.Add(file);
                 }
             }
         }
