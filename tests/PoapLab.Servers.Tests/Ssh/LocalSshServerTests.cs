@@ -113,8 +113,7 @@ public sealed class LocalSshServerTests : IDisposable
     public async Task StartAsync_LabAccount_ExistsOnlyInsideTheNamespace()
     {
         RequireSshd();
-        var shadow = await File.ReadAllBytesAsync("/etc/shadow", Ct);
-        var passwd = await File.ReadAllBytesAsync("/etc/passwd", Ct);
+        var accounts = HostAccounts.Names();
         await using (var server = NewServer("pw-ns"))
         {
             await server.StartAsync(new IPEndPoint(IPAddress.Loopback, 0), Ct);
@@ -130,10 +129,12 @@ public sealed class LocalSshServerTests : IDisposable
             Directory.GetFileSystemEntries($"/proc/{sshd}/root/etc").Select(Path.GetFileName).ShouldBeSubsetOf(["ld.so.cache", "ssh", "passwd", "group", "shadow", "nsswitch.conf"]);
             File.Exists($"/proc/{sshd}/root/root/.ssh/authorized_keys").ShouldBeFalse();
             HostHasAccount(Account).ShouldBeFalse();
-            (await File.ReadAllBytesAsync("/etc/shadow", Ct)).ShouldBe(shadow);
+            HostAccounts.Names().Shadow.ShouldBe(accounts.Shadow);
         }
-        (await File.ReadAllBytesAsync("/etc/shadow", Ct)).ShouldBe(shadow);
-        (await File.ReadAllBytesAsync("/etc/passwd", Ct)).ShouldBe(passwd);
+        var after = HostAccounts.Names();
+        after.Passwd.ShouldBe(accounts.Passwd);
+        after.Shadow.ShouldBe(accounts.Shadow);
+        after.Shadow.ShouldNotContain(Account);
     }
 
     [Fact]
