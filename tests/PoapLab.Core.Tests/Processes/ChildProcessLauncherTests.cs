@@ -23,7 +23,17 @@ public sealed class ChildProcessLauncherTests
     private static Process StartFromThreadThatEnds(Func<ProcessStartInfo, Process> start)
     {
         Process? started = null;
-        var thread = new Thread(() => started = start(DiesWithParent()));
+        var thread = new Thread(() =>
+        {
+            started = start(DiesWithParent());
+            // The thread ends only once setpriv has set the signal and become sleep: a signal set
+            // after its forking thread is gone would be tied to nothing.
+            var waited = Stopwatch.StartNew();
+            while (ProcessTree.Comm(started.Id) != "sleep" && waited.Elapsed < TimeSpan.FromSeconds(10))
+            {
+                Thread.Sleep(5);
+            }
+        });
         thread.Start();
         thread.Join();
         return started!;
