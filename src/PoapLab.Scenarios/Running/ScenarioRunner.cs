@@ -293,8 +293,8 @@ public sealed class ScenarioRunner
             servers.Add(server);
             var bound = await server.StartAsync(new IPEndPoint(map.LoopbackFor(x.Address), 0), cancellationToken).ConfigureAwait(false);
             map.AddService(x.Address, LabTransport.Tcp, x.Port, bound);
-            // Scripts log in with the scenario's user; the real sshd knows only its service account.
-            map.AddLogin(x.Address, x.Port, x.User, server.ServiceAccount);
+            // Scripts log in with the scenario's user; the real sshd knows only its lab account.
+            map.AddLogin(x.Address, x.Port, x.User, server.Account);
         }
         foreach (var f in scenario.Servers.Ftp)
         {

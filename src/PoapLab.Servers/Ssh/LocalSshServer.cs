@@ -1,37 +1,59 @@
 using System.Diagnostics;
+using System.Formats.Tar;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.Versioning;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
 using PoapLab.Core.Events;
-using PoapLab.Servers.Tftp;
+using PoapLab.Core.Processes;
 
 namespace PoapLab.Servers.Ssh;
 
 /// <summary>
-/// A real OpenSSH server for the lab's scp and sftp: Debian's <c>sshd</c> run as a child
-/// process on a loopback address, with a host key and an <c>sshd_config</c> of its own made
-/// per run. It lets in one unprivileged service account, by password, jailed in a
-/// root-owned snapshot of the served files where the only thing it can run is
-/// <c>internal-sftp</c> (OpenSSH 9 <c>scp</c> speaks sftp; legacy <c>scp -O</c> needs a
-/// shell and is refused). No forwarding, no tty, nothing else of the host. Every line sshd
-/// logs is an event; logins and failed logins are events of their own. sshd is killed by
-/// its process id on dispose, whatever happened.
+/// A real OpenSSH server for the lab's scp and sftp: Debian's <c>sshd</c> on a loopback
+/// address, run inside mount and PID namespaces of its own made by bubblewrap (as root, no user
+/// namespace). In there a generated <c>/etc/passwd</c>, <c>/etc/group</c> and <c>/etc/shadow</c>
+/// hold the lab account (a uid no host account uses) and sshd's privilege-separation user;
+/// they, the <c>sshd_config</c> and the host key made for this run live on a tmpfs of that
+/// namespace and reach it through bwrap's stdin, so nothing of them is ever on the host's
+/// disk and nothing of the host's accounts, keys or sshd configuration is visible to sshd.
+/// The login is jailed in the served directory, bound read-only, where the only thing it can
+/// run is <c>internal-sftp -R</c> (OpenSSH 9 <c>scp</c> speaks sftp; legacy <c>scp -O</c> needs
+/// a shell and is refused); no forwarding, no tty. bwrap's <c>--die-with-parent</c> (started
+/// from <see cref="ChildProcessLauncher"/>, so the signal follows this process, not a thread)
+/// and its PID namespace end sshd and every per-connection child when this process dies,
+/// <c>kill -9</c> included; on dispose they are killed by process id. Every line sshd logs is an
+/// event; logins and failed logins are events of their own.
 /// </summary>
 public sealed partial class LocalSshServer : IAsyncDisposable
 {
     private const int MaxPortAttempts = 3;
 
+    /// <summary>The namespace's tmpfs for the generated files (never on the host).</summary>
+    private const string LabDir = "/run/poaplab";
+
+    /// <summary>Where the served directory is bound, read-only, for the chroot.</summary>
+    private const string ChrootDir = "/srv/poaplab";
+
+    // Fixed text: every value it uses comes as a positional parameter, nothing is spliced in.
+    // tar unpacks the generated files from stdin onto the tmpfs, ssh-keygen makes this run's
+    // host key there, and sshd replaces the shell.
+    private const string Launch =
+        "set -eu; umask 022; tar -x --numeric-owner -f - -C \"$1\"; " +
+        "\"$3\" -q -t ed25519 -N '' -C poaplab-lab -f \"$1/ssh_host_ed25519_key\"; " +
+        "exec \"$2\" -D -e -f \"$1/sshd_config\"";
+
+    // A uid range no distribution allocates from (Debian: system < 1000, users < 60000,
+    // systemd's dynamic users 61184-65519, container ranges 524288 and up by 65536s).
+    private const int UidBase = 1_500_000_000;
+    private const int UidSpan = 500_000_000;
+
     private readonly SshServerOptions _options;
     private readonly IEventSink _events;
     private readonly string _source;
     private readonly List<string> _log = [];
-    private DirectoryInfo? _configDir;
-    private string? _chroot;
-    private IAsyncDisposable? _password;
     private Process? _process;
     private Task _reader = Task.CompletedTask;
     private IPEndPoint? _local;
@@ -42,8 +64,15 @@ public sealed partial class LocalSshServer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(events);
         ArgumentException.ThrowIfNullOrEmpty(eventSource);
-        ArgumentException.ThrowIfNullOrEmpty(options.ServiceAccount);
         ArgumentNullException.ThrowIfNull(options.Password);
+        if (!IsAccountName(options.Account) || options.Account is "root" or "sshd")
+        {
+            throw new ArgumentException($"'{options.Account}' is not a name the lab account can have (lower-case letters, digits, '_' and '-', not root or sshd).", nameof(options));
+        }
+        if (options.Password.Length == 0 || options.Password.Any(char.IsControl))
+        {
+            throw new ArgumentException("The password must be non-empty and hold no control characters.", nameof(options));
+        }
         _options = options;
         _events = events;
         _source = eventSource;
@@ -52,14 +81,11 @@ public sealed partial class LocalSshServer : IAsyncDisposable
     /// <summary>The endpoint sshd listens on (valid after <see cref="StartAsync"/>).</summary>
     public IPEndPoint LocalEndPoint => _local ?? throw new InvalidOperationException("The server has not been started.");
 
-    /// <summary>The host account logins must use (the lab maps the scenario's user name to it).</summary>
-    public string ServiceAccount => _options.ServiceAccount;
+    /// <summary>The account logins must use (the lab maps the scenario's user name to it).</summary>
+    public string Account => _options.Account;
 
-    /// <summary>The process id of sshd while it runs.</summary>
+    /// <summary>The process id of bwrap (sshd's ancestor outside the namespaces) while it runs.</summary>
     public int? ProcessId { get; private set; }
-
-    /// <summary>The directory logins see as <c>/</c> (valid after <see cref="StartAsync"/>).</summary>
-    public string ChrootPath => _chroot ?? throw new InvalidOperationException("The server has not been started.");
 
     /// <summary>Starts sshd on <paramref name="bind"/> (port 0 picks a free one); returns the endpoint it listens on.</summary>
     public async Task<IPEndPoint> StartAsync(IPEndPoint bind, CancellationToken cancellationToken)
@@ -75,25 +101,16 @@ public sealed partial class LocalSshServer : IAsyncDisposable
             throw new PlatformNotSupportedException("The SSH server runs Debian's sshd: Linux only.");
         }
         CheckHost();
-        var files = new ServedFileResolver(_options.RootPath);
-        _password = await SshServiceAccount.AcquireAsync(_options.ServiceAccount, _options.Password, TimeSpan.FromMinutes(10), cancellationToken).ConfigureAwait(false);
-        _configDir = Directory.CreateTempSubdirectory("poaplab-sshd-");
-        var hostKey = Path.Combine(_configDir.FullName, "ssh_host_ed25519_key");
-        var keygen = await HostTool.RunAsync(_options.SshKeygenPath, ["-q", "-t", "ed25519", "-N", "", "-C", "poaplab-lab", "-f", hostKey], null, TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
-        if (keygen.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"ssh-keygen could not make a host key (exit {keygen.ExitCode}): {keygen.Error.Trim()}");
-        }
-        _chroot = MakeChroot(files);
-        Directory.CreateDirectory("/run/sshd", UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        var root = Path.GetFullPath(_options.RootPath);
+        var (labUid, privsepUid) = UnusedIds();
+        var hash = Sha512Crypt.Hash(_options.Password);
 
         for (var attempt = 1; ; attempt++)
         {
             var port = bind.Port != 0 ? bind.Port : FreePort(bind.Address);
             var endPoint = new IPEndPoint(bind.Address, port);
-            var config = Path.Combine(_configDir.FullName, "sshd_config");
-            await File.WriteAllTextAsync(config, Config(endPoint, hostKey, _chroot), cancellationToken).ConfigureAwait(false);
-            if (await TryStartAsync(config, endPoint, cancellationToken).ConfigureAwait(false))
+            var bundle = Bundle(Config(endPoint), labUid, privsepUid, hash);
+            if (await TryStartAsync(root, bundle, endPoint, cancellationToken).ConfigureAwait(false))
             {
                 _local = endPoint;
                 return endPoint;
@@ -111,26 +128,14 @@ public sealed partial class LocalSshServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Kills sshd (and its per-connection children) by process id, gives the account back, removes the snapshot.</summary>
+    /// <summary>Kills bwrap, sshd and its per-connection children by process id.</summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
             return;
         }
-        try
-        {
-            await StopProcessAsync().ConfigureAwait(false);
-        }
-        finally
-        {
-            if (_password is not null)
-            {
-                await _password.DisposeAsync().ConfigureAwait(false);
-            }
-            TryDelete(_chroot);
-            TryDelete(_configDir?.FullName);
-        }
+        await StopProcessAsync().ConfigureAwait(false);
     }
 
     private void CheckHost()
@@ -143,81 +148,117 @@ public sealed partial class LocalSshServer : IAsyncDisposable
         {
             throw new InvalidOperationException($"ssh-keygen is not installed ({_options.SshKeygenPath} is missing): install the Debian package openssh-client.");
         }
+        if (!File.Exists(_options.BwrapPath))
+        {
+            throw new InvalidOperationException($"bubblewrap is not installed ({_options.BwrapPath} is missing): install the Debian package bubblewrap.");
+        }
+        foreach (var tool in new[] { _options.SshdPath, _options.SshKeygenPath })
+        {
+            if (!Path.GetFullPath(tool).StartsWith("/usr/", StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException($"{tool} must be under /usr: the server's namespace sees only /usr of the host.");
+            }
+        }
         if (!Environment.IsPrivilegedProcess)
         {
-            throw new InvalidOperationException("The SSH server needs root: sshd must authenticate the service account and chroot it.");
+            throw new InvalidOperationException("The SSH server needs root: sshd authenticates the lab account, chroots it and changes to its uid.");
         }
-        if (!SshServiceAccount.Exists(_options.ServiceAccount))
+        if (!Directory.Exists(_options.RootPath))
         {
-            throw new InvalidOperationException($"The service account '{_options.ServiceAccount}' does not exist: run .ci/setup (useradd --system --shell /usr/sbin/nologin --no-create-home {_options.ServiceAccount}).");
+            throw new InvalidOperationException($"The served directory {_options.RootPath} does not exist.");
+        }
+        if (OperatingSystem.IsLinux() && (File.GetUnixFileMode(_options.RootPath) & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0)
+        {
+            throw new InvalidOperationException($"sshd refuses to chroot into {_options.RootPath}: it is writable by group or others.");
         }
     }
 
-    [SupportedOSPlatform("linux")]
-    private string MakeChroot(ServedFileResolver files)
+    /// <summary>Two uids (the lab account's, sshd's privilege separation user's) that no host account or group has.</summary>
+    private static (int Lab, int Privsep) UnusedIds()
     {
-        const UnixFileMode DirMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
-        const UnixFileMode FileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
-        var basePath = Path.GetFullPath(_options.ChrootBase);
-        var walked = "";
-        foreach (var part in basePath.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        var used = new HashSet<long>();
+        foreach (var file in new[] { "/etc/passwd", "/etc/group" })
         {
-            walked += "/" + part;
-            if (!Directory.Exists(walked))
-            {
-                Directory.CreateDirectory(walked, DirMode);
-            }
-            if ((File.GetUnixFileMode(walked) & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0)
-            {
-                throw new InvalidOperationException($"sshd refuses a chroot under {walked}: it is writable by group or others (choose another ChrootBase).");
-            }
-        }
-        var chroot = Path.Combine(basePath, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)));
-        Directory.CreateDirectory(chroot, DirMode);
-        File.SetUnixFileMode(chroot, DirMode);
-        // A snapshot, not the live directory: the served root lives under /tmp, which sshd
-        // will not chroot into. Links are followed only when they stay inside the root.
-        var root = files.Root;
-        foreach (var entry in Directory.EnumerateFileSystemEntries(root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
-        {
-            var relative = Path.GetRelativePath(root, entry);
-            var resolved = files.Resolve(relative);
-            if (resolved.Status != ServedFileStatus.Found)
+            if (!File.Exists(file))
             {
                 continue;
             }
-            var target = Path.Combine(chroot, relative);
-            if (Directory.Exists(resolved.Path))
+            foreach (var line in File.ReadLines(file))
             {
-                Directory.CreateDirectory(target, DirMode);
-            }
-            else if (File.Exists(resolved.Path))
-            {
-                Directory.CreateDirectory(Path.GetDirectoryName(target)!, DirMode);
-                File.Copy(resolved.Path, target, overwrite: true);
-                File.SetUnixFileMode(target, FileMode);
+                var fields = line.Split(':');
+                if (fields.Length > 2 && long.TryParse(fields[2], NumberStyles.None, CultureInfo.InvariantCulture, out var id))
+                {
+                    used.Add(id);
+                }
             }
         }
-        return chroot;
+        int Pick()
+        {
+            for (var i = 0; i < 100; i++)
+            {
+                var id = UidBase + RandomNumberGenerator.GetInt32(UidSpan);
+                if (used.Add(id))
+                {
+                    return id;
+                }
+            }
+            throw new InvalidOperationException("No unused uid found for the lab account.");
+        }
+        return (Pick(), Pick());
     }
 
-    private string Config(IPEndPoint endPoint, string hostKey, string chroot)
+    /// <summary>The files the namespace's tmpfs gets, as a tar stream (ustar, owner root).</summary>
+    private byte[] Bundle(string config, int labUid, int privsepUid, string hash)
+    {
+        var account = _options.Account;
+        var days = (TimeProvider.System.GetUtcNow() - DateTimeOffset.UnixEpoch).Days.ToString(CultureInfo.InvariantCulture);
+        const UnixFileMode Public = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+        const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        var files = new (string Name, string Text, UnixFileMode Mode)[]
+        {
+            ("passwd", $"root:x:0:0:root:/root:/usr/sbin/nologin\nsshd:x:{privsepUid}:{privsepUid}:sshd privilege separation:/run/sshd:/usr/sbin/nologin\n{account}:x:{labUid}:{labUid}:PoapLab lab account:/:/usr/sbin/nologin\n", Public),
+            ("group", $"root:x:0:\nsshd:x:{privsepUid}:\n{account}:x:{labUid}:\n", Public),
+            // "*" matches no password: root and sshd cannot log in whatever sshd_config says.
+            ("shadow", $"root:*:{days}:0:99999:7:::\nsshd:*:{days}:0:99999:7:::\n{account}:{hash}:{days}:0:99999:7:::\n", Private),
+            ("nsswitch.conf", "passwd: files\ngroup: files\nshadow: files\nhosts: files\n", Public),
+            ("sshd_config", config, Public),
+        };
+        using var buffer = new MemoryStream();
+        using (var tar = new TarWriter(buffer, TarEntryFormat.Ustar, leaveOpen: true))
+        {
+            foreach (var (name, text, mode) in files)
+            {
+                var entry = new UstarTarEntry(TarEntryType.RegularFile, name)
+                {
+                    Mode = mode,
+                    Uid = 0,
+                    Gid = 0,
+                    DataStream = new MemoryStream(Encoding.UTF8.GetBytes(text)),
+                };
+                tar.WriteEntry(entry);
+            }
+        }
+        return buffer.ToArray();
+    }
+
+    private string Config(IPEndPoint endPoint)
     {
         var c = new StringBuilder();
         c.AppendLine(CultureInfo.InvariantCulture, $"ListenAddress {endPoint.Address}:{endPoint.Port}");
-        c.AppendLine(CultureInfo.InvariantCulture, $"HostKey {hostKey}");
+        c.AppendLine(CultureInfo.InvariantCulture, $"HostKey {LabDir}/ssh_host_ed25519_key");
         c.AppendLine("PidFile none");
-        // No PAM: the password is checked against the shadow entry chpasswd set, nothing else of the host's login stack runs.
+        // No PAM: the password is checked against the generated shadow entry, nothing else of a login stack runs.
         c.AppendLine("UsePAM no");
         c.AppendLine("PasswordAuthentication yes");
         c.AppendLine("PermitEmptyPasswords no");
         c.AppendLine("KbdInteractiveAuthentication no");
         c.AppendLine("PubkeyAuthentication no");
+        c.AppendLine("AuthorizedKeysFile none");
         c.AppendLine("HostbasedAuthentication no");
         c.AppendLine("GSSAPIAuthentication no");
         c.AppendLine("PermitRootLogin no");
-        c.AppendLine(CultureInfo.InvariantCulture, $"AllowUsers {_options.ServiceAccount}");
-        c.AppendLine(CultureInfo.InvariantCulture, $"ChrootDirectory {chroot}");
+        c.AppendLine(CultureInfo.InvariantCulture, $"AllowUsers {_options.Account}");
+        c.AppendLine(CultureInfo.InvariantCulture, $"ChrootDirectory {ChrootDir}");
         c.AppendLine("ForceCommand internal-sftp -R -d /");
         c.AppendLine("Subsystem sftp internal-sftp -R");
         c.AppendLine("DisableForwarding yes");
@@ -238,26 +279,74 @@ public sealed partial class LocalSshServer : IAsyncDisposable
         return c.ToString();
     }
 
-    private async Task<bool> TryStartAsync(string config, IPEndPoint endPoint, CancellationToken cancellationToken)
+    /// <summary>bwrap's arguments: the namespaces, what of the host they see, and the fixed launch script.</summary>
+    internal IReadOnlyList<string> BwrapArguments(string root)
     {
-        var start = new ProcessStartInfo(_options.SshdPath)
+        var a = new List<string>
+        {
+            "--die-with-parent", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--new-session",
+            "--clearenv", "--setenv", "PATH", "/usr/sbin:/usr/bin:/sbin:/bin", "--setenv", "LANG", "C",
+            // Root in here keeps only what sshd needs: chroot, change to the lab and privsep uids, signal its children.
+            "--cap-drop", "ALL", "--cap-add", "CAP_SYS_CHROOT", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_KILL",
+            "--ro-bind", "/usr", "/usr",
+        };
+        // Debian 12 is merged-/usr: /bin, /lib... are links into /usr. Elsewhere they are bound read-only.
+        foreach (var top in new[] { "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32" })
+        {
+            var info = new DirectoryInfo(top);
+            if (info.LinkTarget is { } target)
+            {
+                a.AddRange(["--symlink", target, top]);
+            }
+            else if (info.Exists)
+            {
+                a.AddRange(["--ro-bind", top, top]);
+            }
+        }
+        a.AddRange(["--proc", "/proc", "--dev", "/dev", "--dir", "/etc"]);
+        // Of the host's /etc only the loader cache and the DH moduli: no accounts, keys or sshd configuration.
+        a.AddRange(["--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache", "--ro-bind-try", "/etc/ssh/moduli", "/etc/ssh/moduli"]);
+        foreach (var name in new[] { "passwd", "group", "shadow", "nsswitch.conf" })
+        {
+            a.AddRange(["--symlink", $"{LabDir}/{name}", $"/etc/{name}"]);
+        }
+        a.AddRange(["--perms", "0700", "--tmpfs", LabDir, "--dir", "/run/sshd", "--dir", "/srv", "--ro-bind", root, ChrootDir]);
+        a.AddRange(["/bin/sh", "-c", Launch, "poaplab-sshd", LabDir, _options.SshdPath, _options.SshKeygenPath]);
+        return a;
+    }
+
+    private async Task<bool> TryStartAsync(string root, byte[] bundle, IPEndPoint endPoint, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo(_options.BwrapPath)
         {
             UseShellExecute = false,
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        // -D: stay in the foreground as our child; -e: log to stderr, which becomes events.
-        foreach (var a in new[] { "-D", "-e", "-f", config })
+        foreach (var a in BwrapArguments(root))
         {
             start.ArgumentList.Add(a);
         }
-        var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {_options.SshdPath}.");
+        // Nothing of the harness's environment reaches bwrap (and --clearenv empties sshd's).
+        start.Environment.Clear();
+        start.Environment["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin";
+        var process = ChildProcessLauncher.Start(start);
         _process = process;
         ProcessId = process.Id;
-        process.StandardInput.Close();
         var listening = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         _reader = Task.Run(() => ReadLogAsync(process, listening), CancellationToken.None);
+        _ = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
+        try
+        {
+            // The generated files, then end of input: tar stops there and sshd reads nothing from stdin.
+            await process.StandardInput.BaseStream.WriteAsync(bundle, cancellationToken).ConfigureAwait(false);
+            process.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            // bwrap died before reading: its stderr says why.
+        }
         bool ok;
         try
         {
@@ -272,8 +361,8 @@ public sealed partial class LocalSshServer : IAsyncDisposable
             await StopProcessAsync().ConfigureAwait(false);
             return false;
         }
-        _events.Record(_source, EventKinds.SshServerListening, $"sshd (pid {process.Id}) listening on {endPoint}",
-            ("pid", process.Id), ("endpoint", endPoint), ("account", _options.ServiceAccount), ("chroot", _chroot));
+        _events.Record(_source, EventKinds.SshServerListening, $"sshd (bwrap pid {process.Id}) listening on {endPoint}",
+            ("pid", process.Id), ("endpoint", endPoint), ("account", _options.Account), ("chroot", root));
         return true;
     }
 
@@ -322,17 +411,17 @@ public sealed partial class LocalSshServer : IAsyncDisposable
         {
             if (!process.HasExited)
             {
-                // By process id, with the per-connection children sshd forked.
+                // By process id: bwrap, and with it (PID namespace, --die-with-parent) sshd and its children.
                 process.Kill(entireProcessTree: true);
             }
             using var bounded = new CancellationTokenSource(TimeSpan.FromSeconds(10));
             await process.WaitForExitAsync(bounded.Token).ConfigureAwait(false);
             await _reader.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
-            _events.Record(_source, EventKinds.SshServerExited, $"sshd (pid {process.Id}) exited", ("pid", process.Id), ("exit_code", process.ExitCode));
+            _events.Record(_source, EventKinds.SshServerExited, $"sshd (bwrap pid {process.Id}) exited", ("pid", process.Id), ("exit_code", process.ExitCode));
         }
         catch (Exception e) when (e is InvalidOperationException or OperationCanceledException or TimeoutException)
         {
-            _events.Record(_source, EventKinds.SshServerExited, $"sshd (pid {ProcessId}) did not exit cleanly: {e.Message}", ("pid", ProcessId));
+            _events.Record(_source, EventKinds.SshServerExited, $"sshd (bwrap pid {ProcessId}) did not exit cleanly: {e.Message}", ("pid", ProcessId));
         }
         finally
         {
@@ -341,28 +430,15 @@ public sealed partial class LocalSshServer : IAsyncDisposable
         }
     }
 
+    private static bool IsAccountName(string name) =>
+        name.Length is > 0 and <= 32 && (char.IsAsciiLetterLower(name[0]) || name[0] == '_')
+        && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '_' or '-');
+
     private static int FreePort(IPAddress address)
     {
         using var probe = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         probe.Bind(new IPEndPoint(address, 0));
         return ((IPEndPoint)probe.LocalEndPoint!).Port;
-    }
-
-    private static void TryDelete(string? directory)
-    {
-        try
-        {
-            if (directory is not null && Directory.Exists(directory))
-            {
-                Directory.Delete(directory, recursive: true);
-            }
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
     }
 
     [GeneratedRegex(@"^Accepted (?<method>\S+) for (?<user>\S+) from (?<client>\S+ port \d+)")]

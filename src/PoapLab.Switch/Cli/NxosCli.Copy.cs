@@ -139,9 +139,12 @@ public sealed partial class NxosCli
             case "ftp": protocol = TransferProtocol.Ftp; break;
             default: return context.InvalidArg(0);
         }
-        if (!TryParseServer(rest, out var user, out var host, out var port, out var path))
+        // A part NX-OS would not take (an option-like user, a host that is not a name or an
+        // address, control characters or spaces in the path) is a syntax error of the URL.
+        if (!TryParseServer(rest, out var user, out var host, out var port, out var path)
+            || (user is not null && !TransferUrl.IsValidUser(user)) || !TransferUrl.IsValidHost(host) || !TransferUrl.IsValidPath(path))
         {
-            return CommandOutput.Fail($"Syntax error while parsing '{source}'");
+            return CommandOutput.Fail(NxosTransferErrors.BadUrl(source));
         }
 
         var vrf = "default";

@@ -43,7 +43,7 @@ public interface ISwitchNetwork
 
     /// <summary>
     /// The user name a login to a lab service is really made as (a lab's ssh server may
-    /// stand for the scenario's user with a host service account). By default the same name.
+    /// stand for the scenario's user with the lab sshd's account). By default the same name.
     /// </summary>
     string LoginName(IPAddress host, int port, string user) => user;
 }

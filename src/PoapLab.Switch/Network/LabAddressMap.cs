@@ -73,7 +73,7 @@ public sealed class LabAddressMap
     /// <summary>
     /// Declares that logging in as <paramref name="labUser"/> to a lab service (ssh on
     /// tcp/22) is done as <paramref name="hostAccount"/> on the real server: the scenario's
-    /// user names stay what scripts send, while the host's sshd knows only its service account.
+    /// user names stay what scripts send, while the lab's sshd knows only its one lab account.
     /// </summary>
     public void AddLogin(IPAddress labHost, int labPort, string labUser, string hostAccount) =>
         _logins[(labHost, labPort, labUser)] = hostAccount;

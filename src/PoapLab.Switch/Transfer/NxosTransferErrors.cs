@@ -26,6 +26,9 @@ public static class NxosTransferErrors
 
     public static string TransferInterrupted(string host) => $"% Error: transfer from {host} was interrupted";
 
+    /// <summary>A URL with a part NX-OS does not accept (the CLI's own words for a malformed URL).</summary>
+    public static string BadUrl(string url) => $"Syntax error while parsing '{url}'";
+
     public static string NoSpace => "No space left on device";
 
     public static string UnknownHost(string host) => $"% Error: could not resolve host {host}";

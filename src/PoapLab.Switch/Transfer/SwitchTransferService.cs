@@ -171,6 +171,12 @@ public sealed class SwitchTransferService : ITransferService, IDisposable
             _clock.Advance(TimeSpan.FromSeconds(30));
             result = TransferResult.Failed(NxosTransferErrors.VrfMismatch(request.Vrf));
         }
+        else if (TransferUrl.Problem(request) is not null)
+        {
+            // Callers parse URLs already; this keeps any other caller from handing a client an
+            // option-like or multi-line value.
+            result = TransferResult.Failed(NxosTransferErrors.BadUrl(url));
+        }
         else if (_network.Resolve(request.Host) is not { } host)
         {
             result = TransferResult.Failed(NxosTransferErrors.UnknownHost(request.Host));

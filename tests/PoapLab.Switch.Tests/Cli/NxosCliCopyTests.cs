@@ -127,6 +127,63 @@ public sealed class NxosCliCopyTests
         result.Output.ShouldContain("Syntax error while parsing");
     }
 
+    // Attack: URL parts that would read as a client option, a second command, a header line
+    // or a way out of the server's root never reach a transfer client.
+    [Theory]
+    [InlineData("sftp://-oProxyCommand=touch${IFS}CANARY@10.0.0.1/images/x")]
+    [InlineData("\"sftp://-oProxyCommand=touch CANARY;#@10.0.0.1/images/x\"")]
+    [InlineData("scp://-oLocalCommand=touch${IFS}CANARY@10.0.0.1/images/x")]
+    [InlineData("scp://u@-oProxyCommand=touch${IFS}CANARY/images/x")]
+    [InlineData("sftp://u@10.0.0.1:-oProxyCommand=x/images/x")]
+    [InlineData("sftp://u@10.0.0.1:22x/images/x")]
+    [InlineData("sftp://u@10.0.0.1:0/images/x")]
+    [InlineData("scp://u@10.0.0.1/images/x$(touch${IFS}CANARY)")]
+    [InlineData("scp://u@10.0.0.1/images/x`touch${IFS}CANARY`")]
+    [InlineData("scp://u@10.0.0.1/images/x|touch")]
+    [InlineData("\"sftp://u@10.0.0.1/images/x /etc/cron.d/evil\"")]
+    [InlineData("sftp://u@10.0.0.1/images/../../etc/shadow")]
+    [InlineData("tftp://10.0.0.1/../etc/shadow")]
+    [InlineData("tftp://10.0.0.1/x\u0000blksize\u000065464")]
+    [InlineData("ftp://u\r\nDELE x@10.0.0.1/images/x")]
+    [InlineData("ftp://u@10.0.0.1/images/x\r\nDELE y")]
+    [InlineData("http://10.0.0.1/x\r\nX-Injected: 1")]
+    [InlineData("https://10.0.0.1/x%0d%0a\nHost: evil")]
+    [InlineData("http://-x@10.0.0.1/x")]
+    [InlineData("http://u@evil host/x")]
+    [InlineData("ftp://u@10.0.0.1/images/x;rm")]
+    public async Task Copy_HostileUrl_SyntaxErrorAndNoTransfer(string url)
+    {
+        using var sw = new CliTestSwitch();
+        var canary = Path.Combine(Path.GetTempPath(), "CANARY");
+        var result = await sw.Run($"copy {System.Text.RegularExpressions.Regex.Unescape(url)} bootflash:x vrf management");
+        // The URL's syntax error, or the CLI's own (a ';' ends a command, a line break a line).
+        result.Status.ShouldNotBe(CliStatus.Ok);
+        sw.Transfers.Requests.ShouldBeEmpty();
+        File.Exists(canary).ShouldBeFalse();
+        File.Exists(sw.FlashFile("x")).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task Copy_IssueProxyCommandUrl_SyntaxErrorWhileParsing()
+    {
+        using var sw = new CliTestSwitch();
+        var result = await sw.Run("copy sftp://-oProxyCommand=touch${IFS}CANARY#@10.0.0.1/images/x bootflash:x vrf management");
+        result.Output.ShouldBe("Syntax error while parsing 'sftp://-oProxyCommand=touch${IFS}CANARY#@10.0.0.1/images/x'\n");
+        sw.Transfers.Requests.ShouldBeEmpty();
+    }
+
+    [Theory]
+    [InlineData("copy scp://poap.ops-2@10.0.0.1/images/nxos64-cs.10.3.6.M.bin bootflash: vrf management")]
+    [InlineData("copy sftp://a+b=c@srv-1.lab.example:2222/configs/conf_5254.00ab.cdef.cfg bootflash: vrf management")]
+    [InlineData("copy http://[2001:db8::1]:8080/images/10.3/nxos64-cs.10.3.6.M.bin bootflash: vrf management")]
+    public async Task Copy_UrlOfOrdinaryNames_Accepted(string command)
+    {
+        using var sw = new CliTestSwitch();
+        var output = await sw.Ok(command);
+        output.ShouldEndWith("Copy complete.\n");
+        sw.Transfers.Requests.ShouldHaveSingleItem();
+    }
+
     [Fact]
     public async Task Copy_UnknownTrailingKeyword_InvalidCommandMarker()
     {

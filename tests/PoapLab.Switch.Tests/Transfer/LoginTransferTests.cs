@@ -25,7 +25,7 @@ namespace PoapLab.Switch.Tests.Transfer;
 public sealed class LoginTransferTests : IAsyncLifetime
 {
     private static readonly IPAddress Lab = IPAddress.Parse("10.0.0.1");
-    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("poaplab-xfer-");
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("poaplab-login-");
     private readonly SimClock _clock = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
     private readonly LabAddressMap _map = new();
     private readonly List<IAsyncDisposable> _servers = [];
@@ -90,12 +90,12 @@ public sealed class LoginTransferTests : IAsyncLifetime
         Requires.Tool("/usr/sbin/sshd", "apt-get install openssh-server");
         Requires.Tool("/usr/bin/scp", "apt-get install openssh-client");
         Requires.Tool("/usr/bin/sftp", "apt-get install openssh-client");
-        Requires.That(Environment.IsPrivilegedProcess, "root (sshd authenticates and chroots the service account)");
-        Requires.That(File.ReadLines("/etc/passwd").Any(l => l.StartsWith("poaplab-xfer:", StringComparison.Ordinal)), "the account poaplab-xfer (.ci/setup creates it)");
+        Requires.Tool("/usr/bin/bwrap", "apt-get install bubblewrap");
+        Requires.That(Environment.IsPrivilegedProcess, "root (sshd authenticates, chroots and changes uid)");
         var server = new LocalSshServer(new SshServerOptions { RootPath = Root, Password = "ssh-pw" }, _timeline, "ssh:10.0.0.1");
         _servers.Add(server);
         _map.AddService(Lab, LabTransport.Tcp, 22, await server.StartAsync(new IPEndPoint(_map.LoopbackFor(Lab), 0), Ct));
-        _map.AddLogin(Lab, 22, "poap", server.ServiceAccount);
+        _map.AddLogin(Lab, 22, "poap", server.Account);
     }
 
     [Fact]
@@ -200,7 +200,7 @@ public sealed class LoginTransferTests : IAsyncLifetime
         announced.ShouldBe(_image.Length);
         // The encrypted stream carried at least the file: the modelled time covers it.
         r.ModelledDuration.ShouldBeGreaterThanOrEqualTo(LinkModel.Default.Cost(_image.Length, 6));
-        _timeline.Events.ShouldContain(e => e.Kind == EventKinds.SshServerLogin && e.Get("user") == "poaplab-xfer");
+        _timeline.Events.ShouldContain(e => e.Kind == EventKinds.SshServerLogin && e.Get("user") == "poaplab-lab");
     }
 
     [Fact]
@@ -240,6 +240,45 @@ public sealed class LoginTransferTests : IAsyncLifetime
         using var service = Service();
         var r = await service.DownloadAsync(Request(TransferProtocol.Scp, "/images/nxos.bin", "x"), new MemoryStream(), null, Ct);
         r.Error.ShouldBe("ssh: connect to host 10.0.0.1 port 22: Connection refused");
+    }
+
+    // Attack, each protocol: a request that did not come through the CLI's parser (any other
+    // caller) still never hands a client an option, a second command or header line, or a way
+    // out of the served root. Checked on the host: no canary, the served file intact.
+    [Theory]
+    [InlineData(TransferProtocol.Scp, "-oProxyCommand=touch CANARY", "10.0.0.1", null, "/images/nxos.bin", "pw")]
+    [InlineData(TransferProtocol.Sftp, "-oProxyCommand=touch CANARY", "10.0.0.1", null, "/images/nxos.bin", "pw")]
+    [InlineData(TransferProtocol.Sftp, "poap", "-oProxyCommand=touch CANARY", null, "/images/nxos.bin", "pw")]
+    [InlineData(TransferProtocol.Scp, "poap", "10.0.0.1", 0, "/images/nxos.bin", "pw")]
+    [InlineData(TransferProtocol.Sftp, "poap", "10.0.0.1", 70000, "/images/nxos.bin", "pw")]
+    [InlineData(TransferProtocol.Scp, "poap", "10.0.0.1", null, "-oProxyCommand=touch CANARY", "pw")]
+    [InlineData(TransferProtocol.Sftp, "poap", "10.0.0.1", null, "/images/nxos.bin CANARY", "pw")]
+    [InlineData(TransferProtocol.Sftp, "poap", "10.0.0.1", null, "/../../../etc/shadow", "pw")]
+    [InlineData(TransferProtocol.Ftp, "poap\r\nDELE images/nxos.bin", "10.0.0.1", null, "/images/nxos.bin", "pw")]
+    [InlineData(TransferProtocol.Ftp, "poap", "10.0.0.1", null, "/images/nxos.bin\r\nDELE images/nxos.bin", "pw")]
+    [InlineData(TransferProtocol.Ftp, "poap", "10.0.0.1", null, "/images/nxos.bin", "pw\r\nDELE images/nxos.bin")]
+    [InlineData(TransferProtocol.Ftp, "-oX", "10.0.0.1", null, "/../images/nxos.bin", "pw")]
+    [InlineData(TransferProtocol.Tftp, null, "10.0.0.1", null, "/images/nxos.bin\0blksize\065464", null)]
+    [InlineData(TransferProtocol.Tftp, null, "-c", null, "/images/nxos.bin", null)]
+    [InlineData(TransferProtocol.Tftp, null, "10.0.0.1", null, "/../../etc/passwd", null)]
+    [InlineData(TransferProtocol.Http, null, "10.0.0.1", null, "/images/nxos.bin\r\nX-Injected: 1", null)]
+    [InlineData(TransferProtocol.Http, null, "10.0.0.1\r\nX-Injected: 1", null, "/images/nxos.bin", null)]
+    [InlineData(TransferProtocol.Https, "-K", "10.0.0.1", null, "/images/nxos.bin", "pw")]
+    [InlineData(TransferProtocol.Https, null, "10.0.0.1", null, "/images/../../etc/passwd", null)]
+    public async Task DownloadAsync_HostileRequest_SyntaxErrorBeforeAnyClientRuns(TransferProtocol protocol, string? user, string host, int? port, string path, string? password)
+    {
+        var canary = Path.Combine(_dir.FullName, "CANARY");
+        string? Arm(string? value) => value?.Replace("CANARY", canary, StringComparison.Ordinal);
+        _map.LoopbackFor(Lab);
+        using var service = Service();
+        using var to = new MemoryStream();
+        var request = new TransferRequest(protocol, Arm(host)!, port, Arm(path)!, Arm(user), password, "management");
+        var r = await service.DownloadAsync(request, to, null, Ct);
+        r.Success.ShouldBeFalse();
+        r.Error.ShouldNotBeNull().ShouldStartWith("Syntax error while parsing '");
+        to.Length.ShouldBe(0);
+        File.Exists(canary).ShouldBeFalse();
+        File.ReadAllBytes(Path.Combine(Root, "images", "nxos.bin")).ShouldBe(_image);
     }
 
     [Theory]

@@ -37,6 +37,12 @@ internal sealed class FtpClient(ISwitchNetwork network)
 
     public async Task<FtpDownloadResult> DownloadAsync(IPAddress host, int port, string user, string password, string path, Stream destination, Action<long>? announcedSize, TimeSpan timeout, CancellationToken cancellationToken)
     {
+        // RFC 959 §4.1.3: a command ends at CRLF. A CR, LF or NUL inside a value would end it
+        // early and start a command of the value's choosing: refuse before connecting.
+        if (user.Any(char.IsControl) || password.Any(char.IsControl) || path.Any(char.IsControl))
+        {
+            return new FtpDownloadResult(FtpOutcome.LoginFailed, 0, 0, "refused: a control character in the user, password or path");
+        }
         var trips = 1;
         Stream control;
         try

@@ -42,9 +42,9 @@ internal sealed record SshDownloadResult(SshOutcome Outcome, long Bytes, long Wi
 /// relay on 127.0.0.1: the client connects to it, and it carries the bytes over a connection
 /// the switch network opened to the lab host — the lab's address mapping and faults apply
 /// exactly as for our own clients. The password reaches the client through SSH_ASKPASS
-/// (forced, OpenSSH 8.4+) from a file only root can read, never on a command line; host keys
-/// are not checked (every lab run has a new one) and nothing of the host's ssh configuration,
-/// agent or keys is used. The client is killed by process id when it overruns.
+/// (forced, OpenSSH 8.4+) from its own environment, never on a command line or on disk; host
+/// keys are not checked (every lab run has a new one) and nothing of the host's ssh
+/// configuration, environment, agent or keys is used. The client is killed by process id when it overruns.
 /// </summary>
 internal sealed class OpenSshClient(ISwitchNetwork network, OpenSshClientOptions options)
 {
@@ -53,6 +53,14 @@ internal sealed class OpenSshClient(ISwitchNetwork network, OpenSshClientOptions
         if (!OperatingSystem.IsLinux())
         {
             return new SshDownloadResult(SshOutcome.ClientMissing, 0, 0, "the OpenSSH clients run on Linux only");
+        }
+        if (!TransferUrl.IsValidUser(user) || !TransferUrl.IsValidPath(path) || path[0] != '/')
+        {
+            return new SshDownloadResult(SshOutcome.Failed, 0, 0, $"refused to pass '{user}' and '{path}' to the client");
+        }
+        if (!TransferUrl.IsValidPassword(password))
+        {
+            return new SshDownloadResult(SshOutcome.PermissionDenied, 0, 0, "Permission denied (password).");
         }
         var tool = sftp ? options.SftpPath : options.ScpPath;
         if (!File.Exists(tool))
@@ -93,12 +101,6 @@ internal sealed class OpenSshClient(ISwitchNetwork network, OpenSshClientOptions
     [SupportedOSPlatform("linux")]
     private async Task<SshDownloadResult> RunAsync(bool sftp, string tool, Stream upstream, string work, string user, string password, string path, Stream destination, Action<long>? announcedSize, CancellationToken cancellationToken)
     {
-        var secret = Path.Combine(work, "password");
-        await File.WriteAllTextAsync(secret, password + "\n", cancellationToken).ConfigureAwait(false);
-        File.SetUnixFileMode(secret, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        var askpass = Path.Combine(work, "askpass");
-        await File.WriteAllTextAsync(askpass, $"#!/bin/sh\nexec cat '{secret}'\n", cancellationToken).ConfigureAwait(false);
-        File.SetUnixFileMode(askpass, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var output = Path.Combine(work, "download");
 
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
@@ -114,29 +116,19 @@ internal sealed class OpenSshClient(ISwitchNetwork network, OpenSshClientOptions
             RedirectStandardError = true,
             WorkingDirectory = work,
         };
-        // -F /dev/null: neither the user's nor the system's ssh_config; known hosts nowhere. No -q:
-        // it would silence the "Permission denied" that tells a script what failed.
-        string[] common =
-        [
-            "-F", "/dev/null", "-P", relayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "GlobalKnownHostsFile=/dev/null",
-            "-o", "LogLevel=ERROR", "-o", "BatchMode=no", "-o", "PreferredAuthentications=password",
-            "-o", "PubkeyAuthentication=no", "-o", "GSSAPIAuthentication=no", "-o", "NumberOfPasswordPrompts=1",
-            "-o", $"ConnectTimeout={(int)Math.Ceiling(options.ConnectTimeout.TotalSeconds)}",
-            "-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=2", "-o", "IdentityAgent=none",
-        ];
-        foreach (var a in common)
+        foreach (var a in Arguments(relayPort, options.ConnectTimeout))
         {
             start.ArgumentList.Add(a);
         }
+        // "--": whatever follows is an operand, never an option (user and path are checked too).
+        start.ArgumentList.Add("--");
         start.ArgumentList.Add($"{user}@127.0.0.1:{path}");
         start.ArgumentList.Add(output);
-        start.Environment["SSH_ASKPASS"] = askpass;
-        start.Environment["SSH_ASKPASS_REQUIRE"] = "force";
-        start.Environment["HOME"] = work;
-        start.Environment.Remove("SSH_AUTH_SOCK");
-        start.Environment.Remove("DISPLAY");
-
+        start.Environment.Clear();
+        foreach (var (name, value) in ClientEnvironment(work, user, password))
+        {
+            start.Environment[name] = value;
+        }
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {tool}.");
         process.StandardInput.Close();
         var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
@@ -200,6 +192,50 @@ internal sealed class OpenSshClient(ISwitchNetwork network, OpenSshClientOptions
         }
         return new SshDownloadResult(SshOutcome.Completed, length, Interlocked.Read(ref wire), "");
     }
+
+    /// <summary>The name the client shows the server as (it is also in the password prompt).</summary>
+    internal const string HostAlias = "poaplab-lab";
+
+    /// <summary>
+    /// The client's options: nothing of the host's ssh configuration (<c>-F /dev/null</c>), no
+    /// known-hosts file, key, agent, proxy, local command or connection sharing; password
+    /// authentication only, asked once. Every value is ours; none comes from the URL.
+    /// </summary>
+    internal static IReadOnlyList<string> Arguments(int relayPort, TimeSpan connectTimeout)
+    {
+        // No -q: it would silence the "Permission denied" that tells a script what failed.
+        return
+        [
+            "-F", "/dev/null", "-P", relayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "-o", "HostKeyAlias=" + HostAlias,
+            "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "GlobalKnownHostsFile=/dev/null",
+            "-o", "CheckHostIP=no", "-o", "UpdateHostKeys=no",
+            "-o", "LogLevel=ERROR", "-o", "BatchMode=no", "-o", "PreferredAuthentications=password",
+            "-o", "PubkeyAuthentication=no", "-o", "HostbasedAuthentication=no", "-o", "GSSAPIAuthentication=no", "-o", "KbdInteractiveAuthentication=no",
+            "-o", "IdentitiesOnly=yes", "-o", "IdentityFile=none", "-o", "IdentityAgent=none", "-o", "AddKeysToAgent=no",
+            "-o", "ProxyCommand=none", "-o", "ProxyJump=none", "-o", "PermitLocalCommand=no", "-o", "LocalCommand=none",
+            "-o", "ControlMaster=no", "-o", "ControlPath=none", "-o", "ForwardAgent=no", "-o", "ForwardX11=no", "-o", "ClearAllForwardings=yes",
+            "-o", "CanonicalizeHostname=no", "-o", "NumberOfPasswordPrompts=1",
+            "-o", $"ConnectTimeout={(int)Math.Ceiling(connectTimeout.TotalSeconds)}",
+            "-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=2",
+        ];
+    }
+
+    /// <summary>
+    /// The client's whole environment, made from nothing: no variable of the harness reaches
+    /// it. The password never touches the disk: SSH_ASKPASS is <c>printenv</c>, which OpenSSH
+    /// runs with the prompt as its argument (<c>user@alias's password: </c>, ssh_askpass(1)
+    /// is given the prompt the same way) and which prints the variable of that name.
+    /// </summary>
+    internal static IReadOnlyList<(string Name, string Value)> ClientEnvironment(string home, string user, string password) =>
+    [
+        ("PATH", "/usr/bin:/bin"),
+        ("HOME", home),
+        ("LANG", "C"),
+        ("SSH_ASKPASS", "/usr/bin/printenv"),
+        ("SSH_ASKPASS_REQUIRE", "force"),
+        ($"{user}@{HostAlias}'s password: ", password),
+    ];
 
     /// <summary>What went wrong, from the text OpenSSH prints (stable across 8.x and 9.x).</summary>
     internal static SshOutcome Classify(string stderr)

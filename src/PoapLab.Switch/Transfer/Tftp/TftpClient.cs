@@ -33,6 +33,11 @@ public sealed class TftpClient(ISwitchNetwork network, SimClock clock)
         ArgumentOutOfRangeException.ThrowIfLessThan(port, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(port, 65535);
         ArgumentException.ThrowIfNullOrEmpty(fileName);
+        // RFC 1350 §5: the file name ends at the first NUL; one inside it would add options of its own.
+        if (fileName.Any(char.IsControl))
+        {
+            throw new ArgumentException("A TFTP file name cannot hold control characters.", nameof(fileName));
+        }
         ArgumentNullException.ThrowIfNull(destination);
         ArgumentNullException.ThrowIfNull(options);
         Validate(options);
