@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Diagnostics;
+using PoapLab.Core.Processes;
 using PoapLab.Switch.Script.Sandbox;
 
 namespace PoapLab.Switch.Script;
@@ -122,15 +123,18 @@ public sealed partial class ScriptHost
         string bwrap, string bridgeDirectory, ScriptBridgeServer server, ScriptRunRequest request, SandboxIdentity identity, long started,
         CancellationToken switchTimeout, CancellationToken cancellationToken)
     {
-        using var process = new Process { StartInfo = BuildStartInfo(bwrap, bridgeDirectory, request, identity, LimitsFor(request, Limits)) };
+        Process launched;
         try
         {
-            process.Start();
+            // From the launcher's long-lived thread: bwrap's --die-with-parent is tied to the
+            // thread that forked it, and a pool thread may retire while the script runs.
+            launched = ChildProcessLauncher.Start(BuildStartInfo(bwrap, bridgeDirectory, request, identity, LimitsFor(request, Limits)));
         }
-        catch (Win32Exception e)
+        catch (Exception e) when (e is Win32Exception or InvalidOperationException)
         {
             return new ScriptRunResult(ScriptEnd.FailedToStart, null, "", "", _realTime.GetElapsedTime(started), $"{bwrap} could not be started: {e.Message}");
         }
+        using var process = launched;
 
         var stdout = new TailBuffer(OutputLimitBytes);
         var stderr = new TailBuffer(OutputLimitBytes);
