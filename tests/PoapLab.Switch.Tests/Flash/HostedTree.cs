@@ -52,7 +52,10 @@ internal sealed class HostedTree : IDisposable
     /// <summary>A hard link at <paramref name="relative"/> to a host path (<c>ln</c>).</summary>
     public void HardLink(string relative, string target) => Run("ln", target, HostPath(relative));
 
-    public void Fifo(string relative) => Run("mkfifo", HostPath(relative));
+    public void Fifo(string relative) => FifoAt(HostPath(relative));
+
+    /// <summary>A FIFO at a host path (<c>mkfifo</c>).</summary>
+    public static void FifoAt(string hostPath) => Run("mkfifo", hostPath);
 
     /// <summary>A character device node with the numbers of /dev/null (1, 3): needs CAP_MKNOD.</summary>
     public void NullDevice(string relative)
