@@ -56,15 +56,20 @@ public static class ArtifactWriter
         {
             var target = Path.Combine(dir, ScenarioRunner.SafeName(sw.State.Identity.Name));
             Directory.CreateDirectory(target);
-            var fs = sw.State.Filesystem;
-            Copy(fs.LogsFiles, Path.GetFileName(sw.SyslogPath), Path.Combine(target, "syslog.log"));
-            Copy(fs.LogsFiles, Path.GetFileName(sw.ConsolePath), Path.Combine(target, "console.log"));
-            Copy(fs.LogsFiles, "script.stdout.log", Path.Combine(target, "script.stdout.log"));
-            Copy(fs.LogsFiles, "script.stderr.log", Path.Combine(target, "script.stderr.log"));
-            Concatenate(fs.BootflashFiles, "*_poap_*_init.log", Path.Combine(target, "poap.log"));
-            Concatenate(fs.BootflashFiles, "*script.log", Path.Combine(target, "script.log"));
-            Copy(fs.LogsFiles, "cli-transcript.log", Path.Combine(target, "cli.log"));
+            CopySwitchLogs(sw.State.Filesystem, Path.GetFileName(sw.SyslogPath), Path.GetFileName(sw.ConsolePath), target);
         }
+    }
+
+    /// <summary>One switch's logs into its report folder <paramref name="target"/>.</summary>
+    internal static void CopySwitchLogs(SwitchFilesystem fs, string syslogName, string consoleName, string target)
+    {
+        Copy(fs.LogsFiles, syslogName, Path.Combine(target, "syslog.log"));
+        Copy(fs.LogsFiles, consoleName, Path.Combine(target, "console.log"));
+        Copy(fs.LogsFiles, "script.stdout.log", Path.Combine(target, "script.stdout.log"));
+        Copy(fs.LogsFiles, "script.stderr.log", Path.Combine(target, "script.stderr.log"));
+        Concatenate(fs.BootflashFiles, "*_poap_*_init.log", Path.Combine(target, "poap.log"));
+        Concatenate(fs.BootflashFiles, "*script.log", Path.Combine(target, "script.log"));
+        Copy(fs.LogsFiles, "cli-transcript.log", Path.Combine(target, "cli.log"));
     }
 
     /// <summary>The timeline as a person reads it: both clocks, the source, what happened.</summary>

@@ -301,7 +301,7 @@ public sealed class ScenarioRunner
     /// step goes through a tree rooted at the scenario's output directory, entries are examined
     /// and unlinked without following a link, so nothing outside it is touched.
     /// </summary>
-    private static void PruneImages(string outDir, Scenario scenario)
+    internal static void PruneImages(string outDir, Scenario scenario)
     {
         if (!Directory.Exists(outDir))
         {
