@@ -274,7 +274,7 @@ public sealed partial class NxosCli
                 return NoSuchFile(name);
             }
         }
-        catch (SwitchFileException e)
+        catch (IOException e)
         {
             return FileFailure(e, name, outside);
         }

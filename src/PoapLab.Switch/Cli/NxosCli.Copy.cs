@@ -64,7 +64,7 @@ public sealed partial class NxosCli
                 text = "";
             }
         }
-        catch (SwitchFileException e)
+        catch (IOException e)
         {
             return FileFailure(e, source, outsideSource);
         }
@@ -106,7 +106,7 @@ public sealed partial class NxosCli
             Flash.Copy(from, to, limit);
             Touch(to);
         }
-        catch (SwitchFileException e)
+        catch (IOException e)
         {
             return FileFailure(e, destination, PermissionDenied(destination));
         }
@@ -156,7 +156,7 @@ public sealed partial class NxosCli
             }
             Touch(to);
         }
-        catch (SwitchFileException e)
+        catch (IOException e)
         {
             return FileFailure(e, destination, outside);
         }
@@ -248,7 +248,7 @@ public sealed partial class NxosCli
             // The client writes through this handle only: a new regular file made inside the flash.
             file = Flash.Create(to);
         }
-        catch (SwitchFileException e)
+        catch (IOException e)
         {
             return FileFailure(e, destination, outside);
         }

@@ -52,7 +52,7 @@ public sealed partial class NxosCli
             }
             return CommandOutput.Ok(prompt).AsTask();
         }
-        catch (SwitchFileException e)
+        catch (IOException e)
         {
             return FileFailure(e, name, outside).AsTask();
         }
@@ -112,7 +112,7 @@ public sealed partial class NxosCli
             {
                 failure = WriteRedirectFile(redirect, path, text);
             }
-            catch (SwitchFileException e)
+            catch (IOException e)
             {
                 failure = FileFailure(e, redirect.Target, outside);
             }

@@ -88,7 +88,7 @@ public sealed partial class NxosCli
         {
             return RestoreFrom(name, path, user, server, vrf).AsTask();
         }
-        catch (SwitchFileException e)
+        catch (IOException e)
         {
             return FileFailure(e, name, PermissionDenied(name)).AsTask();
         }
@@ -106,7 +106,7 @@ public sealed partial class NxosCli
         {
             members = ReadTar(Flash, path);
         }
-        catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException or IOException)
+        catch (Exception e) when (e is not SwitchFileException && (e is InvalidDataException or FormatException or EndOfStreamException or IOException))
         {
             return CommandOutput.Fail($"Error: {name} is not a valid personality tar file: {e.Message}");
         }

@@ -334,7 +334,7 @@ public sealed partial class NxosCli
         {
             return ShowFile(name, path, hash).AsTask();
         }
-        catch (SwitchFileException e)
+        catch (IOException e)
         {
             return FileFailure(e, name, NoSuchFile(name)).AsTask();
         }
@@ -382,7 +382,7 @@ public sealed partial class NxosCli
         {
             return DirListing(name, path).AsTask();
         }
-        catch (SwitchFileException e)
+        catch (IOException e)
         {
             return FileFailure(e, name, NoSuchFile(name)).AsTask();
         }

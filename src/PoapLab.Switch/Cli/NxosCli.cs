@@ -276,13 +276,19 @@ public sealed partial class NxosCli
     /// What NX-OS prints when a file operation fails: <paramref name="outside"/> when the path
     /// leaves the flash (what the command prints for a path that is not on bootflash at all).
     /// </summary>
-    private static CommandOutput FileFailure(SwitchFileException e, string name, CommandOutput outside) => e.Kind switch
+    private static CommandOutput FileFailure(IOException e, string name, CommandOutput outside) => e switch
     {
-        SwitchFileError.NotFound or SwitchFileError.NotDirectory => NoSuchFile(name),
-        SwitchFileError.OutsideTree => outside,
-        SwitchFileError.NoSpace => NoSpace(),
-        SwitchFileError.IsDirectory => CommandOutput.Fail($"{name}: Is a directory"),
-        SwitchFileError.TooLarge => CommandOutput.Fail($"{name}: File too large"),
+        SwitchFileException f => f.Kind switch
+        {
+            SwitchFileError.NotFound or SwitchFileError.NotDirectory => NoSuchFile(name),
+            SwitchFileError.OutsideTree => outside,
+            SwitchFileError.NoSpace => NoSpace(),
+            SwitchFileError.IsDirectory => CommandOutput.Fail($"{name}: Is a directory"),
+            SwitchFileError.TooLarge => CommandOutput.Fail($"{name}: File too large"),
+            _ => PermissionDenied(name),
+        },
+        // A write the filesystem refused (a bounded flash that is full: ENOSPC, errno 28).
+        _ when e.HResult == 28 || e.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase) => NoSpace(),
         _ => PermissionDenied(name),
     };
 

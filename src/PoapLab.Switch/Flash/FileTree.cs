@@ -592,13 +592,20 @@ public sealed class FileTree
         var path = $"/proc/self/fd/{dir.DangerousGetHandle()}";
         var enumerable = new FileSystemEnumerable<string>(path, (ref FileSystemEntry e) => e.FileName.ToString(),
             new EnumerationOptions { RecurseSubdirectories = false, AttributesToSkip = 0, IgnoreInaccessible = false, ReturnSpecialDirectories = false });
-        foreach (var name in enumerable)
+        try
         {
-            if (--budget < 0)
+            foreach (var name in enumerable)
             {
-                throw new SwitchFileException(SwitchFileError.TooLarge, 0, $"more than {MaxEntries} entries");
+                if (--budget < 0)
+                {
+                    throw new SwitchFileException(SwitchFileError.TooLarge, 0, $"more than {MaxEntries} entries");
+                }
+                names.Add(name);
             }
-            names.Add(name);
+        }
+        catch (Exception e) when (e is (IOException or UnauthorizedAccessException) and not SwitchFileException)
+        {
+            throw new SwitchFileException(SwitchFileError.PermissionDenied, 0, $"directory listing failed: {e.Message}");
         }
         names.Sort(StringComparer.Ordinal);
         return names;

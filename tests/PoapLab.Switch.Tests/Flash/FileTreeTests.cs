@@ -301,6 +301,57 @@ public sealed class FileTreeTests : IDisposable
         Owner(_h.Secret).ShouldBe(before);
     }
 
+    [Fact]
+    public async Task Operations_DirectoryAndLinkSwappedConcurrently_CanaryUntouched()
+    {
+        // A script racing the harness: "d" flips between a real directory and a link to the host's directory.
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var swapper = Task.Run(() =>
+        {
+            for (var i = 0; i < 20_000 && !stop.IsCancellationRequested; i++)
+            {
+                try
+                {
+                    Directory.CreateDirectory(_h.HostPath("real"));
+                    File.WriteAllText(_h.HostPath("real/f"), "inside");
+                    Directory.Move(_h.HostPath("real"), _h.HostPath("d"));
+                    Directory.Delete(_h.HostPath("d"), recursive: true);
+                    File.CreateSymbolicLink(_h.HostPath("d"), _h.CanaryDir);
+                    File.Delete(_h.HostPath("d"));
+                }
+                catch (IOException)
+                {
+                    // The harness removed it first: carry on racing.
+                }
+            }
+        }, TestContext.Current.CancellationToken);
+        for (var i = 0; i < 2_000 && !swapper.IsCompleted; i++)
+        {
+            try
+            {
+                switch (i % 6)
+                {
+                    case 0: Write(Tree.Create("d/canary.txt"), "overwritten"); break;
+                    case 1: Tree.DeleteFile("d/canary.txt"); break;
+                    case 2: Tree.Delete("d"); break;
+                    case 3: Tree.Clear(); break;
+                    case 4: Write(Tree.Append("d/canary.txt"), "appended"); break;
+                    default: _ = Tree.Walk(); _ = Tree.UsedBytes(); break;
+                }
+            }
+            catch (SwitchFileException)
+            {
+            }
+            catch (IOException)
+            {
+                // .NET's own enumeration of /proc/self/fd/N when the directory vanished under it.
+            }
+        }
+        await stop.CancelAsync();
+        await swapper.WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+        _h.CanariesIntact();
+    }
+
     /// <summary>The owner of the entry itself (lstat), read from the host side.</summary>
     internal static (uint Uid, uint Gid) Owner(string path)
     {
