@@ -1,9 +1,11 @@
 using System.Globalization;
+using System.IO.Enumeration;
 using System.Text;
 using System.Text.Json;
 using PoapLab.Core.Events;
 using PoapLab.Scenarios.Running;
 using PoapLab.Switch.Device;
+using PoapLab.Switch.Flash;
 
 namespace PoapLab.Scenarios.Reports;
 
@@ -11,8 +13,20 @@ namespace PoapLab.Scenarios.Reports;
 /// Writes what one scenario left behind: the event timeline (text and JSON), and per
 /// switch its POAP log, syslog, console, the script's own log and output.
 /// </summary>
+/// <remarks>
+/// The switch's files are the script's to shape: links, FIFOs and devices named like logs are
+/// skipped, and only regular files opened without following a link are copied, each up to
+/// <see cref="MaxCopiedBytes"/> (the rest is cut with a note), at most <see cref="MaxCopiedFiles"/>
+/// per log, so no file the script plants can hang the report or bring a host file into it.
+/// </remarks>
 public static class ArtifactWriter
 {
+    /// <summary>The most of one file copied into the report: 16 MiB.</summary>
+    public const long MaxCopiedBytes = 16L << 20;
+
+    /// <summary>The most bootflash files gathered into one report log.</summary>
+    public const int MaxCopiedFiles = 100;
+
     public static async Task WriteAsync(ScenarioResult result, IReadOnlyList<NexusSwitch> switches, CancellationToken cancellationToken)
     {
         var dir = result.OutputDirectory;
@@ -42,15 +56,20 @@ public static class ArtifactWriter
         {
             var target = Path.Combine(dir, ScenarioRunner.SafeName(sw.State.Identity.Name));
             Directory.CreateDirectory(target);
-            var fs = sw.State.Filesystem;
-            Copy(sw.SyslogPath, Path.Combine(target, "syslog.log"));
-            Copy(sw.ConsolePath, Path.Combine(target, "console.log"));
-            Copy(Path.Combine(fs.LogsPath, "script.stdout.log"), Path.Combine(target, "script.stdout.log"));
-            Copy(Path.Combine(fs.LogsPath, "script.stderr.log"), Path.Combine(target, "script.stderr.log"));
-            Concatenate(Directory.Exists(fs.BootflashPath) ? Directory.GetFiles(fs.BootflashPath, "*_poap_*_init.log") : [], Path.Combine(target, "poap.log"));
-            Concatenate(Directory.Exists(fs.BootflashPath) ? Directory.GetFiles(fs.BootflashPath, "*script.log") : [], Path.Combine(target, "script.log"));
-            Copy(Path.Combine(fs.LogsPath, "cli-transcript.log"), Path.Combine(target, "cli.log"));
+            CopySwitchLogs(sw.State.Filesystem, Path.GetFileName(sw.SyslogPath), Path.GetFileName(sw.ConsolePath), target);
         }
+    }
+
+    /// <summary>One switch's logs into its report folder <paramref name="target"/>.</summary>
+    internal static void CopySwitchLogs(SwitchFilesystem fs, string syslogName, string consoleName, string target)
+    {
+        Copy(fs.LogsFiles, syslogName, Path.Combine(target, "syslog.log"));
+        Copy(fs.LogsFiles, consoleName, Path.Combine(target, "console.log"));
+        Copy(fs.LogsFiles, "script.stdout.log", Path.Combine(target, "script.stdout.log"));
+        Copy(fs.LogsFiles, "script.stderr.log", Path.Combine(target, "script.stderr.log"));
+        Concatenate(fs.BootflashFiles, "*_poap_*_init.log", Path.Combine(target, "poap.log"));
+        Concatenate(fs.BootflashFiles, "*script.log", Path.Combine(target, "script.log"));
+        Copy(fs.LogsFiles, "cli-transcript.log", Path.Combine(target, "cli.log"));
     }
 
     /// <summary>The timeline as a person reads it: both clocks, the source, what happened.</summary>
@@ -77,26 +96,70 @@ public static class ArtifactWriter
         data = e.Data,
     };
 
-    private static void Copy(string from, string to)
+    /// <summary>Copies a regular file of a switch tree (never through a link) into the report, when it is there.</summary>
+    private static void Copy(FileTree tree, string name, string to)
     {
-        if (File.Exists(from))
-        {
-            File.Copy(from, to, overwrite: true);
-        }
-    }
-
-    private static void Concatenate(IEnumerable<string> files, string to)
-    {
-        var sorted = files.Order(StringComparer.Ordinal).ToList();
-        if (sorted.Count == 0)
+        if (tree.Stat(name, followLinks: false) is not { Kind: FileEntryKind.File })
         {
             return;
         }
-        using var output = new StreamWriter(to);
-        foreach (var f in sorted)
+        using var output = File.Create(to);
+        CopyBounded(tree, name, output);
+    }
+
+    /// <summary>The regular files at the top of the flash whose names match <paramref name="pattern"/>, one after the other.</summary>
+    private static void Concatenate(FileTree flash, string pattern, string to)
+    {
+        List<string> names;
+        try
         {
-            output.WriteLine($"===== {Path.GetFileName(f)} =====");
-            output.Write(File.ReadAllText(f));
+            names = [.. flash.List("")
+                .Where(e => e.Kind == FileEntryKind.File && FileSystemName.MatchesSimpleExpression(pattern, e.Name, ignoreCase: false))
+                .Select(e => e.Name)
+                .Order(StringComparer.Ordinal)
+                .Take(MaxCopiedFiles)];
+        }
+        catch (SwitchFileException)
+        {
+            return;
+        }
+        if (names.Count == 0)
+        {
+            return;
+        }
+        using var output = File.Create(to);
+        foreach (var name in names)
+        {
+            output.Write(Encoding.UTF8.GetBytes($"===== {name} =====\n"));
+            CopyBounded(flash, name, output);
+        }
+    }
+
+    /// <summary>
+    /// Copies one file: opened without following a link, refused unless regular (a FIFO swapped in
+    /// since the listing is never read), at most <see cref="MaxCopiedBytes"/>.
+    /// </summary>
+    private static void CopyBounded(FileTree tree, string name, Stream output)
+    {
+        try
+        {
+            using var input = tree.OpenRead(name, followLinks: false);
+            var buffer = new byte[1 << 16];
+            long copied = 0;
+            int n;
+            while (copied < MaxCopiedBytes && (n = input.Read(buffer, 0, (int)Math.Min(buffer.Length, MaxCopiedBytes - copied))) > 0)
+            {
+                output.Write(buffer, 0, n);
+                copied += n;
+            }
+            if (copied == MaxCopiedBytes && input.ReadByte() >= 0)
+            {
+                output.Write(Encoding.UTF8.GetBytes($"\n[PoapLab: {name} cut at {MaxCopiedBytes} bytes]\n"));
+            }
+        }
+        catch (SwitchFileException e)
+        {
+            output.Write(Encoding.UTF8.GetBytes($"[PoapLab: {name} not copied: {e.Message}]\n"));
         }
     }
 }

@@ -17,6 +17,7 @@ using PoapLab.Servers.Http;
 using PoapLab.Servers.Ssh;
 using PoapLab.Servers.Tftp;
 using PoapLab.Switch.Device;
+using PoapLab.Switch.Flash;
 using PoapLab.Switch.Identity;
 using PoapLab.Switch.Network;
 using PoapLab.Switch.Poap;
@@ -147,7 +148,7 @@ public sealed class ScenarioRunner
                     model.Name, runs[i],
                     events.Where(e => e.Source == sw.Source || !e.Source.StartsWith("switch:", StringComparison.Ordinal)).ToList(),
                     sw.State.RunningConfig.ToList(),
-                    ListFiles(sw.State.Filesystem.BootflashPath),
+                    ListFiles(sw.State.Bootflash.Files),
                     await File.ReadAllTextAsync(sw.SyslogPath, cancellationToken).ConfigureAwait(false));
                 var failures = Expectations.Check(model.Expect ?? scenario.Expect, record);
                 results.Add(new SwitchResult(model.Name, record, failures, Expectations.Diagnose(record)));
@@ -194,7 +195,7 @@ public sealed class ScenarioRunner
             }
             try
             {
-                PruneLargeFiles(outDir);
+                PruneImages(outDir, scenario);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -377,24 +378,83 @@ public sealed class ScenarioRunner
         })],
     };
 
-    private static List<string> ListFiles(string root) =>
-        Directory.Exists(root)
-            ? Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(root, f).Replace('\\', '/')).Order(StringComparer.Ordinal).ToList()
-            : [];
+    /// <summary>The regular files on a switch's flash (links are not followed, nor listed as files).</summary>
+    private static List<string> ListFiles(FileTree flash)
+    {
+        try
+        {
+            return [.. flash.Walk().Where(e => e.Kind == FileEntryKind.File).Select(e => e.Path).Order(StringComparer.Ordinal)];
+        }
+        catch (SwitchFileException)
+        {
+            return [];
+        }
+    }
 
-    /// <summary>Generated images are large and can be made again: they do not stay in the output.</summary>
-    private static void PruneLargeFiles(string outDir)
+    /// <summary>Files larger than this that are known to be images leave the output.</summary>
+    private const long PruneThreshold = 1024 * 1024;
+
+    /// <summary>
+    /// Images are large and can be made again: they do not stay in the output. Only what is known
+    /// to be one goes: a served file the scenario generated as an image or copied from the host
+    /// (<c>image:</c>, <c>source:</c>), and on each switch's flash a regular file that carries the
+    /// generated image's header (the switch's own image, or one the script copied). Nothing else
+    /// is deleted, however large: the script's own logs and output stay for the report. Every
+    /// step goes through a tree rooted at the scenario's output directory, entries are examined
+    /// and unlinked without following a link, so nothing outside it is touched.
+    /// </summary>
+    internal static void PruneImages(string outDir, Scenario scenario)
     {
         if (!Directory.Exists(outDir))
         {
             return;
         }
-        foreach (var f in new DirectoryInfo(outDir).EnumerateFiles("*", SearchOption.AllDirectories))
+        var tree = new FileTree(outDir);
+        foreach (var file in scenario.Files.Where(f => f.ImageVersion is not null || f.Source is not null))
         {
-            if (f.Length > 1024 * 1024 && f.LinkTarget is null)
+            var path = "files/" + file.Path.Replace('\\', '/').TrimStart('/');
+            TryPrune(tree, path, imageHeader: false);
+        }
+        foreach (var model in scenario.Switches)
+        {
+            var flash = "switches/" + SafeName(model.Name) + "/bootflash";
+            IReadOnlyList<FileEntry> entries;
+            try
             {
-                f.Delete();
+                entries = tree.Walk(flash);
             }
+            catch (SwitchFileException)
+            {
+                continue;
+            }
+            foreach (var entry in entries.Where(e => e.Kind == FileEntryKind.File && e.Size > PruneThreshold))
+            {
+                TryPrune(tree, entry.Path, imageHeader: true);
+            }
+        }
+    }
+
+    private static void TryPrune(FileTree tree, string path, bool imageHeader)
+    {
+        try
+        {
+            if (tree.Stat(path, followLinks: false) is not { Kind: FileEntryKind.File, Size: > PruneThreshold })
+            {
+                return;
+            }
+            if (imageHeader)
+            {
+                using var file = tree.OpenRead(path, followLinks: false);
+                if (NxosImage.TryRead(file, path) is not { FromHeader: true })
+                {
+                    return;
+                }
+            }
+            tree.DeleteFile(path);
+        }
+        catch (SwitchFileException)
+        {
+            // Gone, swapped for a link or a FIFO, or outside the output: left alone.
         }
     }
 

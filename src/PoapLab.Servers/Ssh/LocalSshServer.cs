@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Formats.Tar;
 using System.Globalization;
 using System.Net;
@@ -104,6 +105,7 @@ public sealed partial class LocalSshServer : IAsyncDisposable
         var root = Path.GetFullPath(_options.RootPath);
         var (labUid, privsepUid) = UnusedIds();
         var hash = Sha512Crypt.Hash(_options.Password);
+        GrantGroupRead(root, labUid);
 
         for (var attempt = 1; ; attempt++)
         {
@@ -172,6 +174,48 @@ public sealed partial class LocalSshServer : IAsyncDisposable
             throw new InvalidOperationException($"sshd refuses to chroot into {_options.RootPath}: it is writable by group or others.");
         }
     }
+
+    /// <summary>
+    /// Lets the lab account read the served files, and nobody else of the host: the tree is
+    /// given to the lab account's group (a gid no host group has) with group read (and search,
+    /// for directories); owner and the other users' bits stay as they are, so files PoapLab
+    /// keeps private (0600 copies of what a scenario serves) stay private on the host. Links
+    /// are not followed, nor is anything but files and directories touched.
+    /// </summary>
+    private static void GrantGroupRead(string root, int gid)
+    {
+        var pending = new Stack<DirectoryInfo>();
+        pending.Push(new DirectoryInfo(root));
+        Grant(pending.Peek());
+        while (pending.Count > 0)
+        {
+            foreach (var entry in pending.Pop().EnumerateFileSystemInfos("*", new EnumerationOptions { AttributesToSkip = 0, IgnoreInaccessible = false }))
+            {
+                if (entry.LinkTarget is not null)
+                {
+                    continue;
+                }
+                Grant(entry);
+                if (entry is DirectoryInfo dir)
+                {
+                    pending.Push(dir);
+                }
+            }
+        }
+
+        void Grant(FileSystemInfo entry)
+        {
+            if (LChown(entry.FullName, uint.MaxValue, (uint)gid) != 0)
+            {
+                throw new IOException($"could not let the lab account read {entry.FullName}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+            }
+            var read = entry is DirectoryInfo ? UnixFileMode.GroupRead | UnixFileMode.GroupExecute : UnixFileMode.GroupRead;
+            entry.UnixFileMode = (entry.UnixFileMode | read) & ~UnixFileMode.GroupWrite;
+        }
+    }
+
+    [DllImport("libc", EntryPoint = "lchown", SetLastError = true)]
+    private static extern int LChown([MarshalAs(UnmanagedType.LPUTF8Str)] string path, uint owner, uint group);
 
     /// <summary>Two uids (the lab account's, sshd's privilege separation user's) that no host account or group has.</summary>
     private static (int Lab, int Privsep) UnusedIds()

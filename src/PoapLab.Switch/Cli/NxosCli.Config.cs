@@ -3,6 +3,8 @@ using System.Text;
 using PoapLab.Core.Events;
 using PoapLab.Switch.Identity;
 
+using PoapLab.Switch.Flash;
+
 namespace PoapLab.Switch.Cli;
 
 /// <summary>
@@ -151,7 +153,7 @@ public sealed partial class NxosCli
         {
             return refused.AsTask();
         }
-        if (NxosImage.TryRead(path) is null)
+        if (NxosImage.TryRead(Flash, path) is null)
         {
             return CommandOutput.Fail($"Performing image verification and compatibility check, please wait....\nImage verification failed for {name}: not a valid NX-OS image").AsTask();
         }
@@ -232,8 +234,7 @@ public sealed partial class NxosCli
         text.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Trim().Length > 0);
 
     /// <summary>The boot variable NX-OS stores for an image: <c>bootflash:/name</c>.</summary>
-    private string BootVariableFor(string hostPath) =>
-        "bootflash:/" + Path.GetRelativePath(_state.Bootflash.RootPath, hostPath).Replace('\\', '/');
+    private static string BootVariableFor(string flashPath) => "bootflash:/" + flashPath;
 
     private void ReplaceConfigLine(Predicate<string> matches, string line)
     {
@@ -261,13 +262,21 @@ public sealed partial class NxosCli
         }
         name = args[0].Text;
         var resolved = ResolveFlash(name);
+        var outside = name.Contains(':', StringComparison.Ordinal) ? PermissionDenied(name) : context.InvalidArg(0);
         if (resolved is null)
         {
-            return name.Contains(':', StringComparison.Ordinal) ? PermissionDenied(name) : context.InvalidArg(0);
+            return outside;
         }
-        if (!File.Exists(resolved))
+        try
         {
-            return NoSuchFile(name);
+            if (!Flash.FileExists(resolved))
+            {
+                return NoSuchFile(name);
+            }
+        }
+        catch (IOException e)
+        {
+            return FileFailure(e, name, outside);
         }
         path = resolved;
         return null;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using PoapLab.Switch.Flash;
 using PoapLab.Switch.Transfer;
 
 namespace PoapLab.Switch.Cli;
@@ -42,48 +43,73 @@ public sealed partial class NxosCli
             return await CopyConfigToAsync(context, StartupConfigText(), destination, isRunning: false, cancellationToken).ConfigureAwait(false);
         }
         var from = ResolveFlash(source);
+        var outsideSource = source.Contains(':', StringComparison.Ordinal) ? PermissionDenied(source) : context.InvalidArg(0);
         if (from is null)
         {
-            return source.Contains(':', StringComparison.Ordinal) ? PermissionDenied(source) : context.InvalidArg(0);
+            return outsideSource;
         }
-        if (!File.Exists(from))
+        string text;
+        try
         {
-            return NoSuchFile(source);
+            if (!Flash.FileExists(from))
+            {
+                return NoSuchFile(source);
+            }
+            if (Abbreviates(destination, "scheduled-config", 3) || Abbreviates(destination, "startup-config", 3) || Abbreviates(destination, "running-config", 3))
+            {
+                text = System.Text.Encoding.UTF8.GetString(Flash.ReadAllBytes(from, ConfigFileLimit));
+            }
+            else
+            {
+                text = "";
+            }
+        }
+        catch (IOException e)
+        {
+            return FileFailure(e, source, outsideSource);
         }
         if (Abbreviates(destination, "scheduled-config", 3))
         {
-            _state.ScheduledConfig.AddRange(ConfigLines(File.ReadAllText(from)));
+            _state.ScheduledConfig.AddRange(ConfigLines(text));
             return CommandOutput.Ok(CopyComplete);
         }
         if (Abbreviates(destination, "startup-config", 3))
         {
-            _state.StartupConfig = [.. ConfigLines(File.ReadAllText(from))];
+            _state.StartupConfig = [.. ConfigLines(text)];
             return CommandOutput.Ok(CopyProgress + CopyComplete);
         }
         if (Abbreviates(destination, "running-config", 3))
         {
-            return await ApplyConfigLinesAsync(context.Session, ConfigLines(File.ReadAllText(from)), cancellationToken).ConfigureAwait(false);
+            return await ApplyConfigLinesAsync(context.Session, ConfigLines(text), cancellationToken).ConfigureAwait(false);
         }
-        var to = ResolveDestination(destination, Path.GetFileName(from));
-        if (to is null)
+        try
         {
-            return PermissionDenied(destination);
+            var to = ResolveDestination(destination, NameOf(from));
+            if (to is null)
+            {
+                return PermissionDenied(destination);
+            }
+            if (!Flash.DirectoryExists(ParentOf(to)))
+            {
+                return NoSuchFile(destination);
+            }
+            if (to == from)
+            {
+                return CommandOutput.Fail($"{destination}: source and destination are the same file");
+            }
+            var size = Flash.Stat(from)?.Size ?? 0;
+            var limit = _state.Bootflash.FreeBytes + ExistingLength(to);
+            if (size > limit)
+            {
+                return NoSpace();
+            }
+            Flash.Copy(from, to, limit);
+            Touch(to);
         }
-        if (!Directory.Exists(Path.GetDirectoryName(to)))
+        catch (IOException e)
         {
-            return NoSuchFile(destination);
+            return FileFailure(e, destination, PermissionDenied(destination));
         }
-        if (Path.GetFullPath(to) == Path.GetFullPath(from))
-        {
-            return CommandOutput.Fail($"{destination}: source and destination are the same file");
-        }
-        var size = new FileInfo(from).Length;
-        if (size > _state.Bootflash.FreeBytes + ExistingLength(to))
-        {
-            return NoSpace();
-        }
-        File.Copy(from, to, overwrite: true);
-        Touch(to);
         return CommandOutput.Ok(CopyProgress + CopyComplete);
     }
 
@@ -107,21 +133,33 @@ public sealed partial class NxosCli
             _state.ScheduledConfig.AddRange(ConfigLines(text));
             return CommandOutput.Ok(CopyComplete);
         }
-        var to = ResolveDestination(destination, isRunning ? "running-config" : "startup-config");
-        if (to is null)
+        var outside = destination.Contains(':', StringComparison.Ordinal) ? PermissionDenied(destination) : context.InvalidArg(1);
+        try
         {
-            return destination.Contains(':', StringComparison.Ordinal) ? PermissionDenied(destination) : context.InvalidArg(1);
+            var to = ResolveDestination(destination, isRunning ? "running-config" : "startup-config");
+            if (to is null)
+            {
+                return outside;
+            }
+            if (!Flash.DirectoryExists(ParentOf(to)))
+            {
+                return NoSuchFile(destination);
+            }
+            var bytes = System.Text.Encoding.UTF8.GetBytes(text);
+            if (bytes.Length > _state.Bootflash.FreeBytes + ExistingLength(to))
+            {
+                return NoSpace();
+            }
+            using (var file = Flash.Create(to))
+            {
+                file.Write(bytes);
+            }
+            Touch(to);
         }
-        if (!Directory.Exists(Path.GetDirectoryName(to)))
+        catch (IOException e)
         {
-            return NoSuchFile(destination);
+            return FileFailure(e, destination, outside);
         }
-        if (System.Text.Encoding.UTF8.GetByteCount(text) > _state.Bootflash.FreeBytes + ExistingLength(to))
-        {
-            return NoSpace();
-        }
-        File.WriteAllText(to, text);
-        Touch(to);
         return CommandOutput.Ok(CopyProgress + CopyComplete);
     }
 
@@ -188,24 +226,37 @@ public sealed partial class NxosCli
         }
 
         var remoteName = Path.GetFileName(path.TrimEnd('/'));
-        var to = ResolveDestination(destination, remoteName);
-        if (to is null)
+        var outside = destination.Contains(':', StringComparison.Ordinal) || destination.StartsWith('/')
+            ? PermissionDenied(destination)
+            : context.InvalidArg(1);
+        string to;
+        long limit;
+        FileStream file;
+        try
         {
-            return destination.Contains(':', StringComparison.Ordinal) || destination.StartsWith('/')
-                ? PermissionDenied(destination)
-                : context.InvalidArg(1);
+            if (ResolveDestination(destination, remoteName) is not { } resolved)
+            {
+                return outside;
+            }
+            to = resolved;
+            if (!Flash.DirectoryExists(ParentOf(to)))
+            {
+                return NoSuchFile(destination);
+            }
+            if (to.Length == 0 || Flash.DirectoryExists(to))
+            {
+                return PermissionDenied(destination);
+            }
+            limit = _state.Bootflash.FreeBytes + ExistingLength(to);
+            // The client writes through this handle only: a new regular file made inside the flash.
+            file = Flash.Create(to);
         }
-        if (!Directory.Exists(Path.GetDirectoryName(to)))
+        catch (IOException e)
         {
-            return NoSuchFile(destination);
-        }
-        if (Directory.Exists(to))
-        {
-            return PermissionDenied(destination);
+            return FileFailure(e, destination, outside);
         }
 
         var request = new TransferRequest(protocol, host, port, path, user, context.Session.Password, vrf, ignoreCertificate);
-        var limit = _state.Bootflash.FreeBytes + ExistingLength(to);
         var refused = false;
         void OnAnnounced(long size)
         {
@@ -222,7 +273,7 @@ public sealed partial class NxosCli
         var completed = false;
         try
         {
-            await using (var file = new FileStream(to, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16, useAsync: true))
+            await using (file.ConfigureAwait(false))
             {
                 guard = new FreeSpaceGuardStream(file, limit);
                 await using (guard.ConfigureAwait(false))
@@ -242,9 +293,9 @@ public sealed partial class NxosCli
         finally
         {
             var ok = completed && failure is null && !refused && guard is { Exceeded: false } && result is { Success: true };
-            if (!ok && File.Exists(to))
+            if (!ok)
             {
-                File.Delete(to);
+                Flash.TryDeleteFile(to);
             }
         }
 
@@ -273,6 +324,9 @@ public sealed partial class NxosCli
         _state.Identity.Model.StartsWith("N9K-", StringComparison.OrdinalIgnoreCase) &&
         (_state.RunningVersion.Major > 9 || (_state.RunningVersion.Major == 9 && _state.RunningVersion.Minor >= 3));
 
+    /// <summary>No configuration file is read past this (a real one is kilobytes).</summary>
+    private const long ConfigFileLimit = 64L << 20;
+
     /// <summary>A destination on flash; a directory (or bare <c>bootflash:</c>) takes the source's file name.</summary>
     private string? ResolveDestination(string destination, string sourceName)
     {
@@ -281,18 +335,20 @@ public sealed partial class NxosCli
         {
             return null;
         }
-        if (Directory.Exists(to))
+        if (Flash.DirectoryExists(to))
         {
             if (sourceName.Length == 0)
             {
                 return to;
             }
-            to = _state.Bootflash.Resolve(_state.Bootflash.ToFlashName(Path.Combine(to, sourceName)));
+            to = JoinFlash(to, sourceName);
         }
         return to;
     }
 
-    private static long ExistingLength(string hostPath) => File.Exists(hostPath) ? new FileInfo(hostPath).Length : 0;
+    /// <summary>The size of the regular file a write would replace (0 for anything else: it is unlinked, not truncated).</summary>
+    private long ExistingLength(string flashPath) =>
+        Flash.Stat(flashPath, followLinks: false) is { Kind: FileEntryKind.File, Links: 1 } e ? e.Size : 0;
 
     /// <summary>Splits <c>[user@]host[:port]/path</c> (host may be <c>[v6]</c>).</summary>
     private static bool TryParseServer(string rest, out string? user, out string host, out int? port, out string path)

@@ -1,4 +1,5 @@
 using System.Text;
+using PoapLab.Switch.Flash;
 
 namespace PoapLab.Switch.Cli;
 
@@ -20,33 +21,41 @@ public sealed partial class NxosCli
         }
         var name = args[0].Text;
         var path = ResolveFlash(name);
+        var outside = name.Contains(':', StringComparison.Ordinal) || name.StartsWith('/') ? PermissionDenied(name) : context.InvalidArg(0);
         if (path is null)
         {
-            return (name.Contains(':', StringComparison.Ordinal) || name.StartsWith('/') ? PermissionDenied(name) : context.InvalidArg(0)).AsTask();
+            return outside.AsTask();
         }
-        if (Path.GetFullPath(path).TrimEnd('/') == Path.GetFullPath(_state.Bootflash.RootPath).TrimEnd('/'))
+        if (path.Length == 0)
         {
             // The filesystem itself is not a file: NX-OS refuses it the same way.
             return PermissionDenied(name).AsTask();
         }
-        var isDirectory = Directory.Exists(path);
-        if (!isDirectory && !File.Exists(path))
+        try
         {
-            return NoSuchFile(name).AsTask();
+            // The entry itself: deleting a link removes the link, never what it points at.
+            if (Flash.Stat(path, followLinks: false) is not { } entry)
+            {
+                return NoSuchFile(name).AsTask();
+            }
+            // A script cannot answer the prompt; vsh takes its default, which for delete is yes.
+            var prompt = context.Session.DontAsk || args.Count == 2
+                ? ""
+                : $"Do you want to delete \"/{path}\" ? (yes/no/abort)   [y] \n";
+            if (entry.Kind == FileEntryKind.Directory)
+            {
+                Flash.DeleteDirectory(path, recursive: true);
+            }
+            else
+            {
+                Flash.DeleteFile(path);
+            }
+            return CommandOutput.Ok(prompt).AsTask();
         }
-        // A script cannot answer the prompt; vsh takes its default, which for delete is yes.
-        var prompt = context.Session.DontAsk || args.Count == 2
-            ? ""
-            : $"Do you want to delete \"/{Path.GetRelativePath(_state.Bootflash.RootPath, path).Replace('\\', '/')}\" ? (yes/no/abort)   [y] \n";
-        if (isDirectory)
+        catch (IOException e)
         {
-            Directory.Delete(path, recursive: true);
+            return FileFailure(e, name, outside).AsTask();
         }
-        else
-        {
-            File.Delete(path);
-        }
-        return CommandOutput.Ok(prompt).AsTask();
     }
 
     /// <summary>Where a command's output goes instead of back to the script.</summary>
@@ -91,28 +100,47 @@ public sealed partial class NxosCli
     private CliResult WriteRedirect(Redirect redirect, string text)
     {
         var path = ResolveFlash(redirect.Target);
-        var failure = path is null ? PermissionDenied(redirect.Target)
-            : Directory.Exists(path) ? PermissionDenied(redirect.Target)
-            : !Directory.Exists(Path.GetDirectoryName(path)) ? NoSuchFile(redirect.Target)
-            : null;
-        if (failure is null)
+        var outside = PermissionDenied(redirect.Target);
+        CommandOutput failure;
+        if (path is null)
         {
-            var bytes = Encoding.UTF8.GetBytes(text);
-            var replaced = redirect.Append ? 0 : ExistingLength(path!);
-            if (bytes.Length > _state.Bootflash.FreeBytes + replaced)
+            failure = outside;
+        }
+        else
+        {
+            try
             {
-                failure = NoSpace();
+                failure = WriteRedirectFile(redirect, path, text);
             }
-            else
+            catch (IOException e)
             {
-                using (var file = new FileStream(path!, redirect.Append ? FileMode.Append : FileMode.Create, FileAccess.Write))
-                {
-                    file.Write(bytes);
-                }
-                Touch(path!);
-                return CliResult.Ok("");
+                failure = FileFailure(e, redirect.Target, outside);
             }
         }
         return new CliResult(failure.Status, failure.Text);
+    }
+
+    private CommandOutput WriteRedirectFile(Redirect redirect, string path, string text)
+    {
+        if (Flash.DirectoryExists(path))
+        {
+            return PermissionDenied(redirect.Target);
+        }
+        if (!Flash.DirectoryExists(ParentOf(path)))
+        {
+            return NoSuchFile(redirect.Target);
+        }
+        var bytes = Encoding.UTF8.GetBytes(text);
+        var replaced = redirect.Append ? 0 : ExistingLength(path);
+        if (bytes.Length > _state.Bootflash.FreeBytes + replaced)
+        {
+            return NoSpace();
+        }
+        using (var file = redirect.Append ? Flash.Append(path) : Flash.Create(path))
+        {
+            file.Write(bytes);
+        }
+        Touch(path);
+        return CommandOutput.Ok("");
     }
 }

@@ -58,7 +58,7 @@ public sealed partial class NxosCli
             .Append("Installer will perform compatibility check first. Please wait.\n")
             .Append("Installer is forced disruptive\n\n")
             .Append("Verifying image ").Append(flashName).Append(" for boot variable \"nxos\".\n");
-        if (path is null || !File.Exists(path))
+        if (path is null || !FlashFileExists(path))
         {
             text.Append("[####################] 100% -- FAIL.\n\n")
                 .Append("Return code 0x40930011 (Image verification failed).\n")
@@ -67,7 +67,7 @@ public sealed partial class NxosCli
                 .Append("Install has failed. Return code 0x40930011.\n");
             return CommandOutput.Fail(text.ToString()).AsTask();
         }
-        var info = NxosImage.TryRead(path);
+        var info = NxosImage.TryRead(Flash, path);
         if (info is null)
         {
             text.Append("[####################] 100% -- FAIL.\n\n")

@@ -188,14 +188,14 @@ public sealed partial class NxosCli
             .Append("Installer is forced disruptive\n\n")
             .Append("Verifying image ").Append(kickstartName).Append(" for boot variable \"kickstart\".\n");
         var kickstartPath = ResolveFlash(kickstartName);
-        if (kickstartPath is null || !File.Exists(kickstartPath))
+        if (kickstartPath is null || !FlashFileExists(kickstartPath))
         {
             return InstallMissing(text, kickstartName).AsTask();
         }
         text.Append(Progress).Append('\n')
             .Append("Verifying image ").Append(systemName).Append(" for boot variable \"system\".\n");
         var systemPath = ResolveFlash(systemName);
-        if (systemPath is null || !File.Exists(systemPath))
+        if (systemPath is null || !FlashFileExists(systemPath))
         {
             return InstallMissing(text, systemName).AsTask();
         }

@@ -1,6 +1,7 @@
 using System.Formats.Tar;
 using System.IO.Compression;
 using System.Text;
+using PoapLab.Switch.Flash;
 using PoapLab.Switch.State;
 
 namespace PoapLab.Switch.Cli;
@@ -83,25 +84,37 @@ public sealed partial class NxosCli
         {
             return PermissionDenied(name).AsTask();
         }
-        if (!File.Exists(path))
+        try
         {
-            return NoSuchFile(name).AsTask();
+            return RestoreFrom(name, path, user, server, vrf).AsTask();
+        }
+        catch (IOException e)
+        {
+            return FileFailure(e, name, PermissionDenied(name)).AsTask();
+        }
+    }
+
+    private CommandOutput RestoreFrom(string name, string path, string? user, string? server, string? vrf)
+    {
+        if (!Flash.FileExists(path))
+        {
+            return NoSuchFile(name);
         }
 
         List<(string Entry, byte[] Content)> members;
         try
         {
-            members = ReadTar(path);
+            members = ReadTar(Flash, path);
         }
-        catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException or IOException)
+        catch (Exception e) when (e is not SwitchFileException && (e is InvalidDataException or FormatException or EndOfStreamException or IOException))
         {
-            return CommandOutput.Fail($"Error: {name} is not a valid personality tar file: {e.Message}").AsTask();
+            return CommandOutput.Fail($"Error: {name} is not a valid personality tar file: {e.Message}");
         }
 
         var config = members.FirstOrDefault(m => IsPersonalityConfig(m.Entry));
         if (config.Entry is null)
         {
-            return CommandOutput.Fail($"Error: {name} is not a valid personality tar file: it has no {PersonalityConfigName}").AsTask();
+            return CommandOutput.Fail($"Error: {name} is not a valid personality tar file: it has no {PersonalityConfigName}");
         }
         var top = config.Entry[..(config.Entry.Length - PersonalityConfigName.Length)];
         var dataPrefix = top + PersonalityDataDirectory;
@@ -113,30 +126,33 @@ public sealed partial class NxosCli
                 continue;
             }
             var flashName = "bootflash:" + entry[dataPrefix.Length..];
-            var target = _state.Bootflash.Resolve(flashName);
-            if (target is null)
+            var target = _state.Bootflash.ToRelative(flashName);
+            if (target is null or "")
             {
-                return CommandOutput.Fail($"Error: {name}: {entry}: Permission denied").AsTask();
+                return CommandOutput.Fail($"Error: {name}: {entry}: Permission denied");
             }
             files.Add((target, content));
         }
         var needed = files.Sum(f => (long)f.Content.Length - ExistingLength(f.Target));
         if (needed > _state.Bootflash.FreeBytes)
         {
-            return NoSpace().AsTask();
+            return NoSpace();
         }
 
         var extracted = new List<string>();
         foreach (var (target, content) in files)
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.WriteAllBytes(target, content);
+            Flash.CreateDirectories(ParentOf(target));
+            using (var file = Flash.Create(target))
+            {
+                file.Write(content);
+            }
             Touch(target);
-            extracted.Add(_state.Bootflash.ToFlashName(target));
+            extracted.Add(Bootflash.ToFlashName(target));
         }
         var lines = ConfigLines(Encoding.UTF8.GetString(config.Content)).Where(l => !l.TrimStart().StartsWith('!')).ToList();
         _state.ScheduledConfig.AddRange(lines);
-        _state.Personality = new PersonalityRestore(_state.Bootflash.ToFlashName(path), user, server, vrf, lines, extracted);
+        _state.Personality = new PersonalityRestore(Bootflash.ToFlashName(path), user, server, vrf, lines, extracted);
         var text = new StringBuilder()
             .Append("Personality restore from ").Append(name).Append(" started\n")
             .Append("Extracting the personality archive.\n")
@@ -146,7 +162,7 @@ public sealed partial class NxosCli
             text.Append(System.Globalization.CultureInfo.InvariantCulture, $"Restored {extracted.Count} data file(s) to bootflash.\n");
         }
         text.Append("Personality restore completed.\n");
-        return CommandOutput.Ok(text.ToString()).AsTask();
+        return CommandOutput.Ok(text.ToString());
     }
 
     private static bool IsPersonalityConfig(string entry)
@@ -160,9 +176,9 @@ public sealed partial class NxosCli
     }
 
     /// <summary>The regular files of a (possibly gzip-compressed) tar, names without a leading <c>./</c>.</summary>
-    private static List<(string Entry, byte[] Content)> ReadTar(string path)
+    private static List<(string Entry, byte[] Content)> ReadTar(FileTree flash, string path)
     {
-        using var file = File.OpenRead(path);
+        using var file = flash.OpenRead(path);
         Span<byte> magic = stackalloc byte[2];
         var read = file.Read(magic);
         file.Position = 0;

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using PoapLab.Switch.Flash;
 using PoapLab.Switch.State;
 
 namespace PoapLab.Switch.Cli;
@@ -325,24 +326,44 @@ public sealed partial class NxosCli
         }
         var name = args[0].Text;
         var path = ResolveFlash(name);
-        if (path is null || !File.Exists(path))
+        if (path is null)
         {
-            return (path is not null && Directory.Exists(path)
-                ? CommandOutput.Fail($"{name}: Is a directory")
-                : NoSuchFile(name)).AsTask();
+            return NoSuchFile(name).AsTask();
+        }
+        try
+        {
+            return ShowFile(name, path, hash).AsTask();
+        }
+        catch (IOException e)
+        {
+            return FileFailure(e, name, NoSuchFile(name)).AsTask();
+        }
+    }
+
+    /// <summary><c>show file</c> prints at most this much (a config or a log; images are hashed, not shown).</summary>
+    private const long ShowFileLimit = 64L << 20;
+
+    private CommandOutput ShowFile(string name, string path, HashAlgorithmName? hash)
+    {
+        switch (Flash.Stat(path)?.Kind)
+        {
+            case null:
+                return NoSuchFile(name);
+            case FileEntryKind.Directory:
+                return CommandOutput.Fail($"{name}: Is a directory");
         }
         if (hash is { } algorithm)
         {
             // Images are hundreds of megabytes: read in large sequential chunks, as md5sum does.
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
+            using var stream = Flash.OpenRead(path);
             byte[] digest = algorithm == HashAlgorithmName.MD5 ? MD5.HashData(stream)
                 : algorithm == HashAlgorithmName.SHA256 ? SHA256.HashData(stream)
                 : SHA512.HashData(stream);
             var hex = Convert.ToHexStringLower(digest);
-            return CommandOutput.Ok(hex + "\n", new JsonObject { ["file_content_" + algorithm.Name!.ToLowerInvariant() + "sum"] = hex }).AsTask();
+            return CommandOutput.Ok(hex + "\n", new JsonObject { ["file_content_" + algorithm.Name!.ToLowerInvariant() + "sum"] = hex });
         }
-        var content = File.ReadAllText(path, Encoding.UTF8);
-        return CommandOutput.Ok(content.Length == 0 || content.EndsWith('\n') ? content : content + "\n").AsTask();
+        var content = Encoding.UTF8.GetString(Flash.ReadAllBytes(path, ShowFileLimit));
+        return CommandOutput.Ok(content.Length == 0 || content.EndsWith('\n') ? content : content + "\n");
     }
 
     private Task<CommandOutput> Dir(CommandContext context, CancellationToken cancellationToken)
@@ -353,20 +374,34 @@ public sealed partial class NxosCli
         }
         var name = context.Args.Count == 1 ? context.Args[0].Text : "bootflash:";
         var path = ResolveFlash(name);
-        if (path is null || (!Directory.Exists(path) && !File.Exists(path)))
+        if (path is null)
         {
             return NoSuchFile(name).AsTask();
         }
+        try
+        {
+            return DirListing(name, path).AsTask();
+        }
+        catch (IOException e)
+        {
+            return FileFailure(e, name, NoSuchFile(name)).AsTask();
+        }
+    }
+
+    private CommandOutput DirListing(string name, string path)
+    {
+        if (Flash.Stat(path) is not { } target)
+        {
+            return NoSuchFile(name);
+        }
         var text = new StringBuilder();
         var rows = new List<JsonObject>();
-        IEnumerable<FileSystemInfo> entries = Directory.Exists(path)
-            ? new DirectoryInfo(path).EnumerateFileSystemInfos().OrderBy(e => e.Name, StringComparer.Ordinal)
-            : [new FileInfo(path)];
+        IEnumerable<FileEntry> entries = target.Kind == FileEntryKind.Directory ? Flash.List(path) : [target with { Name = NameOf(path) }];
         foreach (var e in entries)
         {
-            var size = e is FileInfo f ? f.Length : 4096;
-            var time = e.LastWriteTimeUtc.ToString("MMM dd HH:mm:ss yyyy", CultureInfo.InvariantCulture);
-            var shown = e.Name + (e is DirectoryInfo ? "/" : "");
+            var size = e.Kind == FileEntryKind.File ? e.Size : 4096;
+            var time = e.Modified.UtcDateTime.ToString("MMM dd HH:mm:ss yyyy", CultureInfo.InvariantCulture);
+            var shown = e.Name + (e.Kind == FileEntryKind.Directory ? "/" : "");
             text.Append(CultureInfo.InvariantCulture, $"{size,11}    {time}  {shown}\n");
             rows.Add(new JsonObject { ["fsize"] = size, ["timestamp"] = time, ["fname"] = shown });
         }
@@ -385,7 +420,7 @@ public sealed partial class NxosCli
         data["bytesused"] = used;
         data["bytesfree"] = free;
         data["bytestotal"] = flash.CapacityBytes;
-        return CommandOutput.Ok(text.ToString(), data).AsTask();
+        return CommandOutput.Ok(text.ToString(), data);
     }
 
     /// <summary>What <c>show running-config</c> prints; also what <c>copy running-config</c> writes.</summary>

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using PoapLab.Core.Events;
 using PoapLab.Core.Time;
+using PoapLab.Switch.Flash;
 using PoapLab.Switch.State;
 using PoapLab.Switch.Transfer;
 
@@ -220,14 +221,76 @@ public sealed partial class NxosCli
     private static bool Abbreviates(string word, string keyword, int minLength = 1) =>
         word.Length >= minLength && keyword.StartsWith(word, StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>The host path of a flash path typed on the CLI; null when not on bootflash or outside it.</summary>
+    /// <summary>
+    /// A flash path typed on the CLI, relative to the flash (<c>""</c>: the flash itself); null
+    /// when it is not on bootflash or names its way out of it. Parsing only: whether the
+    /// path stays inside the flash once links are followed is the kernel's answer, given when
+    /// <see cref="Flash"/> uses it (<see cref="SwitchFileError.OutsideTree"/>).
+    /// </summary>
     private string? ResolveFlash(string path) =>
         path.StartsWith("bootflash:", StringComparison.OrdinalIgnoreCase) || path.StartsWith("/bootflash", StringComparison.Ordinal)
-            ? _state.Bootflash.Resolve(path)
+            ? _state.Bootflash.ToRelative(path)
             : null;
 
+    /// <summary>The flash's files: every file operation of the CLI goes through it.</summary>
+    private FileTree Flash => _state.Bootflash.Files;
+
     /// <summary>Files the CLI writes carry the switch's time, not the host's.</summary>
-    private void Touch(string hostPath) => File.SetLastWriteTimeUtc(hostPath, _clock.GetUtcNow().UtcDateTime);
+    private void Touch(string flashPath)
+    {
+        try
+        {
+            Flash.SetModified(flashPath, _clock.GetUtcNow());
+        }
+        catch (SwitchFileException)
+        {
+            // Gone or swapped since it was written: the script's doing, and no time to set.
+        }
+    }
+
+    /// <summary>True when a regular file is there; false when not, or when the path leaves the flash.</summary>
+    private bool FlashFileExists(string flashPath)
+    {
+        try
+        {
+            return Flash.FileExists(flashPath);
+        }
+        catch (SwitchFileException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The directory part of a flash-relative path (<c>""</c>: the flash itself).</summary>
+    private static string ParentOf(string flashPath)
+    {
+        var slash = flashPath.LastIndexOf('/');
+        return slash < 0 ? "" : flashPath[..slash];
+    }
+
+    private static string NameOf(string flashPath) => flashPath[(flashPath.LastIndexOf('/') + 1)..];
+
+    private static string JoinFlash(string directory, string name) => directory.Length == 0 ? name : directory + "/" + name;
+
+    /// <summary>
+    /// What NX-OS prints when a file operation fails: <paramref name="outside"/> when the path
+    /// leaves the flash (what the command prints for a path that is not on bootflash at all).
+    /// </summary>
+    private static CommandOutput FileFailure(IOException e, string name, CommandOutput outside) => e switch
+    {
+        SwitchFileException f => f.Kind switch
+        {
+            SwitchFileError.NotFound or SwitchFileError.NotDirectory => NoSuchFile(name),
+            SwitchFileError.OutsideTree => outside,
+            SwitchFileError.NoSpace => NoSpace(),
+            SwitchFileError.IsDirectory => CommandOutput.Fail($"{name}: Is a directory"),
+            SwitchFileError.TooLarge => CommandOutput.Fail($"{name}: File too large"),
+            _ => PermissionDenied(name),
+        },
+        // A write the filesystem refused (a bounded flash that is full: ENOSPC, errno 28).
+        _ when e.HResult == 28 || e.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase) => NoSpace(),
+        _ => PermissionDenied(name),
+    };
 
     private static CliResult Incomplete(string command) =>
         CliResult.Syntax($"{command}\n{new string(' ', command.Length + 1)}^\n% Incomplete command at '^' marker.\n");

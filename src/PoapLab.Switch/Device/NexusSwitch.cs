@@ -1,3 +1,4 @@
+using System.Text;
 using PoapLab.Core.Events;
 using PoapLab.Core.Time;
 using PoapLab.Switch.Cli;
@@ -65,14 +66,14 @@ public sealed class NexusSwitch : IDisposable
         var fs = new SwitchFilesystem(spec.Root);
         var capacity = spec.BootflashCapacityBytes ?? spec.Identity.BootflashKilobytes * 1024;
         MountFilesystems(fs, capacity - spec.BootflashSystemBytes);
-        var flash = new Bootflash(fs.BootflashPath, capacity, spec.BootflashSystemBytes);
+        var flash = new Bootflash(fs.BootflashFiles, capacity, spec.BootflashSystemBytes);
         var image = spec.ImageName ?? spec.Version.ImageName(spec.Flavour);
         State = new SwitchState(spec.Identity, fs, flash, spec.Version, image) { ImageFlavour = spec.Flavour };
         State.CdpNeighbors.AddRange(spec.CdpNeighbors);
-        var imagePath = Path.Combine(fs.BootflashPath, image);
-        if (!File.Exists(imagePath))
+        if (!fs.BootflashFiles.FileExists(image))
         {
-            NxosImage.Generate(imagePath, spec.Version, spec.Version.Is64Bit ? spec.Flavour : null, spec.RunningImageBytes);
+            using var imageFile = fs.BootflashFiles.Create(image);
+            NxosImage.Generate(imageFile, spec.Version, spec.Version.Is64Bit ? spec.Flavour : null, spec.RunningImageBytes);
         }
         _log = new SwitchLog(fs.LogsPath, clock, events, Source) { PoapTag = $"{spec.Identity.Serial}-{spec.Identity.MacPlain}" };
         _transfers = new SwitchTransferService(network, clock, events, Source, State, spec.Link, spec.Tftp);
@@ -176,11 +177,12 @@ public sealed class NexusSwitch : IDisposable
         // 6.x dual-image platforms boot the system image named by `boot system`.
         if ((State.BootVariable ?? State.SystemBootVariable) is { } bootVar)
         {
-            var path = State.Bootflash.Resolve(bootVar);
-            var image = path is null ? null : NxosImage.TryRead(path);
+            var flash = State.Bootflash.Files;
+            var path = State.Bootflash.ToRelative(bootVar);
+            var image = path is null ? null : NxosImage.TryRead(flash, path);
             if (image is null)
             {
-                var why = path is null || !File.Exists(path)
+                var why = path is null || !IsFlashFile(path)
                     ? $"the boot variable names {bootVar}, which is not on bootflash"
                     : $"the boot variable names {bootVar}, which is not a bootable NX-OS image";
                 _log.Console($"Boot failed: {why}");
@@ -189,7 +191,7 @@ public sealed class NexusSwitch : IDisposable
                 return why;
             }
             if (State.BootVariable is null && State.KickstartBootVariable is { } kickstart &&
-                (State.Bootflash.Resolve(kickstart) is not { } kickstartPath || !File.Exists(kickstartPath)))
+                (State.Bootflash.ToRelative(kickstart) is not { } kickstartPath || !IsFlashFile(kickstartPath)))
             {
                 // 6.x dual-image platforms load the kickstart first: without it nothing boots.
                 var why = $"the kickstart boot variable names {kickstart}, which is not on bootflash";
@@ -242,23 +244,44 @@ public sealed class NexusSwitch : IDisposable
     private void PrepareSystemFiles()
     {
         var fs = State.Filesystem;
-        File.WriteAllText(Path.Combine(fs.TmpPath, "first_setup.log"), $"START: first setup at {_clock.GetUtcNow():yyyy-MM-dd HH:mm:ss}\n");
-        File.WriteAllText(Path.Combine(fs.NxosTmpPath, "first_setup.log"), $"START: first setup at {_clock.GetUtcNow():yyyy-MM-dd HH:mm:ss}\n");
-        var etc = Path.Combine(fs.IsanPath, "etc");
+        var firstSetup = Encoding.ASCII.GetBytes($"START: first setup at {_clock.GetUtcNow():yyyy-MM-dd HH:mm:ss}\n");
+        WriteFile(fs.TmpFiles, "first_setup.log", firstSetup);
+        WriteFile(fs.NxosTmpFiles, "first_setup.log", firstSetup);
+        fs.IsanFiles.CreateDirectories("etc");
+        fs.IsanFiles.CreateDirectories("bin");
         foreach (var f in new[] { "cs.txt", "noncs.txt" })
         {
-            File.Delete(Path.Combine(etc, f));
+            fs.IsanFiles.TryDeleteFile("etc/" + f);
         }
         if (State.RunningVersion.Is64Bit)
         {
-            File.WriteAllText(Path.Combine(etc, State.ImageFlavour == "msll" ? "noncs.txt" : "cs.txt"), "");
+            WriteFile(fs.IsanFiles, State.ImageFlavour == "msll" ? "etc/noncs.txt" : "etc/cs.txt", []);
         }
         // `file /isan/bin/pfm` tells 32- from 64-bit images: a minimal ELF header of the right class.
         var elf = new byte[64];
         elf[0] = 0x7f; elf[1] = (byte)'E'; elf[2] = (byte)'L'; elf[3] = (byte)'F';
         elf[4] = (byte)(State.RunningVersion.Is64Bit ? 2 : 1);
         elf[5] = 1; elf[6] = 1; elf[16] = 2; elf[18] = (byte)(State.RunningVersion.Is64Bit ? 0x3e : 0x03);
-        File.WriteAllBytes(Path.Combine(fs.IsanPath, "bin", "pfm"), elf);
+        WriteFile(fs.IsanFiles, "bin/pfm", elf);
+    }
+
+    /// <summary>A new regular file in one of the switch's trees (never written through a link or into a FIFO).</summary>
+    private static void WriteFile(FileTree tree, string path, byte[] content)
+    {
+        using var file = tree.Create(path);
+        file.Write(content);
+    }
+
+    private bool IsFlashFile(string flashPath)
+    {
+        try
+        {
+            return State.Bootflash.Files.FileExists(flashPath);
+        }
+        catch (SwitchFileException)
+        {
+            return false;
+        }
     }
 
     /// <summary>The tmpfs mounts of the switch's filesystems (none outside a private mount namespace).</summary>

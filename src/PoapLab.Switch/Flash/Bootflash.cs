@@ -4,22 +4,30 @@ namespace PoapLab.Switch.Flash;
 /// The switch's bootflash: a real directory on the host (the switch's own directory),
 /// with the modelled capacity of the switch's flash. Paths in NX-OS form
 /// (<c>bootflash:x</c>, <c>bootflash:/x</c>, <c>bootflash:///x</c>) or script form
-/// (<c>/bootflash/x</c>) resolve to host paths under <see cref="RootPath"/>; nothing
-/// resolves outside it.
+/// (<c>/bootflash/x</c>) are parsed to paths relative to the flash by <see cref="ToRelative"/>;
+/// every access goes through <see cref="Files"/>, where the kernel keeps it inside the flash.
 /// </summary>
 public sealed class Bootflash
 {
     public Bootflash(string rootPath, long capacityBytes, long systemBytes = 0)
+        : this(CreateTree(rootPath), capacityBytes, systemBytes)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacityBytes);
-        RootPath = Path.GetFullPath(rootPath);
-        CapacityBytes = capacityBytes;
-        SystemBytes = systemBytes;
-        Directory.CreateDirectory(RootPath);
     }
 
-    /// <summary>The host directory that is the flash.</summary>
-    public string RootPath { get; }
+    public Bootflash(FileTree files, long capacityBytes, long systemBytes = 0)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacityBytes);
+        Files = files;
+        CapacityBytes = capacityBytes;
+        SystemBytes = systemBytes;
+    }
+
+    /// <summary>The flash's files: every read, write, listing and delete goes through it.</summary>
+    public FileTree Files { get; }
+
+    /// <summary>The host directory that is the flash (for the host side: tests, reports).</summary>
+    public string RootPath => Files.RootPath;
 
     /// <summary>Total size of the flash.</summary>
     public long CapacityBytes { get; }
@@ -27,32 +35,19 @@ public sealed class Bootflash
     /// <summary>Bytes taken by things not modelled as files (the system's own partitions).</summary>
     public long SystemBytes { get; }
 
-    /// <summary>Bytes in use: the files present plus <see cref="SystemBytes"/>.</summary>
-    public long UsedBytes
-    {
-        get
-        {
-            long used = SystemBytes;
-            foreach (var f in new DirectoryInfo(RootPath).EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = true }))
-            {
-                if (f.LinkTarget is null)
-                {
-                    used += f.Length;
-                }
-            }
-            return used;
-        }
-    }
+    /// <summary>Bytes in use: the regular files present (links count nothing) plus <see cref="SystemBytes"/>.</summary>
+    public long UsedBytes => SystemBytes + Files.UsedBytes();
 
     /// <summary>Bytes free.</summary>
     public long FreeBytes => Math.Max(0, CapacityBytes - UsedBytes);
 
     /// <summary>
-    /// Resolves a flash path to a host path. Accepts <c>bootflash:</c> URIs with zero to
-    /// three slashes and <c>/bootflash/...</c>. Returns null when the path is not on
-    /// bootflash or would leave it (<c>..</c>, a symlink pointing out).
+    /// Parses a flash path to a path relative to the flash (<c>""</c>: the flash itself).
+    /// Accepts <c>bootflash:</c> URIs with zero to three slashes and <c>/bootflash/...</c>.
+    /// Returns null when the path is not on bootflash or climbs out of it by name (<c>..</c>).
+    /// This is parsing only: links are the kernel's business when the path is used.
     /// </summary>
-    public string? Resolve(string flashPath)
+    public string? ToRelative(string flashPath)
     {
         ArgumentNullException.ThrowIfNull(flashPath);
         string rel;
@@ -69,37 +64,37 @@ public sealed class Bootflash
         {
             return null;
         }
-        rel = rel.TrimStart('/');
-        var full = Path.GetFullPath(Path.Combine(RootPath, rel));
-        if (!IsInside(full))
+        if (rel.Contains('\0', StringComparison.Ordinal))
         {
             return null;
         }
-        // A symlink anywhere along the way may point out of the flash.
-        var probe = full;
-        while (probe.Length > RootPath.Length)
+        var parts = new List<string>();
+        foreach (var part in rel.Split('/', StringSplitOptions.RemoveEmptyEntries))
         {
-            var info = new FileInfo(probe);
-            if (info.LinkTarget is not null)
+            if (part == ".")
             {
-                var target = info.ResolveLinkTarget(returnFinalTarget: true)?.FullName;
-                if (target is null || !IsInside(Path.GetFullPath(target)))
+                continue;
+            }
+            if (part == "..")
+            {
+                if (parts.Count == 0)
                 {
                     return null;
                 }
+                parts.RemoveAt(parts.Count - 1);
+                continue;
             }
-            probe = Path.GetDirectoryName(probe)!;
+            parts.Add(part);
         }
-        return full;
+        return string.Join('/', parts);
     }
 
-    /// <summary>The NX-OS name of a host path under the flash: <c>bootflash:x/y</c>.</summary>
-    public string ToFlashName(string hostPath)
+    /// <summary>The NX-OS name of a path relative to the flash: <c>bootflash:x/y</c>.</summary>
+    public static string ToFlashName(string relativePath) => "bootflash:" + relativePath.TrimStart('/');
+
+    private static FileTree CreateTree(string rootPath)
     {
-        var rel = Path.GetRelativePath(RootPath, hostPath).Replace('\\', '/');
-        return "bootflash:" + rel;
+        Directory.CreateDirectory(rootPath);
+        return new FileTree(rootPath);
     }
-
-    private bool IsInside(string full) =>
-        full == RootPath || full.StartsWith(RootPath + Path.DirectorySeparatorChar, StringComparison.Ordinal);
 }

@@ -2,10 +2,13 @@ namespace PoapLab.Switch.Flash;
 
 /// <summary>
 /// The host directories that stand for the switch's filesystem. The script sandbox
-/// maps each to the path a script sees on a real switch.
+/// maps each to the path a script sees on a real switch. The harness reaches them only
+/// through their <see cref="FileTree"/>s, which keep every access inside each tree.
 /// </summary>
 public sealed class SwitchFilesystem
 {
+    private FileOwner? _owner;
+
     public SwitchFilesystem(string root)
     {
         Root = Path.GetFullPath(root);
@@ -16,6 +19,12 @@ public sealed class SwitchFilesystem
         Directory.CreateDirectory(NxosTmpPath);
         Directory.CreateDirectory(UsbPath);
         Directory.CreateDirectory(LogsPath);
+        BootflashFiles = new FileTree(BootflashPath);
+        TmpFiles = new FileTree(TmpPath);
+        NxosTmpFiles = new FileTree(NxosTmpPath);
+        UsbFiles = new FileTree(UsbPath);
+        IsanFiles = new FileTree(IsanPath);
+        LogsFiles = new FileTree(LogsPath);
     }
 
     /// <summary>The switch's own directory on the host.</summary>
@@ -39,25 +48,60 @@ public sealed class SwitchFilesystem
     /// <summary>Host-only: the switch's logs (POAP log, syslog) kept for the report; the script does not see it.</summary>
     public string LogsPath => Path.Combine(Root, "logs");
 
-    /// <summary>Empties <c>/tmp</c> and <c>/nxos/tmp</c>, as a boot does.</summary>
-    public void ClearVolatile()
+    public FileTree BootflashFiles { get; }
+
+    public FileTree TmpFiles { get; }
+
+    public FileTree NxosTmpFiles { get; }
+
+    public FileTree UsbFiles { get; }
+
+    /// <summary><c>/isan</c>: written by the harness at boot, read-only to the script.</summary>
+    public FileTree IsanFiles { get; }
+
+    /// <summary>The host-only logs directory.</summary>
+    public FileTree LogsFiles { get; }
+
+    /// <summary>The trees the script may write: bootflash, <c>/tmp</c>, <c>/nxos/tmp</c>, <c>/usbslot1</c>.</summary>
+    public IReadOnlyList<FileTree> WritableTrees => [BootflashFiles, TmpFiles, NxosTmpFiles, UsbFiles];
+
+    /// <summary>
+    /// The unprivileged user the script runs as, or null (the default: nothing is chowned).
+    /// When set, every file and directory the harness creates in the writable trees is given to it.
+    /// </summary>
+    public FileOwner? Owner
     {
-        foreach (var dir in new[] { TmpPath, NxosTmpPath })
+        get => _owner;
+        set
         {
-            // The directory itself stays: it may be a mount point (FlashMount).
-            Directory.CreateDirectory(dir);
-            foreach (var entry in new DirectoryInfo(dir).EnumerateFileSystemInfos())
+            _owner = value;
+            foreach (var tree in WritableTrees)
             {
-                if (entry is DirectoryInfo && entry.LinkTarget is null)
-                {
-                    // Recursive delete does not follow links (System.IO removes a link, not its target).
-                    Directory.Delete(entry.FullName, recursive: true);
-                }
-                else
-                {
-                    entry.Delete();
-                }
+                tree.Owner = value;
             }
         }
+    }
+
+    /// <summary>
+    /// Gives the writable trees, and everything in them, to <see cref="Owner"/> (links
+    /// themselves, never their targets); does nothing when no owner is set.
+    /// </summary>
+    public void HandOverWritableTrees()
+    {
+        if (_owner is not { } owner)
+        {
+            return;
+        }
+        foreach (var tree in WritableTrees)
+        {
+            tree.ChangeOwner(owner);
+        }
+    }
+
+    /// <summary>Empties <c>/tmp</c> and <c>/nxos/tmp</c>, as a boot does; a link in them goes, what it points at stays.</summary>
+    public void ClearVolatile()
+    {
+        TmpFiles.Clear();
+        NxosTmpFiles.Clear();
     }
 }

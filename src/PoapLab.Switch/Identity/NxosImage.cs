@@ -30,9 +30,16 @@ public static class NxosImage
     /// <summary>Writes a generated image of <paramref name="sizeBytes"/> bytes to <paramref name="path"/>.</summary>
     public static void Generate(string path, NxosVersion version, string? flavour, long sizeBytes, int seed = 0)
     {
+        using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
+        Generate(file, version, flavour, sizeBytes, seed);
+    }
+
+    /// <summary>Writes a generated image of <paramref name="sizeBytes"/> bytes to an open, empty file.</summary>
+    public static void Generate(FileStream file, NxosVersion version, string? flavour, long sizeBytes, int seed = 0)
+    {
+        ArgumentNullException.ThrowIfNull(file);
         var header = Encoding.ASCII.GetBytes(Header(version, flavour));
         ArgumentOutOfRangeException.ThrowIfLessThan(sizeBytes, header.Length);
-        using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
         file.SetLength(sizeBytes);
         file.Write(header);
         var buffer = ArrayPool<byte>.Shared.Rent(1 << 16);
@@ -76,12 +83,35 @@ public static class NxosImage
         {
             return null;
         }
-        Span<byte> head = stackalloc byte[HeaderLimit];
-        int read;
-        using (var f = File.OpenRead(path))
+        using var f = File.OpenRead(path);
+        return TryRead(f, path);
+    }
+
+    /// <summary>
+    /// Reads what image a file of a switch's flash is (<paramref name="path"/> relative to the
+    /// flash); null when it is not one, is not a regular file, or cannot be reached inside the flash.
+    /// </summary>
+    public static NxosImageInfo? TryRead(Flash.FileTree flash, string path)
+    {
+        ArgumentNullException.ThrowIfNull(flash);
+        try
         {
-            read = f.ReadAtLeast(head, HeaderLimit, throwOnEndOfStream: false);
+            using var f = flash.OpenRead(path);
+            return TryRead(f, path);
         }
+        catch (Flash.SwitchFileException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Reads what image an open file is; <paramref name="name"/> is its name, for images without a header.</summary>
+    public static NxosImageInfo? TryRead(Stream file, string name)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        var path = name;
+        Span<byte> head = stackalloc byte[HeaderLimit];
+        var read = file.ReadAtLeast(head, HeaderLimit, throwOnEndOfStream: false);
         var text = Encoding.ASCII.GetString(head[..read]);
         if (text.StartsWith(Magic, StringComparison.Ordinal))
         {

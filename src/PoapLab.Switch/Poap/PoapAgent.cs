@@ -4,6 +4,7 @@ using PoapLab.Core.Events;
 using PoapLab.Core.Time;
 using PoapLab.Protocols.Integrity;
 using PoapLab.Switch.Cli;
+using PoapLab.Switch.Flash;
 using PoapLab.Switch.Network;
 using PoapLab.Switch.Script;
 using PoapLab.Switch.State;
@@ -19,6 +20,13 @@ namespace PoapLab.Switch.Poap;
 public sealed class PoapAgent
 {
     private const string ScriptFlashPath = "bootflash:scripts/script.sh";
+
+    /// <summary>Where the script goes, relative to the flash.</summary>
+    private const string ScriptDirectory = "scripts";
+    private const string ScriptFile = "scripts/script.sh";
+
+    /// <summary>No script is read for its #md5sum check past this size (a real one is tens of kilobytes).</summary>
+    private const long ScriptLimit = 16L << 20;
     private readonly SwitchState _state;
     private readonly ISwitchNetwork _network;
     private readonly SwitchTransferService _transfers;
@@ -61,7 +69,7 @@ public sealed class PoapAgent
     public async Task<(bool Success, string? Failure)> RunAsync(List<PoapAttempt> attempts, ISet<PoapPhase> reached, CancellationToken cancellationToken)
     {
         var pid = _random.Next(1000, 32000);
-        _log.StartPoapInitLog(_state.Filesystem.BootflashPath, pid);
+        _log.StartPoapInitLog(_state.Bootflash.Files, pid);
         _log.Console("Waiting for system online status before starting POAP ...");
         const string prompt = "Abort Power On Auto Provisioning [yes - continue with normal setup, skip - bypass password and basic configuration, no - continue with Power On Auto Provisioning] (yes/skip/no)[no]: ";
         try
@@ -153,8 +161,21 @@ public sealed class PoapAgent
 
         reached.Add(PoapPhase.ScriptValidation);
         _faults.Checkpoint(PoapPhase.ScriptValidation, number);
-        var scriptHostPath = _state.Bootflash.Resolve(ScriptFlashPath)!;
-        var check = ScriptMd5.Check(await File.ReadAllBytesAsync(scriptHostPath, cancellationToken).ConfigureAwait(false));
+        byte[] scriptBytes;
+        try
+        {
+            // The download made a regular file; whatever stands there now (a link, a FIFO planted by an
+            // earlier attempt's script) is refused, never followed or blocked on.
+            scriptBytes = _state.Bootflash.Files.ReadAllBytes(ScriptFile, ScriptLimit, followLinks: false);
+        }
+        catch (SwitchFileException e)
+        {
+            var unreadable = $"the downloaded script {ScriptFlashPath} cannot be read as a regular file: {e.Message}";
+            _events.Record(_source, EventKinds.ScriptMd5Failed, unreadable, ("attempt", number));
+            _log.PoapFailure("POAP script MD5 checksum validation failed");
+            return Fail(PoapPhase.ScriptValidation, unreadable);
+        }
+        var check = ScriptMd5.Check(scriptBytes);
         switch (check.Status)
         {
             case ScriptMd5Status.Valid:
@@ -210,11 +231,23 @@ public sealed class PoapAgent
         _log.PoapInfo("The POAP Script download has started");
         _log.PoapInfo($"The POAP Script is being downloaded from [{copy} ]");
         _events.Record(_source, EventKinds.ScriptDownloadStarted, copy, ("attempt", attempt), ("url", script.Url), ("protocol", protocol));
-        var target = _state.Bootflash.Resolve(ScriptFlashPath)!;
-        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        var flash = _state.Bootflash.Files;
         var request = new TransferRequest(protocol, script.Server, script.Port, "/" + script.ScriptName.TrimStart('/'), null, null, _settings.Vrf);
         TransferResult result;
-        var stream = new FileStream(target, FileMode.Create, FileAccess.Write);
+        FileStream stream;
+        try
+        {
+            // bootflash:scripts is the POAP process's own: a link, FIFO or file of that name (left by
+            // an earlier attempt's script) is replaced by a directory, and the script by a new file.
+            flash.EnsureDirectory(ScriptDirectory);
+            stream = flash.Create(ScriptFile);
+        }
+        catch (SwitchFileException e)
+        {
+            var refused = $"could not write the script to {ScriptFlashPath}: {e.Message}";
+            _events.Record(_source, EventKinds.ScriptDownloadFailed, refused, ("attempt", attempt), ("url", script.Url), ("error", e.Message));
+            return refused;
+        }
         await using (stream.ConfigureAwait(false))
         {
             // 10.2(1)+ announce themselves to HTTP servers (contract §1.2).
@@ -223,7 +256,7 @@ public sealed class PoapAgent
         }
         if (!result.Success)
         {
-            File.Delete(target);
+            flash.TryDeleteFile(ScriptFile);
             var why = $"could not download the script {script.Url}: {result.Error?.Split('\n')[0]}";
             _events.Record(_source, EventKinds.ScriptDownloadFailed, why, ("attempt", attempt), ("url", script.Url), ("error", result.Error));
             return why;

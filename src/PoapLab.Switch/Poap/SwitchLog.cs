@@ -1,6 +1,7 @@
 using System.Globalization;
 using PoapLab.Core.Events;
 using PoapLab.Core.Time;
+using PoapLab.Switch.Flash;
 
 namespace PoapLab.Switch.Poap;
 
@@ -42,15 +43,24 @@ public sealed class SwitchLog : IDisposable
     public string PoapTag { get; set; } = "";
 
     /// <summary>Starts a new POAP init log on bootflash (one per POAP run, as the switch keeps them).</summary>
-    public string StartPoapInitLog(string bootflashPath, int pid)
+    public string StartPoapInitLog(FileTree bootflash, int pid)
     {
+        ArgumentNullException.ThrowIfNull(bootflash);
         lock (_gate)
         {
             _poapInit?.Dispose();
+            _poapInit = null;
             var name = $"{_clock.GetUtcNow():yyyyMMdd_HHmmss}_poap_{pid}_init.log";
-            var path = Path.Combine(bootflashPath, name);
-            _poapInit = new StreamWriter(path, append: true) { AutoFlush = true, NewLine = "\n" };
-            return path;
+            try
+            {
+                // Appended through the flash's tree: a link or FIFO of that name is refused, not followed.
+                _poapInit = new StreamWriter(bootflash.Append(name)) { AutoFlush = true, NewLine = "\n" };
+            }
+            catch (SwitchFileException)
+            {
+                // The script took the name first; the switch logs to syslog only.
+            }
+            return name;
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using PoapLab.Switch.Flash;
 using PoapLab.Switch.Script.Sandbox;
 
 namespace PoapLab.Switch.Script;
@@ -190,11 +191,9 @@ public sealed partial class ScriptHost
         if (identity is { HostUid: { } uid, HostGid: { } gid })
         {
             SandboxNative.LChownTree(bridgeDirectory, uid, gid);
-            var fs = request.Filesystem;
-            foreach (var tree in new[] { fs.BootflashPath, fs.TmpPath, fs.NxosTmpPath, fs.UsbPath })
-            {
-                SandboxNative.LChownTree(tree, uid, gid);
-            }
+            // What the switch writes while the script runs (copy, the agent's files) is the script's too.
+            request.Filesystem.Owner = new FileOwner(uid, gid);
+            request.Filesystem.HandOverWritableTrees();
         }
     }
 
@@ -213,6 +212,7 @@ public sealed partial class ScriptHost
         var uid = SandboxNative.GetEffectiveUserId();
         var gid = SandboxNative.GetEffectiveGroupId();
         var fs = request.Filesystem;
+        fs.Owner = null;
         foreach (var tree in new[] { fs.BootflashPath, fs.TmpPath, fs.NxosTmpPath, fs.UsbPath, bridgeDirectory })
         {
             if (Directory.Exists(tree))

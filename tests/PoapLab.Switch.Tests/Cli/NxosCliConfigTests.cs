@@ -111,4 +111,16 @@ public sealed class NxosCliConfigTests
         await sw.Ok("terminal length 0 ; terminal width 511");
         (await sw.Run("terminal length x")).Status.ShouldBe(CliStatus.SyntaxError);
     }
+
+    [Theory]
+    [InlineData("boot nxos bootflash:a/canary-dir/canary.txt")]
+    [InlineData("boot nxos bootflash:b/canary.txt")]
+    public async Task BootNxos_ImageThroughLinkOut_PermissionDeniedBootVariableUnset(string command)
+    {
+        using var t = new CliAttackHost();
+        var result = await t.Run("configure terminal ; " + command);
+        result.Output.ShouldContain("Permission denied");
+        t.Switch.State.BootVariable.ShouldBeNull();
+        t.Host.CanariesIntact();
+    }
 }

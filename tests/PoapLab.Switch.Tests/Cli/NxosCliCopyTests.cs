@@ -228,4 +228,66 @@ public sealed class NxosCliCopyTests
         await sw.Ok("copy run bootflash:run.cfg");
         File.ReadAllText(sw.FlashFile("run.cfg")).ShouldContain("!Command: show running-config");
     }
+
+    // ---- a hostile script's links and FIFOs on bootflash: checked from the host side ----
+
+    [Theory]
+    [InlineData("copy bootflash:a/canary-dir/canary.txt bootflash:stolen")]
+    [InlineData("copy bootflash:b/canary.txt bootflash:stolen")]
+    [InlineData("copy bootflash:abs bootflash:stolen")]
+    [InlineData("copy bootflash:a/canary-dir/canary.txt scheduled-config")]
+    public async Task Copy_SourceThroughLinkOut_PermissionDeniedNothingCopied(string command)
+    {
+        using var t = new CliAttackHost();
+        var result = await t.Run(command);
+        result.Status.ShouldBe(CliStatus.ExecError);
+        result.Output.ShouldContain("Permission denied");
+        File.Exists(t.Switch.FlashFile("stolen")).ShouldBeFalse();
+        t.Switch.State.ScheduledConfig.ShouldBeEmpty();
+        t.Host.CanariesIntact();
+    }
+
+    [Theory]
+    [InlineData("copy bootflash:x bootflash:a/canary-dir/planted")]
+    [InlineData("copy bootflash:x bootflash:b/")]
+    [InlineData("copy bootflash:x bootflash:a/canary-dir/canary.txt")]
+    [InlineData("copy running-config bootflash:b/running")]
+    public async Task Copy_DestinationThroughLinkOut_PermissionDeniedCanaryKept(string command)
+    {
+        using var t = new CliAttackHost();
+        t.Switch.WriteFile("x", "payload");
+        var result = await t.Run(command);
+        result.Status.ShouldBe(CliStatus.ExecError);
+        result.Output.ShouldContain("Permission denied");
+        t.Host.CanariesIntact();
+    }
+
+    [Fact]
+    public async Task Download_DestinationDirectoryLinkedOut_RefusedBeforeTheTransfer()
+    {
+        using var t = new CliAttackHost();
+        var result = await t.Run("copy tftp://10.0.0.1/images/nxos.bin bootflash:a/canary-dir/ vrf management");
+        result.Output.ShouldContain("Permission denied");
+        t.Switch.Transfers.Requests.ShouldBeEmpty();
+        t.Host.CanariesIntact();
+    }
+
+    [Fact]
+    public async Task Download_OntoLinkToHostFile_RefusedBeforeTheTransfer()
+    {
+        using var t = new CliAttackHost();
+        (await t.Run("copy tftp://10.0.0.1/images/x bootflash:abs vrf management")).Output.ShouldContain("Permission denied");
+        t.Switch.Transfers.Requests.ShouldBeEmpty();
+        t.Host.CanariesIntact();
+    }
+
+    [Fact]
+    public async Task Copy_FifoSource_RefusedNoHang()
+    {
+        using var t = new CliAttackHost();
+        t.Fifo("pipe.cfg");
+        (await t.Run("copy bootflash:pipe.cfg bootflash:copy.cfg")).Status.ShouldBe(CliStatus.ExecError);
+        (await t.Run("copy bootflash:pipe.cfg scheduled-config")).Status.ShouldBe(CliStatus.ExecError);
+        File.Exists(t.Switch.FlashFile("copy.cfg")).ShouldBeFalse();
+    }
 }

@@ -110,4 +110,64 @@ public sealed class NxosCliFilesTests
         json.GetProperty("bytestotal").GetInt64().ShouldBe(CliTestSwitch.Capacity);
         (await sw.Ok("dir | xml")).ShouldContain("<fname>b.cfg</fname>");
     }
+
+    // ---- a hostile script's links and FIFOs on bootflash: checked from the host side ----
+
+    [Theory]
+    [InlineData("delete bootflash:a/canary-dir/canary.txt no-prompt")]
+    [InlineData("delete bootflash:b/canary.txt no-prompt")]
+    [InlineData("delete bootflash:a/canary-dir no-prompt")]
+    public async Task Delete_ThroughLinkOut_PermissionDeniedCanaryKept(string command)
+    {
+        using var t = new CliAttackHost();
+        var result = await t.Run(command);
+        result.Status.ShouldBe(CliStatus.ExecError);
+        result.Output.ShouldContain("Permission denied");
+        t.Host.CanariesIntact();
+    }
+
+    [Fact]
+    public async Task Delete_LinkToHostDirectory_RemovesTheLinkOnly()
+    {
+        using var t = new CliAttackHost();
+        (await t.Run("delete bootflash:b no-prompt")).Status.ShouldBe(CliStatus.Ok);
+        (await t.Run("delete bootflash:abs no-prompt")).Status.ShouldBe(CliStatus.Ok);
+        File.Exists(t.Switch.FlashFile("b")).ShouldBeFalse();
+        File.Exists(t.Switch.FlashFile("abs")).ShouldBeFalse();
+        t.Host.CanariesIntact();
+    }
+
+    [Theory]
+    [InlineData("show version > bootflash:a/canary-dir/canary.txt")]
+    [InlineData("show version >> bootflash:a/canary-dir/canary.txt")]
+    [InlineData("show version > bootflash:b/new.txt")]
+    [InlineData("show version >> bootflash:abs")]
+    public async Task Redirect_ThroughLinkOut_PermissionDeniedCanaryKept(string command)
+    {
+        using var t = new CliAttackHost();
+        var result = await t.Run(command);
+        result.Status.ShouldBe(CliStatus.ExecError);
+        result.Output.ShouldContain("Permission denied");
+        t.Host.CanariesIntact();
+    }
+
+    [Fact]
+    public async Task Redirect_OntoLinkToHostFile_PermissionDeniedLinkAndCanaryKept()
+    {
+        using var t = new CliAttackHost();
+        // The name resolves outside the flash: refused as any path off the flash is.
+        (await t.Run("show version > bootflash:abs")).Output.ShouldContain("Permission denied");
+        new FileInfo(t.Switch.FlashFile("abs")).LinkTarget.ShouldBe(t.Host.Secret);
+        t.Host.CanariesIntact();
+    }
+
+    [Fact]
+    public async Task Redirect_ToFifo_AppendRefusedOverwriteReplacesNoHang()
+    {
+        using var t = new CliAttackHost();
+        t.Fifo("out.txt");
+        (await t.Run("show version >> bootflash:out.txt")).Output.ShouldContain("Permission denied");
+        (await t.Run("show version > bootflash:out.txt")).Status.ShouldBe(CliStatus.Ok);
+        File.ReadAllText(t.Switch.FlashFile("out.txt")).ShouldContain("NX-OS");
+    }
 }

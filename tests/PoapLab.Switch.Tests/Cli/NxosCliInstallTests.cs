@@ -59,4 +59,17 @@ public sealed class NxosCliInstallTests
         sw.State.BootVariable.ShouldBeNull();
         sw.Cli.ReloadRequested.ShouldBeFalse();
     }
+
+    [Theory]
+    [InlineData("install all nxos bootflash:a/canary-dir/canary.txt")]
+    [InlineData("install all nxos bootflash:abs")]
+    public async Task InstallAll_ImageThroughLinkOut_ImageVerificationFailsBootVariableUnset(string command)
+    {
+        using var t = new CliAttackHost();
+        var result = await t.Run(command);
+        result.Status.ShouldBe(CliStatus.ExecError);
+        result.Output.ShouldContain("No such file or directory");
+        t.Switch.State.BootVariable.ShouldBeNull();
+        t.Host.CanariesIntact();
+    }
 }

@@ -104,4 +104,15 @@ public sealed class NxosCliPersonalityTests
         result.Status.ShouldBe(CliStatus.SyntaxError);
         result.Output.ShouldStartWith(Restore + "\n^\n% Invalid command");
     }
+
+    [Fact]
+    public async Task PersonalityRestore_ArchiveThroughLinkOutOrFifo_RefusedCanaryKept()
+    {
+        using var t = new CliAttackHost();
+        t.Fifo("pipe.tar");
+        (await t.Run("personality restore bootflash:a/canary-dir/canary.txt")).Output.ShouldContain("Permission denied");
+        (await t.Run("personality restore bootflash:pipe.tar")).Status.ShouldBe(CliStatus.ExecError);
+        t.Switch.State.ScheduledConfig.ShouldBeEmpty();
+        t.Host.CanariesIntact();
+    }
 }

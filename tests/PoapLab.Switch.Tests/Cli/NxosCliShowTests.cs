@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using PoapLab.Core.Events;
 using PoapLab.Switch.Cli;
 using PoapLab.Switch.State;
+using PoapLab.Switch.Tests.Flash;
 
 namespace PoapLab.Switch.Tests.Cli;
 
@@ -225,5 +226,57 @@ public sealed class NxosCliShowTests
         (await sw.Ok("sh ver")).ShouldBe(await sw.Ok("show version"));
         (await sw.Run("sh")).Output.ShouldContain("% Incomplete command");
         (await sw.Run("show c")).Output.ShouldContain("% Ambiguous command");
+    }
+
+    // ---- a hostile script's links and FIFOs on bootflash: checked from the host side ----
+
+    [Theory]
+    [InlineData("show file bootflash:a/canary-dir/canary.txt")]
+    [InlineData("show file bootflash:b/canary.txt")]
+    [InlineData("show file bootflash:abs")]
+    [InlineData("show file bootflash:abs md5sum")]
+    public async Task ShowFile_ThroughLinkOut_NoSuchFileAndNoHostBytes(string command)
+    {
+        using var t = new CliAttackHost();
+        var result = await t.Run(command);
+        result.Status.ShouldBe(CliStatus.ExecError);
+        result.Output.ShouldContain("No such file or directory");
+        result.Output.ShouldNotContain(HostedTree.CanaryText.Trim());
+        t.Host.CanariesIntact();
+    }
+
+    [Fact]
+    public async Task ShowFile_Fifo_RefusedNoHang()
+    {
+        using var t = new CliAttackHost();
+        t.Fifo("pipe");
+        (await t.Run("show file bootflash:pipe")).Output.ShouldContain("Permission denied");
+        (await t.Run("show file bootflash:pipe md5sum")).Output.ShouldContain("Permission denied");
+    }
+
+    [Theory]
+    [InlineData("dir bootflash:b")]
+    [InlineData("dir bootflash:a/canary-dir")]
+    [InlineData("dir bootflash:a")]
+    public async Task Dir_ThroughLinkOut_NoSuchFileAndNoHostNames(string command)
+    {
+        using var t = new CliAttackHost();
+        var result = await t.Run(command);
+        result.Output.ShouldContain("No such file or directory");
+        result.Output.ShouldNotContain("canary.txt");
+        result.Output.ShouldNotContain("secret");
+    }
+
+    [Fact]
+    public async Task Dir_FlashWithLinksOut_ListsTheLinksCountsNoHostBytes()
+    {
+        using var t = new CliAttackHost();
+        t.Fifo("pipe");
+        var output = await t.Switch.Ok("dir bootflash:");
+        output.ShouldContain("  a\n");
+        output.ShouldContain("  b\n");
+        output.ShouldContain("  pipe\n");
+        output.ShouldNotContain("canary.txt");
+        output.ShouldContain("  0 bytes used");
     }
 }

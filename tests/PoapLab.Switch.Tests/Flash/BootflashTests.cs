@@ -13,10 +13,10 @@ public sealed class BootflashTests : IDisposable
     [InlineData("bootflash:/poap.cfg")]
     [InlineData("bootflash:///poap.cfg")]
     [InlineData("/bootflash/poap.cfg")]
-    public void Resolve_NxosAndScriptForms_SameHostPath(string path)
+    public void ToRelative_NxosAndScriptForms_SamePath(string path)
     {
         var flash = new Bootflash(Path.Combine(_dir, "bf"), 1 << 20);
-        flash.Resolve(path).ShouldBe(Path.Combine(flash.RootPath, "poap.cfg"));
+        flash.ToRelative(path).ShouldBe("poap.cfg");
     }
 
     [Theory]
@@ -25,19 +25,32 @@ public sealed class BootflashTests : IDisposable
     [InlineData("/etc/passwd")]
     [InlineData("/bootflashx/a")]
     [InlineData("usb1:a")]
-    public void Resolve_EscapesAndOtherFilesystems_Null(string path)
+    public void ToRelative_EscapesAndOtherFilesystems_Null(string path)
     {
         var flash = new Bootflash(Path.Combine(_dir, "bf"), 1 << 20);
-        flash.Resolve(path).ShouldBeNull();
+        flash.ToRelative(path).ShouldBeNull();
     }
 
     [Fact]
-    public void Resolve_SymlinkPointingOutside_Null()
+    public void Files_SymlinkPointingOutside_RefusedByTheKernel()
     {
         var flash = new Bootflash(Path.Combine(_dir, "bf"), 1 << 20);
         var outside = Directory.CreateDirectory(Path.Combine(_dir, "outside")).FullName;
+        File.WriteAllText(Path.Combine(outside, "file"), "canary");
         Directory.CreateSymbolicLink(Path.Combine(flash.RootPath, "link"), outside);
-        flash.Resolve("bootflash:link/file").ShouldBeNull();
+
+        var rel = flash.ToRelative("bootflash:link/file").ShouldNotBeNull();
+        Should.Throw<SwitchFileException>(() => flash.Files.OpenRead(rel)).Kind.ShouldBe(SwitchFileError.OutsideTree);
+    }
+
+    [Fact]
+    public void UsedBytes_LinkToLargeHostFile_CountsNothing()
+    {
+        var flash = new Bootflash(Path.Combine(_dir, "bf"), 10_000);
+        var outside = Path.Combine(_dir, "big");
+        File.WriteAllBytes(outside, new byte[5_000]);
+        File.CreateSymbolicLink(Path.Combine(flash.RootPath, "big"), outside);
+        flash.UsedBytes.ShouldBe(0);
     }
 
     [Fact]
