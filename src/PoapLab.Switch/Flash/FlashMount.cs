@@ -139,7 +139,7 @@ public sealed class FlashMount : IDisposable
                 Directory.CreateDirectory(target);
                 CopyTree(entry.FullName, target, largestFile, ref budget);
             }
-            else if (LStatType(entry.FullName) == RegularFile && ((FileInfo)entry).Length <= Math.Min(largestFile, budget))
+            else if (IsRegularFile(entry.FullName) && ((FileInfo)entry).Length <= Math.Min(largestFile, budget))
             {
                 budget -= ((FileInfo)entry).Length;
                 File.Copy(entry.FullName, target);
@@ -148,19 +148,11 @@ public sealed class FlashMount : IDisposable
         }
     }
 
-    private const int RegularFile = 0x8000;
-
-    /// <summary>The S_IFMT bits of lstat(2): FileInfo cannot tell a FIFO or a socket from a file.</summary>
-    private static int LStatType(string path)
+    /// <summary>Whether the entry itself (never a link's target) is a regular file: FileInfo cannot tell a FIFO or a socket from one.</summary>
+    private static bool IsRegularFile(string path)
     {
-        var buffer = new byte[256];
-        if (LStat(path, buffer) != 0)
-        {
-            return 0;
-        }
-        // struct stat.st_mode: offset 24 on x86_64, 16 on aarch64 (asm/stat.h).
-        var offset = RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? 16 : 24;
-        return BitConverter.ToInt32(buffer, offset) & 0xF000;
+        using var dir = Native.LinuxFs.OpenRoot(System.IO.Path.GetDirectoryName(path)!);
+        return Native.LinuxFs.StatEntry(dir, System.IO.Path.GetFileName(path)) is { IsRegular: true };
     }
 
     [DllImport("libc", EntryPoint = "mount", SetLastError = true)]
@@ -175,7 +167,4 @@ public sealed class FlashMount : IDisposable
     private static extern int Umount(
         [MarshalAs(UnmanagedType.LPUTF8Str)] string target,
         int flags);
-
-    [DllImport("libc", EntryPoint = "lstat", SetLastError = true)]
-    private static extern int LStat([MarshalAs(UnmanagedType.LPUTF8Str)] string path, byte[] buffer);
 }

@@ -7,7 +7,8 @@ using PoapLab.Testing;
 namespace PoapLab.Cli.Tests.Commands;
 
 /// <summary>
-/// <c>kill -9</c> of <c>poaplab run</c> during an scp/sftp scenario, checked from the host: within
+/// <c>kill -9</c> of <c>poaplab run</c> during a script run (nothing of the sandbox survives,
+/// nothing stays mounted) and during an scp/sftp scenario, checked from the host: within
 /// 10 s no process it started is alive, sshd's port is closed, no file holds the password, an
 /// askpass script or a copy of the served files, and no host account or shadow entry changed.
 /// </summary>
@@ -83,40 +84,7 @@ public sealed partial class RunCommandKillTests : IDisposable
         var endPoint = new IPEndPoint(IPAddress.Parse(listen.Groups["ip"].Value), int.Parse(listen.Groups["port"].Value, System.Globalization.CultureInfo.InvariantCulture));
         tree = ProcessTree.Descendants(harness.Id);
 
-        harness.Kill(entireProcessTree: false);
-        await harness.WaitForExitAsync(Ct);
-        var killedAt = Stopwatch.StartNew();
-
-        List<ProcessMark> alive;
-        do
-        {
-            alive = [.. tree.Where(ProcessTree.IsAlive)];
-            if (alive.Count == 0)
-            {
-                break;
-            }
-            await Task.Delay(50, Ct);
-        }
-        while (killedAt.Elapsed < Grace);
-        try
-        {
-            alive.ShouldBeEmpty($"still alive {killedAt.Elapsed.TotalSeconds:0.0} s after kill -9: {string.Join(", ", alive)}");
-        }
-        finally
-        {
-            // Whatever the outcome, nothing of this test outlives it.
-            foreach (var p in tree.Where(ProcessTree.IsAlive))
-            {
-                try
-                {
-                    Process.GetProcessById(p.Pid).Kill();
-                }
-                catch (Exception e) when (e is ArgumentException or InvalidOperationException)
-                {
-                }
-            }
-        }
-        killedAt.Elapsed.ShouldBeLessThan(Grace);
+        await KillAndExpectAllGoneAsync(harness, tree);
 
         using (var probe = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp))
         {
@@ -176,6 +144,88 @@ public sealed partial class RunCommandKillTests : IDisposable
         after.Shadow.ShouldNotContain("poaplab-lab");
         after.Passwd.ShouldBe(accounts.Passwd);
         after.Shadow.ShouldBe(accounts.Shadow);
+    }
+
+    [Fact]
+    public async Task Run_KilledDuringScriptRun_SandboxGoneNothingMounted()
+    {
+        Requires.Tool("bwrap", "apt-get install bubblewrap");
+        var poaplab = Path.Combine(AppContext.BaseDirectory, "poaplab.dll");
+        Requires.That(File.Exists(poaplab), $"{poaplab} (built with this test project)");
+        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? Requires.Tool("dotnet", "the .NET SDK");
+        // A script that forks a child and a daemon, then waits in real time (not time.sleep: that is the switch's clock).
+        var script = Path.Combine(_dir, "script.py");
+        await File.WriteAllTextAsync(script,
+            "#!/bin/env python\noptions = {'transfer_protocol': 'tftp'}\nimport os, select\n" +
+            "if os.fork() == 0:\n    os.setsid()\n    select.select([], [], [], 600)\n    os._exit(0)\n" +
+            "os.fork()\nselect.select([], [], [], 600)\n", Ct);
+        var outDir = Path.Combine(_dir, "out");
+        var start = new ProcessStartInfo(dotnet) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "exec", poaplab, "run", Path.Combine(RepoPaths.Scenarios, "happy-path-tftp.yaml"), "--script", script, "--out", outDir })
+        {
+            start.ArgumentList.Add(a);
+        }
+        using var harness = Process.Start(start)!;
+        var drain = Task.WhenAll(harness.StandardOutput.ReadToEndAsync(Ct), harness.StandardError.ReadToEndAsync(Ct));
+
+        List<ProcessMark> tree = [];
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(120))
+        {
+            if (harness.HasExited)
+            {
+                Assert.Fail($"the scenario ended before the moment to kill it: {string.Join("\n", await drain)}");
+            }
+            tree = ProcessTree.Descendants(harness.Id);
+            if (tree.Count(p => p.Comm.StartsWith("python", StringComparison.Ordinal)) >= 3)
+            {
+                break;
+            }
+            await Task.Delay(10, Ct);
+        }
+        tree.Count(p => p.Comm.StartsWith("python", StringComparison.Ordinal)).ShouldBeGreaterThanOrEqualTo(3, "the script and its two children never ran");
+
+        await KillAndExpectAllGoneAsync(harness, tree);
+        // The switch's tmpfs filesystems lived in poaplab's own mount namespace: gone with it.
+        (await File.ReadAllTextAsync("/proc/self/mountinfo", Ct)).ShouldNotContain(_dir);
+    }
+
+    /// <summary><c>kill -9</c> of the harness; within <see cref="Grace"/> every process of <paramref name="tree"/> must be gone (what is not is killed, after the assertion).</summary>
+    private static async Task KillAndExpectAllGoneAsync(Process harness, List<ProcessMark> tree)
+    {
+        harness.Kill(entireProcessTree: false);
+        await harness.WaitForExitAsync(Ct);
+        var killedAt = Stopwatch.StartNew();
+        List<ProcessMark> alive;
+        do
+        {
+            alive = [.. tree.Where(ProcessTree.IsAlive)];
+            if (alive.Count == 0)
+            {
+                break;
+            }
+            await Task.Delay(50, Ct);
+        }
+        while (killedAt.Elapsed < Grace);
+        try
+        {
+            alive.ShouldBeEmpty($"still alive {killedAt.Elapsed.TotalSeconds:0.0} s after kill -9: {string.Join(", ", alive)}");
+        }
+        finally
+        {
+            // Whatever the outcome, nothing of this test outlives it.
+            foreach (var p in tree.Where(ProcessTree.IsAlive))
+            {
+                try
+                {
+                    Process.GetProcessById(p.Pid).Kill();
+                }
+                catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+                {
+                }
+            }
+        }
+        killedAt.Elapsed.ShouldBeLessThan(Grace);
     }
 
     [GeneratedRegex(@"^ListenAddress (?<ip>[0-9.]+):(?<port>\d+)$", RegexOptions.Multiline)]
