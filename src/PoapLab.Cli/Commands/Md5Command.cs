@@ -11,7 +11,7 @@ internal static class Md5Command
     {
         var file = new Argument<FileInfo>("script") { Description = "The POAP script" };
         var fix = new Option<bool>("--fix") { Description = "Rewrite the #md5sum line with the current value (added after the first line when missing)" };
-        var command = new Command("md5", "Check a POAP script's #md5sum line the way the switch does (contract: MD5 of the file without its #md5sum lines, double-quoted)") { file, fix };
+        var command = new Command("md5", "Check a POAP script's #md5sum line the way the switch does (the MD5 of the file without its #md5sum lines, double-quoted, as the switch checks it)") { file, fix };
         command.SetAction(parse => Run(parse.GetValue(file)!, parse.GetValue(fix)));
         return command;
     }

@@ -45,7 +45,7 @@ public static partial class ScriptLinter
                     $"unknown option \"{entry.Key}\"{(suggestion is null ? "." : $": did you mean \"{suggestion}\"?")} " +
                     $"The reference POAP script aborts with \"Invalid option detected: {entry.Key}\" and the switch fails the attempt",
                     suggestion is null
-                        ? "remove it, or use a key the reference script knows (contract §4)"
+                        ? "remove it, or use a key the reference script knows (the keys are listed under Options in fixtures/scripts/README.md)"
                         : $"rename it to \"{suggestion}\""));
                 continue;
             }
