@@ -28,13 +28,14 @@ public static class RegularFile
     private const int ORdOnly = 0;
     private const int ONonBlock = 0x800;
     private const int OCloExec = 0x80000;
+    private const int OtherRead = 0x4;
 
-    /// <summary>Why <paramref name="path"/> cannot be used (not there, not a regular file, too big), or null when it can.</summary>
-    public static string? Problem(string path, long maxBytes)
+    /// <summary>Why <paramref name="path"/> cannot be used (not there, not a regular file, too big, a secret a scenario may not serve), or null when it can.</summary>
+    public static string? Problem(string path, long maxBytes, bool namedByScenario = false)
     {
         try
         {
-            using var handle = Open(path, maxBytes);
+            using var handle = Open(path, maxBytes, namedByScenario);
             return null;
         }
         catch (IOException e)
@@ -44,7 +45,14 @@ public static class RegularFile
     }
 
     /// <summary>Opens a regular file of at most <paramref name="maxBytes"/> bytes for reading; anything else is an <see cref="IOException"/> that says why.</summary>
-    public static SafeFileHandle Open(string path, long maxBytes)
+    /// <param name="namedByScenario">
+    /// The file is one a scenario serves or puts on a switch's flash (its script reads it).
+    /// PoapLab run as root can read any file, so a scenario file (from a merge request, say)
+    /// could hand <c>/etc/shadow</c> or a private key to the script it runs: as root, such a
+    /// file must be one every local user may read already (mode o+r). The user's own
+    /// <c>--script</c> is not asked.
+    /// </param>
+    public static SafeFileHandle Open(string path, long maxBytes, bool namedByScenario = false)
     {
         // Links are followed: a scenario may name a link to its script. The type checked is the target's.
         Check(path, Statx(AtFdCwd, path, 0), maxBytes);
@@ -56,7 +64,13 @@ public static class RegularFile
         var handle = new SafeFileHandle(fd, ownsHandle: true);
         try
         {
-            Check(path, Statx(fd, "", AtEmptyPath), maxBytes);
+            var stat = Statx(fd, "", AtEmptyPath);
+            Check(path, stat, maxBytes);
+            if (namedByScenario && Environment.IsPrivilegedProcess && (stat.Mode & OtherRead) == 0)
+            {
+                throw new IOException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"{path} is not readable by every user (mode {Convert.ToString(stat.Mode & 0xFFF, 8)}): PoapLab runs as root and serves only such files, so that a scenario cannot hand a secret (/etc/shadow, a private key) to the script it runs; chmod o+r it if it is meant to be served"));
+            }
             return handle;
         }
         catch
@@ -67,9 +81,9 @@ public static class RegularFile
     }
 
     /// <summary>Reads a whole regular file of at most <paramref name="maxBytes"/> bytes.</summary>
-    public static byte[] ReadAll(string path, long maxBytes)
+    public static byte[] ReadAll(string path, long maxBytes, bool namedByScenario = false)
     {
-        using var handle = Open(path, maxBytes);
+        using var handle = Open(path, maxBytes, namedByScenario);
         using var stream = new FileStream(handle, FileAccess.Read, bufferSize: 0);
         using var memory = new MemoryStream();
         CopyBounded(stream, memory, path, maxBytes);
@@ -77,9 +91,9 @@ public static class RegularFile
     }
 
     /// <summary>Copies a regular file of at most <paramref name="maxBytes"/> bytes to a new file created with <paramref name="mode"/>.</summary>
-    public static void CopyTo(string source, string target, long maxBytes, UnixFileMode mode)
+    public static void CopyTo(string source, string target, long maxBytes, UnixFileMode mode, bool namedByScenario = false)
     {
-        using var handle = Open(source, maxBytes);
+        using var handle = Open(source, maxBytes, namedByScenario);
         using var input = new FileStream(handle, FileAccess.Read, bufferSize: 0);
         using var output = CreatePrivate(target, mode);
         CopyBounded(input, output, source, maxBytes);

@@ -66,7 +66,7 @@ public static class ScenarioFiles
             if (file.Script is not null)
             {
                 var source = scriptOverride ?? file.Script;
-                var text = Decode(RegularFile.ReadAll(source, RegularFile.MaxScriptBytes));
+                var text = Decode(RegularFile.ReadAll(source, RegularFile.MaxScriptBytes, namedByScenario: scriptOverride is null));
                 var edited = ScriptOptionsEditor.Apply(text, file.ScriptOptions, source);
                 var bytes = Encoding.UTF8.GetBytes(edited);
                 if (file.ScriptMd5 == ScriptMd5Handling.Fix && (edited != text || ScriptMd5.Check(bytes).Status is not ScriptMd5Status.Missing))
@@ -89,7 +89,7 @@ public static class ScenarioFiles
             }
             else if (file.Source is not null)
             {
-                RegularFile.CopyTo(file.Source, target, RegularFile.MaxSourceBytes, mode);
+                RegularFile.CopyTo(file.Source, target, RegularFile.MaxSourceBytes, mode, namedByScenario: true);
             }
             WriteCompanion(file, target, mode);
             if (file.Corrupt)

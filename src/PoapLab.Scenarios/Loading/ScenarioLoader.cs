@@ -42,7 +42,8 @@ public static partial class ScenarioLoader
         {
             if (Directory.Exists(p))
             {
-                found.AddRange(Directory.EnumerateFiles(p, "*.*", SearchOption.AllDirectories)
+                // Never into a linked directory: `a -> .` would make the walk endless.
+                found.AddRange(Directory.EnumerateFiles(p, "*.*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = true })
                     .Where(f => f.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".yml", StringComparison.OrdinalIgnoreCase))
                     .Order(StringComparer.Ordinal));
             }
@@ -618,17 +619,17 @@ public static partial class ScenarioLoader
             throw m.Error(m.Get(key)!, $"'{key}' must name a file, not '{YamlMap.Shown(value)}'");
         }
         var full = Path.GetFullPath(Path.Combine(baseDir, value));
-        if (RegularFile.Problem(full, maxBytes) is { } problem)
+        if (RegularFile.Problem(full, maxBytes, namedByScenario: true) is { } problem)
         {
-            throw m.Error(m.Get(key)!, $"'{key}' must be a regular file of at most {YamlMap.FormatSize(maxBytes)}: {YamlMap.Shown(problem)}");
+            throw m.Error(m.Get(key)!, $"'{key}' must be a regular file of at most {YamlMap.FormatSize(maxBytes)} that every user may read: {YamlMap.Shown(problem)}");
         }
         return full;
     }
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex NamePattern();
 
-    [GeneratedRegex("^[A-Za-z0-9]{1,16}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[A-Za-z0-9]{1,16}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex FlavourPattern();
 
     private static void CheckVersion(YamlMap m, string key, string version)

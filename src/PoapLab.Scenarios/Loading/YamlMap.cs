@@ -317,9 +317,9 @@ internal sealed partial class YamlMap
         return d[a.Length, b.Length];
     }
 
-    [GeneratedRegex(@"^([0-9]{1,30}(?:\.[0-9]{1,30})?)[ \t]*(ms|s|m|min|h|d|)$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^([0-9]{1,30}(?:\.[0-9]{1,30})?)[ \t]*(ms|s|m|min|h|d|)\z", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex DurationPattern();
 
-    [GeneratedRegex(@"^([0-9]{1,30}(?:\.[0-9]{1,30})?)[ \t]*(b|k|kb|kib|m|mb|mib|g|gb|gib|)$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^([0-9]{1,30}(?:\.[0-9]{1,30})?)[ \t]*(b|k|kb|kib|m|mb|mib|g|gb|gib|)\z", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex SizePattern();
 }

@@ -105,7 +105,7 @@ public sealed partial class LocalSshServer : IAsyncDisposable
         var root = Path.GetFullPath(_options.RootPath);
         var (labUid, privsepUid) = UnusedIds();
         var hash = Sha512Crypt.Hash(_options.Password);
-        GrantGroupRead(root, labUid);
+        _granted = GrantGroupRead(root, labUid);
 
         for (var attempt = 1; ; attempt++)
         {
@@ -138,6 +138,30 @@ public sealed partial class LocalSshServer : IAsyncDisposable
             return;
         }
         await StopProcessAsync().ConfigureAwait(false);
+        RestoreGroups(_granted);
+        _granted = [];
+    }
+
+    /// <summary>What <see cref="GrantGroupRead"/> changed, to be put back when sshd has stopped.</summary>
+    private List<(string Path, uint Gid, UnixFileMode Mode)> _granted = [];
+
+    /// <summary>Puts the served tree's groups and modes back as they were (sshd no longer reads it).</summary>
+    private static void RestoreGroups(List<(string Path, uint Gid, UnixFileMode Mode)> granted)
+    {
+        foreach (var (path, gid, mode) in granted)
+        {
+            try
+            {
+                if (new FileInfo(path).LinkTarget is null && LChown(path, uint.MaxValue, gid) == 0)
+                {
+                    File.SetUnixFileMode(path, mode);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Gone meanwhile: nothing to put back.
+            }
+        }
     }
 
     private void CheckHost()
@@ -176,14 +200,16 @@ public sealed partial class LocalSshServer : IAsyncDisposable
     }
 
     /// <summary>
-    /// Lets the lab account read the served files, and nobody else of the host: the tree is
+    /// Lets the lab account read the served files, and nobody else of the host, while sshd runs
+    /// (<see cref="DisposeAsync"/> puts groups and modes back): the tree is
     /// given to the lab account's group (a gid no host group has) with group read (and search,
     /// for directories); owner and the other users' bits stay as they are, so files PoapLab
     /// keeps private (0600 copies of what a scenario serves) stay private on the host. Links
     /// are not followed, nor is anything but files and directories touched.
     /// </summary>
-    private static void GrantGroupRead(string root, int gid)
+    private static List<(string Path, uint Gid, UnixFileMode Mode)> GrantGroupRead(string root, int gid)
     {
+        var granted = new List<(string Path, uint Gid, UnixFileMode Mode)>();
         var pending = new Stack<DirectoryInfo>();
         pending.Push(new DirectoryInfo(root));
         Grant(pending.Peek());
@@ -202,9 +228,11 @@ public sealed partial class LocalSshServer : IAsyncDisposable
                 }
             }
         }
+        return granted;
 
         void Grant(FileSystemInfo entry)
         {
+            granted.Add((entry.FullName, GroupOf(entry.FullName), entry.UnixFileMode));
             if (LChown(entry.FullName, uint.MaxValue, (uint)gid) != 0)
             {
                 throw new IOException($"could not let the lab account read {entry.FullName}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
@@ -213,6 +241,23 @@ public sealed partial class LocalSshServer : IAsyncDisposable
             entry.UnixFileMode = (entry.UnixFileMode | read) & ~UnixFileMode.GroupWrite;
         }
     }
+
+    /// <summary>The group of <paramref name="path"/> itself (stat(1) would do; a struct stat is arch-specific, statx's is not).</summary>
+    private static uint GroupOf(string path)
+    {
+        var buffer = new byte[256];
+        const int AtFdCwd = -100, AtSymlinkNoFollow = 0x100;
+        const uint StatxGid = 0x10;
+        if (Statx(AtFdCwd, path, AtSymlinkNoFollow, StatxGid, buffer) != 0)
+        {
+            throw new IOException($"statx {path}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+        }
+        // struct statx: stx_mask u32, stx_blksize u32, stx_attributes u64, stx_nlink u32, stx_uid u32, stx_gid u32 (offset 24).
+        return BitConverter.ToUInt32(buffer, 24);
+    }
+
+    [DllImport("libc", EntryPoint = "statx", SetLastError = true)]
+    private static extern int Statx(int dirFd, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, uint mask, byte[] buffer);
 
     [DllImport("libc", EntryPoint = "lchown", SetLastError = true)]
     private static extern int LChown([MarshalAs(UnmanagedType.LPUTF8Str)] string path, uint owner, uint group);

@@ -66,14 +66,23 @@ public sealed class NexusSwitch : IDisposable
         var fs = new SwitchFilesystem(spec.Root);
         var capacity = spec.BootflashCapacityBytes ?? spec.Identity.BootflashKilobytes * 1024;
         MountFilesystems(fs, capacity - spec.BootflashSystemBytes);
-        var flash = new Bootflash(fs.BootflashFiles, capacity, spec.BootflashSystemBytes);
         var image = spec.ImageName ?? spec.Version.ImageName(spec.Flavour);
-        State = new SwitchState(spec.Identity, fs, flash, spec.Version, image) { ImageFlavour = spec.Flavour };
-        State.CdpNeighbors.AddRange(spec.CdpNeighbors);
-        if (!fs.BootflashFiles.FileExists(image))
+        try
         {
-            using var imageFile = fs.BootflashFiles.Create(image);
-            NxosImage.Generate(imageFile, spec.Version, spec.Version.Is64Bit ? spec.Flavour : null, spec.RunningImageBytes);
+            var flash = new Bootflash(fs.BootflashFiles, capacity, spec.BootflashSystemBytes);
+            State = new SwitchState(spec.Identity, fs, flash, spec.Version, image) { ImageFlavour = spec.Flavour };
+            State.CdpNeighbors.AddRange(spec.CdpNeighbors);
+            if (!fs.BootflashFiles.FileExists(image))
+            {
+                using var imageFile = fs.BootflashFiles.Create(image);
+                NxosImage.Generate(imageFile, spec.Version, spec.Version.Is64Bit ? spec.Flavour : null, spec.RunningImageBytes);
+            }
+        }
+        catch
+        {
+            // A switch that cannot be built (its image does not fit its flash) leaves nothing mounted.
+            UnmountFilesystems();
+            throw;
         }
         _log = new SwitchLog(fs.LogsPath, clock, events, Source) { PoapTag = $"{spec.Identity.Serial}-{spec.Identity.MacPlain}" };
         _transfers = new SwitchTransferService(network, clock, events, Source, State, spec.Link, spec.Tftp);
@@ -312,14 +321,45 @@ public sealed class NexusSwitch : IDisposable
         }
     }
 
+    /// <summary>Every step runs whatever an earlier one threw (a mount left behind holds host memory); the first failure is rethrown.</summary>
     public void Dispose()
     {
-        _transfers.Dispose();
-        _log.Dispose();
+        Exception? first = null;
+        foreach (var step in new Action[] { _transfers.Dispose, _log.Dispose, UnmountFilesystems })
+        {
+            try
+            {
+                step();
+            }
+            catch (Exception e) when (e is IOException or InvalidOperationException or ObjectDisposedException or UnauthorizedAccessException)
+            {
+                first ??= e;
+            }
+        }
+        if (first is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
+        }
+    }
+
+    private void UnmountFilesystems()
+    {
+        Exception? first = null;
         for (var i = _mounts.Count - 1; i >= 0; i--)
         {
-            _mounts[i].Dispose();
+            try
+            {
+                _mounts[i].Dispose();
+            }
+            catch (IOException e)
+            {
+                first ??= e;
+            }
         }
         _mounts.Clear();
+        if (first is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
+        }
     }
 }

@@ -130,20 +130,28 @@ public sealed class FlashMount : IDisposable
         foreach (var entry in new DirectoryInfo(from).EnumerateFileSystemInfos("*", new EnumerationOptions { AttributesToSkip = 0, IgnoreInaccessible = true }))
         {
             var target = System.IO.Path.Combine(to, entry.Name);
-            if (entry.LinkTarget is { } link)
+            try
             {
-                File.CreateSymbolicLink(target, link);
+                if (entry.LinkTarget is { } link)
+                {
+                    File.CreateSymbolicLink(target, link);
+                }
+                else if (entry is DirectoryInfo)
+                {
+                    Directory.CreateDirectory(target);
+                    CopyTree(entry.FullName, target, largestFile, ref budget);
+                }
+                else if (IsRegularFile(entry.FullName) && ((FileInfo)entry).Length <= Math.Min(largestFile, budget))
+                {
+                    budget -= ((FileInfo)entry).Length;
+                    File.Copy(entry.FullName, target);
+                    File.SetLastWriteTimeUtc(target, entry.LastWriteTimeUtc);
+                }
             }
-            else if (entry is DirectoryInfo)
+            catch (IOException) when (largestFile != long.MaxValue)
             {
-                Directory.CreateDirectory(target);
-                CopyTree(entry.FullName, target, largestFile, ref budget);
-            }
-            else if (IsRegularFile(entry.FullName) && ((FileInfo)entry).Length <= Math.Min(largestFile, budget))
-            {
-                budget -= ((FileInfo)entry).Length;
-                File.Copy(entry.FullName, target);
-                File.SetLastWriteTimeUtc(target, entry.LastWriteTimeUtc);
+                // Copying back is for the report: an entry that cannot be copied (a name that is
+                // not UTF-8, a file that vanished) is left out, never the unmount.
             }
         }
     }

@@ -5,12 +5,26 @@ using PoapLab.Switch.Script;
 
 namespace PoapLab.Switch.Poap;
 
-/// <summary>Connects a running script to the switch: its CLI, its syslog, its clock.</summary>
+/// <summary>
+/// Connects a running script to the switch: its CLI, its syslog, its clock. What a script can
+/// make PoapLab record is bounded (a script that logs in a loop must not fill the host's disk or
+/// memory): a syslog message is cut at <see cref="MaxSyslogChars"/> characters, and one run
+/// records at most <see cref="MaxSyslogMessages"/> messages, <see cref="MaxSleepEvents"/> sleep
+/// events and <see cref="MaxTranscriptBytes"/> of CLI transcript, each with a note where it stops.
+/// </summary>
 internal sealed class ScriptBridge(NxosCli cli, SwitchLog log, SimClock clock, IEventSink events, string source, string transcriptPath, Action<int>? afterCommand = null) : IScriptBridge
 {
+    public const int MaxSyslogChars = 1024;
+    public const int MaxSyslogMessages = 10_000;
+    public const int MaxSleepEvents = 10_000;
+    public const long MaxTranscriptBytes = 16L << 20;
+
     private readonly Lock _transcriptGate = new();
 
     private int _commands;
+    private int _syslogs;
+    private int _sleeps;
+    private long _transcribed;
 
     public DateTimeOffset Now => clock.GetUtcNow();
 
@@ -39,7 +53,14 @@ internal sealed class ScriptBridge(NxosCli cli, SwitchLog log, SimClock clock, I
             $"[{clock.Elapsed:hh\\:mm\\:ss\\.fff}] switch# {NxosCli.Redact(command)}{(json ? "   (clid)" : "")}\n{result.Output}{(result.Output.EndsWith('\n') || result.Output.Length == 0 ? "" : "\n")}--- {result.Status}\n");
         lock (_transcriptGate)
         {
-            File.AppendAllText(transcriptPath, text);
+            if (_transcribed > MaxTranscriptBytes)
+            {
+                return;
+            }
+            _transcribed += text.Length;
+            File.AppendAllText(transcriptPath, _transcribed > MaxTranscriptBytes
+                ? $"--- transcript cut here: the script's commands passed {MaxTranscriptBytes >> 20} MiB of text; the rest are in the event timeline\n"
+                : text);
         }
     }
 
@@ -48,6 +69,19 @@ internal sealed class ScriptBridge(NxosCli cli, SwitchLog log, SimClock clock, I
 
     public void Syslog(int priority, string message)
     {
+        var count = Interlocked.Increment(ref _syslogs);
+        if (count > MaxSyslogMessages + 1)
+        {
+            return;
+        }
+        if (count == MaxSyslogMessages + 1)
+        {
+            message = $"(PoapLab: the script sent more than {MaxSyslogMessages} syslog messages; the rest are not recorded)";
+        }
+        else if (message.Length > MaxSyslogChars)
+        {
+            message = message[..MaxSyslogChars] + $"... ({message.Length - MaxSyslogChars} more characters)";
+        }
         LastSyslog = message;
         log.ScriptSyslog(priority, message);
         events.Record(source, EventKinds.ScriptSyslog, message, ("priority", priority), ("message", message));
@@ -56,6 +90,9 @@ internal sealed class ScriptBridge(NxosCli cli, SwitchLog log, SimClock clock, I
     public async Task SleepAsync(TimeSpan duration, CancellationToken cancellationToken)
     {
         await clock.SleepAsync(duration, cancellationToken).ConfigureAwait(false);
-        events.Record(source, EventKinds.ScriptSleep, $"script slept {duration.TotalSeconds:0.###} s", ("seconds", duration.TotalSeconds));
+        if (Interlocked.Increment(ref _sleeps) <= MaxSleepEvents)
+        {
+            events.Record(source, EventKinds.ScriptSleep, $"script slept {duration.TotalSeconds:0.###} s", ("seconds", duration.TotalSeconds));
+        }
     }
 }

@@ -48,17 +48,16 @@ public sealed class SwitchLog : IDisposable
         ArgumentNullException.ThrowIfNull(bootflash);
         lock (_gate)
         {
-            _poapInit?.Dispose();
-            _poapInit = null;
+            CloseInitLog();
             var name = $"{_clock.GetUtcNow():yyyyMMdd_HHmmss}_poap_{pid}_init.log";
             try
             {
                 // Appended through the flash's tree: a link or FIFO of that name is refused, not followed.
                 _poapInit = new StreamWriter(bootflash.Append(name)) { AutoFlush = true, NewLine = "\n" };
             }
-            catch (SwitchFileException)
+            catch (Exception e) when (e is SwitchFileException or IOException)
             {
-                // The script took the name first; the switch logs to syslog only.
+                // The script took the name first, or filled the flash: the switch logs to syslog only.
             }
             return name;
         }
@@ -69,8 +68,7 @@ public sealed class SwitchLog : IDisposable
     {
         lock (_gate)
         {
-            _poapInit?.Dispose();
-            _poapInit = null;
+            CloseInitLog();
         }
     }
 
@@ -101,7 +99,41 @@ public sealed class SwitchLog : IDisposable
         lock (_gate)
         {
             _console.WriteLine(line);
-            _poapInit?.WriteLine($"{Stamp()} {line}");
+            WriteInitLog($"{Stamp()} {line}");
+        }
+    }
+
+    /// <summary>
+    /// A line of the POAP init log on the flash. A full flash (ENOSPC, the script may have
+    /// filled it) ends that log, as on the switch, never the switch's own work. Under the gate.
+    /// </summary>
+    private void WriteInitLog(string line)
+    {
+        if (_poapInit is null)
+        {
+            return;
+        }
+        try
+        {
+            _poapInit.WriteLine(line);
+        }
+        catch (IOException)
+        {
+            CloseInitLog();
+        }
+    }
+
+    private void CloseInitLog()
+    {
+        var log = _poapInit;
+        _poapInit = null;
+        try
+        {
+            log?.Dispose();
+        }
+        catch (IOException)
+        {
+            // What did not fit on the flash is lost, as on the switch.
         }
     }
 
@@ -115,7 +147,7 @@ public sealed class SwitchLog : IDisposable
             _console.WriteLine(line);
             if (poap)
             {
-                _poapInit?.WriteLine(line);
+                WriteInitLog(line);
             }
         }
         _events.Record(_source, EventKinds.Syslog, body, ("facility", facility), ("severity", severity), ("mnemonic", mnemonic), ("text", text));
@@ -127,7 +159,7 @@ public sealed class SwitchLog : IDisposable
     {
         lock (_gate)
         {
-            _poapInit?.Dispose();
+            CloseInitLog();
             _syslog.Dispose();
             _console.Dispose();
         }

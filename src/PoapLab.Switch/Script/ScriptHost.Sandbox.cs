@@ -198,27 +198,77 @@ public sealed partial class ScriptHost
     }
 
     /// <summary>
-    /// After a run with a uid of its own (its last process is gone): the switch's trees and
-    /// the bridge directory go back to PoapLab's own user, without the set-user-ID and
-    /// set-group-ID bits the script may have set, so nothing in the report belongs to a
-    /// user no one has.
+    /// After a run: the switch's trees and the bridge directory go back to PoapLab's own user
+    /// (when the script had a uid of its own), and in every mode lose the set-user-ID,
+    /// set-group-ID and sticky bits the script may have set, so that nothing in the report runs
+    /// as anyone but its caller. The walk is by path, so it starts only once no process is
+    /// left in the sandbox's pid namespace (its teardown ends a moment after bwrap exits).
     /// </summary>
-    private static void ReclaimSandbox(string bridgeDirectory, ScriptRunRequest request, SandboxIdentity identity)
+    private async Task ReclaimSandboxAsync(string bridgeDirectory, ScriptRunRequest request, SandboxIdentity identity, string? pidNamespace)
     {
-        if (!identity.Dedicated)
+        var fs = request.Filesystem;
+        fs.Owner = null;
+        if (pidNamespace is not null && !await NamespaceEmptyAsync(pidNamespace).ConfigureAwait(false))
         {
-            return;
+            throw new InvalidOperationException($"a process of the script's sandbox ({pidNamespace}) outlived it; its files were not taken back");
         }
         var uid = SandboxNative.GetEffectiveUserId();
         var gid = SandboxNative.GetEffectiveGroupId();
-        var fs = request.Filesystem;
-        fs.Owner = null;
         foreach (var tree in new[] { fs.BootflashPath, fs.TmpPath, fs.NxosTmpPath, fs.UsbPath, bridgeDirectory })
         {
             if (Directory.Exists(tree))
             {
-                SandboxNative.LChownTree(tree, uid, gid, stripSpecialBits: true);
+                try
+                {
+                    SandboxNative.LChownTree(tree, uid, gid, stripSpecialBits: true);
+                }
+                catch (IOException)
+                {
+                    // An entry that cannot be taken back (a name that is not UTF-8) stays as it is; the others do not wait for it.
+                }
             }
+        }
+    }
+
+    /// <summary>The sandbox's pid namespace (<c>pid:[inode]</c>), read from bwrap's child; null when it never appeared.</summary>
+    private async Task<string?> PidNamespaceOfAsync(Process sandbox)
+    {
+        var start = _realTime.GetTimestamp();
+        while (_realTime.GetElapsedTime(start) < FindScriptLimit && !sandbox.HasExited)
+        {
+            foreach (var init in ChildrenOf(sandbox.Id))
+            {
+                try
+                {
+                    if (new FileInfo($"/proc/{init}/ns/pid").LinkTarget is { } link && link != new FileInfo("/proc/self/ns/pid").LinkTarget)
+                    {
+                        return link;
+                    }
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                }
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(2), _realTime, CancellationToken.None).ConfigureAwait(false);
+        }
+        return null;
+    }
+
+    /// <summary>Waits (bounded, on the real clock) until no process of the host is in <paramref name="pidNamespace"/>.</summary>
+    private async Task<bool> NamespaceEmptyAsync(string pidNamespace)
+    {
+        var start = _realTime.GetTimestamp();
+        while (true)
+        {
+            if (!SandboxNative.AnyProcessIn(pidNamespace))
+            {
+                return true;
+            }
+            if (_realTime.GetElapsedTime(start) > DrainLimit)
+            {
+                return false;
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(10), _realTime, CancellationToken.None).ConfigureAwait(false);
         }
     }
 

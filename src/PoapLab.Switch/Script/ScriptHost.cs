@@ -102,14 +102,23 @@ public sealed partial class ScriptHost
                 deadline, () => switchTimeout.Cancel());
             await using (server.ConfigureAwait(false))
             {
-                PrepareSandbox(bridgeDirectory, request, identity);
+                var pidNamespace = new System.Runtime.CompilerServices.StrongBox<string?>();
                 try
                 {
-                    return await RunSandboxAsync(bwrap, bridgeDirectory, server, request, identity, started, switchTimeout.Token, cancellationToken).ConfigureAwait(false);
+                    try
+                    {
+                        PrepareSandbox(bridgeDirectory, request, identity);
+                    }
+                    catch (IOException e)
+                    {
+                        // The script's previous run left something the switch's trees cannot be handed over with.
+                        return new ScriptRunResult(ScriptEnd.FailedToStart, null, "", "", _realTime.GetElapsedTime(started), $"the switch's filesystem could not be prepared for the script: {e.Message}");
+                    }
+                    return await RunSandboxAsync(bwrap, bridgeDirectory, server, request, identity, started, pidNamespace, switchTimeout.Token, cancellationToken).ConfigureAwait(false);
                 }
                 finally
                 {
-                    ReclaimSandbox(bridgeDirectory, request, identity);
+                    await ReclaimSandboxAsync(bridgeDirectory, request, identity, pidNamespace.Value).ConfigureAwait(false);
                 }
             }
         }
@@ -121,7 +130,7 @@ public sealed partial class ScriptHost
 
     private async Task<ScriptRunResult> RunSandboxAsync(
         string bwrap, string bridgeDirectory, ScriptBridgeServer server, ScriptRunRequest request, SandboxIdentity identity, long started,
-        CancellationToken switchTimeout, CancellationToken cancellationToken)
+        System.Runtime.CompilerServices.StrongBox<string?> pidNamespace, CancellationToken switchTimeout, CancellationToken cancellationToken)
     {
         Process launched;
         try
@@ -135,6 +144,7 @@ public sealed partial class ScriptHost
             return new ScriptRunResult(ScriptEnd.FailedToStart, null, "", "", _realTime.GetElapsedTime(started), $"{bwrap} could not be started: {e.Message}");
         }
         using var process = launched;
+        pidNamespace.Value = await PidNamespaceOfAsync(process).ConfigureAwait(false);
 
         var stdout = new TailBuffer(OutputLimitBytes);
         var stderr = new TailBuffer(OutputLimitBytes);

@@ -1,3 +1,4 @@
+using PoapLab.Testing;
 using System.Diagnostics;
 using PoapLab.Scenarios.Loading;
 
@@ -144,6 +145,30 @@ public sealed class ScenarioLoaderBoundsTests : IDisposable
 
         e.Location.Line.ShouldBe(15);
         e.Problem.ShouldContain("is a FIFO (named pipe), not a regular file");
+    }
+
+    [Theory]
+    [InlineData("source")]
+    [InlineData("script")]
+    public void Parse_ServedSecretAsRoot_RefusedUnlessEveryUserMayReadIt(string key)
+    {
+        Requires.That(Environment.IsPrivilegedProcess, "root (the rule guards what root can read)");
+        // Attack: a scenario (from a merge request) serves /etc/shadow or a private key to its own script.
+        var secret = Path.Combine(_dir, "id_ed25519");
+        File.WriteAllText(secret, "options = {}\n");
+        File.SetUnixFileMode(secret, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        foreach (var path in new[] { secret, "/etc/shadow" })
+        {
+            var text = Minimal + $"\nfiles:\n  - path: x\n    {key}: {path}\n";
+
+            var e = Should.Throw<ScenarioException>(() => ScenarioLoader.Parse(text, Path.Combine(_dir, "f.yaml")));
+
+            e.Location.Line.ShouldBe(15);
+            e.Problem.ShouldContain("is not readable by every user");
+        }
+        // The same file made world-readable is served.
+        File.SetUnixFileMode(secret, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        ScenarioLoader.Parse(Minimal + $"\nfiles:\n  - path: x\n    {key}: {secret}\n", Path.Combine(_dir, "f.yaml")).Files.ShouldNotBeEmpty();
     }
 
     [Theory]

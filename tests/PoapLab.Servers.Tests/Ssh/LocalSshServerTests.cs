@@ -151,6 +151,38 @@ public sealed class LocalSshServerTests : IDisposable
         _timeline.Events.ShouldContain(e => e.Kind == EventKinds.SshServerLogin && e.Get("user") == Account);
     }
 
+    [Fact]
+    public async Task DisposeAsync_PrivateServedFiles_ReadableByTheLabOnlyWhileItRuns()
+    {
+        RequireSshd();
+        // A private copy (as `out/<scenario>/files` keeps them): 0600 in 0700, root's group.
+        var secret = Path.Combine(Root, "images", "nxos.bin");
+        File.SetUnixFileMode(secret, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.SetUnixFileMode(Path.Combine(Root, "images"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var before = Directory.EnumerateFileSystemEntries(Root, "*", SearchOption.AllDirectories).Append(Root)
+            .Where(p => new FileInfo(p).LinkTarget is null).ToDictionary(p => p, Describe);
+        var server = NewServer("pw-grant");
+        var endPoint = await server.StartAsync(new IPEndPoint(IPAddress.Loopback, 0), Ct);
+        var work = Directory.CreateDirectory(Path.Combine(_dir.FullName, "work")).FullName;
+
+        var (exit, output) = await SftpAsync(endPoint, Account, "pw-grant", "get /images/nxos.bin got.bin\n", work);
+        await server.DisposeAsync();
+
+        exit.ShouldBe(0, output);
+        File.ReadAllText(Path.Combine(work, "got.bin")).ShouldBe("image");
+        // Afterwards every entry has its own group and mode again: no gid of the run can read it.
+        before.Keys.ToDictionary(p => p, Describe).ShouldBe(before);
+    }
+
+    private static string Describe(string path)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("stat", ["--format=%g %a", "--", path]) { RedirectStandardOutput = true, UseShellExecute = false };
+        using var stat = System.Diagnostics.Process.Start(start)!;
+        var text = stat.StandardOutput.ReadToEnd().Trim();
+        stat.WaitForExit();
+        return text;
+    }
+
     // Attack: host accounts do not exist for this sshd; root is refused whatever the password.
     [Theory]
     [InlineData("root", "pw-att")]

@@ -170,18 +170,28 @@ public sealed class SandboxAttackTests
     public async Task RunAsync_KillEverything_HostProcessSurvives()
     {
         using var lab = AttackLab.Create();
-        using var bystander = Process.Start(new ProcessStartInfo("sleep", "120") { UseShellExecute = false })!;
+        // Bystanders: one of root, one of the script's own uid (as root runs give it one) — only
+        // the sandbox's pid namespace keeps the script from signalling the latter.
+        var start = new ProcessStartInfo("sleep", "120") { UseShellExecute = false };
+        if (lab.Identity.HostUid is { } uid)
+        {
+            start = new ProcessStartInfo("setpriv", [$"--reuid={uid}", $"--regid={uid}", "--clear-groups", "sleep", "120"]) { UseShellExecute = false };
+        }
+        using var sameUid = Process.Start(start)!;
+        using var root = Process.Start(new ProcessStartInfo("sleep", "120") { UseShellExecute = false })!;
         try
         {
             var result = await lab.RunAsync("25-kill-everything.py", cancellationToken: TestContext.Current.CancellationToken);
 
             result.ExitCode.ShouldBe(0, result.Stderr);
-            bystander.HasExited.ShouldBeFalse("a host process was killed from the sandbox");
-            lab.Verify(result);
+            sameUid.HasExited.ShouldBeFalse("a host process of the script's own uid was killed from the sandbox");
+            root.HasExited.ShouldBeFalse("a host process was killed from the sandbox");
+            lab.Verify(result, sameUid.Id);
         }
         finally
         {
-            bystander.Kill();
+            sameUid.Kill();
+            root.Kill();
         }
     }
 

@@ -61,4 +61,29 @@ internal static class SandboxNative
             }
         }
     }
+
+    /// <summary>Whether any process of the host is in the pid namespace <paramref name="pidNamespace"/> (<c>pid:[inode]</c>).</summary>
+    internal static bool AnyProcessIn(string pidNamespace)
+    {
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            var name = Path.GetFileName(dir);
+            if (name.Length == 0 || !char.IsAsciiDigit(name[0]))
+            {
+                continue;
+            }
+            try
+            {
+                if (new FileInfo(Path.Combine(dir, "ns", "pid")).LinkTarget == pidNamespace)
+                {
+                    return true;
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The process ended while we looked.
+            }
+        }
+        return false;
+    }
 }

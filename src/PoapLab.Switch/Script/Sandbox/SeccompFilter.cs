@@ -9,7 +9,8 @@ namespace PoapLab.Switch.Script.Sandbox;
 /// built here so that no libseccomp is needed. It refuses, with <c>EPERM</c>, what a POAP
 /// script has no business doing and what widens the kernel's attack surface: new
 /// namespaces (so no nested user namespace), joining others', keyrings, io_uring, BPF,
-/// perf events, userfaultfd, ptrace and cross-process memory access, every mount API,
+/// perf events, userfaultfd, ptrace and cross-process memory access (and inspection: kcmp,
+/// NUMA page moves), fanotify, every mount API,
 /// file handles (<c>open_by_handle_at</c>, the classic container escape), kernel modules,
 /// kexec, reboot, swap, accounting, setting the clock and reading the kernel log.
 /// Everything else is allowed: it is a denylist in the spirit of Docker's default profile,
@@ -69,6 +70,14 @@ public static class SeccompFilter
         new("process_vm_readv", 310, 270),
         new("process_vm_writev", 311, 271),
         new("pidfd_getfd", 438, 438),
+        new("process_madvise", 440, 440),
+        new("kcmp", 312, 272),
+        new("move_pages", 279, 239),
+        new("migrate_pages", 256, 238),
+        new("mbind", 237, 235),
+        new("set_mempolicy", 238, 237),
+        new("fanotify_init", 300, 262),
+        new("quotactl_fd", 443, 443),
         new("mount", 165, 40),
         new("umount2", 166, 39),
         new("pivot_root", 155, 41),

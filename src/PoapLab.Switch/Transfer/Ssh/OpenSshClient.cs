@@ -62,6 +62,12 @@ internal sealed class OpenSshClient(ISwitchNetwork network, OpenSshClientOptions
         {
             return new SshDownloadResult(SshOutcome.PermissionDenied, 0, 0, "Permission denied (password).");
         }
+        if (user.Contains('=', StringComparison.Ordinal))
+        {
+            // The password reaches scp/sftp in an environment variable named after ssh's prompt,
+            // which cannot hold '=': say so rather than fail the login obscurely.
+            return new SshDownloadResult(SshOutcome.PermissionDenied, 0, 0, $"PoapLab's scp/sftp client cannot log in a user whose name holds '=' ({user})");
+        }
         var tool = sftp ? options.SftpPath : options.ScpPath;
         if (!File.Exists(tool))
         {
