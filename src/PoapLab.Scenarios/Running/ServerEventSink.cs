@@ -28,7 +28,7 @@ internal sealed class LabClients
 
     /// <summary>
     /// The switch a server's event concerns, from the client it names: its address (<c>client</c>,
-    /// <c>from</c>), its MAC (<c>mac</c>) or its DHCPv6 DUID (<c>clientDuid</c>); null when it names none of ours.
+    /// <c>from</c>; sshd's log says "ADDRESS port N"), its MAC (<c>mac</c>) or its DHCPv6 DUID (<c>clientDuid</c>); null when it names none of ours.
     /// </summary>
     public string? SwitchOf(IReadOnlyList<(string Key, object? Value)> data)
     {
@@ -40,7 +40,8 @@ internal sealed class LabClients
                 {
                     IPEndPoint ep => SwitchAt(ep.Address),
                     IPAddress a => SwitchAt(a),
-                    string s when IPEndPoint.TryParse(s, out var ep) => SwitchAt(ep.Address),
+                    // "127.78.0.5:4000", or sshd's "127.78.0.5 port 4000".
+                    string s when IPEndPoint.TryParse(s.Split(' ', 2)[0], out var ep) => SwitchAt(ep.Address),
                     _ => null,
                 },
                 "mac" when value is string mac => _byId.GetValueOrDefault(mac.Replace(":", "", StringComparison.Ordinal).Replace("-", "", StringComparison.Ordinal)),

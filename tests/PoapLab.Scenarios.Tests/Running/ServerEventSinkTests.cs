@@ -47,6 +47,7 @@ public sealed class ServerEventSinkTests
         var (sink, _) = Lab();
 
         sink.Record("ssh:10.0.0.1", EventKinds.SshServerLogin, "login", ("client", "127.78.9.1")).Switch.ShouldBe("leaf-a");
+        sink.Record("ssh:10.0.0.1", EventKinds.SshServerLoginFailed, "failed", ("client", "127.78.9.2 port 46231")).Switch.ShouldBe("leaf-b");
         sink.Record("dhcp6:2001:db8::1", EventKinds.Dhcp6ServerReceived, "SOLICIT", ("from", "127.78.9.2:546")).Switch.ShouldBe("leaf-b");
     }
 
