@@ -5,7 +5,11 @@ namespace PoapLab.Core.Events;
 /// command run, a phase reached. Scenario assertions read these, never log text.
 /// </summary>
 /// <param name="Sequence">Order of recording within the run, from 1.</param>
-/// <param name="VirtualTime">Scenario clock time since the scenario started.</param>
+/// <param name="VirtualTime">
+/// Switch time since the scenario started, on the clock of the switch the event concerns
+/// (<see cref="Switch"/>); for an event that concerns no switch, the scenario's span so far
+/// (the longest switch time).
+/// </param>
 /// <param name="RealTime">Host time since the scenario started.</param>
 /// <param name="Source">Who recorded it: <c>switch:leaf-101</c>, <c>dhcp:10.0.0.1</c>, ...</param>
 /// <param name="Kind">A name from <see cref="EventKinds"/>.</param>
@@ -20,6 +24,9 @@ public sealed record LabEvent(
     string Message,
     IReadOnlyDictionary<string, string> Data)
 {
+    /// <summary>The switch the event concerns (its own event, or a server's answer to it); null: none.</summary>
+    public string? Switch { get; init; }
+
     /// <summary>The value of a data field, or null.</summary>
     public string? Get(string key) => Data.TryGetValue(key, out var v) ? v : null;
 }

@@ -1,7 +1,8 @@
 namespace PoapLab.Core.Time;
 
 /// <summary>
-/// The scenario's clock. Virtual time advances only by modelled durations (a script's
+/// One switch's clock (the runner makes one per switch, all starting at the scenario's
+/// clock start). Virtual time advances only by modelled durations (a script's
 /// <c>time.sleep</c>, a DHCP retransmission timer that expired, the modelled time of a
 /// transfer), never by how long the host happened to take, so that a POAP run that
 /// spans hours of switch time runs in seconds and the same scenario gives the same
@@ -48,6 +49,16 @@ public sealed class SimClock : TimeProvider
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(duration, TimeSpan.Zero);
         Interlocked.Add(ref _virtualTicks, duration.Ticks);
+    }
+
+    /// <summary>
+    /// What is left of <paramref name="timeout"/> once <paramref name="spent"/> has passed, never
+    /// less than zero: a wait whose time the link (or anything else) already used up has nothing left.
+    /// </summary>
+    public static TimeSpan Remaining(TimeSpan timeout, TimeSpan spent)
+    {
+        var left = timeout - spent;
+        return left > TimeSpan.Zero ? left : TimeSpan.Zero;
     }
 
     /// <summary>A modelled sleep: costs no real time.</summary>

@@ -10,4 +10,8 @@ public sealed record SwitchRunRecord(
     IReadOnlyList<LabEvent> Events,
     IReadOnlyList<string> RunningConfig,
     IReadOnlyList<string> BootflashFiles,
-    string Syslog);
+    string Syslog)
+{
+    /// <summary>The switch's own clock when its run ended (switch time since the scenario started).</summary>
+    public TimeSpan SwitchTime { get; init; }
+}

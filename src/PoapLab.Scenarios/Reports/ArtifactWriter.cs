@@ -31,10 +31,10 @@ public static class ArtifactWriter
     {
         var dir = result.OutputDirectory;
         Directory.CreateDirectory(dir);
-        await File.WriteAllTextAsync(Path.Combine(dir, "timeline.txt"), TimelineText(result.Timeline), cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(Path.Combine(dir, "timeline.txt"), TimelineText(result), cancellationToken).ConfigureAwait(false);
         await using (var json = File.Create(Path.Combine(dir, "timeline.json")))
         {
-            await JsonSerializer.SerializeAsync(json, result.Timeline.Select(ToJson), ReportJson.Options, cancellationToken).ConfigureAwait(false);
+            await JsonSerializer.SerializeAsync(json, TimelineJson(result), ReportJson.Options, cancellationToken).ConfigureAwait(false);
         }
         var summary = new StringBuilder();
         summary.AppendLine(CultureInfo.InvariantCulture, $"{(result.Passed ? "PASS" : "FAIL")} {result.Scenario.Name}  ({result.Scenario.FilePath})");
@@ -72,22 +72,41 @@ public static class ArtifactWriter
         Copy(fs.LogsFiles, "cli-transcript.log", Path.Combine(target, "cli.log"));
     }
 
-    /// <summary>The timeline as a person reads it: both clocks, the source, what happened.</summary>
-    public static string TimelineText(IEnumerable<LabEvent> events)
+    /// <summary>
+    /// The timeline as a person reads it: each switch's own time at the end and the scenario's
+    /// span (the longest), then per event the clock of the switch it concerns (the span so far
+    /// for one that concerns no switch), real time, the switch, the source and what happened.
+    /// </summary>
+    public static string TimelineText(ScenarioResult result)
     {
         var sb = new StringBuilder();
-        sb.AppendLine("switch-clock   real-clock  source                event");
-        foreach (var e in events)
+        foreach (var s in result.Switches)
+        {
+            sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"switch {s.Name}: {s.Record.SwitchTime:hh\\:mm\\:ss\\.fff} of its own switch time"));
+        }
+        sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"scenario span: {result.VirtualDuration:hh\\:mm\\:ss\\.fff} (the longest switch time)"));
+        sb.AppendLine();
+        sb.AppendLine("switch-clock   real-clock  switch        source                event");
+        foreach (var e in result.Timeline)
         {
             sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"{e.VirtualTime:hh\\:mm\\:ss\\.fff}  {e.RealTime.TotalSeconds,9:0.000}s  {e.Source,-20}  {e.Kind}: {e.Message}"));
+                $"{e.VirtualTime:hh\\:mm\\:ss\\.fff}  {e.RealTime.TotalSeconds,9:0.000}s  {e.Switch ?? "-",-12}  {e.Source,-20}  {e.Kind}: {e.Message}"));
         }
         return sb.ToString();
     }
 
+    /// <summary>The timeline as data: the span, each switch's own time, and the events.</summary>
+    internal static object TimelineJson(ScenarioResult result) => new
+    {
+        span_ms = (long)result.VirtualDuration.TotalMilliseconds,
+        switches = result.Switches.Select(s => new { name = s.Name, switch_time_ms = (long)s.Record.SwitchTime.TotalMilliseconds }),
+        events = result.Timeline.Select(ToJson),
+    };
+
     internal static object ToJson(LabEvent e) => new
     {
         seq = e.Sequence,
+        @switch = e.Switch,
         switch_time_ms = (long)e.VirtualTime.TotalMilliseconds,
         real_time_ms = Math.Round(e.RealTime.TotalMilliseconds, 3),
         source = e.Source,

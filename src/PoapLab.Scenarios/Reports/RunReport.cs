@@ -73,7 +73,7 @@ public static class RunReport
             }
             w.WriteStartElement("system-out");
             w.WriteString(Xml(string.Join("\n", r.Switches.Select(s => s.Diagnosis)) +
-                $"\nswitch clock {r.VirtualDuration:hh\\:mm\\:ss}, real {r.RealDuration.TotalSeconds:0.00} s; artifacts in {r.OutputDirectory}"));
+                $"\nscenario span (longest switch clock) {r.VirtualDuration:hh\\:mm\\:ss}, real {r.RealDuration.TotalSeconds:0.00} s; artifacts in {r.OutputDirectory}"));
             w.WriteEndElement();
             w.WriteEndElement();
         }
@@ -105,6 +105,7 @@ public static class RunReport
             {
                 name = Json(s.Name),
                 passed = s.Passed,
+                switch_seconds = Math.Round(s.Record.SwitchTime.TotalSeconds, 3),
                 outcome = Expectations.OutcomeName(s.Record.Result.Outcome),
                 version = s.Record.Result.RunningVersion,
                 image = s.Record.Result.RunningImage,

@@ -109,8 +109,8 @@ public sealed class ScenarioRunner
     public async Task<ScenarioResult> RunAsync(Scenario scenario, RunOptions options, CancellationToken cancellationToken)
     {
         var outRoot = OutputDirectory.Prepare(options.OutputDirectory);
-        var clock = new SimClock(scenario.ClockStart);
-        var timeline = new Timeline(clock);
+        // One clock per switch, all starting at the scenario's clock start (see README, architecture).
+        var timeline = new Timeline();
         var real = Stopwatch.StartNew();
         var outDir = OutputDirectory.FreshScenarioFolder(outRoot, scenario.Name);
         if (outDir is null)
@@ -130,11 +130,12 @@ public sealed class ScenarioRunner
             var faults = new LabFaultContext();
             var soleDhcp = scenario.Servers.Dhcp.Count == 1;
             timeline.Subscribe(e => faults.OnEvent(e, soleDhcp));
-            await StartServersAsync(scenario, filesRoot, map, timeline, servers, faults, cancellationToken).ConfigureAwait(false);
+            var clients = new LabClients();
+            await StartServersAsync(scenario, filesRoot, map, new ServerEventSink(timeline, clients), servers, faults, cancellationToken).ConfigureAwait(false);
 
             foreach (var model in scenario.Switches)
             {
-                var sw = BuildSwitch(scenario, model, outDir, map, clock, timeline, faults);
+                var sw = BuildSwitch(scenario, model, outDir, map, timeline, faults, clients);
                 switches.Add(sw);
             }
             var runs = await Task.WhenAll(switches.Select(s => s.PowerOnAsync(cancellationToken))).ConfigureAwait(false);
@@ -146,26 +147,30 @@ public sealed class ScenarioRunner
                 var model = scenario.Switches[i];
                 var record = new SwitchRunRecord(
                     model.Name, runs[i],
-                    events.Where(e => e.Source == sw.Source || !e.Source.StartsWith("switch:", StringComparison.Ordinal)).ToList(),
+                    // Its own events and the servers' answers to it: count: expectations count per switch.
+                    events.Where(e => e.Switch == model.Name).ToList(),
                     sw.State.RunningConfig.ToList(),
                     ListFiles(sw.State.Bootflash.Files),
-                    await File.ReadAllTextAsync(sw.SyslogPath, cancellationToken).ConfigureAwait(false));
+                    await File.ReadAllTextAsync(sw.SyslogPath, cancellationToken).ConfigureAwait(false))
+                {
+                    SwitchTime = timeline.SwitchTime(model.Name) ?? TimeSpan.Zero,
+                };
                 var failures = Expectations.Check(model.Expect ?? scenario.Expect, record);
                 results.Add(new SwitchResult(model.Name, record, failures, Expectations.Diagnose(record)));
             }
-            var result = new ScenarioResult(scenario, results, events, real.Elapsed, clock.Elapsed, outDir, null);
+            var result = new ScenarioResult(scenario, results, events, real.Elapsed, timeline.Span, outDir, null);
             await ArtifactWriter.WriteAsync(result, switches, cancellationToken).ConfigureAwait(false);
             return result;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            var result = new ScenarioResult(scenario, [], timeline.Events, real.Elapsed, clock.Elapsed, outDir, null) { Cancelled = true };
+            var result = new ScenarioResult(scenario, [], timeline.Events, real.Elapsed, timeline.Span, outDir, null) { Cancelled = true };
             await WriteArtifactsAfterAllAsync(result, switches).ConfigureAwait(false);
             return result;
         }
         catch (Exception e)
         {
-            var result = new ScenarioResult(scenario, [], timeline.Events, real.Elapsed, clock.Elapsed, outDir, $"{scenario.FilePath}: the scenario could not run: {Describe(e)}");
+            var result = new ScenarioResult(scenario, [], timeline.Events, real.Elapsed, timeline.Span, outDir, $"{scenario.FilePath}: the scenario could not run: {Describe(e)}");
             await WriteArtifactsAfterAllAsync(result, switches).ConfigureAwait(false);
             return result;
         }
@@ -234,7 +239,7 @@ public sealed class ScenarioRunner
         }
     }
 
-    private static async Task StartServersAsync(Scenario scenario, string filesRoot, LabAddressMap map, Timeline timeline, List<IAsyncDisposable> servers, LabFaultContext faults, CancellationToken cancellationToken)
+    private static async Task StartServersAsync(Scenario scenario, string filesRoot, LabAddressMap map, IEventSink timeline, List<IAsyncDisposable> servers, LabFaultContext faults, CancellationToken cancellationToken)
     {
         foreach (var d in scenario.Servers.Dhcp6)
         {
@@ -315,8 +320,11 @@ public sealed class ScenarioRunner
         }
     }
 
-    private NexusSwitch BuildSwitch(Scenario scenario, SwitchModel m, string outDir, LabAddressMap map, SimClock clock, Timeline timeline, LabFaultContext faults)
+    private NexusSwitch BuildSwitch(Scenario scenario, SwitchModel m, string outDir, LabAddressMap map, Timeline timeline, LabFaultContext faults, LabClients clients)
     {
+        // The switch's own clock: its time advances only by its own modelled durations.
+        var clock = new SimClock(scenario.ClockStart);
+        timeline.AddSwitch(m.Name, clock);
         ScenarioLoader.TryMac(m.Mac, out var mac);
         var identity = new SwitchIdentity(m.Name, m.Model, m.Serial, mac, m.BiosVersion, "04/08/2021",
             (m.BootflashBytes ?? 53298520L * 1024) / 1024, m.Model.StartsWith("N3K", StringComparison.Ordinal) ? "Nexus3000" : "Fretta",
@@ -347,7 +355,8 @@ public sealed class ScenarioRunner
         NexusSwitch? built = null;
         var link = scenario.Servers.LinkRules.Count == 0 ? m.LinkFaults : m.LinkFaults with { Rules = [.. m.LinkFaults.Rules, .. scenario.Servers.LinkRules] };
         var network = new VirtualNetwork(map, LabAddressMap.AllocateLoopback(forSwitch: true), clock, link, () => Math.Max(1, built?.CurrentAttempt ?? 1));
-        built = new NexusSwitch(spec, network, clock, timeline, _scripts);
+        clients.Add(m.Name, network.SwitchLoopback, mac);
+        built = new NexusSwitch(spec, network, clock, timeline.ForSwitch(m.Name), _scripts);
         faults.Add(built, network);
         return built;
     }

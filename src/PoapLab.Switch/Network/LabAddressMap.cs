@@ -39,8 +39,14 @@ public sealed class LabAddressMap
     /// </summary>
     public static IPAddress AllocateLoopback(bool forSwitch = false)
     {
-        var n = Interlocked.Increment(ref s_nextHost);
-        return new IPAddress(new byte[] { 127, (byte)(forSwitch ? 78 : 77), (byte)((n >> 8) & 0xFF), (byte)((n & 0xFF) == 0 ? 1 : n & 0xFF) });
+        // x.y.z.0 is skipped, not folded onto .1 (which some other lab host already has).
+        int n;
+        do
+        {
+            n = Interlocked.Increment(ref s_nextHost);
+        }
+        while ((n & 0xFF) == 0);
+        return new IPAddress(new byte[] { 127, (byte)(forSwitch ? 78 : 77), (byte)((n >> 8) & 0xFF), (byte)(n & 0xFF) });
     }
 
     /// <summary>The loopback address standing for a lab host (allocated on first use).</summary>

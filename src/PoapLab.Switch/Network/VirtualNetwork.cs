@@ -234,6 +234,7 @@ public sealed class VirtualNetwork : ISwitchNetwork
 
         public async ValueTask<LabDatagram?> ReceiveAsync(TimeSpan timeout, CancellationToken cancellationToken)
         {
+            timeout = SimClock.Remaining(timeout, TimeSpan.Zero);
             var deadline = net._clock.Elapsed + timeout;
             while (true)
             {
@@ -257,7 +258,7 @@ public sealed class VirtualNetwork : ISwitchNetwork
                     if (due is { } next && next.DeliverAt <= deadline)
                     {
                         // Nothing overtook it: the held datagram arrives at its switch time.
-                        net._clock.Advance(next.DeliverAt - net._clock.Elapsed);
+                        net._clock.Advance(SimClock.Remaining(next.DeliverAt, net._clock.Elapsed));
                         _held.Remove(next);
                         return next.Datagram;
                     }

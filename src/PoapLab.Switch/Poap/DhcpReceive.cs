@@ -27,7 +27,7 @@ internal static class DhcpReceive
             if (received is not { } datagram)
             {
                 // The whole wait passed (what the link already spent of it is not counted twice).
-                clock.Advance(timeout - (clock.Elapsed - before));
+                clock.Advance(SimClock.Remaining(timeout, clock.Elapsed - before));
                 return null;
             }
             // An answer costs a modelled round trip on top of any delay the link added.

@@ -331,11 +331,7 @@ public sealed class PoapAgent
         {
             // The switch killed it at its timeout, counted from the start (sleeps the script
             // made before it hung or over-slept are part of that time, not added to it).
-            var left = scriptStarted + _settings.ScriptTimeout - _clock.Elapsed;
-            if (left > TimeSpan.Zero)
-            {
-                _clock.Advance(left);
-            }
+            _clock.Advance(SimClock.Remaining(_settings.ScriptTimeout, _clock.Elapsed - scriptStarted));
         }
         var kind = result.End == ScriptEnd.TimedOut ? EventKinds.ScriptTimedOut : EventKinds.ScriptExited;
         _events.Record(_source, kind, $"script ended: {result.End}{(result.ExitCode is { } c ? $" with exit code {c}" : "")}{(result.Error is null ? "" : ": " + result.Error)}",

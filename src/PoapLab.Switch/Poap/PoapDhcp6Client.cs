@@ -65,7 +65,7 @@ public sealed class PoapDhcp6Client
         var deadline = _clock.Elapsed + timeout;
         while (_clock.Elapsed < deadline)
         {
-            var answer = await ReceiveAsync(socket, xid, deadline - _clock.Elapsed, cancellationToken).ConfigureAwait(false);
+            var answer = await ReceiveAsync(socket, xid, SimClock.Remaining(deadline, _clock.Elapsed), cancellationToken).ConfigureAwait(false);
             if (answer is null)
             {
                 break;

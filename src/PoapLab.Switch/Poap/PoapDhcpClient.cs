@@ -79,7 +79,7 @@ public sealed class PoapDhcpClient
             var restarted = false;
             while (_clock.Elapsed < deadline)
             {
-                var message = await ReceiveAsync(socket, xid, deadline - _clock.Elapsed, cancellationToken).ConfigureAwait(false);
+                var message = await ReceiveAsync(socket, xid, SimClock.Remaining(deadline, _clock.Elapsed), cancellationToken).ConfigureAwait(false);
                 if (message is null)
                 {
                     break;
@@ -208,7 +208,7 @@ public sealed class PoapDhcpClient
         var deadline = _clock.Elapsed + timeout;
         while (_clock.Elapsed < deadline)
         {
-            var message = await ReceiveAsync(socket, xid, deadline - _clock.Elapsed, cancellationToken).ConfigureAwait(false);
+            var message = await ReceiveAsync(socket, xid, SimClock.Remaining(deadline, _clock.Elapsed), cancellationToken).ConfigureAwait(false);
             if (message is null)
             {
                 break;

@@ -65,6 +65,20 @@ public sealed class TftpClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DownloadAsync_LinkSpendsMoreThanEachWait_TimesOutWithoutNegativeCost()
+    {
+        var clock = new SimClock(Start);
+        var network = new Network.OverspendingNetwork(clock, TimeSpan.FromMinutes(3));
+
+        var result = await new TftpClient(network, clock).DownloadAsync(LabServer, 69, "poap.py", new MemoryStream(), new TftpClientOptions { MaxRetries = 2 }, null, Ct);
+
+        result.Outcome.ShouldBe(TftpOutcome.TimedOut);
+        // Each wait costs what the link spent (1 s timeout + 3 min) and nothing is charged below zero.
+        clock.Elapsed.ShouldBe(network.Receives * (TimeSpan.FromSeconds(1) + TimeSpan.FromMinutes(3)));
+        network.Receives.ShouldBe(3);
+    }
+
+    [Fact]
     public async Task DownloadAsync_Defaults_CompletesWithAnnouncedSizeAndModelledTime()
     {
         var content = WriteFile("poap.py", 3000);

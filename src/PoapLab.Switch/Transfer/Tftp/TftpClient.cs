@@ -382,7 +382,7 @@ public sealed class TftpClient(ISwitchNetwork network, SimClock clock)
         {
             while (true)
             {
-                var remaining = _deadline - _clock.Elapsed;
+                var remaining = SimClock.Remaining(_deadline, _clock.Elapsed);
                 var before = _clock.Elapsed;
                 var received = remaining > TimeSpan.Zero
                     ? await _socket.ReceiveAsync(remaining, _cancellationToken).ConfigureAwait(false)
@@ -392,7 +392,7 @@ public sealed class TftpClient(ISwitchNetwork network, SimClock clock)
                     // The link may already have spent part of the wait holding a late datagram.
                     if (remaining > TimeSpan.Zero)
                     {
-                        Cost(remaining - (_clock.Elapsed - before));
+                        Cost(SimClock.Remaining(remaining, _clock.Elapsed - before));
                     }
                     return null;
                 }
