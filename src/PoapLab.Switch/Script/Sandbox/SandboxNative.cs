@@ -62,7 +62,11 @@ internal static class SandboxNative
         }
     }
 
-    /// <summary>Whether any process of the host is in the pid namespace <paramref name="pidNamespace"/> (<c>pid:[inode]</c>).</summary>
+    /// <summary>
+    /// Whether a process that can still act is in the pid namespace <paramref name="pidNamespace"/>
+    /// (<c>pid:[inode]</c>). A zombie cannot: bwrap's init, orphaned when bwrap exits, may wait
+    /// a while for a reaper (where the host's pid 1 reaps slowly, as in some containers).
+    /// </summary>
     internal static bool AnyProcessIn(string pidNamespace)
     {
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
@@ -74,7 +78,7 @@ internal static class SandboxNative
             }
             try
             {
-                if (new FileInfo(Path.Combine(dir, "ns", "pid")).LinkTarget == pidNamespace)
+                if (new FileInfo(Path.Combine(dir, "ns", "pid")).LinkTarget == pidNamespace && !Dead(File.ReadAllText(Path.Combine(dir, "stat"))))
                 {
                     return true;
                 }
@@ -85,5 +89,12 @@ internal static class SandboxNative
             }
         }
         return false;
+    }
+
+    /// <summary>A zombie or dead process, from the state field of /proc/&lt;pid&gt;/stat (after the command's closing parenthesis).</summary>
+    private static bool Dead(string stat)
+    {
+        var close = stat.LastIndexOf(')');
+        return close >= 0 && close + 2 < stat.Length && stat[close + 2] is 'Z' or 'X' or 'x';
     }
 }
