@@ -42,7 +42,23 @@ public sealed class EmbeddedHttpServerTests : IAsyncLifetime
 
     private Uri Url(string path) => new($"http://{_endPoint}{path}");
 
-    private LabEvent LastResponse() => _timeline.Events.Last(e => e.Kind == EventKinds.HttpServerResponse);
+    /// <summary>
+    /// The server records its response event after the last byte went out, so the client may
+    /// hold the whole response a moment before the event exists: wait for it, bounded.
+    /// </summary>
+    private LabEvent LastResponse()
+    {
+        var deadline = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var found = _timeline.Events.LastOrDefault(e => e.Kind == EventKinds.HttpServerResponse);
+            if (found is not null || deadline.Elapsed > TimeSpan.FromSeconds(5))
+            {
+                return found ?? throw new InvalidOperationException("the server recorded no response event within 5 s");
+            }
+            Thread.Sleep(5);
+        }
+    }
 
     [Fact]
     public void StartAsync_PortZero_ReportsBoundPort()
