@@ -412,19 +412,33 @@ public sealed class FileTree
         LinuxFs.SetModified(dir, name, time);
     }
 
-    /// <summary>Gives the root and every entry under it to <paramref name="owner"/>, links themselves (never their targets).</summary>
-    public void ChangeOwner(FileOwner owner)
+    /// <summary>
+    /// Gives the root and every entry under it to <paramref name="owner"/>, links themselves
+    /// (never their targets). With <paramref name="stripSpecialBits"/>, every entry that is not a
+    /// link also loses its set-user-ID, set-group-ID and sticky bits, so that nothing a script
+    /// left runs as anyone but its caller once the tree is PoapLab's again.
+    /// </summary>
+    public void ChangeOwner(FileOwner owner, bool stripSpecialBits = false)
     {
+        const int Special = 0xE00; // S_ISUID | S_ISGID | S_ISVTX
         using var root = OpenRoot();
         LinuxFs.ChownHandle(root, owner.Uid, owner.Gid);
         using var dir = LinuxFs.OpenBeneath(root, ".", LinuxFs.ORdOnly | LinuxFs.ODirectory);
+        if (stripSpecialBits && LinuxFs.Fstat(dir).Mode is var rootMode && (rootMode & Special) != 0)
+        {
+            LinuxFs.ChmodEntry(dir, ".", rootMode & 0xFFF & ~Special);
+        }
         var found = new List<FileEntry>();
         var budget = MaxEntries;
-        WalkHandle(dir, "", 0, found, ref budget, (_, at) =>
+        WalkHandle(dir, "", 0, found, ref budget, (status, at) =>
         {
             try
             {
                 LinuxFs.ChownEntry(at.Dir, at.Name, owner.Uid, owner.Gid);
+                if (stripSpecialBits && !status.IsSymlink && (status.Mode & Special) != 0)
+                {
+                    LinuxFs.ChmodEntry(at.Dir, at.Name, status.Mode & 0xFFF & ~Special);
+                }
             }
             catch (SwitchFileException e) when (e.Kind == SwitchFileError.NotFound)
             {

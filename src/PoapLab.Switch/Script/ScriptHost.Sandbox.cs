@@ -198,13 +198,13 @@ public sealed partial class ScriptHost
     }
 
     /// <summary>
-    /// After a run: the switch's trees and the bridge directory go back to PoapLab's own user
-    /// (when the script had a uid of its own), and in every mode lose the set-user-ID,
-    /// set-group-ID and sticky bits the script may have set, so that nothing in the report runs
-    /// as anyone but its caller. The walk is by path, so it starts only once no process is
-    /// left in the sandbox's pid namespace (its teardown ends a moment after bwrap exits).
+    /// After a run: the switch's trees go back to PoapLab's own user (when the script had a uid
+    /// of its own), and in every mode lose the set-user-ID, set-group-ID and sticky bits the
+    /// script may have set, so that nothing in the report runs as anyone but its caller. It
+    /// starts only once no process is left in the sandbox's pid namespace (its teardown ends a
+    /// moment after bwrap exits), so nothing changes the trees while they are walked.
     /// </summary>
-    private async Task ReclaimSandboxAsync(string bridgeDirectory, ScriptRunRequest request, SandboxIdentity identity, string? pidNamespace)
+    private async Task ReclaimSandboxAsync(ScriptRunRequest request, string? pidNamespace)
     {
         var fs = request.Filesystem;
         fs.Owner = null;
@@ -212,20 +212,19 @@ public sealed partial class ScriptHost
         {
             throw new InvalidOperationException($"a process of the script's sandbox ({pidNamespace}) outlived it; its files were not taken back");
         }
-        var uid = SandboxNative.GetEffectiveUserId();
-        var gid = SandboxNative.GetEffectiveGroupId();
-        foreach (var tree in new[] { fs.BootflashPath, fs.TmpPath, fs.NxosTmpPath, fs.UsbPath, bridgeDirectory })
+        // Through the trees: by descriptor, never following a link the script left. (The bridge
+        // directory needs nothing: it is deleted right after.)
+        var self = new FileOwner(SandboxNative.GetEffectiveUserId(), SandboxNative.GetEffectiveGroupId());
+        foreach (var tree in fs.WritableTrees)
         {
-            if (Directory.Exists(tree))
+            try
             {
-                try
-                {
-                    SandboxNative.LChownTree(tree, uid, gid, stripSpecialBits: true);
-                }
-                catch (IOException)
-                {
-                    // An entry that cannot be taken back (a name that is not UTF-8) stays as it is; the others do not wait for it.
-                }
+                tree.ChangeOwner(self, stripSpecialBits: true);
+            }
+            catch (IOException)
+            {
+                // A tree that cannot be walked to its end (nested past the tree's limit) keeps
+                // what was not reached; the others do not wait for it.
             }
         }
     }

@@ -118,7 +118,7 @@ public sealed partial class ScriptHost
                 }
                 finally
                 {
-                    await ReclaimSandboxAsync(bridgeDirectory, request, identity, pidNamespace.Value).ConfigureAwait(false);
+                    await ReclaimSandboxAsync(request, pidNamespace.Value).ConfigureAwait(false);
                 }
             }
         }

@@ -121,6 +121,9 @@ internal static partial class LinuxFs
     [LibraryImport("libc", EntryPoint = "fchownat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int FchownAt(int dirfd, string path, uint uid, uint gid, int flags);
 
+    [LibraryImport("libc", EntryPoint = "fchmodat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int FchmodAt(int dirfd, string path, uint mode, int flags);
+
     [LibraryImport("libc", EntryPoint = "utimensat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int UtimensAt(int dirfd, string path, [In] Timespec[] times, int flags);
 
@@ -236,6 +239,16 @@ internal static partial class LinuxFs
     /// <summary>Changes the owner of what an <c>O_PATH</c> descriptor refers to (<c>fchownat(fd, "", AT_EMPTY_PATH)</c>).</summary>
     public static void ChownHandle(SafeFileHandle handle, uint uid, uint gid) =>
         Check(WithFd(handle, fd => FchownAt(fd, "", uid, gid, AtEmptyPath | AtSymlinkNoFollow)), "(fchownat)");
+
+    /// <summary>
+    /// <c>fchmodat(dirfd, name, mode)</c> on an entry its caller has just found is not a link
+    /// (Linux cannot chmod a link itself); the directory descriptor pins where the name is.
+    /// </summary>
+    public static void ChmodEntry(SafeFileHandle dir, string name, int mode)
+    {
+        CheckName(name);
+        Check(WithFd(dir, fd => FchmodAt(fd, name, (uint)mode, 0)), name);
+    }
 
     /// <summary>Sets the modification time of the entry itself (<c>utimensat</c>, <c>AT_SYMLINK_NOFOLLOW</c>).</summary>
     public static void SetModified(SafeFileHandle dir, string name, DateTimeOffset time)

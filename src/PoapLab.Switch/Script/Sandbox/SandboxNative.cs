@@ -25,40 +25,15 @@ internal static class SandboxNative
     }
 
     /// <summary>
-    /// Gives <paramref name="root"/> and everything under it to the owner, without following
-    /// links (a link is re-owned itself, what it points to is not visited). With
-    /// <paramref name="stripSpecialBits"/>, set-user-ID, set-group-ID and sticky bits go too, so
-    /// no file the script made can run as anyone but its caller on the host. Call it only
-    /// while no process of the script is alive: the walk is by path.
+    /// Gives <paramref name="root"/> (a directory PoapLab made and filled itself) and everything
+    /// under it to the owner, without following links.
     /// </summary>
-    internal static void LChownTree(string root, uint owner, uint group, bool stripSpecialBits = false)
+    internal static void LChownTree(string root, uint owner, uint group)
     {
-        const UnixFileMode special = UnixFileMode.SetUser | UnixFileMode.SetGroup | UnixFileMode.StickyBit;
-        void Strip(FileSystemInfo entry)
-        {
-            if (stripSpecialBits && entry.LinkTarget is null && (entry.UnixFileMode & special) != 0)
-            {
-                // Not a link (checked just above, with no process of the script left to swap it).
-                File.SetUnixFileMode(entry.FullName, entry.UnixFileMode & ~special);
-            }
-        }
         LChown(root, owner, group);
-        Strip(new DirectoryInfo(root));
-        var options = new EnumerationOptions { RecurseSubdirectories = false, AttributesToSkip = 0, IgnoreInaccessible = false };
-        var pending = new Stack<string>();
-        pending.Push(root);
-        while (pending.Count > 0)
+        foreach (var entry in new DirectoryInfo(root).EnumerateFileSystemInfos("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
         {
-            var dir = pending.Pop();
-            foreach (var entry in new DirectoryInfo(dir).EnumerateFileSystemInfos("*", options))
-            {
-                LChown(entry.FullName, owner, group);
-                Strip(entry);
-                if (entry is DirectoryInfo && entry.LinkTarget is null)
-                {
-                    pending.Push(entry.FullName);
-                }
-            }
+            LChown(entry.FullName, owner, group);
         }
     }
 
