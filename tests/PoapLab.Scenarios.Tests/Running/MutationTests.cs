@@ -13,6 +13,7 @@ namespace PoapLab.Scenarios.Tests.Running;
 /// with the right plain-words diagnosis. Also checks that a seeded scenario replays the
 /// same switch-time timeline.
 /// </summary>
+[Collection(PoapLab.Testing.LoadSensitive.Name)]
 public sealed partial class MutationTests : IDisposable
 {
     private readonly string _out = Directory.CreateTempSubdirectory("poaplab-mutation-").FullName;

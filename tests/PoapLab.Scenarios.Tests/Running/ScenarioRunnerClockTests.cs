@@ -15,6 +15,7 @@ namespace PoapLab.Scenarios.Tests.Running;
 /// events are stamped with (and attributed to) the switch they answered, and many switches
 /// never drive a wait's remaining time below zero.
 /// </summary>
+[Collection(PoapLab.Testing.LoadSensitive.Name)]
 public sealed class ScenarioRunnerClockTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("poaplab-clock-").FullName;

@@ -10,6 +10,7 @@ namespace PoapLab.Switch.Tests.Script;
 /// unread, host state unchanged, no listener reached, nothing left alive or privileged),
 /// plus what that attack in particular would have changed.
 /// </summary>
+[Collection(PoapLab.Testing.LoadSensitive.Name)]
 public sealed class SandboxAttackTests
 {
     /// <summary>Attacks whose every effect the common host checks cover.</summary>
