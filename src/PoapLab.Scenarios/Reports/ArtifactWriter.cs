@@ -54,7 +54,7 @@ public static class ArtifactWriter
 
         foreach (var sw in switches)
         {
-            var target = Path.Combine(dir, ScenarioRunner.SafeName(sw.State.Identity.Name));
+            var target = Path.Combine(dir, OutputDirectory.SafeName(sw.State.Identity.Name));
             Directory.CreateDirectory(target);
             CopySwitchLogs(sw.State.Filesystem, Path.GetFileName(sw.SyslogPath), Path.GetFileName(sw.ConsolePath), target);
         }

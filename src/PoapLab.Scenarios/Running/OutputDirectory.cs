@@ -89,4 +89,11 @@ public static class OutputDirectory
         Directory.CreateDirectory(dir);
         return dir;
     }
+
+    /// <summary>A name as a folder name: anything outside A-Z a-z 0-9 - _ . becomes '_', and a leading dot too (never '.', '..' or hidden).</summary>
+    internal static string SafeName(string name)
+    {
+        var safe = string.Concat(name.Take(64).Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));
+        return safe.Length == 0 ? "_" : safe[0] == '.' ? "_" + safe[1..] : safe;
+    }
 }

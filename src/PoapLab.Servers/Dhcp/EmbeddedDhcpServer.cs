@@ -96,6 +96,7 @@ public sealed class EmbeddedDhcpServer : IAsyncDisposable
         if (fault is { Kind: DhcpFaultKind.NoAnswer })
         {
             RecordFault(fault, request, from);
+            WillNotAnswer(request, from, "injected fault: no answer");
             return null;
         }
         lock (_gate)
@@ -399,8 +400,13 @@ public sealed class EmbeddedDhcpServer : IAsyncDisposable
     {
         _events.Record(_source, EventKinds.DhcpServerIgnored, $"ignored {request.MessageType?.ToString() ?? "BOOTP"} from {DhcpFormat.Mac(request.ClientMac)}: {reason}",
             ("xid", Xid(request)), ("mac", DhcpFormat.Mac(request.ClientMac)), ("type", request.MessageType?.ToString()), ("reason", reason));
+        WillNotAnswer(request, null, reason);
         return null;
     }
+
+    /// <summary>Tells the lab this server will not answer the request (another server on the segment still may).</summary>
+    private void WillNotAnswer(DhcpMessage request, IPEndPoint? from, string reason) =>
+        _options.FaultContext?.WillNotAnswer(new ServerSilence(_source, SilenceScope.Broadcast, from, request.ClientMac, reason));
 
     private static IPAddress? SafeAddress(DhcpMessage message, DhcpOption code)
     {

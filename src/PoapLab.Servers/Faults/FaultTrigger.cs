@@ -11,6 +11,16 @@ public interface IFaultContext
 {
     /// <summary>The POAP attempt (1-based) of the switch at <paramref name="client"/>, or null when unknown.</summary>
     int? AttemptOf(IPEndPoint client);
+
+    /// <summary>
+    /// A server tells the lab it will not answer a client (an injected fault, a request it
+    /// ignores), so that the client's network stops waiting for an answer that will never
+    /// come. The lab decides whether the client's wait is really in vain (another server on
+    /// the segment may still answer a broadcast). By default nobody listens.
+    /// </summary>
+    void WillNotAnswer(ServerSilence silence)
+    {
+    }
 }
 
 /// <summary>A context that knows no attempts (faults keyed on attempts never fire).</summary>

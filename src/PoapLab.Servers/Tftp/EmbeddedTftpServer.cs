@@ -197,7 +197,17 @@ public sealed class EmbeddedTftpServer : IAsyncDisposable
         }
         var midTransfer = fault is { Kind: TftpFaultKind.Truncate or TftpFaultKind.ErrorMidTransfer or TftpFaultKind.GoneMidTransfer } ? fault : null;
         return new TftpReadTransfer(OpenTransferSocket(), client, request, file, agreement, _options, _events, _source, _time, stopping,
-            midTransfer, midTransfer is { Kind: not TftpFaultKind.Truncate } ? sent => RecordFault(midTransfer, client, request, ("bytes", sent)) : null);
+            midTransfer, midTransfer is { Kind: not TftpFaultKind.Truncate } ? sent => MidTransferFault(midTransfer, client, request, sent) : null);
+    }
+
+    private void MidTransferFault(TftpFault fault, IPEndPoint client, TftpRequest request, long sent)
+    {
+        RecordFault(fault, client, request, ("bytes", sent));
+        if (fault.Kind == TftpFaultKind.GoneMidTransfer)
+        {
+            // The transfer is abandoned: the client's wait for the next block is in vain.
+            _options.FaultContext?.WillNotAnswer(new ServerSilence(_source, SilenceScope.Exchange, client, null, $"injected fault: gone after {sent} bytes"));
+        }
     }
 
     private void RecordFault(TftpFault fault, IPEndPoint client, TftpRequest request, params (string Key, object? Value)[] extra) =>

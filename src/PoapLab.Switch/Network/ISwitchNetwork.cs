@@ -21,14 +21,23 @@ public interface ILabUdpSocket : IAsyncDisposable
     /// for the switch time it stands for.
     /// </summary>
     ValueTask<LabDatagram?> ReceiveAsync(TimeSpan timeout, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Nothing more is coming for the last datagram sent (it was lost, or its server chose
+    /// silence): the current and later waits, until the next send, end after a short real
+    /// grace while still standing for their whole switch time. By default nothing changes.
+    /// </summary>
+    void ExpectSilence()
+    {
+    }
 }
 
 /// <summary>
 /// The switch's view of its network, in lab addresses (e.g. 10.0.0.1). The POAP agent and
 /// the transfer clients speak only this; an implementation decides what a lab address
 /// is: <c>VirtualNetwork</c> maps each to a loopback endpoint where an embedded
-/// or local server listens; a link-layer implementation would put real frames on a veth
-/// or a NIC.
+/// or local server listens; the lab's namespace transport gives the switch a network
+/// namespace of its own with a veth into the lab's segment. Link faults wrap any of them.
 /// </summary>
 public interface ISwitchNetwork
 {
@@ -46,4 +55,13 @@ public interface ISwitchNetwork
     /// stand for the scenario's user with the lab sshd's account). By default the same name.
     /// </summary>
     string LoginName(IPAddress host, int port, string user) => user;
+
+    /// <summary>
+    /// Tells the switch's pending waits that no answer is coming (a lab server chose not to
+    /// answer: an injected fault, a client it ignores), so a switch-time timeout costs almost
+    /// no real time. The lab calls it through its typed silence channel; by default nothing changes.
+    /// </summary>
+    void ExpectSilence()
+    {
+    }
 }

@@ -4,8 +4,8 @@ using System.Net.Sockets;
 
 namespace PoapLab.Switch.Network;
 
-/// <summary>The transport of a lab service.</summary>
-public enum LabTransport
+/// <summary>The IP protocol of a lab service.</summary>
+public enum LabProtocol
 {
     Udp,
     Tcp,
@@ -13,64 +13,58 @@ public enum LabTransport
 
 /// <summary>
 /// Where the lab's addresses really are. A scenario names its servers by lab addresses
-/// (10.0.0.1); each lab host is given its own loopback address (127.77.x.y) so replies
+/// (10.0.0.1); each lab host is given its own loopback address (from the lab's own 127.B.0.0/16 block) so replies
 /// can be traced back to the lab host by address alone, and each lab service (udp/67,
 /// udp/69, tcp/80) to the port the server actually bound there, so nothing needs root
 /// or a privileged port. Thread-safe; one map per scenario run.
 /// </summary>
 public sealed class LabAddressMap
 {
-    private static int s_nextHost;
+    private readonly Func<IPAddress> _allocateHost;
     private readonly ConcurrentDictionary<IPAddress, IPAddress> _labToLoopback = new();
     private readonly ConcurrentDictionary<IPAddress, IPAddress> _loopbackToLab = new();
-    private readonly ConcurrentDictionary<(IPAddress Lab, LabTransport Transport, int Port), IPEndPoint> _services = new();
+    private readonly ConcurrentDictionary<(IPAddress Lab, LabProtocol Transport, int Port), IPEndPoint> _services = new();
     private readonly ConcurrentDictionary<IPEndPoint, int> _realToLabPort = new();
     private readonly ConcurrentDictionary<string, IPAddress> _names = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentBag<IPEndPoint> _dhcpServers = [];
     private readonly ConcurrentDictionary<(IPAddress Lab, int Port, string User), string> _logins = new();
     private readonly ConcurrentBag<IPEndPoint> _dhcp6Servers = [];
 
+    /// <param name="allocateHost">
+    /// Gives a loopback address no other host of any lab in this process uses (the lab's
+    /// address plan: one 127.B.0.0/16 block per lab); called once per lab host.
+    /// </param>
+    public LabAddressMap(Func<IPAddress> allocateHost)
+    {
+        ArgumentNullException.ThrowIfNull(allocateHost);
+        _allocateHost = allocateHost;
+    }
+
     /// <summary>All_DHCP_Relay_Agents_and_Servers (RFC 8415 §7.1), where a DHCPv6 client sends.</summary>
     public static IPAddress AllDhcpServers { get; } = IPAddress.Parse("ff02::1:2");
-
-    /// <summary>
-    /// A loopback address no other lab in this process uses: 127.77.0.1 upwards (servers),
-    /// 127.78.0.1 upwards for switches. Distinct addresses keep parallel scenarios apart.
-    /// </summary>
-    public static IPAddress AllocateLoopback(bool forSwitch = false)
-    {
-        // x.y.z.0 is skipped, not folded onto .1 (which some other lab host already has).
-        int n;
-        do
-        {
-            n = Interlocked.Increment(ref s_nextHost);
-        }
-        while ((n & 0xFF) == 0);
-        return new IPAddress(new byte[] { 127, (byte)(forSwitch ? 78 : 77), (byte)((n >> 8) & 0xFF), (byte)(n & 0xFF) });
-    }
 
     /// <summary>The loopback address standing for a lab host (allocated on first use).</summary>
     public IPAddress LoopbackFor(IPAddress labHost)
     {
         return _labToLoopback.GetOrAdd(labHost, lab =>
         {
-            var lo = AllocateLoopback();
+            var lo = _allocateHost();
             _loopbackToLab[lo] = lab;
             return lo;
         });
     }
 
     /// <summary>Declares that a lab service is served at a real endpoint.</summary>
-    public void AddService(IPAddress labHost, LabTransport transport, int labPort, IPEndPoint real)
+    public void AddService(IPAddress labHost, LabProtocol transport, int labPort, IPEndPoint real)
     {
         _services[(labHost, transport, labPort)] = real;
         _realToLabPort[real] = labPort;
         _loopbackToLab.TryAdd(real.Address, labHost);
-        if (transport == LabTransport.Udp && labPort == 67)
+        if (transport == LabProtocol.Udp && labPort == 67)
         {
             _dhcpServers.Add(real);
         }
-        if (transport == LabTransport.Udp && labPort == 547)
+        if (transport == LabProtocol.Udp && labPort == 547)
         {
             _dhcp6Servers.Add(real);
         }
@@ -92,7 +86,7 @@ public sealed class LabAddressMap
     public void AddName(string name, IPAddress labHost) => _names[name] = labHost;
 
     /// <summary>The real endpoint of a lab service, or null when nothing serves it.</summary>
-    public IPEndPoint? Find(IPAddress labHost, LabTransport transport, int labPort) =>
+    public IPEndPoint? Find(IPAddress labHost, LabProtocol transport, int labPort) =>
         _services.TryGetValue((labHost, transport, labPort), out var real) ? real : null;
 
     /// <summary>Every DHCP server on the segment (where a broadcast DISCOVER goes).</summary>
@@ -121,7 +115,7 @@ public sealed class LabAddressMap
     }
 
     /// <summary>The real destination of a datagram or connection to a lab endpoint.</summary>
-    public IPEndPoint? ToReal(IPEndPoint lab, LabTransport transport)
+    public IPEndPoint? ToReal(IPEndPoint lab, LabProtocol transport)
     {
         if (Find(lab.Address, transport, lab.Port) is { } service)
         {

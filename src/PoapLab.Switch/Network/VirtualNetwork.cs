@@ -4,70 +4,35 @@ using PoapLab.Core.Time;
 
 namespace PoapLab.Switch.Network;
 
-/// <summary>Counters of what the link did to the switch's datagrams.</summary>
-public sealed class LinkStatistics
-{
-    private long _droppedToSwitch;
-    private long _droppedFromSwitch;
-    private long _duplicated;
-    private long _reordered;
-    private long _delayed;
-
-    public long DroppedToSwitch => Interlocked.Read(ref _droppedToSwitch);
-    public long DroppedFromSwitch => Interlocked.Read(ref _droppedFromSwitch);
-    public long Duplicated => Interlocked.Read(ref _duplicated);
-    public long Reordered => Interlocked.Read(ref _reordered);
-    public long Delayed => Interlocked.Read(ref _delayed);
-
-    internal void DropTo() => Interlocked.Increment(ref _droppedToSwitch);
-    internal void DropFrom() => Interlocked.Increment(ref _droppedFromSwitch);
-    internal void Duplicate() => Interlocked.Increment(ref _duplicated);
-    internal void Reorder() => Interlocked.Increment(ref _reordered);
-    internal void Delay() => Interlocked.Increment(ref _delayed);
-
-    public override string ToString() =>
-        $"dropped {DroppedToSwitch} to / {DroppedFromSwitch} from the switch, duplicated {Duplicated}, reordered {Reordered}, delayed {Delayed}";
-}
-
 /// <summary>
 /// The switch's network on loopback: lab addresses are translated through a
 /// <see cref="LabAddressMap"/> to where the servers really listen, and the switch's
 /// own sockets are bound to a loopback address of its own so servers see each switch
-/// as a distinct client. No root, no privileged ports. Link faults (<see cref="LinkFaults"/>)
-/// are applied here, in switch time.
+/// as a distinct client. No root, no privileged ports. It carries every datagram as it is:
+/// link faults are a wrapper around any network (PoapLab.Lab's <c>LinkFaultNetwork</c>).
 /// </summary>
 public sealed class VirtualNetwork : ISwitchNetwork
 {
-    /// <summary>Real time a receive waits for stragglers once it knows its answer was lost or held back.</summary>
+    /// <summary>Real time a receive waits for stragglers once it knows its answer is not coming.</summary>
     private static readonly TimeSpan Grace = TimeSpan.FromMilliseconds(3);
 
     private readonly LabAddressMap _map;
     private readonly SimClock _clock;
-    private readonly LinkFaults _faults;
-    private readonly Func<int> _attempt;
-    private readonly Random _random;
-    private readonly Lock _randomGate = new();
-    private readonly bool _uniformDelay;
 
-    /// <param name="attempt">The switch's current POAP attempt, for attempt-keyed link rules.</param>
-    public VirtualNetwork(LabAddressMap map, IPAddress switchLoopback, SimClock clock, LinkFaults? faults = null, Func<int>? attempt = null)
+    /// <param name="switchLoopback">The switch's own loopback address (its lab's address plan gives it).</param>
+    /// <param name="clock">The switch's clock: a wait never takes more real time than its real-wait cap.</param>
+    public VirtualNetwork(LabAddressMap map, IPAddress switchLoopback, SimClock clock)
     {
+        ArgumentNullException.ThrowIfNull(map);
+        ArgumentNullException.ThrowIfNull(switchLoopback);
+        ArgumentNullException.ThrowIfNull(clock);
         _map = map;
         _clock = clock;
-        _faults = faults ?? LinkFaults.None;
-        _attempt = attempt ?? (() => 1);
-        _random = new Random(_faults.Seed);
-        // With one delay for every datagram and no reordering, nothing can overtake a held
-        // datagram: it is delivered at its switch time without waiting for stragglers.
-        _uniformDelay = _faults.Reorder == 0 && _faults.Rules.All(r => r.Delay == TimeSpan.Zero);
         SwitchLoopback = switchLoopback;
     }
 
     /// <summary>The loopback address the switch's sockets use.</summary>
     public IPAddress SwitchLoopback { get; }
-
-    /// <summary>What the link did so far.</summary>
-    public LinkStatistics Statistics { get; } = new();
 
     /// <inheritdoc />
     public IPAddress? Resolve(string host) => _map.Resolve(host);
@@ -78,11 +43,7 @@ public sealed class VirtualNetwork : ISwitchNetwork
     private readonly Lock _socketsGate = new();
     private readonly List<VirtualUdpSocket> _sockets = [];
 
-    /// <summary>
-    /// Tells the switch's pending waits that no answer is coming (a lab server chose not
-    /// to answer: an injected fault, a client it ignores), so a switch-time timeout costs
-    /// almost no real time.
-    /// </summary>
+    /// <inheritdoc />
     public void ExpectSilence()
     {
         VirtualUdpSocket[] sockets;
@@ -92,7 +53,7 @@ public sealed class VirtualNetwork : ISwitchNetwork
         }
         foreach (var s in sockets)
         {
-            s.Silence();
+            s.ExpectSilence();
         }
     }
 
@@ -122,8 +83,8 @@ public sealed class VirtualNetwork : ISwitchNetwork
     /// <inheritdoc />
     public async ValueTask<Stream> ConnectTcpAsync(IPAddress host, int port, CancellationToken cancellationToken)
     {
-        var real = _map.Find(host, LabTransport.Tcp, port)
-            ?? throw new SocketException(_map.ToReal(new IPEndPoint(host, port), LabTransport.Tcp) is null
+        var real = _map.Find(host, LabProtocol.Tcp, port)
+            ?? throw new SocketException(_map.ToReal(new IPEndPoint(host, port), LabProtocol.Tcp) is null
                 ? (int)SocketError.HostUnreachable
                 : (int)SocketError.ConnectionRefused);
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
@@ -140,32 +101,15 @@ public sealed class VirtualNetwork : ISwitchNetwork
         }
     }
 
-    private bool Chance(double p)
-    {
-        if (p <= 0)
-        {
-            return false;
-        }
-        lock (_randomGate)
-        {
-            return _random.NextDouble() < p;
-        }
-    }
-
-    /// <summary>A datagram held by the link until its switch-time delivery.</summary>
-    private readonly record struct Held(LabDatagram Datagram, TimeSpan DeliverAt, long Order);
-
     private sealed class VirtualUdpSocket(VirtualNetwork net, Socket socket, int labPort) : ILabUdpSocket
     {
         private readonly byte[] _receiveBuffer = new byte[65536];
-        private readonly List<Held> _held = [];
         private CancellationTokenSource? _wait;
         private readonly Lock _waitGate = new();
         private Task<SocketReceiveFromResult>? _pendingReceive;
-        private long _order;
 
-        /// <summary>The link lost something this socket was waiting for: silence is expected.</summary>
-        private bool _lossKnown;
+        /// <summary>Nothing more is coming for the last send: waits end after a short grace.</summary>
+        private bool _silenceKnown;
 
         /// <summary>Answers still to come for the last broadcast: one per server it reached.</summary>
         private int _broadcastAnswers;
@@ -176,7 +120,7 @@ public sealed class VirtualNetwork : ISwitchNetwork
         {
             // Cleared before the datagram leaves, so a server's "no answer" (ExpectSilence)
             // that races the send is not undone by it.
-            _lossKnown = false;
+            _silenceKnown = false;
             _broadcastAnswers = 0;
             bool delivered;
             if (destination.Address.Equals(IPAddress.Broadcast))
@@ -188,11 +132,9 @@ public sealed class VirtualNetwork : ISwitchNetwork
                 {
                     foreach (var server in net._map.DhcpServers)
                     {
-                        if (await SendOneAsync(datagram, server, cancellationToken).ConfigureAwait(false))
-                        {
-                            delivered = true;
-                            _broadcastAnswers++;
-                        }
+                        await socket.SendToAsync(datagram, SocketFlags.None, server, cancellationToken).ConfigureAwait(false);
+                        delivered = true;
+                        _broadcastAnswers++;
                     }
                 }
             }
@@ -202,143 +144,31 @@ public sealed class VirtualNetwork : ISwitchNetwork
                 delivered = false;
                 foreach (var server in net._map.Dhcp6Servers)
                 {
-                    if (await SendOneAsync(datagram, server, cancellationToken).ConfigureAwait(false))
-                    {
-                        delivered = true;
-                        _broadcastAnswers++;
-                    }
+                    await socket.SendToAsync(datagram, SocketFlags.None, server, cancellationToken).ConfigureAwait(false);
+                    delivered = true;
+                    _broadcastAnswers++;
                 }
             }
             else
             {
-                var real = net._map.ToReal(destination, LabTransport.Udp);
                 // Nobody at that address: the datagram is lost, as on a real segment.
-                delivered = real is not null && await SendOneAsync(datagram, real, cancellationToken).ConfigureAwait(false);
+                var real = net._map.ToReal(destination, LabProtocol.Udp);
+                delivered = real is not null;
+                if (real is not null)
+                {
+                    await socket.SendToAsync(datagram, SocketFlags.None, real, cancellationToken).ConfigureAwait(false);
+                }
             }
             if (!delivered)
             {
-                _lossKnown = true;
+                _silenceKnown = true;
             }
-        }
-
-        private async ValueTask<bool> SendOneAsync(ReadOnlyMemory<byte> datagram, IPEndPoint real, CancellationToken cancellationToken)
-        {
-            if (net.Chance(net._faults.LossFromSwitch))
-            {
-                net.Statistics.DropFrom();
-                return false;
-            }
-            await socket.SendToAsync(datagram, SocketFlags.None, real, cancellationToken).ConfigureAwait(false);
-            return true;
         }
 
         public async ValueTask<LabDatagram?> ReceiveAsync(TimeSpan timeout, CancellationToken cancellationToken)
         {
             timeout = SimClock.Remaining(timeout, TimeSpan.Zero);
-            var deadline = net._clock.Elapsed + timeout;
-            while (true)
-            {
-                var now = net._clock.Elapsed;
-                var due = EarliestHeld();
-                if (due is { } ready && (ready.DeliverAt <= now || (net._uniformDelay && ready.DeliverAt <= deadline)))
-                {
-                    _held.Remove(ready);
-                    if (ready.DeliverAt > now)
-                    {
-                        net._clock.Advance(ready.DeliverAt - now);
-                    }
-                    return ready.Datagram;
-                }
-                var realWait = _held.Count > 0 || _lossKnown
-                    ? Grace
-                    : timeout < net._clock.RealWaitCap ? timeout : net._clock.RealWaitCap;
-                var arrived = await ReceiveRealAsync(realWait, cancellationToken).ConfigureAwait(false);
-                if (arrived is null)
-                {
-                    if (due is { } next && next.DeliverAt <= deadline)
-                    {
-                        // Nothing overtook it: the held datagram arrives at its switch time.
-                        net._clock.Advance(SimClock.Remaining(next.DeliverAt, net._clock.Elapsed));
-                        _held.Remove(next);
-                        return next.Datagram;
-                    }
-                    return null;
-                }
-                var datagram = arrived.Value;
-                if (Condition(datagram) is { } delivered)
-                {
-                    return delivered;
-                }
-            }
-        }
-
-        /// <summary>Applies the link to a datagram that reached the switch: null when it was dropped or held.</summary>
-        private LabDatagram? Condition(LabDatagram datagram)
-        {
-            var faults = net._faults;
-            if (faults.IsEmpty)
-            {
-                return datagram;
-            }
-            var attempt = net._attempt();
-            var delay = faults.Delay;
-            foreach (var rule in faults.Rules)
-            {
-                if (rule.Applies(datagram.Source, attempt))
-                {
-                    if (rule.Drop)
-                    {
-                        net.Statistics.DropTo();
-                        _lossKnown = true;
-                        return null;
-                    }
-                    delay += rule.Delay;
-                }
-            }
-            if (net.Chance(faults.LossToSwitch))
-            {
-                net.Statistics.DropTo();
-                _lossKnown = true;
-                return null;
-            }
-            var now = net._clock.Elapsed;
-            if (net.Chance(faults.Duplicate))
-            {
-                net.Statistics.Duplicate();
-                _held.Add(new Held(datagram, now + delay + TimeSpan.FromTicks(1), ++_order));
-            }
-            if (net.Chance(faults.Reorder))
-            {
-                // Held back: whatever arrives next overtakes it.
-                net.Statistics.Reorder();
-                _held.Add(new Held(datagram, now + delay + TimeSpan.FromMilliseconds(1), ++_order));
-                return null;
-            }
-            if (delay > TimeSpan.Zero)
-            {
-                net.Statistics.Delay();
-                _held.Add(new Held(datagram, now + delay, ++_order));
-                return null;
-            }
-            return datagram;
-        }
-
-        private Held? EarliestHeld()
-        {
-            Held? best = null;
-            foreach (var h in _held)
-            {
-                if (best is null || h.DeliverAt < best.Value.DeliverAt || (h.DeliverAt == best.Value.DeliverAt && h.Order < best.Value.Order))
-                {
-                    best = h;
-                }
-            }
-            return best;
-        }
-
-        /// <summary>The next datagram from the OS within <paramref name="realWait"/>; null when none came.</summary>
-        private async ValueTask<LabDatagram?> ReceiveRealAsync(TimeSpan realWait, CancellationToken cancellationToken)
-        {
+            var realWait = _silenceKnown ? Grace : timeout < net._clock.RealWaitCap ? timeout : net._clock.RealWaitCap;
             while (true)
             {
                 // One outstanding OS receive survives a timed-out wait, so no datagram is lost
@@ -354,7 +184,7 @@ public sealed class VirtualNetwork : ISwitchNetwork
                             _wait?.Dispose();
                             _wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                         }
-                        _wait.CancelAfter(_lossKnown ? Grace : realWait);
+                        _wait.CancelAfter(_silenceKnown ? Grace : realWait);
                         token = _wait.Token;
                     }
                     try
@@ -382,18 +212,18 @@ public sealed class VirtualNetwork : ISwitchNetwork
                 // (each answers a DISCOVER or SOLICIT once).
                 if (_broadcastAnswers > 0 && --_broadcastAnswers == 0)
                 {
-                    _lossKnown = true;
+                    _silenceKnown = true;
                 }
                 return new LabDatagram(_receiveBuffer.AsSpan(0, r.ReceivedBytes).ToArray(), net._map.ToLab((IPEndPoint)r.RemoteEndPoint));
             }
         }
 
-        /// <summary>No answer is coming: cut the current wait short.</summary>
-        public void Silence()
+        /// <inheritdoc />
+        public void ExpectSilence()
         {
             lock (_waitGate)
             {
-                _lossKnown = true;
+                _silenceKnown = true;
                 _wait?.CancelAfter(Grace);
             }
         }

@@ -15,10 +15,10 @@ public sealed class VirtualNetworkTests
     public async Task SendAsync_ToLabServiceAndBack_SeenAsLabAddresses()
     {
         var ct = TestContext.Current.CancellationToken;
-        var map = new LabAddressMap();
+        var map = TestLoopback.Map();
         using var server = new UdpClient(new IPEndPoint(map.LoopbackFor(Server), 0));
-        map.AddService(Server, LabTransport.Udp, 69, (IPEndPoint)server.Client.LocalEndPoint!);
-        var net = new VirtualNetwork(map, LabAddressMap.AllocateLoopback(forSwitch: true), Clock());
+        map.AddService(Server, LabProtocol.Udp, 69, (IPEndPoint)server.Client.LocalEndPoint!);
+        var net = new VirtualNetwork(map, TestLoopback.Next(forSwitch: true), Clock());
         await using var socket = await net.OpenUdpAsync(0, ct);
 
         await socket.SendAsync("hello"u8.ToArray(), new IPEndPoint(Server, 69), ct);
@@ -41,13 +41,13 @@ public sealed class VirtualNetworkTests
     public async Task SendAsync_Broadcast_ReachesEveryDhcpServer()
     {
         var ct = TestContext.Current.CancellationToken;
-        var map = new LabAddressMap();
+        var map = TestLoopback.Map();
         var second = IPAddress.Parse("10.0.0.2");
         using var a = new UdpClient(new IPEndPoint(map.LoopbackFor(Server), 0));
         using var b = new UdpClient(new IPEndPoint(map.LoopbackFor(second), 0));
-        map.AddService(Server, LabTransport.Udp, 67, (IPEndPoint)a.Client.LocalEndPoint!);
-        map.AddService(second, LabTransport.Udp, 67, (IPEndPoint)b.Client.LocalEndPoint!);
-        var net = new VirtualNetwork(map, LabAddressMap.AllocateLoopback(forSwitch: true), Clock());
+        map.AddService(Server, LabProtocol.Udp, 67, (IPEndPoint)a.Client.LocalEndPoint!);
+        map.AddService(second, LabProtocol.Udp, 67, (IPEndPoint)b.Client.LocalEndPoint!);
+        var net = new VirtualNetwork(map, TestLoopback.Next(forSwitch: true), Clock());
         await using var socket = await net.OpenUdpAsync(68, ct);
         socket.LocalPort.ShouldBe(68);
 
@@ -60,10 +60,10 @@ public sealed class VirtualNetworkTests
     public async Task ReceiveAsync_ReplyFromDhcpServer_ComesFromLabPort67()
     {
         var ct = TestContext.Current.CancellationToken;
-        var map = new LabAddressMap();
+        var map = TestLoopback.Map();
         using var dhcp = new UdpClient(new IPEndPoint(map.LoopbackFor(Server), 0));
-        map.AddService(Server, LabTransport.Udp, 67, (IPEndPoint)dhcp.Client.LocalEndPoint!);
-        var net = new VirtualNetwork(map, LabAddressMap.AllocateLoopback(forSwitch: true), Clock());
+        map.AddService(Server, LabProtocol.Udp, 67, (IPEndPoint)dhcp.Client.LocalEndPoint!);
+        var net = new VirtualNetwork(map, TestLoopback.Next(forSwitch: true), Clock());
         await using var socket = await net.OpenUdpAsync(68, ct);
         await socket.SendAsync("discover"u8.ToArray(), new IPEndPoint(IPAddress.Broadcast, 67), ct);
         var request = await dhcp.ReceiveAsync(ct);
@@ -76,9 +76,9 @@ public sealed class VirtualNetworkTests
     public async Task ConnectTcpAsync_UnknownHostAndClosedPort_Refused()
     {
         var ct = TestContext.Current.CancellationToken;
-        var map = new LabAddressMap();
+        var map = TestLoopback.Map();
         map.LoopbackFor(Server);
-        var net = new VirtualNetwork(map, LabAddressMap.AllocateLoopback(forSwitch: true), Clock());
+        var net = new VirtualNetwork(map, TestLoopback.Next(forSwitch: true), Clock());
         var unknown = await Should.ThrowAsync<SocketException>(async () => await net.ConnectTcpAsync(IPAddress.Parse("192.0.2.9"), 80, ct));
         unknown.SocketErrorCode.ShouldBe(SocketError.HostUnreachable);
         var closed = await Should.ThrowAsync<SocketException>(async () => await net.ConnectTcpAsync(Server, 80, ct));
@@ -89,13 +89,13 @@ public sealed class VirtualNetworkTests
     public async Task ConnectTcpAsync_MappedService_Connects()
     {
         var ct = TestContext.Current.CancellationToken;
-        var map = new LabAddressMap();
+        var map = TestLoopback.Map();
         var listener = new TcpListener(map.LoopbackFor(Server), 0);
         listener.Start();
         try
         {
-            map.AddService(Server, LabTransport.Tcp, 80, (IPEndPoint)listener.LocalEndpoint);
-            var net = new VirtualNetwork(map, LabAddressMap.AllocateLoopback(forSwitch: true), Clock());
+            map.AddService(Server, LabProtocol.Tcp, 80, (IPEndPoint)listener.LocalEndpoint);
+            var net = new VirtualNetwork(map, TestLoopback.Next(forSwitch: true), Clock());
             await using var stream = await net.ConnectTcpAsync(Server, 80, ct);
             using var accepted = await listener.AcceptTcpClientAsync(ct);
             ((IPEndPoint)accepted.Client.RemoteEndPoint!).Address.ShouldBe(net.SwitchLoopback);

@@ -10,6 +10,7 @@ using PoapLab.Servers.Ssh;
 using PoapLab.Switch.Flash;
 using PoapLab.Switch.Identity;
 using PoapLab.Switch.Network;
+using PoapLab.Switch.Tests.Network;
 using PoapLab.Switch.State;
 using PoapLab.Switch.Transfer;
 using PoapLab.Switch.Transfer.Ftp;
@@ -27,7 +28,7 @@ public sealed class LoginTransferTests : IAsyncLifetime
     private static readonly IPAddress Lab = IPAddress.Parse("10.0.0.1");
     private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("poaplab-login-");
     private readonly SimClock _clock = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
-    private readonly LabAddressMap _map = new();
+    private readonly LabAddressMap _map = TestLoopback.Map();
     private readonly List<IAsyncDisposable> _servers = [];
     private Timeline _timeline = null!;
     private SwitchState _state = null!;
@@ -60,7 +61,7 @@ public sealed class LoginTransferTests : IAsyncLifetime
     }
 
     private SwitchTransferService Service(X509Certificate2Collection? trusted = null) =>
-        new(new VirtualNetwork(_map, LabAddressMap.AllocateLoopback(forSwitch: true), _clock), _clock, _timeline, "switch:leaf", _state, trustedCertificates: trusted);
+        new(new VirtualNetwork(_map, TestLoopback.Next(forSwitch: true), _clock), _clock, _timeline, "switch:leaf", _state, trustedCertificates: trusted);
 
     private static TransferRequest Request(TransferProtocol p, string path, string password, bool ignore = false) =>
         new(p, "10.0.0.1", null, path, "poap", password, "management", ignore);
@@ -70,10 +71,10 @@ public sealed class LoginTransferTests : IAsyncLifetime
         var server = new EmbeddedFtpServer(new FtpServerOptions
         {
             RootPath = Root, User = "poap", Password = "ftp-pw", AdvertisedAddress = Lab,
-            DataListenerOpened = real => _map.AddService(Lab, LabTransport.Tcp, real.Port, real),
+            DataListenerOpened = real => _map.AddService(Lab, LabProtocol.Tcp, real.Port, real),
         }, _timeline, "ftp:10.0.0.1");
         _servers.Add(server);
-        _map.AddService(Lab, LabTransport.Tcp, 21, await server.StartAsync(new IPEndPoint(_map.LoopbackFor(Lab), 0), Ct));
+        _map.AddService(Lab, LabProtocol.Tcp, 21, await server.StartAsync(new IPEndPoint(_map.LoopbackFor(Lab), 0), Ct));
     }
 
     private async Task<X509Certificate2> StartHttpsAsync()
@@ -81,7 +82,7 @@ public sealed class LoginTransferTests : IAsyncLifetime
         var certificate = LabCertificate.CreateSelfSigned(Lab, [], TimeProvider.System.GetUtcNow());
         var server = new EmbeddedHttpServer(new HttpServerOptions { RootPath = Root, Certificate = certificate }, _timeline, "https:10.0.0.1");
         _servers.Add(server);
-        _map.AddService(Lab, LabTransport.Tcp, 443, await server.StartAsync(new IPEndPoint(_map.LoopbackFor(Lab), 0), Ct));
+        _map.AddService(Lab, LabProtocol.Tcp, 443, await server.StartAsync(new IPEndPoint(_map.LoopbackFor(Lab), 0), Ct));
         return certificate;
     }
 
@@ -94,7 +95,7 @@ public sealed class LoginTransferTests : IAsyncLifetime
         Requires.That(Environment.IsPrivilegedProcess, "root (sshd authenticates, chroots and changes uid)");
         var server = new LocalSshServer(new SshServerOptions { RootPath = Root, Password = "ssh-pw" }, _timeline, "ssh:10.0.0.1");
         _servers.Add(server);
-        _map.AddService(Lab, LabTransport.Tcp, 22, await server.StartAsync(new IPEndPoint(_map.LoopbackFor(Lab), 0), Ct));
+        _map.AddService(Lab, LabProtocol.Tcp, 22, await server.StartAsync(new IPEndPoint(_map.LoopbackFor(Lab), 0), Ct));
         _map.AddLogin(Lab, 22, "poap", server.Account);
     }
 
@@ -236,7 +237,7 @@ public sealed class LoginTransferTests : IAsyncLifetime
     [Fact]
     public async Task Scp_NothingOnPort22_ConnectionRefused()
     {
-        _map.AddService(Lab, LabTransport.Tcp, 80, new IPEndPoint(_map.LoopbackFor(Lab), 1));
+        _map.AddService(Lab, LabProtocol.Tcp, 80, new IPEndPoint(_map.LoopbackFor(Lab), 1));
         using var service = Service();
         var r = await service.DownloadAsync(Request(TransferProtocol.Scp, "/images/nxos.bin", "x"), new MemoryStream(), null, Ct);
         r.Error.ShouldBe("ssh: connect to host 10.0.0.1 port 22: Connection refused");

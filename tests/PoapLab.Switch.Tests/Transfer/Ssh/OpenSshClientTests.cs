@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using PoapLab.Core.Time;
 using PoapLab.Switch.Network;
+using PoapLab.Switch.Tests.Network;
 using PoapLab.Switch.Transfer.Ssh;
 using PoapLab.Testing;
 
@@ -15,7 +16,7 @@ public sealed class OpenSshClientTests : IDisposable
 {
     private static readonly IPAddress Lab = IPAddress.Parse("10.0.0.1");
     private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("poaplab-sshc-");
-    private readonly LabAddressMap _map = new();
+    private readonly LabAddressMap _map = TestLoopback.Map();
     private readonly SimClock _clock = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
     private readonly TcpListener _server;
 
@@ -25,7 +26,7 @@ public sealed class OpenSshClientTests : IDisposable
     {
         _server = new TcpListener(_map.LoopbackFor(Lab), 0);
         _server.Start();
-        _map.AddService(Lab, LabTransport.Tcp, 22, (IPEndPoint)_server.LocalEndpoint);
+        _map.AddService(Lab, LabProtocol.Tcp, 22, (IPEndPoint)_server.LocalEndpoint);
     }
 
     public void Dispose()
@@ -49,7 +50,7 @@ public sealed class OpenSshClientTests : IDisposable
     }
 
     private OpenSshClient Client(string tool) =>
-        new(new VirtualNetwork(_map, LabAddressMap.AllocateLoopback(forSwitch: true), _clock), new OpenSshClientOptions { ScpPath = tool, SftpPath = tool });
+        new(new VirtualNetwork(_map, TestLoopback.Next(forSwitch: true), _clock), new OpenSshClientOptions { ScpPath = tool, SftpPath = tool });
 
     [Theory]
     [InlineData(false)]

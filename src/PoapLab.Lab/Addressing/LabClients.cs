@@ -4,24 +4,35 @@ using System.Net.NetworkInformation;
 using PoapLab.Core.Events;
 using PoapLab.Protocols.Dhcp6;
 
-namespace PoapLab.Scenarios.Running;
+namespace PoapLab.Lab.Addressing;
 
 /// <summary>
-/// Which switch of a scenario is behind a client, as the lab knows it: the switch's own
-/// loopback address (every datagram and connection of a switch leaves from it), its MAC
-/// (DHCPv4 chaddr) and its DUID (DHCPv6 client id, DUID-LL from the MAC).
+/// Which switch of a lab is behind a client, as the lab knows it: the address its transport
+/// gave it (in the virtual transport every datagram and connection of a switch leaves from
+/// its own loopback address), its MAC (DHCPv4 chaddr) and its DUID (DHCPv6 client id,
+/// DUID-LL from the MAC).
 /// </summary>
-internal sealed class LabClients
+public sealed class LabClients
 {
     private readonly ConcurrentDictionary<IPAddress, string> _byAddress = new();
     private readonly ConcurrentDictionary<string, string> _byId = new(StringComparer.OrdinalIgnoreCase);
 
-    public void Add(string name, IPAddress address, PhysicalAddress mac)
+    /// <summary>Declares switch <paramref name="name"/>: its address (when the transport knows it up front) and MAC.</summary>
+    public void Add(string name, IPAddress? address, PhysicalAddress mac)
     {
-        _byAddress[address] = name;
+        if (address is not null)
+        {
+            _byAddress[address] = name;
+        }
         _byId[Convert.ToHexStringLower(mac.GetAddressBytes())] = name;
         _byId[Dhcp6Duid.FromMac(mac).Hex] = name;
     }
+
+    /// <summary>Declares that switch <paramref name="name"/> now uses <paramref name="address"/> too (e.g. a leased address).</summary>
+    public void AddAddress(string name, IPAddress address) => _byAddress[address] = name;
+
+    /// <summary>The switch with MAC <paramref name="mac"/>, or null.</summary>
+    public string? SwitchWithMac(PhysicalAddress mac) => _byId.GetValueOrDefault(Convert.ToHexStringLower(mac.GetAddressBytes()));
 
     /// <summary>The switch at <paramref name="address"/>, or null.</summary>
     public string? SwitchAt(IPAddress address) => _byAddress.GetValueOrDefault(address);
@@ -55,15 +66,4 @@ internal sealed class LabClients
         }
         return null;
     }
-}
-
-/// <summary>
-/// Where a server records: each event is attributed to the switch the server answered (its
-/// <see cref="Timeline.SwitchField"/> field) and stamped with that switch's clock; an event
-/// that concerns no switch (the server starting, a line of its log) gets the scenario's span.
-/// </summary>
-internal sealed class ServerEventSink(Timeline timeline, LabClients clients) : IEventSink
-{
-    public LabEvent Record(string source, string kind, string message, params (string Key, object? Value)[] data) =>
-        timeline.RecordFor(clients.SwitchOf(data), source, kind, message, data);
 }

@@ -3,9 +3,10 @@ using System.Net.NetworkInformation;
 using PoapLab.Core.Events;
 using PoapLab.Core.Time;
 using PoapLab.Protocols.Dhcp6;
-using PoapLab.Scenarios.Running;
+using PoapLab.Lab.Addressing;
+using PoapLab.Lab.Services;
 
-namespace PoapLab.Scenarios.Tests.Running;
+namespace PoapLab.Lab.Tests.Services;
 
 public sealed class ServerEventSinkTests
 {

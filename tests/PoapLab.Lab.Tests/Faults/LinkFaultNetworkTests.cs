@@ -2,36 +2,46 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using PoapLab.Core.Time;
+using PoapLab.Lab.Addressing;
+using PoapLab.Lab.Faults;
 using PoapLab.Switch.Network;
 
-namespace PoapLab.Switch.Tests.Network;
+namespace PoapLab.Lab.Tests.Faults;
 
-/// <summary>The link conditioner of the virtual network: loss, delay, order, in switch time.</summary>
-public sealed class LinkFaultTests : IDisposable
+/// <summary>The link fault wrapper over the virtual network: loss, delay, order, in switch time.</summary>
+public sealed class LinkFaultNetworkTests : IDisposable
 {
     private static readonly IPAddress ServerA = IPAddress.Parse("10.0.0.1");
     private static readonly IPAddress ServerB = IPAddress.Parse("10.0.0.2");
-    private readonly LabAddressMap _map = new();
+    private readonly LoopbackBlock _block = LoopbackBlockPool.Shared.Rent();
+    private readonly LabAddressMap _map;
     private readonly UdpClient _a;
     private readonly UdpClient _b;
     private readonly SimClock _clock = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
 
-    public LinkFaultTests()
+    public LinkFaultNetworkTests()
     {
+        _map = new LabAddressMap(_block.Next);
         _a = new UdpClient(new IPEndPoint(_map.LoopbackFor(ServerA), 0));
         _b = new UdpClient(new IPEndPoint(_map.LoopbackFor(ServerB), 0));
-        _map.AddService(ServerA, LabTransport.Udp, 67, (IPEndPoint)_a.Client.LocalEndPoint!);
-        _map.AddService(ServerB, LabTransport.Udp, 67, (IPEndPoint)_b.Client.LocalEndPoint!);
+        _map.AddService(ServerA, LabProtocol.Udp, 67, (IPEndPoint)_a.Client.LocalEndPoint!);
+        _map.AddService(ServerB, LabProtocol.Udp, 67, (IPEndPoint)_b.Client.LocalEndPoint!);
     }
 
     public void Dispose()
     {
         _a.Dispose();
         _b.Dispose();
+        _block.Dispose();
     }
 
-    private VirtualNetwork Network(LinkFaults faults, Func<int>? attempt = null) =>
-        new(_map, LabAddressMap.AllocateLoopback(forSwitch: true), _clock, faults, attempt);
+    private LinkFaultNetwork Network(LinkFaults faults, Func<int>? attempt = null) =>
+        new(new VirtualNetwork(_map, _block.Next(), _clock), _clock, faults, attempt is null ? null : new FakeAttempts(attempt));
+
+    private sealed class FakeAttempts(Func<int> attempt) : IAttemptSource
+    {
+        public int CurrentAttempt => attempt();
+    }
 
     [Fact]
     public async Task ReceiveAsync_EverythingFromSwitchLost_TimesOutWithoutWaitingRealTime()

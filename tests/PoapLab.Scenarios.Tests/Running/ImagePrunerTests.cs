@@ -6,7 +6,7 @@ using PoapLab.Testing;
 namespace PoapLab.Scenarios.Tests.Running;
 
 /// <summary>The pruning after a run: only known images go, never through a link, never outside the output.</summary>
-public sealed class ScenarioRunnerPruneTests : IDisposable
+public sealed class ImagePrunerTests : IDisposable
 {
     private const int Large = 2 << 20;
 
@@ -46,7 +46,7 @@ public sealed class ScenarioRunnerPruneTests : IDisposable
         File.CreateSymbolicLink(Path.Combine(flash, "a"), "b/..");
         File.CreateSymbolicLink(Path.Combine(flash, "linked.bin"), hostImage);
 
-        ScenarioRunner.PruneImages(outDir, scenario);
+        ImagePruner.Prune(outDir, scenario);
 
         File.Exists(served).ShouldBeFalse();
         File.Exists(copied).ShouldBeFalse();
@@ -68,7 +68,7 @@ public sealed class ScenarioRunnerPruneTests : IDisposable
         Directory.CreateDirectory(Path.Combine(outDir, "files"));
         File.CreateSymbolicLink(Path.Combine(outDir, "files", "images"), hostDir);
 
-        ScenarioRunner.PruneImages(outDir, scenario);
+        ImagePruner.Prune(outDir, scenario);
 
         new FileInfo(hostImage).Length.ShouldBe(Large);
     }

@@ -1,0 +1,76 @@
+using PoapLab.Scenarios.Model;
+using PoapLab.Switch.Flash;
+using PoapLab.Switch.Identity;
+
+namespace PoapLab.Scenarios.Running;
+
+/// <summary>Takes the images out of a scenario's output once it ran (see <see cref="Prune"/>).</summary>
+internal static class ImagePruner
+{
+    /// <summary>Files larger than this that are known to be images leave the output.</summary>
+    private const long PruneThreshold = 1024 * 1024;
+
+    /// <summary>
+    /// Images are large and can be made again: they do not stay in the output. Only what is known
+    /// to be one goes: a served file the scenario generated as an image or copied from the host
+    /// (<c>image:</c>, <c>source:</c>), and on each switch's flash a regular file that carries the
+    /// generated image's header (the switch's own image, or one the script copied). Nothing else
+    /// is deleted, however large: the script's own logs and output stay for the report. Every
+    /// step goes through a tree rooted at the scenario's output directory, entries are examined
+    /// and unlinked without following a link, so nothing outside it is touched.
+    /// </summary>
+    internal static void Prune(string outDir, Scenario scenario)
+    {
+        if (!Directory.Exists(outDir))
+        {
+            return;
+        }
+        var tree = new FileTree(outDir);
+        foreach (var file in scenario.Files.Where(f => f.ImageVersion is not null || f.Source is not null))
+        {
+            var path = "files/" + file.Path.Replace('\\', '/').TrimStart('/');
+            TryPrune(tree, path, imageHeader: false);
+        }
+        foreach (var model in scenario.Switches)
+        {
+            var flash = "switches/" + OutputDirectory.SafeName(model.Name) + "/bootflash";
+            IReadOnlyList<FileEntry> entries;
+            try
+            {
+                entries = tree.Walk(flash);
+            }
+            catch (SwitchFileException)
+            {
+                continue;
+            }
+            foreach (var entry in entries.Where(e => e.Kind == FileEntryKind.File && e.Size > PruneThreshold))
+            {
+                TryPrune(tree, entry.Path, imageHeader: true);
+            }
+        }
+    }
+
+    private static void TryPrune(FileTree tree, string path, bool imageHeader)
+    {
+        try
+        {
+            if (tree.Stat(path, followLinks: false) is not { Kind: FileEntryKind.File, Size: > PruneThreshold })
+            {
+                return;
+            }
+            if (imageHeader)
+            {
+                using var file = tree.OpenRead(path, followLinks: false);
+                if (NxosImage.TryRead(file, path) is not { FromHeader: true })
+                {
+                    return;
+                }
+            }
+            tree.DeleteFile(path);
+        }
+        catch (SwitchFileException)
+        {
+            // Gone, swapped for a link or a FIFO, or outside the output: left alone.
+        }
+    }
+}

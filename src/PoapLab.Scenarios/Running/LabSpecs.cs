@@ -1,0 +1,156 @@
+using System.Collections.Immutable;
+using System.Net;
+using PoapLab.Lab;
+using PoapLab.Lab.Services;
+using PoapLab.Scenarios.Loading;
+using PoapLab.Scenarios.Model;
+using PoapLab.Servers.Dhcp;
+using PoapLab.Servers.Dhcp6;
+using PoapLab.Servers.Ftp;
+using PoapLab.Servers.Http;
+using PoapLab.Servers.Ssh;
+using PoapLab.Servers.Tftp;
+using PoapLab.Switch.Device;
+using PoapLab.Switch.Identity;
+using PoapLab.Switch.Network;
+using PoapLab.Switch.Poap;
+using PoapLab.Switch.Script;
+using PoapLab.Switch.State;
+using PoapLab.Switch.Transfer;
+using PoapLab.Switch.Transfer.Tftp;
+
+namespace PoapLab.Scenarios.Running;
+
+/// <summary>
+/// A scenario in the lab's terms: its <see cref="LabOptions"/>, one service spec per server
+/// (in the order the lab starts them), one <see cref="LabSwitchOptions"/> per switch. Pure
+/// mapping: nothing is started or written here.
+/// </summary>
+internal static class LabSpecs
+{
+    /// <summary>The lab of a scenario: every switch's clock starts at its <c>clock: { start }</c>.</summary>
+    public static LabOptions Lab(Scenario scenario, ScriptHost scripts, string workDirectory) => new()
+    {
+        ClockStart = scenario.ClockStart,
+        Scripts = scripts,
+        WorkDirectory = workDirectory,
+    };
+
+    /// <summary>The scenario's servers: DHCPv6, DHCPv4, TFTP, HTTP(S), SSH, FTP, in that order.</summary>
+    /// <param name="filesRoot">Where the scenario's served files were put.</param>
+    public static IEnumerable<LabServiceSpec> Services(Scenario scenario, string filesRoot)
+    {
+        var servers = scenario.Servers;
+        foreach (var d in servers.Dhcp6)
+        {
+            yield return new Dhcp6ServiceSpec(d.Address, new Dhcp6ServerOptions
+            {
+                ServerAddress = d.Address,
+                PoolStart = d.PoolStart,
+                PoolEnd = d.PoolEnd,
+                PreferredLifetime = d.Lease,
+                ValidLifetime = d.Lease * 2,
+                BootfileUrl = d.BootfileUrl,
+                NextHop = d.NextHop,
+                RoutePrefix = d.RoutePrefix,
+                DnsServers = [.. d.Dns],
+            });
+        }
+        foreach (var d in servers.Dhcp)
+        {
+            yield return new DhcpServiceSpec(d.Address, DhcpOptionsFor(d) with { Faults = d.Faults, FaultSeed = scenario.Seed });
+        }
+        var lossy = scenario.Switches.Any(sw => sw.LinkFaults.LossToSwitch > 0 || sw.LinkFaults.LossFromSwitch > 0);
+        foreach (var t in servers.Tftp)
+        {
+            yield return new TftpServiceSpec(t.Address, t.Port, new TftpServerOptions
+            {
+                RootPath = Path.Combine(filesRoot, t.Root),
+                Faults = t.TftpFaults,
+                FaultSeed = scenario.Seed,
+                // On a lossy link the server's own retransmission is what recovers a lost DATA
+                // (a client never re-asks for it: RFC 1123 §4.2.3.1). On loopback a short real
+                // timer stands for the switch-time one the client already accounted for.
+                RetransmitTimeout = lossy ? TimeSpan.FromMilliseconds(50) : TimeSpan.FromSeconds(1),
+            });
+        }
+        foreach (var h in servers.Http)
+        {
+            yield return new HttpServiceSpec(h.Address, h.Port, h.Tls, new HttpServerOptions { RootPath = Path.Combine(filesRoot, h.Root), Faults = h.HttpFaults, FaultSeed = scenario.Seed });
+        }
+        foreach (var x in servers.Ssh)
+        {
+            yield return new SshServiceSpec(x.Address, x.Port, x.User, new SshServerOptions { RootPath = Path.Combine(filesRoot, x.Root), Password = x.Password });
+        }
+        foreach (var f in servers.Ftp)
+        {
+            yield return new FtpServiceSpec(f.Address, f.Port, new FtpServerOptions
+            {
+                RootPath = Path.Combine(filesRoot, f.Root),
+                User = f.User,
+                Password = f.Password,
+                AllowAnonymous = f.Anonymous,
+            });
+        }
+    }
+
+    /// <summary>Where switch <paramref name="m"/>'s trees live under the scenario's output.</summary>
+    public static string SwitchRoot(string outDir, SwitchModel m) => Path.Combine(outDir, "switches", OutputDirectory.SafeName(m.Name));
+
+    /// <summary>A switch of the scenario: identity, image, flash, POAP settings, link and its faults (the scenario's link rules after its own).</summary>
+    public static LabSwitchOptions Switch(Scenario scenario, SwitchModel m, string outDir)
+    {
+        ScenarioLoader.TryMac(m.Mac, out var mac);
+        var identity = new SwitchIdentity(m.Name, m.Model, m.Serial, mac, m.BiosVersion, "04/08/2021",
+            (m.BootflashBytes ?? 53298520L * 1024) / 1024, m.Model.StartsWith("N3K", StringComparison.Ordinal) ? "Nexus3000" : "Fretta",
+            54, "48x10GT + 6x40/100G Ethernet Module");
+        var version = NxosVersion.Parse(m.Version);
+        var spec = new SwitchSpec(identity, version, m.Image, SwitchRoot(outDir, m), m.BootflashBytes, m.BootflashUsedBytes, m.Flavour)
+        {
+            Poap = new PoapSettings
+            {
+                MaxAttempts = m.MaxAttempts,
+                DiscoverTries = m.DiscoverTries,
+                RetryDelay = m.RetryDelay,
+                ScriptTimeout = m.ScriptTimeout,
+                MaxReloads = m.MaxReloads,
+                Interface = m.Interface,
+                Seed = scenario.Seed,
+                Python = m.Python,
+                Faults = m.Faults,
+                Ipv6 = m.Ipv6,
+            },
+            Link = LinkModel.Default with { BitsPerSecond = m.LinkMbps * 1e6 },
+            Tftp = new TftpClientOptions { BlockSize = m.TftpBlockSize, WindowSize = m.TftpWindowSize, LinkBitsPerSecond = (long)(m.LinkMbps * 1e6), RoundTripTime = LinkModel.Default.RoundTrip },
+            CdpNeighbors = m.Cdp.Select(c => new CdpNeighbor(c.DeviceId, c.LocalInterface, c.PortId, c.Platform)).ToList(),
+        };
+        var link = scenario.Servers.LinkRules.Count == 0 ? m.LinkFaults : m.LinkFaults with { Rules = [.. m.LinkFaults.Rules, .. scenario.Servers.LinkRules] };
+        return new LabSwitchOptions(spec) { Link = link };
+    }
+
+    internal static DhcpServerOptions DhcpOptionsFor(DhcpServerModel d) => new()
+    {
+        ServerAddress = d.Address,
+        SubnetMask = d.SubnetMask,
+        Router = d.Router,
+        DnsServers = [.. d.Dns],
+        DomainName = d.DomainName,
+        PoolStart = d.PoolStart,
+        PoolEnd = d.PoolEnd,
+        LeaseTime = d.Lease,
+        TftpServerName = d.TftpServerName,
+        TftpServerAddress = d.TftpServerAddress,
+        BootfileName = d.Bootfile,
+        Reservations = [.. d.Reservations.Select(r => new DhcpReservation
+        {
+            Address = r.Address,
+            ClientId = r.ClientId is null ? null : ImmutableArray.Create(r.ClientId),
+            Mac = r.Mac is not null && ScenarioLoader.TryMac(r.Mac, out var mac) ? mac : null,
+            HostName = r.Hostname,
+            BootfileName = r.Bootfile,
+            TftpServerName = r.TftpServerName,
+            TftpServerAddress = r.TftpServerAddress,
+            LeaseTime = r.Lease,
+        })],
+    };
+}
