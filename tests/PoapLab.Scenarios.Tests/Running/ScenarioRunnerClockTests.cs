@@ -182,4 +182,60 @@ public sealed class ScenarioRunnerClockTests : IDisposable
         // No switch pays for another's time: the span is one switch's run, not the fleet's sum.
         result.VirtualDuration.ShouldBeLessThan(TimeSpan.FromMinutes(2));
     }
+
+    [Fact]
+    public async Task RunAsync_ThousandSwitches_EachOwnAddressAndClockNoError()
+    {
+        // Past 256 and 1,000 switches: every switch has an address of its own in the lab's block
+        // (servers' answers are attributed to it alone) and its own clock. The offers lack option
+        // 67, so POAP fails in its DHCP phase without running a script (fleet speed is another matter).
+        const int Switches = 1000;
+        var yaml = new StringBuilder();
+        yaml.AppendLine("name: fleet-1000");
+        yaml.AppendLine("seed: 11");
+        yaml.AppendLine("switches:");
+        for (int i = 0; i < Switches; i++)
+        {
+            yaml.AppendLine(CultureInfo.InvariantCulture, $"  - name: sw-{i}");
+            yaml.AppendLine(CultureInfo.InvariantCulture, $"    serial: FDO{i:D8}");
+            yaml.AppendLine(CultureInfo.InvariantCulture, $"    mac: 00:A2:{i >> 16 & 0xFF:X2}:{i >> 8 & 0xFF:X2}:{i & 0xFF:X2}:01");
+            yaml.AppendLine("    version: 10.3(3)F");
+            yaml.AppendLine("    poap: { max_attempts: 1, discover_tries: 1, ipv6: false }");
+        }
+        yaml.AppendLine("""
+            servers:
+              dhcp:
+                address: 10.0.0.1
+                subnet: 10.0.0.0/16
+                pool: 10.0.1.1-10.0.250.250
+                tftp_server_address: 10.0.0.1
+                bootfile: poap_nexus.py
+                faults:
+                  - { kind: omit-options, options: [67] }
+            expect:
+              outcome: failed
+              attempts: 1
+              phases: [dhcp]
+              events:
+                - kind: poap.dhcp.offer-rejected
+                  count: 1
+                - kind: dhcp-server.received
+                  count: 1
+            """);
+        var path = Path.Combine(_dir, "fleet-1000.yaml");
+        File.WriteAllText(path, yaml.ToString());
+        var scenario = ScenarioLoader.Load(path);
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        bounded.CancelAfter(TimeSpan.FromMinutes(5));
+        var watch = Stopwatch.StartNew();
+
+        var result = await new ScenarioRunner().RunAsync(scenario, new RunOptions(Path.Combine(_dir, "out")), bounded.Token);
+
+        TestContext.Current.TestOutputHelper?.WriteLine($"{Switches} switches in {watch.Elapsed.TotalSeconds:0.0} s real, span {result.VirtualDuration}");
+        result.Cancelled.ShouldBeFalse();
+        result.Error.ShouldBeNull();
+        result.Passed.ShouldBeTrue(string.Join("\n", result.Failures.Take(5)));
+        result.Switches.Count.ShouldBe(Switches);
+        result.Timeline.Where(e => e.Kind == EventKinds.DhcpServerReceived).Select(e => e.Switch).Distinct().Count().ShouldBe(Switches);
+    }
 }

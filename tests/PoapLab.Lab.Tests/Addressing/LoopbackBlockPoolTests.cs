@@ -1,0 +1,127 @@
+using System.Net;
+using PoapLab.Lab.Addressing;
+
+namespace PoapLab.Lab.Tests.Addressing;
+
+/// <summary>The lab address plan: one 127.B.0.0/16 per lab, every host address given once.</summary>
+public sealed class LoopbackBlockPoolTests
+{
+    // Pools of their own, outside the shared range (127.80-254): nothing here is bound.
+    [Fact]
+    public void Next_SeventyThousandAcrossTwoLabs_NoAddressRepeats()
+    {
+        var pool = new LoopbackBlockPool(60, 61);
+        using var first = pool.Rent();
+        using var second = pool.Rent();
+        var seen = new HashSet<IPAddress>();
+
+        for (var i = 0; i < LoopbackBlock.HostCapacity; i++)
+        {
+            seen.Add(first.Next()).ShouldBeTrue();
+        }
+        for (var i = 0; i < 70_000 - LoopbackBlock.HostCapacity; i++)
+        {
+            seen.Add(second.Next()).ShouldBeTrue();
+        }
+
+        seen.Count.ShouldBe(70_000);
+        seen.ShouldAllBe(a => a.GetAddressBytes()[3] != 0 && a.GetAddressBytes()[3] != 255);
+        seen.Where(a => a.GetAddressBytes()[1] == first.Octet).ShouldAllBe(a => first.Contains(a) && !second.Contains(a));
+    }
+
+    [Fact]
+    public void Next_BlockUsedUp_RefusesClearlyAndGivesNothingTwice()
+    {
+        var pool = new LoopbackBlockPool(62, 62);
+        using var block = pool.Rent();
+        for (var i = 0; i < LoopbackBlock.HostCapacity; i++)
+        {
+            block.Next();
+        }
+
+        var e = Should.Throw<LabAddressExhaustedException>(() => block.Next());
+
+        e.Message.ShouldContain("127.62.0.0/16");
+        e.Message.ShouldContain(LoopbackBlock.HostCapacity.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        block.Given.ShouldBe(LoopbackBlock.HostCapacity);
+    }
+
+    [Fact]
+    public void Rent_EveryBlockHeld_RefusesClearly()
+    {
+        var pool = new LoopbackBlockPool(63, 65);
+        var held = Enumerable.Range(0, 3).Select(_ => pool.Rent()).ToList();
+
+        var e = Should.Throw<LabAddressExhaustedException>(() => pool.Rent());
+
+        e.Message.ShouldContain("127.63.0.0/16 to 127.65.0.0/16");
+        held.Select(b => b.Octet).Distinct().Count().ShouldBe(3);
+        held.ForEach(b => b.Dispose());
+    }
+
+    [Fact]
+    public void Dispose_BlockGivenBack_RentedAgainAndFreshFromItsFirstAddress()
+    {
+        var pool = new LoopbackBlockPool(66, 67);
+        var a = pool.Rent();
+        using var b = pool.Rent();
+        a.Next();
+        a.Dispose();
+        a.Dispose();
+
+        using var again = pool.Rent();
+
+        again.Octet.ShouldBe(a.Octet);
+        again.Next().ShouldBe(IPAddress.Parse($"127.{a.Octet}.0.1"));
+        pool.InUse.ShouldBe(2);
+        Should.Throw<ObjectDisposedException>(() => a.Next());
+    }
+
+    [Fact]
+    public void Rent_ManyLabsOneAfterAnother_RoundRobinThenReuse()
+    {
+        var pool = new LoopbackBlockPool(68, 71);
+        var octets = new List<byte>();
+        for (var i = 0; i < 40; i++)
+        {
+            using var block = pool.Rent();
+            octets.Add(block.Octet);
+        }
+
+        // A block just given back is the last to be taken again.
+        octets.Take(4).ShouldBe(new byte[] { 68, 69, 70, 71 });
+        octets.Distinct().Count().ShouldBe(4);
+        pool.InUse.ShouldBe(0);
+    }
+
+    [Fact]
+    public void CaptureFilter_Block_IsItsNetInPcapSyntax()
+    {
+        var pool = new LoopbackBlockPool(72, 72);
+        using var block = pool.Rent();
+
+        block.CaptureFilter.ShouldBe("net 127.72.0.0/16");
+        block.Cidr.ShouldBe("127.72.0.0/16");
+        block.Contains(IPAddress.Parse("127.72.255.254")).ShouldBeTrue();
+        block.Contains(IPAddress.Parse("127.73.0.1")).ShouldBeFalse();
+        block.Contains(IPAddress.Parse("::ffff:127.72.0.9")).ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task Next_ManyThreadsAtOnce_NoAddressRepeats()
+    {
+        var pool = new LoopbackBlockPool(73, 73);
+        using var block = pool.Rent();
+        var bags = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => Enumerable.Range(0, 5000).Select(_ => block.Next()).ToList(), TestContext.Current.CancellationToken)));
+
+        bags.SelectMany(b => b).Distinct().Count().ShouldBe(40_000);
+    }
+
+    [Fact]
+    public void Constructor_RangeOutsideLoopback_Refused()
+    {
+        Should.Throw<ArgumentOutOfRangeException>(() => new LoopbackBlockPool(0, 10));
+        Should.Throw<ArgumentOutOfRangeException>(() => new LoopbackBlockPool(200, 255));
+        Should.Throw<ArgumentOutOfRangeException>(() => new LoopbackBlockPool(20, 10));
+    }
+}
