@@ -141,13 +141,30 @@ public sealed class Lab : IAsyncDisposable
         var clock = new SimClock(_options.ClockStart);
         Timeline.AddSwitch(name, clock);
         var attachment = await Transport.AttachSwitchAsync(new LabSwitchPlace(name, identity.SystemMac, clock), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return Add(options, name, clock, attachment);
+        }
+        catch
+        {
+            if (attachment.Owned is { } owned)
+            {
+                await owned.DisposeAsync().ConfigureAwait(false);
+            }
+            throw;
+        }
+    }
+
+    private LabSwitch Add(LabSwitchOptions options, string name, SimClock clock, LabSwitchAttachment attachment)
+    {
+        var identity = options.Spec.Identity;
         var attempts = Attempts.For(name);
         var link = options.Link.IsEmpty ? null : new LinkFaultNetwork(attachment.Network, clock, options.Link, attempts);
         var network = (Switch.Network.ISwitchNetwork?)link ?? attachment.Network;
         Clients.Add(name, attachment.ClientAddress, identity.SystemMac);
         Faults.AddSwitch(name, network);
         var device = new NexusSwitch(options.Spec, network, clock, Attempts.Track(name, Timeline.ForSwitch(name)), _scripts);
-        var sw = new LabSwitch(name, clock, network, link, attachment.ClientAddress, device, attempts);
+        var sw = new LabSwitch(name, clock, network, link, attachment.ClientAddress, device, attempts, attachment.Owned);
         lock (_gate)
         {
             _switches.Add(sw);
@@ -171,6 +188,17 @@ public sealed class Lab : IAsyncDisposable
             catch (Exception e) when (e is IOException or InvalidOperationException or UnauthorizedAccessException)
             {
                 // One switch that cannot clean up must not keep the others (or the servers) running.
+            }
+            try
+            {
+                if (s.Owned is { } owned)
+                {
+                    await owned.DisposeAsync().ConfigureAwait(false);
+                }
+            }
+            catch (Exception e) when (e is IOException or InvalidOperationException or UnauthorizedAccessException)
+            {
+                // As above.
             }
         }
         foreach (var service in Services)

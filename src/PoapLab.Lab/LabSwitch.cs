@@ -9,8 +9,9 @@ namespace PoapLab.Lab;
 /// <summary>A switch of a lab: the simulated device, its own clock and its network.</summary>
 public sealed class LabSwitch
 {
-    internal LabSwitch(string name, SimClock clock, ISwitchNetwork network, LinkFaultNetwork? link, IPAddress? clientAddress, NexusSwitch device, IAttemptSource attempts)
+    internal LabSwitch(string name, SimClock clock, ISwitchNetwork network, LinkFaultNetwork? link, IPAddress? clientAddress, NexusSwitch device, IAttemptSource attempts, IAsyncDisposable? owned)
     {
+        Owned = owned;
         Name = name;
         Clock = clock;
         Network = network;
@@ -37,6 +38,9 @@ public sealed class LabSwitch
 
     /// <summary>The simulated switch.</summary>
     public NexusSwitch Device { get; }
+
+    /// <summary>What the transport made for it alone (disposed after it), or null.</summary>
+    internal IAsyncDisposable? Owned { get; }
 
     /// <summary>The POAP attempt it is on, as the lab's faults see it.</summary>
     public IAttemptSource Attempts { get; }

@@ -2,7 +2,11 @@ using System.Net;
 using PoapLab.Lab.Addressing;
 using PoapLab.Lab.Services;
 using PoapLab.Lab.Transports.Virtual;
+using System.Net.NetworkInformation;
 using PoapLab.Servers.Tftp;
+using PoapLab.Switch.Device;
+using PoapLab.Switch.Identity;
+using PoapLab.Switch.Network;
 
 namespace PoapLab.Lab.Tests;
 
@@ -77,5 +81,34 @@ public sealed class LabTests : IDisposable
 
         lab.Services.ShouldBeEmpty();
         ((VirtualTransport)lab.Transport).Map.Find(IPAddress.Parse("10.0.0.1"), Switch.Network.LabProtocol.Udp, 69).ShouldBeNull();
+    }
+
+    private LabSwitchOptions SwitchOptions(string name, int n) =>
+        new(new SwitchSpec(
+            new SwitchIdentity(name, "N9K-C93180YC-FX", $"FDO{n:D8}", PhysicalAddress.Parse($"00-A1-B2-C3-D4-{n:X2}"), "07.69", "04/08/2021", 53298520, "Fretta", 54, "48x10GT + 6x40/100G Ethernet Module"),
+            NxosVersion.Parse("10.3(3)F"), null, Path.Combine(_root, name)));
+
+    [Fact]
+    public async Task AddSwitchAsync_TwoSwitches_OwnClocksOwnAddressesInTheBlockLinkWrappedOnlyWhenFaulty()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var lab = await Lab.CreateAsync(new LabOptions { ClockStart = new DateTimeOffset(2026, 5, 1, 0, 0, 0, TimeSpan.Zero) }, ct);
+
+        var a = await lab.AddSwitchAsync(SwitchOptions("leaf-a", 1), ct);
+        var b = await lab.AddSwitchAsync(SwitchOptions("leaf-b", 2) with { Link = new LinkFaults { Delay = TimeSpan.FromSeconds(1) } }, ct);
+        a.Clock.Advance(TimeSpan.FromSeconds(30));
+
+        a.Clock.ShouldNotBeSameAs(b.Clock);
+        b.Clock.Elapsed.ShouldBe(TimeSpan.Zero);
+        lab.Timeline.SwitchTime("leaf-a").ShouldBe(TimeSpan.FromSeconds(30));
+        a.ClientAddress.ShouldNotBe(b.ClientAddress);
+        lab.Addresses.Contains(a.ClientAddress!).ShouldBeTrue();
+        lab.Addresses.Contains(b.ClientAddress!).ShouldBeTrue();
+        lab.Clients.SwitchAt(b.ClientAddress!).ShouldBe("leaf-b");
+        a.Link.ShouldBeNull();
+        b.Link.ShouldNotBeNull();
+        b.Network.ShouldBeSameAs(b.Link);
+        b.Attempts.CurrentAttempt.ShouldBe(1);
+        lab.Switches.Count.ShouldBe(2);
     }
 }

@@ -78,4 +78,11 @@ public sealed record LabSwitchPlace(string Name, PhysicalAddress Mac, SimClock C
 /// <summary>A switch connected to the lab.</summary>
 /// <param name="Network">What the switch speaks (before link faults, which the lab wraps around it).</param>
 /// <param name="ClientAddress">The address servers see the switch's requests come from, when known up front (virtual: its loopback address); null when only its MAC names it until it has a lease.</param>
-public sealed record LabSwitchAttachment(ISwitchNetwork Network, IPAddress? ClientAddress);
+public sealed record LabSwitchAttachment(ISwitchNetwork Network, IPAddress? ClientAddress)
+{
+    /// <summary>
+    /// What the transport made for this switch alone (a namespace, a veth), disposed by the lab
+    /// right after the switch; null when there is nothing (virtual).
+    /// </summary>
+    public IAsyncDisposable? Owned { get; init; }
+}
