@@ -17,6 +17,60 @@ public sealed partial class EmbeddedDhcpServerTests
 
     private static DhcpServerOptions WithFaults(params DhcpFault[] faults) => Options() with { Faults = [.. faults] };
 
+    private sealed class SilenceRecorder : IFaultContext
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<ServerSilence> Silences { get; } = new();
+
+        public int? AttemptOf(IPEndPoint client) => 1;
+
+        public void WillNotAnswer(ServerSilence silence) => Silences.Enqueue(silence);
+    }
+
+    [Fact]
+    public async Task Faults_NoAnswer_TellsTheLabItWillNotAnswerTheBroadcastWithTheClientsMac()
+    {
+        var context = new SilenceRecorder();
+        var server = await StartAsync(WithFaults(new DhcpFault(DhcpFaultKind.NoAnswer, new FaultTrigger())) with { FaultContext = context });
+        var silenced = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _timeline.Subscribe(e =>
+        {
+            if (e.Kind == EventKinds.FaultInjected)
+            {
+                silenced.TrySetResult();
+            }
+        });
+
+        await SendAsync(server, Discover(0x66, PoapClientId).Encode());
+        await silenced.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+
+        var silence = context.Silences.ShouldHaveSingleItem();
+        silence.Scope.ShouldBe(SilenceScope.Broadcast);
+        silence.ClientMac.ShouldBe(SwitchMac);
+        silence.Client.ShouldNotBeNull();
+        silence.Server.ShouldBe("dhcp:10.0.0.1");
+    }
+
+    [Fact]
+    public async Task Ignore_NotABootRequest_TellsTheLabItWillNotAnswer()
+    {
+        // A hostile BOOTREPLY sent to the server: ignored, and said so through the typed channel.
+        var context = new SilenceRecorder();
+        var server = await StartAsync(Options() with { FaultContext = context });
+        var ignored = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _timeline.Subscribe(e =>
+        {
+            if (e.Kind == EventKinds.DhcpServerIgnored)
+            {
+                ignored.TrySetResult();
+            }
+        });
+
+        await SendAsync(server, (Discover(0x77, PoapClientId) with { Operation = BootpOperation.Reply }).Encode());
+        await ignored.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+
+        context.Silences.ShouldHaveSingleItem().Reason.ShouldBe("not a BOOTREQUEST");
+    }
+
     [Fact]
     public async Task Faults_NoAnswerOnFirstAttempt_DiscoverAndRequestSilentThenSecondAttemptServed()
     {

@@ -118,6 +118,40 @@ public sealed partial class EmbeddedTftpServerTests
         probe.Bind(tid);
     }
 
+    private sealed class SilenceRecorder : IFaultContext
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<ServerSilence> Silences { get; } = new();
+
+        public int? AttemptOf(IPEndPoint client) => 1;
+
+        public void WillNotAnswer(ServerSilence silence) => Silences.Enqueue(silence);
+    }
+
+    [Fact]
+    public async Task Faults_GoneMidTransfer_TellsTheLabItWillNotAnswerThatClient()
+    {
+        WriteFile("nxos.bin", 3000);
+        var context = new SilenceRecorder();
+        var server = await StartAsync(new TftpServerOptions
+        {
+            RootPath = Root,
+            RetransmitTimeout = TimeSpan.FromMilliseconds(100),
+            Faults = [new TftpFault(TftpFaultKind.GoneMidTransfer, new FaultTrigger()) { AfterBytes = 512 }],
+            FaultContext = context,
+        });
+        using var client = new RawTftpPeer();
+
+        await client.SendAsync(new TftpRequest(TftpOpcode.ReadRequest, "nxos.bin", "octet"), server, Ct);
+        var (_, tid) = (await client.ReceiveAsync(Short, Ct)).ShouldNotBeNull();
+        await client.SendAsync(new TftpAck(1), tid, Ct);
+        await WaitForEventAsync(EventKinds.TftpServerFailed);
+
+        var silence = context.Silences.ShouldHaveSingleItem();
+        silence.Scope.ShouldBe(SilenceScope.Exchange);
+        silence.Client.ShouldNotBeNull().Port.ShouldBe(client.LocalEndPoint.Port);
+        silence.ClientMac.ShouldBeNull();
+    }
+
     [Fact]
     public async Task Faults_NotFoundFirstRequestOfTheClient_ThenServed()
     {
