@@ -28,13 +28,17 @@ namespace PoapLab.Scenarios.Running;
 /// </summary>
 internal static class LabSpecs
 {
-    /// <summary>The lab of a scenario: every switch's clock starts at its <c>clock: { start }</c>.</summary>
-    public static LabOptions Lab(Scenario scenario, ScriptHost scripts, string workDirectory) => new()
+    /// <summary>The lab of a scenario: every switch's clock starts at its <c>clock: { start }</c>; the run's transport (virtual by default).</summary>
+    public static LabOptions Lab(Scenario scenario, RunOptions options, ScriptHost scripts, string workDirectory)
     {
-        ClockStart = scenario.ClockStart,
-        Scripts = scripts,
-        WorkDirectory = workDirectory,
-    };
+        var lab = new LabOptions
+        {
+            ClockStart = scenario.ClockStart,
+            Scripts = scripts,
+            WorkDirectory = workDirectory,
+        };
+        return options.Transport is { } transport ? lab with { Transport = transport } : lab;
+    }
 
     /// <summary>The scenario's servers: DHCPv6, DHCPv4, TFTP, HTTP(S), SSH, FTP, in that order.</summary>
     /// <param name="filesRoot">Where the scenario's served files were put.</param>

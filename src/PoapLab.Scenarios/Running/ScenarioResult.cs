@@ -50,4 +50,7 @@ public sealed record RunOptions(string OutputDirectory, string? ScriptOverride =
 {
     /// <summary>The bytes free under a directory (default: what the filesystem says, statvfs); a seam for tests.</summary>
     public Func<string, long> FreeSpace { get; init; } = path => new DriveInfo(path).AvailableFreeSpace;
+
+    /// <summary>How each scenario's switches and servers meet (<c>--network</c>); null: the virtual transport.</summary>
+    public PoapLab.Lab.Transports.ILabTransportFactory? Transport { get; init; }
 }

@@ -122,7 +122,7 @@ public sealed class ScenarioRunner
             CheckDiskSpace(scenario, options, outDir);
             var filesRoot = Path.Combine(outDir, "files");
             ScenarioFiles.Materialise(scenario.Files, filesRoot, options.ScriptOverride, scenario.Seed);
-            lab = await LabRuntime.CreateAsync(LabSpecs.Lab(scenario, _scripts, outDir), cancellationToken).ConfigureAwait(false);
+            lab = await LabRuntime.CreateAsync(LabSpecs.Lab(scenario, options, _scripts, outDir), cancellationToken).ConfigureAwait(false);
             foreach (var service in LabSpecs.Services(scenario, filesRoot))
             {
                 await lab.StartServiceAsync(service, cancellationToken).ConfigureAwait(false);
