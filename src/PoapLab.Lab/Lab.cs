@@ -216,6 +216,10 @@ public sealed class Lab : IAsyncDisposable
         {
             await Transport.DisposeAsync().ConfigureAwait(false);
         }
+        catch (Exception e) when (e is IOException or InvalidOperationException or System.Net.Sockets.SocketException or UnauthorizedAccessException)
+        {
+            // The transport's own teardown failed: the block still goes back.
+        }
         finally
         {
             Addresses.Dispose();

@@ -1,6 +1,7 @@
 using System.Net;
 using PoapLab.Lab.Addressing;
 using PoapLab.Lab.Services;
+using PoapLab.Lab.Transports;
 using PoapLab.Lab.Transports.Virtual;
 using System.Net.NetworkInformation;
 using PoapLab.Servers.Tftp;
@@ -110,5 +111,47 @@ public sealed class LabTests : IDisposable
         b.Network.ShouldBeSameAs(b.Link);
         b.Attempts.CurrentAttempt.ShouldBe(1);
         lab.Switches.Count.ShouldBe(2);
+    }
+
+    private sealed class FailingTransport(LoopbackBlock block) : ILabTransport
+    {
+        private readonly VirtualTransport _inner = new(block);
+
+        public string Name => "failing";
+
+        public string CaptureFilter => _inner.CaptureFilter;
+
+        public LabServicePlace PlaceService(IPAddress labHost, LabProtocol protocol, int labPort) => _inner.PlaceService(labHost, protocol, labPort);
+
+        public void ServiceBound(LabServicePlace place, IPEndPoint bound) => _inner.ServiceBound(place, bound);
+
+        public void AddLogin(IPAddress labHost, int labPort, string labUser, string account) => _inner.AddLogin(labHost, labPort, labUser, account);
+
+        public ValueTask<LabSwitchAttachment> AttachSwitchAsync(LabSwitchPlace place, CancellationToken cancellationToken) => _inner.AttachSwitchAsync(place, cancellationToken);
+
+        public ValueTask DisposeAsync() => throw new InvalidOperationException("teardown failed");
+    }
+
+    private sealed class FailingTransportFactory : ILabTransportFactory
+    {
+        public string Name => "failing";
+
+        public ValueTask<ILabTransport> CreateAsync(LoopbackBlock addresses, CancellationToken cancellationToken) => ValueTask.FromResult<ILabTransport>(new FailingTransport(addresses));
+    }
+
+    [Fact]
+    public async Task DisposeAsync_TransportTeardownFails_ServicesStoppedAndBlockGivenBack()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var pool = new LoopbackBlockPool(53, 53);
+        var lab = await Lab.CreateAsync(new LabOptions { AddressPool = pool, Transport = new FailingTransportFactory() }, ct);
+        var service = await lab.StartServiceAsync(new TftpServiceSpec(IPAddress.Parse("10.0.0.1"), 69, new TftpServerOptions { RootPath = _root }), ct);
+        var real = ((PoapLab.Lab.Services.Embedded.EmbeddedLabService<EmbeddedTftpServer>)service).Server.LocalEndPoint;
+
+        await lab.DisposeAsync();
+
+        pool.InUse.ShouldBe(0);
+        using var probe = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp);
+        probe.Bind(real);
     }
 }
