@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.NetworkInformation;
 using PoapLab.Core.Events;
 using PoapLab.Core.Time;
+using PoapLab.Lab.Capture;
 using PoapLab.Protocols.Dhcp;
 using PoapLab.Scenarios.Assertions;
 using PoapLab.Scenarios.Files;
@@ -119,6 +120,8 @@ public sealed class ScenarioRunner
                 $"{scenario.FilePath}: the scenario name '{Loading.YamlMap.Shown(scenario.Name)}' cannot name its output folder ({ScenarioLoader.NameRule})");
         }
         var map = new LabAddressMap();
+        // capture.pcapng: the frames the lab carried, in lab addresses (see README, artifacts).
+        await using var capture = LabCapture.OnLoopback(new LabCaptureOptions { Path = Path.Combine(outDir, "capture.pcapng"), Filter = LabAddressMapBook.LoopbackFilter }, new LabAddressMapBook(map));
         var servers = new List<IAsyncDisposable>();
         var switches = new List<NexusSwitch>();
         try

@@ -1,0 +1,238 @@
+using System.Net;
+using System.Net.NetworkInformation;
+using PacketDotNet;
+using PoapLab.Protocols;
+using PoapLab.Protocols.Dhcp;
+
+namespace PoapLab.Lab.Capture;
+
+/// <summary>
+/// Rewrites a frame seen on the loopback interface into the frame the lab would have
+/// carried: loopback addresses and real ports become lab addresses and service ports,
+/// MACs become the switch's (its DHCP chaddr) and a stable one per server, an
+/// unconfigured switch's DHCP goes from 0.0.0.0:68 to 255.255.255.255:67 (RFC 2131 §4.1),
+/// DHCPv6 (carried over IPv4 loopback) becomes IPv6 between the switch's link-local
+/// address and All_DHCP_Relay_Agents_and_Servers (RFC 8415 §7.1), and checksums are
+/// recomputed by PacketDotNet. Frames that are not between this lab's servers and
+/// switches give null. One instance per capture, used by its capture thread only.
+/// </summary>
+internal sealed class LoopbackFrameTranslator(ICaptureAddressBook book)
+{
+    private static readonly IPAddress AllDhcpServers = IPAddress.Parse("ff02::1:2");
+    private static readonly PhysicalAddress Broadcast = PhysicalAddress.Parse("FF-FF-FF-FF-FF-FF");
+    private readonly Dictionary<IPAddress, SwitchSide> _switches = [];
+
+    private sealed class SwitchSide
+    {
+        public PhysicalAddress? Mac;
+        public IPAddress? LabAddress;
+        public readonly HashSet<int> DhcpPorts = [];
+        public readonly HashSet<int> Dhcp6Ports = [];
+    }
+
+    /// <summary>The rewritten frame and the length of its headers (Ethernet, IP, UDP/TCP), or null.</summary>
+    public (byte[] Frame, int HeaderLength)? Translate(byte[] frame)
+    {
+        EthernetPacket? ethernet;
+        try
+        {
+            ethernet = Packet.ParsePacket(LinkLayers.Ethernet, frame) as EthernetPacket;
+        }
+        catch (Exception e) when (e is ArgumentException or IndexOutOfRangeException or InvalidOperationException or NotImplementedException)
+        {
+            return null;
+        }
+        if (ethernet?.PayloadPacket is not IPv4Packet ip || ip.PayloadPacket is not TransportPacket transport)
+        {
+            return null;
+        }
+        if (transport is not (UdpPacket or TcpPacket))
+        {
+            return null;
+        }
+        var src = new IPEndPoint(ip.SourceAddress, transport.SourcePort);
+        var dst = new IPEndPoint(ip.DestinationAddress, transport.DestinationPort);
+        var srcServer = book.ServerToLab(src);
+        var dstServer = book.ServerToLab(dst);
+        if (srcServer is null && dstServer is null)
+        {
+            return null;
+        }
+        if ((srcServer is null && !book.IsSwitch(src.Address)) || (dstServer is null && !book.IsSwitch(dst.Address)))
+        {
+            return null;
+        }
+        IPEndPoint labSrc, labDst;
+        PhysicalAddress macSrc, macDst;
+        if (srcServer is not null && dstServer is not null)
+        {
+            (labSrc, labDst) = (srcServer, dstServer);
+            (macSrc, macDst) = (book.MacOf(labSrc.Address), book.MacOf(labDst.Address));
+        }
+        else if (dstServer is not null)
+        {
+            var side = Side(src.Address);
+            var udp = transport as UdpPacket;
+            if (udp is not null && dstServer.Port == 67)
+            {
+                side.DhcpPorts.Add(src.Port);
+                LearnFromClient(side, udp.PayloadData);
+            }
+            if (udp is not null && dstServer.Port == 547)
+            {
+                side.Dhcp6Ports.Add(src.Port);
+            }
+            macSrc = side.Mac ?? book.MacOf(src.Address);
+            if (udp is not null && dstServer.Port == 547 && dstServer.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6)
+            {
+                // RFC 8415 §7.1, §13.1: a client sends from its link-local address to the multicast group.
+                return Ipv6Udp(macSrc, MulticastMac(AllDhcpServers), new IPEndPoint(LinkLocal(macSrc), 546), new IPEndPoint(AllDhcpServers, 547), udp.PayloadData);
+            }
+            labDst = dstServer;
+            macDst = book.MacOf(dstServer.Address);
+            var port = side.DhcpPorts.Contains(src.Port) ? 68 : src.Port;
+            labSrc = new IPEndPoint(side.LabAddress ?? IPAddress.Any, port);
+            if (udp is not null && dstServer.Port == 67 && side.LabAddress is null)
+            {
+                // RFC 2131 §4.1: a client without an address broadcasts from 0.0.0.0.
+                labDst = new IPEndPoint(IPAddress.Broadcast, 67);
+                macDst = Broadcast;
+            }
+        }
+        else
+        {
+            var side = Side(dst.Address);
+            var udp = transport as UdpPacket;
+            labSrc = srcServer!;
+            macSrc = book.MacOf(labSrc.Address);
+            macDst = side.Mac ?? book.MacOf(dst.Address);
+            if (udp is not null && side.Dhcp6Ports.Contains(dst.Port) && labSrc.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6)
+            {
+                return Ipv6Udp(macSrc, macDst, labSrc, new IPEndPoint(LinkLocal(macDst), 546), udp.PayloadData);
+            }
+            if (udp is not null && side.DhcpPorts.Contains(dst.Port))
+            {
+                labDst = LearnFromServer(side, udp.PayloadData);
+                if (labDst.Address.Equals(IPAddress.Broadcast))
+                {
+                    macDst = Broadcast;
+                }
+            }
+            else
+            {
+                labDst = new IPEndPoint(side.LabAddress ?? IPAddress.Any, dst.Port);
+            }
+        }
+        if (labSrc.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork || labDst.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork)
+        {
+            return null;
+        }
+        ethernet.SourceHardwareAddress = macSrc;
+        ethernet.DestinationHardwareAddress = macDst;
+        ip.SourceAddress = labSrc.Address;
+        ip.DestinationAddress = labDst.Address;
+        transport.SourcePort = (ushort)labSrc.Port;
+        transport.DestinationPort = (ushort)labDst.Port;
+        int headers;
+        if (transport is UdpPacket u)
+        {
+            u.UpdateUdpChecksum();
+            headers = 8;
+        }
+        else
+        {
+            var t = (TcpPacket)transport;
+            t.UpdateTcpChecksum();
+            headers = t.DataOffset * 4;
+        }
+        ip.UpdateIPChecksum();
+        return (ethernet.Bytes, 14 + ip.HeaderLength + headers);
+    }
+
+    private SwitchSide Side(IPAddress real)
+    {
+        if (!_switches.TryGetValue(real, out var side))
+        {
+            side = new SwitchSide();
+            _switches[real] = side;
+        }
+        return side;
+    }
+
+    private static void LearnFromClient(SwitchSide side, byte[] payload)
+    {
+        if (TryDhcp(payload) is { } message && message.ClientHardwareAddress.Length == 6)
+        {
+            side.Mac ??= message.ClientMac;
+        }
+    }
+
+    /// <summary>
+    /// Where a DHCP server's reply would go on the segment (RFC 2131 §4.1): to yiaddr when the
+    /// client did not ask for broadcast, else to 255.255.255.255; an ACK gives the switch its
+    /// lab address for every later frame.
+    /// </summary>
+    private static IPEndPoint LearnFromServer(SwitchSide side, byte[] payload)
+    {
+        if (TryDhcp(payload) is not { } message)
+        {
+            return new IPEndPoint(side.LabAddress ?? IPAddress.Broadcast, 68);
+        }
+        side.Mac ??= message.ClientHardwareAddress.Length == 6 ? message.ClientMac : null;
+        if (message.MessageType == DhcpMessageType.Ack && !message.YourAddress.Equals(IPAddress.Any))
+        {
+            var before = side.LabAddress;
+            side.LabAddress = message.YourAddress;
+            if (before is not null)
+            {
+                return new IPEndPoint(message.YourAddress, 68);
+            }
+        }
+        if (!message.ClientAddress.Equals(IPAddress.Any))
+        {
+            return new IPEndPoint(message.ClientAddress, 68);
+        }
+        return message.Broadcast || message.YourAddress.Equals(IPAddress.Any)
+            ? new IPEndPoint(IPAddress.Broadcast, 68)
+            : new IPEndPoint(message.YourAddress, 68);
+    }
+
+    private static DhcpMessage? TryDhcp(byte[] payload)
+    {
+        try
+        {
+            return DhcpMessage.Decode(payload);
+        }
+        catch (ProtocolException)
+        {
+            return null;
+        }
+    }
+
+    private static (byte[] Frame, int HeaderLength) Ipv6Udp(PhysicalAddress macSrc, PhysicalAddress macDst, IPEndPoint from, IPEndPoint to, byte[] payload)
+    {
+        var udp = new UdpPacket((ushort)from.Port, (ushort)to.Port) { PayloadData = payload };
+        var ip = new IPv6Packet(from.Address, to.Address) { PayloadPacket = udp, HopLimit = 1 };
+        var ethernet = new EthernetPacket(macSrc, macDst, EthernetType.IPv6) { PayloadPacket = ip };
+        udp.UpdateUdpChecksum();
+        return (ethernet.Bytes, 14 + 40 + 8);
+    }
+
+    /// <summary>The IPv6 link-local address of a MAC by modified EUI-64 (RFC 4291 §2.5.6, appendix A).</summary>
+    internal static IPAddress LinkLocal(PhysicalAddress mac)
+    {
+        var m = mac.GetAddressBytes();
+        if (m.Length != 6)
+        {
+            m = new byte[6];
+        }
+        return new IPAddress(new byte[] { 0xfe, 0x80, 0, 0, 0, 0, 0, 0, (byte)(m[0] ^ 0x02), m[1], m[2], 0xff, 0xfe, m[3], m[4], m[5] });
+    }
+
+    /// <summary>RFC 2464 §7: 33:33 followed by the last four bytes of the group.</summary>
+    private static PhysicalAddress MulticastMac(IPAddress group)
+    {
+        var g = group.GetAddressBytes();
+        return new PhysicalAddress([0x33, 0x33, g[12], g[13], g[14], g[15]]);
+    }
+}
