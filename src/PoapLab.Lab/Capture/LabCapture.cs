@@ -161,8 +161,10 @@ public sealed class LabCapture : IAsyncDisposable
                 writer!.WriteStatistics(_options.TimeProvider.GetUtcNow(), _kernelReceived, _kernelDropped, Summary);
             }
         }
-        catch (Exception e) when (e is PcapException or IOException or DllNotFoundException or EntryPointNotFoundException or InvalidOperationException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
+            // Whatever goes wrong on the capture thread ends the capture, never the process
+            // (an exception escaping a thread would) and never the run.
             if (!_opened.TrySetResult($"capture on {_interfaceName} failed: {e.Message}"))
             {
                 Unavailable ??= $"capture on {_interfaceName} stopped: {e.Message}";

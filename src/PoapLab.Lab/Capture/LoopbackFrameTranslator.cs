@@ -33,15 +33,20 @@ internal sealed class LoopbackFrameTranslator(ICaptureAddressBook book)
     /// <summary>The rewritten frame and the length of its headers (Ethernet, IP, UDP/TCP), or null.</summary>
     public (byte[] Frame, int HeaderLength)? Translate(byte[] frame)
     {
-        EthernetPacket? ethernet;
         try
         {
-            ethernet = Packet.ParsePacket(LinkLayers.Ethernet, frame) as EthernetPacket;
+            return TranslateCore(frame);
         }
-        catch (Exception e) when (e is ArgumentException or IndexOutOfRangeException or InvalidOperationException or NotImplementedException)
+        catch (Exception e) when (e is ArgumentException or IndexOutOfRangeException or InvalidOperationException or NotImplementedException or OverflowException or FormatException)
         {
+            // PacketDotNet parses lazily: a frame it cannot take apart is not one of the lab's.
             return null;
         }
+    }
+
+    private (byte[] Frame, int HeaderLength)? TranslateCore(byte[] frame)
+    {
+        var ethernet = Packet.ParsePacket(LinkLayers.Ethernet, frame) as EthernetPacket;
         if (ethernet?.PayloadPacket is not IPv4Packet ip || ip.PayloadPacket is not TransportPacket transport)
         {
             return null;
@@ -161,7 +166,7 @@ internal sealed class LoopbackFrameTranslator(ICaptureAddressBook book)
 
     private static void LearnFromClient(SwitchSide side, byte[] payload)
     {
-        if (TryDhcp(payload) is { } message && message.ClientHardwareAddress.Length == 6)
+        if (TryDhcp(payload) is { } message && message.HardwareAddressLength == 6)
         {
             side.Mac ??= message.ClientMac;
         }
@@ -178,7 +183,7 @@ internal sealed class LoopbackFrameTranslator(ICaptureAddressBook book)
         {
             return new IPEndPoint(side.LabAddress ?? IPAddress.Broadcast, 68);
         }
-        side.Mac ??= message.ClientHardwareAddress.Length == 6 ? message.ClientMac : null;
+        side.Mac ??= message.HardwareAddressLength == 6 ? message.ClientMac : null;
         if (message.MessageType == DhcpMessageType.Ack && !message.YourAddress.Equals(IPAddress.Any))
         {
             var before = side.LabAddress;

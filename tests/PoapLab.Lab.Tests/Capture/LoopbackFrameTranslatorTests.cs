@@ -1,0 +1,91 @@
+using System.Net;
+using System.Net.NetworkInformation;
+using PacketDotNet;
+using PoapLab.Lab.Capture;
+using PoapLab.Protocols.Dhcp;
+using static PoapLab.Lab.Tests.Capture.CaptureTestKit;
+
+namespace PoapLab.Lab.Tests.Capture;
+
+public sealed class LoopbackFrameTranslatorTests
+{
+    private static readonly PhysicalAddress SwitchMac = PhysicalAddress.Parse("00-2A-10-3B-4C-5D");
+
+    private static FakeBook Book() => new FakeBook(78, 0)
+        .Server("127.77.0.3", "10.0.0.1", (40067, 67), (40069, 69));
+
+    private static byte[] Dhcp(DhcpMessageType type, BootpOperation op, string yiaddr = "0.0.0.0") => new DhcpMessage
+    {
+        Operation = op,
+        TransactionId = 0x1234,
+        YourAddress = IPAddress.Parse(yiaddr),
+        Options = [DhcpOptionValue.FromByte(DhcpOption.MessageType, (byte)type)],
+    }.WithClientMac(SwitchMac).Encode();
+
+    private static (EthernetPacket Eth, IPv4Packet Ip, TransportPacket Transport) Parse(byte[] frame)
+    {
+        var eth = (EthernetPacket)Packet.ParsePacket(LinkLayers.Ethernet, frame);
+        var ip = (IPv4Packet)eth.PayloadPacket;
+        return (eth, ip, (TransportPacket)ip.PayloadPacket);
+    }
+
+    [Fact]
+    public void Translate_DhcpExchangeThenTftp_LabAddressesPortsMacsAndValidChecksums()
+    {
+        var t = new LoopbackFrameTranslator(Book());
+
+        var discover = Parse(t.Translate(LoopbackUdp("127.78.0.9", 51000, "127.77.0.3", 40067, Dhcp(DhcpMessageType.Discover, BootpOperation.Request)))!.Value.Frame);
+        var offer = Parse(t.Translate(LoopbackUdp("127.77.0.3", 40067, "127.78.0.9", 51000, Dhcp(DhcpMessageType.Offer, BootpOperation.Reply, "10.0.0.101")))!.Value.Frame);
+        var ack = Parse(t.Translate(LoopbackUdp("127.77.0.3", 40067, "127.78.0.9", 51000, Dhcp(DhcpMessageType.Ack, BootpOperation.Reply, "10.0.0.101")))!.Value.Frame);
+        var rrq = Parse(t.Translate(LoopbackUdp("127.78.0.9", 52000, "127.77.0.3", 40069, [0, 1, .. "poap.py"u8, 0, .. "octet"u8, 0]))!.Value.Frame);
+        var data = Parse(t.Translate(LoopbackUdp("127.77.0.3", 45555, "127.78.0.9", 52000, [0, 3, 0, 1, 65]))!.Value.Frame);
+
+        (discover.Ip.SourceAddress.ToString(), discover.Transport.SourcePort, discover.Ip.DestinationAddress.ToString(), discover.Transport.DestinationPort).ShouldBe(("0.0.0.0", (ushort)68, "255.255.255.255", (ushort)67));
+        discover.Eth.SourceHardwareAddress.ShouldBe(SwitchMac);
+        discover.Eth.DestinationHardwareAddress.ShouldBe(PhysicalAddress.Parse("FF-FF-FF-FF-FF-FF"));
+        (offer.Ip.SourceAddress.ToString(), offer.Transport.SourcePort, offer.Transport.DestinationPort).ShouldBe(("10.0.0.1", (ushort)67, (ushort)68));
+        offer.Ip.DestinationAddress.ToString().ShouldBe("10.0.0.101");
+        offer.Eth.DestinationHardwareAddress.ShouldBe(SwitchMac);
+        ack.Ip.DestinationAddress.ToString().ShouldBe("10.0.0.101");
+        (rrq.Ip.SourceAddress.ToString(), rrq.Transport.SourcePort, rrq.Ip.DestinationAddress.ToString(), rrq.Transport.DestinationPort).ShouldBe(("10.0.0.101", (ushort)52000, "10.0.0.1", (ushort)69));
+        (data.Ip.SourceAddress.ToString(), data.Transport.SourcePort, data.Ip.DestinationAddress.ToString()).ShouldBe(("10.0.0.1", (ushort)45555, "10.0.0.101"));
+        data.Eth.SourceHardwareAddress.ShouldBe(CaptureMacs.ForHost(IPAddress.Parse("10.0.0.1")));
+        foreach (var f in new[] { discover, offer, ack, rrq, data })
+        {
+            f.Ip.ValidIPChecksum.ShouldBeTrue();
+            ((UdpPacket)f.Transport).ValidUdpChecksum.ShouldBeTrue();
+        }
+    }
+
+    [Fact]
+    public void Translate_FramesOfAnotherLabOrStrangers_Null()
+    {
+        var t = new LoopbackFrameTranslator(Book());
+
+        // Another lab's switch (127.78.1.x is not this book's) talking to its own server, to ours, and a stranger.
+        t.Translate(LoopbackUdp("127.78.1.9", 51000, "127.77.5.5", 67, [1])).ShouldBeNull();
+        t.Translate(LoopbackUdp("127.78.1.9", 51000, "127.77.0.3", 40067, [1])).ShouldBeNull();
+        t.Translate(LoopbackUdp("127.0.0.1", 51000, "127.77.0.3", 40069, [1])).ShouldBeNull();
+    }
+
+    [Fact]
+    public void Translate_HostileFrames_NullNeverThrows()
+    {
+        var t = new LoopbackFrameTranslator(Book());
+        var good = LoopbackUdp("127.78.0.9", 51000, "127.77.0.3", 40067, Dhcp(DhcpMessageType.Discover, BootpOperation.Request));
+
+        for (var cut = 0; cut < good.Length; cut++)
+        {
+            // Every truncation: a translated frame or null, never an exception out of the capture thread.
+            _ = t.Translate(good[..cut]);
+        }
+        var random = new Random(7);
+        for (var i = 0; i < 2000; i++)
+        {
+            var noise = (byte[])good.Clone();
+            noise[random.Next(noise.Length)] = (byte)random.Next(256);
+            noise[random.Next(14, 42)] = (byte)random.Next(256);
+            _ = t.Translate(noise);
+        }
+    }
+}
