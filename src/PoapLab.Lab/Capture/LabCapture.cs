@@ -159,6 +159,7 @@ public sealed class LabCapture : IAsyncDisposable
                 _kernelReceived = stats.ReceivedPackets;
                 _kernelDropped = stats.DroppedPackets;
                 writer!.WriteStatistics(_options.TimeProvider.GetUtcNow(), _kernelReceived, _kernelDropped, Summary);
+                writer.SetComment(Summary);
             }
         }
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -253,14 +254,14 @@ public sealed class LabCapture : IAsyncDisposable
                 return;
             }
             var raw = capture.GetPacket();
-            Write(writer, raw);
+            // RawCapture.PacketLength is the captured length; the wire length is in the pcap header.
+            Write(writer, raw, capture.Header is PcapHeader header ? (int)Math.Min(header.PacketLength, int.MaxValue) : raw.Data.Length);
         }
     }
 
-    private void Write(PcapNgWriter writer, RawCapture raw)
+    private void Write(PcapNgWriter writer, RawCapture raw, int original)
     {
         var frame = raw.Data;
-        var original = raw.PacketLength;
         // Unknown links: a conservative header length (Ethernet, IPv6, TCP with options).
         var headers = 14 + 60 + 60;
         if (_translate is not null)

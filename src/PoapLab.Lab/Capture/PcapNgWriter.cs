@@ -11,7 +11,9 @@ namespace PoapLab.Lab.Capture;
 /// <c>CaptureFileWriterDevice</c>) can read pcapng but writes only the old pcap format,
 /// which has no place for that comment. Reading is libpcap's job; Wireshark, tshark and
 /// tcpdump read what this writes (tested). Little-endian, microsecond timestamps (the
-/// default <c>if_tsresol</c>). Not thread-safe: one capture thread writes.
+/// default <c>if_tsresol</c>). The section's comment (what <c>capinfos</c> prints as
+/// "Capture comment") is reserved blank at the start and filled in at the end, so the
+/// stream must be seekable. Not thread-safe: one capture thread writes.
 /// </summary>
 internal sealed class PcapNgWriter : IDisposable
 {
@@ -26,7 +28,11 @@ internal sealed class PcapNgWriter : IDisposable
     private const ushort IsbIfRecv = 4;
     private const ushort IsbIfDrop = 5;
 
+    /// <summary>Room reserved for the section comment, written last.</summary>
+    public const int CommentLength = 256;
+
     private readonly Stream _stream;
+    private readonly long _commentOffset;
 
     public PcapNgWriter(Stream stream, ushort linkType, string interfaceName, int snapLength)
     {
@@ -37,6 +43,9 @@ internal sealed class PcapNgWriter : IDisposable
         shb.U16(1);
         shb.U16(0);
         shb.I64(-1);
+        // Block header (8) + fixed fields (16) + the comment option's code and length (4).
+        _commentOffset = _stream.Position + 8 + 16 + 4;
+        shb.Option(OptComment, Encoding.ASCII.GetBytes(new string(' ', CommentLength)));
         shb.Option(ShbUserAppl, Encoding.UTF8.GetBytes("PoapLab"));
         shb.EndOptions();
         Write(SectionHeaderBlock, shb);
@@ -82,6 +91,18 @@ internal sealed class PcapNgWriter : IDisposable
         isb.Option(IsbIfDrop, value);
         isb.EndOptions();
         Write(InterfaceStatisticsBlock, isb);
+    }
+
+    /// <summary>Fills the reserved section comment (cut to <see cref="CommentLength"/> bytes, padded with spaces).</summary>
+    public void SetComment(string comment)
+    {
+        var bytes = Encoding.ASCII.GetBytes(comment);
+        var value = Enumerable.Repeat((byte)' ', CommentLength).ToArray();
+        bytes.AsSpan(0, Math.Min(bytes.Length, CommentLength)).CopyTo(value);
+        var end = _stream.Position;
+        _stream.Position = _commentOffset;
+        _stream.Write(value);
+        _stream.Position = end;
     }
 
     public void Flush() => _stream.Flush();

@@ -134,4 +134,20 @@ public sealed class LabCaptureTests : IDisposable
         File.Exists(Path.Combine(_dir, "none", "capture.pcapng")).ShouldBeFalse();
         File.ReadAllText(Path.Combine(_dir, "none", "capture.txt")).ShouldStartWith("no capture: ");
     }
+    [Fact]
+    public async Task OnLoopback_WithoutCapNetRaw_NoCaptureNoThrowOneLineWhy()
+    {
+        Dir("unpriv");
+        Requires.That(Environment.UserName == "root", "root (to drop CAP_NET_RAW from a thread)");
+
+        await using var capture = ThreadCapabilities.WithoutNetRaw(() =>
+            LabCapture.OnLoopback(Options("unpriv", "net 127.207.0.0/16"), new LabAddressMapBook(new LabAddressMap())));
+
+        capture.Unavailable.ShouldNotBeNull();
+        capture.Unavailable.ShouldContain("cannot capture on lo");
+        capture.Unavailable.ShouldContain("CAP_NET_RAW");
+        capture.Unavailable.ShouldNotContain("\n");
+        File.Exists(Path.Combine(_dir, "unpriv", "capture.pcapng")).ShouldBeFalse();
+        File.ReadAllText(Path.Combine(_dir, "unpriv", "capture.txt")).ShouldStartWith("no capture: ");
+    }
 }
