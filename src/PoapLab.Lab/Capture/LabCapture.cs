@@ -30,7 +30,7 @@ public sealed class LabCapture : IAsyncDisposable
     private readonly LabCaptureOptions _options;
     private readonly string _interfaceName;
     private readonly string? _namespacePath;
-    private readonly Func<byte[], (byte[] Frame, int HeaderLength)?>? _translate;
+    private readonly LoopbackFrameTranslator? _translator;
     private readonly TaskCompletionSource<string?> _opened = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _stopRequested;
@@ -42,12 +42,12 @@ public sealed class LabCapture : IAsyncDisposable
     private ulong _kernelReceived;
     private ulong _kernelDropped;
 
-    private LabCapture(LabCaptureOptions options, string interfaceName, string? namespacePath, Func<byte[], (byte[] Frame, int HeaderLength)?>? translate)
+    private LabCapture(LabCaptureOptions options, string interfaceName, string? namespacePath, LoopbackFrameTranslator? translator)
     {
         _options = options;
         _interfaceName = interfaceName;
         _namespacePath = namespacePath;
-        _translate = translate;
+        _translator = translator;
     }
 
     /// <summary>Why nothing is being captured (one line), or null while capturing.</summary>
@@ -85,8 +85,7 @@ public sealed class LabCapture : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(book);
-        var translator = new LoopbackFrameTranslator(book);
-        return Start(new LabCapture(options, "lo", null, translator.Translate));
+        return Start(new LabCapture(options, "lo", null, new LoopbackFrameTranslator(book)));
     }
 
     /// <summary>
@@ -204,7 +203,9 @@ public sealed class LabCapture : IAsyncDisposable
                 Snaplen = SnapLength,
                 ReadTimeout = ReadTimeoutMs,
                 BufferSize = _options.KernelBufferBytes,
-                Immediate = true,
+                // Not immediate: the kernel hands over blocks of frames (or what it has after
+                // the read timeout), one wake-up per block instead of one per frame.
+                Immediate = false,
             });
         }
         catch (PcapException e)
@@ -253,6 +254,12 @@ public sealed class LabCapture : IAsyncDisposable
             {
                 return;
             }
+            if (_translator is not null && !_translator.MayBeOurs(capture.Data))
+            {
+                // Another lab's frame: rejected before it is copied out of the kernel's buffer.
+                Interlocked.Increment(ref _foreign);
+                continue;
+            }
             var raw = capture.GetPacket();
             // RawCapture.PacketLength is the captured length; the wire length is in the pcap header.
             Write(writer, raw, capture.Header is PcapHeader header ? (int)Math.Min(header.PacketLength, int.MaxValue) : raw.Data.Length);
@@ -264,9 +271,9 @@ public sealed class LabCapture : IAsyncDisposable
         var frame = raw.Data;
         // Unknown links: a conservative header length (Ethernet, IPv6, TCP with options).
         var headers = 14 + 60 + 60;
-        if (_translate is not null)
+        if (_translator is not null)
         {
-            if (raw.LinkLayerType != LinkLayers.Ethernet || _translate(frame) is not { } rewritten)
+            if (raw.LinkLayerType != LinkLayers.Ethernet || _translator.Translate(frame) is not { } rewritten)
             {
                 Interlocked.Increment(ref _foreign);
                 return;

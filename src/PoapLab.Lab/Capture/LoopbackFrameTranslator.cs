@@ -46,6 +46,10 @@ internal sealed class LoopbackFrameTranslator(ICaptureAddressBook book)
 
     private (byte[] Frame, int HeaderLength)? TranslateCore(byte[] frame)
     {
+        if (!MayBeOurs(frame))
+        {
+            return null;
+        }
         var ethernet = Packet.ParsePacket(LinkLayers.Ethernet, frame) as EthernetPacket;
         if (ethernet?.PayloadPacket is not IPv4Packet ip || ip.PayloadPacket is not TransportPacket transport)
         {
@@ -152,6 +156,24 @@ internal sealed class LoopbackFrameTranslator(ICaptureAddressBook book)
         }
         ip.UpdateIPChecksum();
         return (ethernet.Bytes, 14 + ip.HeaderLength + headers);
+    }
+
+    /// <summary>
+    /// A cheap look at the IPv4 addresses before PacketDotNet parses anything: a capture sees
+    /// every lab's frames its filter lets through, and most are not this lab's.
+    /// </summary>
+    public bool MayBeOurs(ReadOnlySpan<byte> frame)
+    {
+        // Ethernet II carrying IPv4 (RFC 894), addresses at 12 and 16 in the IPv4 header (RFC 791 §3.1).
+        if (frame.Length < 14 + 20 || frame[12] != 0x08 || frame[13] != 0x00)
+        {
+            return false;
+        }
+        var src = new IPAddress(frame.Slice(14 + 12, 4));
+        var dst = new IPAddress(frame.Slice(14 + 16, 4));
+        var srcServer = book.ServerToLab(new IPEndPoint(src, 0)) is not null;
+        var dstServer = book.ServerToLab(new IPEndPoint(dst, 0)) is not null;
+        return (srcServer || dstServer) && (srcServer || book.IsSwitch(src)) && (dstServer || book.IsSwitch(dst));
     }
 
     private SwitchSide Side(IPAddress real)
