@@ -3,6 +3,7 @@ using System.Net.NetworkInformation;
 using PacketDotNet;
 using PoapLab.Protocols;
 using PoapLab.Protocols.Dhcp;
+using PoapLab.Protocols.Dhcp6;
 
 namespace PoapLab.Lab.Capture;
 
@@ -26,6 +27,7 @@ internal sealed class LoopbackFrameTranslator(ICaptureAddressBook book)
     {
         public PhysicalAddress? Mac;
         public IPAddress? LabAddress;
+        public IPAddress? LabAddress6;
         public readonly HashSet<int> DhcpPorts = [];
         public readonly HashSet<int> Dhcp6Ports = [];
     }
@@ -90,6 +92,7 @@ internal sealed class LoopbackFrameTranslator(ICaptureAddressBook book)
             if (udp is not null && dstServer.Port == 547)
             {
                 side.Dhcp6Ports.Add(src.Port);
+                side.Mac ??= MacOfDuid(udp.PayloadData);
             }
             macSrc = side.Mac ?? book.MacOf(src.Address);
             if (udp is not null && dstServer.Port == 547 && dstServer.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6)
@@ -100,7 +103,7 @@ internal sealed class LoopbackFrameTranslator(ICaptureAddressBook book)
             labDst = dstServer;
             macDst = book.MacOf(dstServer.Address);
             var port = side.DhcpPorts.Contains(src.Port) ? 68 : src.Port;
-            labSrc = new IPEndPoint(side.LabAddress ?? IPAddress.Any, port);
+            labSrc = new IPEndPoint(SwitchAddress(side, dstServer, macSrc), port);
             if (udp is not null && dstServer.Port == 67 && side.LabAddress is null)
             {
                 // RFC 2131 §4.1: a client without an address broadcasts from 0.0.0.0.
@@ -117,6 +120,7 @@ internal sealed class LoopbackFrameTranslator(ICaptureAddressBook book)
             macDst = side.Mac ?? book.MacOf(dst.Address);
             if (udp is not null && side.Dhcp6Ports.Contains(dst.Port) && labSrc.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6)
             {
+                LearnFromServer6(side, udp.PayloadData);
                 return Ipv6Udp(macSrc, macDst, labSrc, new IPEndPoint(LinkLocal(macDst), 546), udp.PayloadData);
             }
             if (udp is not null && side.DhcpPorts.Contains(dst.Port))
@@ -129,12 +133,19 @@ internal sealed class LoopbackFrameTranslator(ICaptureAddressBook book)
             }
             else
             {
-                labDst = new IPEndPoint(side.LabAddress ?? IPAddress.Any, dst.Port);
+                labDst = new IPEndPoint(SwitchAddress(side, labSrc, macDst), dst.Port);
             }
         }
-        if (labSrc.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork || labDst.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork)
+        if (labSrc.AddressFamily != labDst.AddressFamily)
         {
             return null;
+        }
+        if (labSrc.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6)
+        {
+            // The lab host is IPv6 (a transfer from [2001:db8::1]): the same transport, re-framed.
+            return transport is UdpPacket u6
+                ? Ipv6Udp(macSrc, macDst, labSrc, labDst, u6.PayloadData)
+                : Ipv6Tcp(macSrc, macDst, labSrc, labDst, (TcpPacket)transport);
         }
         ethernet.SourceHardwareAddress = macSrc;
         ethernet.DestinationHardwareAddress = macDst;
@@ -222,6 +233,65 @@ internal sealed class LoopbackFrameTranslator(ICaptureAddressBook book)
         return message.Broadcast || message.YourAddress.Equals(IPAddress.Any)
             ? new IPEndPoint(IPAddress.Broadcast, 68)
             : new IPEndPoint(message.YourAddress, 68);
+    }
+
+    /// <summary>The MAC in a DHCPv6 client's DUID-LLT or DUID-LL on Ethernet (RFC 8415 §11.2, §11.4), else null.</summary>
+    private static PhysicalAddress? MacOfDuid(byte[] payload)
+    {
+        try
+        {
+            if (Dhcp6Message.Decode(payload).GetRaw(Dhcp6Option.ClientId) is not { } duid)
+            {
+                return null;
+            }
+            var d = duid.AsSpan();
+            return d switch
+            {
+                [0, 1, 0, 1, _, _, _, _, ..] when d.Length == 14 => new PhysicalAddress(d[8..].ToArray()),
+                [0, 3, 0, 1, ..] when d.Length == 10 => new PhysicalAddress(d[4..].ToArray()),
+                _ => null,
+            };
+        }
+        catch (ProtocolException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The switch's side of a frame with a server: its IPv6 address for an IPv6 lab host, else its IPv4 address (0.0.0.0 before its ACK).</summary>
+    private static IPAddress SwitchAddress(SwitchSide side, IPEndPoint server, PhysicalAddress mac) =>
+        server.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
+            ? side.LabAddress6 ?? LinkLocal(mac)
+            : side.LabAddress ?? IPAddress.Any;
+
+    /// <summary>A DHCPv6 Reply's first IA_NA address becomes the switch's IPv6 lab address (RFC 8415 §18.2.10).</summary>
+    private static void LearnFromServer6(SwitchSide side, byte[] payload)
+    {
+        try
+        {
+            var message = Dhcp6Message.Decode(payload);
+            if (message.MessageType == Dhcp6MessageType.Reply && message.IaNa.SelectMany(ia => ia.Addresses).FirstOrDefault() is { } address)
+            {
+                side.LabAddress6 = address.Address;
+            }
+        }
+        catch (ProtocolException)
+        {
+            // Not a DHCPv6 message we can read: nothing learnt.
+        }
+    }
+
+    private static (byte[] Frame, int HeaderLength) Ipv6Tcp(PhysicalAddress macSrc, PhysicalAddress macDst, IPEndPoint from, IPEndPoint to, TcpPacket original)
+    {
+        var tcp = new TcpPacket(new PacketDotNet.Utils.ByteArraySegment(original.Bytes))
+        {
+            SourcePort = (ushort)from.Port,
+            DestinationPort = (ushort)to.Port,
+        };
+        var ip = new IPv6Packet(from.Address, to.Address) { PayloadPacket = tcp, HopLimit = 64 };
+        var ethernet = new EthernetPacket(macSrc, macDst, EthernetType.IPv6) { PayloadPacket = ip };
+        tcp.UpdateTcpChecksum();
+        return (ethernet.Bytes, 14 + 40 + (tcp.DataOffset * 4));
     }
 
     private static DhcpMessage? TryDhcp(byte[] payload)

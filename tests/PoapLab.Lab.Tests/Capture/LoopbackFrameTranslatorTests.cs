@@ -3,6 +3,7 @@ using System.Net.NetworkInformation;
 using PacketDotNet;
 using PoapLab.Lab.Capture;
 using PoapLab.Protocols.Dhcp;
+using PoapLab.Protocols.Dhcp6;
 using static PoapLab.Lab.Tests.Capture.CaptureTestKit;
 
 namespace PoapLab.Lab.Tests.Capture;
@@ -87,5 +88,31 @@ public sealed class LoopbackFrameTranslatorTests
             noise[random.Next(14, 42)] = (byte)random.Next(256);
             _ = t.Translate(noise);
         }
+    }
+    [Fact]
+    public void Translate_Dhcp6ThenTftpToIpv6Host_Ipv6FramesFromLinkLocalThenLeasedAddress()
+    {
+        var book = new FakeBook(78, 0).Server("127.77.0.4", "2001:db8::1", (40547, 547), (40069, 69));
+        var t = new LoopbackFrameTranslator(book);
+        byte[] duid = [0, 3, 0, 1, .. SwitchMac.GetAddressBytes()];
+        var solicit = new Dhcp6Message { MessageType = Dhcp6MessageType.Solicit, TransactionId = 7, Options = [new Dhcp6OptionValue(Dhcp6Option.ClientId, [.. duid])] }.Encode();
+        var reply = new Dhcp6Message
+        {
+            MessageType = Dhcp6MessageType.Reply,
+            TransactionId = 7,
+            Options = [new Dhcp6OptionValue(Dhcp6Option.ClientId, [.. duid]), Dhcp6OptionValue.IaNa(1, 100, 200, Dhcp6OptionValue.IaAddress(IPAddress.Parse("2001:db8::100"), 300, 600))],
+        }.Encode();
+
+        var s1 = Packet.ParsePacket(LinkLayers.Ethernet, t.Translate(LoopbackUdp("127.78.0.9", 51000, "127.77.0.4", 40547, solicit))!.Value.Frame).Extract<IPv6Packet>();
+        var r1 = Packet.ParsePacket(LinkLayers.Ethernet, t.Translate(LoopbackUdp("127.77.0.4", 40547, "127.78.0.9", 51000, reply))!.Value.Frame).Extract<IPv6Packet>();
+        var rrq = Packet.ParsePacket(LinkLayers.Ethernet, t.Translate(LoopbackUdp("127.78.0.9", 52000, "127.77.0.4", 40069, [0, 1, .. "a"u8, 0, .. "octet"u8, 0]))!.Value.Frame).Extract<IPv6Packet>();
+
+        s1.SourceAddress.ToString().ShouldBe("fe80::22a:10ff:fe3b:4c5d");
+        s1.DestinationAddress.ToString().ShouldBe("ff02::1:2");
+        r1.DestinationAddress.ToString().ShouldBe("fe80::22a:10ff:fe3b:4c5d");
+        rrq.SourceAddress.ToString().ShouldBe("2001:db8::100");
+        rrq.DestinationAddress.ToString().ShouldBe("2001:db8::1");
+        ((UdpPacket)rrq.PayloadPacket).DestinationPort.ShouldBe((ushort)69);
+        ((UdpPacket)rrq.PayloadPacket).ValidUdpChecksum.ShouldBeTrue();
     }
 }

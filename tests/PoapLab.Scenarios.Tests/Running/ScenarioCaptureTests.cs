@@ -43,7 +43,18 @@ public sealed class ScenarioCaptureTests : IDisposable
         lines.ShouldNotContain(l => l.Contains("127.", StringComparison.Ordinal));
     }
 
-    private async Task<IReadOnlyList<string>> RunAndDissectAsync(string scenarioFile)
+    [Fact]
+    public async Task RunAsync_Ipv6OnlyProvisioning_TsharkShowsDhcpv6AndTftpOverIpv6()
+    {
+        var lines = await RunAndDissectAsync(Path.Combine("catalogue", "01e-ipv6-only-provisioning.yaml"), "dhcpv6 || tftp");
+
+        lines.ShouldContain(l => l.Contains("→ ff02::1:2", StringComparison.Ordinal) && l.Contains("DHCPv6", StringComparison.Ordinal) && l.Contains("Solicit", StringComparison.Ordinal));
+        lines.ShouldContain(l => l.Contains("2001:db8::1 → fe80::", StringComparison.Ordinal) && l.Contains("Reply", StringComparison.Ordinal));
+        lines.ShouldContain(l => l.Contains("→ 2001:db8::1 ", StringComparison.Ordinal) && l.Contains("Read Request", StringComparison.Ordinal));
+        lines.ShouldNotContain(l => l.Contains("127.", StringComparison.Ordinal));
+    }
+
+    private async Task<IReadOnlyList<string>> RunAndDissectAsync(string scenarioFile, string displayFilter = "dhcp || tftp || http")
     {
         var tshark = Requires.Tool("tshark", "apt-get install tshark");
         var scenario = ScenarioLoader.Load(Path.Combine(RepoPaths.Scenarios, scenarioFile));
@@ -55,7 +66,7 @@ public sealed class ScenarioCaptureTests : IDisposable
         Requires.That(!summary.StartsWith("no capture", StringComparison.Ordinal), $"a live capture on lo (CAP_NET_RAW): {summary.Trim()}");
         var capture = Path.Combine(result.OutputDirectory, "capture.pcapng");
         var psi = new ProcessStartInfo(tshark) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { "-n", "-r", capture, "-Y", "dhcp || tftp || http" })
+        foreach (var arg in new[] { "-n", "-r", capture, "-Y", displayFilter })
         {
             psi.ArgumentList.Add(arg);
         }
