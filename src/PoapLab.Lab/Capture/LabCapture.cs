@@ -273,7 +273,7 @@ public sealed class LabCapture : IAsyncDisposable
         var headers = 14 + 60 + 60;
         if (_translator is not null)
         {
-            if (raw.LinkLayerType != LinkLayers.Ethernet || _translator.Translate(frame) is not { } rewritten)
+            if (raw.LinkLayerType != LinkLayers.Ethernet || _translator.Translate(frame, new DateTimeOffset(raw.Timeval.Date, TimeSpan.Zero)) is not { } rewritten)
             {
                 Interlocked.Increment(ref _foreign);
                 return;

@@ -30,14 +30,17 @@ internal sealed class LoopbackFrameTranslator(ICaptureAddressBook book)
         public IPAddress? LabAddress6;
         public readonly HashSet<int> DhcpPorts = [];
         public readonly HashSet<int> Dhcp6Ports = [];
+        public byte[]? LastBroadcast;
+        public DateTimeOffset LastBroadcastAt;
     }
 
     /// <summary>The rewritten frame and the length of its headers (Ethernet, IP, UDP/TCP), or null.</summary>
-    public (byte[] Frame, int HeaderLength)? Translate(byte[] frame)
+    /// <param name="at">When the frame was captured (to recognise the copies of one broadcast).</param>
+    public (byte[] Frame, int HeaderLength)? Translate(byte[] frame, DateTimeOffset at = default)
     {
         try
         {
-            return TranslateCore(frame);
+            return TranslateCore(frame, at);
         }
         catch (Exception e) when (e is ArgumentException or IndexOutOfRangeException or InvalidOperationException or NotImplementedException or OverflowException or FormatException)
         {
@@ -46,7 +49,7 @@ internal sealed class LoopbackFrameTranslator(ICaptureAddressBook book)
         }
     }
 
-    private (byte[] Frame, int HeaderLength)? TranslateCore(byte[] frame)
+    private (byte[] Frame, int HeaderLength)? TranslateCore(byte[] frame, DateTimeOffset at)
     {
         if (!MayBeOurs(frame))
         {
@@ -94,6 +97,10 @@ internal sealed class LoopbackFrameTranslator(ICaptureAddressBook book)
                 side.Dhcp6Ports.Add(src.Port);
                 side.Mac ??= MacOfDuid(udp.PayloadData);
             }
+            if (udp is not null && dstServer.Port is 67 or 547 && IsCopyOfLastBroadcast(side, udp.PayloadData, at))
+            {
+                return null;
+            }
             macSrc = side.Mac ?? book.MacOf(src.Address);
             if (udp is not null && dstServer.Port == 547 && dstServer.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6)
             {
@@ -104,11 +111,26 @@ internal sealed class LoopbackFrameTranslator(ICaptureAddressBook book)
             macDst = book.MacOf(dstServer.Address);
             var port = side.DhcpPorts.Contains(src.Port) ? 68 : src.Port;
             labSrc = new IPEndPoint(SwitchAddress(side, dstServer, macSrc), port);
-            if (udp is not null && dstServer.Port == 67 && side.LabAddress is null)
+            if (udp is not null && dstServer.Port == 67 && TryDhcp(udp.PayloadData) is { } request)
             {
-                // RFC 2131 §4.1: a client without an address broadcasts from 0.0.0.0.
-                labDst = new IPEndPoint(IPAddress.Broadcast, 67);
-                macDst = Broadcast;
+                // RFC 2131 §4.1, §4.4: DISCOVER, and REQUEST without ciaddr (SELECTING, INIT-REBOOT),
+                // go from 0.0.0.0 to 255.255.255.255; RENEWING, RELEASE and DECLINE are unicast from ciaddr.
+                if (request.MessageType == DhcpMessageType.Discover
+                    || (request.MessageType == DhcpMessageType.Request && request.ClientAddress.Equals(IPAddress.Any)))
+                {
+                    labSrc = new IPEndPoint(IPAddress.Any, 68);
+                    labDst = new IPEndPoint(IPAddress.Broadcast, 67);
+                    macDst = Broadcast;
+                }
+                else if (!request.ClientAddress.Equals(IPAddress.Any))
+                {
+                    labSrc = new IPEndPoint(request.ClientAddress, 68);
+                }
+                if (request.MessageType is DhcpMessageType.Release or DhcpMessageType.Decline)
+                {
+                    // RFC 2131 §4.4.6: the address is given back; the client starts over from 0.0.0.0.
+                    side.LabAddress = null;
+                }
             }
         }
         else
@@ -256,6 +278,19 @@ internal sealed class LoopbackFrameTranslator(ICaptureAddressBook book)
         {
             return null;
         }
+    }
+
+    /// <summary>
+    /// The virtual network hands a broadcast DISCOVER (or multicast SOLICIT) to each DHCP server
+    /// in turn; on the segment it is one frame. A datagram identical to the switch's previous one,
+    /// within 50 ms, is such a copy (a client's own retransmission comes seconds later).
+    /// </summary>
+    private static bool IsCopyOfLastBroadcast(SwitchSide side, byte[] payload, DateTimeOffset at)
+    {
+        var copy = side.LastBroadcast is { } last && last.AsSpan().SequenceEqual(payload) && (at - side.LastBroadcastAt).Duration() < TimeSpan.FromMilliseconds(50);
+        side.LastBroadcast = payload;
+        side.LastBroadcastAt = at;
+        return copy;
     }
 
     /// <summary>The switch's side of a frame with a server: its IPv6 address for an IPv6 lab host, else its IPv4 address (0.0.0.0 before its ACK).</summary>

@@ -115,4 +115,36 @@ public sealed class LoopbackFrameTranslatorTests
         ((UdpPacket)rrq.PayloadPacket).DestinationPort.ShouldBe((ushort)69);
         ((UdpPacket)rrq.PayloadPacket).ValidUdpChecksum.ShouldBeTrue();
     }
+    [Fact]
+    public void Translate_DiscoverHandedToTwoServers_OneFrameOnTheSegment()
+    {
+        var book = Book().Server("127.77.0.5", "10.0.0.2", (40167, 67));
+        var t = new LoopbackFrameTranslator(book);
+        var discover = Dhcp(DhcpMessageType.Discover, BootpOperation.Request);
+        var at = DateTimeOffset.UnixEpoch.AddDays(20000);
+
+        t.Translate(LoopbackUdp("127.78.0.9", 51000, "127.77.0.3", 40067, discover), at).ShouldNotBeNull();
+        t.Translate(LoopbackUdp("127.78.0.9", 51000, "127.77.0.5", 40167, discover), at.AddMilliseconds(1)).ShouldBeNull();
+        // The client's own retransmission, seconds later, is a frame of its own.
+        t.Translate(LoopbackUdp("127.78.0.9", 51000, "127.77.0.3", 40067, discover), at.AddSeconds(4)).ShouldNotBeNull();
+    }
+
+    [Fact]
+    public void Translate_ReleaseThenDiscover_DiscoverFromZeroAgain()
+    {
+        var t = new LoopbackFrameTranslator(Book());
+        t.Translate(LoopbackUdp("127.77.0.3", 40067, "127.78.0.9", 51000, Dhcp(DhcpMessageType.Ack, BootpOperation.Reply, "10.0.0.101")));
+        var release = new DhcpMessage
+        {
+            TransactionId = 9,
+            ClientAddress = IPAddress.Parse("10.0.0.101"),
+            Options = [DhcpOptionValue.FromByte(DhcpOption.MessageType, (byte)DhcpMessageType.Release)],
+        }.WithClientMac(SwitchMac).Encode();
+
+        var r = Parse(t.Translate(LoopbackUdp("127.78.0.9", 51000, "127.77.0.3", 40067, release))!.Value.Frame);
+        var d = Parse(t.Translate(LoopbackUdp("127.78.0.9", 51000, "127.77.0.3", 40067, Dhcp(DhcpMessageType.Discover, BootpOperation.Request)))!.Value.Frame);
+
+        (r.Ip.SourceAddress.ToString(), r.Ip.DestinationAddress.ToString()).ShouldBe(("10.0.0.101", "10.0.0.1"));
+        (d.Ip.SourceAddress.ToString(), d.Ip.DestinationAddress.ToString()).ShouldBe(("0.0.0.0", "255.255.255.255"));
+    }
 }
