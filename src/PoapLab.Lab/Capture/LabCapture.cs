@@ -35,6 +35,7 @@ public sealed class LabCapture : IAsyncDisposable
     private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _stopRequested;
     private int _disposed;
+    private int _summaryWritten;
     private long _frames;
     private long _truncated;
     private long _leftOut;
@@ -109,7 +110,7 @@ public sealed class LabCapture : IAsyncDisposable
         if (why is not null)
         {
             capture._stopRequested = true;
-            capture.Unavailable = why;
+            capture.Unavailable = OneLine(why);
             capture.WriteSummaryFile();
         }
         return capture;
@@ -123,11 +124,16 @@ public sealed class LabCapture : IAsyncDisposable
             return;
         }
         _stopRequested = true;
-        await _finished.Task.WaitAsync(_options.DrainTimeout + TimeSpan.FromSeconds(10)).ConfigureAwait(false);
-        if (Unavailable is null)
+        try
         {
-            WriteSummaryFile();
+            await _finished.Task.WaitAsync(_options.DrainTimeout + TimeSpan.FromSeconds(10), _options.TimeProvider).ConfigureAwait(false);
         }
+        catch (TimeoutException)
+        {
+            // A wedged libpcap read: the run is over all the same; the thread ends with the process.
+            Unavailable ??= "the capture thread did not stop in time; the file may be incomplete";
+        }
+        WriteSummaryFile();
     }
 
     private void Run()
@@ -167,7 +173,7 @@ public sealed class LabCapture : IAsyncDisposable
             // (an exception escaping a thread would) and never the run.
             if (!_opened.TrySetResult($"capture on {_interfaceName} failed: {e.Message}"))
             {
-                Unavailable ??= $"capture on {_interfaceName} stopped: {e.Message}";
+                Unavailable ??= OneLine($"capture on {_interfaceName} stopped: {e.Message}");
             }
         }
         finally
@@ -192,7 +198,7 @@ public sealed class LabCapture : IAsyncDisposable
         var iface = PcapInterface.GetAllPcapInterfaces().FirstOrDefault(i => i.Name == _interfaceName);
         if (iface is null)
         {
-            return $"no capture device '{_interfaceName}' (libpcap sees none: CAP_NET_RAW is needed to capture)";
+            return $"no capture device '{_interfaceName}'";
         }
         device = new LibPcapLiveDevice(iface);
         try
@@ -299,8 +305,14 @@ public sealed class LabCapture : IAsyncDisposable
         Interlocked.Increment(ref _frames);
     }
 
+    private static string OneLine(string text) => string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries)).Trim();
+
     private void WriteSummaryFile()
     {
+        if (Interlocked.Exchange(ref _summaryWritten, 1) != 0)
+        {
+            return;
+        }
         try
         {
             var dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(_options.Path)) ?? ".";
