@@ -121,6 +121,8 @@ public sealed class LabTests : IDisposable
 
         public string CaptureFilter => _inner.CaptureFilter;
 
+        public PoapLab.Lab.Capture.LabCapture StartCapture(PoapLab.Lab.Capture.LabCaptureOptions options) => _inner.StartCapture(options);
+
         public LabServicePlace PlaceService(IPAddress labHost, LabProtocol protocol, int labPort) => _inner.PlaceService(labHost, protocol, labPort);
 
         public void ServiceBound(LabServicePlace place, IPEndPoint bound) => _inner.ServiceBound(place, bound);

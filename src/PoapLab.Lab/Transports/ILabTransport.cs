@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.NetworkInformation;
 using PoapLab.Core.Time;
 using PoapLab.Lab.Addressing;
+using PoapLab.Lab.Capture;
 using PoapLab.Switch.Network;
 
 namespace PoapLab.Lab.Transports;
@@ -23,6 +24,14 @@ public interface ILabTransport : IAsyncDisposable
     /// (in the virtual transport <c>net 127.B.0.0/16</c> on <c>lo</c>).
     /// </summary>
     string CaptureFilter { get; }
+
+    /// <summary>
+    /// Starts recording the lab's traffic into <see cref="LabCaptureOptions.Path"/> (its filter
+    /// is the transport's): the virtual transport captures <c>lo</c> and rewrites each frame into
+    /// the frame the lab would have carried. Never throws for a capture that cannot be made
+    /// (see <see cref="LabCapture.Unavailable"/>).
+    /// </summary>
+    LabCapture StartCapture(LabCaptureOptions options);
 
     /// <summary>
     /// Where a lab service at <paramref name="labHost"/> (e.g. 10.0.0.1) on

@@ -32,7 +32,7 @@ public static partial class ScenarioLoader
     private static readonly string[] ReservedScenarioNames = ["report.json", "report.junit.xml"];
 
     /// <summary>Switch names that would collide with a scenario's own files and folders.</summary>
-    private static readonly string[] ReservedSwitchNames = ["files", "switches", "timeline.txt", "timeline.json", "summary.txt"];
+    private static readonly string[] ReservedSwitchNames = ["files", "switches", "timeline.txt", "timeline.json", "summary.txt", "capture.pcapng", "capture.txt"];
 
     /// <summary>Scenario files under the given files and directories (directories recursively, *.yaml/*.yml, sorted).</summary>
     public static IReadOnlyList<string> Find(IEnumerable<string> paths)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using PoapLab.Core.Events;
 using PoapLab.Core.Time;
+using PoapLab.Lab.Capture;
 using PoapLab.Scenarios.Assertions;
 using PoapLab.Scenarios.Files;
 using PoapLab.Scenarios.Loading;
@@ -113,6 +114,7 @@ public sealed class ScenarioRunner
                 $"{scenario.FilePath}: the scenario name '{Loading.YamlMap.Shown(scenario.Name)}' cannot name its output folder ({ScenarioLoader.NameRule})");
         }
         LabRuntime? lab = null;
+        LabCapture? capture = null;
         var switches = new List<NexusSwitch>();
         IReadOnlyList<LabEvent> Events() => lab?.Timeline.Events ?? [];
         TimeSpan Span() => lab?.Timeline.Span ?? TimeSpan.Zero;
@@ -123,6 +125,8 @@ public sealed class ScenarioRunner
             var filesRoot = Path.Combine(outDir, "files");
             ScenarioFiles.Materialise(scenario.Files, filesRoot, options.ScriptOverride, scenario.Seed);
             lab = await LabRuntime.CreateAsync(LabSpecs.Lab(scenario, options, _scripts, outDir), cancellationToken).ConfigureAwait(false);
+            // capture.pcapng: the frames the lab carried, in lab addresses (see README, artifacts).
+            capture = lab.Transport.StartCapture(new LabCaptureOptions { Path = Path.Combine(outDir, "capture.pcapng") });
             foreach (var service in LabSpecs.Services(scenario, filesRoot))
             {
                 await lab.StartServiceAsync(service, cancellationToken).ConfigureAwait(false);
@@ -159,7 +163,12 @@ public sealed class ScenarioRunner
         }
         finally
         {
-            // Switches, then services, then the transport; the address block goes back.
+            // The capture ends first (it has seen everything), then switches, services and the
+            // transport; the address block goes back.
+            if (capture is not null)
+            {
+                await capture.DisposeAsync().ConfigureAwait(false);
+            }
             if (lab is not null)
             {
                 await lab.DisposeAsync().ConfigureAwait(false);

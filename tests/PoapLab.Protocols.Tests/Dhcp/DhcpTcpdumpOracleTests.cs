@@ -2,13 +2,12 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.NetworkInformation;
 using PoapLab.Protocols.Dhcp;
-using PoapLab.Protocols.Frames;
-using PoapLab.Protocols.Tests.Capture;
+using PoapLab.Protocols.Tests.Support;
 using PoapLab.Testing;
 
 namespace PoapLab.Protocols.Tests.Dhcp;
 
-/// <summary>Our encoder's output, framed by our frame encoder, read back by tcpdump.</summary>
+/// <summary>Our encoder's output, framed by PacketDotNet, read back by tcpdump.</summary>
 public sealed class DhcpTcpdumpOracleTests
 {
     [Fact]
@@ -26,11 +25,11 @@ public sealed class DhcpTcpdumpOracleTests
                 DhcpOptionValue.FromBytes(DhcpOption.ParameterRequestList, [1, 3, 6, 12, 15, 51, 66, 67, 150]),
             ],
         }.WithClientMac(PhysicalAddress.Parse("00-2A-10-3B-4C-5D"));
-        var frame = FrameEncoder.EthernetIpv4Udp(
+        var frame = CaptureReplay.EthernetIpv4Udp(
             PhysicalAddress.Parse("00-2A-10-3B-4C-5D"), PhysicalAddress.Parse("FF-FF-FF-FF-FF-FF"),
             new IPEndPoint(IPAddress.Any, 68), new IPEndPoint(IPAddress.Broadcast, 67), discover.Encode());
         var path = Path.Combine(Path.GetTempPath(), $"poaplab-{Guid.NewGuid():N}.pcap");
-        File.WriteAllBytes(path, CaptureFileTests.PcapBuilder(false, false, 1, (1_700_000_000u, 0u, frame, frame.Length)));
+        CaptureReplay.WritePcap(path, frame);
         try
         {
             var psi = new ProcessStartInfo(tcpdump) { RedirectStandardOutput = true, RedirectStandardError = true };

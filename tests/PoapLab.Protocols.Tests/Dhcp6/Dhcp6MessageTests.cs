@@ -2,8 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.NetworkInformation;
 using PoapLab.Protocols.Dhcp6;
-using PoapLab.Protocols.Frames;
-using PoapLab.Protocols.Tests.Capture;
+using PoapLab.Protocols.Tests.Support;
 using PoapLab.Testing;
 
 namespace PoapLab.Protocols.Tests.Dhcp6;
@@ -298,11 +297,11 @@ public sealed class Dhcp6MessageTests
     public void Encode_PoapAdvertiseInUdpFrame_TcpdumpDecodesOurFields()
     {
         var tcpdump = Requires.Tool("tcpdump", "apt-get install tcpdump");
-        var frame = FrameEncoder.EthernetIpv4Udp(
+        var frame = CaptureReplay.EthernetIpv4Udp(
             PhysicalAddress.Parse("02-00-00-00-00-01"), SwitchMac,
             new IPEndPoint(IPAddress.Parse("10.0.0.1"), 547), new IPEndPoint(IPAddress.Parse("10.0.0.2"), 546), PoapAdvertise().Encode());
         var path = Path.Combine(Path.GetTempPath(), $"poaplab-{Guid.NewGuid():N}.pcap");
-        File.WriteAllBytes(path, CaptureFileTests.PcapBuilder(false, false, 1, (1_700_000_000u, 0u, frame, frame.Length)));
+        CaptureReplay.WritePcap(path, frame);
         try
         {
             var psi = new ProcessStartInfo(tcpdump) { RedirectStandardOutput = true, RedirectStandardError = true };

@@ -104,6 +104,8 @@ public sealed class ScenarioLoaderBoundsTests : IDisposable
     [InlineData("\"x\\0\"")]
     [InlineData("files")]
     [InlineData("timeline.json")]
+    [InlineData("capture.pcapng")]
+    [InlineData("capture.txt")]
     public void Parse_UnsafeSwitchName_Error(string name)
     {
         var e = Should.Throw<ScenarioException>(() => ScenarioLoader.Parse(Minimal.Replace("name: leaf", $"name: {name}", StringComparison.Ordinal), "n.yaml"));

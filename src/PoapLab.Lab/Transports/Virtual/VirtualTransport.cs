@@ -1,5 +1,6 @@
 using System.Net;
 using PoapLab.Lab.Addressing;
+using PoapLab.Lab.Capture;
 using PoapLab.Switch.Network;
 
 namespace PoapLab.Lab.Transports.Virtual;
@@ -30,6 +31,13 @@ public sealed class VirtualTransport : ILabTransport
 
     /// <inheritdoc />
     public string CaptureFilter => _addresses.CaptureFilter;
+
+    /// <inheritdoc />
+    public LabCapture StartCapture(LabCaptureOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return LabCapture.OnLoopback(options with { Filter = CaptureFilter }, new LabAddressMapBook(Map, _addresses.Contains));
+    }
 
     /// <summary>Where each lab address and service really is.</summary>
     public LabAddressMap Map { get; }

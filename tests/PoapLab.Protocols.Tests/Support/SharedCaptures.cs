@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace PoapLab.Protocols.Tests.Capture;
+namespace PoapLab.Protocols.Tests.Support;
 
 /// <summary>
 /// Finds the shared capture directory (<c>../shared/captures</c> beside the repository)

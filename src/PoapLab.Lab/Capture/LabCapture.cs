@@ -1,0 +1,331 @@
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+using PacketDotNet;
+using SharpPcap;
+using SharpPcap.LibPcap;
+
+namespace PoapLab.Lab.Capture;
+
+/// <summary>
+/// Records a lab's traffic into a pcapng file with libpcap (SharpPcap). Two shapes:
+/// <see cref="OnLoopback"/> for the virtual transport, where the lab's hosts are loopback
+/// addresses and every frame is rewritten to the frame the lab would have carried (see
+/// <see cref="ICaptureAddressBook"/>); <see cref="OnInterface"/> for a real segment (a
+/// bridge or veth, optionally inside a network namespace), written as seen. The file is
+/// bounded (<see cref="LabCaptureOptions.PayloadCapBytes"/>, <see cref="LabCaptureOptions.MaxFileBytes"/>);
+/// what was cut, left out or dropped by the kernel is counted in the file's last block
+/// and in <c>capture.txt</c> beside it. Capturing needs CAP_NET_RAW: without it (or
+/// without libpcap) nothing is captured, <see cref="Unavailable"/> says why in one line,
+/// and nothing throws — a run never fails for its capture. Disposing stops the capture
+/// thread, reads what the kernel still holds (bounded by <see cref="LabCaptureOptions.DrainTimeout"/>)
+/// and closes the device and the file.
+/// </summary>
+public sealed class LabCapture : IAsyncDisposable
+{
+    private const int ReadTimeoutMs = 100;
+    private const int SnapLength = 262144;
+    private const int StatisticsReserve = 1024;
+    private const int CloneNewNet = 0x40000000;
+
+    private readonly LabCaptureOptions _options;
+    private readonly string _interfaceName;
+    private readonly string? _namespacePath;
+    private readonly LoopbackFrameTranslator? _translator;
+    private readonly TaskCompletionSource<string?> _opened = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile bool _stopRequested;
+    private int _disposed;
+    private int _summaryWritten;
+    private long _frames;
+    private long _truncated;
+    private long _leftOut;
+    private long _foreign;
+    private ulong _kernelReceived;
+    private ulong _kernelDropped;
+
+    private LabCapture(LabCaptureOptions options, string interfaceName, string? namespacePath, LoopbackFrameTranslator? translator)
+    {
+        _options = options;
+        _interfaceName = interfaceName;
+        _namespacePath = namespacePath;
+        _translator = translator;
+    }
+
+    /// <summary>Why nothing is being captured (one line), or null while capturing.</summary>
+    public string? Unavailable { get; private set; }
+
+    /// <summary>True when the device is open and frames are being written.</summary>
+    public bool IsCapturing => Unavailable is null && !_finished.Task.IsCompleted;
+
+    /// <summary>The one-line account of the capture (also written to <c>capture.txt</c>); final once disposed.</summary>
+    public string Summary => Unavailable is { } why
+        ? $"no capture: {why}"
+        : $"{System.IO.Path.GetFileName(_options.Path)}: {Interlocked.Read(ref _frames)} frames written, {Interlocked.Read(ref _truncated)} cut to their headers beyond {_options.PayloadCapBytes >> 20} MiB, {Interlocked.Read(ref _leftOut)} left out beyond {_options.MaxFileBytes >> 20} MiB, {_kernelDropped} dropped by the kernel";
+
+    /// <summary>Frames written to the file.</summary>
+    public long Frames => Interlocked.Read(ref _frames);
+
+    /// <summary>Frames written with fewer bytes than they had (caplen &lt; len) because the file reached the payload cap.</summary>
+    public long Truncated => Interlocked.Read(ref _truncated);
+
+    /// <summary>Frames not written because the file reached its maximum size.</summary>
+    public long LeftOut => Interlocked.Read(ref _leftOut);
+
+    /// <summary>Frames the filter let through that were not between this lab's hosts (virtual transport only).</summary>
+    public long Foreign => Interlocked.Read(ref _foreign);
+
+    /// <summary>Frames the kernel dropped because the capture thread fell behind (pcap_stats(3PCAP) ps_drop); known once disposed.</summary>
+    public ulong KernelDropped => _kernelDropped;
+
+    /// <summary>
+    /// Captures the virtual transport on <c>lo</c>: <see cref="LabCaptureOptions.Filter"/>
+    /// narrows to the lab's loopback block, <paramref name="book"/> rewrites every frame to
+    /// lab addresses and ports and leaves out what is not between this lab's hosts.
+    /// </summary>
+    public static LabCapture OnLoopback(LabCaptureOptions options, ICaptureAddressBook book)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(book);
+        return Start(new LabCapture(options, "lo", null, new LoopbackFrameTranslator(book)));
+    }
+
+    /// <summary>
+    /// Captures a real interface (the lab bridge of the namespace transport) as is. With
+    /// <paramref name="networkNamespace"/> (a path such as <c>/proc/&lt;pid&gt;/ns/net</c>) the
+    /// device is opened from a thread that has joined that namespace (setns(2)).
+    /// </summary>
+    public static LabCapture OnInterface(LabCaptureOptions options, string interfaceName, string? networkNamespace = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrEmpty(interfaceName);
+        return Start(new LabCapture(options, interfaceName, networkNamespace, null));
+    }
+
+    private static LabCapture Start(LabCapture capture)
+    {
+        var thread = new Thread(capture.Run) { IsBackground = true, Name = "lab-capture " + capture._interfaceName };
+        thread.Start();
+        // Opening takes milliseconds; the bound only guards against a wedged libpcap.
+        var why = capture._opened.Task.Wait(TimeSpan.FromSeconds(30)) ? capture._opened.Task.Result : "the capture device did not open within 30 s";
+        if (why is not null)
+        {
+            capture._stopRequested = true;
+            capture.Unavailable = OneLine(why);
+            capture.WriteSummaryFile();
+        }
+        return capture;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+        _stopRequested = true;
+        try
+        {
+            await _finished.Task.WaitAsync(_options.DrainTimeout + TimeSpan.FromSeconds(10), _options.TimeProvider).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // A wedged libpcap read: the run is over all the same; the thread ends with the process.
+            Unavailable ??= "the capture thread did not stop in time; the file may be incomplete";
+        }
+        WriteSummaryFile();
+    }
+
+    private void Run()
+    {
+        LibPcapLiveDevice? device = null;
+        PcapNgWriter? writer = null;
+        try
+        {
+            var why = Open(out device);
+            if (why is null)
+            {
+                try
+                {
+                    writer = new PcapNgWriter(
+                        new FileStream(_options.Path, FileMode.CreateNew, FileAccess.Write, FileShare.Read, 1 << 16),
+                        (ushort)device!.LinkType, _interfaceName, SnapLength);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    why = $"cannot create {_options.Path}: {e.Message}";
+                }
+            }
+            _opened.TrySetResult(why);
+            if (why is null)
+            {
+                Loop(device!, writer!);
+                var stats = device!.Statistics;
+                _kernelReceived = stats.ReceivedPackets;
+                _kernelDropped = stats.DroppedPackets;
+                writer!.WriteStatistics(_options.TimeProvider.GetUtcNow(), _kernelReceived, _kernelDropped, Summary);
+                writer.SetComment(Summary);
+            }
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Whatever goes wrong on the capture thread ends the capture, never the process
+            // (an exception escaping a thread would) and never the run.
+            if (!_opened.TrySetResult($"capture on {_interfaceName} failed: {e.Message}"))
+            {
+                Unavailable ??= OneLine($"capture on {_interfaceName} stopped: {e.Message}");
+            }
+        }
+        finally
+        {
+            writer?.Dispose();
+            device?.Dispose();
+            _finished.TrySetResult();
+        }
+    }
+
+    private string? Open(out LibPcapLiveDevice? device)
+    {
+        device = null;
+        if (_namespacePath is not null)
+        {
+            using var ns = File.OpenHandle(_namespacePath, FileMode.Open, FileAccess.Read);
+            if (SetNs(ns, CloneNewNet) != 0)
+            {
+                return $"cannot join network namespace {_namespacePath}: errno {Marshal.GetLastPInvokeError()}";
+            }
+        }
+        var iface = PcapInterface.GetAllPcapInterfaces().FirstOrDefault(i => i.Name == _interfaceName);
+        if (iface is null)
+        {
+            return $"no capture device '{_interfaceName}'";
+        }
+        device = new LibPcapLiveDevice(iface);
+        try
+        {
+            device.Open(new DeviceConfiguration
+            {
+                Mode = DeviceModes.None,
+                Snaplen = SnapLength,
+                ReadTimeout = ReadTimeoutMs,
+                BufferSize = _options.KernelBufferBytes,
+                // Not immediate: the kernel hands over blocks of frames (or what it has after
+                // the read timeout), one wake-up per block instead of one per frame.
+                Immediate = false,
+            });
+        }
+        catch (PcapException e)
+        {
+            return $"cannot capture on {_interfaceName} ({e.Message.Trim()}): capturing needs CAP_NET_RAW";
+        }
+        if (_options.Filter is { } filter)
+        {
+            try
+            {
+                device.Filter = filter;
+            }
+            catch (PcapException e)
+            {
+                return $"capture filter '{filter}' refused: {e.Message.Trim()}";
+            }
+        }
+        return null;
+    }
+
+    private void Loop(LibPcapLiveDevice device, PcapNgWriter writer)
+    {
+        long? drainStarted = null;
+        var time = _options.TimeProvider;
+        while (true)
+        {
+            if (_stopRequested)
+            {
+                drainStarted ??= time.GetTimestamp();
+                if (time.GetElapsedTime(drainStarted.Value) > _options.DrainTimeout)
+                {
+                    return;
+                }
+            }
+            var status = device.GetNextPacket(out var capture);
+            if (status == GetPacketStatus.ReadTimeout)
+            {
+                if (_stopRequested)
+                {
+                    // Nothing more within a read timeout: the kernel buffer is drained.
+                    return;
+                }
+                continue;
+            }
+            if (status != GetPacketStatus.PacketRead)
+            {
+                return;
+            }
+            if (_translator is not null && !_translator.MayBeOurs(capture.Data))
+            {
+                // Another lab's frame: rejected before it is copied out of the kernel's buffer.
+                Interlocked.Increment(ref _foreign);
+                continue;
+            }
+            var raw = capture.GetPacket();
+            // RawCapture.PacketLength is the captured length; the wire length is in the pcap header.
+            Write(writer, raw, capture.Header is PcapHeader header ? (int)Math.Min(header.PacketLength, int.MaxValue) : raw.Data.Length);
+        }
+    }
+
+    private void Write(PcapNgWriter writer, RawCapture raw, int original)
+    {
+        var frame = raw.Data;
+        // Unknown links: a conservative header length (Ethernet, IPv6, TCP with options).
+        var headers = 14 + 60 + 60;
+        if (_translator is not null)
+        {
+            if (raw.LinkLayerType != LinkLayers.Ethernet || _translator.Translate(frame, new DateTimeOffset(raw.Timeval.Date, TimeSpan.Zero)) is not { } rewritten)
+            {
+                Interlocked.Increment(ref _foreign);
+                return;
+            }
+            original += rewritten.Frame.Length - frame.Length;
+            (frame, headers) = rewritten;
+        }
+        var keep = frame.Length;
+        if (writer.Length >= _options.PayloadCapBytes)
+        {
+            keep = Math.Min(keep, headers + _options.PayloadBytesAfterCap);
+        }
+        if (writer.Length + PcapNgWriter.EnhancedPacketSize(keep) > _options.MaxFileBytes - StatisticsReserve)
+        {
+            Interlocked.Increment(ref _leftOut);
+            return;
+        }
+        if (keep < frame.Length)
+        {
+            Interlocked.Increment(ref _truncated);
+        }
+        writer.WritePacket(new DateTimeOffset(raw.Timeval.Date, TimeSpan.Zero), frame.AsSpan(0, keep), original);
+        Interlocked.Increment(ref _frames);
+    }
+
+    private static string OneLine(string text) => string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries)).Trim();
+
+    private void WriteSummaryFile()
+    {
+        if (Interlocked.Exchange(ref _summaryWritten, 1) != 0)
+        {
+            return;
+        }
+        try
+        {
+            var dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(_options.Path)) ?? ".";
+            using var stream = new FileStream(System.IO.Path.Combine(dir, "capture.txt"), FileMode.CreateNew, FileAccess.Write);
+            using var text = new StreamWriter(stream);
+            text.WriteLine(Summary);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The summary is a courtesy; the capture file (or its absence) stands without it.
+        }
+    }
+
+    [DllImport("libc", EntryPoint = "setns", SetLastError = true)]
+    private static extern int SetNs(SafeFileHandle fd, int nstype);
+}
