@@ -43,7 +43,9 @@ public sealed class EmbeddedDhcpServer : IAsyncDisposable
         _source = eventSource;
         _time = timeProvider ?? TimeProvider.System;
         _faults = options.Faults.IsDefaultOrEmpty ? FaultPlan<DhcpFault>.None : new FaultPlan<DhcpFault>(options.Faults, options.FaultContext, options.FaultSeed);
-        _udp = new UdpServerLoop(MaxDatagram, (datagram, from) => Handle(datagram.Span, from));
+        _udp = options.ReplyRouting == DhcpReplyRouting.ToSender
+            ? new UdpServerLoop(MaxDatagram, (datagram, from) => Handle(datagram.Span, from)) { Sockets = options.Sockets }
+            : new UdpServerLoop(MaxDatagram, RouteAsync) { Sockets = options.Sockets, EnableBroadcast = true };
     }
 
     /// <summary>The bound endpoint once started.</summary>
@@ -60,6 +62,31 @@ public sealed class EmbeddedDhcpServer : IAsyncDisposable
 
     /// <summary>Stops the receive loop and closes the socket.</summary>
     public ValueTask DisposeAsync() => _udp.DisposeAsync();
+
+    /// <summary>Handles one datagram and sends the reply where RFC 2131 §4.1 says.</summary>
+    private ValueTask RouteAsync(ReadOnlyMemory<byte> datagram, IPEndPoint from, CancellationToken stopping)
+    {
+        var reply = Handle(datagram.Span, from);
+        return reply is null ? ValueTask.CompletedTask : _udp.SendAsync(reply, ReplyDestination(reply, from), stopping);
+    }
+
+    /// <summary>RFC 2131 §4.1 ("If the 'giaddr' field in a DHCP message from a client is non-zero...").</summary>
+    internal static IPEndPoint ReplyDestination(ReadOnlySpan<byte> reply, IPEndPoint from)
+    {
+        // The reply echoes the request's giaddr (offset 24) and ciaddr (offset 12) (RFC 2131 §2, table 1).
+        var giaddr = new IPAddress(reply.Slice(24, 4));
+        if (!giaddr.Equals(IPAddress.Any))
+        {
+            return new IPEndPoint(giaddr, 67);
+        }
+        var nak = DhcpMessage.Decode(reply).MessageType == DhcpMessageType.Nak;
+        var ciaddr = new IPAddress(reply.Slice(12, 4));
+        if (!nak && !ciaddr.Equals(IPAddress.Any))
+        {
+            return new IPEndPoint(ciaddr, from.Port == 0 ? 68 : from.Port);
+        }
+        return new IPEndPoint(IPAddress.Broadcast, 68);
+    }
 
     /// <summary>Handles one datagram; returns the reply bytes or null.</summary>
     private byte[]? Handle(ReadOnlySpan<byte> datagram, IPEndPoint from)

@@ -46,4 +46,12 @@ public interface ISwitchNetwork
     /// stand for the scenario's user with the lab sshd's account). By default the same name.
     /// </summary>
     string LoginName(IPAddress host, int port, string user) => user;
+
+    /// <summary>
+    /// Puts a DHCP lease on the switch's interface: the address with its prefix length and
+    /// the default gateway, as NX-OS does on mgmt0 once the ACK is accepted.
+    /// <see cref="IPAddress.Any"/> takes the address off again (after a release). A network
+    /// with no interfaces of its own (the loopback map) does nothing.
+    /// </summary>
+    ValueTask ConfigureAsync(IPAddress address, int prefixLength, IPAddress? gateway, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 }

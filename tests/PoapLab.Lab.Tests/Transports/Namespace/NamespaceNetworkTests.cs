@@ -1,0 +1,138 @@
+using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
+using System.Text;
+using PoapLab.Core.Events;
+using PoapLab.Core.Time;
+using PoapLab.Lab.Transports.Namespace;
+using PoapLab.Protocols.Dhcp;
+using PoapLab.Servers.Dhcp;
+using PoapLab.Servers.Http;
+using PoapLab.Servers.Tftp;
+using PoapLab.Switch.Transfer.Tftp;
+
+namespace PoapLab.Lab.Tests.Transports.Namespace;
+
+public sealed class NamespaceNetworkTests
+{
+    private static readonly IPAddress Server = IPAddress.Parse("10.0.0.1");
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task OpenUdpAsync_EmbeddedDhcpServerInTheLab_RealBroadcastLeaseThenAddressOnMgmt0()
+    {
+        NamespaceRequirements.Check();
+        await using var segment = await LabSegment.CreateAsync(Ct);
+        var host = await segment.AddHostAsync(Server, 24, null, Ct);
+        var sw = await segment.AddSwitchAsync("leaf", DhcpProbe.Mac, Ct);
+        var events = new Timeline();
+        await using var dhcp = new EmbeddedDhcpServer(new DhcpServerOptions
+        {
+            ServerAddress = Server,
+            SubnetMask = IPAddress.Parse("255.255.255.0"),
+            Router = IPAddress.Parse("10.0.0.254"),
+            PoolStart = IPAddress.Parse("10.0.0.100"),
+            PoolEnd = IPAddress.Parse("10.0.0.199"),
+            TftpServerAddress = Server,
+            BootfileName = "poap_nexus.py",
+            Sockets = host,
+            ReplyRouting = DhcpReplyRouting.Rfc2131,
+        }, events, "dhcp:10.0.0.1");
+        await dhcp.StartAsync(new IPEndPoint(IPAddress.Any, 67), Ct);
+        var network = new NamespaceNetwork(sw, TimeSpan.FromSeconds(5));
+
+        var (offer, offerFrom, ack, ackFrom) = await DhcpProbe.LeaseAsync(network, Ct);
+        await network.ConfigureAsync(ack.YourAddress, 24, ack.GetAddresses(DhcpOption.Router)![0], Ct);
+
+        offer.YourAddress.ShouldBe(IPAddress.Parse("10.0.0.100"));
+        offerFrom.ShouldBe(new IPEndPoint(Server, 67));
+        ackFrom.ShouldBe(new IPEndPoint(Server, 67));
+        // The server saw a real broadcast from a client without an address.
+        events.Events.First(e => e.Kind == EventKinds.DhcpServerReceived).Get("from").ShouldBe("0.0.0.0:68");
+        var addr = await sw.Namespace.RunAsync("ip", ["-4", "-o", "addr", "show", SwitchPort.Interface], Ct);
+        addr.Output.ShouldContain("10.0.0.100/24");
+        (await sw.Namespace.RunAsync("ip", ["-4", "route", "show", "default"], Ct)).Output.ShouldContain("via 10.0.0.254 dev mgmt0");
+
+        await network.ConfigureAsync(IPAddress.Any, 0, null, Ct);
+        (await sw.Namespace.RunAsync("ip", ["-4", "-o", "addr", "show", SwitchPort.Interface], Ct)).Output.ShouldNotContain("10.0.0.100");
+    }
+
+    [Fact]
+    public async Task TftpAndHttp_EmbeddedServersListeningInTheLab_FilesReadThroughTheSwitchNamespace()
+    {
+        NamespaceRequirements.Check();
+        var root = Directory.CreateTempSubdirectory("poaplab-ns-");
+        try
+        {
+            var content = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("poap ", 2000)));
+            await File.WriteAllBytesAsync(Path.Combine(root.FullName, "poap_nexus.py"), content, Ct);
+            await using var segment = await LabSegment.CreateAsync(Ct);
+            var host = await segment.AddHostAsync(Server, 24, null, Ct);
+            var sw = await segment.AddSwitchAsync("leaf", null, Ct);
+            var events = new Timeline();
+            await using var tftp = new EmbeddedTftpServer(new TftpServerOptions { RootPath = root.FullName, Sockets = host }, events, "tftp");
+            await tftp.StartAsync(new IPEndPoint(Server, 69), Ct);
+            await using var http = new EmbeddedHttpServer(new HttpServerOptions { RootPath = root.FullName, Sockets = host }, events, "http");
+            (await http.StartAsync(new IPEndPoint(Server, 80), Ct)).Port.ShouldBe(80);
+            var network = new NamespaceNetwork(sw, TimeSpan.FromSeconds(5));
+            await network.ConfigureAsync(IPAddress.Parse("10.0.0.100"), 24, null, Ct);
+
+            using var tftpCopy = new MemoryStream();
+            var clock = new SimClock(DateTimeOffset.UnixEpoch, TimeSpan.FromSeconds(5));
+            var result = await new TftpClient(network, clock).DownloadAsync(Server, 69, "poap_nexus.py", tftpCopy, new TftpClientOptions(), null, Ct);
+            result.Outcome.ShouldBe(TftpOutcome.Completed);
+            tftpCopy.ToArray().ShouldBe(content);
+
+            await using var stream = await network.ConnectTcpAsync(Server, 80, Ct);
+            await stream.WriteAsync(Encoding.ASCII.GetBytes("GET /poap_nexus.py HTTP/1.0\r\nHost: 10.0.0.1\r\n\r\n"), Ct);
+            using var reader = new StreamReader(stream);
+            var response = await reader.ReadToEndAsync(Ct);
+            response.ShouldStartWith("HTTP/1.1 200");
+            response.ShouldEndWith(Encoding.ASCII.GetString(content));
+        }
+        finally
+        {
+            root.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task ReceiveAsync_NobodyAnswers_NullWithinTheRealWaitCap()
+    {
+        NamespaceRequirements.Check();
+        await using var segment = await LabSegment.CreateAsync(Ct);
+        var sw = await segment.AddSwitchAsync("leaf", null, Ct);
+        var network = new NamespaceNetwork(sw, TimeSpan.FromMilliseconds(200));
+        await using var socket = await network.OpenUdpAsync(68, Ct);
+        await socket.SendAsync(DhcpProbe.Build(DhcpMessageType.Discover, 1, null, null).Encode(), new IPEndPoint(IPAddress.Broadcast, 67), Ct);
+
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        (await socket.ReceiveAsync(TimeSpan.FromMinutes(10), Ct)).ShouldBeNull();
+        started.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task ConfigureAsync_HostilePrefixLength_RefusedAndNothingConfigured()
+    {
+        NamespaceRequirements.Check();
+        await using var segment = await LabSegment.CreateAsync(Ct);
+        var sw = await segment.AddSwitchAsync("leaf", null, Ct);
+        var network = new NamespaceNetwork(sw, TimeSpan.FromSeconds(1));
+        await Should.ThrowAsync<ArgumentOutOfRangeException>(async () => await network.ConfigureAsync(IPAddress.Parse("10.0.0.9"), 40, null, Ct));
+        (await sw.Namespace.RunAsync("ip", ["-4", "-o", "addr", "show", SwitchPort.Interface], Ct)).Output.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Resolve_LiteralsAndNames_LiteralsParsedNamesAskedOfTheTable()
+    {
+        NamespaceRequirements.Check();
+        await using var segment = await LabSegment.CreateAsync(Ct);
+        var sw = await segment.AddSwitchAsync("leaf", null, Ct);
+        var network = new NamespaceNetwork(sw, TimeSpan.FromSeconds(1), name => name == "poap-server" ? Server : null);
+        network.Resolve("10.0.0.1").ShouldBe(Server);
+        network.Resolve("[2001:db8::1]").ShouldBe(IPAddress.Parse("2001:db8::1"));
+        network.Resolve("poap-server").ShouldBe(Server);
+        network.Resolve("unknown").ShouldBeNull();
+    }
+}
