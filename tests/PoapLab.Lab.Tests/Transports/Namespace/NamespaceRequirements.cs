@@ -32,3 +32,21 @@ internal static class NamespaceRequirements
         return !Exists(pid);
     }
 }
+
+/// <summary>Bounded polling for conditions the kernel reaches asynchronously.</summary>
+internal static class NamespaceRequirementsExtensions
+{
+    public static async Task<bool> EventuallyAsync(Func<bool> condition, int seconds = 10)
+    {
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(seconds);
+        while (DateTime.UtcNow < until)
+        {
+            if (condition())
+            {
+                return true;
+            }
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+        return condition();
+    }
+}
