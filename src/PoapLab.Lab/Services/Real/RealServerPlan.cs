@@ -22,6 +22,12 @@ internal sealed record RealServerPlan(
     int ReadyPort,
     IReadOnlyDictionary<string, string> Environment)
 {
+    /// <summary>
+    /// A log line the daemon prints once it serves (after its port is bound), waited for a
+    /// little when given: a configuration that logs elsewhere never shows it.
+    /// </summary>
+    public string? ReadyLine { get; init; }
+
     /// <summary>The plan for <paramref name="options"/>; the user's paths are checked here, before anything starts.</summary>
     public static RealServerPlan For(RealServerOptions options, IPAddress address)
     {
@@ -63,7 +69,11 @@ internal sealed record RealServerPlan(
                 var config = RequireConfig(options, "kea-dhcp4");
                 return new(options.Executable ?? "/usr/sbin/kea-dhcp4", "kea-dhcp4-server", Services.ServiceKind.Dhcp,
                     ["-c", config], [config], ["/run", "/var/lib/kea", "/var/log/kea"], [], ProtocolType.Udp, options.Port ?? 67,
-                    new Dictionary<string, string> { ["KEA_PIDFILE_DIR"] = "/run", ["KEA_LOCKFILE_DIR"] = "/run" });
+                    new Dictionary<string, string> { ["KEA_PIDFILE_DIR"] = "/run", ["KEA_LOCKFILE_DIR"] = "/run" })
+                {
+                    // Kea binds port 67 before it has opened its interfaces' sockets (kea-messages: DHCP4_STARTED).
+                    ReadyLine = "DHCP4_STARTED",
+                };
             }
             case RealServerKind.IscDhcpd:
             {

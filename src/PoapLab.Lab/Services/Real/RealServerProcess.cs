@@ -26,6 +26,9 @@ public sealed partial class RealServerProcess : ILabService
     private const int SigKill = 9;
     private const int SigTerm = 15;
 
+    /// <summary>How long after its port is bound a daemon's ready line is waited for.</summary>
+    private static readonly TimeSpan ReadyLineWait = TimeSpan.FromSeconds(3);
+
     private readonly RealServerOptions _options;
     private readonly RealServerPlan _plan;
     private readonly LabHost _host;
@@ -255,6 +258,7 @@ public sealed partial class RealServerProcess : ILabService
     private async Task WaitReadyAsync(CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
+        TimeSpan? portBound = null;
         // Bounded by the timeout; 20 ms between looks at /proc.
         while (true)
         {
@@ -266,7 +270,11 @@ public sealed partial class RealServerProcess : ILabService
             }
             if (_host.Namespace.IsListening(_plan.ReadyProtocol, _plan.ReadyPort) && DaemonPid is not null)
             {
-                return;
+                portBound ??= clock.Elapsed;
+                if (_plan.ReadyLine is not { } line || _log.Contains(line) || clock.Elapsed - portBound > ReadyLineWait)
+                {
+                    return;
+                }
             }
             if (clock.Elapsed > _options.ReadyTimeout)
             {

@@ -63,6 +63,15 @@ internal sealed class ServerLog : IAsyncDisposable
         }
     }
 
+    /// <summary>Whether a line among the last ones kept contains <paramref name="text"/>.</summary>
+    public bool Contains(string text)
+    {
+        lock (_gate)
+        {
+            return _tail.Any(l => l.Contains(text, StringComparison.Ordinal));
+        }
+    }
+
     /// <summary>The last <paramref name="lines"/> lines.</summary>
     public string Tail(int lines)
     {

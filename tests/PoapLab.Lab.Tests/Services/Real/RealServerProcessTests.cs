@@ -227,13 +227,24 @@ public sealed class RealServerProcessTests
         start.ArgumentList.Add(quoted + " >/dev/null 2>&1 & echo $!; wait");
         using var shell = PoapLab.Core.Processes.ChildProcessLauncher.Start(start);
         var sandbox = int.Parse((await shell.StandardOutput.ReadLineAsync(Ct))!, System.Globalization.CultureInfo.InvariantCulture);
-        (await NamespaceRequirementsExtensions.EventuallyAsync(() => lab.Host.Namespace.IsListening(ProtocolType.Udp, 67))).ShouldBeTrue("dnsmasq did not start");
+        try
+        {
+            (await NamespaceRequirementsExtensions.EventuallyAsync(() => lab.Host.Namespace.IsListening(ProtocolType.Udp, 67))).ShouldBeTrue("dnsmasq did not start");
 
-        shell.Kill();
-        await shell.WaitForExitAsync(Ct);
+            shell.Kill();
+            await shell.WaitForExitAsync(Ct);
 
-        (await NamespaceRequirements.GoneAsync(sandbox, TimeSpan.FromSeconds(10))).ShouldBeTrue($"sandbox {sandbox} outlived its parent");
-        (await NamespaceRequirementsExtensions.EventuallyAsync(() => !lab.Host.Namespace.IsListening(ProtocolType.Udp, 67))).ShouldBeTrue("dnsmasq outlived its parent");
+            (await NamespaceRequirements.GoneAsync(sandbox, TimeSpan.FromSeconds(10))).ShouldBeTrue($"sandbox {sandbox} outlived its parent");
+            (await NamespaceRequirementsExtensions.EventuallyAsync(() => !lab.Host.Namespace.IsListening(ProtocolType.Udp, 67))).ShouldBeTrue("dnsmasq outlived its parent");
+        }
+        finally
+        {
+            // Whatever happened, nothing of it stays (by PID: the sandbox we started).
+            if (NamespaceRequirements.Exists(sandbox) && File.ReadAllText($"/proc/{sandbox}/comm").Trim() == "bwrap")
+            {
+                Process.GetProcessById(sandbox).Kill();
+            }
+        }
     }
 
     private static async Task<string> HttpGetAsync(RealServerLab lab, string path)

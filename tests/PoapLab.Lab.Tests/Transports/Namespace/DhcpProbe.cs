@@ -18,12 +18,37 @@ internal static class DhcpProbe
     {
         await using var socket = await network.OpenUdpAsync(68, cancellationToken);
         const uint xid = 0x1234abcd;
-        await socket.SendAsync(Build(DhcpMessageType.Discover, xid, null, null).Encode(), new IPEndPoint(IPAddress.Broadcast, 67), cancellationToken);
-        var (offer, offerFrom) = await NextAsync(socket, xid, DhcpMessageType.Offer, cancellationToken);
+        (DhcpMessage, IPEndPoint)? offered = null;
+        // A client retransmits its DISCOVER (RFC 2131 §4.1); a loaded machine may be slow to answer the first.
+        for (var attempt = 0; attempt < 3 && offered is null; attempt++)
+        {
+            await socket.SendAsync(Build(DhcpMessageType.Discover, xid, null, null).Encode(), new IPEndPoint(IPAddress.Broadcast, 67), cancellationToken);
+            offered = await TryNextAsync(socket, xid, DhcpMessageType.Offer, cancellationToken);
+        }
+        offered.ShouldNotBeNull("no DHCP OFFER came for 3 DISCOVERs");
+        var (offer, offerFrom) = offered.Value;
         var serverId = offer.GetAddress(DhcpOption.ServerIdentifier)!;
         await socket.SendAsync(Build(DhcpMessageType.Request, xid, offer.YourAddress, serverId).Encode(), new IPEndPoint(IPAddress.Broadcast, 67), cancellationToken);
         var (ack, ackFrom) = await NextAsync(socket, xid, DhcpMessageType.Ack, cancellationToken);
         return (offer, offerFrom, ack, ackFrom);
+    }
+
+    private static async Task<(DhcpMessage, IPEndPoint)?> TryNextAsync(ILabUdpSocket socket, uint xid, DhcpMessageType type, CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < 20; i++)
+        {
+            var datagram = await socket.ReceiveAsync(TimeSpan.FromSeconds(5), cancellationToken);
+            if (datagram is null)
+            {
+                return null;
+            }
+            var message = DhcpMessage.Decode(datagram.Value.Payload);
+            if (message.TransactionId == xid && message.MessageType == type)
+            {
+                return (message, datagram.Value.Source);
+            }
+        }
+        return null;
     }
 
     private static async Task<(DhcpMessage, IPEndPoint)> NextAsync(ILabUdpSocket socket, uint xid, DhcpMessageType type, CancellationToken cancellationToken)

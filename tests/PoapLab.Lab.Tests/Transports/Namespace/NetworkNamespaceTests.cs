@@ -79,11 +79,35 @@ public sealed class NetworkNamespaceTests
         start.ArgumentList.Add(string.Join(' ', NetworkNamespace.HolderCommand) + " & echo $!; wait");
         using var shell = PoapLab.Core.Processes.ChildProcessLauncher.Start(start);
         var holder = int.Parse((await shell.StandardOutput.ReadLineAsync(Ct))!, System.Globalization.CultureInfo.InvariantCulture);
-        NamespaceRequirements.Exists(holder).ShouldBeTrue();
+        try
+        {
+            // Once it sleeps, setpriv has set the signal (before, its parent's death would go unnoticed:
+            // PoapLab likewise waits for this before it uses a namespace).
+            (await NamespaceRequirementsExtensions.EventuallyAsync(() => Comm(holder) == "sleep")).ShouldBeTrue();
 
-        shell.Kill();
-        await shell.WaitForExitAsync(Ct);
+            shell.Kill();
+            await shell.WaitForExitAsync(Ct);
 
-        (await NamespaceRequirements.GoneAsync(holder, TimeSpan.FromSeconds(10))).ShouldBeTrue($"holder {holder} outlived its parent");
+            (await NamespaceRequirements.GoneAsync(holder, TimeSpan.FromSeconds(10))).ShouldBeTrue($"holder {holder} outlived its parent");
+        }
+        finally
+        {
+            if (Comm(holder) == "sleep")
+            {
+                Process.GetProcessById(holder).Kill();
+            }
+        }
+    }
+
+    private static string? Comm(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/comm").Trim();
+        }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 }
