@@ -67,22 +67,41 @@ public sealed class EmbeddedDhcpServer : IAsyncDisposable
     private ValueTask RouteAsync(ReadOnlyMemory<byte> datagram, IPEndPoint from, CancellationToken stopping)
     {
         var reply = Handle(datagram.Span, from);
-        return reply is null ? ValueTask.CompletedTask : _udp.SendAsync(reply, ReplyDestination(reply, from), stopping);
+        if (reply is null)
+        {
+            return ValueTask.CompletedTask;
+        }
+        if (ReplyDestination(reply, from) is not { } to)
+        {
+            _events.Record(_source, EventKinds.DhcpServerIgnored, $"reply not sent: giaddr {new IPAddress(reply.AsSpan(24, 4))} from {from} is no relay's address",
+                ("from", from.ToString()), ("reason", "giaddr is not a unicast address"));
+            return ValueTask.CompletedTask;
+        }
+        return _udp.SendAsync(reply, to, stopping);
     }
 
-    /// <summary>RFC 2131 §4.1 ("If the 'giaddr' field in a DHCP message from a client is non-zero...").</summary>
-    internal static IPEndPoint ReplyDestination(ReadOnlySpan<byte> reply, IPEndPoint from)
+    /// <summary>
+    /// RFC 2131 §4.1 ("If the 'giaddr' field in a DHCP message from a client is non-zero...");
+    /// null when giaddr cannot be a relay's address (loopback, broadcast, multicast, 0/8): a
+    /// forged giaddr must not turn the server against itself or the whole segment.
+    /// </summary>
+    internal static IPEndPoint? ReplyDestination(ReadOnlySpan<byte> reply, IPEndPoint from)
     {
         // The reply echoes the request's giaddr (offset 24) and ciaddr (offset 12) (RFC 2131 §2, table 1).
         var giaddr = new IPAddress(reply.Slice(24, 4));
         if (!giaddr.Equals(IPAddress.Any))
         {
-            return new IPEndPoint(giaddr, 67);
+            var first = reply[24];
+            return first is 0 or 127 or >= 224 ? null : new IPEndPoint(giaddr, 67);
         }
         var nak = DhcpMessage.Decode(reply).MessageType == DhcpMessageType.Nak;
         var ciaddr = new IPAddress(reply.Slice(12, 4));
         if (!nak && !ciaddr.Equals(IPAddress.Any))
         {
+            if (reply[12] is 0 or 127 or >= 224)
+            {
+                return null;
+            }
             return new IPEndPoint(ciaddr, from.Port == 0 ? 68 : from.Port);
         }
         return new IPEndPoint(IPAddress.Broadcast, 68);

@@ -42,6 +42,12 @@ public sealed class NamespaceNetwork : ISwitchNetwork
     public NetworkNamespace Namespace => _port.Namespace;
 
     /// <inheritdoc />
+    public IReadOnlyList<string> ClientCommandPrefix => _port.Namespace.CommandPrefix;
+
+    /// <inheritdoc />
+    public Socket CreateLocalSocket(AddressFamily family, SocketType type, ProtocolType protocol) => _port.Namespace.Create(family, type, protocol);
+
+    /// <inheritdoc />
     public IPAddress? Resolve(string host)
     {
         ArgumentNullException.ThrowIfNull(host);

@@ -135,4 +135,30 @@ public sealed class NamespaceNetworkTests
         network.Resolve("poap-server").ShouldBe(Server);
         network.Resolve("unknown").ShouldBeNull();
     }
+
+    [Fact]
+    public async Task ClientCommandPrefix_ClientProgram_RunsInTheSwitchNamespaceAndReachesItsLocalSocket()
+    {
+        NamespaceRequirements.Check();
+        await using var segment = await LabSegment.CreateAsync(Ct);
+        var sw = await segment.AddSwitchAsync("leaf", null, Ct);
+        var network = (PoapLab.Switch.Network.ISwitchNetwork)new NamespaceNetwork(sw, TimeSpan.FromSeconds(1));
+        using var listener = network.CreateLocalSocket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(1);
+        var port = ((IPEndPoint)listener.LocalEndPoint!).Port;
+
+        var prefix = network.ClientCommandPrefix;
+        var start = new System.Diagnostics.ProcessStartInfo(prefix[0]) { RedirectStandardOutput = true };
+        foreach (var a in prefix.Skip(1).Concat(["sh", "-c", $"readlink /proc/self/ns/net; grep -c ':{port:X4} ' /proc/self/net/tcp"]))
+        {
+            start.ArgumentList.Add(a);
+        }
+        using var client = System.Diagnostics.Process.Start(start)!;
+        var output = (await client.StandardOutput.ReadToEndAsync(Ct)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        await client.WaitForExitAsync(Ct);
+
+        output[0].ShouldBe(new FileInfo($"/proc/{sw.Namespace.HolderPid}/ns/net").LinkTarget);
+        output[1].ShouldBe("1");
+    }
 }
