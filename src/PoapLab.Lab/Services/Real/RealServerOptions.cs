@@ -19,6 +19,9 @@ public enum RealServerKind
 
     /// <summary>dhcpd (isc-dhcp-server): DHCPv4.</summary>
     IscDhcpd,
+
+    /// <summary>dhcrelay (isc-dhcp-relay): a DHCPv4 relay on a lab router; <see cref="RealServerOptions.Arguments"/> are the servers' addresses.</summary>
+    IscDhcpRelay,
 }
 
 /// <summary>How to start one real server: which daemon, the user's files, where its state and log go.</summary>
@@ -36,7 +39,10 @@ public sealed record RealServerOptions
     /// </summary>
     public string? RootPath { get; init; }
 
-    /// <summary>Extra arguments (tftpd-hpa: e.g. <c>--secure</c>, <c>--blocksize 1468</c>; default <c>--secure</c>).</summary>
+    /// <summary>
+    /// Extra arguments (tftpd-hpa: e.g. <c>--secure</c>, <c>--blocksize 1468</c>; default
+    /// <c>--secure</c>); for the relay, the DHCP servers' addresses (at least one).
+    /// </summary>
     public ImmutableArray<string> Arguments { get; init; } = [];
 
     /// <summary>The port whose binding tells the server is ready (default: the kind's own, 67, 69 or 80).</summary>

@@ -83,6 +83,27 @@ internal sealed record RealServerPlan(
                     ["-f", "-d", "-4", "-cf", config, "-lf", "/var/lib/dhcp/dhcpd.leases", "-pf", "/run/dhcpd.pid", LabHost.Interface],
                     [config], ["/run", "/var/lib/dhcp"], ["/var/lib/dhcp/dhcpd.leases"], ProtocolType.Udp, options.Port ?? 67, none);
             }
+            case RealServerKind.IscDhcpRelay:
+            {
+                var servers = new List<string>();
+                foreach (var a in options.Arguments.IsDefault ? [] : options.Arguments)
+                {
+                    if (!IPAddress.TryParse(a, out var server) || server.AddressFamily != AddressFamily.InterNetwork || a.StartsWith('-'))
+                    {
+                        throw new RealServerException("dhcrelay", $"dhcrelay: '{a}' is not a DHCP server's IPv4 address", null);
+                    }
+                    servers.Add(server.ToString());
+                }
+                if (servers.Count == 0)
+                {
+                    throw new RealServerException("dhcrelay", "dhcrelay: no DHCP server to relay to was given", null);
+                }
+                // -d: foreground, log to stderr; -id/-iu: listen for clients on the switches'
+                // side, relay through the servers' side (dhcrelay(8)).
+                return new(options.Executable ?? "/usr/sbin/dhcrelay", "isc-dhcp-relay", Services.ServiceKind.DhcpRelay,
+                    ["-d", "-4", "-id", LabRouter.Downstream, "-iu", LabRouter.Upstream, .. servers],
+                    [], ["/run"], [], ProtocolType.Udp, options.Port ?? 67, none);
+            }
             default:
                 throw new ArgumentOutOfRangeException(nameof(options), options.Kind, "unknown real server kind");
         }

@@ -23,6 +23,7 @@ public sealed class LabSegment : IAsyncDisposable
     private readonly Lock _gate = new();
     private readonly List<LabHost> _hosts = [];
     private readonly List<SwitchPort> _switches = [];
+    private readonly List<IAsyncDisposable> _owned = [];
     private int _ports;
     private int _disposed;
 
@@ -139,7 +140,7 @@ public sealed class LabSegment : IAsyncDisposable
     }
 
     /// <summary>A veth pair: <paramref name="port"/> on the bridge, <paramref name="inside"/> in <paramref name="ns"/>, both up.</summary>
-    private async Task AttachAsync(NetworkNamespace ns, string port, string inside, PhysicalAddress? mac, CancellationToken cancellationToken)
+    internal async Task AttachAsync(NetworkNamespace ns, string port, string inside, PhysicalAddress? mac, CancellationToken cancellationToken)
     {
         List<string> peer = ["name", inside];
         if (mac is not null)
@@ -150,6 +151,25 @@ public sealed class LabSegment : IAsyncDisposable
         await Namespace.RunCheckedAsync("ip", ["link", "add", port, "type", "veth", "peer", .. peer], cancellationToken).ConfigureAwait(false);
         await Namespace.RunCheckedAsync("ip", ["link", "set", port, "master", BridgeName, "up"], cancellationToken).ConfigureAwait(false);
         await ns.RunCheckedAsync("ip", ["link", "set", inside, "up"], cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A new name for a veth's end on the bridge, with a letter saying what it leads to.</summary>
+    internal string NextPort(char kind)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed != 0, this);
+            return $"{kind}{++_ports}";
+        }
+    }
+
+    /// <summary>Something attached to this segment that must end with it (a router).</summary>
+    internal void Own(IAsyncDisposable member)
+    {
+        lock (_gate)
+        {
+            _owned.Add(member);
+        }
     }
 
     /// <summary>Ends every switch's and host's namespace, then the lab's (their veths go with them).</summary>
@@ -163,7 +183,7 @@ public sealed class LabSegment : IAsyncDisposable
                 return;
             }
             _disposed = 1;
-            members = [.. _switches, .. _hosts];
+            members = [.. _switches, .. _hosts, .. _owned];
         }
         foreach (var m in members)
         {

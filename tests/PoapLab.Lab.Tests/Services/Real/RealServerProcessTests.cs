@@ -7,7 +7,9 @@ using PoapLab.Lab.Services;
 using PoapLab.Lab.Services.Real;
 using PoapLab.Lab.Tests.Transports.Namespace;
 using PoapLab.Protocols.Dhcp;
+using PoapLab.Lab.Transports.Namespace;
 using PoapLab.Switch.Transfer.Tftp;
+using PoapLab.Testing;
 
 namespace PoapLab.Lab.Tests.Services.Real;
 
@@ -245,6 +247,99 @@ public sealed class RealServerProcessTests
                 Process.GetProcessById(sandbox).Kill();
             }
         }
+    }
+
+    [Fact]
+    public async Task StartAsync_IscDhcpRelay_SwitchLeasesFromDnsmasqOnTheServersSegment()
+    {
+        NamespaceRequirements.Check();
+        Requires.Tool("bwrap", "apt-get install bubblewrap");
+        Requires.Tool("/usr/sbin/dhcrelay", "apt-get install isc-dhcp-relay");
+        Requires.Tool("/usr/sbin/dnsmasq", "apt-get install dnsmasq-base");
+        var work = Directory.CreateTempSubdirectory("poaplab-relay-");
+        try
+        {
+            await using var switches = await LabSegment.CreateAsync(Ct);
+            await using var servers = await LabSegment.CreateAsync(Ct);
+            var router = await LabRouter.CreateAsync(switches, IPAddress.Parse("10.0.0.254"), 24, servers, IPAddress.Parse("10.1.0.254"), 24, Ct);
+            var host = await servers.AddHostAsync(IPAddress.Parse("10.1.0.1"), 24, router.UpstreamAddress, Ct);
+            var sw = await switches.AddSwitchAsync("leaf", DhcpProbe.Mac, Ct);
+            await using var dnsmasq = await RealServerProcess.StartAsync(new RealServerOptions
+            {
+                Kind = RealServerKind.Dnsmasq, ConfigPath = RealServerLab.Fixture("isc-dhcp-relay", "dnsmasq-relayed.conf"), WorkDirectory = work.FullName,
+            }, host, Ct);
+            await using var relay = await RealServerProcess.StartAsync(new RealServerOptions
+            {
+                Kind = RealServerKind.IscDhcpRelay, Arguments = ["10.1.0.1"], WorkDirectory = work.FullName,
+            }, router.Host, Ct);
+
+            var (offer, _, ack, _) = await DhcpProbe.LeaseAsync(new NamespaceNetwork(sw, TimeSpan.FromSeconds(5)), Ct);
+
+            relay.Kind.ShouldBe(ServiceKind.DhcpRelay);
+            offer.RelayAgentAddress.ShouldBe(IPAddress.Parse("10.0.0.254"));
+            ack.YourAddress.ToString().ShouldStartWith("10.0.0.1");
+            ack.GetAddress(DhcpOption.TftpServerAddress).ShouldBe(IPAddress.Parse("10.1.0.1"));
+        }
+        finally
+        {
+            work.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task StartAsync_IscDhcpRelay_EmbeddedServerAnswersTheRelayAtGiaddr()
+    {
+        NamespaceRequirements.Check();
+        Requires.Tool("bwrap", "apt-get install bubblewrap");
+        Requires.Tool("/usr/sbin/dhcrelay", "apt-get install isc-dhcp-relay");
+        var work = Directory.CreateTempSubdirectory("poaplab-relay-");
+        try
+        {
+            await using var switches = await LabSegment.CreateAsync(Ct);
+            await using var servers = await LabSegment.CreateAsync(Ct);
+            var router = await LabRouter.CreateAsync(switches, IPAddress.Parse("10.0.0.254"), 24, servers, IPAddress.Parse("10.1.0.254"), 24, Ct);
+            var host = await servers.AddHostAsync(IPAddress.Parse("10.1.0.1"), 24, router.UpstreamAddress, Ct);
+            var sw = await switches.AddSwitchAsync("leaf", DhcpProbe.Mac, Ct);
+            var events = new PoapLab.Core.Events.Timeline();
+            await using var dhcp = new PoapLab.Servers.Dhcp.EmbeddedDhcpServer(new PoapLab.Servers.Dhcp.DhcpServerOptions
+            {
+                ServerAddress = IPAddress.Parse("10.1.0.1"),
+                SubnetMask = IPAddress.Parse("255.255.255.0"),
+                Router = IPAddress.Parse("10.0.0.254"),
+                PoolStart = IPAddress.Parse("10.0.0.100"),
+                PoolEnd = IPAddress.Parse("10.0.0.199"),
+                TftpServerAddress = IPAddress.Parse("10.1.0.1"),
+                BootfileName = "poap_nexus.py",
+                Sockets = host,
+                ReplyRouting = PoapLab.Servers.Dhcp.DhcpReplyRouting.Rfc2131,
+            }, events, "dhcp:10.1.0.1");
+            await dhcp.StartAsync(new IPEndPoint(IPAddress.Any, 67), Ct);
+            await using var relay = await RealServerProcess.StartAsync(new RealServerOptions
+            {
+                Kind = RealServerKind.IscDhcpRelay, Arguments = ["10.1.0.1"], WorkDirectory = work.FullName,
+            }, router.Host, Ct);
+
+            var (offer, _, ack, _) = await DhcpProbe.LeaseAsync(new NamespaceNetwork(sw, TimeSpan.FromSeconds(5)), Ct);
+
+            ack.YourAddress.ShouldBe(IPAddress.Parse("10.0.0.100"));
+            // The relay forwards from its servers' side; the server answers giaddr (its switches' side), routed back through it.
+            events.Events.First(e => e.Kind == PoapLab.Core.Events.EventKinds.DhcpServerReceived).Get("from").ShouldBe("10.1.0.254:67");
+            offer.RelayAgentAddress.ShouldBe(IPAddress.Parse("10.0.0.254"));
+        }
+        finally
+        {
+            work.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task StartAsync_IscDhcpRelayWithAnOptionForAServer_RefusedNothingStarted()
+    {
+        await using var lab = await RealServerLab.CreateAsync("/usr/sbin/dhcrelay", "isc-dhcp-relay", Ct);
+        var e = await Should.ThrowAsync<RealServerException>(() => RealServerProcess.StartAsync(
+            lab.Options(RealServerKind.IscDhcpRelay) with { Arguments = ["-pf", "/etc/passwd"] }, lab.Host, Ct));
+        e.Message.ShouldContain("'-pf' is not a DHCP server's IPv4 address");
+        Directory.GetDirectories(lab.Work.FullName).ShouldBeEmpty();
     }
 
     private static async Task<string> HttpGetAsync(RealServerLab lab, string path)
