@@ -148,6 +148,9 @@ public sealed class LabSegment : IAsyncDisposable
             peer.AddRange(["address", string.Join(':', mac.GetAddressBytes().Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture)))]);
         }
         peer.AddRange(["netns", ns.Path]);
+        // No duplicate address detection on the lab's links: an IPv6 address (link-local
+        // included) is usable at once, as it is on a switch's mgmt0 after its boot.
+        await ns.RunCheckedAsync("sysctl", ["-q", "-w", "net.ipv6.conf.default.accept_dad=0"], cancellationToken).ConfigureAwait(false);
         await Namespace.RunCheckedAsync("ip", ["link", "add", port, "type", "veth", "peer", .. peer], cancellationToken).ConfigureAwait(false);
         await Namespace.RunCheckedAsync("ip", ["link", "set", port, "master", BridgeName, "up"], cancellationToken).ConfigureAwait(false);
         await ns.RunCheckedAsync("ip", ["link", "set", inside, "up"], cancellationToken).ConfigureAwait(false);

@@ -20,6 +20,9 @@ public sealed class NamespaceNetwork : ISwitchNetwork
     /// <summary>Real time a receive waits for stragglers once it knows no answer is coming.</summary>
     private static readonly TimeSpan Grace = TimeSpan.FromMilliseconds(3);
 
+    private const int DhcpClientPort = 68;
+    private const int Dhcp6ClientPort = 546;
+
     private readonly SwitchPort _port;
     private readonly TimeSpan _realWaitCap;
     private readonly Func<string, IPAddress?> _names;
@@ -75,19 +78,29 @@ public sealed class NamespaceNetwork : ISwitchNetwork
         cancellationToken.ThrowIfCancellationRequested();
         ArgumentOutOfRangeException.ThrowIfNegative(localPort);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(localPort, 65535);
-        var socket = _port.Namespace.Create(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        var socket = localPort == DhcpClientPort
+            ? _port.Namespace.Create(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp)
+            : _port.Namespace.Create(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp);
         try
         {
-            socket.EnableBroadcast = true;
-            if (localPort != 0)
+            if (localPort == DhcpClientPort)
             {
-                // The DHCP client: on mgmt0 only, so broadcasts leave by it before any address
-                // or route exists (socket(7) SO_BINDTODEVICE).
+                socket.EnableBroadcast = true;
+            }
+            else if (localPort != Dhcp6ClientPort)
+            {
+                // Transfers reach IPv4 and IPv6 servers alike (ipv6(7): IPV6_V6ONLY off).
+                socket.DualMode = true;
+            }
+            if (localPort is DhcpClientPort or Dhcp6ClientPort)
+            {
+                // The DHCP clients: on mgmt0 only, so a broadcast or a multicast to
+                // All_DHCP_Relay_Agents_and_Servers leaves by it before any address or route
+                // exists (socket(7) SO_BINDTODEVICE).
                 socket.SetRawSocketOption(NamespaceNative.SolSocket, NamespaceNative.SoBindToDevice, Encoding.ASCII.GetBytes(SwitchPort.Interface + "\0"));
-                socket.ExclusiveAddressUse = false;
                 socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
             }
-            socket.Bind(new IPEndPoint(IPAddress.Any, localPort));
+            socket.Bind(new IPEndPoint(socket.AddressFamily == AddressFamily.InterNetwork ? IPAddress.Any : IPAddress.IPv6Any, localPort));
         }
         catch
         {
@@ -166,7 +179,8 @@ public sealed class NamespaceNetwork : ISwitchNetwork
             {
                 await socket.SendToAsync(datagram, SocketFlags.None, destination, cancellationToken).ConfigureAwait(false);
             }
-            catch (SocketException e) when (e.SocketErrorCode is SocketError.NetworkUnreachable or SocketError.HostUnreachable or SocketError.ConnectionRefused)
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.NetworkUnreachable or SocketError.HostUnreachable or SocketError.ConnectionRefused
+                or SocketError.AddressFamilyNotSupported or SocketError.AddressNotAvailable)
             {
                 // No route or nobody there: the datagram is lost, as on a real segment.
                 _silence = true;
@@ -182,7 +196,7 @@ public sealed class NamespaceNetwork : ISwitchNetwork
             var realWait = timeout < net._realWaitCap ? timeout : net._realWaitCap;
             while (true)
             {
-                _pending ??= socket.ReceiveFromAsync(_buffer, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0));
+                _pending ??= socket.ReceiveFromAsync(_buffer, SocketFlags.None, new IPEndPoint(socket.AddressFamily == AddressFamily.InterNetwork ? IPAddress.Any : IPAddress.IPv6Any, 0));
                 if (!_pending.IsCompleted)
                 {
                     CancellationToken token;
@@ -217,7 +231,12 @@ public sealed class NamespaceNetwork : ISwitchNetwork
                     // ICMP port unreachable from an earlier send: not a datagram.
                     continue;
                 }
-                return new LabDatagram(_buffer.AsSpan(0, r.ReceivedBytes).ToArray(), (IPEndPoint)r.RemoteEndPoint);
+                var from = (IPEndPoint)r.RemoteEndPoint;
+                if (from.Address.IsIPv4MappedToIPv6)
+                {
+                    from = new IPEndPoint(from.Address.MapToIPv4(), from.Port);
+                }
+                return new LabDatagram(_buffer.AsSpan(0, r.ReceivedBytes).ToArray(), from);
             }
         }
 

@@ -161,4 +161,35 @@ public sealed class NamespaceNetworkTests
         output[0].ShouldBe(new FileInfo($"/proc/{sw.Namespace.HolderPid}/ns/net").LinkTarget);
         output[1].ShouldBe("1");
     }
+
+    [Fact]
+    public async Task OpenUdpAsync_Dhcp6ClientPort_SolicitReachesAllDhcpServersOnTheSegmentAndTheAnswerComesBack()
+    {
+        NamespaceRequirements.Check();
+        await using var segment = await LabSegment.CreateAsync(Ct);
+        var host = await segment.AddHostAsync(IPAddress.Parse("2001:db8::1"), 64, null, Ct);
+        var sw = await segment.AddSwitchAsync("leaf", null, Ct);
+        using var server = host.Create(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp);
+        server.Bind(new IPEndPoint(IPAddress.IPv6Any, 547));
+        var index = host.Namespace.Invoke(() => System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces().First(n => n.Name == LabHost.Interface).GetIPProperties().GetIPv6Properties().Index);
+        // RFC 8415 §7.1: servers listen on All_DHCP_Relay_Agents_and_Servers.
+        server.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.AddMembership, new IPv6MulticastOption(PoapLab.Switch.Network.LabAddressMap.AllDhcpServers, index));
+        var network = new NamespaceNetwork(sw, TimeSpan.FromSeconds(5));
+        await using var client = await network.OpenUdpAsync(546, Ct);
+
+        await client.SendAsync("solicit"u8.ToArray(), new IPEndPoint(PoapLab.Switch.Network.LabAddressMap.AllDhcpServers, 547), Ct);
+        var buffer = new byte[64];
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        wait.CancelAfter(TimeSpan.FromSeconds(10));
+        var got = await server.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(IPAddress.IPv6Any, 0), wait.Token);
+        var from = (IPEndPoint)got.RemoteEndPoint;
+        await server.SendToAsync("advertise"u8.ToArray(), SocketFlags.None, from, Ct);
+        var answer = await client.ReceiveAsync(TimeSpan.FromSeconds(10), Ct);
+
+        from.Address.IsIPv6LinkLocal.ShouldBeTrue();
+        from.Port.ShouldBe(546);
+        answer.ShouldNotBeNull();
+        Encoding.ASCII.GetString(answer.Value.Payload).ShouldBe("advertise");
+        answer.Value.Source.Port.ShouldBe(547);
+    }
 }
