@@ -192,4 +192,52 @@ public sealed class NamespaceNetworkTests
         Encoding.ASCII.GetString(answer.Value.Payload).ShouldBe("advertise");
         answer.Value.Source.Port.ShouldBe(547);
     }
+
+    [Fact]
+    public async Task ConnectTcpAsync_EmbeddedFtpServerInTheLab_PassiveDownloadThroughTheSwitchNamespace()
+    {
+        NamespaceRequirements.Check();
+        var root = Directory.CreateTempSubdirectory("poaplab-ns-ftp-");
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(root.FullName, "poap_nexus.py"), "print('ftp')\n", Ct);
+            await using var segment = await LabSegment.CreateAsync(Ct);
+            var host = await segment.AddHostAsync(Server, 24, null, Ct);
+            var sw = await segment.AddSwitchAsync("leaf", null, Ct);
+            await using var ftp = new PoapLab.Servers.Ftp.EmbeddedFtpServer(new PoapLab.Servers.Ftp.FtpServerOptions
+            {
+                RootPath = root.FullName, User = "poap", Password = "pw", Sockets = host,
+            }, new Timeline(), "ftp");
+            await ftp.StartAsync(new IPEndPoint(Server, 21), Ct);
+            var network = new NamespaceNetwork(sw, TimeSpan.FromSeconds(5));
+            await network.ConfigureAsync(IPAddress.Parse("10.0.0.100"), 24, null, Ct);
+
+            await using var control = await network.ConnectTcpAsync(Server, 21, Ct);
+            using var reader = new StreamReader(control, Encoding.ASCII);
+            async Task<string> Command(string? line)
+            {
+                if (line is not null)
+                {
+                    await control.WriteAsync(Encoding.ASCII.GetBytes(line + "\r\n"), Ct);
+                }
+                return (await reader.ReadLineAsync(Ct))!;
+            }
+            (await Command(null)).ShouldStartWith("220");
+            (await Command("USER poap")).ShouldStartWith("331");
+            (await Command("PASS pw")).ShouldStartWith("230");
+            (await Command("TYPE I")).ShouldStartWith("200");
+            var pasv = await Command("PASV");
+            pasv.ShouldStartWith("227");
+            var numbers = pasv[(pasv.IndexOf('(') + 1)..pasv.IndexOf(')')].Split(',').Select(int.Parse).ToArray();
+            await using var data = await network.ConnectTcpAsync(IPAddress.Parse($"{numbers[0]}.{numbers[1]}.{numbers[2]}.{numbers[3]}"), numbers[4] * 256 + numbers[5], Ct);
+            (await Command("RETR /poap_nexus.py")).ShouldStartWith("150");
+            using var content = new StreamReader(data);
+            (await content.ReadToEndAsync(Ct)).ShouldBe("print('ftp')\n");
+            (await reader.ReadLineAsync(Ct))!.ShouldStartWith("226");
+        }
+        finally
+        {
+            root.Delete(recursive: true);
+        }
+    }
 }
