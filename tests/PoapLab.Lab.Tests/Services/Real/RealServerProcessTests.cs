@@ -342,6 +342,45 @@ public sealed class RealServerProcessTests
         Directory.GetDirectories(lab.Work.FullName).ShouldBeEmpty();
     }
 
+    [Fact]
+    public async Task KillAsync_NginxMidTransfer_TheSwitchGetsATruncatedFile()
+    {
+        await using var lab = await RealServerLab.CreateAsync("/usr/sbin/nginx", "nginx", Ct);
+        var www = Directory.CreateDirectory(Path.Combine(lab.Work.FullName, "www"));
+        File.SetUnixFileMode(lab.Work.FullName, (UnixFileMode)0b111_101_101);
+        const int size = 64 << 20;
+        await using (var image = File.Create(Path.Combine(www.FullName, "nxos.bin")))
+        {
+            image.SetLength(size);
+        }
+        var config = Path.Combine(lab.Work.FullName, "nginx.conf");
+        await File.WriteAllTextAsync(config, $"worker_processes 1;\nevents {{ worker_connections 16; }}\nhttp {{ access_log off; server {{ listen 80; root {www.FullName}; sendfile off; }} }}\n", Ct);
+        await using var nginx = await RealServerProcess.StartAsync(lab.Options(RealServerKind.Nginx, config, www.FullName), lab.Host, Ct);
+        await lab.Network.ConfigureAsync(IPAddress.Parse("10.0.0.100"), 24, null, Ct);
+        await using var stream = await lab.Network.ConnectTcpAsync(Server, 80, Ct);
+        await stream.WriteAsync(Encoding.ASCII.GetBytes("GET /nxos.bin HTTP/1.0\r\nHost: 10.0.0.1\r\n\r\n"), Ct);
+        var buffer = new byte[1 << 16];
+        long received = await stream.ReadAsync(buffer, Ct);
+
+        await nginx.KillAsync(Ct);
+        try
+        {
+            int n;
+            while ((n = await stream.ReadAsync(buffer, Ct)) > 0)
+            {
+                received += n;
+            }
+        }
+        catch (IOException)
+        {
+            // Reset by the dying server's kernel: also a truncated transfer.
+        }
+
+        received.ShouldBeGreaterThan(0);
+        received.ShouldBeLessThan(size);
+        nginx.HasExited.ShouldBeTrue();
+    }
+
     private static async Task<string> HttpGetAsync(RealServerLab lab, string path)
     {
         await using var stream = await lab.Network.ConnectTcpAsync(Server, 80, Ct);
