@@ -22,6 +22,9 @@ public enum RealServerKind
 
     /// <summary>dhcrelay (isc-dhcp-relay): a DHCPv4 relay on a lab router; <see cref="RealServerOptions.Arguments"/> are the servers' addresses.</summary>
     IscDhcpRelay,
+
+    /// <summary>vsftpd: FTP.</summary>
+    Vsftpd,
 }
 
 /// <summary>How to start one real server: which daemon, the user's files, where its state and log go.</summary>

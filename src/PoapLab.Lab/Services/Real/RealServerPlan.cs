@@ -28,6 +28,9 @@ internal sealed record RealServerPlan(
     /// </summary>
     public string? ReadyLine { get; init; }
 
+    /// <summary>Directories the daemon expects inside its private ones (vsftpd's <c>secure_chroot_dir</c>).</summary>
+    public IReadOnlyList<string> Directories { get; init; } = [];
+
     /// <summary>The plan for <paramref name="options"/>; the user's paths are checked here, before anything starts.</summary>
     public static RealServerPlan For(RealServerOptions options, IPAddress address)
     {
@@ -103,6 +106,17 @@ internal sealed record RealServerPlan(
                 return new(options.Executable ?? "/usr/sbin/dhcrelay", "isc-dhcp-relay", Services.ServiceKind.DhcpRelay,
                     ["-d", "-4", "-id", LabRouter.Downstream, "-iu", LabRouter.Upstream, .. servers],
                     [], ["/run"], [], ProtocolType.Udp, options.Port ?? 67, none);
+            }
+            case RealServerKind.Vsftpd:
+            {
+                var config = RequireConfig(options, "vsftpd");
+                // -o: a command-line setting after the file (vsftpd(8)): in the foreground, the
+                // file itself unmodified. Its default secure_chroot_dir is made in the private /run.
+                return new(options.Executable ?? "/usr/sbin/vsftpd", "vsftpd", Services.ServiceKind.Ftp,
+                    [config, "-obackground=NO"], [config, .. Root(options, "vsftpd", required: false)], ["/run", "/var/log"], [], ProtocolType.Tcp, options.Port ?? 21, none)
+                {
+                    Directories = ["/run/vsftpd/empty"],
+                };
             }
             default:
                 throw new ArgumentOutOfRangeException(nameof(options), options.Kind, "unknown real server kind");

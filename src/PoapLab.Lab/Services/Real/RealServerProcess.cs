@@ -174,6 +174,12 @@ public sealed partial class RealServerProcess : ILabService
             // Daemons that drop privileges after start (dnsmasq, nginx's workers) read it too.
             File.SetUnixFileMode(state.FullName, (UnixFileMode)0b111_101_101);
         }
+        foreach (var nested in plan.Directories)
+        {
+            var dir = plan.PrivateDirectories.First(d => nested.StartsWith(d + "/", StringComparison.Ordinal));
+            var made = System.IO.Directory.CreateDirectory(System.IO.Path.Combine(directory, "state", StateName(dir), nested[(dir.Length + 1)..]));
+            File.SetUnixFileMode(made.FullName, (UnixFileMode)0b111_101_101);
+        }
         foreach (var file in plan.EmptyFiles)
         {
             var dir = plan.PrivateDirectories.First(d => file.StartsWith(d + "/", StringComparison.Ordinal));

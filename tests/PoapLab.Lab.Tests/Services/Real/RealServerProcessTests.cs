@@ -381,6 +381,24 @@ public sealed class RealServerProcessTests
         nginx.HasExited.ShouldBeTrue();
     }
 
+    [Fact]
+    public async Task StartAsync_Vsftpd_SwitchLogsInAnonymouslyThroughItsNamespace()
+    {
+        await using var lab = await RealServerLab.CreateAsync("/usr/sbin/vsftpd", "vsftpd", Ct);
+        await using var vsftpd = await RealServerProcess.StartAsync(lab.Options(RealServerKind.Vsftpd, RealServerLab.Fixture("vsftpd", "vsftpd.conf")), lab.Host, Ct);
+        await lab.Network.ConfigureAsync(IPAddress.Parse("10.0.0.100"), 24, null, Ct);
+
+        await using var control = await lab.Network.ConnectTcpAsync(Server, 21, Ct);
+        using var reader = new StreamReader(control, Encoding.ASCII);
+        (await reader.ReadLineAsync(Ct))!.ShouldStartWith("220");
+        await control.WriteAsync("USER anonymous\r\n"u8.ToArray(), Ct);
+        (await reader.ReadLineAsync(Ct))!.ShouldStartWith("331");
+        await control.WriteAsync("PASS poap@\r\n"u8.ToArray(), Ct);
+        (await reader.ReadLineAsync(Ct))!.ShouldStartWith("230");
+
+        vsftpd.Kind.ShouldBe(ServiceKind.Ftp);
+    }
+
     private static async Task<string> HttpGetAsync(RealServerLab lab, string path)
     {
         await using var stream = await lab.Network.ConnectTcpAsync(Server, 80, Ct);
