@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using PoapLab.Core.Time;
 using PoapLab.Switch.Network;
 
@@ -103,6 +104,16 @@ public sealed class LinkFaultNetwork : ISwitchNetwork
 
     /// <inheritdoc />
     public void ExpectSilence() => _inner.ExpectSilence();
+
+    /// <inheritdoc />
+    public ValueTask ConfigureAsync(IPAddress address, int prefixLength, IPAddress? gateway, CancellationToken cancellationToken) =>
+        _inner.ConfigureAsync(address, prefixLength, gateway, cancellationToken);
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> ClientCommandPrefix => _inner.ClientCommandPrefix;
+
+    /// <inheritdoc />
+    public Socket CreateLocalSocket(AddressFamily family, SocketType type, ProtocolType protocol) => _inner.CreateLocalSocket(family, type, protocol);
 
     private bool Chance(double p)
     {

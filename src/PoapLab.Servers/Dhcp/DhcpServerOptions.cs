@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.NetworkInformation;
 using PoapLab.Protocols.Dhcp;
 using PoapLab.Servers.Faults;
+using PoapLab.Servers.Hosting;
 
 namespace PoapLab.Servers.Dhcp;
 
@@ -49,6 +50,27 @@ public sealed record DhcpServerOptions
 
     /// <summary>Tells the POAP attempt of a client for attempt-keyed faults (null: none known).</summary>
     public IFaultContext? FaultContext { get; init; }
+
+    /// <summary>Where the server's sockets are made (default: this process's network namespace; a lab host's namespace in the namespace transport).</summary>
+    public ISocketFactory Sockets { get; init; } = SystemSocketFactory.Instance;
+
+    /// <summary>Where replies go (default: back to the request's source, as on the loopback map).</summary>
+    public DhcpReplyRouting ReplyRouting { get; init; } = DhcpReplyRouting.ToSender;
+}
+
+/// <summary>Where a DHCP server sends its replies.</summary>
+public enum DhcpReplyRouting
+{
+    /// <summary>Back to the UDP source of the request (the virtual transport: every client has an address of its own).</summary>
+    ToSender,
+
+    /// <summary>
+    /// As RFC 2131 §4.1 says on a real segment: to the relay at giaddr port 67 when giaddr is
+    /// set; else to ciaddr port 68 when the client has an address; else (and always for a
+    /// NAK) broadcast to 255.255.255.255 port 68, since a client without an address cannot
+    /// be reached by unicast without writing the ARP cache.
+    /// </summary>
+    Rfc2131,
 }
 
 /// <summary>

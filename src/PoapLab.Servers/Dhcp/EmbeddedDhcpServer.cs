@@ -43,7 +43,9 @@ public sealed class EmbeddedDhcpServer : IAsyncDisposable
         _source = eventSource;
         _time = timeProvider ?? TimeProvider.System;
         _faults = options.Faults.IsDefaultOrEmpty ? FaultPlan<DhcpFault>.None : new FaultPlan<DhcpFault>(options.Faults, options.FaultContext, options.FaultSeed);
-        _udp = new UdpServerLoop(MaxDatagram, (datagram, from) => Handle(datagram.Span, from));
+        _udp = options.ReplyRouting == DhcpReplyRouting.ToSender
+            ? new UdpServerLoop(MaxDatagram, (datagram, from) => Handle(datagram.Span, from)) { Sockets = options.Sockets }
+            : new UdpServerLoop(MaxDatagram, RouteAsync) { Sockets = options.Sockets, EnableBroadcast = true };
     }
 
     /// <summary>The bound endpoint once started.</summary>
@@ -60,6 +62,50 @@ public sealed class EmbeddedDhcpServer : IAsyncDisposable
 
     /// <summary>Stops the receive loop and closes the socket.</summary>
     public ValueTask DisposeAsync() => _udp.DisposeAsync();
+
+    /// <summary>Handles one datagram and sends the reply where RFC 2131 §4.1 says.</summary>
+    private ValueTask RouteAsync(ReadOnlyMemory<byte> datagram, IPEndPoint from, CancellationToken stopping)
+    {
+        var reply = Handle(datagram.Span, from);
+        if (reply is null)
+        {
+            return ValueTask.CompletedTask;
+        }
+        if (ReplyDestination(reply, from) is not { } to)
+        {
+            _events.Record(_source, EventKinds.DhcpServerIgnored, $"reply not sent: giaddr {new IPAddress(reply.AsSpan(24, 4))} from {from} is no relay's address",
+                ("from", from.ToString()), ("reason", "giaddr is not a unicast address"));
+            return ValueTask.CompletedTask;
+        }
+        return _udp.SendAsync(reply, to, stopping);
+    }
+
+    /// <summary>
+    /// RFC 2131 §4.1 ("If the 'giaddr' field in a DHCP message from a client is non-zero...");
+    /// null when giaddr cannot be a relay's address (loopback, broadcast, multicast, 0/8): a
+    /// forged giaddr must not turn the server against itself or the whole segment.
+    /// </summary>
+    internal static IPEndPoint? ReplyDestination(ReadOnlySpan<byte> reply, IPEndPoint from)
+    {
+        // The reply echoes the request's giaddr (offset 24) and ciaddr (offset 12) (RFC 2131 §2, table 1).
+        var giaddr = new IPAddress(reply.Slice(24, 4));
+        if (!giaddr.Equals(IPAddress.Any))
+        {
+            var first = reply[24];
+            return first is 0 or 127 or >= 224 ? null : new IPEndPoint(giaddr, 67);
+        }
+        var nak = DhcpMessage.Decode(reply).MessageType == DhcpMessageType.Nak;
+        var ciaddr = new IPAddress(reply.Slice(12, 4));
+        if (!nak && !ciaddr.Equals(IPAddress.Any))
+        {
+            if (reply[12] is 0 or 127 or >= 224)
+            {
+                return null;
+            }
+            return new IPEndPoint(ciaddr, from.Port == 0 ? 68 : from.Port);
+        }
+        return new IPEndPoint(IPAddress.Broadcast, 68);
+    }
 
     /// <summary>Handles one datagram; returns the reply bytes or null.</summary>
     private byte[]? Handle(ReadOnlySpan<byte> datagram, IPEndPoint from)

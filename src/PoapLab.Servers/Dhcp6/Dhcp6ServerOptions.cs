@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Net;
 using System.Net.NetworkInformation;
 using PoapLab.Protocols.Dhcp6;
+using PoapLab.Servers.Hosting;
 
 namespace PoapLab.Servers.Dhcp6;
 
@@ -45,6 +46,9 @@ public sealed record Dhcp6ServerOptions
 
     /// <summary>Options added to every Advertise and Reply (after the standard ones; same code replaces).</summary>
     public ImmutableArray<Dhcp6OptionValue> ExtraOptions { get; init; } = [];
+
+    /// <summary>Where the server's sockets are made (default: this process's network namespace; a lab host's namespace in the namespace transport).</summary>
+    public ISocketFactory Sockets { get; init; } = SystemSocketFactory.Instance;
 }
 
 /// <summary>

@@ -63,7 +63,7 @@ public sealed partial class EmbeddedDhcp6Server : IAsyncDisposable
         _source = eventSource;
         _time = timeProvider ?? TimeProvider.System;
         ServerDuid = options.ServerDuid ?? DefaultDuid(options.ServerAddress);
-        _udp = new UdpServerLoop(MaxDatagram, (datagram, from) => Handle(datagram.Span, from));
+        _udp = new UdpServerLoop(MaxDatagram, (datagram, from) => Handle(datagram.Span, from)) { Sockets = options.Sockets };
     }
 
     /// <summary>The DUID this server sends in option 2 and expects back in Request, Renew, Release, Decline.</summary>

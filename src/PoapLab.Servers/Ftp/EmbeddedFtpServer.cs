@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using PoapLab.Core.Events;
+using PoapLab.Servers.Hosting;
 using PoapLab.Servers.Tftp;
 
 namespace PoapLab.Servers.Ftp;
@@ -60,7 +61,7 @@ public sealed class EmbeddedFtpServer : IAsyncDisposable
         {
             throw new InvalidOperationException("The server is already started.");
         }
-        var socket = new Socket(bind.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        var socket = _options.Sockets.Create(bind.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
             socket.Bind(bind);
@@ -259,7 +260,7 @@ public sealed class EmbeddedFtpServer : IAsyncDisposable
                 }
             case "PASV":
                 {
-                    var ep = s.OpenPassive(_local!.Address, _options.DataListenerOpened);
+                    var ep = s.OpenPassive(_options.Sockets, _local!.Address, _options.DataListenerOpened);
                     var advertised = (_options.AdvertisedAddress ?? ep.Address).GetAddressBytes();
                     if (advertised.Length != 4)
                     {
@@ -278,7 +279,7 @@ public sealed class EmbeddedFtpServer : IAsyncDisposable
                         await s.ReplyAsync(stream, 200, "EPSV ALL ok", ct).ConfigureAwait(false);
                         return true;
                     }
-                    var ep = s.OpenPassive(_local!.Address, _options.DataListenerOpened);
+                    var ep = s.OpenPassive(_options.Sockets, _local!.Address, _options.DataListenerOpened);
                     // RFC 2428 §3: only the port, between delimiters; the host is the control connection's.
                     await s.ReplyAsync(stream, 229, string.Create(CultureInfo.InvariantCulture, $"Entering Extended Passive Mode (|||{ep.Port}|)"), ct).ConfigureAwait(false);
                     return true;
@@ -444,10 +445,10 @@ public sealed class EmbeddedFtpServer : IAsyncDisposable
 
         public string Cwd { get; set; } = "/";
 
-        public IPEndPoint OpenPassive(IPAddress address, Action<IPEndPoint>? opened)
+        public IPEndPoint OpenPassive(ISocketFactory sockets, IPAddress address, Action<IPEndPoint>? opened)
         {
             ClosePassive();
-            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            var socket = sockets.Create(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
             try
             {
                 // Same address as the control connection, port 0: the data listener is found

@@ -1,4 +1,5 @@
 using System.Net;
+using PoapLab.Servers.Hosting;
 
 namespace PoapLab.Servers.Ftp;
 
@@ -33,4 +34,7 @@ public sealed record FtpServerOptions
 
     /// <summary>Control connections served at once; more get 421.</summary>
     public int MaxSessions { get; init; } = 32;
+
+    /// <summary>Where the server's sockets are made (default: this process's network namespace; a lab host's namespace in the namespace transport).</summary>
+    public ISocketFactory Sockets { get; init; } = SystemSocketFactory.Instance;
 }

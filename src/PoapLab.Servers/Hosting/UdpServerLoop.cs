@@ -17,6 +17,7 @@ internal sealed class UdpServerLoop : IAsyncDisposable
     private readonly int _maxDatagram;
     private readonly Func<ReadOnlyMemory<byte>, IPEndPoint, CancellationToken, ValueTask> _handle;
     private readonly CancellationTokenSource _stop = new();
+    private ISocketFactory _sockets = SystemSocketFactory.Instance;
     private Socket? _socket;
     private IPEndPoint? _local;
     private Task? _loop;
@@ -48,6 +49,16 @@ internal sealed class UdpServerLoop : IAsyncDisposable
         _handle = (datagram, from, stopping) => answer(datagram, from) is { } reply ? SendAsync(reply, from, stopping) : ValueTask.CompletedTask;
     }
 
+    /// <summary>Where the socket is made (default: this process's network namespace); set before <see cref="Start"/>.</summary>
+    public ISocketFactory Sockets
+    {
+        get => _sockets;
+        init => _sockets = value ?? throw new ArgumentNullException(nameof(value));
+    }
+
+    /// <summary>Lets the socket send to broadcast addresses (SO_BROADCAST), for DHCP replies by broadcast.</summary>
+    public bool EnableBroadcast { get; init; }
+
     /// <summary>The bound socket, or null before <see cref="Start"/>.</summary>
     public Socket? Socket => _socket;
 
@@ -64,9 +75,13 @@ internal sealed class UdpServerLoop : IAsyncDisposable
             throw new InvalidOperationException("the server is already started");
         }
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _stopped) != 0, this);
-        var socket = new Socket(bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        var socket = _sockets.Create(bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         try
         {
+            if (EnableBroadcast)
+            {
+                socket.EnableBroadcast = true;
+            }
             socket.Bind(bind);
         }
         catch

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -8,6 +9,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using PoapLab.Core.Events;
 using PoapLab.Servers.Faults;
+using PoapLab.Servers.Hosting;
 using PoapLab.Servers.Tftp;
 
 namespace PoapLab.Servers.Http;
@@ -28,6 +30,7 @@ public sealed partial class EmbeddedHttpServer : IAsyncDisposable
     private readonly ServedFileResolver _files;
     private readonly X509Certificate2? _certificate;
     private readonly FaultPlan<HttpFault> _faults;
+    private readonly ISocketFactory _sockets;
     private WebApplication? _app;
     private IPEndPoint? _local;
 
@@ -41,6 +44,7 @@ public sealed partial class EmbeddedHttpServer : IAsyncDisposable
         _files = new ServedFileResolver(options.RootPath);
         _certificate = options.Certificate;
         _faults = BuildFaultPlan(options);
+        _sockets = options.Sockets;
     }
 
     /// <summary>The endpoint the server listens on (valid after <see cref="StartAsync"/>).</summary>
@@ -57,27 +61,64 @@ public sealed partial class EmbeddedHttpServer : IAsyncDisposable
         // The empty builder registers no logging providers and reads no configuration
         // files or environment: a lab server stays quiet and independent of the host.
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        // A socket factory other than the default makes the listening socket somewhere Kestrel
+        // cannot (another network namespace): bind it there and hand Kestrel its descriptor.
+        (ulong Handle, IPEndPoint Local)? handle = _sockets is SystemSocketFactory ? null : ListenInFactory(bind);
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.Listen(bind, listen =>
+            void Configure(Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions listen)
             {
                 if (_certificate is not null)
                 {
                     listen.UseHttps(_certificate);
                 }
-            });
+            }
+            if (handle is { } h)
+            {
+                kestrel.ListenHandle(h.Handle, Configure);
+            }
+            else
+            {
+                kestrel.Listen(bind, Configure);
+            }
         });
         var app = builder.Build();
         app.Run(HandleAsync);
         _app = app;
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
 
+        if (handle is { } bound)
+        {
+            _local = bound.Local;
+            return _local;
+        }
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
             ?? throw new InvalidOperationException("Kestrel reported no address.");
         var uri = new Uri(address);
         _local = new IPEndPoint(bind.Address, uri.Port);
         return _local;
+    }
+
+    /// <summary>Binds and listens through the socket factory; Kestrel takes the descriptor over (and closes it).</summary>
+    private (ulong Handle, IPEndPoint Local) ListenInFactory(IPEndPoint bind)
+    {
+        var socket = _sockets.Create(bind.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            socket.Bind(bind);
+            socket.Listen(512);
+            var local = (IPEndPoint)socket.LocalEndPoint!;
+            var fd = socket.SafeHandle.DangerousGetHandle();
+            // Kestrel owns the descriptor from here; this wrapper must not close it.
+            socket.SafeHandle.SetHandleAsInvalid();
+            return ((ulong)fd, local);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Stops Kestrel and closes its connections.</summary>

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Security.Cryptography.X509Certificates;
 using PoapLab.Servers.Faults;
+using PoapLab.Servers.Hosting;
 
 namespace PoapLab.Servers.Http;
 
@@ -21,4 +22,7 @@ public sealed record HttpServerOptions
 
     /// <summary>Tells the POAP attempt of a client for attempt-keyed faults (null: none known).</summary>
     public IFaultContext? FaultContext { get; init; }
+
+    /// <summary>Where the server's sockets are made (default: this process's network namespace; a lab host's namespace in the namespace transport).</summary>
+    public ISocketFactory Sockets { get; init; } = SystemSocketFactory.Instance;
 }

@@ -42,7 +42,7 @@ public sealed class EmbeddedTftpServer : IAsyncDisposable
         _time = time ?? TimeProvider.System;
         _files = new ServedFileResolver(options.RootPath);
         _faults = options.Faults.IsDefaultOrEmpty ? FaultPlan<TftpFault>.None : new FaultPlan<TftpFault>(options.Faults, options.FaultContext, options.FaultSeed);
-        _udp = new UdpServerLoop(TftpLimits.MaxDatagramSize, HandleAsync);
+        _udp = new UdpServerLoop(TftpLimits.MaxDatagramSize, HandleAsync) { Sockets = options.Sockets };
     }
 
     /// <summary>The endpoint requests go to (valid after <see cref="StartAsync"/>).</summary>
@@ -253,7 +253,7 @@ public sealed class EmbeddedTftpServer : IAsyncDisposable
     private Socket OpenTransferSocket()
     {
         // RFC 1350 §4: the server's TID is a port chosen for this transfer alone.
-        var socket = new Socket(_udp.LocalEndPoint!.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        var socket = _options.Sockets.Create(_udp.LocalEndPoint!.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         try
         {
             socket.Bind(new IPEndPoint(_udp.LocalEndPoint.Address, 0));

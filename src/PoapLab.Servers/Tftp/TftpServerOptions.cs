@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using PoapLab.Servers.Faults;
+using PoapLab.Servers.Hosting;
 
 namespace PoapLab.Servers.Tftp;
 
@@ -29,4 +30,7 @@ public sealed record TftpServerOptions
 
     /// <summary>Tells the POAP attempt of a client for attempt-keyed faults (null: none known).</summary>
     public IFaultContext? FaultContext { get; init; }
+
+    /// <summary>Where the server's sockets are made (default: this process's network namespace; a lab host's namespace in the namespace transport).</summary>
+    public ISocketFactory Sockets { get; init; } = SystemSocketFactory.Instance;
 }

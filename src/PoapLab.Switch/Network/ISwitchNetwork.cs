@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 
 namespace PoapLab.Switch.Network;
 
@@ -64,4 +65,22 @@ public interface ISwitchNetwork
     void ExpectSilence()
     {
     }
+
+    /// <summary>
+    /// Puts a DHCP lease on the switch's interface: the address with its prefix length and
+    /// the default gateway, as NX-OS does on mgmt0 once the ACK is accepted.
+    /// <see cref="IPAddress.Any"/> takes the address off again (after a release). A network
+    /// with no interfaces of its own (the loopback map) does nothing.
+    /// </summary>
+    ValueTask ConfigureAsync(IPAddress address, int prefixLength, IPAddress? gateway, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    /// <summary>
+    /// What runs a client program (the OpenSSH scp/sftp) inside the switch's network, e.g.
+    /// <c>nsenter --net=... --</c>, put before the program; empty when clients run in
+    /// PoapLab's own network.
+    /// </summary>
+    IReadOnlyList<string> ClientCommandPrefix => [];
+
+    /// <summary>Makes a socket where a client program started with <see cref="ClientCommandPrefix"/> can reach it (a local relay's listener).</summary>
+    Socket CreateLocalSocket(AddressFamily family, SocketType type, ProtocolType protocol) => new(family, type, protocol);
 }

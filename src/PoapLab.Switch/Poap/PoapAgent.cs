@@ -112,6 +112,7 @@ public sealed class PoapAgent
                 {
                     await _dhcp.ReleaseAsync(lease, cancellationToken).ConfigureAwait(false);
                     _state.Lease = null;
+                    await _network.ConfigureAsync(IPAddress.Any, 0, null, cancellationToken).ConfigureAwait(false);
                 }
                 if (AttemptsMade < _settings.MaxAttempts)
                 {
@@ -143,6 +144,7 @@ public sealed class PoapAgent
         }
         var lease = dhcp.Lease;
         _state.Lease = lease;
+        await _network.ConfigureAsync(lease.Address, PrefixLength(lease.SubnetMask), lease.Gateway, cancellationToken).ConfigureAwait(false);
         _log.PoapInfo($"Assigned IP address: {lease.Address}");
         _log.PoapInfo($"Netmask: {lease.SubnetMask}");
         _log.PoapInfo($"DNS Server: {(lease.DnsServers.Count > 0 ? lease.DnsServers[0] : IPAddress.Any)}");
@@ -354,5 +356,16 @@ public sealed class PoapAgent
     {
         var v = state.RunningVersion;
         return (v.Major, v.Minor, v.Maintenance).CompareTo((major, minor, maintenance)) >= 0;
+    }
+
+    /// <summary>The prefix length of a subnet mask (an IPv6 lease carries no mask: a /128 address).</summary>
+    private static int PrefixLength(IPAddress mask)
+    {
+        if (mask.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork)
+        {
+            return 128;
+        }
+        var bits = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(mask.GetAddressBytes());
+        return System.Numerics.BitOperations.PopCount(bits);
     }
 }

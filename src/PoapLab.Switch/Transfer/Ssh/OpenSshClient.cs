@@ -109,12 +109,14 @@ internal sealed class OpenSshClient(ISwitchNetwork network, OpenSshClientOptions
     {
         var output = Path.Combine(work, "download");
 
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        // In the switch's network when it has one: the client runs there too (ClientCommandPrefix).
+        using var listener = network.CreateLocalSocket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         listener.Listen(1);
         var relayPort = ((IPEndPoint)listener.LocalEndPoint!).Port;
 
-        var start = new ProcessStartInfo(tool)
+        var prefix = network.ClientCommandPrefix;
+        var start = new ProcessStartInfo(prefix.Count > 0 ? prefix[0] : tool)
         {
             UseShellExecute = false,
             RedirectStandardInput = true,
@@ -122,6 +124,10 @@ internal sealed class OpenSshClient(ISwitchNetwork network, OpenSshClientOptions
             RedirectStandardError = true,
             WorkingDirectory = work,
         };
+        foreach (var a in prefix.Count > 0 ? [.. prefix.Skip(1), tool] : Array.Empty<string>())
+        {
+            start.ArgumentList.Add(a);
+        }
         foreach (var a in Arguments(relayPort, options.ConnectTimeout))
         {
             start.ArgumentList.Add(a);
