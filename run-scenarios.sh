@@ -14,7 +14,7 @@ skip=0
 for a in "${args[@]+"${args[@]}"}"; do
   if [ "$skip" = 1 ]; then skip=0; continue; fi
   case "$a" in
-    --script|--out|--parallel|--filter) skip=1 ;;
+    --script|--out|--parallel|--filter|--network) skip=1 ;;
     -*) ;;
     *) has_path=1 ;;
   esac

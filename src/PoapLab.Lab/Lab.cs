@@ -140,7 +140,8 @@ public sealed class Lab : IAsyncDisposable
         // The switch's own clock: its time advances only by its own modelled durations.
         var clock = new SimClock(_options.ClockStart);
         Timeline.AddSwitch(name, clock);
-        var attachment = await Transport.AttachSwitchAsync(new LabSwitchPlace(name, identity.SystemMac, clock), cancellationToken).ConfigureAwait(false);
+        var place = new LabSwitchPlace(name, identity.SystemMac, clock) { AddressConfigured = address => Clients.AddAddress(name, address) };
+        var attachment = await Transport.AttachSwitchAsync(place, cancellationToken).ConfigureAwait(false);
         try
         {
             return Add(options, name, clock, attachment);

@@ -123,7 +123,7 @@ public sealed class LabTests : IDisposable
 
         public PoapLab.Lab.Capture.LabCapture StartCapture(PoapLab.Lab.Capture.LabCaptureOptions options) => _inner.StartCapture(options);
 
-        public LabServicePlace PlaceService(IPAddress labHost, LabProtocol protocol, int labPort) => _inner.PlaceService(labHost, protocol, labPort);
+        public ValueTask<LabServicePlace> PlaceServiceAsync(IPAddress labHost, LabProtocol protocol, int labPort, int prefixLength, CancellationToken cancellationToken) => _inner.PlaceServiceAsync(labHost, protocol, labPort, prefixLength, cancellationToken);
 
         public void ServiceBound(LabServicePlace place, IPEndPoint bound) => _inner.ServiceBound(place, bound);
 

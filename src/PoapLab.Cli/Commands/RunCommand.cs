@@ -1,6 +1,9 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using PoapLab.Lab.Transports;
+using PoapLab.Lab.Transports.Namespace;
+using PoapLab.Lab.Transports.Virtual;
 using PoapLab.Scenarios.Files;
 using PoapLab.Scenarios.Loading;
 using PoapLab.Scenarios.Model;
@@ -11,7 +14,7 @@ using Spectre.Console;
 namespace PoapLab.Cli.Commands;
 
 /// <summary>
-/// <c>poaplab run FILE|DIR... [--script FILE] [--out DIR] [--parallel N]</c>. The first SIGINT
+/// <c>poaplab run FILE|DIR... [--script FILE] [--out DIR] [--parallel N] [--filter TEXT] [--network virtual|namespace]</c>. The first SIGINT
 /// (Ctrl-C) or SIGTERM stops starting scenarios and cancels the running ones (their scripts,
 /// servers and sshd are ended), then the reports are written for what finished, the rest
 /// marked cancelled, and the exit code is 130; a second signal exits at once.
@@ -28,17 +31,33 @@ internal static class RunCommand
         var outDir = new Option<DirectoryInfo>("--out") { Description = "Where reports and per-scenario artifacts go", DefaultValueFactory = _ => new DirectoryInfo("out") };
         var parallel = new Option<int>("--parallel") { Description = "How many simulated switches run at once", DefaultValueFactory = _ => 6 };
         var filter = new Option<string?>("--filter") { Description = "Only scenarios whose name contains this text" };
-        var command = new Command("run", "Run scenarios and write out/report.junit.xml, out/report.json and per-scenario artifacts") { paths, script, outDir, parallel, filter };
-        command.SetAction((parse, ct) => RunAsync(parse.GetValue(paths)!, parse.GetValue(script), parse.GetValue(outDir)!, parse.GetValue(parallel), parse.GetValue(filter), ct));
+        var network = new Option<string>("--network")
+        {
+            Description = "How switches reach the servers: virtual (loopback, no root) or namespace (a real Ethernet segment of network namespaces and veths; root)",
+            DefaultValueFactory = _ => VirtualTransport.TransportName,
+        };
+        network.AcceptOnlyFromAmong(VirtualTransport.TransportName, NamespaceTransport.TransportName);
+        var command = new Command("run", "Run scenarios and write out/report.junit.xml, out/report.json and per-scenario artifacts") { paths, script, outDir, parallel, filter, network };
+        command.SetAction((parse, ct) => RunAsync(parse.GetValue(paths)!, parse.GetValue(script), parse.GetValue(outDir)!, parse.GetValue(parallel), parse.GetValue(filter), parse.GetValue(network)!, ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(string[] paths, FileInfo? script, DirectoryInfo outDir, int parallel, string? filter, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string[] paths, FileInfo? script, DirectoryInfo outDir, int parallel, string? filter, string network, CancellationToken cancellationToken)
     {
         if (parallel < 1)
         {
             AnsiConsole.MarkupLine("[red]--parallel must be at least 1[/]");
             return 2;
+        }
+        ILabTransportFactory transport = VirtualTransportFactory.Instance;
+        if (network == NamespaceTransport.TransportName)
+        {
+            if (NamespaceTransportFactory.Unavailable() is { } why)
+            {
+                AnsiConsole.MarkupLine($"[red]--network namespace: {Markup.Escape(why)}[/]");
+                return 2;
+            }
+            transport = NamespaceTransportFactory.Instance;
         }
         if (script is not null && RegularFile.Problem(script.FullName, RegularFile.MaxScriptBytes) is { } scriptProblem)
         {
@@ -103,17 +122,18 @@ internal static class RunCommand
             AnsiConsole.MarkupLine("[yellow]no scenarios to run[/]");
             return 2;
         }
-        AnsiConsole.MarkupLine($"Running {scenarios.Count} scenario(s), {parallel} switch(es) at once{(script is null ? "" : $", script {Markup.Escape(script.FullName)}")}");
+        AnsiConsole.MarkupLine($"Running {scenarios.Count} scenario(s), {parallel} switch(es) at once, {transport.Name} network{(script is null ? "" : $", script {Markup.Escape(script.FullName)}")}");
         var clock = Stopwatch.StartNew();
         var runner = new ScenarioRunner();
-        var results = await runner.RunAllAsync(scenarios, new RunOptions(outRoot, script?.FullName, parallel), Print, cancel.Token).ConfigureAwait(false);
+        var results = await runner.RunAllAsync(scenarios, new RunOptions(outRoot, script?.FullName, parallel) { Transport = transport }, Print, cancel.Token).ConfigureAwait(false);
         var all = broken.Concat(results).ToList();
         // The reports are written even (above all) when the run was cancelled.
         await RunReport.WriteAsync(all, outRoot, clock.Elapsed, CancellationToken.None).ConfigureAwait(false);
         var passed = all.Count(r => r.Passed);
         var cancelled = all.Count(r => r.Cancelled);
-        var failed = all.Count - passed - cancelled;
-        AnsiConsole.MarkupLine($"{(failed + cancelled == 0 ? "[green]" : "[red]")}{passed} passed, {failed} failed{(cancelled > 0 ? $", {cancelled} cancelled" : "")}[/] in {clock.Elapsed.TotalSeconds:0.0} s — reports: {Markup.Escape(Path.Combine(outRoot, "report.junit.xml"))}, report.json");
+        var skipped = all.Count(r => r.Skipped is not null);
+        var failed = all.Count - passed - cancelled - skipped;
+        AnsiConsole.MarkupLine($"{(failed + cancelled == 0 ? "[green]" : "[red]")}{passed} passed, {failed} failed{(skipped > 0 ? $", {skipped} skipped" : "")}{(cancelled > 0 ? $", {cancelled} cancelled" : "")}[/] in {clock.Elapsed.TotalSeconds:0.0} s — reports: {Markup.Escape(Path.Combine(outRoot, "report.junit.xml"))}, report.json");
         return cancel.IsCancellationRequested ? CancelledExitCode : failed == 0 ? 0 : 1;
     }
 
@@ -123,11 +143,15 @@ internal static class RunCommand
     {
         lock (PrintGate)
         {
-            var mark = r.Cancelled ? "[yellow]CANCELLED[/]" : r.Passed ? "[green]PASS[/]" : "[red]FAIL[/]";
+            var mark = r.Cancelled ? "[yellow]CANCELLED[/]" : r.Skipped is not null ? "[yellow]SKIP[/]" : r.Passed ? "[green]PASS[/]" : "[red]FAIL[/]";
             var what = string.Join(", ", r.Switches.Select(s =>
                 $"{s.Name} {Scenarios.Assertions.Expectations.OutcomeName(s.Record.Result.Outcome)} {s.Record.Result.RunningVersion} ({s.Record.Result.Attempts.Count} attempt(s))"));
             AnsiConsole.MarkupLine($"{mark} {Markup.Escape(r.Scenario.Name)}  [grey]{r.RealDuration.TotalSeconds:0.00}s real, {r.VirtualDuration:hh\\:mm\\:ss} switch time[/]  {Markup.Escape(what)}");
-            if (!r.Passed && !r.Cancelled)
+            if (r.Skipped is not null)
+            {
+                AnsiConsole.MarkupLine($"     [grey]{Markup.Escape(r.Skipped)}[/]");
+            }
+            if (!r.Passed && !r.NotRun)
             {
                 foreach (var s in r.Switches)
                 {

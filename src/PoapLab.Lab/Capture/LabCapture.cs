@@ -205,7 +205,9 @@ public sealed class LabCapture : IAsyncDisposable
         {
             device.Open(new DeviceConfiguration
             {
-                Mode = DeviceModes.None,
+                // A bridge hands its own interface only the frames addressed to it (broadcasts,
+                // multicasts): promiscuous, it hands up every frame it forwards between ports.
+                Mode = _interfaceName == "lo" ? DeviceModes.None : DeviceModes.Promiscuous,
                 Snaplen = SnapLength,
                 ReadTimeout = ReadTimeoutMs,
                 BufferSize = _options.KernelBufferBytes,

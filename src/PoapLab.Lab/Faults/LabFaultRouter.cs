@@ -39,6 +39,10 @@ public sealed class LabFaultRouter : IFaultContext
         _clients.SwitchAt(client.Address) is { } name ? _attempts.Of(name) : null;
 
     /// <inheritdoc />
+    public int? AttemptOfMac(System.Net.NetworkInformation.PhysicalAddress mac) =>
+        _clients.SwitchWithMac(mac) is { } name ? _attempts.Of(name) : null;
+
+    /// <inheritdoc />
     public void WillNotAnswer(ServerSilence silence)
     {
         ArgumentNullException.ThrowIfNull(silence);

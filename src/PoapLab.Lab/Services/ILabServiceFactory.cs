@@ -25,7 +25,7 @@ public interface ILabServiceFactory
 }
 
 /// <summary>What a lab gives every service it starts.</summary>
-/// <param name="Transport">Where the service binds (<see cref="ILabTransport.PlaceService"/>) and declares what it bound.</param>
+/// <param name="Transport">Where the service binds (<see cref="ILabTransport.PlaceServiceAsync"/>) and declares what it bound.</param>
 /// <param name="Events">Where it records: each event stamped with the clock of the switch it answered.</param>
 /// <param name="Faults">Attempts of the asking switch, and the channel for "I will not answer this client".</param>
 /// <param name="Time">Real time (certificates' validity, log times).</param>

@@ -3,6 +3,7 @@ using System.Net.NetworkInformation;
 using PoapLab.Core.Time;
 using PoapLab.Lab.Addressing;
 using PoapLab.Lab.Capture;
+using PoapLab.Servers.Hosting;
 using PoapLab.Switch.Network;
 
 namespace PoapLab.Lab.Transports;
@@ -34,11 +35,12 @@ public interface ILabTransport : IAsyncDisposable
     LabCapture StartCapture(LabCaptureOptions options);
 
     /// <summary>
-    /// Where a lab service at <paramref name="labHost"/> (e.g. 10.0.0.1) on
-    /// <paramref name="protocol"/>/<paramref name="labPort"/> binds its socket. The service binds
-    /// at <see cref="LabServicePlace.Bind"/> and then reports what it got with <see cref="ServiceBound"/>.
+    /// Where a lab service at <paramref name="labHost"/> (e.g. 10.0.0.1, on a subnet of
+    /// <paramref name="prefixLength"/> bits) on <paramref name="protocol"/>/<paramref name="labPort"/>
+    /// binds its socket. The service makes its sockets with <see cref="LabServicePlace.Sockets"/>,
+    /// binds at <see cref="LabServicePlace.Bind"/> and then reports what it got with <see cref="ServiceBound"/>.
     /// </summary>
-    LabServicePlace PlaceService(IPAddress labHost, LabProtocol protocol, int labPort);
+    ValueTask<LabServicePlace> PlaceServiceAsync(IPAddress labHost, LabProtocol protocol, int labPort, int prefixLength, CancellationToken cancellationToken);
 
     /// <summary>
     /// Declares that the service of <paramref name="place"/> listens at <paramref name="bound"/>
@@ -53,6 +55,13 @@ public interface ILabTransport : IAsyncDisposable
     /// (the embedded sshd knows one lab account).
     /// </summary>
     void AddLogin(IPAddress labHost, int labPort, string labUser, string account);
+
+    /// <summary>
+    /// Puts a router on the segment at <paramref name="address"/> (a DHCP lease's gateway, a
+    /// DHCPv6 next hop) so that the switch's routes through it lead somewhere, as in the network
+    /// the scenario stands for. The virtual transport has no routes and does nothing.
+    /// </summary>
+    ValueTask AddGatewayAsync(IPAddress address, int prefixLength, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
     /// <summary>Connects a switch to the lab: its network, and the address servers see it at when known up front.</summary>
     ValueTask<LabSwitchAttachment> AttachSwitchAsync(LabSwitchPlace place, CancellationToken cancellationToken);
@@ -76,13 +85,27 @@ public interface ILabTransportFactory
 /// <param name="Protocol">UDP or TCP.</param>
 /// <param name="LabPort">The lab port switches reach it at (67, 69, 80...).</param>
 /// <param name="Bind">The local endpoint to bind (port 0: any).</param>
-public record LabServicePlace(IPAddress LabHost, LabProtocol Protocol, int LabPort, IPEndPoint Bind);
+public record LabServicePlace(IPAddress LabHost, LabProtocol Protocol, int LabPort, IPEndPoint Bind)
+{
+    /// <summary>Makes the service's sockets (inside the lab host's network namespace in the namespace transport).</summary>
+    public ISocketFactory Sockets { get; init; } = SystemSocketFactory.Instance;
+
+    /// <summary>The service is on a real segment: a DHCP server routes its replies as RFC 2131 §4.1 says, not back to the sender.</summary>
+    public bool OnSegment { get; init; }
+}
 
 /// <summary>A switch as its transport needs to know it.</summary>
 /// <param name="Name">The switch's name.</param>
 /// <param name="Mac">Its system MAC (its interfaces' addresses derive from it).</param>
 /// <param name="Clock">Its own clock.</param>
-public sealed record LabSwitchPlace(string Name, PhysicalAddress Mac, SimClock Clock);
+public sealed record LabSwitchPlace(string Name, PhysicalAddress Mac, SimClock Clock)
+{
+    /// <summary>
+    /// Told the address the switch put on its interface once it has a lease, so the lab knows
+    /// which switch a server's client address is (a transport whose switches have no address up front calls it).
+    /// </summary>
+    public Action<IPAddress>? AddressConfigured { get; init; }
+}
 
 /// <summary>A switch connected to the lab.</summary>
 /// <param name="Network">What the switch speaks (before link faults, which the lab wraps around it).</param>

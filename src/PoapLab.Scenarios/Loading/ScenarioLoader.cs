@@ -116,6 +116,11 @@ public static partial class ScenarioLoader
         var description = root.String("description")?.Trim();
         var seed = root.Int("seed") ?? 1;
         var tags = root.Strings("tags");
+        var virtualOnly = root.String("virtual_only")?.Trim();
+        if (virtualOnly is not null && (virtualOnly.Length is 0 or > 400 || virtualOnly.Any(char.IsControl)))
+        {
+            throw root.Error(root.Get("virtual_only")!, "'virtual_only' must say in one line (at most 400 characters) why the scenario makes sense only in the virtual transport");
+        }
         var clockStart = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
         if (root.Map("clock", "the clock") is { } clock)
         {
@@ -157,6 +162,7 @@ public static partial class ScenarioLoader
             Files = files,
             Expect = expect,
             Tags = tags,
+            VirtualOnly = virtualOnly,
         };
     }
 

@@ -21,6 +21,8 @@ public sealed record Scenario
     public IReadOnlyList<FileModel> Files { get; init; } = [];
     public ExpectModel Expect { get; init; } = new();
     public IReadOnlyList<string> Tags { get; init; } = [];
+    /// <summary>Why the scenario makes sense only in the virtual transport (switch time, no real segment); null: in every transport.</summary>
+    public string? VirtualOnly { get; init; }
 }
 
 /// <summary>A switch as the scenario describes it.</summary>

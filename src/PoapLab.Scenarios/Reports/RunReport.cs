@@ -34,14 +34,14 @@ public static class RunReport
         w.WriteAttributeString("tests", Num(results.Count));
         w.WriteAttributeString("failures", Num(results.Count(r => r.Status == "failed")));
         w.WriteAttributeString("errors", Num(results.Count(r => r.Status == "error")));
-        w.WriteAttributeString("skipped", Num(results.Count(r => r.Cancelled)));
+        w.WriteAttributeString("skipped", Num(results.Count(r => r.NotRun)));
         w.WriteAttributeString("time", Seconds(realDuration));
         w.WriteStartElement("testsuite");
         w.WriteAttributeString("name", "scenarios");
         w.WriteAttributeString("tests", Num(results.Count));
         w.WriteAttributeString("failures", Num(results.Count(r => r.Status == "failed")));
         w.WriteAttributeString("errors", Num(results.Count(r => r.Status == "error")));
-        w.WriteAttributeString("skipped", Num(results.Count(r => r.Cancelled)));
+        w.WriteAttributeString("skipped", Num(results.Count(r => r.NotRun)));
         w.WriteAttributeString("time", Seconds(realDuration));
         foreach (var r in results)
         {
@@ -50,10 +50,10 @@ public static class RunReport
             w.WriteAttributeString("name", Xml(r.Scenario.Name));
             w.WriteAttributeString("file", Xml(r.Scenario.FilePath));
             w.WriteAttributeString("time", Seconds(r.RealDuration));
-            if (r.Cancelled)
+            if (r.NotRun)
             {
                 w.WriteStartElement("skipped");
-                w.WriteAttributeString("message", "cancelled");
+                w.WriteAttributeString("message", Xml(r.Skipped ?? "cancelled"));
                 w.WriteEndElement();
             }
             else if (r.Error is not null)
@@ -86,8 +86,9 @@ public static class RunReport
     {
         tool = "poaplab",
         passed = results.Count(r => r.Passed),
-        failed = results.Count(r => !r.Passed && !r.Cancelled),
+        failed = results.Count(r => !r.Passed && !r.NotRun),
         cancelled = results.Count(r => r.Cancelled),
+        skipped = results.Count(r => r.Skipped is not null),
         real_seconds = Math.Round(realDuration.TotalSeconds, 3),
         scenarios = results.Select(r => new
         {
@@ -97,6 +98,7 @@ public static class RunReport
             status = r.Status,
             passed = r.Passed,
             error = Json(r.Error),
+            skipped = Json(r.Skipped),
             failures = r.Failures.Select(Json),
             real_seconds = Math.Round(r.RealDuration.TotalSeconds, 3),
             switch_seconds = Math.Round(r.VirtualDuration.TotalSeconds, 3),

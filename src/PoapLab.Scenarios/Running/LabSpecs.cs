@@ -28,6 +28,42 @@ namespace PoapLab.Scenarios.Running;
 /// </summary>
 internal static class LabSpecs
 {
+    /// <summary>
+    /// The routers the scenario's network has: each DHCP server's router (option 3) and each
+    /// DHCPv6 server's next hop (option 242), with the subnet they sit on.
+    /// </summary>
+    internal static IEnumerable<(System.Net.IPAddress Address, int PrefixLength)> Gateways(Scenario scenario) =>
+        scenario.Servers.Dhcp.Where(d => d.Router is not null)
+            .Select(d => (d.Router!, System.Numerics.BitOperations.PopCount(System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(d.SubnetMask.GetAddressBytes()))))
+            .Concat(scenario.Servers.Dhcp6.Where(d => d.NextHop is not null).Select(d => (d.NextHop!, 64)))
+            .Distinct();
+
+    /// <summary>
+    /// Why this run's transport does not run the scenario, or null when it does: in the namespace
+    /// transport, a scenario that says it makes sense only in switch time (<c>virtual_only:</c>),
+    /// one with PoapLab's own sshd (not placed in a namespace yet), or a fleet larger than a lab segment takes.
+    /// </summary>
+    internal static string? NotInTransport(Scenario scenario, RunOptions options)
+    {
+        if (options.Transport?.Name != PoapLab.Lab.Transports.Namespace.NamespaceTransport.TransportName)
+        {
+            return null;
+        }
+        if (scenario.VirtualOnly is { } why)
+        {
+            return $"virtual transport only: {why}";
+        }
+        if (scenario.Servers.Ssh.Count > 0)
+        {
+            return "the namespace transport does not place PoapLab's own sshd in a lab host yet: scp/sftp scenarios run in the virtual transport";
+        }
+        if (scenario.Switches.Count > PoapLab.Lab.Transports.Namespace.NamespaceTransport.MaxSwitches)
+        {
+            return $"{scenario.Switches.Count} switches: the namespace transport attaches at most {PoapLab.Lab.Transports.Namespace.NamespaceTransport.MaxSwitches} to one lab";
+        }
+        return null;
+    }
+
     /// <summary>The lab of a scenario: every switch's clock starts at its <c>clock: { start }</c>; the run's transport (virtual by default).</summary>
     public static LabOptions Lab(Scenario scenario, RunOptions options, ScriptHost scripts, string workDirectory)
     {

@@ -24,18 +24,30 @@ public sealed record ScenarioResult(
     /// <summary>The run was cancelled (Ctrl-C, SIGTERM) before this scenario finished or started.</summary>
     public bool Cancelled { get; init; }
 
-    public bool Passed => Error is null && !Cancelled && Switches.All(s => s.Passed);
+    /// <summary>Why the scenario was not run in this run's transport (it makes sense only in another), or null.</summary>
+    public string? Skipped { get; init; }
 
-    /// <summary>How it ended, as the reports say it: passed, failed, error or cancelled.</summary>
-    public string Status => Cancelled ? "cancelled" : Error is not null ? "error" : Passed ? "passed" : "failed";
+    public bool Passed => Error is null && !Cancelled && Skipped is null && Switches.All(s => s.Passed);
+
+    /// <summary>How it ended, as the reports say it: passed, failed, error, skipped or cancelled.</summary>
+    public string Status => Cancelled ? "cancelled" : Skipped is not null ? "skipped" : Error is not null ? "error" : Passed ? "passed" : "failed";
+
+    /// <summary>Neither passed nor failed: cancelled or skipped.</summary>
+    public bool NotRun => Cancelled || Skipped is not null;
 
     /// <summary>Everything that did not match, one line each, prefixed with the switch.</summary>
     public IReadOnlyList<string> Failures =>
         Cancelled
             ? ["cancelled"]
+            : Skipped is not null
+            ? []
             : Error is not null
             ? [Error]
             : Switches.SelectMany(s => s.Failures.Select(f => $"{s.Name}: {f}")).ToList();
+
+    /// <summary>A scenario this run's transport does not run: nothing of it ran or was written.</summary>
+    public static ScenarioResult SkippedBecause(Scenario scenario, string outputDirectory, string why) =>
+        new(scenario, [], [], TimeSpan.Zero, TimeSpan.Zero, outputDirectory, null) { Skipped = why };
 
     /// <summary>A scenario the run was cancelled before it started: nothing of it ran or was written.</summary>
     public static ScenarioResult CancelledBeforeStart(Scenario scenario, string outputDirectory) =>

@@ -55,6 +55,12 @@ public sealed class ScenarioRunner
                 finished?.Invoke(results[i]);
                 return;
             }
+            if (LabSpecs.NotInTransport(scenario, options) is { } why)
+            {
+                results[i] = ScenarioResult.SkippedBecause(scenario, Path.Combine(outRoot, scenario.Name), why);
+                finished?.Invoke(results[i]);
+                return;
+            }
             var weight = Math.Max(1, Math.Min(scenario.Switches.Count, options.MaxSwitches));
             var taken = 0;
             try
@@ -130,6 +136,10 @@ public sealed class ScenarioRunner
             foreach (var service in LabSpecs.Services(scenario, filesRoot))
             {
                 await lab.StartServiceAsync(service, cancellationToken).ConfigureAwait(false);
+            }
+            foreach (var (address, prefixLength) in LabSpecs.Gateways(scenario))
+            {
+                await lab.Transport.AddGatewayAsync(address, prefixLength, cancellationToken).ConfigureAwait(false);
             }
             foreach (var model in scenario.Switches)
             {

@@ -166,10 +166,10 @@ public sealed class EmbeddedDhcpServer : IAsyncDisposable
         _faults.IsEmpty
             ? null
             : _faults.Next(from, file: null, DhcpFormat.Hex(request.ClientMac.GetAddressBytes()) + request.MessageType,
-                f => f.Kind != DhcpFaultKind.Nak || request.MessageType == DhcpMessageType.Request);
+                f => f.Kind != DhcpFaultKind.Nak || request.MessageType == DhcpMessageType.Request, request.ClientMac);
 
     private void RecordFault(DhcpFault fault, DhcpMessage request, IPEndPoint from) =>
-        FaultEvents.Record(_events, _source, _faults, fault, from, null, null,
+        FaultEvents.Record(_events, _source, _faults, fault, from, request.ClientMac, null, null,
             ("xid", Xid(request)), ("mac", DhcpFormat.Mac(request.ClientMac)), ("type", request.MessageType?.ToString()));
 
     // RFC 2131 §4.3.1: choose an address and offer it.

@@ -63,8 +63,11 @@ public sealed partial class EmbeddedDhcp6Server : IAsyncDisposable
         _source = eventSource;
         _time = timeProvider ?? TimeProvider.System;
         ServerDuid = options.ServerDuid ?? DefaultDuid(options.ServerAddress);
-        _udp = new UdpServerLoop(MaxDatagram, (datagram, from) => Handle(datagram.Span, from)) { Sockets = options.Sockets };
+        _udp = new UdpServerLoop(MaxDatagram, (datagram, from) => Handle(datagram.Span, from)) { Sockets = options.Sockets, Ipv6Group = AllDhcpRelayAgentsAndServers };
     }
+
+    /// <summary>All_DHCP_Relay_Agents_and_Servers (RFC 8415 §7.1): where clients on the link send.</summary>
+    private static readonly IPAddress AllDhcpRelayAgentsAndServers = IPAddress.Parse("ff02::1:2");
 
     /// <summary>The DUID this server sends in option 2 and expects back in Request, Renew, Release, Decline.</summary>
     public Dhcp6Duid ServerDuid { get; }

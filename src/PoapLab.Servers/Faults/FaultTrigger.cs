@@ -13,6 +13,12 @@ public interface IFaultContext
     int? AttemptOf(IPEndPoint client);
 
     /// <summary>
+    /// The POAP attempt of the switch whose hardware address is <paramref name="mac"/>, or null
+    /// when unknown: a DHCP client without an address yet (0.0.0.0 on a real segment) is known by it.
+    /// </summary>
+    int? AttemptOfMac(System.Net.NetworkInformation.PhysicalAddress mac) => null;
+
+    /// <summary>
     /// A server tells the lab it will not answer a client (an injected fault, a request it
     /// ignores), so that the client's network stops waiting for an answer that will never
     /// come. The lab decides whether the client's wait is really in vain (another server on
@@ -124,8 +130,9 @@ public sealed class FaultPlan<TFault> where TFault : class, IFault
 
     public bool IsEmpty => _faults.Count == 0;
 
-    /// <summary>The POAP attempt of the switch at <paramref name="client"/> as the plan's context knows it.</summary>
-    public int? AttemptOf(IPEndPoint client) => _context.AttemptOf(client);
+    /// <summary>The POAP attempt of the switch at <paramref name="client"/> (or with hardware address <paramref name="mac"/>) as the plan's context knows it.</summary>
+    public int? AttemptOf(IPEndPoint client, System.Net.NetworkInformation.PhysicalAddress? mac = null) =>
+        _context.AttemptOf(client) ?? (mac is null ? null : _context.AttemptOfMac(mac));
 
     /// <summary>
     /// The first fault that fires for this request, or null. <paramref name="counterKey"/>
@@ -133,7 +140,7 @@ public sealed class FaultPlan<TFault> where TFault : class, IFault
     /// <paramref name="applies"/> leaves out faults that mean nothing for this kind of
     /// request (a NAK for a DISCOVER): they are neither counted nor drawn for.
     /// </summary>
-    public TFault? Next(IPEndPoint client, string? file, string counterKey, Func<TFault, bool>? applies = null)
+    public TFault? Next(IPEndPoint client, string? file, string counterKey, Func<TFault, bool>? applies = null, System.Net.NetworkInformation.PhysicalAddress? mac = null)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(counterKey);
@@ -141,7 +148,7 @@ public sealed class FaultPlan<TFault> where TFault : class, IFault
         {
             return null;
         }
-        var attempt = _context.AttemptOf(client);
+        var attempt = AttemptOf(client, mac);
         lock (_gate)
         {
             // Count the request for every fault it matches before deciding, so that the

@@ -59,6 +59,12 @@ internal sealed class UdpServerLoop : IAsyncDisposable
     /// <summary>Lets the socket send to broadcast addresses (SO_BROADCAST), for DHCP replies by broadcast.</summary>
     public bool EnableBroadcast { get; init; }
 
+    /// <summary>
+    /// An IPv6 multicast group the socket joins when bound to the wildcard address (a DHCPv6
+    /// server on a real link: All_DHCP_Relay_Agents_and_Servers, RFC 8415 §7.1).
+    /// </summary>
+    public IPAddress? Ipv6Group { get; init; }
+
     /// <summary>The bound socket, or null before <see cref="Start"/>.</summary>
     public Socket? Socket => _socket;
 
@@ -83,6 +89,11 @@ internal sealed class UdpServerLoop : IAsyncDisposable
                 socket.EnableBroadcast = true;
             }
             socket.Bind(bind);
+            if (Ipv6Group is { } group && bind.Address.Equals(IPAddress.IPv6Any))
+            {
+                // Interface 0: the kernel takes the link its multicast route names (the host's one link).
+                socket.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.AddMembership, new IPv6MulticastOption(group));
+            }
         }
         catch
         {

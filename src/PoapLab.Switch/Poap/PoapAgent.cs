@@ -110,9 +110,14 @@ public sealed class PoapAgent
                 _events.Record(_source, EventKinds.PoapAttemptFailed, lastFailure, ("attempt", number), ("phase", attempt.Reached), ("reason", attempt.Failure));
                 if (_state.Lease is { } lease)
                 {
-                    await _dhcp.ReleaseAsync(lease, cancellationToken).ConfigureAwait(false);
+                    var ipv4 = lease.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork;
+                    if (ipv4)
+                    {
+                        // A DHCPv6 lease is not released (the simulated client sends no RELEASE of RFC 8415 §18.2.7).
+                        await _dhcp.ReleaseAsync(lease, cancellationToken).ConfigureAwait(false);
+                    }
                     _state.Lease = null;
-                    await _network.ConfigureAsync(IPAddress.Any, 0, null, cancellationToken).ConfigureAwait(false);
+                    await _network.ConfigureAsync(ipv4 ? IPAddress.Any : IPAddress.IPv6Any, 0, null, cancellationToken).ConfigureAwait(false);
                 }
                 if (AttemptsMade < _settings.MaxAttempts)
                 {

@@ -59,16 +59,19 @@ public static class EmbeddedServiceFactories
         new HttpServiceFactory(), new SshServiceFactory(), new FtpServiceFactory(),
     ];
 
-    /// <summary>Binds where the transport places the service, declares the bound endpoint; on failure stops the server.</summary>
-    internal static async ValueTask<EmbeddedLabService<TServer>> StartAsync<TServer>(LabServiceSpec spec, LabServiceContext context, LabProtocol protocol, TServer server,
-        Func<IPEndPoint, CancellationToken, Task<IPEndPoint>> start, CancellationToken cancellationToken)
+    /// <summary>
+    /// Asks the transport where the service goes, makes the server for that place (its sockets
+    /// from the place's factory), binds and declares the bound endpoint; on failure stops the server.
+    /// </summary>
+    internal static async ValueTask<EmbeddedLabService<TServer>> StartAsync<TServer>(LabServiceSpec spec, LabServiceContext context, LabProtocol protocol,
+        Func<LabServicePlace, TServer> make, Func<TServer, IPEndPoint, CancellationToken, Task<IPEndPoint>> start, CancellationToken cancellationToken, int prefixLength = DefaultPrefixLength)
         where TServer : IAsyncDisposable
     {
-        var service = new EmbeddedLabService<TServer>(spec, server);
+        var place = await context.Transport.PlaceServiceAsync(spec.Address, protocol, spec.Port, PrefixOf(spec.Address, prefixLength), cancellationToken).ConfigureAwait(false);
+        var service = new EmbeddedLabService<TServer>(spec, make(place));
         try
         {
-            var place = context.Transport.PlaceService(spec.Address, protocol, spec.Port);
-            var bound = await start(place.Bind, cancellationToken).ConfigureAwait(false);
+            var bound = await start(service.Server, place.Bind, cancellationToken).ConfigureAwait(false);
             context.Transport.ServiceBound(place, bound);
             return service;
         }
@@ -78,6 +81,16 @@ public static class EmbeddedServiceFactories
             throw;
         }
     }
+
+    /// <summary>The subnet of a lab host whose service does not say (a /24 for IPv4, a /64 for IPv6).</summary>
+    internal const int DefaultPrefixLength = -1;
+
+    internal static int PrefixOf(IPAddress address, int prefixLength) =>
+        prefixLength >= 0 ? prefixLength : address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 24 : 64;
+
+    /// <summary>The prefix length of a subnet mask (255.255.255.0 → 24).</summary>
+    internal static int PrefixOf(IPAddress mask) =>
+        System.Numerics.BitOperations.PopCount(System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(mask.GetAddressBytes()));
 }
 
 /// <summary>Starts <see cref="EmbeddedDhcpServer"/>s.</summary>
@@ -93,8 +106,14 @@ public sealed class DhcpServiceFactory : ILabServiceFactory
     public async ValueTask<ILabService> StartAsync(LabServiceSpec spec, LabServiceContext context, CancellationToken cancellationToken)
     {
         var s = (DhcpServiceSpec)spec;
-        var server = new EmbeddedDhcpServer(s.Options with { FaultContext = context.Faults }, context.Events, s.Name, context.Time);
-        return await EmbeddedServiceFactories.StartAsync(s, context, LabProtocol.Udp, server, server.StartAsync, cancellationToken).ConfigureAwait(false);
+        return await EmbeddedServiceFactories.StartAsync(s, context, LabProtocol.Udp,
+            place => new EmbeddedDhcpServer(s.Options with
+            {
+                FaultContext = context.Faults,
+                Sockets = place.Sockets,
+                ReplyRouting = place.OnSegment ? DhcpReplyRouting.Rfc2131 : DhcpReplyRouting.ToSender,
+            }, context.Events, s.Name, context.Time),
+            (server, bind, ct) => server.StartAsync(bind, ct), cancellationToken, EmbeddedServiceFactories.PrefixOf(s.Options.SubnetMask)).ConfigureAwait(false);
     }
 }
 
@@ -111,8 +130,9 @@ public sealed class Dhcp6ServiceFactory : ILabServiceFactory
     public async ValueTask<ILabService> StartAsync(LabServiceSpec spec, LabServiceContext context, CancellationToken cancellationToken)
     {
         var s = (Dhcp6ServiceSpec)spec;
-        var server = new EmbeddedDhcp6Server(s.Options, context.Events, s.Name);
-        return await EmbeddedServiceFactories.StartAsync(s, context, LabProtocol.Udp, server, server.StartAsync, cancellationToken).ConfigureAwait(false);
+        return await EmbeddedServiceFactories.StartAsync(s, context, LabProtocol.Udp,
+            place => new EmbeddedDhcp6Server(s.Options with { Sockets = place.Sockets }, context.Events, s.Name),
+            (server, bind, ct) => server.StartAsync(bind, ct), cancellationToken).ConfigureAwait(false);
     }
 }
 
@@ -129,8 +149,9 @@ public sealed class TftpServiceFactory : ILabServiceFactory
     public async ValueTask<ILabService> StartAsync(LabServiceSpec spec, LabServiceContext context, CancellationToken cancellationToken)
     {
         var s = (TftpServiceSpec)spec;
-        var server = new EmbeddedTftpServer(s.Options with { FaultContext = context.Faults }, context.Events, s.Name, context.Time);
-        return await EmbeddedServiceFactories.StartAsync(s, context, LabProtocol.Udp, server, server.StartAsync, cancellationToken).ConfigureAwait(false);
+        return await EmbeddedServiceFactories.StartAsync(s, context, LabProtocol.Udp,
+            place => new EmbeddedTftpServer(s.Options with { FaultContext = context.Faults, Sockets = place.Sockets }, context.Events, s.Name, context.Time),
+            (server, bind, ct) => server.StartAsync(bind, ct), cancellationToken).ConfigureAwait(false);
     }
 }
 
@@ -152,8 +173,9 @@ public sealed class HttpServiceFactory : ILabServiceFactory
         {
             options = options with { Certificate = LabCertificate.CreateSelfSigned(s.Address, [], context.Time.GetUtcNow()) };
         }
-        var server = new EmbeddedHttpServer(options, context.Events, s.Name);
-        return await EmbeddedServiceFactories.StartAsync(s, context, LabProtocol.Tcp, server, server.StartAsync, cancellationToken).ConfigureAwait(false);
+        return await EmbeddedServiceFactories.StartAsync(s, context, LabProtocol.Tcp,
+            place => new EmbeddedHttpServer(options with { Sockets = place.Sockets }, context.Events, s.Name),
+            (server, bind, ct) => server.StartAsync(bind, ct), cancellationToken).ConfigureAwait(false);
     }
 }
 
@@ -170,10 +192,13 @@ public sealed class SshServiceFactory : ILabServiceFactory
     public async ValueTask<ILabService> StartAsync(LabServiceSpec spec, LabServiceContext context, CancellationToken cancellationToken)
     {
         var s = (SshServiceSpec)spec;
-        var server = new LocalSshServer(s.Options, context.Events, s.Name);
-        var service = await EmbeddedServiceFactories.StartAsync(s, context, LabProtocol.Tcp, server, server.StartAsync, cancellationToken).ConfigureAwait(false);
+        var service = await EmbeddedServiceFactories.StartAsync(s, context, LabProtocol.Tcp,
+            place => place.OnSegment
+                ? throw new NotSupportedException($"{s.Name}: PoapLab's own sshd runs only in the virtual transport so far")
+                : new LocalSshServer(s.Options, context.Events, s.Name),
+            (server, bind, ct) => server.StartAsync(bind, ct), cancellationToken).ConfigureAwait(false);
         // Scripts log in with the scenario's user; the real sshd knows only its lab account.
-        context.Transport.AddLogin(s.Address, s.Port, s.User, server.Account);
+        context.Transport.AddLogin(s.Address, s.Port, s.User, service.Server.Account);
         return service;
     }
 }
@@ -198,7 +223,8 @@ public sealed class FtpServiceFactory : ILabServiceFactory
             // As on a real server, each passive data port is a port of the lab host.
             DataListenerOpened = real => transport.ServiceBound(new LabServicePlace(s.Address, LabProtocol.Tcp, real.Port, real), real),
         };
-        var server = new EmbeddedFtpServer(options, context.Events, s.Name);
-        return await EmbeddedServiceFactories.StartAsync(s, context, LabProtocol.Tcp, server, server.StartAsync, cancellationToken).ConfigureAwait(false);
+        return await EmbeddedServiceFactories.StartAsync(s, context, LabProtocol.Tcp,
+            place => new EmbeddedFtpServer(options with { Sockets = place.Sockets }, context.Events, s.Name),
+            (server, bind, ct) => server.StartAsync(bind, ct), cancellationToken).ConfigureAwait(false);
     }
 }

@@ -43,8 +43,11 @@ public sealed class VirtualTransport : ILabTransport
     public LabAddressMap Map { get; }
 
     /// <inheritdoc />
-    public LabServicePlace PlaceService(IPAddress labHost, LabProtocol protocol, int labPort) =>
-        new(labHost, protocol, labPort, new IPEndPoint(Map.LoopbackFor(labHost), 0));
+    public ValueTask<LabServicePlace> PlaceServiceAsync(IPAddress labHost, LabProtocol protocol, int labPort, int prefixLength, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(new LabServicePlace(labHost, protocol, labPort, new IPEndPoint(Map.LoopbackFor(labHost), 0)));
+    }
 
     /// <inheritdoc />
     public void ServiceBound(LabServicePlace place, IPEndPoint bound)

@@ -16,14 +16,14 @@ public sealed class VirtualTransportTests : IDisposable
     public void Dispose() => _block.Dispose();
 
     [Fact]
-    public void PlaceService_SameLabHostTwice_SameLoopbackAnyPort()
+    public async Task PlaceServiceAsync_SameLabHostTwice_SameLoopbackAnyPort()
     {
         var transport = new VirtualTransport(_block);
         var lab = IPAddress.Parse("10.0.0.1");
 
-        var dhcp = transport.PlaceService(lab, LabProtocol.Udp, 67);
-        var tftp = transport.PlaceService(lab, LabProtocol.Udp, 69);
-        var other = transport.PlaceService(IPAddress.Parse("10.0.0.2"), LabProtocol.Tcp, 80);
+        var dhcp = await transport.PlaceServiceAsync(lab, LabProtocol.Udp, 67, 24, TestContext.Current.CancellationToken);
+        var tftp = await transport.PlaceServiceAsync(lab, LabProtocol.Udp, 69, 24, TestContext.Current.CancellationToken);
+        var other = await transport.PlaceServiceAsync(IPAddress.Parse("10.0.0.2"), LabProtocol.Tcp, 80, 24, TestContext.Current.CancellationToken);
 
         dhcp.Bind.Address.ShouldBe(tftp.Bind.Address);
         dhcp.Bind.Port.ShouldBe(0);
@@ -34,10 +34,10 @@ public sealed class VirtualTransportTests : IDisposable
     }
 
     [Fact]
-    public void ServiceBound_Declared_SwitchesFindItAtTheLabPort()
+    public async Task ServiceBound_Declared_SwitchesFindItAtTheLabPort()
     {
         var transport = new VirtualTransport(_block);
-        var place = transport.PlaceService(IPAddress.Parse("10.0.0.1"), LabProtocol.Tcp, 80);
+        var place = await transport.PlaceServiceAsync(IPAddress.Parse("10.0.0.1"), LabProtocol.Tcp, 80, 24, TestContext.Current.CancellationToken);
         var bound = new IPEndPoint(place.Bind.Address, 43210);
 
         transport.ServiceBound(place, bound);

@@ -1,0 +1,194 @@
+using System.Net;
+using System.Net.Sockets;
+using PoapLab.Lab.Addressing;
+using PoapLab.Lab.Capture;
+using PoapLab.Servers.Hosting;
+using PoapLab.Switch.Network;
+
+namespace PoapLab.Lab.Transports.Namespace;
+
+/// <summary>
+/// The <c>namespace</c> transport (needs root): the lab is a real Ethernet segment
+/// (<see cref="LabSegment"/>, a Linux bridge in a namespace of its own); every lab host is a
+/// network namespace at its lab address on a veth into the bridge, where its services bind
+/// their sockets (made in that namespace by the place's <see cref="LabServicePlace.Sockets"/>);
+/// every switch is a namespace whose <c>mgmt0</c> is on the bridge, speaking
+/// <see cref="NamespaceNetwork"/>: real DHCP broadcasts, the kernel's own TCP/IP. Addresses are
+/// the scenario's own (10.0.0.1), so nothing is translated; the capture is taken on the bridge.
+/// </summary>
+public sealed class NamespaceTransport : ILabTransport
+{
+    /// <summary>The transport's name.</summary>
+    public const string TransportName = "namespace";
+
+    /// <summary>The most switches one lab attaches (each is a namespace with a child holding it and a veth pair).</summary>
+    public const int MaxSwitches = 64;
+
+    private readonly LabSegment _segment;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<(IPAddress Host, int Port, string User), string> _logins = [];
+    private readonly Dictionary<string, IPAddress> _names = new(StringComparer.OrdinalIgnoreCase);
+    private int _switches;
+
+    private NamespaceTransport(LabSegment segment) => _segment = segment;
+
+    /// <summary>Makes the lab's segment.</summary>
+    public static async Task<NamespaceTransport> CreateAsync(CancellationToken cancellationToken) =>
+        new(await LabSegment.CreateAsync(cancellationToken).ConfigureAwait(false));
+
+    /// <summary>The lab's segment.</summary>
+    public LabSegment Segment => _segment;
+
+    /// <inheritdoc />
+    public string Name => TransportName;
+
+    /// <inheritdoc />
+    public string CaptureFilter => "";
+
+    /// <inheritdoc />
+    public LabCapture StartCapture(LabCaptureOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return LabCapture.OnInterface(options with { Filter = null }, LabSegment.BridgeName, _segment.Namespace.Path);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<LabServicePlace> PlaceServiceAsync(IPAddress labHost, LabProtocol protocol, int labPort, int prefixLength, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(labHost);
+        var host = await _segment.AddHostAsync(labHost, prefixLength, gateway: null, cancellationToken).ConfigureAwait(false);
+        // A DHCP server listens on the wildcard address: a DISCOVER is a broadcast.
+        var any = labHost.AddressFamily == AddressFamily.InterNetwork ? IPAddress.Any : IPAddress.IPv6Any;
+        var bind = labPort is 67 or 547 ? new IPEndPoint(any, labPort) : new IPEndPoint(labHost, labPort);
+        return new LabServicePlace(labHost, protocol, labPort, bind) { Sockets = host, OnSegment = true };
+    }
+
+    /// <inheritdoc />
+    public async ValueTask AddGatewayAsync(IPAddress address, int prefixLength, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        // A host of its own (or the server's, when the gateway is a server's address) that forwards:
+        // a packet for a neighbour on the segment goes back out the one link it came in on.
+        var host = await _segment.AddHostAsync(address, prefixLength, gateway: null, cancellationToken).ConfigureAwait(false);
+        await host.Namespace.RunCheckedAsync("sysctl", ["-q", "-w", "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1"], cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public void ServiceBound(LabServicePlace place, IPEndPoint bound)
+    {
+        // Switches reach a service at its own address and port: nothing to translate.
+    }
+
+    /// <inheritdoc />
+    public void AddLogin(IPAddress labHost, int labPort, string labUser, string account)
+    {
+        lock (_gate)
+        {
+            _logins[(labHost, labPort, labUser)] = account;
+        }
+    }
+
+    /// <summary>Declares a host name switches resolve to a lab address.</summary>
+    public void AddName(string name, IPAddress labHost)
+    {
+        lock (_gate)
+        {
+            _names[name] = labHost;
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<LabSwitchAttachment> AttachSwitchAsync(LabSwitchPlace place, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(place);
+        if (Interlocked.Increment(ref _switches) > MaxSwitches)
+        {
+            throw new InvalidOperationException($"the namespace transport attaches at most {MaxSwitches} switches to one lab (each is a network namespace of its own); run larger fleets with --network virtual");
+        }
+        var port = await _segment.AddSwitchAsync(place.Name, place.Mac, cancellationToken).ConfigureAwait(false);
+        var network = new LabSwitchNetwork(new NamespaceNetwork(port, place.Clock.RealWaitCap, Resolve), this, place.AddressConfigured);
+        return new LabSwitchAttachment(network, ClientAddress: null) { Owned = port };
+    }
+
+    private IPAddress? Resolve(string host)
+    {
+        lock (_gate)
+        {
+            return _names.TryGetValue(host, out var a) ? a : null;
+        }
+    }
+
+    private string? FindLogin(IPAddress host, int port, string user)
+    {
+        lock (_gate)
+        {
+            return _logins.TryGetValue((host, port, user), out var account) ? account : null;
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => _segment.DisposeAsync();
+
+    /// <summary>
+    /// A switch's namespace network as the lab sees it: logins to the lab's sshd are made with its
+    /// lab account (as the virtual map does), and the address the switch configures is told to the lab.
+    /// </summary>
+    private sealed class LabSwitchNetwork(NamespaceNetwork inner, NamespaceTransport transport, Action<IPAddress>? configured) : ISwitchNetwork
+    {
+        public ValueTask<ILabUdpSocket> OpenUdpAsync(int localPort, CancellationToken cancellationToken) => inner.OpenUdpAsync(localPort, cancellationToken);
+
+        public ValueTask<Stream> ConnectTcpAsync(IPAddress host, int port, CancellationToken cancellationToken) => inner.ConnectTcpAsync(host, port, cancellationToken);
+
+        public IPAddress? Resolve(string host) => inner.Resolve(host);
+
+        public string LoginName(IPAddress host, int port, string user) => transport.FindLogin(host, port, user) ?? user;
+
+        public void ExpectSilence() => inner.ExpectSilence();
+
+        public async ValueTask ConfigureAsync(IPAddress address, int prefixLength, IPAddress? gateway, CancellationToken cancellationToken)
+        {
+            await inner.ConfigureAsync(address, prefixLength, gateway, cancellationToken).ConfigureAwait(false);
+            if (!address.Equals(IPAddress.Any))
+            {
+                configured?.Invoke(address);
+            }
+        }
+
+        public IReadOnlyList<string> ClientCommandPrefix => inner.ClientCommandPrefix;
+
+        public Socket CreateLocalSocket(AddressFamily family, SocketType type, ProtocolType protocol) => inner.CreateLocalSocket(family, type, protocol);
+    }
+}
+
+/// <summary>Makes <see cref="NamespaceTransport"/>s (root only).</summary>
+public sealed class NamespaceTransportFactory : ILabTransportFactory
+{
+    /// <summary>The one instance.</summary>
+    public static NamespaceTransportFactory Instance { get; } = new();
+
+    /// <inheritdoc />
+    public string Name => NamespaceTransport.TransportName;
+
+    /// <summary>Why this machine cannot run the namespace transport, or null when it can.</summary>
+    public static string? Unavailable()
+    {
+        var uid = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("Uid:", StringComparison.Ordinal));
+        if (uid is null || uid.Split('\t', StringSplitOptions.RemoveEmptyEntries).ElementAtOrDefault(2) != "0")
+        {
+            return "the namespace transport needs root (it makes network namespaces, veth pairs and a bridge); run as root or use --network virtual";
+        }
+        var path = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries).Concat(["/usr/sbin", "/usr/bin", "/sbin", "/bin"]);
+        foreach (var tool in new[] { "ip", "nsenter", "unshare" })
+        {
+            if (!path.Any(d => File.Exists(Path.Combine(d, tool))))
+            {
+                return $"the namespace transport needs '{tool}' (Debian packages iproute2 and util-linux)";
+            }
+        }
+        return null;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<ILabTransport> CreateAsync(LoopbackBlock addresses, CancellationToken cancellationToken) =>
+        await NamespaceTransport.CreateAsync(cancellationToken).ConfigureAwait(false);
+}
