@@ -40,7 +40,14 @@ internal sealed partial class TestEnvironment
     /// <summary>An environment of its own, not tied to a running test (the environment's own tests).</summary>
     public TestEnvironment()
     {
+        ServerErrorsAreOutcomes = AssemblyPolicy?.ServerErrorsAreOutcomes ?? false;
     }
+
+    /// <summary>
+    /// Whether a server's failure events (a refused or failed transfer, a malformed request) are
+    /// outcomes the test judges itself rather than errors (see <see cref="CheckTestEnvironmentAttribute.ServerErrorsAreOutcomes"/>).
+    /// </summary>
+    public bool ServerErrorsAreOutcomes { get; set; }
 
     /// <summary>The environment of the test running on this flow (created on first use).</summary>
     public static TestEnvironment Current =>
@@ -165,10 +172,12 @@ internal sealed partial class TestEnvironment
         {
             return null;
         }
-        return Adopted ? Begin(test.UniqueID) : ByTest.GetValueOrDefault(test.UniqueID);
+        return AssemblyPolicy is not null ? Begin(test.UniqueID) : ByTest.GetValueOrDefault(test.UniqueID);
     }
 
-    private static bool Adopted { get; } = typeof(TestEnvironment).Assembly.IsDefined(typeof(CheckTestEnvironmentAttribute), inherit: false);
+    /// <summary>The test assembly's <see cref="CheckTestEnvironmentAttribute"/>, or null when it has none.</summary>
+    private static CheckTestEnvironmentAttribute? AssemblyPolicy { get; } =
+        typeof(TestEnvironment).Assembly.GetCustomAttribute<CheckTestEnvironmentAttribute>();
 
     /// <summary>Watches the labs of the test libraries this project references (see TestEnvironment.Events.cs).</summary>
     static partial void HookLabs();
@@ -197,6 +206,13 @@ internal sealed class TestEnvironmentException(string message, IReadOnlyList<Exc
 [AttributeUsage(AttributeTargets.Assembly | AttributeTargets.Class | AttributeTargets.Method)]
 internal sealed class CheckTestEnvironmentAttribute : BeforeAfterTestAttribute
 {
+    /// <summary>
+    /// Server failure events are outcomes the tests judge, not errors: for whole scenario runs,
+    /// which exist to provoke them (a fault, a missing file) and check them with their own
+    /// expectations. The lab's internal errors and unobserved task exceptions still fail the test.
+    /// </summary>
+    public bool ServerErrorsAreOutcomes { get; set; }
+
     public override void Before(MethodInfo methodUnderTest, IXunitTest test) => TestEnvironment.Begin(test.UniqueID);
 
     public override void After(MethodInfo methodUnderTest, IXunitTest test) => TestEnvironment.End(test.UniqueID);

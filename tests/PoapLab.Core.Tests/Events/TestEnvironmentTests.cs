@@ -95,6 +95,20 @@ public sealed class TestEnvironmentTests
     }
 
     [Fact]
+    public void Check_ServerErrorsAreOutcomes_ServerFailurePassesInternalErrorStillFails()
+    {
+        var env = new TestEnvironment { ServerErrorsAreOutcomes = true };
+        var timeline = new Timeline();
+        env.Watch(timeline);
+
+        timeline.Record("tftp:10.0.0.1", EventKinds.TftpServerFailed, "TFTP nope.cfg refused: File not found");
+        env.UnexpectedErrors.ShouldBeEmpty();
+        timeline.Record("scenario", EventKinds.PoapAborted, "internal error (NullReferenceException)");
+
+        Should.Throw<TestEnvironmentException>(env.Check).Message.ShouldContain("NullReferenceException");
+    }
+
+    [Fact]
     public void Check_ErrorDeclaredExpected_DoesNotThrow()
     {
         var env = new TestEnvironment().ExpectError("tftp", EventKinds.TftpServerFailed, "File not found");

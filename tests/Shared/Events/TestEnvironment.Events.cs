@@ -22,9 +22,11 @@ internal sealed partial class TestEnvironment
     };
 
     /// <summary>Whether <paramref name="e"/> is an error the test must declare (see <see cref="ErrorKinds"/>).</summary>
-    public static bool IsError(LabEvent e) =>
-        ErrorKinds.Contains(e.Kind)
-        || InternalMarkers.Any(m => e.Message.Contains(m, StringComparison.OrdinalIgnoreCase)
+    public static bool IsError(LabEvent e) => ErrorKinds.Contains(e.Kind) || IsInternal(e);
+
+    /// <summary>Whether <paramref name="e"/> says the lab itself broke (<see cref="InternalMarkers"/>).</summary>
+    public static bool IsInternal(LabEvent e) =>
+        InternalMarkers.Any(m => e.Message.Contains(m, StringComparison.OrdinalIgnoreCase)
             || e.Data.Values.Any(v => v.Contains(m, StringComparison.OrdinalIgnoreCase)));
 
     /// <summary>Records every error event of <paramref name="timeline"/> from now on (<see cref="RecordError"/>).</summary>
@@ -34,10 +36,13 @@ internal sealed partial class TestEnvironment
         timeline.Subscribe(Observe);
     }
 
-    /// <summary>Records <paramref name="e"/> if it is an error (<see cref="IsError"/>).</summary>
+    /// <summary>
+    /// Records <paramref name="e"/> if it is an error (<see cref="IsError"/>); a server failure
+    /// only when <see cref="ServerErrorsAreOutcomes"/> is off.
+    /// </summary>
     public void Observe(LabEvent e)
     {
-        if (IsError(e))
+        if (IsInternal(e) || (!ServerErrorsAreOutcomes && ErrorKinds.Contains(e.Kind)))
         {
             RecordError(e.Source, e.Kind, e.Message);
         }
