@@ -5,10 +5,11 @@ using PoapLab.Core.Events;
 using PoapLab.Core.Time;
 using PoapLab.Protocols.Tftp;
 using PoapLab.Servers.Tftp;
+using PoapLab.Switch.Tests.Transfer;
 using PoapLab.Switch.Transfer.Tftp;
 using PoapLab.Testing;
 
-namespace PoapLab.Switch.Tests.Transfer;
+namespace PoapLab.Switch.Tests.Transfer.Tftp;
 
 public sealed class TftpClientTests : IAsyncLifetime
 {
