@@ -7,6 +7,7 @@ using PoapLab.Switch.Identity;
 using PoapLab.Switch.Poap;
 using PoapLab.Switch.Script;
 using PoapLab.Switch.Tests.Poap;
+using PoapLab.Testing;
 
 namespace PoapLab.Switch.Tests.Device;
 
@@ -44,6 +45,7 @@ public sealed class NexusSwitchTests
     [Fact]
     public async Task PowerOn_BootPoapEnabled_RunsPoapDespiteTheStartupConfig()
     {
+        TestEnvironment.Current.ExpectError("tftp", EventKinds.TftpServerFailed, "File not found"); // nothing is served on purpose
         await using var lab = await PoapTestLab.StartAsync();
         var sw = lab.Switch();
         sw.State.StartupConfig = ["hostname core-1"];

@@ -1,5 +1,6 @@
 using PoapLab.Core.Events;
 using PoapLab.Switch.Poap;
+using PoapLab.Testing;
 
 namespace PoapLab.Switch.Tests.Poap;
 
@@ -158,6 +159,7 @@ public sealed class PoapAgentTests
     [Fact]
     public async Task PowerOn_ScriptNotOnTheServer_DownloadFailsAndNothingIsLeftOnFlash()
     {
+        TestEnvironment.Current.ExpectError("tftp", EventKinds.TftpServerFailed, "File not found"); // nothing is served on purpose
         await using var lab = await PoapTestLab.StartAsync();
         var sw = lab.Switch();
 
