@@ -27,7 +27,7 @@ internal sealed partial class TestEnvironment
 
     private readonly Lock _gate = new();
     private readonly List<ExpectedError> _expected = [];
-    private readonly List<string> _unexpected = [];
+    private readonly List<(string Source, string Kind, string Message)> _errors = [];
     private readonly List<Exception> _exceptions = [];
     private int _checked;
 
@@ -53,10 +53,16 @@ internal sealed partial class TestEnvironment
     public static TestEnvironment Current =>
         TryCurrent() ?? throw new InvalidOperationException("no test is running on this flow: a test environment belongs to a test");
 
-    /// <summary>The errors recorded that no <see cref="ExpectError"/> declared, as they will be reported.</summary>
+    /// <summary>The errors recorded that no <see cref="ExpectError"/> declares (before or after them), as they will be reported.</summary>
     public IReadOnlyList<string> UnexpectedErrors
     {
-        get { lock (_gate) { return [.. _unexpected]; } }
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _errors.Where(e => !_expected.Any(x => x.Matches(e.Source, e.Kind, e.Message))).Select(e => $"{e.Source} {e.Kind}: {e.Message}")];
+            }
+        }
     }
 
     /// <summary>
@@ -80,10 +86,7 @@ internal sealed partial class TestEnvironment
     {
         lock (_gate)
         {
-            if (!_expected.Any(x => x.Matches(source, kind, message)))
-            {
-                _unexpected.Add($"{source} {kind}: {message}");
-            }
+            _errors.Add((source, kind, message));
         }
     }
 
@@ -122,14 +125,13 @@ internal sealed partial class TestEnvironment
             return;
         }
         CollectUnobservedExceptions();
-        string[] errors;
+        var errors = UnexpectedErrors;
         Exception[] exceptions;
         lock (_gate)
         {
-            errors = [.. _unexpected];
             exceptions = [.. _exceptions];
         }
-        if (errors.Length == 0 && exceptions.Length == 0)
+        if (errors.Count == 0 && exceptions.Length == 0)
         {
             return;
         }

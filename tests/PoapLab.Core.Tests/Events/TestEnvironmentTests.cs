@@ -120,6 +120,19 @@ public sealed class TestEnvironmentTests
         Should.NotThrow(env.Check);
     }
 
+    [Fact]
+    public void Check_ErrorDeclaredAfterItHappened_DoesNotThrow()
+    {
+        var env = new TestEnvironment();
+        var timeline = new Timeline();
+        env.Watch(timeline);
+        timeline.Record("tftp:10.0.0.1", EventKinds.TftpServerFailed, "TFTP nope.cfg refused: File not found");
+
+        env.ExpectError("tftp", EventKinds.TftpServerFailed);
+
+        Should.NotThrow(env.Check);
+    }
+
     [Theory]
     [InlineData("tftp", EventKinds.TftpServerFailed, "Access violation")] // other text
     [InlineData("ftp", EventKinds.TftpServerFailed, null)] // other server
