@@ -36,7 +36,15 @@ public sealed class Timeline : IEventSink
     {
         _real = real ?? TimeProvider.System;
         _realStart = _real.GetTimestamp();
+        Created?.Invoke(this);
     }
+
+    /// <summary>
+    /// Raised with every timeline as it is created, before any event is recorded: lets a test
+    /// environment watch the timeline of every lab a test runs (servers and switches record their
+    /// errors as events, not log lines), even one a scenario run creates inside itself.
+    /// </summary>
+    public static event Action<Timeline>? Created;
 
     /// <summary>A copy of the events so far, in order.</summary>
     public IReadOnlyList<LabEvent> Events

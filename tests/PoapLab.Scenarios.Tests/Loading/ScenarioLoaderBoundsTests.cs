@@ -34,7 +34,7 @@ public sealed class ScenarioLoaderBoundsTests : IDisposable
     {
         var e = Should.Throw<ScenarioException>(() => ScenarioLoader.Parse(Minimal.Replace("lease: 1d", $"lease: {lease}", StringComparison.Ordinal), "lease.yaml"));
 
-        e.Location.ShouldBe(new Model.SourceLocation("lease.yaml", 12, 12));
+        e.Location.ShouldBe(new PoapLab.Scenarios.Model.SourceLocation("lease.yaml", 12, 12));
         e.Problem.ShouldContain("'lease' must be a duration from 1s to 3650d");
     }
 

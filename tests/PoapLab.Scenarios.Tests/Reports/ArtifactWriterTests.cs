@@ -6,7 +6,7 @@ using PoapLab.Testing;
 namespace PoapLab.Scenarios.Tests.Reports;
 
 /// <summary>The per-switch logs of the report: only regular files of the switch, never through a link, bounded.</summary>
-public sealed class ArtifactWriterTests : IDisposable
+public sealed partial class ArtifactWriterTests : IDisposable
 {
     private const string CanaryText = "canary: the host's own bytes\n";
 

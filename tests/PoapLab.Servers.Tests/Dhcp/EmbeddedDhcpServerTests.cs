@@ -7,6 +7,7 @@ using PoapLab.Core.Time;
 using PoapLab.Protocols.Dhcp;
 using PoapLab.Servers.Dhcp;
 using PoapLab.Servers.Tests.Support;
+using PoapLab.Testing;
 
 namespace PoapLab.Servers.Tests.Dhcp;
 
@@ -183,6 +184,7 @@ public sealed partial class EmbeddedDhcpServerTests : IAsyncDisposable
     [Fact]
     public async Task Receive_MalformedDatagram_RecordsOffsetAndKeepsServing()
     {
+        TestEnvironment.Current.ExpectError("dhcp", EventKinds.DhcpServerMalformed); // the datagram is malformed on purpose
         var server = await StartAsync(Options());
         var bytes = Discover(6).Encode();
         bytes[236] = 0;

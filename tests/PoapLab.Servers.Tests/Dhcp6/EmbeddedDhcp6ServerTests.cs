@@ -7,6 +7,7 @@ using PoapLab.Core.Time;
 using PoapLab.Protocols.Dhcp6;
 using PoapLab.Servers.Dhcp6;
 using PoapLab.Servers.Tests.Support;
+using PoapLab.Testing;
 
 namespace PoapLab.Servers.Tests.Dhcp6;
 
@@ -210,6 +211,7 @@ public sealed class EmbeddedDhcp6ServerTests : IAsyncDisposable
     [Fact]
     public async Task Receive_MalformedDatagram_RecordsOffsetAndKeepsServing()
     {
+        TestEnvironment.Current.ExpectError("dhcp6", EventKinds.Dhcp6ServerMalformed); // the datagram is malformed on purpose
         var server = await StartAsync(Options());
         var bytes = Solicit(11).Encode();
         bytes[7] = 0xFF; // the Client Identifier's length now runs past the datagram

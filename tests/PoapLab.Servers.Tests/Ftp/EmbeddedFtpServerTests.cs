@@ -5,6 +5,7 @@ using PoapLab.Core.Events;
 using PoapLab.Core.Time;
 using PoapLab.Servers.Ftp;
 using PoapLab.Servers.Tests.Support;
+using PoapLab.Testing;
 
 namespace PoapLab.Servers.Tests.Ftp;
 
@@ -127,6 +128,7 @@ public sealed class EmbeddedFtpServerTests : IAsyncLifetime
     [InlineData("../../secret.txt")]
     public async Task Retr_OutsideRoot_Is550(string path)
     {
+        TestEnvironment.Current.ExpectError("ftp", EventKinds.FtpServerFailed); // refused on purpose: the 550 under test
         await using var c = await Client.LoggedInAsync(_endPoint, "poap", "s3cret");
         (await c.CommandAsync("EPSV")).ShouldStartWith("229 ");
         (await c.CommandAsync("RETR " + path)).ShouldStartWith("550 ");

@@ -5,6 +5,7 @@ using PoapLab.Core.Events;
 using PoapLab.Protocols.Tftp;
 using PoapLab.Servers.Faults;
 using PoapLab.Servers.Tftp;
+using PoapLab.Testing;
 
 namespace PoapLab.Servers.Tests.Tftp;
 
@@ -18,6 +19,7 @@ public sealed partial class EmbeddedTftpServerTests
     [Fact]
     public async Task Faults_ErrorMidTransfer_ErrorAfterTheGivenBytes()
     {
+        TestEnvironment.Current.ExpectError("tftp", EventKinds.TftpServerFailed, "injected fault"); // the fault under test
         var content = WriteFile("nxos.bin", 5000);
         var server = await StartWithFaultsAsync(new TftpFault(TftpFaultKind.ErrorMidTransfer, new FaultTrigger { File = "*.bin" })
         {
@@ -42,6 +44,7 @@ public sealed partial class EmbeddedTftpServerTests
     [Fact]
     public async Task Faults_ErrorMidTransferAtZero_ErrorInsteadOfFirstData()
     {
+        TestEnvironment.Current.ExpectError("tftp", EventKinds.TftpServerFailed, "injected fault"); // the fault under test
         WriteFile("poap.py", 700);
         var server = await StartWithFaultsAsync(new TftpFault(TftpFaultKind.ErrorMidTransfer, new FaultTrigger()) { ErrorCode = 2, ErrorMessage = "Access violation" });
         using var client = new RawTftpPeer();
@@ -92,6 +95,7 @@ public sealed partial class EmbeddedTftpServerTests
     [Fact]
     public async Task Faults_GoneMidTransfer_SilenceNoErrorAndSocketClosed()
     {
+        TestEnvironment.Current.ExpectError("tftp", EventKinds.TftpServerFailed, "injected fault"); // the fault under test
         WriteFile("nxos.bin", 3000);
         var server = await StartAsync(new TftpServerOptions
         {
@@ -155,6 +159,7 @@ public sealed partial class EmbeddedTftpServerTests
     [Fact]
     public async Task Faults_NotFoundFirstRequestOfTheClient_ThenServed()
     {
+        TestEnvironment.Current.ExpectError("tftp", EventKinds.TftpServerFailed, "File not found"); // the fault under test
         var content = WriteFile("poap.py", 900);
         WriteFile("other.py", 10);
         var server = await StartWithFaultsAsync(new TftpFault(TftpFaultKind.NotFound, new FaultTrigger { Request = 1 }));

@@ -188,6 +188,7 @@ public sealed partial class EmbeddedTftpServerTests : IAsyncLifetime
     [Fact]
     public async Task ReadRequest_MissingFile_FileNotFound()
     {
+        TestEnvironment.Current.ExpectError("tftp", EventKinds.TftpServerFailed, "File not found"); // the missing file under test
         var server = await StartAsync();
         using var client = new RawTftpPeer();
 
@@ -250,6 +251,7 @@ public sealed partial class EmbeddedTftpServerTests : IAsyncLifetime
     [Fact]
     public async Task WriteRequest_WritesAllowed_StoresFile()
     {
+        TestEnvironment.Current.ExpectError("tftp", EventKinds.TftpServerFailed, "Directory not found"); // the first write goes to a missing directory on purpose
         var server = await StartAsync(new TftpServerOptions { RootPath = Root, AllowWrite = true });
         using var client = new RawTftpPeer();
         var content = new byte[1300];
@@ -276,6 +278,7 @@ public sealed partial class EmbeddedTftpServerTests : IAsyncLifetime
     [Fact]
     public async Task ReadRequest_ClientStopsAcking_RetransmitsThenAbandonsAndClosesSocket()
     {
+        TestEnvironment.Current.ExpectError("tftp", EventKinds.TftpServerFailed, "no ACK after"); // the client stops acking on purpose
         WriteFile("f.bin", 2000);
         var server = await StartAsync(new TftpServerOptions { RootPath = Root, MaxRetries = 2, RetransmitTimeout = TimeSpan.FromMilliseconds(100) });
         using var client = new RawTftpPeer();
@@ -363,6 +366,7 @@ public sealed partial class EmbeddedTftpServerTests : IAsyncLifetime
     [Fact]
     public async Task DisposeAsync_TransferInFlight_StopsItAndClosesSockets()
     {
+        TestEnvironment.Current.ExpectError("tftp", EventKinds.TftpServerFailed, "server stopped"); // stopped mid-transfer on purpose
         WriteFile("f.bin", 5000);
         var server = await StartAsync(new TftpServerOptions { RootPath = Root, RetransmitTimeout = TimeSpan.FromSeconds(30) });
         using var client = new RawTftpPeer();

@@ -156,6 +156,10 @@ internal sealed class OpenSshClient(ISwitchNetwork network, OpenSshClientOptions
             var up = local.CopyToAsync(upstream, bounded.Token);
             var down = CountingCopyAsync(upstream, local, n => Interlocked.Add(ref wire, n), bounded.Token);
             await Task.WhenAny(up, down).ConfigureAwait(false);
+            // The direction that did not end first ends with the connection, often with a broken
+            // pipe: observe both, so that is not an unobserved task exception.
+            Observe(up);
+            Observe(down);
             client.Shutdown(SocketShutdown.Both);
         }, CancellationToken.None);
         var timedOut = false;
@@ -271,6 +275,11 @@ internal sealed class OpenSshClient(ISwitchNetwork network, OpenSshClientOptions
         }
         return SshOutcome.Failed;
     }
+
+    /// <summary>Observes <paramref name="task"/>'s exception, if it ever has one, without waiting for it.</summary>
+    private static void Observe(Task task) =>
+        _ = task.ContinueWith(static t => _ = t.Exception, CancellationToken.None,
+            TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
     private static async Task CountingCopyAsync(Stream from, Stream to, Action<int> counted, CancellationToken cancellationToken)
     {

@@ -5,10 +5,11 @@ using PoapLab.Core.Events;
 using PoapLab.Core.Time;
 using PoapLab.Protocols.Tftp;
 using PoapLab.Servers.Tftp;
+using PoapLab.Switch.Tests.Transfer;
 using PoapLab.Switch.Transfer.Tftp;
 using PoapLab.Testing;
 
-namespace PoapLab.Switch.Tests.Transfer;
+namespace PoapLab.Switch.Tests.Transfer.Tftp;
 
 public sealed class TftpClientTests : IAsyncLifetime
 {
@@ -161,6 +162,7 @@ public sealed class TftpClientTests : IAsyncLifetime
     [Fact]
     public async Task DownloadAsync_FileMissing_ServerErrorCodeOne()
     {
+        TestEnvironment.Current.ExpectError("tftp", EventKinds.TftpServerFailed, "File not found"); // the missing file under test
         var port = await StartServerAsync();
 
         var result = await new TftpClient(_network, _clock).DownloadAsync(LabServer, port, "missing.py", new MemoryStream(), new TftpClientOptions(), null, Ct);
@@ -198,6 +200,7 @@ public sealed class TftpClientTests : IAsyncLifetime
     [Fact]
     public async Task DownloadAsync_DestinationFull_DestinationFailedAndErrorThreeToServer()
     {
+        TestEnvironment.Current.ExpectError("tftp", EventKinds.TftpServerFailed, "Disk full"); // the client refuses on purpose
         WriteFile("nxos.bin", 50_000);
         var port = await StartServerAsync();
         var destination = new FullAfterStream(2048);
@@ -214,6 +217,7 @@ public sealed class TftpClientTests : IAsyncLifetime
     [Fact]
     public async Task DownloadAsync_AnnouncedSizeRefused_DestinationFailedBeforeAnyByte()
     {
+        TestEnvironment.Current.ExpectError("tftp", EventKinds.TftpServerFailed, "Disk full"); // the client refuses on purpose
         WriteFile("nxos.bin", 50_000);
         var port = await StartServerAsync();
         var destination = new MemoryStream();
@@ -229,6 +233,7 @@ public sealed class TftpClientTests : IAsyncLifetime
     [Fact]
     public async Task DownloadAsync_Cancelled_ThrowsAfterTellingServer()
     {
+        TestEnvironment.Current.ExpectError("tftp", EventKinds.TftpServerFailed, "Transfer cancelled"); // the client cancels on purpose
         WriteFile("nxos.bin", 50_000);
         var port = await StartServerAsync();
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(Ct);

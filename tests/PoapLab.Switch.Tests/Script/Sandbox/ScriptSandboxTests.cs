@@ -1,8 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
 using PoapLab.Switch.Script;
+using PoapLab.Switch.Tests.Script;
 
-namespace PoapLab.Switch.Tests.Script;
+namespace PoapLab.Switch.Tests.Script.Sandbox;
 
 /// <summary>
 /// The sandbox proof: a script that tries every way out of /bootflash and /tmp fails

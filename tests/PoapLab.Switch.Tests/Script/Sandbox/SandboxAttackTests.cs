@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using PoapLab.Switch.Script;
 using PoapLab.Switch.Script.Sandbox;
+using PoapLab.Switch.Tests.Script;
 
-namespace PoapLab.Switch.Tests.Script;
+namespace PoapLab.Switch.Tests.Script.Sandbox;
 
 /// <summary>
 /// The attack suite: each of PoapLab's own hostile scripts (fixtures/scripts/attacks) runs in
