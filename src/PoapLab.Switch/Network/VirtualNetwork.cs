@@ -13,9 +13,6 @@ namespace PoapLab.Switch.Network;
 /// </summary>
 public sealed class VirtualNetwork : ISwitchNetwork
 {
-    /// <summary>Real time a receive waits for stragglers once it knows its answer is not coming.</summary>
-    private static readonly TimeSpan Grace = TimeSpan.FromMilliseconds(3);
-
     private readonly LabAddressMap _map;
     private readonly SimClock _clock;
 
@@ -103,13 +100,7 @@ public sealed class VirtualNetwork : ISwitchNetwork
 
     private sealed class VirtualUdpSocket(VirtualNetwork net, Socket socket, int labPort) : ILabUdpSocket
     {
-        private readonly byte[] _receiveBuffer = new byte[65536];
-        private CancellationTokenSource? _wait;
-        private readonly Lock _waitGate = new();
-        private Task<SocketReceiveFromResult>? _pendingReceive;
-
-        /// <summary>Nothing more is coming for the last send: waits end after a short grace.</summary>
-        private bool _silenceKnown;
+        private readonly SilenceAwareReceiver _receiver = new(socket);
 
         /// <summary>Answers still to come for the last broadcast: one per server it reached.</summary>
         private int _broadcastAnswers;
@@ -120,7 +111,7 @@ public sealed class VirtualNetwork : ISwitchNetwork
         {
             // Cleared before the datagram leaves, so a server's "no answer" (ExpectSilence)
             // that races the send is not undone by it.
-            _silenceKnown = false;
+            _receiver.ExpectAnswer();
             _broadcastAnswers = 0;
             bool delivered;
             if (destination.Address.Equals(IPAddress.Broadcast))
@@ -161,72 +152,29 @@ public sealed class VirtualNetwork : ISwitchNetwork
             }
             if (!delivered)
             {
-                _silenceKnown = true;
+                _receiver.ExpectSilence();
             }
         }
 
         public async ValueTask<LabDatagram?> ReceiveAsync(TimeSpan timeout, CancellationToken cancellationToken)
         {
             timeout = SimClock.Remaining(timeout, TimeSpan.Zero);
-            var realWait = _silenceKnown ? Grace : timeout < net._clock.RealWaitCap ? timeout : net._clock.RealWaitCap;
-            while (true)
+            var realWait = timeout < net._clock.RealWaitCap ? timeout : net._clock.RealWaitCap;
+            if (await _receiver.ReceiveAsync(realWait, cancellationToken).ConfigureAwait(false) is not { } r)
             {
-                // One outstanding OS receive survives a timed-out wait, so no datagram is lost
-                // between waits and no receive is left behind on an abandoned token.
-                _pendingReceive ??= socket.ReceiveFromAsync(_receiveBuffer, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0));
-                if (!_pendingReceive.IsCompleted)
-                {
-                    CancellationToken token;
-                    lock (_waitGate)
-                    {
-                        if (_wait is null || !_wait.TryReset())
-                        {
-                            _wait?.Dispose();
-                            _wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                        }
-                        _wait.CancelAfter(_silenceKnown ? Grace : realWait);
-                        token = _wait.Token;
-                    }
-                    try
-                    {
-                        await _pendingReceive.WaitAsync(token).ConfigureAwait(false);
-                    }
-                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                    {
-                        return null;
-                    }
-                }
-                var task = _pendingReceive;
-                _pendingReceive = null;
-                SocketReceiveFromResult r;
-                try
-                {
-                    r = await task.ConfigureAwait(false);
-                }
-                catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
-                {
-                    // ICMP port unreachable from an earlier send: not a datagram, keep waiting.
-                    continue;
-                }
-                // Every server a broadcast reached has answered: nothing more is coming
-                // (each answers a DISCOVER or SOLICIT once).
-                if (_broadcastAnswers > 0 && --_broadcastAnswers == 0)
-                {
-                    _silenceKnown = true;
-                }
-                return new LabDatagram(_receiveBuffer.AsSpan(0, r.ReceivedBytes).ToArray(), net._map.ToLab((IPEndPoint)r.RemoteEndPoint));
+                return null;
             }
+            // Every server a broadcast reached has answered: nothing more is coming
+            // (each answers a DISCOVER or SOLICIT once).
+            if (_broadcastAnswers > 0 && --_broadcastAnswers == 0)
+            {
+                _receiver.ExpectSilence();
+            }
+            return new LabDatagram(r.Data, net._map.ToLab(r.From));
         }
 
         /// <inheritdoc />
-        public void ExpectSilence()
-        {
-            lock (_waitGate)
-            {
-                _silenceKnown = true;
-                _wait?.CancelAfter(Grace);
-            }
-        }
+        public void ExpectSilence() => _receiver.ExpectSilence();
 
         public async ValueTask DisposeAsync()
         {
@@ -234,22 +182,7 @@ public sealed class VirtualNetwork : ISwitchNetwork
             {
                 net._sockets.Remove(this);
             }
-            socket.Dispose();
-            if (_pendingReceive is { } pending)
-            {
-                try
-                {
-                    await pending.ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
-                {
-                }
-            }
-            lock (_waitGate)
-            {
-                _wait?.Dispose();
-                _wait = null;
-            }
+            await _receiver.DisposeAsync().ConfigureAwait(false);
         }
     }
 }

@@ -154,6 +154,18 @@ public sealed class LabSegment : IAsyncDisposable
         await Namespace.RunCheckedAsync("ip", ["link", "add", port, "type", "veth", "peer", .. peer], cancellationToken).ConfigureAwait(false);
         await Namespace.RunCheckedAsync("ip", ["link", "set", port, "master", BridgeName, "up"], cancellationToken).ConfigureAwait(false);
         await ns.RunCheckedAsync("ip", ["link", "set", inside, "up"], cancellationToken).ConfigureAwait(false);
+        // A veth forwards only once both ends have carrier: the first DISCOVER must not be lost
+        // to a link still coming up (a harness artefact, not the network's). Bounded: 50 looks, 20 ms apart.
+        for (var look = 0; look < 50; look++)
+        {
+            var state = await ns.RunAsync("ip", ["-o", "link", "show", "dev", inside], cancellationToken).ConfigureAwait(false);
+            if (state.Output.Contains("state UP", StringComparison.Ordinal))
+            {
+                return;
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken).ConfigureAwait(false);
+        }
+        throw new InvalidOperationException($"the lab link {port} ({inside} in {ns.Name}) did not come up within a second");
     }
 
     /// <summary>A new name for a veth's end on the bridge, with a letter saying what it leads to.</summary>

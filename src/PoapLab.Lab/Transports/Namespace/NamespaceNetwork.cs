@@ -17,9 +17,6 @@ namespace PoapLab.Lab.Transports.Namespace;
 /// </summary>
 public sealed class NamespaceNetwork : ISwitchNetwork
 {
-    /// <summary>Real time a receive waits for stragglers once it knows no answer is coming.</summary>
-    private static readonly TimeSpan Grace = TimeSpan.FromMilliseconds(3);
-
     private const int DhcpClientPort = 68;
     private const int Dhcp6ClientPort = 546;
 
@@ -68,7 +65,7 @@ public sealed class NamespaceNetwork : ISwitchNetwork
         }
         foreach (var s in sockets)
         {
-            s.Silence();
+            s.ExpectSilence();
         }
     }
 
@@ -164,17 +161,13 @@ public sealed class NamespaceNetwork : ISwitchNetwork
 
     private sealed class NamespaceUdpSocket(NamespaceNetwork net, Socket socket) : ILabUdpSocket
     {
-        private readonly byte[] _buffer = new byte[65536];
-        private readonly Lock _waitGate = new();
-        private CancellationTokenSource? _wait;
-        private Task<SocketReceiveFromResult>? _pending;
-        private bool _silence;
+        private readonly SilenceAwareReceiver _receiver = new(socket);
 
         public int LocalPort => ((IPEndPoint)socket.LocalEndPoint!).Port;
 
         public async ValueTask SendAsync(ReadOnlyMemory<byte> datagram, IPEndPoint destination, CancellationToken cancellationToken)
         {
-            _silence = false;
+            _receiver.ExpectAnswer();
             try
             {
                 await socket.SendToAsync(datagram, SocketFlags.None, destination, cancellationToken).ConfigureAwait(false);
@@ -183,7 +176,7 @@ public sealed class NamespaceNetwork : ISwitchNetwork
                 or SocketError.AddressFamilyNotSupported or SocketError.AddressNotAvailable)
             {
                 // No route or nobody there: the datagram is lost, as on a real segment.
-                _silence = true;
+                _receiver.ExpectSilence();
             }
         }
 
@@ -194,80 +187,15 @@ public sealed class NamespaceNetwork : ISwitchNetwork
                 timeout = TimeSpan.Zero;
             }
             var realWait = timeout < net._realWaitCap ? timeout : net._realWaitCap;
-            while (true)
-            {
-                _pending ??= socket.ReceiveFromAsync(_buffer, SocketFlags.None, new IPEndPoint(socket.AddressFamily == AddressFamily.InterNetwork ? IPAddress.Any : IPAddress.IPv6Any, 0));
-                if (!_pending.IsCompleted)
-                {
-                    CancellationToken token;
-                    lock (_waitGate)
-                    {
-                        if (_wait is null || !_wait.TryReset())
-                        {
-                            _wait?.Dispose();
-                            _wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                        }
-                        _wait.CancelAfter(_silence ? Grace : realWait);
-                        token = _wait.Token;
-                    }
-                    try
-                    {
-                        await _pending.WaitAsync(token).ConfigureAwait(false);
-                    }
-                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                    {
-                        return null;
-                    }
-                }
-                var task = _pending;
-                _pending = null;
-                SocketReceiveFromResult r;
-                try
-                {
-                    r = await task.ConfigureAwait(false);
-                }
-                catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
-                {
-                    // ICMP port unreachable from an earlier send: not a datagram.
-                    continue;
-                }
-                var from = (IPEndPoint)r.RemoteEndPoint;
-                if (from.Address.IsIPv4MappedToIPv6)
-                {
-                    from = new IPEndPoint(from.Address.MapToIPv4(), from.Port);
-                }
-                return new LabDatagram(_buffer.AsSpan(0, r.ReceivedBytes).ToArray(), from);
-            }
+            return await _receiver.ReceiveAsync(realWait, cancellationToken).ConfigureAwait(false) is { } r ? new LabDatagram(r.Data, r.From) : null;
         }
 
-        public void Silence()
-        {
-            lock (_waitGate)
-            {
-                _silence = true;
-                _wait?.CancelAfter(Grace);
-            }
-        }
+        public void ExpectSilence() => _receiver.ExpectSilence();
 
         public async ValueTask DisposeAsync()
         {
             net.Forget(this);
-            socket.Dispose();
-            if (_pending is { } pending)
-            {
-                try
-                {
-                    await pending.ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
-                {
-                }
-            }
-            lock (_waitGate)
-            {
-                _wait?.Dispose();
-                _wait = null;
-            }
+            await _receiver.DisposeAsync().ConfigureAwait(false);
         }
     }
 }
