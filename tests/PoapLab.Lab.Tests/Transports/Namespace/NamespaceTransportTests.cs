@@ -226,6 +226,13 @@ public sealed class NamespaceTransportLimitTests
         NamespaceRequirements.Check();
         await using var transport = await NamespaceTransport.CreateAsync(Ct);
         var clock = new PoapLab.Core.Time.SimClock(DateTimeOffset.UnixEpoch);
+        // An attach that fails (here: cancelled) takes no place of the 64.
+        using (var cancelled = new CancellationTokenSource())
+        {
+            await cancelled.CancelAsync();
+            await Should.ThrowAsync<OperationCanceledException>(async () =>
+                await transport.AttachSwitchAsync(new LabSwitchPlace("leaf-cancelled", PhysicalAddress.Parse("02-00-00-00-01-FF"), clock), cancelled.Token));
+        }
         for (var i = 0; i < NamespaceTransport.MaxSwitches; i++)
         {
             await transport.AttachSwitchAsync(new LabSwitchPlace($"leaf-{i}", PhysicalAddress.Parse($"02-00-00-00-01-{i:X2}"), clock), Ct);
