@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.NetworkInformation;
 using PoapLab.Core.Events;
 using PoapLab.Protocols.Dhcp;
 using PoapLab.Servers.Dhcp;
@@ -102,6 +103,47 @@ public sealed partial class EmbeddedDhcpServerTests
         injected[0].Get("client").ShouldBe(_client.Client.LocalEndPoint!.ToString());
         _timeline.Events.ShouldNotContain(e => e.Kind == EventKinds.DhcpServerOffered && e.Get("xid") == "0x00000011");
         _timeline.Events.ShouldNotContain(e => e.Kind == EventKinds.DhcpServerAcked);
+    }
+
+    /// <summary>Knows the switch only by its MAC: its requests come from 0.0.0.0:68 on a real segment.</summary>
+    private sealed class MacOnlyAttempt(PhysicalAddress known) : IFaultContext
+    {
+        public int? AttemptOf(IPEndPoint client) => null;
+
+        public int? AttemptOfMac(PhysicalAddress mac) => mac.Equals(known) ? 1 : null;
+    }
+
+    [Fact]
+    public async Task Faults_NoAnswerOnFirstAttemptClientKnownOnlyByMac_DiscoverNotAnswered()
+    {
+        var server = await StartAsync(WithFaults(new DhcpFault(DhcpFaultKind.NoAnswer, new FaultTrigger { Attempts = [1] })) with { FaultContext = new MacOnlyAttempt(SwitchMac) });
+        var injected = new TaskCompletionSource<LabEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _timeline.Subscribe(e =>
+        {
+            if (e.Kind == EventKinds.FaultInjected)
+            {
+                injected.TrySetResult(e);
+            }
+        });
+
+        await SendAsync(server, Discover(0x31, PoapClientId).Encode());
+        var e = await injected.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+
+        e.Get("attempt").ShouldBe("1");
+        e.Get("mac").ShouldBe(DhcpFormat.Mac(SwitchMac));
+        _timeline.Events.ShouldNotContain(x => x.Kind == EventKinds.DhcpServerOffered && x.Get("xid") == "0x00000031");
+    }
+
+    [Fact]
+    public async Task Faults_NoAnswerOnFirstAttemptUnknownMac_Offered()
+    {
+        // A stranger on the segment (a MAC no switch of the lab has): its attempt is unknown, an attempt-keyed fault does not fire.
+        var server = await StartAsync(WithFaults(new DhcpFault(DhcpFaultKind.NoAnswer, new FaultTrigger { Attempts = [1] })) with { FaultContext = new MacOnlyAttempt(SwitchMac) });
+
+        var offer = await ExchangeAsync(server, Discover(0x32, PoapClientId, PhysicalAddress.Parse("02-00-00-00-00-66")));
+
+        offer.MessageType.ShouldBe(DhcpMessageType.Offer);
+        _timeline.Events.ShouldNotContain(x => x.Kind == EventKinds.FaultInjected);
     }
 
     [Fact]

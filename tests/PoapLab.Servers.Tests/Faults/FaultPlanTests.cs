@@ -73,6 +73,40 @@ public sealed class FaultPlanTests
         blind.AttemptOf(SwitchA).ShouldBeNull();
     }
 
+    /// <summary>Knows switches only by hardware address, as a lab does before they have a lease.</summary>
+    private sealed class MacAttempts(Dictionary<string, int> attempts) : IFaultContext
+    {
+        public int? AttemptOf(IPEndPoint client) => null;
+
+        public int? AttemptOfMac(System.Net.NetworkInformation.PhysicalAddress mac) => attempts.TryGetValue(mac.ToString(), out var a) ? a : null;
+    }
+
+    private static readonly IPEndPoint Unaddressed = new(IPAddress.Any, 68);
+
+    [Fact]
+    public void Next_AttemptKeyedFromUnaddressedClient_FoundByItsMac()
+    {
+        var context = new MacAttempts(new() { ["00A1B2C3D4E5"] = 1 });
+        var plan = new FaultPlan<TftpFault>([Fault(new FaultTrigger { Attempts = [1] })], context);
+        var mac = System.Net.NetworkInformation.PhysicalAddress.Parse("00-A1-B2-C3-D4-E5");
+
+        plan.Next(Unaddressed, null, "k", mac: mac).ShouldNotBeNull();
+        plan.AttemptOf(Unaddressed, mac).ShouldBe(1);
+        // Without the MAC the client at 0.0.0.0 is nobody: an attempt-keyed fault never fires.
+        plan.Next(Unaddressed, null, "k").ShouldBeNull();
+    }
+
+    [Fact]
+    public void Next_AttemptKeyedFromUnknownMac_NeverFires()
+    {
+        var context = new MacAttempts(new() { ["00A1B2C3D4E5"] = 1 });
+        var plan = new FaultPlan<TftpFault>([Fault(new FaultTrigger { Attempts = [1] })], context);
+        var stranger = System.Net.NetworkInformation.PhysicalAddress.Parse("02-00-00-00-00-66");
+
+        plan.Next(Unaddressed, null, "k", mac: stranger).ShouldBeNull();
+        plan.AttemptOf(Unaddressed, stranger).ShouldBeNull();
+    }
+
     [Theory]
     [InlineData("*.py", "/poap.py", true)]
     [InlineData("*.py", "poap.py", true)]

@@ -103,9 +103,20 @@ public sealed class NamespaceTransport : ILabTransport
         ArgumentNullException.ThrowIfNull(place);
         if (Interlocked.Increment(ref _switches) > MaxSwitches)
         {
+            Interlocked.Decrement(ref _switches);
             throw new InvalidOperationException($"the namespace transport attaches at most {MaxSwitches} switches to one lab (each is a network namespace of its own); run larger fleets with --network virtual");
         }
-        var port = await _segment.AddSwitchAsync(place.Name, place.Mac, cancellationToken).ConfigureAwait(false);
+        SwitchPort port;
+        try
+        {
+            port = await _segment.AddSwitchAsync(place.Name, place.Mac, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // A switch that was not attached takes no place of the lab's.
+            Interlocked.Decrement(ref _switches);
+            throw;
+        }
         var network = new LabSwitchNetwork(new NamespaceNetwork(port, place.Clock.RealWaitCap, Resolve), this, place.AddressConfigured);
         return new LabSwitchAttachment(network, ClientAddress: null) { Owned = port };
     }

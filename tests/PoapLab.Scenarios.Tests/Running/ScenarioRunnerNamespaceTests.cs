@@ -1,0 +1,155 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Xml.Linq;
+using PoapLab.Lab.Transports.Namespace;
+using PoapLab.Lab.Transports.Virtual;
+using PoapLab.Scenarios.Loading;
+using PoapLab.Scenarios.Reports;
+using PoapLab.Scenarios.Running;
+using PoapLab.Testing;
+
+namespace PoapLab.Scenarios.Tests.Running;
+
+/// <summary>
+/// Catalogue scenarios in the <c>namespace</c> transport: they pass on a real segment and the
+/// bridge's capture shows their exchange with lab addresses; scenarios that make sense only in
+/// switch time, or need what the transport does not place yet, are skipped with the reason.
+/// </summary>
+[Collection(LoadSensitive.Name)]
+public sealed class ScenarioRunnerNamespaceTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("poaplab-nsrun-").FullName;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static void RequireNamespaces()
+    {
+        Requires.That(OperatingSystem.IsLinux() && Environment.IsPrivilegedProcess, "root on Linux (network namespaces)");
+        Requires.Tool("ip", "apt-get install iproute2");
+        Requires.Tool("unshare", "apt-get install util-linux");
+        Requires.Tool("nsenter", "apt-get install util-linux");
+    }
+
+    private RunOptions Namespace() => new(Path.Combine(_dir, "out")) { Transport = NamespaceTransportFactory.Instance };
+
+    private static PoapLab.Scenarios.Model.Scenario Load(string file) => ScenarioLoader.Load(Path.Combine(RepoPaths.Scenarios, file));
+
+    [Fact]
+    public async Task RunAsync_HappyPathHttpInTheNamespaceTransport_PassesAndTheBridgeCaptureShowsDhcpAndHttpWithLabAddresses()
+    {
+        RequireNamespaces();
+
+        var result = await new ScenarioRunner().RunAsync(Load("happy-path-http.yaml"), Namespace(), Ct);
+
+        result.Error.ShouldBeNull();
+        result.Failures.ShouldBeEmpty();
+        result.Passed.ShouldBeTrue();
+        var lines = Dissect(result, "dhcp || dhcpv6 || tftp || http");
+        lines.ShouldContain(l => l.Contains("0.0.0.0 → 255.255.255.255 DHCP", StringComparison.Ordinal) && l.Contains("DHCP Discover", StringComparison.Ordinal));
+        lines.ShouldContain(l => l.Contains("10.0.0.1 → ", StringComparison.Ordinal) && l.Contains("DHCP Offer", StringComparison.Ordinal));
+        lines.ShouldContain(l => l.Contains("DHCP ACK", StringComparison.Ordinal));
+        lines.ShouldContain(l => l.Contains("→ 10.0.0.1 ", StringComparison.Ordinal) && l.Contains("GET /poap_nexus.py HTTP/1.1", StringComparison.Ordinal));
+        lines.ShouldContain(l => l.Contains("10.0.0.1 → 10.0.0.", StringComparison.Ordinal) && l.Contains("HTTP/1.1 200 OK", StringComparison.Ordinal));
+        lines.ShouldNotContain(l => l.Contains("127.", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task RunAsync_Ipv6OnlyProvisioningInTheNamespaceTransport_PassesAndTheCaptureShowsDhcpv6AndTftpOverIpv6()
+    {
+        RequireNamespaces();
+
+        var result = await new ScenarioRunner().RunAsync(Load(Path.Combine("catalogue", "01e-ipv6-only-provisioning.yaml")), Namespace(), Ct);
+
+        result.Error.ShouldBeNull();
+        result.Failures.ShouldBeEmpty();
+        result.Passed.ShouldBeTrue();
+        var lines = Dissect(result, "dhcp || dhcpv6 || tftp || http");
+        lines.ShouldContain(l => l.Contains("→ ff02::1:2", StringComparison.Ordinal) && l.Contains("Solicit", StringComparison.Ordinal));
+        // The server answers the client's link-local address from its own (RFC 8415 §18.3).
+        lines.ShouldContain(l => l.Contains(" → fe80::", StringComparison.Ordinal) && l.Contains("Advertise", StringComparison.Ordinal) && l.Contains("IAA: 2001:db8::100", StringComparison.Ordinal));
+        lines.ShouldContain(l => l.Contains(" → fe80::", StringComparison.Ordinal) && l.Contains("Reply", StringComparison.Ordinal));
+        lines.ShouldContain(l => l.Contains("→ 2001:db8::1 ", StringComparison.Ordinal) && l.Contains("Read Request", StringComparison.Ordinal));
+        lines.ShouldNotContain(l => l.Contains("127.", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task RunAllAsync_VirtualOnlyAndSshScenariosInTheNamespaceTransport_SkippedWithTheirReasonsInBothReports()
+    {
+        RequireNamespaces();
+        var virtualOnly = Load(Path.Combine("catalogue", "fault-tftp-loss-30pct.yaml"));
+        var ssh = Load("happy-path-scp.yaml");
+        var options = Namespace();
+        var seen = new List<ScenarioResult>();
+
+        var results = await new ScenarioRunner().RunAllAsync([virtualOnly, ssh], options, seen.Add, Ct);
+        await RunReport.WriteAsync(results, options.OutputDirectory, TimeSpan.FromSeconds(1), Ct);
+
+        results.Count.ShouldBe(2);
+        results.ShouldAllBe(r => r.Status == "skipped" && !r.Passed && r.NotRun && r.Failures.Count == 0 && r.Switches.Count == 0);
+        results[0].Skipped!.ShouldStartWith("virtual transport only: it pins which datagrams a seeded 30% loss falls on");
+        results[1].Skipped!.ShouldContain("sshd");
+        seen.Count.ShouldBe(2);
+        // Nothing of a skipped scenario ran: no lab, no capture.
+        File.Exists(Path.Combine(results[0].OutputDirectory, "capture.pcapng")).ShouldBeFalse();
+
+        var junit = XDocument.Load(Path.Combine(options.OutputDirectory, "report.junit.xml"));
+        junit.Root!.Attribute("skipped")!.Value.ShouldBe("2");
+        junit.Root.Attribute("failures")!.Value.ShouldBe("0");
+        var skipped = junit.Descendants("testcase").Single(t => t.Attribute("name")!.Value == virtualOnly.Name).Element("skipped").ShouldNotBeNull();
+        skipped.Attribute("message")!.Value.ShouldBe(results[0].Skipped);
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(options.OutputDirectory, "report.json"), Ct));
+        json.RootElement.GetProperty("skipped").GetInt32().ShouldBe(2);
+        json.RootElement.GetProperty("failed").GetInt32().ShouldBe(0);
+        var entry = json.RootElement.GetProperty("scenarios").EnumerateArray().Single(s => s.GetProperty("name").GetString() == ssh.Name);
+        entry.GetProperty("status").GetString().ShouldBe("skipped");
+        entry.GetProperty("skipped").GetString().ShouldBe(results[1].Skipped);
+    }
+
+    [Fact]
+    public void NotInTransport_SameScenariosInTheVirtualTransport_NotSkipped()
+    {
+        var virtualOnly = Load(Path.Combine("catalogue", "fault-tftp-loss-30pct.yaml"));
+        var ssh = Load("happy-path-scp.yaml");
+        var byDefault = new RunOptions(_dir);
+        var named = new RunOptions(_dir) { Transport = VirtualTransportFactory.Instance };
+
+        LabSpecs.NotInTransport(virtualOnly, byDefault).ShouldBeNull();
+        LabSpecs.NotInTransport(ssh, byDefault).ShouldBeNull();
+        LabSpecs.NotInTransport(virtualOnly, named).ShouldBeNull();
+        LabSpecs.NotInTransport(ssh, named).ShouldBeNull();
+        LabSpecs.NotInTransport(Load("happy-path-http.yaml"), Namespace()).ShouldBeNull();
+    }
+
+    [Fact]
+    public void NotInTransport_FleetLargerThanASegmentTakes_SkippedWithTheLimit()
+    {
+        var one = Load("happy-path-http.yaml");
+        var fleet = one with
+        {
+            Switches = [.. Enumerable.Range(0, NamespaceTransport.MaxSwitches + 1).Select(i => one.Switches[0] with { Name = $"leaf-{i}" })],
+        };
+
+        LabSpecs.NotInTransport(fleet, Namespace())!.ShouldContain($"at most {NamespaceTransport.MaxSwitches}");
+        LabSpecs.NotInTransport(fleet, new RunOptions(_dir)).ShouldBeNull();
+    }
+
+    private static IReadOnlyList<string> Dissect(ScenarioResult result, string displayFilter)
+    {
+        var tshark = Requires.Tool("tshark", "apt-get install tshark");
+        var summary = File.ReadAllText(Path.Combine(result.OutputDirectory, "capture.txt"));
+        Requires.That(!summary.StartsWith("no capture", StringComparison.Ordinal), $"a live capture on the lab bridge (CAP_NET_RAW): {summary.Trim()}");
+        var psi = new ProcessStartInfo(tshark) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { "-n", "-r", Path.Combine(result.OutputDirectory, "capture.pcapng"), "-Y", displayFilter })
+        {
+            psi.ArgumentList.Add(arg);
+        }
+        using var process = Process.Start(psi)!;
+        var stderr = process.StandardError.ReadToEndAsync(Ct);
+        var output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit(TimeSpan.FromSeconds(60)).ShouldBeTrue();
+        process.ExitCode.ShouldBe(0, stderr.Result);
+        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    }
+}
