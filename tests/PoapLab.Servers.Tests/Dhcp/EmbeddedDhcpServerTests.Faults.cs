@@ -24,7 +24,14 @@ public sealed partial class EmbeddedDhcpServerTests
 
         public int? AttemptOf(IPEndPoint client) => 1;
 
-        public void WillNotAnswer(ServerSilence silence) => Silences.Enqueue(silence);
+        /// <summary>Completes once the first notice is in (a server may record its event before it tells the lab).</summary>
+        public TaskCompletionSource Heard { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void WillNotAnswer(ServerSilence silence)
+        {
+            Silences.Enqueue(silence);
+            Heard.TrySetResult();
+        }
     }
 
     [Fact]
@@ -43,6 +50,7 @@ public sealed partial class EmbeddedDhcpServerTests
 
         await SendAsync(server, Discover(0x66, PoapClientId).Encode());
         await silenced.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        await context.Heard.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
 
         var silence = context.Silences.ShouldHaveSingleItem();
         silence.Scope.ShouldBe(SilenceScope.Broadcast);
@@ -68,6 +76,7 @@ public sealed partial class EmbeddedDhcpServerTests
 
         await SendAsync(server, (Discover(0x77, PoapClientId) with { Operation = BootpOperation.Reply }).Encode());
         await ignored.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        await context.Heard.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
 
         context.Silences.ShouldHaveSingleItem().Reason.ShouldBe("not a BOOTREQUEST");
     }

@@ -128,12 +128,20 @@ public sealed partial class EmbeddedTftpServerTests
 
         public int? AttemptOf(IPEndPoint client) => 1;
 
-        public void WillNotAnswer(ServerSilence silence) => Silences.Enqueue(silence);
+        /// <summary>Completes once the first notice is in (a server may record its event before it tells the lab).</summary>
+        public TaskCompletionSource Heard { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void WillNotAnswer(ServerSilence silence)
+        {
+            Silences.Enqueue(silence);
+            Heard.TrySetResult();
+        }
     }
 
     [Fact]
     public async Task Faults_GoneMidTransfer_TellsTheLabItWillNotAnswerThatClient()
     {
+        TestEnvironment.Current.ExpectError("tftp", EventKinds.TftpServerFailed, "injected fault"); // the fault under test
         WriteFile("nxos.bin", 3000);
         var context = new SilenceRecorder();
         var server = await StartAsync(new TftpServerOptions
@@ -149,6 +157,7 @@ public sealed partial class EmbeddedTftpServerTests
         var (_, tid) = (await client.ReceiveAsync(Short, Ct)).ShouldNotBeNull();
         await client.SendAsync(new TftpAck(1), tid, Ct);
         await WaitForEventAsync(EventKinds.TftpServerFailed);
+        await context.Heard.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
 
         var silence = context.Silences.ShouldHaveSingleItem();
         silence.Scope.ShouldBe(SilenceScope.Exchange);
