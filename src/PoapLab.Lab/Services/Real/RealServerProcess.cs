@@ -211,8 +211,21 @@ public sealed partial class RealServerProcess : ILabService
         {
             c.AddRange(["--bind", System.IO.Path.Combine(directory, "state", StateName(dir)), dir]);
         }
+        // A path under /tmp lies in the sandbox's own empty /tmp: its parents are made there
+        // traversable (0755), or a daemon's unprivileged workers (nginx's) could not reach it.
+        var made = new HashSet<string>(StringComparer.Ordinal);
         foreach (var path in plan.ReadOnlyPaths)
         {
+            var parents = new List<string>();
+            for (var p = System.IO.Path.GetDirectoryName(path); p is not null && p.StartsWith("/tmp/", StringComparison.Ordinal); p = System.IO.Path.GetDirectoryName(p))
+            {
+                parents.Add(p);
+            }
+            parents.Reverse();
+            foreach (var parent in parents.Where(made.Add))
+            {
+                c.AddRange(["--perms", "0755", "--dir", parent]);
+            }
             c.AddRange(["--ro-bind", path, path]);
         }
         c.AddRange(["--bind", System.IO.Path.Combine(directory, "syslog.sock"), "/dev/log", "--chdir", "/", "--", plan.Program, .. plan.Arguments]);

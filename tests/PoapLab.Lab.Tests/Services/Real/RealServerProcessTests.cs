@@ -216,6 +216,24 @@ public sealed class RealServerProcessTests
     }
 
     [Fact]
+    public void LaunchCommand_ConfigUnderTmp_ParentsMadeTraversableInTheSandboxesOwnTmp()
+    {
+        // The sandbox's /tmp is an empty tmpfs: a user's files under /tmp (a CI clone there) are
+        // bound into it, and their parents must be 0755 there, or nginx's workers get 403.
+        var plan = new RealServerPlan("/usr/sbin/nginx", "nginx", ServiceKind.Http, [], ["/tmp/ci/repo/fixtures/nginx", "/tmp/ci/repo/other"], [], [],
+            ProtocolType.Tcp, 80, new Dictionary<string, string>());
+
+        var c = RealServerProcess.LaunchCommand(plan, "/proc/1/ns/net", "/var/empty");
+
+        var line = string.Join(' ', c);
+        line.ShouldContain("--perms 0755 --dir /tmp/ci --perms 0755 --dir /tmp/ci/repo --perms 0755 --dir /tmp/ci/repo/fixtures --ro-bind /tmp/ci/repo/fixtures/nginx /tmp/ci/repo/fixtures/nginx");
+        // Each parent once, and nothing made outside /tmp.
+        c.Count(a => a == "/tmp/ci/repo").ShouldBe(1);
+        line.ShouldContain("--ro-bind /tmp/ci/repo/other /tmp/ci/repo/other");
+        line.ShouldNotContain("--dir /tmp ");
+    }
+
+    [Fact]
     public async Task LaunchCommand_ParentKilledWithSigkill_DaemonDiesToo()
     {
         await using var lab = await RealServerLab.CreateAsync("/usr/sbin/dnsmasq", "dnsmasq-base", Ct);
