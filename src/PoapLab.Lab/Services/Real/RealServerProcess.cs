@@ -192,6 +192,12 @@ public sealed partial class RealServerProcess : ILabService
     /// The command line that runs the daemon: setpriv (SIGKILL when PoapLab dies), nsenter
     /// (the host's network namespace), bwrap (read-only machine, private state, own PIDs).
     /// </summary>
+    /// <summary>Folders a real server sees empty (its own tmpfs): homes, /tmp, the SSH host keys.</summary>
+    internal static readonly string[] MaskedDirectories = ["/tmp", "/root", "/home", "/etc/ssh"];
+
+    /// <summary>Files a real server sees empty: the password and group hashes.</summary>
+    internal static readonly string[] MaskedFiles = ["/etc/shadow", "/etc/gshadow", "/etc/shadow-", "/etc/gshadow-"];
+
     internal static IReadOnlyList<string> LaunchCommand(RealServerPlan plan, string networkNamespace, string directory)
     {
         List<string> c =
@@ -200,8 +206,19 @@ public sealed partial class RealServerProcess : ILabService
             "nsenter", $"--net={networkNamespace}", "--",
             "bwrap", "--die-with-parent", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
             "--clearenv", "--setenv", "PATH", "/usr/sbin:/usr/bin:/sbin:/bin", "--setenv", "LANG", "C.UTF-8",
-            "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
+            "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
         ];
+        // The daemon runs as root and its configuration is the user's (a scenario's): what it
+        // could read and serve must not include the machine's secrets. Homes, /tmp and the SSH
+        // host keys are empty folders in the sandbox; the password hashes are empty files.
+        foreach (var dir in MaskedDirectories)
+        {
+            c.AddRange(["--tmpfs", dir]);
+        }
+        foreach (var file in MaskedFiles.Where(File.Exists))
+        {
+            c.AddRange(["--ro-bind", "/dev/null", file]);
+        }
         foreach (var (name, value) in plan.Environment)
         {
             c.AddRange(["--setenv", name, value]);
@@ -211,13 +228,14 @@ public sealed partial class RealServerProcess : ILabService
         {
             c.AddRange(["--bind", System.IO.Path.Combine(directory, "state", StateName(dir)), dir]);
         }
-        // A path under /tmp lies in the sandbox's own empty /tmp: its parents are made there
-        // traversable (0755), or a daemon's unprivileged workers (nginx's) could not reach it.
+        // A path under a masked folder (a clone under /tmp or /root) lies in the sandbox's own
+        // empty one: its parents are made there traversable (0755), or a daemon's unprivileged
+        // workers (nginx's) could not reach it.
         var made = new HashSet<string>(StringComparer.Ordinal);
         foreach (var path in plan.ReadOnlyPaths)
         {
             var parents = new List<string>();
-            for (var p = System.IO.Path.GetDirectoryName(path); p is not null && p.StartsWith("/tmp/", StringComparison.Ordinal); p = System.IO.Path.GetDirectoryName(p))
+            for (var p = System.IO.Path.GetDirectoryName(path); p is not null && MaskedDirectories.Any(m => p.StartsWith(m + "/", StringComparison.Ordinal)); p = System.IO.Path.GetDirectoryName(p))
             {
                 parents.Add(p);
             }

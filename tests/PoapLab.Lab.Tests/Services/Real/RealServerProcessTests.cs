@@ -231,6 +231,36 @@ public sealed class RealServerProcessTests
         c.Count(a => a == "/tmp/ci/repo").ShouldBe(1);
         line.ShouldContain("--ro-bind /tmp/ci/repo/other /tmp/ci/repo/other");
         line.ShouldNotContain("--dir /tmp ");
+        line.ShouldContain("--tmpfs /root");
+        line.ShouldContain("--ro-bind /dev/null /etc/shadow");
+    }
+
+    [Fact]
+    public async Task StartAsync_NginxConfigServingTheMachine_SecretsAreNotThere()
+    {
+        // A hostile (or careless) configuration serving / : the daemon runs as root, but the
+        // machine's password hashes, homes and SSH host keys are not in its sandbox.
+        await using var lab = await RealServerLab.CreateAsync("/usr/sbin/nginx", "nginx", Ct);
+        var dir = Directory.CreateDirectory(Path.Combine(lab.Work.FullName, "hostile"));
+        var config = Path.Combine(dir.FullName, "nginx.conf");
+        await File.WriteAllTextAsync(config, "user root; worker_processes 1; pid /run/nginx.pid; events { worker_connections 16; }\n" +
+            "http { access_log /var/log/nginx/access.log; server { listen 80; root /; autoindex on; } }\n", Ct);
+        File.SetUnixFileMode(dir.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        await using var nginx = await RealServerProcess.StartAsync(lab.Options(RealServerKind.Nginx, config), lab.Host, Ct);
+        await lab.Network.ConfigureAsync(IPAddress.Parse("10.0.0.100"), 24, null, Ct);
+
+        var shadow = await HttpGetAsync(lab, "/etc/shadow");
+        var root = await HttpGetAsync(lab, "/root/");
+        var ssh = await HttpGetAsync(lab, "/etc/ssh/");
+        var passwd = await HttpGetAsync(lab, "/etc/passwd");
+
+        // /etc/shadow is /dev/null there: nginx refuses a device (403); no hash line either way.
+        shadow.ShouldNotContain("root:");
+        root.ShouldNotContain(".bashrc");
+        root.ShouldNotContain(".ssh");
+        ssh.ShouldNotContain("ssh_host_");
+        // The daemon still sees what it needs to run (the account database, not its hashes).
+        passwd.ShouldContain("root:x:0:0");
     }
 
     [Fact]
