@@ -145,7 +145,7 @@ public static partial class ScenarioLoader
             throw new ScenarioException(dup.Last().Location, $"two switches are named '{dup.Key}'");
         }
 
-        var servers = ParseServers(root.Map("servers", "the servers") ?? throw new ScenarioException(root.Location, "'servers' is missing: a scenario needs at least a DHCP server"));
+        var servers = ParseServers(baseDir, root.Map("servers", "the servers") ?? throw new ScenarioException(root.Location, "'servers' is missing: a scenario needs at least a DHCP server"));
         var files = root.List("files").Select(n => ParseFile(root.MapOf(n, "a file"), baseDir)).ToList();
         var expect = root.Map("expect", "the expectations") is { } expectMap ? ParseExpect(expectMap) : new ExpectModel();
         root.EnsureAllRead();
@@ -255,13 +255,13 @@ public static partial class ScenarioLoader
         return model;
     }
 
-    private static ServersModel ParseServers(YamlMap m)
+    private static ServersModel ParseServers(string baseDir, YamlMap m)
     {
         var linkRules = new List<LinkRule>();
-        var dhcp = OneOrMany(m, "dhcp").Select(n => ParseDhcp(m.MapOf(n, "a DHCP server"), linkRules)).ToList();
+        var dhcp = OneOrMany(m, "dhcp").Select(n => ParseDhcp(m.MapOf(n, "a DHCP server"), linkRules, baseDir)).ToList();
         var dhcp6 = OneOrMany(m, "dhcp6").Select(n => ParseDhcp6(m.MapOf(n, "a DHCPv6 server"))).ToList();
-        var tftp = OneOrMany(m, "tftp").Select(n => ParseFileServer(m.MapOf(n, "a TFTP server"), 69)).ToList();
-        var http = OneOrMany(m, "http").Select(n => ParseFileServer(m.MapOf(n, "an HTTP server"), 80, tlsAllowed: true)).ToList();
+        var tftp = OneOrMany(m, "tftp").Select(n => ParseFileServer(m.MapOf(n, "a TFTP server"), 69, baseDir)).ToList();
+        var http = OneOrMany(m, "http").Select(n => ParseFileServer(m.MapOf(n, "an HTTP server"), 80, baseDir, tlsAllowed: true)).ToList();
         var ssh = OneOrMany(m, "ssh").Select(n => ParseLoginServer(m.MapOf(n, "an SSH (scp/sftp) server"), 22, anonymousAllowed: false)).ToList();
         var ftp = OneOrMany(m, "ftp").Select(n => ParseLoginServer(m.MapOf(n, "an FTP server"), 21, anonymousAllowed: true)).ToList();
         m.EnsureAllRead();
@@ -307,9 +307,81 @@ public static partial class ScenarioLoader
         return r;
     }
 
-    private static DhcpServerModel ParseDhcp(YamlMap m, List<LinkRule> linkRules)
+    /// <summary>The DHCP server kinds a scenario may name (<c>kind:</c>), the embedded one first.</summary>
+    private static readonly Dictionary<string, PoapLab.Lab.Services.Real.RealServerKind?> DhcpKinds = new(StringComparer.Ordinal)
+    {
+        ["embedded"] = null,
+        ["dnsmasq"] = PoapLab.Lab.Services.Real.RealServerKind.Dnsmasq,
+        ["kea"] = PoapLab.Lab.Services.Real.RealServerKind.KeaDhcp4,
+        ["isc-dhcpd"] = PoapLab.Lab.Services.Real.RealServerKind.IscDhcpd,
+    };
+
+    private static readonly Dictionary<string, PoapLab.Lab.Services.Real.RealServerKind?> TftpKinds = new(StringComparer.Ordinal)
+    {
+        ["embedded"] = null,
+        ["tftpd-hpa"] = PoapLab.Lab.Services.Real.RealServerKind.TftpdHpa,
+    };
+
+    /// <summary>The tftpd-hpa options a scenario may pass (tftpd(8)); the ones naming files or users are not among them.</summary>
+    private static readonly HashSet<string> TftpdFlags = new(StringComparer.Ordinal) { "--secure", "-s", "--verbose", "-v", "--create", "-c" };
+
+    private static readonly HashSet<string> TftpdValued = new(StringComparer.Ordinal) { "--blocksize", "-B", "--timeout", "-t", "--retransmit", "-T", "--refuse", "-r" };
+
+    /// <summary>
+    /// <c>kind:</c> of a server: null for the embedded one, else the user's real server with its
+    /// configuration file (<c>config:</c>, beside the scenario, read as it is) and, for tftpd-hpa,
+    /// <c>args:</c> from a fixed list. Keys only the embedded server understands are refused.
+    /// </summary>
+    private static RealServerModel? ParseReal(YamlMap m, string baseDir, string what, Dictionary<string, PoapLab.Lab.Services.Real.RealServerKind?> kinds, string[] embeddedOnly, bool needsConfig)
+    {
+        var kindName = m.String("kind") ?? "embedded";
+        if (!kinds.TryGetValue(kindName, out var kind))
+        {
+            throw m.Error(m.Get("kind")!, $"'kind' of {what} must be one of {string.Join(", ", kinds.Keys)}, not '{YamlMap.Shown(kindName)}'");
+        }
+        if (kind is not { } real)
+        {
+            return null;
+        }
+        foreach (var key in embeddedOnly.Where(m.Has))
+        {
+            throw m.Error(m.Get(key)!, $"'{key}' is for PoapLab's embedded server: a {kindName} server takes it from its own configuration file");
+        }
+        string? config = null;
+        if (m.String("config") is { } path)
+        {
+            config = ServedPath(m, "config", baseDir, path, 1L << 20);
+        }
+        else if (needsConfig)
+        {
+            throw new ScenarioException(m.Location, $"'config' is missing: the {kindName} configuration file to run, unmodified (a path beside the scenario)");
+        }
+        var args = m.Strings("args");
+        if (args.Count > 0 && real != PoapLab.Lab.Services.Real.RealServerKind.TftpdHpa)
+        {
+            throw m.Error(m.Get("args")!, $"'args' is for tftpd-hpa; {kindName} takes everything from its configuration file");
+        }
+        for (var i = 0; i < args.Count; i++)
+        {
+            if (TftpdFlags.Contains(args[i]))
+            {
+                continue;
+            }
+            if (TftpdValued.Contains(args[i]) && i + 1 < args.Count && args[i + 1].Length is > 0 and <= 32 && args[i + 1].All(c => char.IsAsciiLetterOrDigit(c) || c is ',' or '-'))
+            {
+                i++;
+                continue;
+            }
+            throw m.Error(m.Get("args")!, $"'args' may hold only {string.Join(", ", TftpdFlags.Concat(TftpdValued.Select(v => v + " VALUE")))} (tftpd(8)), not '{YamlMap.Shown(args[i])}'");
+        }
+        return new RealServerModel { Kind = real, ConfigPath = config, Arguments = args };
+    }
+
+    private static DhcpServerModel ParseDhcp(YamlMap m, List<LinkRule> linkRules, string baseDir)
     {
         var address = m.Address("address") ?? throw new ScenarioException(m.Location, "'address' is missing: the DHCP server's lab address (e.g. 10.0.0.1)");
+        var real = ParseReal(m, baseDir, "a DHCP server", DhcpKinds,
+            ["pool", "dns", "domain", "lease", "tftp_server_name", "tftp_server_address", "bootfile", "reservations", "faults"], needsConfig: true);
         IPAddress mask;
         if (m.String("subnet") is { } subnet)
         {
@@ -384,6 +456,7 @@ public static partial class ScenarioLoader
                 return res;
             }).ToList(),
             Faults = FaultLoader.Dhcp(m, linkRules, address),
+            Real = real,
         };
         m.EnsureAllRead();
         return model;
@@ -412,8 +485,11 @@ public static partial class ScenarioLoader
         return Encoding.ASCII.GetBytes(text);
     }
 
-    private static FileServerModel ParseFileServer(YamlMap m, int defaultPort, bool tlsAllowed = false)
+    private static FileServerModel ParseFileServer(YamlMap m, int defaultPort, string baseDir, bool tlsAllowed = false)
     {
+        var real = defaultPort == 69
+            ? ParseReal(m, baseDir, "a TFTP server", TftpKinds, ["faults"], needsConfig: false)
+            : null;
         var tls = tlsAllowed && (m.Bool("tls") ?? false);
         var r = new FileServerModel
         {
@@ -428,6 +504,7 @@ public static partial class ScenarioLoader
             throw m.Error(m.Get("root")!, "'root' must stay inside the scenario's files ('..' is not allowed)");
         }
         r = defaultPort == 69 ? r with { TftpFaults = FaultLoader.Tftp(m) } : r with { HttpFaults = FaultLoader.Http(m) };
+        r = r with { Real = real };
         m.EnsureAllRead();
         return r;
     }

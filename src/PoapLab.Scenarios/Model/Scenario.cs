@@ -21,6 +21,8 @@ public sealed record Scenario
     public IReadOnlyList<FileModel> Files { get; init; } = [];
     public ExpectModel Expect { get; init; } = new();
     public IReadOnlyList<string> Tags { get; init; } = [];
+    /// <summary>Whether a server is one of the user's real ones (these need a real segment).</summary>
+    public bool HasRealServers => Servers.Dhcp.Any(d => d.Real is not null) || Servers.Tftp.Any(t => t.Real is not null);
     /// <summary>Why the scenario makes sense only in the virtual transport (switch time, no real segment); null: in every transport.</summary>
     public string? VirtualOnly { get; init; }
 }
@@ -100,8 +102,20 @@ public sealed record DhcpServerModel
     public IPAddress? TftpServerAddress { get; init; }
     public string? Bootfile { get; init; }
     public IReadOnlyList<ReservationModel> Reservations { get; init; } = [];
+    /// <summary>The user's real DHCP server (dnsmasq, kea, isc-dhcpd) instead of the embedded one; null: embedded.</summary>
+    public RealServerModel? Real { get; init; }
     public System.Collections.Immutable.ImmutableArray<PoapLab.Servers.Faults.DhcpFault> Faults { get; init; } = [];
     public SourceLocation Location { get; init; }
+}
+
+/// <summary>A user's own server (a Debian daemon) in place of the embedded one: which, and its configuration, unmodified.</summary>
+public sealed record RealServerModel
+{
+    public required PoapLab.Lab.Services.Real.RealServerKind Kind { get; init; }
+    /// <summary>The configuration file (absolute), read by the daemon as it is.</summary>
+    public string? ConfigPath { get; init; }
+    /// <summary>Extra command-line options (tftpd-hpa), from a fixed list.</summary>
+    public IReadOnlyList<string> Arguments { get; init; } = [];
 }
 
 public sealed record ReservationModel
@@ -126,6 +140,8 @@ public sealed record FileServerModel
     public string Root { get; init; } = "";
     /// <summary>HTTPS with a certificate made for this run (http only).</summary>
     public bool Tls { get; init; }
+    /// <summary>The user's real server (tftpd-hpa) instead of the embedded one; null: embedded.</summary>
+    public RealServerModel? Real { get; init; }
     public System.Collections.Immutable.ImmutableArray<PoapLab.Servers.Faults.TftpFault> TftpFaults { get; init; } = [];
     public System.Collections.Immutable.ImmutableArray<PoapLab.Servers.Faults.HttpFault> HttpFaults { get; init; } = [];
     public SourceLocation Location { get; init; }

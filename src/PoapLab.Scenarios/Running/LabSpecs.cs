@@ -34,9 +34,12 @@ internal static class LabSpecs
     /// </summary>
     internal static IEnumerable<(System.Net.IPAddress Address, int PrefixLength)> Gateways(Scenario scenario) =>
         scenario.Servers.Dhcp.Where(d => d.Router is not null)
-            .Select(d => (d.Router!, System.Numerics.BitOperations.PopCount(System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(d.SubnetMask.GetAddressBytes()))))
+            .Select(d => (d.Router!, PrefixLength(d.SubnetMask)))
             .Concat(scenario.Servers.Dhcp6.Where(d => d.NextHop is not null).Select(d => (d.NextHop!, 64)))
             .Distinct();
+
+    private static int PrefixLength(System.Net.IPAddress mask) =>
+        System.Numerics.BitOperations.PopCount(System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(mask.GetAddressBytes()));
 
     /// <summary>
     /// Why this run's transport does not run the scenario, or null when it does: in the namespace
@@ -47,7 +50,9 @@ internal static class LabSpecs
     {
         if (options.Transport?.Name != PoapLab.Lab.Transports.Namespace.NamespaceTransport.TransportName)
         {
-            return null;
+            return scenario.HasRealServers
+                ? "the user's real servers (dnsmasq, Kea, ISC dhcpd, tftpd-hpa) run only on a real segment: run it with --network namespace"
+                : null;
         }
         if (scenario.VirtualOnly is { } why)
         {
@@ -72,6 +77,8 @@ internal static class LabSpecs
             ClockStart = scenario.ClockStart,
             Scripts = scripts,
             WorkDirectory = workDirectory,
+            // The user's real servers first: a factory takes only the specs it can start.
+            ServiceFactories = [.. PoapLab.Lab.Services.Real.RealServiceFactory.All, .. PoapLab.Lab.Services.Embedded.EmbeddedServiceFactories.All],
         };
         return options.Transport is { } transport ? lab with { Transport = transport } : lab;
     }
@@ -81,6 +88,8 @@ internal static class LabSpecs
     public static IEnumerable<LabServiceSpec> Services(Scenario scenario, string filesRoot)
     {
         var servers = scenario.Servers;
+        // The user's real servers keep their state and logs beside the files (out/<scenario>/servers).
+        var realWork = Path.Combine(Path.GetDirectoryName(filesRoot)!, "servers");
         foreach (var d in servers.Dhcp6)
         {
             yield return new Dhcp6ServiceSpec(d.Address, new Dhcp6ServerOptions
@@ -98,11 +107,23 @@ internal static class LabSpecs
         }
         foreach (var d in servers.Dhcp)
         {
+            if (d.Real is { } real)
+            {
+                yield return new PoapLab.Lab.Services.Real.RealServiceSpec(ServiceKind.Dhcp, d.Address, 67, PrefixLength(d.SubnetMask),
+                    new PoapLab.Lab.Services.Real.RealServerOptions { Kind = real.Kind, ConfigPath = real.ConfigPath, WorkDirectory = realWork });
+                continue;
+            }
             yield return new DhcpServiceSpec(d.Address, DhcpOptionsFor(d) with { Faults = d.Faults, FaultSeed = scenario.Seed });
         }
         var lossy = scenario.Switches.Any(sw => sw.LinkFaults.LossToSwitch > 0 || sw.LinkFaults.LossFromSwitch > 0);
         foreach (var t in servers.Tftp)
         {
+            if (t.Real is { } real)
+            {
+                yield return new PoapLab.Lab.Services.Real.RealServiceSpec(ServiceKind.Tftp, t.Address, t.Port, 24,
+                    new PoapLab.Lab.Services.Real.RealServerOptions { Kind = real.Kind, RootPath = Path.Combine(filesRoot, t.Root), Arguments = [.. real.Arguments], WorkDirectory = realWork });
+                continue;
+            }
             yield return new TftpServiceSpec(t.Address, t.Port, new TftpServerOptions
             {
                 RootPath = Path.Combine(filesRoot, t.Root),

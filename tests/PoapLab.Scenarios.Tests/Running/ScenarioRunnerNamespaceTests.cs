@@ -56,6 +56,24 @@ public sealed class ScenarioRunnerNamespaceTests : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_RealDnsmasqAndTftpdHpa_ProvisionTheSwitchAndTheirLogsAreKept()
+    {
+        RequireNamespaces();
+        Requires.Tool("/usr/sbin/dnsmasq", "apt-get install dnsmasq-base");
+        Requires.Tool("/usr/sbin/in.tftpd", "apt-get install tftpd-hpa");
+
+        var result = await new ScenarioRunner().RunAsync(Load(Path.Combine("servers", "dnsmasq-tftpd-hpa", "happy.yaml")), Namespace(), Ct);
+
+        result.Error.ShouldBeNull();
+        result.Failures.ShouldBeEmpty();
+        result.Passed.ShouldBeTrue();
+        // The lease came from dnsmasq's own configuration (its reservation), the files from tftpd-hpa.
+        File.ReadAllText(Path.Combine(result.OutputDirectory, "servers", "dnsmasq-10.0.0.1", "server.log")).ShouldContain("DHCPACK(eth0) 10.0.0.101");
+        var lines = Dissect(result, "dhcp || tftp");
+        lines.ShouldContain(l => l.Contains("10.0.0.101 → 10.0.0.1 ", StringComparison.Ordinal) && l.Contains("Read Request, File: /poap_nexus.py", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task RunAsync_Ipv6OnlyProvisioningInTheNamespaceTransport_PassesAndTheCaptureShowsDhcpv6AndTftpOverIpv6()
     {
         RequireNamespaces();

@@ -1,0 +1,92 @@
+using PoapLab.Lab.Services.Real;
+using PoapLab.Scenarios.Loading;
+using PoapLab.Scenarios.Running;
+
+namespace PoapLab.Scenarios.Tests.Loading;
+
+/// <summary><c>kind:</c> on a server: the user's real server with its own configuration file.</summary>
+public sealed class ScenarioLoaderRealServerTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("poaplab-real-").FullName;
+
+    public ScenarioLoaderRealServerTests()
+    {
+        File.SetUnixFileMode(_dir, (UnixFileMode)0b111_101_101);
+        File.WriteAllText(Path.Combine(_dir, "dnsmasq.conf"), "port=0\n");
+        File.SetUnixFileMode(Path.Combine(_dir, "dnsmasq.conf"), (UnixFileMode)0b110_100_100);
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private PoapLab.Scenarios.Model.Scenario Parse(string dhcp, string tftp = "{ address: 10.0.0.1 }") => ScenarioLoader.Parse($$"""
+        name: real
+        switches:
+          - name: leaf
+            serial: FDO1
+            mac: 00:11:22:33:44:55
+        servers:
+          dhcp: {{dhcp}}
+          tftp: {{tftp}}
+        """, Path.Combine(_dir, "s.yaml"));
+
+    [Fact]
+    public void Parse_DnsmasqWithItsConfig_RealServerBesideTheScenario()
+    {
+        var s = Parse("{ kind: dnsmasq, address: 10.0.0.1, subnet: 10.0.0.0/24, config: dnsmasq.conf }", "{ kind: tftpd-hpa, address: 10.0.0.1, args: [--secure, --blocksize, '1468'] }");
+
+        var dhcp = s.Servers.Dhcp.Single().Real.ShouldNotBeNull();
+        dhcp.Kind.ShouldBe(RealServerKind.Dnsmasq);
+        dhcp.ConfigPath.ShouldBe(Path.Combine(_dir, "dnsmasq.conf"));
+        var tftp = s.Servers.Tftp.Single().Real.ShouldNotBeNull();
+        tftp.Kind.ShouldBe(RealServerKind.TftpdHpa);
+        tftp.Arguments.ShouldBe(["--secure", "--blocksize", "1468"]);
+        s.HasRealServers.ShouldBeTrue();
+    }
+
+    [Fact]
+    public void Parse_NoKindOrEmbedded_TheEmbeddedServer()
+    {
+        var s = Parse("{ kind: embedded, address: 10.0.0.1, bootfile: poap.py, tftp_server_address: 10.0.0.1 }");
+
+        s.Servers.Dhcp.Single().Real.ShouldBeNull();
+        s.HasRealServers.ShouldBeFalse();
+    }
+
+    [Theory]
+    [InlineData("{ kind: windows, address: 10.0.0.1, config: dnsmasq.conf }", "'kind' of a DHCP server must be one of")]
+    [InlineData("{ kind: dnsmasq, address: 10.0.0.1 }", "'config' is missing")]
+    [InlineData("{ kind: dnsmasq, address: 10.0.0.1, config: dnsmasq.conf, bootfile: poap.py }", "'bootfile' is for PoapLab's embedded server")]
+    [InlineData("{ kind: dnsmasq, address: 10.0.0.1, config: nothere.conf }", "'config' must be a regular file")]
+    [InlineData("{ kind: dnsmasq, address: 10.0.0.1, config: /etc/shadow }", "'config' must be a regular file")]
+    [InlineData("{ kind: kea, address: 10.0.0.1, config: dnsmasq.conf, args: [--secure] }", "'args' is for tftpd-hpa")]
+    public void Parse_BadRealDhcpServer_RefusedWithFileAndLine(string dhcp, string why)
+    {
+        var e = Should.Throw<ScenarioException>(() => Parse(dhcp));
+
+        e.Message.ShouldContain(why);
+        e.Message.ShouldContain("s.yaml:");
+    }
+
+    [Theory]
+    [InlineData("[--user, root]")]
+    [InlineData("[--secure, /etc]")]
+    [InlineData("[--map-file, /etc/passwd]")]
+    [InlineData("[--blocksize, '1468; rm -rf /']")]
+    [InlineData("[--permissive]")]
+    public void Parse_TftpdArgumentsOutsideTheList_Refused(string args)
+    {
+        // Options that name files, users or directories would let a scenario serve the machine.
+        var e = Should.Throw<ScenarioException>(() => Parse("{ address: 10.0.0.1, bootfile: poap.py, tftp_server_address: 10.0.0.1 }", $"{{ kind: tftpd-hpa, address: 10.0.0.1, args: {args} }}"));
+
+        e.Message.ShouldContain("'args' may hold only");
+    }
+
+    [Fact]
+    public void NotInTransport_RealServersInTheVirtualTransport_SkippedWithTheReason()
+    {
+        var s = Parse("{ kind: dnsmasq, address: 10.0.0.1, config: dnsmasq.conf }");
+
+        LabSpecs.NotInTransport(s, new RunOptions("/tmp/out")).ShouldNotBeNull().ShouldContain("--network namespace");
+        LabSpecs.NotInTransport(s, new RunOptions("/tmp/out") { Transport = PoapLab.Lab.Transports.Namespace.NamespaceTransportFactory.Instance }).ShouldBeNull();
+    }
+}
