@@ -112,6 +112,10 @@ public sealed class ScenarioRunner
     public async Task<ScenarioResult> RunAsync(Scenario scenario, RunOptions options, CancellationToken cancellationToken)
     {
         var outRoot = OutputDirectory.Prepare(options.OutputDirectory);
+        if (LabSpecs.NotInTransport(scenario, options) is { } why)
+        {
+            return ScenarioResult.SkippedBecause(scenario, Path.Combine(outRoot, scenario.Name), why);
+        }
         var real = Stopwatch.StartNew();
         var outDir = OutputDirectory.FreshScenarioFolder(outRoot, scenario.Name);
         if (outDir is null)

@@ -31,7 +31,11 @@ public sealed class CatalogueTests : IDisposable
     {
         Requires.Tool("bwrap", "apt-get install bubblewrap");
         var scenario = ScenarioLoader.Load(Path.Combine(RepoPaths.Scenarios, file));
-        var result = await new ScenarioRunner().RunAsync(scenario, new RunOptions(_out), TestContext.Current.CancellationToken);
+        // The user's real servers run only on a real segment (root, network namespaces).
+        var options = scenario.HasRealServers
+            ? new RunOptions(_out) { Transport = PoapLab.Lab.Transports.Namespace.NamespaceTransportFactory.Instance }
+            : new RunOptions(_out);
+        var result = await new ScenarioRunner().RunAsync(scenario, options, TestContext.Current.CancellationToken);
         result.Passed.ShouldBeTrue(string.Join("\n", result.Failures.Concat(result.Switches.Select(s => s.Diagnosis))));
         File.Exists(Path.Combine(result.OutputDirectory, "timeline.json")).ShouldBeTrue();
     }
