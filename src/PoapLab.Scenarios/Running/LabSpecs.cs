@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Net;
 using PoapLab.Lab;
 using PoapLab.Lab.Services;
+using PoapLab.Protocols.Dhcp;
 using PoapLab.Scenarios.Loading;
 using PoapLab.Scenarios.Model;
 using PoapLab.Servers.Dhcp;
@@ -34,12 +35,9 @@ internal static class LabSpecs
     /// </summary>
     internal static IEnumerable<(System.Net.IPAddress Address, int PrefixLength)> Gateways(Scenario scenario) =>
         scenario.Servers.Dhcp.Where(d => d.Router is not null)
-            .Select(d => (d.Router!, PrefixLength(d.SubnetMask)))
+            .Select(d => (d.Router!, SubnetMask.PrefixLength(d.SubnetMask)))
             .Concat(scenario.Servers.Dhcp6.Where(d => d.NextHop is not null).Select(d => (d.NextHop!, 64)))
             .Distinct();
-
-    private static int PrefixLength(System.Net.IPAddress mask) =>
-        System.Numerics.BitOperations.PopCount(System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(mask.GetAddressBytes()));
 
     /// <summary>
     /// Why this run's transport does not run the scenario, or null when it does: in the namespace
@@ -109,7 +107,7 @@ internal static class LabSpecs
         {
             if (d.Real is { } real)
             {
-                yield return new PoapLab.Lab.Services.Real.RealServiceSpec(ServiceKind.Dhcp, d.Address, 67, PrefixLength(d.SubnetMask),
+                yield return new PoapLab.Lab.Services.Real.RealServiceSpec(ServiceKind.Dhcp, d.Address, 67, SubnetMask.PrefixLength(d.SubnetMask),
                     new PoapLab.Lab.Services.Real.RealServerOptions { Kind = real.Kind, ConfigPath = real.ConfigPath, WorkDirectory = realWork });
                 continue;
             }

@@ -254,15 +254,7 @@ public sealed partial class NxosCli
         return normal.StartsWith("ethernet", StringComparison.Ordinal) ? "Eth" + normal["ethernet".Length..] : normal;
     }
 
-    private static int PrefixLength(IPAddress mask)
-    {
-        var bits = 0;
-        foreach (var b in mask.GetAddressBytes())
-        {
-            bits += System.Numerics.BitOperations.PopCount(b);
-        }
-        return bits;
-    }
+    private static int PrefixLength(IPAddress mask) => PoapLab.Protocols.Dhcp.SubnetMask.PrefixLength(mask);
 
     private static IPAddress NetworkOf(IPAddress address, IPAddress mask)
     {

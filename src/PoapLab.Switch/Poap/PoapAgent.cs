@@ -370,7 +370,6 @@ public sealed class PoapAgent
         {
             return 128;
         }
-        var bits = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(mask.GetAddressBytes());
-        return System.Numerics.BitOperations.PopCount(bits);
+        return PoapLab.Protocols.Dhcp.SubnetMask.PrefixLength(mask);
     }
 }

@@ -87,10 +87,6 @@ public static class EmbeddedServiceFactories
 
     internal static int PrefixOf(IPAddress address, int prefixLength) =>
         prefixLength >= 0 ? prefixLength : address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 24 : 64;
-
-    /// <summary>The prefix length of a subnet mask (255.255.255.0 → 24).</summary>
-    internal static int PrefixOf(IPAddress mask) =>
-        System.Numerics.BitOperations.PopCount(System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(mask.GetAddressBytes()));
 }
 
 /// <summary>Starts <see cref="EmbeddedDhcpServer"/>s.</summary>
@@ -113,7 +109,7 @@ public sealed class DhcpServiceFactory : ILabServiceFactory
                 Sockets = place.Sockets,
                 ReplyRouting = place.OnSegment ? DhcpReplyRouting.Rfc2131 : DhcpReplyRouting.ToSender,
             }, context.Events, s.Name, context.Time),
-            (server, bind, ct) => server.StartAsync(bind, ct), cancellationToken, EmbeddedServiceFactories.PrefixOf(s.Options.SubnetMask)).ConfigureAwait(false);
+            (server, bind, ct) => server.StartAsync(bind, ct), cancellationToken, PoapLab.Protocols.Dhcp.SubnetMask.PrefixLength(s.Options.SubnetMask)).ConfigureAwait(false);
     }
 }
 

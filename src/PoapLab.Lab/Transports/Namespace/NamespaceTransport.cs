@@ -27,7 +27,6 @@ public sealed class NamespaceTransport : ILabTransport
     private readonly LabSegment _segment;
     private readonly Lock _gate = new();
     private readonly Dictionary<(IPAddress Host, int Port, string User), string> _logins = [];
-    private readonly Dictionary<string, IPAddress> _names = new(StringComparer.OrdinalIgnoreCase);
     private int _switches;
 
     private NamespaceTransport(LabSegment segment) => _segment = segment;
@@ -88,15 +87,6 @@ public sealed class NamespaceTransport : ILabTransport
         }
     }
 
-    /// <summary>Declares a host name switches resolve to a lab address.</summary>
-    public void AddName(string name, IPAddress labHost)
-    {
-        lock (_gate)
-        {
-            _names[name] = labHost;
-        }
-    }
-
     /// <inheritdoc />
     public async ValueTask<LabSwitchAttachment> AttachSwitchAsync(LabSwitchPlace place, CancellationToken cancellationToken)
     {
@@ -117,16 +107,8 @@ public sealed class NamespaceTransport : ILabTransport
             Interlocked.Decrement(ref _switches);
             throw;
         }
-        var network = new LabSwitchNetwork(new NamespaceNetwork(port, place.Clock.RealWaitCap, Resolve), this, place.AddressConfigured);
+        var network = new LabSwitchNetwork(new NamespaceNetwork(port, place.Clock.RealWaitCap), this, place.AddressConfigured);
         return new LabSwitchAttachment(network, ClientAddress: null) { Owned = port };
-    }
-
-    private IPAddress? Resolve(string host)
-    {
-        lock (_gate)
-        {
-            return _names.TryGetValue(host, out var a) ? a : null;
-        }
     }
 
     private string? FindLogin(IPAddress host, int port, string user)
@@ -183,8 +165,7 @@ public sealed class NamespaceTransportFactory : ILabTransportFactory
     /// <summary>Why this machine cannot run the namespace transport, or null when it can.</summary>
     public static string? Unavailable()
     {
-        var uid = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("Uid:", StringComparison.Ordinal));
-        if (uid is null || uid.Split('\t', StringSplitOptions.RemoveEmptyEntries).ElementAtOrDefault(2) != "0")
+        if (!Environment.IsPrivilegedProcess)
         {
             return "the namespace transport needs root (it makes network namespaces, veth pairs and a bridge); run as root or use --network virtual";
         }
