@@ -147,6 +147,14 @@ internal sealed class PoapTestLab : IAsyncDisposable
 
     public IEnumerable<LabEvent> Events(string kind) => Timeline.Events.Where(e => e.Kind == kind);
 
+    /// <summary>TFTP requests the server has not finished (completed, failed or denied) yet.</summary>
+    private int TransfersInFlight()
+    {
+        var events = Timeline.Events;
+        return events.Count(e => e.Kind == EventKinds.TftpServerRequest)
+            - events.Count(e => e.Kind is EventKinds.TftpServerCompleted or EventKinds.TftpServerFailed or EventKinds.TftpServerDenied);
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var sw in _switches)
@@ -159,6 +167,12 @@ internal sealed class PoapTestLab : IAsyncDisposable
         }
         if (_tftp is not null)
         {
+            // A transfer whose last ACK is still on its way when the test ends would be recorded
+            // as "server stopped": let the server see it first (bounded: 100 looks, 20 ms apart).
+            for (var look = 0; look < 100 && TransfersInFlight() > 0; look++)
+            {
+                await Task.Delay(20);
+            }
             await _tftp.DisposeAsync();
         }
         Directory.Delete(Root, recursive: true);
