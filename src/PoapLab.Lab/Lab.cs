@@ -141,7 +141,18 @@ public sealed class Lab : IAsyncDisposable
         var clock = new SimClock(_options.ClockStart);
         Timeline.AddSwitch(name, clock);
         var place = new LabSwitchPlace(name, identity.SystemMac, clock) { AddressConfigured = address => Clients.AddAddress(name, address) };
-        var attachment = await Transport.AttachSwitchAsync(place, cancellationToken).ConfigureAwait(false);
+        LabSwitchAttachment attachment;
+        try
+        {
+            attachment = await Transport.AttachSwitchAsync(place, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // A switch the transport refused never joined: its name is free again.
+            Timeline.RemoveSwitch(name);
+            Clients.Remove(name);
+            throw;
+        }
         try
         {
             return Add(options, name, clock, attachment);
@@ -152,6 +163,9 @@ public sealed class Lab : IAsyncDisposable
             {
                 await owned.DisposeAsync().ConfigureAwait(false);
             }
+            Timeline.RemoveSwitch(name);
+            Clients.Remove(name);
+            Faults.RemoveSwitch(name);
             throw;
         }
     }

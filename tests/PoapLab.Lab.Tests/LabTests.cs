@@ -129,9 +129,14 @@ public sealed class LabTests : IDisposable
 
         public void AddLogin(IPAddress labHost, int labPort, string labUser, string account) => _inner.AddLogin(labHost, labPort, labUser, account);
 
-        public ValueTask<LabSwitchAttachment> AttachSwitchAsync(LabSwitchPlace place, CancellationToken cancellationToken) => _inner.AttachSwitchAsync(place, cancellationToken);
+        public ValueTask<LabSwitchAttachment> AttachSwitchAsync(LabSwitchPlace place, CancellationToken cancellationToken) =>
+            RefuseAttach ? throw new InvalidOperationException($"no room for {place.Name}") : _inner.AttachSwitchAsync(place, cancellationToken);
 
-        public ValueTask DisposeAsync() => throw new InvalidOperationException("teardown failed");
+        public bool RefuseAttach { get; set; }
+
+        public ValueTask DisposeAsync() => FailTeardown ? throw new InvalidOperationException("teardown failed") : _inner.DisposeAsync();
+
+        public bool FailTeardown { get; set; } = true;
     }
 
     private sealed class FailingTransportFactory : ILabTransportFactory
@@ -155,5 +160,25 @@ public sealed class LabTests : IDisposable
         pool.InUse.ShouldBe(0);
         using var probe = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp);
         probe.Bind(real);
+    }
+
+    [Fact]
+    public async Task AddSwitchAsync_TransportRefusesTheSwitch_NameFreeAgainAndNothingLeftForIt()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var lab = await Lab.CreateAsync(new LabOptions { Transport = new FailingTransportFactory() }, ct);
+        var transport = (FailingTransport)lab.Transport;
+        transport.FailTeardown = false;
+        transport.RefuseAttach = true;
+
+        var e = await Should.ThrowAsync<InvalidOperationException>(() => lab.AddSwitchAsync(SwitchOptions("leaf-a", 1), ct));
+        e.Message.ShouldContain("leaf-a");
+        lab.Timeline.SwitchTime("leaf-a").ShouldBeNull();
+        lab.Switches.ShouldBeEmpty();
+
+        transport.RefuseAttach = false;
+        var a = await lab.AddSwitchAsync(SwitchOptions("leaf-a", 1), ct);
+        lab.Timeline.SwitchTime("leaf-a").ShouldBe(TimeSpan.Zero);
+        lab.Clients.SwitchAt(a.ClientAddress!).ShouldBe("leaf-a");
     }
 }

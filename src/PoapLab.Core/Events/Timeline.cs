@@ -71,6 +71,18 @@ public sealed class Timeline : IEventSink
         }
     }
 
+    /// <summary>
+    /// Takes the clock of the switch <paramref name="name"/> back (a switch that never joined the
+    /// lab: its attach failed). Events it recorded, if any, stay; false when it had no clock.
+    /// </summary>
+    public bool RemoveSwitch(string name)
+    {
+        lock (_gate)
+        {
+            return _switches.Remove(name);
+        }
+    }
+
     /// <summary>The time of the switch <paramref name="name"/>, or null when it has no clock here.</summary>
     public TimeSpan? SwitchTime(string name)
     {

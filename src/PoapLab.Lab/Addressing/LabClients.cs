@@ -31,6 +31,25 @@ public sealed class LabClients
     /// <summary>Declares that switch <paramref name="name"/> now uses <paramref name="address"/> too (e.g. a leased address).</summary>
     public void AddAddress(string name, IPAddress address) => _byAddress[address] = name;
 
+    /// <summary>Forgets switch <paramref name="name"/> (one that never joined the lab): its addresses and ids.</summary>
+    public void Remove(string name)
+    {
+        foreach (var (address, owner) in _byAddress)
+        {
+            if (owner == name)
+            {
+                _byAddress.TryRemove(new KeyValuePair<IPAddress, string>(address, owner));
+            }
+        }
+        foreach (var (id, owner) in _byId)
+        {
+            if (owner == name)
+            {
+                _byId.TryRemove(new KeyValuePair<string, string>(id, owner));
+            }
+        }
+    }
+
     /// <summary>The switch with MAC <paramref name="mac"/>, or null.</summary>
     public string? SwitchWithMac(PhysicalAddress mac) => _byId.GetValueOrDefault(Convert.ToHexStringLower(mac.GetAddressBytes()));
 

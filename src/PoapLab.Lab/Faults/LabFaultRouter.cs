@@ -34,6 +34,9 @@ public sealed class LabFaultRouter : IFaultContext
     /// <summary>Declares the network (as the switch holds it, link faults included) a switch's silences go to.</summary>
     public void AddSwitch(string name, ISwitchNetwork network) => _networks[name] = network;
 
+    /// <summary>Forgets the network of switch <paramref name="name"/> (one that never joined the lab).</summary>
+    public void RemoveSwitch(string name) => _networks.TryRemove(name, out _);
+
     /// <inheritdoc />
     public int? AttemptOf(IPEndPoint client) =>
         _clients.SwitchAt(client.Address) is { } name ? _attempts.Of(name) : null;
