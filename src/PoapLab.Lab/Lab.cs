@@ -140,7 +140,7 @@ public sealed class Lab : IAsyncDisposable
         // The switch's own clock: its time advances only by its own modelled durations.
         var clock = new SimClock(_options.ClockStart);
         Timeline.AddSwitch(name, clock);
-        var place = new LabSwitchPlace(name, identity.SystemMac, clock) { AddressConfigured = address => Clients.AddAddress(name, address) };
+        var place = new LabSwitchPlace(name, identity.SystemMac, clock) { AddressConfigured = address => Clients.AddAddress(name, address), Interface = options.Spec.Poap.Interface };
         LabSwitchAttachment attachment;
         try
         {

@@ -115,6 +115,17 @@ public sealed class LinkFaultNetwork : ISwitchNetwork
     /// <inheritdoc />
     public Socket CreateLocalSocket(AddressFamily family, SocketType type, ProtocolType protocol) => _inner.CreateLocalSocket(family, type, protocol);
 
+    /// <inheritdoc />
+    /// <remarks>The VRF of the faulty link is this network, faults included; another VRF has no link of its own here, so no link faults.</remarks>
+    public async ValueTask<ISwitchNetwork?> ForVrfAsync(string vrf, CancellationToken cancellationToken)
+    {
+        var network = await _inner.ForVrfAsync(vrf, cancellationToken).ConfigureAwait(false);
+        return ReferenceEquals(network, _inner) ? this : network;
+    }
+
+    /// <inheritdoc />
+    public bool HasRoute(IPAddress host) => _inner.HasRoute(host);
+
     private bool Chance(double p)
     {
         if (p <= 0)

@@ -105,6 +105,9 @@ public sealed record LabSwitchPlace(string Name, PhysicalAddress Mac, SimClock C
     /// which switch a server's client address is (a transport whose switches have no address up front calls it).
     /// </summary>
     public Action<IPAddress>? AddressConfigured { get; init; }
+
+    /// <summary>The NX-OS interface the switch runs POAP on: <c>mgmt0</c> (VRF management) or a front-panel port such as <c>Ethernet1/1</c> (VRF default).</summary>
+    public string Interface { get; init; } = "mgmt0";
 }
 
 /// <summary>A switch connected to the lab.</summary>

@@ -83,4 +83,19 @@ public interface ISwitchNetwork
 
     /// <summary>Makes a socket where a client program started with <see cref="ClientCommandPrefix"/> can reach it (a local relay's listener).</summary>
     Socket CreateLocalSocket(AddressFamily family, SocketType type, ProtocolType protocol) => new(family, type, protocol);
+
+    /// <summary>
+    /// The network of the VRF <paramref name="vrf"/>, when this network models VRFs as NX-OS
+    /// does (each VRF a kernel network namespace of its own: <c>management</c> holds mgmt0,
+    /// <c>default</c> the front-panel ports), so the kernel decides whether a copy in that VRF
+    /// reaches its server. Null (the default): VRFs are not modelled here, and the switch judges
+    /// a copy's VRF by the VRF of its lease instead.
+    /// </summary>
+    ValueTask<ISwitchNetwork?> ForVrfAsync(string vrf, CancellationToken cancellationToken) => ValueTask.FromResult<ISwitchNetwork?>(null);
+
+    /// <summary>
+    /// Whether this network has a route to <paramref name="host"/> (false: a connection would
+    /// fail with "Network is unreachable"). A network without routing tables of its own says true.
+    /// </summary>
+    bool HasRoute(IPAddress host) => true;
 }

@@ -35,6 +35,9 @@ public static class NxosTransferErrors
 
     public static string VrfMismatch(string vrf) => $"% Error: VRF {vrf} has no route to the server (no address in that VRF)";
 
+    /// <summary>The VRF's kernel routing table has no route to the server (a VRF with no address, or no route on the leased subnet).</summary>
+    public static string NoRoute(string vrf) => $"% Error: VRF {vrf} has no route to the server (Network is unreachable)";
+
     /// <summary>scp/sftp refused the password (OpenSSH's own words, which NX-OS passes on).</summary>
     public static string SshPermissionDenied(string user, string host) =>
         $"{user}@{host}: Permission denied (password).\n% Error: copy failed: Permission denied";

@@ -44,8 +44,8 @@ public sealed class SwitchTransferService : ITransferService, IDisposable
     private readonly SwitchState _state;
     private readonly LinkModel _link;
     private readonly TftpClientOptions _tftpOptions;
-    private readonly HttpClient _http;
-    private readonly HttpClient _httpIgnoringCertificates;
+    // One pair of HTTP clients per VRF network (a pooled connection is its VRF's): checking certificates, and not.
+    private readonly Dictionary<ISwitchNetwork, (HttpClient Checking, HttpClient Ignoring)> _http = new(ReferenceEqualityComparer.Instance);
     private readonly X509Certificate2Collection _trusted;
     private readonly OpenSshClientOptions _sshOptions;
     // Why the last certificate was refused: the handshake's exception does not say. One CLI
@@ -65,12 +65,24 @@ public sealed class SwitchTransferService : ITransferService, IDisposable
         _tftpOptions = tftpOptions ?? new TftpClientOptions();
         _trusted = trustedCertificates ?? [];
         _sshOptions = sshOptions ?? new OpenSshClientOptions();
-        _http = new HttpClient(CreateHandler(ignoreCertificate: false), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
-        // A client of its own: a pooled connection accepted without a check must never serve a request that wants one.
-        _httpIgnoringCertificates = new HttpClient(CreateHandler(ignoreCertificate: true), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
     }
 
-    private SocketsHttpHandler CreateHandler(bool ignoreCertificate)
+    private HttpClient HttpFor(ISwitchNetwork network, bool ignoreCertificate)
+    {
+        lock (_http)
+        {
+            if (!_http.TryGetValue(network, out var clients))
+            {
+                // A client of its own to ignore certificates: a pooled connection accepted without a check must never serve a request that wants one.
+                clients = (new HttpClient(CreateHandler(network, ignoreCertificate: false), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan },
+                    new HttpClient(CreateHandler(network, ignoreCertificate: true), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan });
+                _http[network] = clients;
+            }
+            return ignoreCertificate ? clients.Ignoring : clients.Checking;
+        }
+    }
+
+    private SocketsHttpHandler CreateHandler(ISwitchNetwork network, bool ignoreCertificate)
     {
         return new SocketsHttpHandler
         {
@@ -80,9 +92,9 @@ public sealed class SwitchTransferService : ITransferService, IDisposable
             UseCookies = false,
             ConnectCallback = async (context, ct) =>
             {
-                var host = _network.Resolve(context.DnsEndPoint.Host)
+                var host = network.Resolve(context.DnsEndPoint.Host)
                     ?? throw new HttpRequestException(HttpRequestError.NameResolutionError, NxosTransferErrors.UnknownHost(context.DnsEndPoint.Host));
-                return await _network.ConnectTcpAsync(host, context.DnsEndPoint.Port, ct).ConfigureAwait(false);
+                return await network.ConnectTcpAsync(host, context.DnsEndPoint.Port, ct).ConfigureAwait(false);
             },
             SslOptions = new SslClientAuthenticationOptions
             {
@@ -164,7 +176,10 @@ public sealed class SwitchTransferService : ITransferService, IDisposable
         _events.Record(_source, EventKinds.TransferStarted, $"copy {url} (vrf {request.Vrf})",
             ("protocol", request.Protocol), ("host", request.Host), ("path", request.Path), ("vrf", request.Vrf));
         TransferResult result;
-        if (_state.Lease is { } lease && !string.Equals(lease.Vrf, request.Vrf, StringComparison.Ordinal))
+        // A network that models VRFs (the namespace transport) gives the VRF's own namespace and
+        // its kernel decides; otherwise the VRF is judged by the lease's.
+        var network = await _network.ForVrfAsync(request.Vrf, cancellationToken).ConfigureAwait(false);
+        if (network is null && _state.Lease is { } lease && !string.Equals(lease.Vrf, request.Vrf, StringComparison.Ordinal))
         {
             // The VRF named has no address on this switch: nothing routes to the server and
             // the connection attempt runs into its timeout.
@@ -177,18 +192,25 @@ public sealed class SwitchTransferService : ITransferService, IDisposable
             // option-like or multi-line value.
             result = TransferResult.Failed(NxosTransferErrors.BadUrl(url));
         }
-        else if (_network.Resolve(request.Host) is not { } host)
+        else if ((network ?? _network).Resolve(request.Host) is not { } host)
         {
             result = TransferResult.Failed(NxosTransferErrors.UnknownHost(request.Host));
         }
+        else if (network is not null && !network.HasRoute(host))
+        {
+            // The kernel of the VRF's namespace has no route: the connection attempt runs into its timeout.
+            _clock.Advance(TimeSpan.FromSeconds(30));
+            result = TransferResult.Failed(NxosTransferErrors.NoRoute(request.Vrf));
+        }
         else
         {
+            var via = network ?? _network;
             result = request.Protocol switch
             {
-                TransferProtocol.Tftp => await TftpAsync(request, host, destination, announcedSize, cancellationToken).ConfigureAwait(false),
-                TransferProtocol.Http or TransferProtocol.Https => await HttpAsync(request, host, destination, announcedSize, extraHeaders, cancellationToken).ConfigureAwait(false),
-                TransferProtocol.Scp or TransferProtocol.Sftp => await SshAsync(request, host, destination, announcedSize, cancellationToken).ConfigureAwait(false),
-                TransferProtocol.Ftp => await FtpAsync(request, host, destination, announcedSize, cancellationToken).ConfigureAwait(false),
+                TransferProtocol.Tftp => await TftpAsync(via, request, host, destination, announcedSize, cancellationToken).ConfigureAwait(false),
+                TransferProtocol.Http or TransferProtocol.Https => await HttpAsync(via, request, host, destination, announcedSize, extraHeaders, cancellationToken).ConfigureAwait(false),
+                TransferProtocol.Scp or TransferProtocol.Sftp => await SshAsync(via, request, host, destination, announcedSize, cancellationToken).ConfigureAwait(false),
+                TransferProtocol.Ftp => await FtpAsync(via, request, host, destination, announcedSize, cancellationToken).ConfigureAwait(false),
                 _ => TransferResult.Failed(NxosTransferErrors.Unsupported(request.Protocol)),
             };
         }
@@ -222,9 +244,9 @@ public sealed class SwitchTransferService : ITransferService, IDisposable
     public static string UrlHost(string host) =>
         host.Contains(':', StringComparison.Ordinal) && !host.StartsWith('[') ? $"[{host}]" : host;
 
-    private async Task<TransferResult> TftpAsync(TransferRequest request, IPAddress host, Stream destination, Action<long>? announcedSize, CancellationToken cancellationToken)
+    private async Task<TransferResult> TftpAsync(ISwitchNetwork network, TransferRequest request, IPAddress host, Stream destination, Action<long>? announcedSize, CancellationToken cancellationToken)
     {
-        var client = new TftpClient(_network, _clock);
+        var client = new TftpClient(network, _clock);
         // tftpd-hpa and most servers take the path relative to their root; NX-OS sends it as written.
         var r = await client.DownloadAsync(host, request.Port ?? 69, request.Path, destination, _tftpOptions, announcedSize, cancellationToken).ConfigureAwait(false);
         return r.Outcome switch
@@ -239,7 +261,7 @@ public sealed class SwitchTransferService : ITransferService, IDisposable
         };
     }
 
-    private async Task<TransferResult> HttpAsync(TransferRequest request, IPAddress host, Stream destination, Action<long>? announcedSize, IReadOnlyDictionary<string, string>? extraHeaders, CancellationToken cancellationToken)
+    private async Task<TransferResult> HttpAsync(ISwitchNetwork network, TransferRequest request, IPAddress host, Stream destination, Action<long>? announcedSize, IReadOnlyDictionary<string, string>? extraHeaders, CancellationToken cancellationToken)
     {
         var scheme = request.Protocol == TransferProtocol.Https ? "https" : "http";
         var port = request.Port ?? (request.Protocol == TransferProtocol.Https ? 443 : 80);
@@ -258,7 +280,7 @@ public sealed class SwitchTransferService : ITransferService, IDisposable
         long copied = 0;
         try
         {
-            var http = request.Protocol == TransferProtocol.Https && request.IgnoreCertificate ? _httpIgnoringCertificates : _http;
+            var http = HttpFor(network, request.Protocol == TransferProtocol.Https && request.IgnoreCertificate);
             using var response = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {
@@ -323,16 +345,16 @@ public sealed class SwitchTransferService : ITransferService, IDisposable
         }
     }
 
-    private async Task<TransferResult> SshAsync(TransferRequest request, IPAddress host, Stream destination, Action<long>? announcedSize, CancellationToken cancellationToken)
+    private async Task<TransferResult> SshAsync(ISwitchNetwork network, TransferRequest request, IPAddress host, Stream destination, Action<long>? announcedSize, CancellationToken cancellationToken)
     {
         var sftp = request.Protocol == TransferProtocol.Sftp;
         var name = sftp ? "sftp" : "scp";
         var port = request.Port ?? 22;
         // NX-OS logs in as the CLI user when the URL names none.
         var user = request.User ?? "admin";
-        var login = _network.LoginName(host, port, user);
+        var login = network.LoginName(host, port, user);
         var path = request.Path.StartsWith('/') ? request.Path : "/" + request.Path;
-        var client = new OpenSshClient(_network, _sshOptions);
+        var client = new OpenSshClient(network, _sshOptions);
         var r = await client.DownloadAsync(sftp, host, port, login, request.Password ?? "", path, destination, announcedSize, cancellationToken).ConfigureAwait(false);
         // Key exchange, service request, password, channel open, sftp init/open/close: about six round trips.
         _clock.Advance(_link.Cost(r.WireBytes, r.Outcome == SshOutcome.ConnectFailed ? 1 : 6));
@@ -347,9 +369,9 @@ public sealed class SwitchTransferService : ITransferService, IDisposable
         };
     }
 
-    private async Task<TransferResult> FtpAsync(TransferRequest request, IPAddress host, Stream destination, Action<long>? announcedSize, CancellationToken cancellationToken)
+    private async Task<TransferResult> FtpAsync(ISwitchNetwork network, TransferRequest request, IPAddress host, Stream destination, Action<long>? announcedSize, CancellationToken cancellationToken)
     {
-        var client = new FtpClient(_network);
+        var client = new FtpClient(network);
         var path = request.Path.StartsWith('/') ? request.Path : "/" + request.Path;
         var url = Describe(request);
         var r = await client.DownloadAsync(host, request.Port ?? 21, request.User ?? "anonymous", request.Password ?? "", path, destination, announcedSize, _sshOptions.ConnectTimeout * 3, cancellationToken).ConfigureAwait(false);
@@ -368,7 +390,14 @@ public sealed class SwitchTransferService : ITransferService, IDisposable
 
     public void Dispose()
     {
-        _http.Dispose();
-        _httpIgnoringCertificates.Dispose();
+        lock (_http)
+        {
+            foreach (var (checking, ignoring) in _http.Values)
+            {
+                checking.Dispose();
+                ignoring.Dispose();
+            }
+            _http.Clear();
+        }
     }
 }

@@ -112,9 +112,19 @@ public sealed class LabSegment : IAsyncDisposable
     }
 
     /// <summary>Attaches a switch: a namespace whose <c>mgmt0</c> (with the switch's MAC) is on the bridge, up and without an address.</summary>
-    public async Task<SwitchPort> AddSwitchAsync(string name, PhysicalAddress? mac, CancellationToken cancellationToken)
+    public async Task<SwitchPort> AddSwitchAsync(string name, PhysicalAddress? mac, CancellationToken cancellationToken) =>
+        await AddSwitchAsync(name, mac, SwitchPort.Interface, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// As <see cref="AddSwitchAsync(string, PhysicalAddress?, CancellationToken)"/>, the switch's
+    /// port on the segment being the NX-OS interface <paramref name="nxosInterface"/> (mgmt0, or a
+    /// front-panel port such as Ethernet1/1 for in-band POAP, named <c>Eth1-1</c> in the kernel as
+    /// NX-OS names it) in the namespace of its VRF.
+    /// </summary>
+    public async Task<SwitchPort> AddSwitchAsync(string name, PhysicalAddress? mac, string nxosInterface, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
+        var device = SwitchPort.KernelName(nxosInterface);
         string port;
         lock (_gate)
         {
@@ -122,10 +132,10 @@ public sealed class LabSegment : IAsyncDisposable
             port = $"s{++_ports}";
         }
         var ns = await NetworkNamespace.CreateAsync($"switch {name}", cancellationToken).ConfigureAwait(false);
-        var sw = new SwitchPort(name, ns, port, mac);
+        var sw = new SwitchPort(name, ns, port, mac) { Device = device, Vrf = SwitchPort.VrfOf(nxosInterface) };
         try
         {
-            await AttachAsync(ns, port, SwitchPort.Interface, mac, cancellationToken).ConfigureAwait(false);
+            await AttachAsync(ns, port, device, mac, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -239,10 +249,10 @@ public sealed class LabHost : ISocketFactory, IAsyncDisposable
     public ValueTask DisposeAsync() => Namespace.DisposeAsync();
 }
 
-/// <summary>A switch's place on the segment: its namespace and its <c>mgmt0</c>.</summary>
-public sealed class SwitchPort : IAsyncDisposable
+/// <summary>A switch's place on the segment: the namespace of its POAP interface's VRF, and that interface.</summary>
+public sealed partial class SwitchPort : IAsyncDisposable
 {
-    /// <summary>The switch's management interface name inside its namespace (NX-OS's mgmt0).</summary>
+    /// <summary>The switch's management interface name (NX-OS's mgmt0), its POAP interface unless the scenario says otherwise.</summary>
     public const string Interface = "mgmt0";
 
     internal SwitchPort(string name, NetworkNamespace ns, string bridgePort, PhysicalAddress? mac)
@@ -255,8 +265,14 @@ public sealed class SwitchPort : IAsyncDisposable
 
     public string Name { get; }
 
-    /// <summary>Its namespace (NX-OS's <c>management</c> VRF).</summary>
+    /// <summary>Its namespace: the kernel namespace of the VRF <see cref="Vrf"/>, as on NX-OS.</summary>
     public NetworkNamespace Namespace { get; }
+
+    /// <summary>Its interface's name inside the namespace: <c>mgmt0</c>, or e.g. <c>Eth1-1</c> for Ethernet1/1.</summary>
+    public string Device { get; init; } = Interface;
+
+    /// <summary>The VRF its interface is in: <c>management</c> for mgmt0, <c>default</c> for a front-panel port.</summary>
+    public string Vrf { get; init; } = "management";
 
     /// <summary>Its veth's name on the lab bridge (where link faults, e.g. <c>tc netem</c>, go).</summary>
     public string BridgePort { get; }
@@ -264,5 +280,34 @@ public sealed class SwitchPort : IAsyncDisposable
     /// <summary>The MAC of its mgmt0, or null for the kernel's random one.</summary>
     public PhysicalAddress? Mac { get; }
 
+    /// <summary>The VRF an NX-OS interface is in on a switch with no configuration: <c>management</c> for mgmt0, else <c>default</c>.</summary>
+    public static string VrfOf(string nxosInterface) =>
+        nxosInterface.StartsWith("mgmt", StringComparison.OrdinalIgnoreCase) ? "management" : "default";
+
+    /// <summary>
+    /// The kernel's name for an NX-OS interface, as NX-OS itself names them in its kernel
+    /// (<c>Ethernet1/1</c> → <c>Eth1-1</c>, <c>mgmt0</c> → <c>mgmt0</c>).
+    /// </summary>
+    /// <exception cref="ArgumentException">Not an interface name a switch has.</exception>
+    public static string KernelName(string nxosInterface)
+    {
+        ArgumentNullException.ThrowIfNull(nxosInterface);
+        var name = nxosInterface.Trim();
+        if (name.StartsWith("Ethernet", StringComparison.OrdinalIgnoreCase))
+        {
+            name = "Eth" + name["Ethernet".Length..];
+        }
+        name = name.Replace('/', '-');
+        if (!KernelInterfaceName().IsMatch(name))
+        {
+            throw new ArgumentException($"'{nxosInterface}' is not a switch interface POAP can run on: use mgmt0 or a front-panel port such as Ethernet1/1", nameof(nxosInterface));
+        }
+        return name;
+    }
+
     public ValueTask DisposeAsync() => Namespace.DisposeAsync();
+
+    // IFNAMSIZ is 16 with the NUL: at most 15 characters, no '/', no blanks (netdevice(7)).
+    [System.Text.RegularExpressions.GeneratedRegex("^(mgmt[0-9]|Eth[0-9]{1,2}-[0-9]{1,3}(-[0-9]{1,2})?)$")]
+    private static partial System.Text.RegularExpressions.Regex KernelInterfaceName();
 }

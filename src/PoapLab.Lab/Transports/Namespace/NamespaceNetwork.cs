@@ -15,37 +15,147 @@ namespace PoapLab.Lab.Transports.Namespace;
 /// waits are real time, capped (see <see cref="ISwitchNetwork"/>): the caller accounts for
 /// the switch time a wait stands for.
 /// </summary>
-public sealed class NamespaceNetwork : ISwitchNetwork
+public sealed class NamespaceNetwork : ISwitchNetwork, IAsyncDisposable
 {
     private const int DhcpClientPort = 68;
     private const int Dhcp6ClientPort = 546;
+    // Every VRF name other than these two shares one namespace: a switch with no configuration has no other VRF.
+    private const string OtherVrf = "other";
 
-    private readonly SwitchPort _port;
+    private readonly NetworkNamespace _ns;
+    private readonly string? _device;
+    private readonly string _vrf;
+    private readonly string _name;
+    private readonly NamespaceNetwork? _owner;
     private readonly TimeSpan _realWaitCap;
     private readonly Func<string, IPAddress?> _names;
     private readonly Lock _gate = new();
     private readonly List<NamespaceUdpSocket> _sockets = [];
+    private readonly Dictionary<string, Task<NamespaceNetwork>> _vrfs = new(StringComparer.Ordinal);
+    private bool _disposed;
 
     /// <param name="port">The switch's namespace and interface.</param>
     /// <param name="realWaitCap">The most real time one receive waits (the switch's clock's cap).</param>
     /// <param name="names">Resolves host names (null: literals only, as a switch without DNS).</param>
     public NamespaceNetwork(SwitchPort port, TimeSpan realWaitCap, Func<string, IPAddress?>? names = null)
+        : this((port ?? throw new ArgumentNullException(nameof(port))).Namespace, port.Device, port.Vrf, port.Name, owner: null, realWaitCap, names)
     {
-        ArgumentNullException.ThrowIfNull(port);
+    }
+
+    private NamespaceNetwork(NetworkNamespace ns, string? device, string vrf, string name, NamespaceNetwork? owner, TimeSpan realWaitCap, Func<string, IPAddress?>? names)
+    {
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(realWaitCap, TimeSpan.Zero);
-        _port = port;
+        _ns = ns;
+        _device = device;
+        _vrf = vrf;
+        _name = name;
+        _owner = owner;
         _realWaitCap = realWaitCap;
         _names = names ?? (_ => null);
     }
 
     /// <summary>The switch's namespace (for the OpenSSH clients and diagnostics).</summary>
-    public NetworkNamespace Namespace => _port.Namespace;
+    public NetworkNamespace Namespace => _ns;
+
+    /// <summary>The VRF this network is (its namespace's).</summary>
+    public string Vrf => _vrf;
 
     /// <inheritdoc />
-    public IReadOnlyList<string> ClientCommandPrefix => _port.Namespace.CommandPrefix;
+    public IReadOnlyList<string> ClientCommandPrefix => _ns.CommandPrefix;
 
     /// <inheritdoc />
-    public Socket CreateLocalSocket(AddressFamily family, SocketType type, ProtocolType protocol) => _port.Namespace.Create(family, type, protocol);
+    public Socket CreateLocalSocket(AddressFamily family, SocketType type, ProtocolType protocol) => _ns.Create(family, type, protocol);
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The VRF of the switch's POAP interface is this network; another VRF is a namespace of its
+    /// own, made at its first use and holding no interface but <c>lo</c> (a switch with no
+    /// configuration has no address there), so a copy in it finds no route, as on the switch.
+    /// </remarks>
+    public async ValueTask<ISwitchNetwork?> ForVrfAsync(string vrf, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(vrf);
+        if (_owner is not null)
+        {
+            return await _owner.ForVrfAsync(vrf, cancellationToken).ConfigureAwait(false);
+        }
+        if (string.Equals(vrf, _vrf, StringComparison.Ordinal))
+        {
+            return this;
+        }
+        var key = vrf is "management" or "default" ? vrf : OtherVrf;
+        Task<NamespaceNetwork> made;
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (!_vrfs.TryGetValue(key, out made!))
+            {
+                made = MakeVrfAsync(key);
+                _vrfs[key] = made;
+            }
+        }
+        return await made.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<NamespaceNetwork> MakeVrfAsync(string vrf)
+    {
+        // Not cancelled with one copy: the namespace is the switch's, kept until it is disposed.
+        var ns = await NetworkNamespace.CreateAsync($"switch {_name} vrf {vrf}", CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            await ns.RunCheckedAsync("ip", ["link", "set", "lo", "up"], CancellationToken.None).ConfigureAwait(false);
+        }
+        catch
+        {
+            await ns.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        return new NamespaceNetwork(ns, device: null, vrf, _name, owner: this, _realWaitCap, _names);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>The kernel's answer: a UDP socket connected in this namespace (udp(7): connect looks the route up, sends nothing).</remarks>
+    public bool HasRoute(IPAddress host)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        using var probe = _ns.Create(host.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            probe.Connect(new IPEndPoint(host, 9));
+            return true;
+        }
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.NetworkUnreachable or SocketError.HostUnreachable or SocketError.AddressNotAvailable)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Ends the namespaces of the switch's other VRFs (the port's own namespace is the port's to end).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        Task<NamespaceNetwork>[] vrfs;
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+            _disposed = true;
+            vrfs = [.. _vrfs.Values];
+        }
+        foreach (var made in vrfs)
+        {
+            try
+            {
+                var network = await made.ConfigureAwait(false);
+                await network.Namespace.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is InvalidOperationException or IOException or System.ComponentModel.Win32Exception)
+            {
+                // A VRF that never came up has nothing to end.
+            }
+        }
+    }
 
     /// <inheritdoc />
     public IPAddress? Resolve(string host)
@@ -75,9 +185,13 @@ public sealed class NamespaceNetwork : ISwitchNetwork
         cancellationToken.ThrowIfCancellationRequested();
         ArgumentOutOfRangeException.ThrowIfNegative(localPort);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(localPort, 65535);
+        if (localPort is DhcpClientPort or Dhcp6ClientPort && _device is null)
+        {
+            throw new InvalidOperationException($"the {_vrf} VRF of {_name} has no interface for a DHCP client");
+        }
         var socket = localPort == DhcpClientPort
-            ? _port.Namespace.Create(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp)
-            : _port.Namespace.Create(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp);
+            ? _ns.Create(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp)
+            : _ns.Create(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp);
         try
         {
             if (localPort == DhcpClientPort)
@@ -94,7 +208,7 @@ public sealed class NamespaceNetwork : ISwitchNetwork
                 // The DHCP clients: on mgmt0 only, so a broadcast or a multicast to
                 // All_DHCP_Relay_Agents_and_Servers leaves by it before any address or route
                 // exists (socket(7) SO_BINDTODEVICE).
-                socket.SetRawSocketOption(NamespaceNative.SolSocket, NamespaceNative.SoBindToDevice, Encoding.ASCII.GetBytes(SwitchPort.Interface + "\0"));
+                socket.SetRawSocketOption(NamespaceNative.SolSocket, NamespaceNative.SoBindToDevice, Encoding.ASCII.GetBytes(_device + "\0"));
                 socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
             }
             socket.Bind(new IPEndPoint(socket.AddressFamily == AddressFamily.InterNetwork ? IPAddress.Any : IPAddress.IPv6Any, localPort));
@@ -116,7 +230,7 @@ public sealed class NamespaceNetwork : ISwitchNetwork
     public async ValueTask<Stream> ConnectTcpAsync(IPAddress host, int port, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(host);
-        var socket = _port.Namespace.Create(host.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        var socket = _ns.Create(host.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
             socket.NoDelay = true;
@@ -134,20 +248,21 @@ public sealed class NamespaceNetwork : ISwitchNetwork
     public async ValueTask ConfigureAsync(IPAddress address, int prefixLength, IPAddress? gateway, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(address);
-        var ns = _port.Namespace;
+        var ns = _ns;
+        var device = _device ?? throw new InvalidOperationException($"the {_vrf} VRF of {_name} has no interface to configure");
         var family = address.AddressFamily == AddressFamily.InterNetwork ? "-4" : "-6";
         // A new lease replaces the old one (NX-OS keeps one DHCP address on mgmt0).
-        await ns.RunCheckedAsync("ip", [family, "addr", "flush", "dev", SwitchPort.Interface, "scope", "global"], cancellationToken).ConfigureAwait(false);
+        await ns.RunCheckedAsync("ip", [family, "addr", "flush", "dev", device, "scope", "global"], cancellationToken).ConfigureAwait(false);
         if (address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any))
         {
             return;
         }
         ArgumentOutOfRangeException.ThrowIfNegative(prefixLength);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(prefixLength, address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128);
-        await ns.RunCheckedAsync("ip", [family, "addr", "add", $"{address}/{prefixLength}", "dev", SwitchPort.Interface, "nodad"], cancellationToken).ConfigureAwait(false);
+        await ns.RunCheckedAsync("ip", [family, "addr", "add", $"{address}/{prefixLength}", "dev", device, "nodad"], cancellationToken).ConfigureAwait(false);
         if (gateway is not null && !gateway.Equals(IPAddress.Any))
         {
-            await ns.RunCheckedAsync("ip", [family, "route", "replace", "default", "via", gateway.ToString(), "dev", SwitchPort.Interface, "onlink"], cancellationToken).ConfigureAwait(false);
+            await ns.RunCheckedAsync("ip", [family, "route", "replace", "default", "via", gateway.ToString(), "dev", device, "onlink"], cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -99,7 +99,7 @@ public sealed class NamespaceTransport : ILabTransport
         SwitchPort port;
         try
         {
-            port = await _segment.AddSwitchAsync(place.Name, place.Mac, cancellationToken).ConfigureAwait(false);
+            port = await _segment.AddSwitchAsync(place.Name, place.Mac, place.Interface, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -107,8 +107,9 @@ public sealed class NamespaceTransport : ILabTransport
             Interlocked.Decrement(ref _switches);
             throw;
         }
-        var network = new LabSwitchNetwork(new NamespaceNetwork(port, place.Clock.RealWaitCap), this, place.AddressConfigured);
-        return new LabSwitchAttachment(network, ClientAddress: null) { Owned = port };
+        var inner = new NamespaceNetwork(port, place.Clock.RealWaitCap);
+        var network = new LabSwitchNetwork(inner, this, place.AddressConfigured);
+        return new LabSwitchAttachment(network, ClientAddress: null) { Owned = new SwitchOwned(inner, port) };
     }
 
     private string? FindLogin(IPAddress host, int port, string user)
@@ -150,6 +151,32 @@ public sealed class NamespaceTransport : ILabTransport
         public IReadOnlyList<string> ClientCommandPrefix => inner.ClientCommandPrefix;
 
         public Socket CreateLocalSocket(AddressFamily family, SocketType type, ProtocolType protocol) => inner.CreateLocalSocket(family, type, protocol);
+
+        public async ValueTask<ISwitchNetwork?> ForVrfAsync(string vrf, CancellationToken cancellationToken)
+        {
+            var network = await inner.ForVrfAsync(vrf, cancellationToken).ConfigureAwait(false);
+            return ReferenceEquals(network, inner) ? this
+                : network is NamespaceNetwork other ? new LabSwitchNetwork(other, transport, configured: null)
+                : network;
+        }
+
+        public bool HasRoute(IPAddress host) => inner.HasRoute(host);
+    }
+
+    /// <summary>What the transport made for one switch: the namespaces of its other VRFs, then its port's.</summary>
+    private sealed class SwitchOwned(NamespaceNetwork network, SwitchPort port) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                await network.DisposeAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                await port.DisposeAsync().ConfigureAwait(false);
+            }
+        }
     }
 }
 

@@ -240,4 +240,75 @@ public sealed class NamespaceNetworkTests
             root.Delete(recursive: true);
         }
     }
+
+    [Fact]
+    public async Task ForVrfAsync_OwnAndOtherVrf_OwnIsItselfOtherIsANamespaceWithNoRouteEndedWithTheNetwork()
+    {
+        NamespaceRequirements.Check();
+        await using var segment = await LabSegment.CreateAsync(Ct);
+        await segment.AddHostAsync(Server, 24, null, Ct);
+        var sw = await segment.AddSwitchAsync("leaf", DhcpProbe.Mac, Ct);
+        var network = new NamespaceNetwork(sw, TimeSpan.FromSeconds(5));
+        await network.ConfigureAsync(IPAddress.Parse("10.0.0.100"), 24, null, Ct);
+
+        (await network.ForVrfAsync("management", Ct)).ShouldBeSameAs(network);
+        network.HasRoute(Server).ShouldBeTrue();
+        var other = (NamespaceNetwork)(await network.ForVrfAsync("default", Ct)).ShouldNotBeNull();
+        (await network.ForVrfAsync("default", Ct)).ShouldBeSameAs(other);
+        (await other.ForVrfAsync("management", Ct)).ShouldBeSameAs(network);
+        other.Vrf.ShouldBe("default");
+        other.HasRoute(Server).ShouldBeFalse();
+        other.Namespace.HolderPid.ShouldNotBe(sw.Namespace.HolderPid);
+        // Any other VRF name: one more namespace at most, however many names a script tries.
+        var unknown = await network.ForVrfAsync("blue", Ct);
+        (await network.ForVrfAsync("red", Ct)).ShouldBeSameAs(unknown);
+        ((NamespaceNetwork)unknown!).HasRoute(Server).ShouldBeFalse();
+        await Should.ThrowAsync<InvalidOperationException>(async () => await other.OpenUdpAsync(68, Ct));
+
+        await network.DisposeAsync();
+
+        NamespaceRequirements.Exists(other.Namespace.HolderPid).ShouldBeFalse();
+        NamespaceRequirements.Exists(((NamespaceNetwork)unknown).Namespace.HolderPid).ShouldBeFalse();
+        NamespaceRequirements.Exists(sw.Namespace.HolderPid).ShouldBeTrue();
+        await Should.ThrowAsync<ObjectDisposedException>(async () => await network.ForVrfAsync("default", Ct));
+    }
+
+    [Fact]
+    public async Task AddSwitchAsync_FrontPanelPort_InTheDefaultVrfNamedAsNxosNamesItAndLeasesOnIt()
+    {
+        NamespaceRequirements.Check();
+        await using var segment = await LabSegment.CreateAsync(Ct);
+        await segment.AddHostAsync(Server, 24, null, Ct);
+        var sw = await segment.AddSwitchAsync("leaf", DhcpProbe.Mac, "Ethernet1/1", Ct);
+        var network = new NamespaceNetwork(sw, TimeSpan.FromSeconds(5));
+
+        sw.Device.ShouldBe("Eth1-1");
+        sw.Vrf.ShouldBe("default");
+        await network.ConfigureAsync(IPAddress.Parse("10.0.0.100"), 24, null, Ct);
+        (await sw.Namespace.RunAsync("ip", ["-4", "-o", "addr", "show", "Eth1-1"], Ct)).Output.ShouldContain("10.0.0.100/24");
+        (await network.ForVrfAsync("default", Ct)).ShouldBeSameAs(network);
+        var management = (NamespaceNetwork)(await network.ForVrfAsync("management", Ct))!;
+        management.HasRoute(Server).ShouldBeFalse();
+        await network.DisposeAsync();
+    }
+
+    [Theory]
+    [InlineData("mgmt0", "mgmt0")]
+    [InlineData("Ethernet1/1", "Eth1-1")]
+    [InlineData("ethernet1/49/2", "Eth1-49-2")]
+    public void KernelName_SwitchInterfaces_AsNxosNamesThemInItsKernel(string nxos, string kernel) =>
+        SwitchPort.KernelName(nxos).ShouldBe(kernel);
+
+    [Theory]
+    [InlineData("mgmt0 netns 1")]
+    [InlineData("../../etc")]
+    [InlineData("Ethernet1/1;reboot")]
+    [InlineData("Ethernet123456/1")]
+    [InlineData("")]
+    [InlineData("lo")]
+    public void KernelName_NotAnInterfaceOfASwitch_RefusedNamingIt(string hostile)
+    {
+        var e = Should.Throw<ArgumentException>(() => SwitchPort.KernelName(hostile));
+        e.Message.ShouldContain($"'{hostile}'");
+    }
 }
