@@ -49,7 +49,7 @@ internal static class LabSpecs
         if (options.Transport?.Name != PoapLab.Lab.Transports.Namespace.NamespaceTransport.TransportName)
         {
             return scenario.HasRealServers
-                ? "the user's real servers (dnsmasq, Kea, ISC dhcpd, tftpd-hpa) run only on a real segment: run it with --network namespace"
+                ? "the user's real servers (dnsmasq, Kea, ISC dhcpd, tftpd-hpa, nginx, vsftpd) run only on a real segment: run it with --network namespace"
                 : null;
         }
         if (scenario.VirtualOnly is { } why)
@@ -135,6 +135,11 @@ internal static class LabSpecs
         }
         foreach (var h in servers.Http)
         {
+            if (h.Real is { } real)
+            {
+                yield return RealFileServer(ServiceKind.Http, h.Address, h.Port, real, Path.Combine(filesRoot, h.Root), realWork);
+                continue;
+            }
             yield return new HttpServiceSpec(h.Address, h.Port, h.Tls, new HttpServerOptions { RootPath = Path.Combine(filesRoot, h.Root), Faults = h.HttpFaults, FaultSeed = scenario.Seed });
         }
         foreach (var x in servers.Ssh)
@@ -143,6 +148,11 @@ internal static class LabSpecs
         }
         foreach (var f in servers.Ftp)
         {
+            if (f.Real is { } real)
+            {
+                yield return RealFileServer(ServiceKind.Ftp, f.Address, f.Port, real, Path.Combine(filesRoot, f.Root), realWork);
+                continue;
+            }
             yield return new FtpServiceSpec(f.Address, f.Port, new FtpServerOptions
             {
                 RootPath = Path.Combine(filesRoot, f.Root),
@@ -152,6 +162,17 @@ internal static class LabSpecs
             });
         }
     }
+
+    /// <summary>The user's nginx or vsftpd: its configuration unmodified, the served files at <c>serve_at</c> (or their own path).</summary>
+    private static PoapLab.Lab.Services.Real.RealServiceSpec RealFileServer(ServiceKind kind, IPAddress address, int port, RealServerModel real, string root, string work) =>
+        new(kind, address, port, 24, new PoapLab.Lab.Services.Real.RealServerOptions
+        {
+            Kind = real.Kind,
+            ConfigPath = real.ConfigPath,
+            RootPath = root,
+            ServeAt = real.ServeAt,
+            WorkDirectory = work,
+        });
 
     /// <summary>Where switch <paramref name="m"/>'s trees live under the scenario's output.</summary>
     public static string SwitchRoot(string outDir, SwitchModel m) => Path.Combine(outDir, "switches", OutputDirectory.SafeName(m.Name));

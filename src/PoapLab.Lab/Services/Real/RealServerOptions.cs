@@ -43,6 +43,14 @@ public sealed record RealServerOptions
     public string? RootPath { get; init; }
 
     /// <summary>
+    /// nginx and vsftpd: the absolute path at which <see cref="RootPath"/> appears, read-only,
+    /// inside the server's sandbox (the path the user's configuration names in <c>root</c> or
+    /// <c>anon_root</c>, e.g. <c>/srv/poap</c>); null: at its own path. A path that would hide a
+    /// folder the daemon needs (<c>/</c>, <c>/usr</c>, <c>/etc</c>, <c>/proc</c>, <c>/dev</c>...) is refused.
+    /// </summary>
+    public string? ServeAt { get; init; }
+
+    /// <summary>
     /// Extra arguments (tftpd-hpa: e.g. <c>--secure</c>, <c>--blocksize 1468</c>; default
     /// <c>--secure</c>); for the relay, the DHCP servers' addresses (at least one).
     /// </summary>

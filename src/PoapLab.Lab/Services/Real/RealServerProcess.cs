@@ -223,7 +223,9 @@ public sealed partial class RealServerProcess : ILabService
         {
             c.AddRange(["--setenv", name, value]);
         }
-        c.AddRange(MountPoints(plan.PrivateDirectories));
+        c.AddRange(MountPoints(plan.Served is { } tree && !MaskedDirectories.Any(m => tree.Target == m || tree.Target.StartsWith(m + "/", StringComparison.Ordinal))
+            ? [tree.Target, .. plan.PrivateDirectories]
+            : plan.PrivateDirectories));
         foreach (var dir in plan.PrivateDirectories)
         {
             c.AddRange(["--bind", System.IO.Path.Combine(directory, "state", StateName(dir)), dir]);
@@ -232,7 +234,8 @@ public sealed partial class RealServerProcess : ILabService
         // empty one: its parents are made there traversable (0755), or a daemon's unprivileged
         // workers (nginx's) could not reach it.
         var made = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var path in plan.ReadOnlyPaths)
+        // The served files last: at serve_at, over whatever the sandbox shows there.
+        foreach (var (source, path) in plan.ReadOnlyPaths.Select(p => (p, p)).Concat(plan.Served is { } served ? [served] : []))
         {
             var parents = new List<string>();
             for (var p = System.IO.Path.GetDirectoryName(path); p is not null && MaskedDirectories.Any(m => p.StartsWith(m + "/", StringComparison.Ordinal)); p = System.IO.Path.GetDirectoryName(p))
@@ -244,7 +247,7 @@ public sealed partial class RealServerProcess : ILabService
             {
                 c.AddRange(["--perms", "0755", "--dir", parent]);
             }
-            c.AddRange(["--ro-bind", path, path]);
+            c.AddRange(["--ro-bind", source, path]);
         }
         c.AddRange(["--bind", System.IO.Path.Combine(directory, "syslog.sock"), "/dev/log", "--chdir", "/", "--", plan.Program, .. plan.Arguments]);
         return c;
