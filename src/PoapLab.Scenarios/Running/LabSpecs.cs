@@ -41,8 +41,8 @@ internal static class LabSpecs
 
     /// <summary>
     /// Why this run's transport does not run the scenario, or null when it does: in the namespace
-    /// transport, a scenario that says it makes sense only in switch time (<c>virtual_only:</c>),
-    /// one with PoapLab's own sshd (not placed in a namespace yet), or a fleet larger than a lab segment takes.
+    /// transport, a scenario that says it makes sense only in switch time (<c>virtual_only:</c>)
+    /// or a fleet larger than a lab segment takes.
     /// </summary>
     internal static string? NotInTransport(Scenario scenario, RunOptions options)
     {
@@ -55,10 +55,6 @@ internal static class LabSpecs
         if (scenario.VirtualOnly is { } why)
         {
             return $"virtual transport only: {why}";
-        }
-        if (scenario.Servers.Ssh.Count > 0)
-        {
-            return "the namespace transport does not place PoapLab's own sshd in a lab host yet: scp/sftp scenarios run in the virtual transport";
         }
         if (scenario.Switches.Count > PoapLab.Lab.Transports.Namespace.NamespaceTransport.MaxSwitches)
         {
