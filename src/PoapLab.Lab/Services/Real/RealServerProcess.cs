@@ -238,7 +238,8 @@ public sealed partial class RealServerProcess : ILabService
         foreach (var (source, path) in plan.ReadOnlyPaths.Select(p => (p, p)).Concat(plan.Served is { } served ? [served] : []))
         {
             var parents = new List<string>();
-            for (var p = System.IO.Path.GetDirectoryName(path); p is not null && MaskedDirectories.Any(m => p.StartsWith(m + "/", StringComparison.Ordinal)); p = System.IO.Path.GetDirectoryName(p))
+            // So are the folders above serve_at that the machine lacks (made on a tmpfs, see MountPoints).
+            for (var p = System.IO.Path.GetDirectoryName(path); p is not null and not "/" && (MaskedDirectories.Any(m => p.StartsWith(m + "/", StringComparison.Ordinal)) || !System.IO.Directory.Exists(p)); p = System.IO.Path.GetDirectoryName(p))
             {
                 parents.Add(p);
             }

@@ -480,7 +480,7 @@ public sealed class RealServerProcessTests
 
         // No mount point on the read-only machine: /srv becomes a tmpfs showing its entries; the files are bound last.
         line.ShouldContain("--tmpfs /srv");
-        line.ShouldContain("--ro-bind /out/files /srv/missing-poaplab/ftp --bind");
+        line.ShouldContain("--perms 0755 --dir /srv/missing-poaplab --ro-bind /out/files /srv/missing-poaplab/ftp --bind");
     }
 
     [Fact]
