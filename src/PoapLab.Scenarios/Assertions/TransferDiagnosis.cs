@@ -49,6 +49,10 @@ public static partial class TransferDiagnosis
                 return $"the switch asked the TFTP server for the absolute path {path} and was told \"File not found\". A TFTP server that serves one folder " +
                     $"(tftpd-hpa with --secure, Debian's default) takes every name relative to that folder, so it looked for {path.TrimStart('/')} inside it. " +
                     $"Fix: name the file relative to the TFTP root (in DHCP option 67 or the script's paths), e.g. {path[(path.LastIndexOf('/') + 1)..]}.";
+            case "Tftp" when error.Contains("Timed out waiting for", StringComparison.Ordinal):
+                return $"the TFTP server never answered the request for {path}: it is not running, or UDP port 69 is blocked between the switch and it. Fix: start the server (tftpd-hpa) or open UDP 69 (and the ports it answers from).";
+            case "Http" or "Https" or "Ftp" when error.Contains("was interrupted", StringComparison.Ordinal):
+                return $"the connection broke off in the middle of {path}: the server stopped or crashed mid-transfer (its log says when), or something between cut the connection. Fix: the server's stability, then POAP again.";
             case "Tftp" when error.Contains("File not found", StringComparison.Ordinal):
                 return $"the TFTP server has no {path} under the folder it serves (\"File not found\"). Fix: put the file in the TFTP root, or point the server's root at the folder that holds it.";
             case "Http" or "Https" when StatusOf(error) == 404:

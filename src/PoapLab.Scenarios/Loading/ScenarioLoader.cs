@@ -516,8 +516,8 @@ public static partial class ScenarioLoader
     private static FileServerModel ParseFileServer(YamlMap m, int defaultPort, string baseDir, bool tlsAllowed = false)
     {
         var real = defaultPort == 69
-            ? ParseReal(m, baseDir, "a TFTP server", TftpKinds, ["faults"], needsConfig: false)
-            : ParseReal(m, baseDir, "an HTTP server", HttpKinds, ["tls", "faults"], needsConfig: true);
+            ? ParseReal(m, baseDir, "a TFTP server", TftpKinds, [], needsConfig: false)
+            : ParseReal(m, baseDir, "an HTTP server", HttpKinds, ["tls"], needsConfig: true);
         var tls = tlsAllowed && (m.Bool("tls") ?? false);
         var r = new FileServerModel
         {
@@ -531,8 +531,8 @@ public static partial class ScenarioLoader
         {
             throw m.Error(m.Get("root")!, "'root' must stay inside the scenario's files ('..' is not allowed)");
         }
-        r = defaultPort == 69 ? r with { TftpFaults = FaultLoader.Tftp(m) } : r with { HttpFaults = FaultLoader.Http(m) };
-        r = r with { Real = real };
+        r = real is not null ? r with { Real = real with { Faults = FaultLoader.Real(m) } }
+            : defaultPort == 69 ? r with { TftpFaults = FaultLoader.Tftp(m) } : r with { HttpFaults = FaultLoader.Http(m) };
         m.EnsureAllRead();
         return r;
     }
@@ -541,6 +541,10 @@ public static partial class ScenarioLoader
     {
         // FTP: the user's vsftpd takes its accounts from its own configuration.
         var real = baseDir is null ? null : ParseReal(m, baseDir, "an FTP server", FtpKinds, ["user", "password", "anonymous"], needsConfig: true);
+        if (real is not null)
+        {
+            real = real with { Faults = FaultLoader.Real(m) };
+        }
         var r = new LoginServerModel
         {
             Real = real,

@@ -119,6 +119,8 @@ public sealed record RealServerModel
     public IReadOnlyList<string> Arguments { get; init; } = [];
     /// <summary>nginx, vsftpd: where the served files appear in the server's sandbox (<c>serve_at:</c>, the path its configuration names); null: their own path.</summary>
     public string? ServeAt { get; init; }
+    /// <summary>Server-side faults (<c>faults:</c> stop, kill, block-port).</summary>
+    public System.Collections.Immutable.ImmutableArray<PoapLab.Lab.Services.Real.RealServerFault> Faults { get; init; } = [];
 }
 
 public sealed record ReservationModel

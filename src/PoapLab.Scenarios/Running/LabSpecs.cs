@@ -115,7 +115,7 @@ internal static class LabSpecs
             if (t.Real is { } real)
             {
                 yield return new PoapLab.Lab.Services.Real.RealServiceSpec(ServiceKind.Tftp, t.Address, t.Port, 24,
-                    new PoapLab.Lab.Services.Real.RealServerOptions { Kind = real.Kind, RootPath = Path.Combine(filesRoot, t.Root), Arguments = [.. real.Arguments], WorkDirectory = realWork });
+                    new PoapLab.Lab.Services.Real.RealServerOptions { Kind = real.Kind, RootPath = Path.Combine(filesRoot, t.Root), Arguments = [.. real.Arguments], WorkDirectory = realWork, Faults = real.Faults });
                 continue;
             }
             yield return new TftpServiceSpec(t.Address, t.Port, new TftpServerOptions
@@ -168,6 +168,7 @@ internal static class LabSpecs
             RootPath = root,
             ServeAt = real.ServeAt,
             WorkDirectory = work,
+            Faults = real.Faults,
         });
 
     /// <summary>Where switch <paramref name="m"/>'s trees live under the scenario's output.</summary>

@@ -99,7 +99,7 @@ public sealed class TransferDiagnosisTests
     public void Explain_FailedThenCompletedOrUnknownAnswer_Nothing()
     {
         TransferDiagnosis.Explain(Run(Failed("Http", "/a", "% Error: The requested URL returned error: 404 Not Found", "http://h/a"), Completed("Http", "/a"))).ShouldBeEmpty();
-        TransferDiagnosis.Explain(Run(Failed("Http", "/a", "% Error: transfer from h was interrupted", "http://h/a"))).ShouldBeEmpty();
+        TransferDiagnosis.Explain(Run(Failed("Http", "/a", "No space left on device", "http://h/a"))).ShouldBeEmpty();
         TransferDiagnosis.Explain(Run()).ShouldBeEmpty();
     }
 
@@ -121,5 +121,21 @@ public sealed class TransferDiagnosisTests
         var diagnosis = Expectations.Diagnose(Run(Failed("Http", "/poap_nexus.py", "% Error: The requested URL returned error: 404 Not Found", "http://10.0.0.1/poap_nexus.py")));
 
         diagnosis.Split('\n').Last().ShouldContain("web root is off by a folder");
+    }
+
+    [Fact]
+    public void Explain_TftpTimedOut_ServerDownOrPortBlocked()
+    {
+        var line = TransferDiagnosis.Explain(Run(Failed("Tftp", "poap_nexus.py", "% TFTP get operation failed:Timed out waiting for 10.0.0.1", "tftp://10.0.0.1/poap_nexus.py"))).ShouldHaveSingleItem();
+
+        line.ShouldContain("not running, or UDP port 69 is blocked");
+    }
+
+    [Fact]
+    public void Explain_HttpInterrupted_ServerWentAwayMidTransfer()
+    {
+        var line = TransferDiagnosis.Explain(Run(Failed("Http", "/images/nxos.bin", "% Error: transfer from 10.0.0.1 was interrupted", "http://poap@10.0.0.1/images/nxos.bin"))).ShouldHaveSingleItem();
+
+        line.ShouldContain("broke off in the middle of /images/nxos.bin");
     }
 }

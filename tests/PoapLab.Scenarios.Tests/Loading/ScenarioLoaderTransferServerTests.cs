@@ -78,4 +78,35 @@ public sealed class ScenarioLoaderTransferServerTests : IDisposable
 
         e.Message.ShouldContain("'serve_at' is for nginx and vsftpd");
     }
+
+    [Fact]
+    public void Parse_RealServerFaults_StopKillAfterBytesBlockPort()
+    {
+        var s = Parse("""
+              tftp: { kind: tftpd-hpa, address: 10.0.0.1, faults: [{ kind: stop }] }
+              http: { kind: nginx, address: 10.0.0.1, config: nginx.conf, faults: [{ kind: kill, file: "images/*.bin", after: 1MB }] }
+              ftp: { kind: vsftpd, address: 10.0.0.1, config: vsftpd.conf, faults: [{ kind: block-port }] }
+            """);
+
+        s.Servers.Tftp.Single().Real!.Faults.ShouldBe([new RealServerFault(RealServerFaultKind.Stop)]);
+        s.Servers.Http.Single().Real!.Faults.ShouldBe([new RealServerFault(RealServerFaultKind.Kill, "images/*.bin", 1 << 20)]);
+        s.Servers.Ftp.Single().Real!.Faults.ShouldBe([new RealServerFault(RealServerFaultKind.BlockPort)]);
+        LabSpecs.Services(s, "/out/s/files").OfType<RealServiceSpec>().Select(x => x.Options.Faults.Single().Kind)
+            .ShouldBe([RealServerFaultKind.Stop, RealServerFaultKind.Kill, RealServerFaultKind.BlockPort]);
+    }
+
+    [Theory]
+    [InlineData("http: { kind: nginx, address: 10.0.0.1, config: nginx.conf, faults: [{ kind: status, status: 500 }] }", "unknown fault 'status' for a real server")]
+    [InlineData("http: { kind: nginx, address: 10.0.0.1, config: nginx.conf, faults: [{ kind: stop, file: x }] }", "'file' is for a kill fault")]
+    [InlineData("http: { kind: nginx, address: 10.0.0.1, config: nginx.conf, faults: [{ kind: block-port, after: 1MB }] }", "'after' is for a kill fault")]
+    [InlineData("http: { kind: nginx, address: 10.0.0.1, config: nginx.conf, faults: [{ kind: kill, file: \"a\\nb\" }] }", "'file' must be a path pattern")]
+    [InlineData("http: { kind: nginx, address: 10.0.0.1, config: nginx.conf, faults: [{ kind: kill, after: -1 }] }", "'after'")]
+    [InlineData("tftp: { address: 10.0.0.1, faults: [{ kind: stop }] }", "unknown TFTP fault 'stop'")]
+    public void Parse_BadRealServerFault_RefusedWithFileAndLine(string servers, string why)
+    {
+        var e = Should.Throw<ScenarioException>(() => Parse("  " + servers));
+
+        e.Message.ShouldContain(why);
+        e.Message.ShouldContain("s.yaml:");
+    }
 }

@@ -96,6 +96,51 @@ public sealed partial class RealServerProcess : ILabService
         }
     }
 
+    /// <summary>Adds a line of PoapLab's own to its log (a fault it was given).</summary>
+    internal void Note(string line) => _log.Append($"[PoapLab: {line}]");
+
+    /// <summary>
+    /// Bytes the daemon's processes have written so far (the sum of <c>wchar</c> in
+    /// <c>/proc/PID/io</c> over the sandbox's processes, proc(5)): it grows as the daemon sends a file.
+    /// </summary>
+    internal long BytesWritten()
+    {
+        long total = 0;
+        foreach (var pid in Descendants(SandboxPid))
+        {
+            try
+            {
+                foreach (var line in File.ReadLines($"/proc/{pid}/io"))
+                {
+                    if (line.StartsWith("wchar:", StringComparison.Ordinal) && long.TryParse(line.AsSpan(6).Trim(), CultureInfo.InvariantCulture, out var w))
+                    {
+                        total += w;
+                    }
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Gone meanwhile.
+            }
+        }
+        return total;
+    }
+
+    /// <summary>
+    /// Kills it once its processes have written <paramref name="afterBytes"/> more than now
+    /// (looked at every 2 ms, for at most <paramref name="timeout"/>; then killed anyway).
+    /// </summary>
+    internal async Task KillAfterBytesAsync(long afterBytes, TimeSpan timeout)
+    {
+        var start = BytesWritten();
+        var clock = Stopwatch.StartNew();
+        while (!_sandbox.HasExited && clock.Elapsed < timeout && BytesWritten() - start < afterBytes)
+        {
+            await Task.Delay(2).ConfigureAwait(false);
+        }
+        await KillAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+
     /// <summary>The last lines of its log.</summary>
     public string LogTail(int lines = 20) => _log.Tail(lines);
 
