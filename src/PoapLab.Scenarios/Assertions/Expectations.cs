@@ -156,6 +156,8 @@ public static class Expectations
         {
             lines.Add(string.Create(CultureInfo.InvariantCulture, $"  attempt {a.Number} (boot {a.Boot}, stopped at {PhaseName(a.Reached)}): {a.Failure}"));
         }
+        // What a file server did wrong, in plain words (TransferDiagnosis).
+        lines.AddRange(TransferDiagnosis.Explain(run));
         return string.Join("\n", lines);
     }
 

@@ -85,6 +85,40 @@ internal static class FaultLoader
         return faults.ToImmutable();
     }
 
+    /// <summary>
+    /// A user's real server's faults: <c>{ kind: stop }</c> (down before the switches start),
+    /// <c>{ kind: kill, file: "*.bin", after: 1MB }</c> (SIGKILL once it has sent that much of a
+    /// transfer a switch started) and
+    /// <c>{ kind: block-port }</c> (its port dropped on its host's interface).
+    /// </summary>
+    public static ImmutableArray<PoapLab.Lab.Services.Real.RealServerFault> Real(YamlMap server)
+    {
+        var faults = ImmutableArray.CreateBuilder<PoapLab.Lab.Services.Real.RealServerFault>();
+        foreach (var node in server.List("faults"))
+        {
+            var f = server.MapOf(node, "a real server's fault");
+            var kind = f.RequiredString("kind", "what happens to the server: stop, kill or block-port");
+            var file = f.String("file");
+            if (file is not null && (file.Length is 0 or > 256 || file.Any(char.IsControl)))
+            {
+                throw f.Error(f.Get("file")!, "'file' must be a path pattern of 1 to 256 characters such as \"*.bin\"");
+            }
+            faults.Add(kind switch
+            {
+                "stop" => new(PoapLab.Lab.Services.Real.RealServerFaultKind.Stop),
+                "kill" => new(PoapLab.Lab.Services.Real.RealServerFaultKind.Kill, file, f.Size("after", 1, MaxFaultBytes) ?? 1),
+                "block-port" => new(PoapLab.Lab.Services.Real.RealServerFaultKind.BlockPort),
+                _ => throw f.Error(f.Get("kind")!, $"unknown fault '{YamlMap.Shown(kind)}' for a real server: stop, kill (file: pattern) or block-port"),
+            });
+            foreach (var key in new[] { "file", "after" }.Where(k => f.Has(k) && kind != "kill"))
+            {
+                throw f.Error(f.Get(key)!, $"'{key}' is for a kill fault (which transfer, how far into it); {kind} acts at once");
+            }
+            f.EnsureAllRead();
+        }
+        return faults.ToImmutable();
+    }
+
     public static ImmutableArray<TftpFault> Tftp(YamlMap server)
     {
         var faults = ImmutableArray.CreateBuilder<TftpFault>();

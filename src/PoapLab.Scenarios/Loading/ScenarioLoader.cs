@@ -263,7 +263,7 @@ public static partial class ScenarioLoader
         var tftp = OneOrMany(m, "tftp").Select(n => ParseFileServer(m.MapOf(n, "a TFTP server"), 69, baseDir)).ToList();
         var http = OneOrMany(m, "http").Select(n => ParseFileServer(m.MapOf(n, "an HTTP server"), 80, baseDir, tlsAllowed: true)).ToList();
         var ssh = OneOrMany(m, "ssh").Select(n => ParseLoginServer(m.MapOf(n, "an SSH (scp/sftp) server"), 22, anonymousAllowed: false)).ToList();
-        var ftp = OneOrMany(m, "ftp").Select(n => ParseLoginServer(m.MapOf(n, "an FTP server"), 21, anonymousAllowed: true)).ToList();
+        var ftp = OneOrMany(m, "ftp").Select(n => ParseLoginServer(m.MapOf(n, "an FTP server"), 21, anonymousAllowed: true, baseDir)).ToList();
         m.EnsureAllRead();
         if (dhcp.Count == 0 && dhcp6.Count == 0)
         {
@@ -322,6 +322,18 @@ public static partial class ScenarioLoader
         ["tftpd-hpa"] = PoapLab.Lab.Services.Real.RealServerKind.TftpdHpa,
     };
 
+    private static readonly Dictionary<string, PoapLab.Lab.Services.Real.RealServerKind?> HttpKinds = new(StringComparer.Ordinal)
+    {
+        ["embedded"] = null,
+        ["nginx"] = PoapLab.Lab.Services.Real.RealServerKind.Nginx,
+    };
+
+    private static readonly Dictionary<string, PoapLab.Lab.Services.Real.RealServerKind?> FtpKinds = new(StringComparer.Ordinal)
+    {
+        ["embedded"] = null,
+        ["vsftpd"] = PoapLab.Lab.Services.Real.RealServerKind.Vsftpd,
+    };
+
     /// <summary>The tftpd-hpa options a scenario may pass (tftpd(8)); the ones naming files or users are not among them.</summary>
     private static readonly HashSet<string> TftpdFlags = new(StringComparer.Ordinal) { "--secure", "-s", "--verbose", "-v", "--create", "-c" };
 
@@ -374,7 +386,23 @@ public static partial class ScenarioLoader
             }
             throw m.Error(m.Get("args")!, $"'args' may hold only {string.Join(", ", TftpdFlags.Concat(TftpdValued.Select(v => v + " VALUE")))} (tftpd(8)), not '{YamlMap.Shown(args[i])}'");
         }
-        return new RealServerModel { Kind = real, ConfigPath = config, Arguments = args };
+        string? serveAt = null;
+        if (m.String("serve_at") is { } at)
+        {
+            if (real is not (PoapLab.Lab.Services.Real.RealServerKind.Nginx or PoapLab.Lab.Services.Real.RealServerKind.Vsftpd))
+            {
+                throw m.Error(m.Get("serve_at")!, $"'serve_at' is for nginx and vsftpd; {kindName} serves its root where it is");
+            }
+            try
+            {
+                serveAt = PoapLab.Lab.Services.Real.ServePath.Check(kindName, at);
+            }
+            catch (PoapLab.Lab.Services.Real.RealServerException e)
+            {
+                throw m.Error(m.Get("serve_at")!, e.Message);
+            }
+        }
+        return new RealServerModel { Kind = real, ConfigPath = config, Arguments = args, ServeAt = serveAt };
     }
 
     private static DhcpServerModel ParseDhcp(YamlMap m, List<LinkRule> linkRules, string baseDir)
@@ -488,8 +516,8 @@ public static partial class ScenarioLoader
     private static FileServerModel ParseFileServer(YamlMap m, int defaultPort, string baseDir, bool tlsAllowed = false)
     {
         var real = defaultPort == 69
-            ? ParseReal(m, baseDir, "a TFTP server", TftpKinds, ["faults"], needsConfig: false)
-            : null;
+            ? ParseReal(m, baseDir, "a TFTP server", TftpKinds, [], needsConfig: false)
+            : ParseReal(m, baseDir, "an HTTP server", HttpKinds, ["tls"], needsConfig: true);
         var tls = tlsAllowed && (m.Bool("tls") ?? false);
         var r = new FileServerModel
         {
@@ -503,20 +531,27 @@ public static partial class ScenarioLoader
         {
             throw m.Error(m.Get("root")!, "'root' must stay inside the scenario's files ('..' is not allowed)");
         }
-        r = defaultPort == 69 ? r with { TftpFaults = FaultLoader.Tftp(m) } : r with { HttpFaults = FaultLoader.Http(m) };
-        r = r with { Real = real };
+        r = real is not null ? r with { Real = real with { Faults = FaultLoader.Real(m) } }
+            : defaultPort == 69 ? r with { TftpFaults = FaultLoader.Tftp(m) } : r with { HttpFaults = FaultLoader.Http(m) };
         m.EnsureAllRead();
         return r;
     }
 
-    private static LoginServerModel ParseLoginServer(YamlMap m, int defaultPort, bool anonymousAllowed)
+    private static LoginServerModel ParseLoginServer(YamlMap m, int defaultPort, bool anonymousAllowed, string? baseDir = null)
     {
+        // FTP: the user's vsftpd takes its accounts from its own configuration.
+        var real = baseDir is null ? null : ParseReal(m, baseDir, "an FTP server", FtpKinds, ["user", "password", "anonymous"], needsConfig: true);
+        if (real is not null)
+        {
+            real = real with { Faults = FaultLoader.Real(m) };
+        }
         var r = new LoginServerModel
         {
+            Real = real,
             Address = m.Address("address") ?? throw new ScenarioException(m.Location, "'address' is missing: the server's lab address"),
             Port = m.Int("port", 1, 65535) ?? defaultPort,
-            User = m.RequiredString("user", "the user name scripts log in with"),
-            Password = m.RequiredString("password", "the password the server accepts"),
+            User = real is not null ? "" : m.RequiredString("user", "the user name scripts log in with"),
+            Password = real is not null ? "" : m.RequiredString("password", "the password the server accepts"),
             Root = (m.String("root") ?? "").Trim('/'),
             Anonymous = anonymousAllowed && (m.Bool("anonymous") ?? false),
             Location = m.Location,

@@ -22,7 +22,8 @@ public sealed record Scenario
     public ExpectModel Expect { get; init; } = new();
     public IReadOnlyList<string> Tags { get; init; } = [];
     /// <summary>Whether a server is one of the user's real ones (these need a real segment).</summary>
-    public bool HasRealServers => Servers.Dhcp.Any(d => d.Real is not null) || Servers.Tftp.Any(t => t.Real is not null);
+    public bool HasRealServers => Servers.Dhcp.Any(d => d.Real is not null) || Servers.Tftp.Any(t => t.Real is not null)
+        || Servers.Http.Any(h => h.Real is not null) || Servers.Ftp.Any(f => f.Real is not null);
     /// <summary>Why the scenario makes sense only in the virtual transport (switch time, no real segment); null: in every transport.</summary>
     public string? VirtualOnly { get; init; }
 }
@@ -116,6 +117,10 @@ public sealed record RealServerModel
     public string? ConfigPath { get; init; }
     /// <summary>Extra command-line options (tftpd-hpa), from a fixed list.</summary>
     public IReadOnlyList<string> Arguments { get; init; } = [];
+    /// <summary>nginx, vsftpd: where the served files appear in the server's sandbox (<c>serve_at:</c>, the path its configuration names); null: their own path.</summary>
+    public string? ServeAt { get; init; }
+    /// <summary>Server-side faults (<c>faults:</c> stop, kill, block-port).</summary>
+    public System.Collections.Immutable.ImmutableArray<PoapLab.Lab.Services.Real.RealServerFault> Faults { get; init; } = [];
 }
 
 public sealed record ReservationModel
@@ -140,7 +145,7 @@ public sealed record FileServerModel
     public string Root { get; init; } = "";
     /// <summary>HTTPS with a certificate made for this run (http only).</summary>
     public bool Tls { get; init; }
-    /// <summary>The user's real server (tftpd-hpa) instead of the embedded one; null: embedded.</summary>
+    /// <summary>The user's real server (tftpd-hpa, nginx) instead of the embedded one; null: embedded.</summary>
     public RealServerModel? Real { get; init; }
     public System.Collections.Immutable.ImmutableArray<PoapLab.Servers.Faults.TftpFault> TftpFaults { get; init; } = [];
     public System.Collections.Immutable.ImmutableArray<PoapLab.Servers.Faults.HttpFault> HttpFaults { get; init; } = [];
@@ -158,6 +163,8 @@ public sealed record LoginServerModel
     public string Root { get; init; } = "";
     /// <summary>FTP only: also let <c>anonymous</c> in.</summary>
     public bool Anonymous { get; init; }
+    /// <summary>FTP only: the user's real server (vsftpd) instead of the embedded one; null: embedded.</summary>
+    public RealServerModel? Real { get; init; }
     public SourceLocation Location { get; init; }
 }
 

@@ -41,24 +41,20 @@ internal static class LabSpecs
 
     /// <summary>
     /// Why this run's transport does not run the scenario, or null when it does: in the namespace
-    /// transport, a scenario that says it makes sense only in switch time (<c>virtual_only:</c>),
-    /// one with PoapLab's own sshd (not placed in a namespace yet), or a fleet larger than a lab segment takes.
+    /// transport, a scenario that says it makes sense only in switch time (<c>virtual_only:</c>)
+    /// or a fleet larger than a lab segment takes.
     /// </summary>
     internal static string? NotInTransport(Scenario scenario, RunOptions options)
     {
         if (options.Transport?.Name != PoapLab.Lab.Transports.Namespace.NamespaceTransport.TransportName)
         {
             return scenario.HasRealServers
-                ? "the user's real servers (dnsmasq, Kea, ISC dhcpd, tftpd-hpa) run only on a real segment: run it with --network namespace"
+                ? "the user's real servers (dnsmasq, Kea, ISC dhcpd, tftpd-hpa, nginx, vsftpd) run only on a real segment: run it with --network namespace"
                 : null;
         }
         if (scenario.VirtualOnly is { } why)
         {
             return $"virtual transport only: {why}";
-        }
-        if (scenario.Servers.Ssh.Count > 0)
-        {
-            return "the namespace transport does not place PoapLab's own sshd in a lab host yet: scp/sftp scenarios run in the virtual transport";
         }
         if (scenario.Switches.Count > PoapLab.Lab.Transports.Namespace.NamespaceTransport.MaxSwitches)
         {
@@ -119,7 +115,7 @@ internal static class LabSpecs
             if (t.Real is { } real)
             {
                 yield return new PoapLab.Lab.Services.Real.RealServiceSpec(ServiceKind.Tftp, t.Address, t.Port, 24,
-                    new PoapLab.Lab.Services.Real.RealServerOptions { Kind = real.Kind, RootPath = Path.Combine(filesRoot, t.Root), Arguments = [.. real.Arguments], WorkDirectory = realWork });
+                    new PoapLab.Lab.Services.Real.RealServerOptions { Kind = real.Kind, RootPath = Path.Combine(filesRoot, t.Root), Arguments = [.. real.Arguments], WorkDirectory = realWork, Faults = real.Faults });
                 continue;
             }
             yield return new TftpServiceSpec(t.Address, t.Port, new TftpServerOptions
@@ -135,6 +131,11 @@ internal static class LabSpecs
         }
         foreach (var h in servers.Http)
         {
+            if (h.Real is { } real)
+            {
+                yield return RealFileServer(ServiceKind.Http, h.Address, h.Port, real, Path.Combine(filesRoot, h.Root), realWork);
+                continue;
+            }
             yield return new HttpServiceSpec(h.Address, h.Port, h.Tls, new HttpServerOptions { RootPath = Path.Combine(filesRoot, h.Root), Faults = h.HttpFaults, FaultSeed = scenario.Seed });
         }
         foreach (var x in servers.Ssh)
@@ -143,6 +144,11 @@ internal static class LabSpecs
         }
         foreach (var f in servers.Ftp)
         {
+            if (f.Real is { } real)
+            {
+                yield return RealFileServer(ServiceKind.Ftp, f.Address, f.Port, real, Path.Combine(filesRoot, f.Root), realWork);
+                continue;
+            }
             yield return new FtpServiceSpec(f.Address, f.Port, new FtpServerOptions
             {
                 RootPath = Path.Combine(filesRoot, f.Root),
@@ -152,6 +158,18 @@ internal static class LabSpecs
             });
         }
     }
+
+    /// <summary>The user's nginx or vsftpd: its configuration unmodified, the served files at <c>serve_at</c> (or their own path).</summary>
+    private static PoapLab.Lab.Services.Real.RealServiceSpec RealFileServer(ServiceKind kind, IPAddress address, int port, RealServerModel real, string root, string work) =>
+        new(kind, address, port, 24, new PoapLab.Lab.Services.Real.RealServerOptions
+        {
+            Kind = real.Kind,
+            ConfigPath = real.ConfigPath,
+            RootPath = root,
+            ServeAt = real.ServeAt,
+            WorkDirectory = work,
+            Faults = real.Faults,
+        });
 
     /// <summary>Where switch <paramref name="m"/>'s trees live under the scenario's output.</summary>
     public static string SwitchRoot(string outDir, SwitchModel m) => Path.Combine(outDir, "switches", OutputDirectory.SafeName(m.Name));

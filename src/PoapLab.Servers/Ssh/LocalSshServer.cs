@@ -74,6 +74,10 @@ public sealed partial class LocalSshServer : IAsyncDisposable
         {
             throw new ArgumentException("The password must be non-empty and hold no control characters.", nameof(options));
         }
+        if (options.NetworkNamespace is { } ns && (!ns.StartsWith("/proc/", StringComparison.Ordinal) || ns.Any(char.IsControl) || Path.GetFullPath(ns) != ns))
+        {
+            throw new ArgumentException($"The network namespace sshd runs in must be a plain /proc path (e.g. /proc/PID/ns/net), not '{ns}'.", nameof(options));
+        }
         _options = options;
         _events = events;
         _source = eventSource;
@@ -379,6 +383,11 @@ public sealed partial class LocalSshServer : IAsyncDisposable
             "--cap-drop", "ALL", "--cap-add", "CAP_SYS_CHROOT", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_KILL",
             "--ro-bind", "/usr", "/usr",
         };
+        if (_options.NetworkNamespace is not null)
+        {
+            // In a lab host's namespace it listens on the scenario's port, 22 as a rule: a privileged one.
+            a.InsertRange(a.IndexOf("CAP_KILL") + 1, ["--cap-add", "CAP_NET_BIND_SERVICE"]);
+        }
         // Debian 12 is merged-/usr: /bin, /lib... are links into /usr. Elsewhere they are bound read-only.
         foreach (var top in new[] { "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32" })
         {
@@ -404,16 +413,31 @@ public sealed partial class LocalSshServer : IAsyncDisposable
         return a;
     }
 
+    /// <summary>
+    /// The command line: bwrap with <see cref="BwrapArguments"/>; in a lab host's network namespace
+    /// (<see cref="SshServerOptions.NetworkNamespace"/>) first <c>setpriv --pdeathsig KILL</c> and
+    /// <c>nsenter --net</c>, which exec into bwrap (one process, still PoapLab's child).
+    /// </summary>
+    private IReadOnlyList<string> LaunchCommand(string root)
+    {
+        if (_options.NetworkNamespace is not { } ns)
+        {
+            return [_options.BwrapPath, .. BwrapArguments(root)];
+        }
+        return ["setpriv", "--pdeathsig", "KILL", "--", "nsenter", $"--net={ns}", "--", _options.BwrapPath, .. BwrapArguments(root)];
+    }
+
     private async Task<bool> TryStartAsync(string root, byte[] bundle, IPEndPoint endPoint, CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo(_options.BwrapPath)
+        var command = LaunchCommand(root);
+        var start = new ProcessStartInfo(command[0])
         {
             UseShellExecute = false,
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var a in BwrapArguments(root))
+        foreach (var a in command.Skip(1))
         {
             start.ArgumentList.Add(a);
         }

@@ -24,6 +24,13 @@ public sealed record SshServerOptions
     /// <summary>bubblewrap (package bubblewrap): makes the server's mount and process namespaces.</summary>
     public string BwrapPath { get; init; } = "/usr/bin/bwrap";
 
+    /// <summary>
+    /// The network namespace sshd runs in (a path such as <c>/proc/PID/ns/net</c>: a lab host's on a
+    /// real segment), entered with <c>nsenter --net</c> before bubblewrap makes its own namespaces;
+    /// null: PoapLab's own network namespace (loopback).
+    /// </summary>
+    public string? NetworkNamespace { get; init; }
+
     /// <summary>Real time sshd gets to start listening.</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(10);
 }

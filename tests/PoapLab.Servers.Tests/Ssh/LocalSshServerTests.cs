@@ -274,4 +274,13 @@ public sealed class LocalSshServerTests : IDisposable
     [Fact]
     public void Constructor_PasswordWithLineBreak_Refused() =>
         Should.Throw<ArgumentException>(() => new LocalSshServer(new SshServerOptions { RootPath = Root, Password = "x\nroot::0:0" }, _timeline, "ssh:10.0.0.1"));
+
+    [Theory]
+    [InlineData("/etc/passwd")]
+    [InlineData("--net=/proc/1/ns/net")]
+    [InlineData("/proc/../etc/shadow")]
+    [InlineData("/proc/1/ns/net\n--mount")]
+    public void Constructor_NetworkNamespaceNotAPlainProcPath_Refused(string ns) =>
+        Should.Throw<ArgumentException>(() => new LocalSshServer(new SshServerOptions { RootPath = Root, Password = "x", NetworkNamespace = ns }, _timeline, "ssh:10.0.0.1"))
+            .Message.ShouldContain("/proc path");
 }

@@ -189,8 +189,12 @@ public sealed class SshServiceFactory : ILabServiceFactory
     {
         var s = (SshServiceSpec)spec;
         var service = await EmbeddedServiceFactories.StartAsync(s, context, LabProtocol.Tcp,
+            // On a real segment sshd runs in the lab host's network namespace (its own mount and
+            // PID namespaces inside it, as on loopback), listening at the host's lab address.
             place => place.OnSegment
-                ? throw new NotSupportedException($"{s.Name}: PoapLab's own sshd runs only in the virtual transport so far")
+                ? place.Sockets is PoapLab.Lab.Transports.Namespace.LabHost host
+                    ? new LocalSshServer(s.Options with { NetworkNamespace = host.Namespace.Path }, context.Events, s.Name)
+                    : throw new NotSupportedException($"{s.Name}: PoapLab's own sshd needs a lab host's network namespace on this segment")
                 : new LocalSshServer(s.Options, context.Events, s.Name),
             (server, bind, ct) => server.StartAsync(bind, ct), cancellationToken).ConfigureAwait(false);
         // Scripts log in with the scenario's user; the real sshd knows only its lab account.

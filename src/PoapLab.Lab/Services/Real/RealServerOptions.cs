@@ -27,6 +27,25 @@ public enum RealServerKind
     Vsftpd,
 }
 
+/// <summary>What a scenario does to a user's real server (a server-side fault).</summary>
+public enum RealServerFaultKind
+{
+    /// <summary>Stopped (SIGTERM, as its service manager would) once ready, before any switch starts: the server is down.</summary>
+    Stop,
+
+    /// <summary>Killed (SIGKILL) once it has sent <see cref="RealServerFault.AfterBytes"/> of a transfer whose path matches <see cref="RealServerFault.File"/>: a crash mid-transfer.</summary>
+    Kill,
+
+    /// <summary>Its port blocked on its host's interface once ready (datagrams and segments dropped, as a firewall would).</summary>
+    BlockPort,
+}
+
+/// <summary>A server-side fault of a real server.</summary>
+/// <param name="Kind">What happens to it.</param>
+/// <param name="File">For <see cref="RealServerFaultKind.Kill"/>: the transfers' paths that trigger it (<c>*</c> and <c>?</c> wildcards; null: any).</param>
+/// <param name="AfterBytes">For <see cref="RealServerFaultKind.Kill"/>: how many bytes the daemon writes after the transfer started before it is killed (its processes' <c>wchar</c>, proc(5)).</param>
+public sealed record RealServerFault(RealServerFaultKind Kind, string? File = null, long AfterBytes = 1);
+
 /// <summary>How to start one real server: which daemon, the user's files, where its state and log go.</summary>
 public sealed record RealServerOptions
 {
@@ -41,6 +60,14 @@ public sealed record RealServerOptions
     /// sandbox shows anyway (e.g. under /tmp).
     /// </summary>
     public string? RootPath { get; init; }
+
+    /// <summary>
+    /// nginx and vsftpd: the absolute path at which <see cref="RootPath"/> appears, read-only,
+    /// inside the server's sandbox (the path the user's configuration names in <c>root</c> or
+    /// <c>anon_root</c>, e.g. <c>/srv/poap</c>); null: at its own path. A path that would hide a
+    /// folder the daemon needs (<c>/</c>, <c>/usr</c>, <c>/etc</c>, <c>/proc</c>, <c>/dev</c>...) is refused.
+    /// </summary>
+    public string? ServeAt { get; init; }
 
     /// <summary>
     /// Extra arguments (tftpd-hpa: e.g. <c>--secure</c>, <c>--blocksize 1468</c>; default
@@ -62,6 +89,9 @@ public sealed record RealServerOptions
 
     /// <summary>Real time a stopped server (SIGTERM) gets to exit before it is killed.</summary>
     public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Server-side faults (stop it, kill it mid-transfer, block its port), applied by <see cref="RealServiceFactory"/>.</summary>
+    public ImmutableArray<RealServerFault> Faults { get; init; } = [];
 
     /// <summary>The executable (default the Debian package's, e.g. <c>/usr/sbin/dnsmasq</c>); for tests.</summary>
     public string? Executable { get; init; }

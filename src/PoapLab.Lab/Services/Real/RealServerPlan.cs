@@ -28,6 +28,9 @@ internal sealed record RealServerPlan(
     /// </summary>
     public string? ReadyLine { get; init; }
 
+    /// <summary>The served files and the path they appear at, read-only, in the sandbox (<see cref="RealServerOptions.ServeAt"/>); null: none.</summary>
+    public (string Source, string Target)? Served { get; init; }
+
     /// <summary>Directories the daemon expects inside its private ones (vsftpd's <c>secure_chroot_dir</c>).</summary>
     public IReadOnlyList<string> Directories { get; init; } = [];
 
@@ -60,12 +63,17 @@ internal sealed record RealServerPlan(
             case RealServerKind.Nginx:
             {
                 var config = RequireConfig(options, "nginx");
+                string[] state = ["/run", "/var/lib/nginx", "/var/log/nginx"];
+                var (root, served) = Tree(options, "nginx", [Path.GetDirectoryName(config)!, .. state]);
                 // -e stderr: errors to stderr from the start (nginx 1.19.5+); -p: relative paths
                 // are taken from the configuration's folder; daemon off: stay in the foreground.
                 return new(options.Executable ?? "/usr/sbin/nginx", "nginx", Services.ServiceKind.Http,
                     ["-e", "stderr", "-c", config, "-p", Path.GetDirectoryName(config)! + "/", "-g", "daemon off;"],
-                    [Path.GetDirectoryName(config)!, .. Root(options, "nginx", required: false)],
-                    ["/run", "/var/lib/nginx", "/var/log/nginx"], [], ProtocolType.Tcp, options.Port ?? 80, none);
+                    [Path.GetDirectoryName(config)!, .. root],
+                    state, [], ProtocolType.Tcp, options.Port ?? 80, none)
+                {
+                    Served = served,
+                };
             }
             case RealServerKind.KeaDhcp4:
             {
@@ -110,12 +118,15 @@ internal sealed record RealServerPlan(
             case RealServerKind.Vsftpd:
             {
                 var config = RequireConfig(options, "vsftpd");
+                string[] state = ["/run", "/var/log"];
+                var (root, served) = Tree(options, "vsftpd", [config, .. state]);
                 // -o: a command-line setting after the file (vsftpd(8)): in the foreground, the
                 // file itself unmodified. Its default secure_chroot_dir is made in the private /run.
                 return new(options.Executable ?? "/usr/sbin/vsftpd", "vsftpd", Services.ServiceKind.Ftp,
-                    [config, "-obackground=NO"], [config, .. Root(options, "vsftpd", required: false)], ["/run", "/var/log"], [], ProtocolType.Tcp, options.Port ?? 21, none)
+                    [config, "-obackground=NO"], [config, .. root], state, [], ProtocolType.Tcp, options.Port ?? 21, none)
                 {
                     Directories = ["/run/vsftpd/empty"],
+                    Served = served,
                 };
             }
             default:
@@ -132,6 +143,27 @@ internal sealed record RealServerPlan(
         options.RootPath is { } root
             ? [ConfigFile.CheckDirectory(server, "root", root)]
             : required ? throw new RealServerException(server, $"{server}: no root directory was given", null) : [];
+
+    /// <summary>
+    /// The served tree: at its own path (read-only), or, with <see cref="RealServerOptions.ServeAt"/>,
+    /// bound at that path (checked against the system's folders and <paramref name="taken"/>).
+    /// </summary>
+    private static (string[] ReadOnly, (string Source, string Target)? Served) Tree(RealServerOptions options, string server, string[] taken)
+    {
+        if (options.ServeAt is not { } at)
+        {
+            return (Root(options, server, required: false), null);
+        }
+        var target = ServePath.Check(server, at, taken);
+        // The sandbox's / is the machine's, read-only: a mount point can be made inside an existing top folder only.
+        var top = "/" + target.Split('/')[1];
+        if (!Directory.Exists(top))
+        {
+            throw new RealServerException(server, $"{server}: serve_at '{target}': {top} does not exist on this machine and the sandbox's / is read-only; serve from under /srv, /var/www or /opt", null);
+        }
+        var root = Root(options, server, required: true);
+        return ([], (root[0], target));
+    }
 
     private static string Literal(IPAddress address) => address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
 }

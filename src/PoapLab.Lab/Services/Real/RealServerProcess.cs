@@ -96,6 +96,51 @@ public sealed partial class RealServerProcess : ILabService
         }
     }
 
+    /// <summary>Adds a line of PoapLab's own to its log (a fault it was given).</summary>
+    internal void Note(string line) => _log.Append($"[PoapLab: {line}]");
+
+    /// <summary>
+    /// Bytes the daemon's processes have written so far (the sum of <c>wchar</c> in
+    /// <c>/proc/PID/io</c> over the sandbox's processes, proc(5)): it grows as the daemon sends a file.
+    /// </summary>
+    internal long BytesWritten()
+    {
+        long total = 0;
+        foreach (var pid in Descendants(SandboxPid))
+        {
+            try
+            {
+                foreach (var line in File.ReadLines($"/proc/{pid}/io"))
+                {
+                    if (line.StartsWith("wchar:", StringComparison.Ordinal) && long.TryParse(line.AsSpan(6).Trim(), CultureInfo.InvariantCulture, out var w))
+                    {
+                        total += w;
+                    }
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Gone meanwhile.
+            }
+        }
+        return total;
+    }
+
+    /// <summary>
+    /// Kills it once its processes have written <paramref name="afterBytes"/> more than now
+    /// (looked at every 2 ms, for at most <paramref name="timeout"/>; then killed anyway).
+    /// </summary>
+    internal async Task KillAfterBytesAsync(long afterBytes, TimeSpan timeout)
+    {
+        var start = BytesWritten();
+        var clock = Stopwatch.StartNew();
+        while (!_sandbox.HasExited && clock.Elapsed < timeout && BytesWritten() - start < afterBytes)
+        {
+            await Task.Delay(2).ConfigureAwait(false);
+        }
+        await KillAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+
     /// <summary>The last lines of its log.</summary>
     public string LogTail(int lines = 20) => _log.Tail(lines);
 
@@ -223,7 +268,9 @@ public sealed partial class RealServerProcess : ILabService
         {
             c.AddRange(["--setenv", name, value]);
         }
-        c.AddRange(MountPoints(plan.PrivateDirectories));
+        c.AddRange(MountPoints(plan.Served is { } tree && !MaskedDirectories.Any(m => tree.Target == m || tree.Target.StartsWith(m + "/", StringComparison.Ordinal))
+            ? [tree.Target, .. plan.PrivateDirectories]
+            : plan.PrivateDirectories));
         foreach (var dir in plan.PrivateDirectories)
         {
             c.AddRange(["--bind", System.IO.Path.Combine(directory, "state", StateName(dir)), dir]);
@@ -232,10 +279,12 @@ public sealed partial class RealServerProcess : ILabService
         // empty one: its parents are made there traversable (0755), or a daemon's unprivileged
         // workers (nginx's) could not reach it.
         var made = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var path in plan.ReadOnlyPaths)
+        // The served files last: at serve_at, over whatever the sandbox shows there.
+        foreach (var (source, path) in plan.ReadOnlyPaths.Select(p => (p, p)).Concat(plan.Served is { } served ? [served] : []))
         {
             var parents = new List<string>();
-            for (var p = System.IO.Path.GetDirectoryName(path); p is not null && MaskedDirectories.Any(m => p.StartsWith(m + "/", StringComparison.Ordinal)); p = System.IO.Path.GetDirectoryName(p))
+            // So are the folders above serve_at that the machine lacks (made on a tmpfs, see MountPoints).
+            for (var p = System.IO.Path.GetDirectoryName(path); p is not null and not "/" && (MaskedDirectories.Any(m => p.StartsWith(m + "/", StringComparison.Ordinal)) || !System.IO.Directory.Exists(p)); p = System.IO.Path.GetDirectoryName(p))
             {
                 parents.Add(p);
             }
@@ -244,7 +293,7 @@ public sealed partial class RealServerProcess : ILabService
             {
                 c.AddRange(["--perms", "0755", "--dir", parent]);
             }
-            c.AddRange(["--ro-bind", path, path]);
+            c.AddRange(["--ro-bind", source, path]);
         }
         c.AddRange(["--bind", System.IO.Path.Combine(directory, "syslog.sock"), "/dev/log", "--chdir", "/", "--", plan.Program, .. plan.Arguments]);
         return c;

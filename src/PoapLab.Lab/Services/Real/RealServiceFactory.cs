@@ -1,4 +1,6 @@
+using System.IO.Enumeration;
 using System.Net;
+using System.Net.Sockets;
 using PoapLab.Lab.Transports.Namespace;
 using PoapLab.Switch.Network;
 
@@ -41,7 +43,71 @@ public sealed class RealServiceFactory(ServiceKind kind) : ILabServiceFactory
         {
             OpenForReading(root);
         }
-        return await RealServerProcess.StartAsync(s.Options with { Port = s.Port }, host, cancellationToken).ConfigureAwait(false);
+        var server = await RealServerProcess.StartAsync(s.Options with { Port = s.Port }, host, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await ApplyFaultsAsync(server, s, context, cancellationToken).ConfigureAwait(false);
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The scenario's server-side faults: stopped or its port blocked now (before any switch
+    /// starts), or killed when a switch's transfer of a matching path starts (on its own task,
+    /// once; the switch then sees what a crashed server leaves: a reset or silence).
+    /// </summary>
+    internal static async Task ApplyFaultsAsync(RealServerProcess server, RealServiceSpec spec, LabServiceContext context, CancellationToken cancellationToken)
+    {
+        foreach (var fault in spec.Options.Faults)
+        {
+            switch (fault.Kind)
+            {
+                case RealServerFaultKind.Stop:
+                    server.Note("stopped by the scenario (fault: stop)");
+                    await server.StopAsync(cancellationToken).ConfigureAwait(false);
+                    break;
+                case RealServerFaultKind.BlockPort:
+                    await server.BlockPortAsync(spec.Kind is ServiceKind.Dhcp or ServiceKind.Tftp ? ProtocolType.Udp : ProtocolType.Tcp, spec.Port, cancellationToken).ConfigureAwait(false);
+                    break;
+                case RealServerFaultKind.Kill:
+                    if (context.Events is not ServerEventSink sink)
+                    {
+                        throw new NotSupportedException($"{spec.Name}: a kill fault needs the lab's timeline to see the switches' transfers");
+                    }
+                    var fired = 0;
+                    var address = spec.Address.ToString();
+                    sink.Subscribe(e =>
+                    {
+                        if (e.Kind == Core.Events.EventKinds.TransferStarted && e.Get("host") == address
+                            && (fault.File is null || (e.Get("path") is { } path && FileSystemName.MatchesSimpleExpression(fault.File, path.TrimStart('/'), ignoreCase: false)))
+                            && Interlocked.Exchange(ref fired, 1) == 0)
+                        {
+                            server.Note($"{e.Switch} started {e.Get("path")}: killed by the scenario once it has sent {fault.AfterBytes} byte(s) more (fault: kill)");
+                            _ = KillQuietlyAsync(server, fault.AfterBytes);
+                        }
+                    });
+                    break;
+                default:
+                    throw new ArgumentOutOfRangeException(nameof(spec), fault.Kind, "unknown real server fault");
+            }
+        }
+    }
+
+    private static async Task KillQuietlyAsync(RealServerProcess server, long afterBytes)
+    {
+        try
+        {
+            await server.KillAfterBytesAsync(afterBytes, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException)
+        {
+            // Already gone (stopped at the end of the run).
+        }
     }
 
     /// <summary>

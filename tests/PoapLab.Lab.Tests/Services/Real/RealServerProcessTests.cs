@@ -430,6 +430,101 @@ public sealed class RealServerProcessTests
     }
 
     [Fact]
+    public async Task KillAfterBytesAsync_NginxSendingAnImage_KilledOnceItSentThatMuchNotBefore()
+    {
+        await using var lab = await RealServerLab.CreateAsync("/usr/sbin/nginx", "nginx", Ct);
+        var www = Directory.CreateDirectory(Path.Combine(lab.Work.FullName, "www"));
+        File.SetUnixFileMode(lab.Work.FullName, (UnixFileMode)0b111_101_101);
+        const int size = 64 << 20;
+        await using (var image = File.Create(Path.Combine(www.FullName, "nxos.bin")))
+        {
+            image.SetLength(size);
+        }
+        File.SetUnixFileMode(Path.Combine(www.FullName, "nxos.bin"), (UnixFileMode)0b110_100_100);
+        var config = Path.Combine(lab.Work.FullName, "nginx.conf");
+        await File.WriteAllTextAsync(config, "worker_processes 1;\nevents { worker_connections 16; }\nhttp { access_log off; server { listen 80; root /srv/poap; } }\n", Ct);
+        await using var nginx = await RealServerProcess.StartAsync(lab.Options(RealServerKind.Nginx, config, www.FullName) with { ServeAt = "/srv/poap" }, lab.Host, Ct);
+        await lab.Network.ConfigureAsync(IPAddress.Parse("10.0.0.100"), 24, null, Ct);
+        await using var stream = await lab.Network.ConnectTcpAsync(Server, 80, Ct);
+        var kill = nginx.KillAfterBytesAsync(1 << 20, TimeSpan.FromSeconds(10));
+        await stream.WriteAsync(Encoding.ASCII.GetBytes("GET /nxos.bin HTTP/1.0\r\nHost: 10.0.0.1\r\n\r\n"), Ct);
+
+        long received = 0;
+        var buffer = new byte[1 << 16];
+        try
+        {
+            int n;
+            while ((n = await stream.ReadAsync(buffer, Ct)) > 0)
+            {
+                received += n;
+            }
+        }
+        catch (IOException)
+        {
+            // Reset by the dying server's kernel: also a truncated transfer.
+        }
+        await kill.WaitAsync(TimeSpan.FromSeconds(15), Ct);
+
+        received.ShouldBeGreaterThan(0);
+        received.ShouldBeLessThan(size);
+        nginx.HasExited.ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task StartAsync_NginxServeAt_TheConfigsAbsoluteRootFindsTheServedFiles()
+    {
+        await using var lab = await RealServerLab.CreateAsync("/usr/sbin/nginx", "nginx", Ct);
+        var www = Directory.CreateDirectory(Path.Combine(lab.Work.FullName, "files"));
+        File.SetUnixFileMode(lab.Work.FullName, (UnixFileMode)0b111_101_101);
+        await File.WriteAllTextAsync(Path.Combine(www.FullName, "poap_nexus.py"), "#md5sum=\"0\"\n", Ct);
+        File.SetUnixFileMode(Path.Combine(www.FullName, "poap_nexus.py"), (UnixFileMode)0b110_100_100);
+        var config = Path.Combine(lab.Work.FullName, "nginx.conf");
+        await File.WriteAllTextAsync(config, "worker_processes 1;\npid /run/nginx.pid;\nevents { worker_connections 16; }\nhttp { access_log off; server { listen 80; root /srv/poap; } }\n", Ct);
+        await using var nginx = await RealServerProcess.StartAsync(lab.Options(RealServerKind.Nginx, config, www.FullName) with { ServeAt = "/srv/poap" }, lab.Host, Ct);
+        await lab.Network.ConfigureAsync(IPAddress.Parse("10.0.0.100"), 24, null, Ct);
+
+        var response = await HttpGetAsync(lab, "/poap_nexus.py");
+
+        response.ShouldStartWith("HTTP/1.1 200");
+        response.ShouldEndWith("#md5sum=\"0\"\n");
+        // The machine's own /srv was not touched.
+        Directory.Exists("/srv/poap").ShouldBeFalse();
+    }
+
+    [Theory]
+    [InlineData("/usr")]
+    [InlineData("/etc")]
+    [InlineData("/")]
+    [InlineData("/var/lib/nginx")]
+    [InlineData("/srv/../usr")]
+    [InlineData("/no-such-top-folder/poap")]
+    public async Task StartAsync_ServeAtOverASystemFolder_RefusedNothingStarted(string serveAt)
+    {
+        await using var lab = await RealServerLab.CreateAsync("/usr/sbin/nginx", "nginx", Ct);
+        var www = Directory.CreateDirectory(Path.Combine(lab.Work.FullName, "files"));
+
+        var e = await Should.ThrowAsync<RealServerException>(() => RealServerProcess.StartAsync(
+            lab.Options(RealServerKind.Nginx, RealServerLab.Fixture("nginx", "nginx.conf"), www.FullName) with { ServeAt = serveAt }, lab.Host, Ct));
+
+        e.Message.ShouldContain("serve_at");
+        lab.Host.Namespace.IsListening(ProtocolType.Tcp, 80).ShouldBeFalse();
+        Directory.GetDirectories(lab.Work.FullName).ShouldBe([www.FullName]);
+    }
+
+    [Fact]
+    public void LaunchCommand_ServeAtUnderAMissingFolder_MountPointMadeAndTheFilesBoundLastReadOnly()
+    {
+        var plan = new RealServerPlan("/usr/sbin/vsftpd", "vsftpd", ServiceKind.Ftp, [], ["/srv/conf/vsftpd.conf"], ["/run"], [],
+            ProtocolType.Tcp, 21, new Dictionary<string, string>()) { Served = ("/out/files", "/srv/missing-poaplab/ftp") };
+
+        var line = string.Join(' ', RealServerProcess.LaunchCommand(plan, "/proc/1/ns/net", "/out/servers/vsftpd"));
+
+        // No mount point on the read-only machine: /srv becomes a tmpfs showing its entries; the files are bound last.
+        line.ShouldContain("--tmpfs /srv");
+        line.ShouldContain("--perms 0755 --dir /srv/missing-poaplab --ro-bind /out/files /srv/missing-poaplab/ftp --bind");
+    }
+
+    [Fact]
     public async Task StartAsync_Vsftpd_SwitchLogsInAnonymouslyThroughItsNamespace()
     {
         await using var lab = await RealServerLab.CreateAsync("/usr/sbin/vsftpd", "vsftpd", Ct);
