@@ -138,8 +138,13 @@ internal static class RunCommand
             output.Line($"[grey]{Markup.Escape($"{outRoot}: removed {cleared.Count} folder(s) an earlier run wrote ({string.Join(", ", cleared.Take(5))}{(cleared.Count > 5 ? ", ..." : "")})")}[/]");
         }
         // Lint first: every script the run will serve, as served.
+        var linting = Stopwatch.StartNew();
         var lint = await RunPreflight.LintAsync(scenarios, script?.FullName, outRoot, cancel.Token).ConfigureAwait(false);
         ShowLint(lint, script is not null, output);
+        if (output.Verbosity == Verbosity.Verbose)
+        {
+            output.Line($"[grey]linted the scripts of {lint.Count} scenario(s) in {linting.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s[/]");
+        }
         if (output.Verbosity != Verbosity.Quiet)
         {
             output.Line($"Running {scenarios.Count} scenario(s), {parallel} switch(es) at once, {transport.Name} network{(script is null ? "" : $", script {Markup.Escape(script.FullName)}")}");

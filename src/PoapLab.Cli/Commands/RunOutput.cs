@@ -1,4 +1,7 @@
+using System.Runtime.CompilerServices;
 using Spectre.Console;
+
+[assembly: InternalsVisibleTo("PoapLab.Cli.Tests")]
 
 namespace PoapLab.Cli.Commands;
 

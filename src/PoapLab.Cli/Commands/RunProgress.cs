@@ -94,7 +94,7 @@ internal sealed class RunProgress(int total)
         foreach (var (scenario, sw, state) in running.Take(MaxRows))
         {
             table.AddRow(Markup.Escape(scenario), Markup.Escape(sw), $"[blue]{Markup.Escape(state.Phase)}[/]",
-                state.SwitchTime.ToString(@"hh\:mm\:ss", CultureInfo.InvariantCulture), Markup.Escape(Cut(state.Detail, 60)));
+                state.SwitchTime.ToString(@"hh\:mm\:ss", CultureInfo.InvariantCulture), Markup.Escape(Cut(state.Detail, 48)));
         }
         var head = new Markup(string.Create(CultureInfo.InvariantCulture,
             $"[bold]{done}/{total}[/] scenarios done{(failed > 0 ? $", [red]{failed} failed[/]" : "")} · {running.Count} switch(es) running{(running.Count > MaxRows ? $" ({running.Count - MaxRows} not shown)" : "")}"));

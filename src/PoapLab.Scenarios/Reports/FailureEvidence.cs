@@ -107,7 +107,7 @@ public static partial class FailureEvidence
                 skippedLines++;
             }
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
         {
             return null;
         }

@@ -68,7 +68,7 @@ public static partial class HtmlReport
         AppendManifests(html, results, outRoot);
 
         html.Append("<footer><p>Folders of this run, under <code>").Append(H(outRoot)).Append("</code>: ");
-        var folders = results.Where(r => !string.Equals(Path.GetFullPath(r.OutputDirectory), Path.GetFullPath(outRoot), StringComparison.Ordinal) && Directory.Exists(r.OutputDirectory))
+        var folders = results.Where(r => !string.Equals(Path.TrimEndingDirectorySeparator(r.OutputDirectory), Path.TrimEndingDirectorySeparator(outRoot), StringComparison.Ordinal) && Directory.Exists(r.OutputDirectory))
             .Select(r => Path.GetFileName(r.OutputDirectory)).Distinct(StringComparer.Ordinal).ToList();
         html.Append(folders.Count == 0 ? "none" : string.Join(", ", folders.Take(200).Select(f => "<a href=\"" + Href(f) + "/\">" + H(f) + "</a>")));
         if (folders.Count > 200)
