@@ -31,7 +31,9 @@ public static partial class HtmlReport
         mark{background:var(--mark);color:inherit}
         .links{margin:6px 0 0;font-size:12.5px} .links a{margin-right:10px}
         table{border-collapse:collapse;width:100%;background:#fff;border:1px solid var(--line)}
-        th,td{text-align:left;padding:4px 10px;border-bottom:1px solid #eaeef2;vertical-align:top}
+        th,td{text-align:left;padding:4px 10px;border-bottom:1px solid #eaeef2;vertical-align:top;white-space:nowrap}
+        #summary td:nth-child(3){width:100%} .expected{color:var(--muted);font-size:12px;margin-left:6px}
+        table.manifest td{white-space:normal}
         th{background:#eef1f4;font-weight:600;font-size:12.5px} td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
         tr.bad td{background:var(--bad-bg)} tr.bad td:nth-child(3){color:var(--bad);font-weight:600}
         tr.ok td:nth-child(3){color:var(--ok)} tr.skip td{color:var(--muted)}

@@ -181,7 +181,8 @@ public static partial class HtmlReport
                 }
                 var res = s.Record.Result;
                 html.Append("<tr class=\"").Append(s.Passed ? "ok" : "bad").Append("\"><td>").Append(ScenarioLink(r)).Append("</td><td>").Append(H(s.Name))
-                    .Append("</td><td>").Append(s.Passed ? "✔ " : "✘ ").Append(H(Expectations.OutcomeName(res.Outcome))).Append("</td><td class=\"n\">")
+                    .Append("</td><td>").Append(s.Passed ? "✔ " : "✘ ").Append(H(Expectations.OutcomeName(res.Outcome)))
+                    .Append(s.Passed && res.Outcome != Switch.Poap.PoapOutcome.Provisioned ? "<span class=\"expected\">as expected</span>" : "").Append("</td><td class=\"n\">")
                     .Append(res.Attempts.Count.ToString(CultureInfo.InvariantCulture)).Append("</td><td>").Append(H(res.RunningVersion))
                     .Append("</td><td class=\"n\">").Append(Clock(s.Record.SwitchTime)).Append("</td><td class=\"n\">")
                     .Append(Inv($"{r.RealDuration.TotalSeconds:0.00} s")).Append("</td></tr>\n");
