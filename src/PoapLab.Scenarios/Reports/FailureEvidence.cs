@@ -33,7 +33,7 @@ public static partial class FailureEvidence
         EventKinds.CliUnsupported, EventKinds.TftpServerFailed, EventKinds.FaultInjected, EventKinds.PoapAborted, EventKinds.PowerLoss,
     ];
 
-    [GeneratedRegex(@"invalid|error|fail|traceback|exception|abort|denied|refused|not found|no such|timed? ?out", RegexOptions.IgnoreCase, matchTimeoutMilliseconds: 1000)]
+    [GeneratedRegex(@"invalid|error|fail|traceback|exception|abort|denied|refused|not found|no such|timed out", RegexOptions.IgnoreCase, matchTimeoutMilliseconds: 1000)]
     private static partial Regex Telling();
 
     /// <summary>

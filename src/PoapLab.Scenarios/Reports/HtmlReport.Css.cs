@@ -17,7 +17,7 @@ public static partial class HtmlReport
         pre{margin:0;white-space:pre-wrap;overflow-wrap:anywhere}
         a{color:#0969da;text-decoration:none} a:hover{text-decoration:underline}
         .badge{display:inline-block;font-size:11px;font-weight:600;text-transform:uppercase;padding:1px 7px;border-radius:10px;vertical-align:middle}
-        .badge.bad{background:var(--bad);color:#fff} .badge.ok{background:var(--ok);color:#fff}
+        .badge.bad{background:var(--bad);color:#fff} .badge.ok{background:var(--ok);color:#fff} .badge.exp{background:#6e7781;color:#fff}
         #failures article{background:#fff;border:1px solid var(--line);border-left:5px solid var(--bad);border-radius:6px;padding:14px 18px;margin:0 0 16px}
         #failures.none p{color:var(--ok)}
         .diagnosis{background:var(--bad-bg);border-radius:4px;padding:8px 12px;margin:0 0 8px}
@@ -32,7 +32,7 @@ public static partial class HtmlReport
         .links{margin:6px 0 0;font-size:12.5px} .links a{margin-right:10px}
         table{border-collapse:collapse;width:100%;background:#fff;border:1px solid var(--line)}
         th,td{text-align:left;padding:4px 10px;border-bottom:1px solid #eaeef2;vertical-align:top;white-space:nowrap}
-        #summary td:nth-child(3){width:100%} .expected{color:var(--muted);font-size:12px;margin-left:6px}
+        .expected{color:var(--muted);font-size:12px;margin-left:6px}
         table.manifest td{white-space:normal}
         th{background:#eef1f4;font-weight:600;font-size:12.5px} td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
         tr.bad td{background:var(--bad-bg)} tr.bad td:nth-child(3){color:var(--bad);font-weight:600}

@@ -207,9 +207,10 @@ public static partial class HtmlReport
             .Append("<span class=\"key dhcp\"></span> phase <span class=\"key failed\"></span> failed <span class=\"key open\"></span> never finished <span class=\"tick\">|</span> CLI call <span class=\"tick bad\">◆</span> failure. Hover for details.</p>\n");
         foreach (var (r, s) in all.Take(MaxTimelines))
         {
+            var expected = s.Passed && s.Record.Result.Outcome != Switch.Poap.PoapOutcome.Provisioned;
             html.Append("<article class=\"timeline ").Append(s.Passed ? "ok" : "bad").Append("\" id=\"tl-").Append(Href(r.Scenario.Name)).Append('-').Append(Href(s.Name)).Append("\"><h3>")
-                .Append(H(r.Scenario.Name)).Append(" / ").Append(H(s.Name)).Append(" <span class=\"badge ").Append(s.Passed ? "ok" : "bad").Append("\">")
-                .Append(H(Expectations.OutcomeName(s.Record.Result.Outcome))).Append("</span> <small>")
+                .Append(H(r.Scenario.Name)).Append(" / ").Append(H(s.Name)).Append(" <span class=\"badge ").Append(!s.Passed ? "bad" : expected ? "exp" : "ok").Append("\">")
+                .Append(H(Expectations.OutcomeName(s.Record.Result.Outcome))).Append(expected ? ", as expected" : "").Append("</span> <small>")
                 .Append(Clock(s.Record.SwitchTime)).Append(" switch time</small></h3>");
             html.Append(TimelineSvg.Render(s.Record.Events, s.Record.SwitchTime));
             AppendLinks(html, r, s.Name, outRoot);
