@@ -162,7 +162,18 @@ internal static class RunCommand
             progress.Finished(r.Scenario.Name, !r.Passed && !r.NotRun);
             Print(r, lint.GetValueOrDefault(r.Scenario.Name), output);
         }
-        var options = new RunOptions(outRoot, script?.FullName, parallel) { Transport = transport, Observer = observer };
+        // Printing progress must never break a lab (a closed pipe, a full disk): what fails to print is dropped.
+        Action<Scenario, LabEvent>? safeObserver = observer is null ? null : (scenario, e) =>
+        {
+            try
+            {
+                observer(scenario, e);
+            }
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException)
+            {
+            }
+        };
+        var options = new RunOptions(outRoot, script?.FullName, parallel) { Transport = transport, Observer = safeObserver };
         IReadOnlyList<ScenarioResult> results;
         if (live)
         {
