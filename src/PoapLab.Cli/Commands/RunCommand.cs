@@ -139,7 +139,16 @@ internal static class RunCommand
         }
         // Lint first: every script the run will serve, as served.
         var linting = Stopwatch.StartNew();
-        var lint = await RunPreflight.LintAsync(scenarios, script?.FullName, outRoot, cancel.Token).ConfigureAwait(false);
+        IReadOnlyDictionary<string, ScenarioLint> lint;
+        try
+        {
+            lint = await RunPreflight.LintAsync(scenarios, script?.FullName, outRoot, cancel.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            // Stopped while linting: the run below marks every scenario cancelled and writes the reports.
+            lint = new Dictionary<string, ScenarioLint>();
+        }
         ShowLint(lint, script is not null, output);
         if (output.Verbosity == Verbosity.Verbose)
         {
