@@ -36,7 +36,7 @@ public static partial class HtmlReport
         table.manifest td{white-space:normal}
         th{background:#eef1f4;font-weight:600;font-size:12.5px} td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
         tr.bad td{background:var(--bad-bg)} tr.bad td:nth-child(3){color:var(--bad);font-weight:600}
-        tr.ok td:nth-child(3){color:var(--ok)} tr.skip td{color:var(--muted)}
+        tr.ok td:nth-child(3){color:var(--ok)} tr.skip td{color:var(--muted);white-space:normal}
         .timeline{background:#fff;border:1px solid var(--line);border-radius:6px;padding:10px 14px;margin:0 0 14px}
         .timeline.bad{border-left:5px solid var(--bad)}
         svg.tl{display:block;font:11px system-ui,"DejaVu Sans",sans-serif}
@@ -49,7 +49,7 @@ public static partial class HtmlReport
         .legend{color:var(--muted);font-size:12.5px} .key{display:inline-block;width:18px;height:9px;border-radius:2px;background:#3f7fd0;margin:0 2px 0 8px}
         .key.failed{background:var(--bad)} .key.open{background:#c9ced4} .tick{color:#0b3d73;margin-left:8px} .tick.bad{color:var(--bad)}
         .limit{background:#fff8e1;border:1px solid #f0d58c;border-radius:4px;padding:6px 10px;font-size:12.5px}
-        table.manifest{margin-bottom:12px}
+        table.manifest{margin:6px 0 12px} details{margin:4px 0} summary{cursor:pointer}
         footer{color:var(--muted);font-size:12.5px;margin-top:30px}
         """;
 }

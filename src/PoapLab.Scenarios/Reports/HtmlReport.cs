@@ -243,8 +243,8 @@ public static partial class HtmlReport
             {
                 continue;
             }
-            html.Append("<h3>").Append(H(r.Scenario.Name)).Append(" <small><a href=\"").Append(Href(r.Scenario.Name)).Append('/').Append(ArtifactManifest.FileName).Append("\">")
-                .Append(ArtifactManifest.FileName).Append("</a></small></h3><table class=\"manifest\"><thead><tr><th>file</th><th>size</th><th>md5</th><th></th></tr></thead><tbody>");
+            html.Append("<details><summary><b>").Append(H(r.Scenario.Name)).Append("</b> ").Append(Inv($"{entries.Count} file(s), {Size(entries.Sum(e => e.Size))}")).Append(" <small><a href=\"").Append(Href(r.Scenario.Name)).Append('/').Append(ArtifactManifest.FileName).Append("\">")
+                .Append(ArtifactManifest.FileName).Append("</a></small></summary><table class=\"manifest\"><thead><tr><th>file</th><th>size</th><th>md5</th><th></th></tr></thead><tbody>");
             foreach (var e in entries.Take(MaxManifestRows))
             {
                 html.Append("<tr><td><code>").Append(H(e.Path)).Append("</code></td><td class=\"n\">").Append(Size(e.Size)).Append("</td><td><code>")
@@ -255,6 +255,7 @@ public static partial class HtmlReport
             {
                 html.Append("<p class=\"limit\">").Append(Inv($"{entries.Count - MaxManifestRows} more in its manifest.json.")).Append("</p>");
             }
+            html.Append("</details>");
         }
         if (any)
         {
