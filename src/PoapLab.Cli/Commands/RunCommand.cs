@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Globalization;
 using System.Runtime.InteropServices;
+using PoapLab.Core.Events;
 using PoapLab.Lab.Transports;
 using PoapLab.Lab.Transports.Namespace;
 using PoapLab.Lab.Transports.Virtual;
@@ -14,7 +16,10 @@ using Spectre.Console;
 namespace PoapLab.Cli.Commands;
 
 /// <summary>
-/// <c>poaplab run FILE|DIR... [--script FILE] [--out DIR] [--parallel N] [--filter TEXT] [--network virtual|namespace]</c>. The first SIGINT
+/// <c>poaplab run FILE|DIR... [--script FILE] [--out DIR] [--parallel N] [--filter TEXT] [--network virtual|namespace] [-q|-v]</c>.
+/// It lints every script it will serve first (<see cref="RunPreflight"/>): a failed scenario's
+/// lint errors head its failure. Progress is live on a terminal (<see cref="RunProgress"/>),
+/// plain lines elsewhere (<see cref="RunOutput"/>). The first SIGINT
 /// (Ctrl-C) or SIGTERM stops starting scenarios and cancels the running ones (their scripts,
 /// servers and sshd are ended), then the reports are written for what finished, the rest
 /// marked cancelled, and the exit code is 130; a second signal exits at once.
@@ -37,16 +42,19 @@ internal static class RunCommand
             DefaultValueFactory = _ => VirtualTransport.TransportName,
         };
         network.AcceptOnlyFromAmong(VirtualTransport.TransportName, NamespaceTransport.TransportName);
-        var command = new Command("run", "Run scenarios and write out/report.junit.xml, out/report.json and per-scenario artifacts") { paths, script, outDir, parallel, filter, network };
-        command.SetAction((parse, ct) => RunAsync(parse.GetValue(paths)!, parse.GetValue(script), parse.GetValue(outDir)!, parse.GetValue(parallel), parse.GetValue(filter), parse.GetValue(network)!, ct));
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only failures and the summary" };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Print every event as it happens (on each switch's clock)" };
+        var command = new Command("run", "Run scenarios and write out/report.html, out/report.junit.xml, out/report.json and per-scenario artifacts") { paths, script, outDir, parallel, filter, network, quiet, verbose };
+        command.SetAction((parse, ct) => RunAsync(parse.GetValue(paths)!, parse.GetValue(script), parse.GetValue(outDir)!, parse.GetValue(parallel), parse.GetValue(filter), parse.GetValue(network)!,
+            RunOutput.ForProcess(parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, parse.GetValue(verbose) ? Verbosity.Verbose : parse.GetValue(quiet) ? Verbosity.Quiet : Verbosity.Normal), ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(string[] paths, FileInfo? script, DirectoryInfo outDir, int parallel, string? filter, string network, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string[] paths, FileInfo? script, DirectoryInfo outDir, int parallel, string? filter, string network, RunOutput output, CancellationToken cancellationToken)
     {
         if (parallel < 1)
         {
-            AnsiConsole.MarkupLine("[red]--parallel must be at least 1[/]");
+            output.Error("--parallel must be at least 1");
             return 2;
         }
         ILabTransportFactory transport = VirtualTransportFactory.Instance;
@@ -54,24 +62,27 @@ internal static class RunCommand
         {
             if (NamespaceTransportFactory.Unavailable() is { } why)
             {
-                AnsiConsole.MarkupLine($"[red]--network namespace: {Markup.Escape(why)}[/]");
+                output.Error($"--network namespace: {why}");
                 return 2;
             }
             transport = NamespaceTransportFactory.Instance;
         }
         if (script is not null && RegularFile.Problem(script.FullName, RegularFile.MaxScriptBytes) is { } scriptProblem)
         {
-            AnsiConsole.MarkupLine($"[red]--script: {Markup.Escape(scriptProblem)}[/]");
+            output.Error($"--script: {scriptProblem}");
             return 2;
         }
         string outRoot;
+        IReadOnlyList<string> cleared;
         try
         {
             outRoot = OutputDirectory.Prepare(outDir.FullName);
+            // Each run starts clean: what earlier runs wrote goes (only folders they marked as theirs).
+            cleared = OutputDirectory.ClearEarlierRuns(outRoot);
         }
         catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException)
         {
-            AnsiConsole.MarkupLine($"[red]{Markup.Escape(e.Message)}[/]");
+            output.Error(e.Message);
             return 2;
         }
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -83,7 +94,7 @@ internal static class RunCommand
             {
                 Environment.Exit(CancelledExitCode);
             }
-            Console.Error.WriteLine($"{context.Signal}: stopping the scenarios and writing the reports (again to exit at once)");
+            output.Error($"{context.Signal}: stopping the scenarios and writing the reports (again to exit at once)");
             // Cancellation callbacks end processes: not on the signal thread.
             _ = Task.Run(cancel.Cancel, CancellationToken.None);
         }
@@ -96,7 +107,7 @@ internal static class RunCommand
         }
         catch (FileNotFoundException e)
         {
-            AnsiConsole.MarkupLine($"[red]{Markup.Escape(e.Message)}[/]");
+            output.Error(e.Message);
             return 2;
         }
         var scenarios = new List<Scenario>();
@@ -113,57 +124,176 @@ internal static class RunCommand
             }
             catch (ScenarioException e)
             {
-                AnsiConsole.MarkupLine($"[red]ERROR[/] {Markup.Escape(e.Message)}");
+                output.Error($"error: {e.Message}");
                 broken.Add(Broken(f, e.Message, outRoot));
             }
         }
         if (scenarios.Count == 0 && broken.Count == 0)
         {
-            AnsiConsole.MarkupLine("[yellow]no scenarios to run[/]");
+            output.Error("no scenarios to run");
             return 2;
         }
-        AnsiConsole.MarkupLine($"Running {scenarios.Count} scenario(s), {parallel} switch(es) at once, {transport.Name} network{(script is null ? "" : $", script {Markup.Escape(script.FullName)}")}");
+        if (cleared.Count > 0 && output.Verbosity != Verbosity.Quiet)
+        {
+            output.Line($"[grey]{Markup.Escape($"{outRoot}: removed {cleared.Count} folder(s) an earlier run wrote ({string.Join(", ", cleared.Take(5))}{(cleared.Count > 5 ? ", ..." : "")})")}[/]");
+        }
+        // Lint first: every script the run will serve, as served.
+        var linting = Stopwatch.StartNew();
+        IReadOnlyDictionary<string, ScenarioLint> lint;
+        try
+        {
+            lint = await RunPreflight.LintAsync(scenarios, script?.FullName, outRoot, cancel.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            // Stopped while linting: the run below marks every scenario cancelled and writes the reports.
+            lint = new Dictionary<string, ScenarioLint>();
+        }
+        ShowLint(lint, script is not null, output);
+        if (output.Verbosity == Verbosity.Verbose)
+        {
+            output.Line($"[grey]linted the scripts of {lint.Count} scenario(s) in {linting.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s[/]");
+        }
+        if (output.Verbosity != Verbosity.Quiet)
+        {
+            output.Line($"Running {scenarios.Count} scenario(s), {parallel} switch(es) at once, {transport.Name} network{(script is null ? "" : $", script {Markup.Escape(script.FullName)}")}");
+        }
         var clock = Stopwatch.StartNew();
         var runner = new ScenarioRunner();
-        var results = await runner.RunAllAsync(scenarios, new RunOptions(outRoot, script?.FullName, parallel) { Transport = transport }, Print, cancel.Token).ConfigureAwait(false);
+        var progress = new RunProgress(scenarios.Count);
+        var live = output.IsTerminal && output.Verbosity == Verbosity.Normal && output.Console is not null;
+        Action<Scenario, LabEvent>? observer = output.Verbosity == Verbosity.Verbose
+            ? (scenario, e) => output.Line(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+                $"  {scenario.Name}/{e.Switch ?? "-"}  {e.VirtualTime:hh\\:mm\\:ss\\.fff}  {e.Source}  {e.Kind}: {e.Message}")))
+            : live ? progress.Observe : null;
+        void Finished(ScenarioResult r)
+        {
+            progress.Finished(r.Scenario.Name, !r.Passed && !r.NotRun);
+            Print(r, lint.GetValueOrDefault(r.Scenario.Name), output);
+        }
+        // Printing progress must never break a lab (a closed pipe, a full disk): what fails to print is dropped.
+        Action<Scenario, LabEvent>? safeObserver = observer is null ? null : (scenario, e) =>
+        {
+            try
+            {
+                observer(scenario, e);
+            }
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException)
+            {
+            }
+        };
+        var options = new RunOptions(outRoot, script?.FullName, parallel) { Transport = transport, Observer = safeObserver };
+        IReadOnlyList<ScenarioResult> results;
+        if (live)
+        {
+            results = await LiveAsync(output.Console!, progress, () => runner.RunAllAsync(scenarios, options, Finished, cancel.Token)).ConfigureAwait(false);
+        }
+        else
+        {
+            results = await runner.RunAllAsync(scenarios, options, Finished, cancel.Token).ConfigureAwait(false);
+        }
         var all = broken.Concat(results).ToList();
+        var headlines = lint.Where(kv => kv.Value.Errors.Count > 0).ToDictionary(kv => kv.Key, kv => kv.Value.Errors, StringComparer.OrdinalIgnoreCase);
         // The reports are written even (above all) when the run was cancelled.
-        await RunReport.WriteAsync(all, outRoot, clock.Elapsed, CancellationToken.None).ConfigureAwait(false);
+        await RunReport.WriteAsync(all, outRoot, clock.Elapsed, CancellationToken.None, headlines).ConfigureAwait(false);
         var passed = all.Count(r => r.Passed);
         var cancelled = all.Count(r => r.Cancelled);
         var skipped = all.Count(r => r.Skipped is not null);
         var failed = all.Count - passed - cancelled - skipped;
-        AnsiConsole.MarkupLine($"{(failed + cancelled == 0 ? "[green]" : "[red]")}{passed} passed, {failed} failed{(skipped > 0 ? $", {skipped} skipped" : "")}{(cancelled > 0 ? $", {cancelled} cancelled" : "")}[/] in {clock.Elapsed.TotalSeconds:0.0} s — reports: {Markup.Escape(Path.Combine(outRoot, "report.junit.xml"))}, report.json");
+        output.Line($"{(failed + cancelled == 0 ? "[green]" : "[red]")}{passed} passed, {failed} failed{(skipped > 0 ? $", {skipped} skipped" : "")}{(cancelled > 0 ? $", {cancelled} cancelled" : "")}[/] in {clock.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s — report: {Markup.Escape(Path.Combine(outRoot, HtmlReport.FileName))} (and report.junit.xml, report.json)");
         return cancel.IsCancellationRequested ? CancelledExitCode : failed == 0 ? 0 : 1;
     }
 
-    private static readonly Lock PrintGate = new();
-
-    private static void Print(ScenarioResult r)
+    /// <summary>Runs <paramref name="run"/> under Spectre's live display of <paramref name="progress"/>, refreshed five times a second.</summary>
+    private static async Task<IReadOnlyList<ScenarioResult>> LiveAsync(IAnsiConsole console, RunProgress progress, Func<Task<IReadOnlyList<ScenarioResult>>> run)
     {
-        lock (PrintGate)
+        IReadOnlyList<ScenarioResult> results = [];
+        await console.Live(progress.Render()).AutoClear(true).Overflow(VerticalOverflow.Ellipsis).StartAsync(async ctx =>
         {
-            var mark = r.Cancelled ? "[yellow]CANCELLED[/]" : r.Skipped is not null ? "[yellow]SKIP[/]" : r.Passed ? "[green]PASS[/]" : "[red]FAIL[/]";
-            var what = string.Join(", ", r.Switches.Select(s =>
-                $"{s.Name} {Scenarios.Assertions.Expectations.OutcomeName(s.Record.Result.Outcome)} {s.Record.Result.RunningVersion} ({s.Record.Result.Attempts.Count} attempt(s))"));
-            AnsiConsole.MarkupLine($"{mark} {Markup.Escape(r.Scenario.Name)}  [grey]{r.RealDuration.TotalSeconds:0.00}s real, {r.VirtualDuration:hh\\:mm\\:ss} switch time[/]  {Markup.Escape(what)}");
-            if (r.Skipped is not null)
+            var task = run();
+            while (await Task.WhenAny(task, Task.Delay(200, CancellationToken.None)).ConfigureAwait(false) != task)
             {
-                AnsiConsole.MarkupLine($"     [grey]{Markup.Escape(r.Skipped)}[/]");
+                ctx.UpdateTarget(progress.Render());
             }
-            if (!r.Passed && !r.NotRun)
+            results = await task.ConfigureAwait(false);
+        }).ConfigureAwait(false);
+        return results;
+    }
+
+    /// <summary>
+    /// The lint findings before the run: for <c>--script</c> (or with <c>-v</c>) each distinct
+    /// error and warning on stderr; otherwise one line saying how many scenarios serve a script
+    /// with errors (those head the scenarios' failures).
+    /// </summary>
+    private static void ShowLint(IReadOnlyDictionary<string, ScenarioLint> lint, bool userScript, RunOutput output)
+    {
+        if (userScript || output.Verbosity == Verbosity.Verbose)
+        {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var line in lint.OrderBy(kv => kv.Key, StringComparer.Ordinal).SelectMany(kv => kv.Value.Errors.Concat(output.Verbosity == Verbosity.Quiet ? [] : kv.Value.Warnings)))
             {
-                foreach (var s in r.Switches)
+                // The same finding in every scenario's copy of one script is said once.
+                var what = line[(line.IndexOf(": ", StringComparison.Ordinal) + 2)..];
+                if (seen.Add(what))
                 {
-                    AnsiConsole.MarkupLine($"     [grey]{Markup.Escape(s.Diagnosis.Replace("\n", "\n     ", StringComparison.Ordinal))}[/]");
+                    output.Error("lint: " + line);
                 }
-                foreach (var f in r.Failures)
-                {
-                    AnsiConsole.MarkupLine($"     [red]{Markup.Escape(f)}[/]");
-                }
-                AnsiConsole.MarkupLine($"     [grey]artifacts: {Markup.Escape(r.OutputDirectory)}[/]");
             }
+            foreach (var why in lint.Values.Select(l => l.Skipped).OfType<string>().Distinct())
+            {
+                output.Error("lint: " + why);
+            }
+            return;
         }
+        var withErrors = lint.Count(kv => kv.Value.Errors.Count > 0);
+        if (withErrors > 0 && output.Verbosity == Verbosity.Normal)
+        {
+            output.Error($"lint: {withErrors} scenario(s) serve a script with lint errors (shown first if they fail; -v lists them)");
+        }
+    }
+
+    private static void Print(ScenarioResult r, ScenarioLint? lint, RunOutput output)
+    {
+        var failed = !r.Passed && !r.NotRun;
+        if (output.Verbosity == Verbosity.Quiet && !failed)
+        {
+            return;
+        }
+        var mark = r.Cancelled ? "[yellow]CANCELLED[/]" : r.Skipped is not null ? "[yellow]SKIP[/]" : r.Passed ? "[green]PASS[/]" : "[red]FAIL[/]";
+        var what = string.Join(", ", r.Switches.Select(s =>
+            $"{s.Name} {Scenarios.Assertions.Expectations.OutcomeName(s.Record.Result.Outcome)} {s.Record.Result.RunningVersion} ({s.Record.Result.Attempts.Count} attempt(s))"));
+        var lines = new List<string>
+        {
+            $"{mark} {Markup.Escape(r.Scenario.Name)}  [grey]{r.RealDuration.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture)}s real, {r.VirtualDuration:hh\\:mm\\:ss} switch time[/]  {Markup.Escape(what)}",
+        };
+        if (r.Skipped is not null)
+        {
+            lines.Add($"     [grey]{Markup.Escape(r.Skipped)}[/]");
+        }
+        if (failed)
+        {
+            // The script's lint findings head the failure: they are the cause the switch's retries hide.
+            foreach (var l in lint?.Errors ?? [])
+            {
+                lines.Add($"     [red bold]{Markup.Escape(l)}[/]");
+            }
+            foreach (var s in r.Switches)
+            {
+                lines.Add($"     [grey]{Markup.Escape(s.Diagnosis.Replace("\n", "\n     ", StringComparison.Ordinal))}[/]");
+            }
+            // Under a lint error the unmet expectations follow from it: the first few are enough.
+            var shown = lint?.Errors.Count > 0 ? 3 : int.MaxValue;
+            foreach (var f in r.Failures.Take(shown))
+            {
+                lines.Add($"     [red]{Markup.Escape(f)}[/]");
+            }
+            if (r.Failures.Count > shown)
+            {
+                lines.Add($"     [red]... and {r.Failures.Count - shown} more unmet expectation(s) (report.html)[/]");
+            }
+            lines.Add($"     [grey]artifacts: {Markup.Escape(r.OutputDirectory)}[/]");
+        }
+        output.Line(string.Join("\n", lines));
     }
 
     private static ScenarioResult Broken(string file, string error, string outDir)

@@ -65,14 +65,7 @@ public static class ScenarioFiles
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             if (file.Script is not null)
             {
-                var source = scriptOverride ?? file.Script;
-                var text = Decode(RegularFile.ReadAll(source, RegularFile.MaxScriptBytes, namedByScenario: scriptOverride is null));
-                var edited = ScriptOptionsEditor.Apply(text, file.ScriptOptions, source);
-                var bytes = Encoding.UTF8.GetBytes(edited);
-                if (file.ScriptMd5 == ScriptMd5Handling.Fix && (edited != text || ScriptMd5.Check(bytes).Status is not ScriptMd5Status.Missing))
-                {
-                    bytes = ScriptMd5.Fix(bytes);
-                }
+                var bytes = ServedScript(file, scriptOverride);
                 using var output = RegularFile.CreatePrivate(target, mode);
                 output.Write(bytes);
             }
@@ -116,6 +109,23 @@ public static class ScenarioFiles
     }
 
     /// <summary>Text as <c>File.ReadAllText</c> reads it: UTF-8, or the encoding a byte-order mark names.</summary>
+    /// <summary>
+    /// The bytes a script file is served as: its source (or <paramref name="scriptOverride"/>) with
+    /// the options edited as the scenario says, and its <c>#md5sum</c> fixed or kept.
+    /// </summary>
+    public static byte[] ServedScript(FileModel file, string? scriptOverride)
+    {
+        var source = scriptOverride ?? file.Script ?? throw new ArgumentException("not a script file", nameof(file));
+        var text = Decode(RegularFile.ReadAll(source, RegularFile.MaxScriptBytes, namedByScenario: scriptOverride is null));
+        var edited = ScriptOptionsEditor.Apply(text, file.ScriptOptions, source);
+        var bytes = Encoding.UTF8.GetBytes(edited);
+        if (file.ScriptMd5 == ScriptMd5Handling.Fix && (edited != text || ScriptMd5.Check(bytes).Status is not ScriptMd5Status.Missing))
+        {
+            bytes = ScriptMd5.Fix(bytes);
+        }
+        return bytes;
+    }
+
     private static string Decode(byte[] bytes)
     {
         using var reader = new StreamReader(new MemoryStream(bytes), new UTF8Encoding(false), detectEncodingFromByteOrderMarks: true);

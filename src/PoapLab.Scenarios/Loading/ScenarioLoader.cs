@@ -29,10 +29,10 @@ public static partial class ScenarioLoader
     public const string NameRule = "1 to 64 characters: letters A-Z a-z, digits, '-', '_' and '.', starting with a letter or digit";
 
     /// <summary>Scenario names that would collide with the run's own files in the output directory.</summary>
-    private static readonly string[] ReservedScenarioNames = ["report.json", "report.junit.xml"];
+    private static readonly string[] ReservedScenarioNames = ["report.json", "report.junit.xml", "report.html", "report.png"];
 
     /// <summary>Switch names that would collide with a scenario's own files and folders.</summary>
-    private static readonly string[] ReservedSwitchNames = ["files", "switches", "timeline.txt", "timeline.json", "summary.txt", "capture.pcapng", "capture.txt"];
+    private static readonly string[] ReservedSwitchNames = ["files", "switches", "timeline.txt", "timeline.json", "summary.txt", "capture.pcapng", "capture.txt", "manifest.json"];
 
     /// <summary>Scenario files under the given files and directories (directories recursively, *.yaml/*.yml, sorted).</summary>
     public static IReadOnlyList<string> Find(IEnumerable<string> paths)

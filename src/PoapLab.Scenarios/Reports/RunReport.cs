@@ -16,15 +16,28 @@ namespace PoapLab.Scenarios.Reports;
 /// </summary>
 public static class RunReport
 {
-    public static async Task WriteAsync(IReadOnlyList<ScenarioResult> results, string outDir, TimeSpan realDuration, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes <c>report.junit.xml</c>, <c>report.json</c> and <c>report.html</c> (<see cref="HtmlReport"/>) into <paramref name="outDir"/>.
+    /// </summary>
+    /// <param name="headlines">Per scenario name, what heads its failure when it fails: its script's lint findings.</param>
+    public static async Task WriteAsync(IReadOnlyList<ScenarioResult> results, string outDir, TimeSpan realDuration, CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, IReadOnlyList<string>>? headlines = null)
     {
         Directory.CreateDirectory(outDir);
-        WriteJUnit(results, Path.Combine(outDir, "report.junit.xml"), realDuration);
-        await using var json = new FileStream(Path.Combine(outDir, "report.json"), FileMode.Create, FileAccess.Write);
-        await JsonSerializer.SerializeAsync(json, ToJson(results, realDuration), ReportJson.Options, cancellationToken).ConfigureAwait(false);
+        headlines ??= new Dictionary<string, IReadOnlyList<string>>();
+        WriteJUnit(results, Path.Combine(outDir, "report.junit.xml"), realDuration, headlines);
+        await using (var json = new FileStream(Path.Combine(outDir, "report.json"), FileMode.Create, FileAccess.Write))
+        {
+            await JsonSerializer.SerializeAsync(json, ToJson(results, realDuration, headlines), ReportJson.Options, cancellationToken).ConfigureAwait(false);
+        }
+        HtmlReport.Write(results, outDir, realDuration, headlines);
     }
 
-    public static void WriteJUnit(IReadOnlyList<ScenarioResult> results, string path, TimeSpan realDuration)
+    /// <summary>The lint findings that head a failed scenario's failure, or none.</summary>
+    private static IReadOnlyList<string> Headline(ScenarioResult r, IReadOnlyDictionary<string, IReadOnlyList<string>>? headlines) =>
+        !r.Passed && !r.NotRun && headlines is not null && headlines.TryGetValue(r.Scenario.Name, out var h) ? h : [];
+
+    public static void WriteJUnit(IReadOnlyList<ScenarioResult> results, string path, TimeSpan realDuration, IReadOnlyDictionary<string, IReadOnlyList<string>>? headlines = null)
     {
         var settings = new XmlWriterSettings { Indent = true, Encoding = new System.Text.UTF8Encoding(false) };
         using var w = XmlWriter.Create(path, settings);
@@ -65,10 +78,11 @@ public static class RunReport
             }
             else if (!r.Passed)
             {
-                var message = string.Join("; ", r.Failures);
+                var lint = Headline(r, headlines);
+                var message = string.Join("; ", lint.Concat(r.Failures));
                 w.WriteStartElement("failure");
                 w.WriteAttributeString("message", Xml(message));
-                w.WriteString(Xml(string.Join("\n", r.Switches.Select(s => s.Diagnosis)) + "\n\n" + string.Join("\n", r.Failures)));
+                w.WriteString(Xml(string.Concat(lint.Select(l => l + "\n")) + string.Join("\n", r.Switches.Select(s => s.Diagnosis)) + "\n\n" + string.Join("\n", r.Failures)));
                 w.WriteEndElement();
             }
             w.WriteStartElement("system-out");
@@ -82,7 +96,7 @@ public static class RunReport
         w.WriteEndDocument();
     }
 
-    private static object ToJson(IReadOnlyList<ScenarioResult> results, TimeSpan realDuration) => new
+    private static object ToJson(IReadOnlyList<ScenarioResult> results, TimeSpan realDuration, IReadOnlyDictionary<string, IReadOnlyList<string>> headlines) => new
     {
         tool = "poaplab",
         passed = results.Count(r => r.Passed),
@@ -99,10 +113,12 @@ public static class RunReport
             passed = r.Passed,
             error = Json(r.Error),
             skipped = Json(r.Skipped),
+            lint = Headline(r, headlines).Select(Json),
             failures = r.Failures.Select(Json),
             real_seconds = Math.Round(r.RealDuration.TotalSeconds, 3),
             switch_seconds = Math.Round(r.VirtualDuration.TotalSeconds, 3),
             artifacts = r.OutputDirectory,
+            not_kept = r.NotRun ? [] : ArtifactManifest.Read(r.OutputDirectory).Select(e => new { path = Json(e.Path), size = e.Size, md5 = e.Md5, note = e.Note }),
             switches = r.Switches.Select(s => new
             {
                 name = Json(s.Name),

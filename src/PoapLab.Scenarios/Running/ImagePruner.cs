@@ -1,4 +1,6 @@
+using System.Security.Cryptography;
 using PoapLab.Scenarios.Model;
+using PoapLab.Scenarios.Reports;
 using PoapLab.Switch.Flash;
 using PoapLab.Switch.Identity;
 
@@ -17,7 +19,9 @@ internal static class ImagePruner
     /// generated image's header (the switch's own image, or one the script copied). Nothing else
     /// is deleted, however large: the script's own logs and output stay for the report. Every
     /// step goes through a tree rooted at the scenario's output directory, entries are examined
-    /// and unlinked without following a link, so nothing outside it is touched.
+    /// and unlinked without following a link, so nothing outside it is touched. Nothing goes
+    /// silently: each file taken out is listed with its size and MD5 in the scenario's
+    /// <see cref="ArtifactManifest"/>, which the reports show.
     /// </summary>
     internal static void Prune(string outDir, Scenario scenario)
     {
@@ -26,10 +30,11 @@ internal static class ImagePruner
             return;
         }
         var tree = new FileTree(outDir);
+        var pruned = new List<ManifestEntry>();
         foreach (var file in scenario.Files.Where(f => f.ImageVersion is not null || f.Source is not null))
         {
             var path = "files/" + file.Path.Replace('\\', '/').TrimStart('/');
-            TryPrune(tree, path, imageHeader: false);
+            TryPrune(tree, path, imageHeader: false, pruned);
         }
         foreach (var model in scenario.Switches)
         {
@@ -45,12 +50,13 @@ internal static class ImagePruner
             }
             foreach (var entry in entries.Where(e => e.Kind == FileEntryKind.File && e.Size > PruneThreshold))
             {
-                TryPrune(tree, entry.Path, imageHeader: true);
+                TryPrune(tree, entry.Path, imageHeader: true, pruned);
             }
         }
+        ArtifactManifest.Write(outDir, pruned);
     }
 
-    private static void TryPrune(FileTree tree, string path, bool imageHeader)
+    private static void TryPrune(FileTree tree, string path, bool imageHeader, List<ManifestEntry> pruned)
     {
         try
         {
@@ -58,15 +64,20 @@ internal static class ImagePruner
             {
                 return;
             }
-            if (imageHeader)
+            long size;
+            string md5;
+            using (var file = tree.OpenRead(path, followLinks: false))
             {
-                using var file = tree.OpenRead(path, followLinks: false);
-                if (NxosImage.TryRead(file, path) is not { FromHeader: true })
+                if (imageHeader && NxosImage.TryRead(file, path) is not { FromHeader: true })
                 {
                     return;
                 }
+                file.Position = 0;
+                size = file.Length;
+                md5 = Convert.ToHexStringLower(MD5.HashData(file));
             }
             tree.DeleteFile(path);
+            pruned.Add(new ManifestEntry(path.Replace('\\', '/'), size, md5, imageHeader ? "an image on the switch's flash, not kept" : "a generated or copied image, not kept"));
         }
         catch (SwitchFileException)
         {

@@ -13,6 +13,9 @@ public static class OutputDirectory
     /// <summary>The file that marks a directory as PoapLab output.</summary>
     public const string MarkerName = ".poaplab-out";
 
+    /// <summary>The file that marks a scenario folder as written by a PoapLab run (see <see cref="ClearEarlierRuns"/>).</summary>
+    public const string ScenarioMarkerName = ".poaplab-scenario";
+
     private const string MarkerText = "This directory is PoapLab output: 'poaplab run --out' deletes and rewrites the scenario folders in it.\n";
 
     /// <summary>Checks <paramref name="path"/> against the rule, creates and marks it; returns its full path.</summary>
@@ -64,7 +67,7 @@ public static class OutputDirectory
     /// </summary>
     public static string? FreshScenarioFolder(string outRoot, string name)
     {
-        if (!Loading.ScenarioLoader.IsSafeName(name, [MarkerName, "report.json", "report.junit.xml"]))
+        if (!Loading.ScenarioLoader.IsSafeName(name, [MarkerName, ScenarioMarkerName, "report.json", "report.junit.xml", "report.html", "report.png"]))
         {
             return null;
         }
@@ -87,7 +90,34 @@ public static class OutputDirectory
             File.Delete(dir);
         }
         Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, ScenarioMarkerName), "Written by a PoapLab run: the next 'poaplab run' with this --out deletes this folder.\n");
         return dir;
+    }
+
+    /// <summary>
+    /// Starts a run with a clean output: deletes the folders an earlier PoapLab run wrote at the
+    /// top of <paramref name="outRoot"/> (each marked by <see cref="ScenarioMarkerName"/>) and its
+    /// top-level reports, and nothing else (a user's own files and unmarked folders stay; a link
+    /// is never followed). Returns the names of the folders deleted.
+    /// </summary>
+    public static IReadOnlyList<string> ClearEarlierRuns(string outRoot)
+    {
+        var cleared = new List<string>();
+        foreach (var entry in new DirectoryInfo(outRoot).EnumerateFileSystemInfos())
+        {
+            if (entry is DirectoryInfo dir && dir.LinkTarget is null && File.Exists(Path.Combine(dir.FullName, ScenarioMarkerName))
+                && new FileInfo(Path.Combine(dir.FullName, ScenarioMarkerName)).LinkTarget is null)
+            {
+                dir.Delete(recursive: true);
+                cleared.Add(dir.Name);
+            }
+            else if (entry is FileInfo { LinkTarget: null } file && file.Name is "report.json" or "report.junit.xml" or "report.html" or "report.png")
+            {
+                file.Delete();
+            }
+        }
+        cleared.Sort(StringComparer.Ordinal);
+        return cleared;
     }
 
     /// <summary>A name as a folder name: anything outside A-Z a-z 0-9 - _ . becomes '_', and a leading dot too (never '.', '..' or hidden).</summary>

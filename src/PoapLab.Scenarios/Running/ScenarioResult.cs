@@ -63,6 +63,9 @@ public sealed record RunOptions(string OutputDirectory, string? ScriptOverride =
     /// <summary>The bytes free under a directory (default: what the filesystem says, statvfs); a seam for tests.</summary>
     public Func<string, long> FreeSpace { get; init; } = path => new DriveInfo(path).AvailableFreeSpace;
 
+    /// <summary>Called with every event of every scenario as it is recorded (live progress); must be quick and not throw.</summary>
+    public Action<Scenario, LabEvent>? Observer { get; init; }
+
     /// <summary>How each scenario's switches and servers meet (<c>--network</c>); null: the virtual transport.</summary>
     public PoapLab.Lab.Transports.ILabTransportFactory? Transport { get; init; }
 }

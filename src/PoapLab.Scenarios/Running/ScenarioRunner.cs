@@ -135,6 +135,10 @@ public sealed class ScenarioRunner
             var filesRoot = Path.Combine(outDir, "files");
             ScenarioFiles.Materialise(scenario.Files, filesRoot, options.ScriptOverride, scenario.Seed);
             lab = await LabRuntime.CreateAsync(LabSpecs.Lab(scenario, options, _scripts, outDir), cancellationToken).ConfigureAwait(false);
+            if (options.Observer is { } observe)
+            {
+                lab.Timeline.Subscribe(e => observe(scenario, e));
+            }
             // capture.pcapng: the frames the lab carried, in lab addresses (see README, artifacts).
             capture = lab.Transport.StartCapture(new LabCaptureOptions { Path = Path.Combine(outDir, "capture.pcapng") });
             foreach (var service in LabSpecs.Services(scenario, filesRoot))

@@ -111,7 +111,7 @@ public sealed class RunReportTests : IDisposable
     {
         await RunReport.WriteAsync([Failing(name)], _dir, TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken);
 
-        Directory.GetFileSystemEntries(_dir).Select(Path.GetFileName).Order().ShouldBe(["report.json", "report.junit.xml"]);
+        Directory.GetFileSystemEntries(_dir).Select(Path.GetFileName).Order().ShouldBe(["report.html", "report.json", "report.junit.xml"]);
         XDocument.Load(Path.Combine(_dir, "report.junit.xml")).Descendants("testcase").Single().Attribute("name")!.Value.ShouldBe(name);
         File.Exists("/etc/poaplab-escape").ShouldBeFalse();
     }

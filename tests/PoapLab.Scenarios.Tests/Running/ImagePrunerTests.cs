@@ -72,4 +72,34 @@ public sealed class ImagePrunerTests : IDisposable
 
         new FileInfo(hostImage).Length.ShouldBe(Large);
     }
+
+    [Fact]
+    public void Prune_ImagesTakenOut_ListedInTheManifestWithSizeAndMd5()
+    {
+        var scenario = ScenarioLoader.Load(Path.Combine(RepoPaths.Scenarios, "happy-path-tftp.yaml"));
+        var outDir = Path.Combine(_dir, "out");
+        var served = Path.Combine(outDir, "files", "images", "nxos64-cs.10.3.6.M.bin");
+        Image(served);
+        var md5 = Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(File.ReadAllBytes(served)));
+        var flash = Directory.CreateDirectory(Path.Combine(outDir, "switches", "leaf-101", "bootflash")).FullName;
+        Image(Path.Combine(flash, "nxos64-cs.10.3.6.M.bin"));
+
+        ImagePruner.Prune(outDir, scenario);
+
+        var manifest = PoapLab.Scenarios.Reports.ArtifactManifest.Read(outDir);
+        manifest.Select(e => e.Path).Order(StringComparer.Ordinal).ShouldBe(["files/images/nxos64-cs.10.3.6.M.bin", "switches/leaf-101/bootflash/nxos64-cs.10.3.6.M.bin"]);
+        manifest.ShouldAllBe(e => e.Size == Large);
+        manifest.Single(e => e.Path.StartsWith("files/", StringComparison.Ordinal)).Md5.ShouldBe(md5);
+    }
+
+    [Fact]
+    public void Prune_NothingLarge_NoManifest()
+    {
+        var scenario = ScenarioLoader.Load(Path.Combine(RepoPaths.Scenarios, "happy-path-tftp.yaml"));
+        var outDir = Directory.CreateDirectory(Path.Combine(_dir, "out")).FullName;
+
+        ImagePruner.Prune(outDir, scenario);
+
+        File.Exists(Path.Combine(outDir, PoapLab.Scenarios.Reports.ArtifactManifest.FileName)).ShouldBeFalse();
+    }
 }

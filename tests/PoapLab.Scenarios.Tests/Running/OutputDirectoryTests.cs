@@ -94,4 +94,33 @@ public sealed class OutputDirectoryTests : IDisposable
         File.ReadAllText(Path.Combine(victim, "keep.txt")).ShouldBe("keep");
         new DirectoryInfo(Path.Combine(outDir, "s")).LinkTarget.ShouldBeNull();
     }
+
+    [Fact]
+    public void ClearEarlierRuns_MarkedFoldersAndReports_GoUsersFilesStay()
+    {
+        var outRoot = OutputDirectory.Prepare(Path.Combine(_dir, "out"));
+        var earlier = OutputDirectory.FreshScenarioFolder(outRoot, "earlier")!;
+        File.WriteAllText(Path.Combine(earlier, "timeline.txt"), "x");
+        File.WriteAllText(Path.Combine(outRoot, "report.html"), "old");
+        var mine = Directory.CreateDirectory(Path.Combine(outRoot, "my-notes")).FullName;
+        File.WriteAllText(Path.Combine(mine, "keep.txt"), "keep");
+        File.WriteAllText(Path.Combine(outRoot, "notes.txt"), "keep");
+        // A folder of mine holding a link named like the marker is not PoapLab's: the link is not followed.
+        var victim = Directory.CreateDirectory(Path.Combine(_dir, "victim")).FullName;
+        File.WriteAllText(Path.Combine(victim, OutputDirectory.ScenarioMarkerName), "");
+        var linked = Directory.CreateDirectory(Path.Combine(outRoot, "linked")).FullName;
+        File.CreateSymbolicLink(Path.Combine(linked, OutputDirectory.ScenarioMarkerName), Path.Combine(victim, OutputDirectory.ScenarioMarkerName));
+        Directory.CreateSymbolicLink(Path.Combine(outRoot, "victim-link"), victim);
+
+        var cleared = OutputDirectory.ClearEarlierRuns(outRoot);
+
+        cleared.ShouldBe(["earlier"]);
+        Directory.Exists(earlier).ShouldBeFalse();
+        File.Exists(Path.Combine(outRoot, "report.html")).ShouldBeFalse();
+        File.ReadAllText(Path.Combine(mine, "keep.txt")).ShouldBe("keep");
+        File.ReadAllText(Path.Combine(outRoot, "notes.txt")).ShouldBe("keep");
+        Directory.Exists(linked).ShouldBeTrue();
+        File.Exists(Path.Combine(victim, OutputDirectory.ScenarioMarkerName)).ShouldBeTrue();
+        File.Exists(Path.Combine(outRoot, OutputDirectory.MarkerName)).ShouldBeTrue();
+    }
 }
