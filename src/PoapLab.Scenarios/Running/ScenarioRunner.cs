@@ -139,7 +139,18 @@ public sealed class ScenarioRunner
             capture = lab.Transport.StartCapture(new LabCaptureOptions { Path = Path.Combine(outDir, "capture.pcapng") });
             foreach (var service in LabSpecs.Services(scenario, filesRoot))
             {
-                await lab.StartServiceAsync(service, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await lab.StartServiceAsync(service, cancellationToken).ConfigureAwait(false);
+                }
+                catch (PoapLab.Lab.Services.Real.RealServerException e) when (e.ExitedBeforeReady)
+                {
+                    // The user's server refused its own configuration: on their network it would
+                    // not serve either, so the switches run without it and the report says why.
+                    lab.Timeline.Record(service.Name, EventKinds.RealServerExited,
+                        $"{e.Server} refused its configuration and exited before it served",
+                        ("server", e.Server), ("service", service.Kind.ToString().ToLowerInvariant()), ("address", service.Address), ("log", e.LogTail));
+                }
             }
             foreach (var (address, prefixLength) in LabSpecs.Gateways(scenario))
             {
@@ -155,9 +166,10 @@ public sealed class ScenarioRunner
             var runs = await Task.WhenAll(switches.Select(s => s.PowerOnAsync(cancellationToken))).ConfigureAwait(false);
             var events = lab.Timeline.Events;
             var results = new List<SwitchResult>();
+            var dhcpServers = SwitchResults.DhcpServers(scenario, lab.Services);
             for (int i = 0; i < switches.Count; i++)
             {
-                results.Add(await SwitchResults.CheckAsync(scenario, scenario.Switches[i], switches[i], runs[i], lab.Timeline, events, cancellationToken).ConfigureAwait(false));
+                results.Add(await SwitchResults.CheckAsync(scenario, scenario.Switches[i], switches[i], runs[i], lab.Timeline, events, dhcpServers, cancellationToken).ConfigureAwait(false));
             }
             var result = new ScenarioResult(scenario, results, events, real.Elapsed, lab.Timeline.Span, outDir, null);
             await ArtifactWriter.WriteAsync(result, switches, cancellationToken).ConfigureAwait(false);

@@ -58,6 +58,8 @@ public sealed class ScenarioLoaderRealServerTests : IDisposable
     [InlineData("{ kind: dnsmasq, address: 10.0.0.1, config: dnsmasq.conf, bootfile: poap.py }", "'bootfile' is for PoapLab's embedded server")]
     [InlineData("{ kind: dnsmasq, address: 10.0.0.1, config: nothere.conf }", "'config' must be a regular file")]
     [InlineData("{ kind: dnsmasq, address: 10.0.0.1, config: /etc/shadow }", "'config' must be a regular file")]
+    [InlineData("{ kind: kea, address: 10.0.0.1, config: ../../../../../../../../etc/shadow }", "'config' must be a regular file")]
+    [InlineData("{ kind: isc-dhcpd, address: 10.0.0.1, config: /dev/zero }", "'config' must be a regular file")]
     [InlineData("{ kind: kea, address: 10.0.0.1, config: dnsmasq.conf, args: [--secure] }", "'args' is for tftpd-hpa")]
     public void Parse_BadRealDhcpServer_RefusedWithFileAndLine(string dhcp, string why)
     {
