@@ -77,7 +77,11 @@ public static partial class DhcpDiagnosis
             lines.Add($"dhcp: {offering.Count} DHCP servers answered on the segment ({string.Join(", ", offering)}); the switch takes the first OFFER that names a script server and a script{(taken is null ? " and took none" : $", and took {taken}'s")}. A second server on a POAP segment answers every switch: make sure only one has POAP options, or that they agree.");
         }
 
-        if (ack is not null)
+        if (ack is not null && ack.Get("family") == "ipv6")
+        {
+            lines.Add($"dhcp: leased {ack.Get("address")} over DHCPv6 from {ack.Get("server")}; script {ack.Get("bootfile_url")} (option 59).");
+        }
+        else if (ack is not null)
         {
             var lease = long.TryParse(ack.Get("lease_s"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) ? $" for {Duration(s)}" : "";
             var server = servers.FirstOrDefault(x => x.Address.ToString() == ack.Get("server"));

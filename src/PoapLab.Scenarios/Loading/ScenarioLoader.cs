@@ -259,7 +259,7 @@ public static partial class ScenarioLoader
     {
         var linkRules = new List<LinkRule>();
         var dhcp = OneOrMany(m, "dhcp").Select(n => ParseDhcp(m.MapOf(n, "a DHCP server"), linkRules, baseDir)).ToList();
-        var dhcp6 = OneOrMany(m, "dhcp6").Select(n => ParseDhcp6(m.MapOf(n, "a DHCPv6 server"))).ToList();
+        var dhcp6 = OneOrMany(m, "dhcp6").Select(n => ParseDhcp6(m.MapOf(n, "a DHCPv6 server"), baseDir)).ToList();
         var tftp = OneOrMany(m, "tftp").Select(n => ParseFileServer(m.MapOf(n, "a TFTP server"), 69, baseDir)).ToList();
         var http = OneOrMany(m, "http").Select(n => ParseFileServer(m.MapOf(n, "an HTTP server"), 80, baseDir, tlsAllowed: true)).ToList();
         var ssh = OneOrMany(m, "ssh").Select(n => ParseLoginServer(m.MapOf(n, "an SSH (scp/sftp) server"), 22, anonymousAllowed: false)).ToList();
@@ -283,9 +283,18 @@ public static partial class ScenarioLoader
         };
     }
 
-    private static Dhcp6ServerModel ParseDhcp6(YamlMap m)
+    private static Dhcp6ServerModel ParseDhcp6(YamlMap m, string baseDir)
     {
         var address = m.AnyAddress("address") ?? throw new ScenarioException(m.Location, "'address' is missing: the DHCPv6 server's lab address (e.g. 2001:db8::1)");
+        var real = ParseReal(m, baseDir, "a DHCPv6 server", Dhcp6Kinds, ["pool", "bootfile_url", "route_prefix", "dns", "lease"], needsConfig: true);
+        if (real is not null)
+        {
+            // Kea takes its pool and options from its own file; next_hop stays: it places the
+            // router (a forwarding host) the configuration's option 242 names.
+            var model = new Dhcp6ServerModel { Address = address, PoolStart = address, PoolEnd = address, NextHop = m.AnyAddress("next_hop"), Location = m.Location, Real = real };
+            m.EnsureAllRead();
+            return model;
+        }
         var pool = (m.String("pool") ?? throw new ScenarioException(m.Location, "'pool' is missing: a range such as 2001:db8::100-2001:db8::1ff")).Split('-', StringSplitOptions.TrimEntries);
         if (pool.Length != 2 || !IPAddress.TryParse(pool[0], out var start) || !IPAddress.TryParse(pool[1], out var end))
         {
@@ -314,6 +323,12 @@ public static partial class ScenarioLoader
         ["dnsmasq"] = PoapLab.Lab.Services.Real.RealServerKind.Dnsmasq,
         ["kea"] = PoapLab.Lab.Services.Real.RealServerKind.KeaDhcp4,
         ["isc-dhcpd"] = PoapLab.Lab.Services.Real.RealServerKind.IscDhcpd,
+    };
+
+    private static readonly Dictionary<string, PoapLab.Lab.Services.Real.RealServerKind?> Dhcp6Kinds = new(StringComparer.Ordinal)
+    {
+        ["embedded"] = null,
+        ["kea"] = PoapLab.Lab.Services.Real.RealServerKind.KeaDhcp6,
     };
 
     private static readonly Dictionary<string, PoapLab.Lab.Services.Real.RealServerKind?> TftpKinds = new(StringComparer.Ordinal)

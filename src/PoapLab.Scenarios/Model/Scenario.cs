@@ -22,7 +22,7 @@ public sealed record Scenario
     public ExpectModel Expect { get; init; } = new();
     public IReadOnlyList<string> Tags { get; init; } = [];
     /// <summary>Whether a server is one of the user's real ones (these need a real segment).</summary>
-    public bool HasRealServers => Servers.Dhcp.Any(d => d.Real is not null) || Servers.Tftp.Any(t => t.Real is not null);
+    public bool HasRealServers => Servers.Dhcp.Any(d => d.Real is not null) || Servers.Dhcp6.Any(d => d.Real is not null) || Servers.Tftp.Any(t => t.Real is not null);
     /// <summary>Why the scenario makes sense only in the virtual transport (switch time, no real segment); null: in every transport.</summary>
     public string? VirtualOnly { get; init; }
 }
@@ -86,6 +86,8 @@ public sealed record Dhcp6ServerModel
     public IReadOnlyList<IPAddress> Dns { get; init; } = [];
     public TimeSpan Lease { get; init; } = TimeSpan.FromDays(1);
     public SourceLocation Location { get; init; }
+    /// <summary>The user's own DHCPv6 server (Kea) with its configuration, or null for the embedded one.</summary>
+    public RealServerModel? Real { get; init; }
 }
 
 public sealed record DhcpServerModel

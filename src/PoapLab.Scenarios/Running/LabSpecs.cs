@@ -49,7 +49,7 @@ internal static class LabSpecs
         if (options.Transport?.Name != PoapLab.Lab.Transports.Namespace.NamespaceTransport.TransportName)
         {
             return scenario.HasRealServers
-                ? "the user's real servers (dnsmasq, Kea, ISC dhcpd, tftpd-hpa) run only on a real segment: run it with --network namespace"
+                ? "the user's real servers (dnsmasq, Kea, ISC dhcpd, Kea DHCPv6, tftpd-hpa) run only on a real segment: run it with --network namespace"
                 : null;
         }
         if (scenario.VirtualOnly is { } why)
@@ -90,6 +90,12 @@ internal static class LabSpecs
         var realWork = Path.Combine(Path.GetDirectoryName(filesRoot)!, "servers");
         foreach (var d in servers.Dhcp6)
         {
+            if (d.Real is { } real6)
+            {
+                yield return new PoapLab.Lab.Services.Real.RealServiceSpec(ServiceKind.Dhcp6, d.Address, 547, 64,
+                    new PoapLab.Lab.Services.Real.RealServerOptions { Kind = real6.Kind, ConfigPath = real6.ConfigPath, WorkDirectory = realWork });
+                continue;
+            }
             yield return new Dhcp6ServiceSpec(d.Address, new Dhcp6ServerOptions
             {
                 ServerAddress = d.Address,

@@ -154,6 +154,14 @@ public sealed class DhcpDiagnosisTests
     }
 
     [Fact]
+    public void Explain_Dhcp6Reply_TheAddressServerAndBootfileUrl()
+    {
+        var reply = Event(EventKinds.DhcpAckReceived, ("server", "fe80::1%2"), ("address", "2001:db8::100"), ("family", "ipv6"), ("bootfile_url", "tftp://[2001:db8::1]/poap_nexus.py"));
+
+        DhcpDiagnosis.Explain(Run(reply), [], []).ShouldBe(["dhcp: leased 2001:db8::100 over DHCPv6 from fe80::1%2; script tftp://[2001:db8::1]/poap_nexus.py (option 59)."]);
+    }
+
+    [Fact]
     public void Explain_HostileConfigurationAndLog_BoundedAndNoThrow()
     {
         // A configuration is the user's text: a megabyte of half-open classes, hosts and

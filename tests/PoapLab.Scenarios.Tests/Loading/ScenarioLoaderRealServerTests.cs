@@ -44,6 +44,42 @@ public sealed class ScenarioLoaderRealServerTests : IDisposable
     }
 
     [Fact]
+    public void Parse_KeaDhcp6WithItsConfig_RealDhcp6ServerWithItsNextHop()
+    {
+        var s = ScenarioLoader.Parse("""
+            name: s
+            switches: [{ name: leaf, serial: FDO1, mac: 00:A1:B2:C3:D4:E5, version: 10.3(3)F }]
+            servers:
+              dhcp6: { kind: kea, address: 2001:db8::1, next_hop: 2001:db8::fe, config: dnsmasq.conf }
+            """, Path.Combine(_dir, "s.yaml"));
+
+        var dhcp6 = s.Servers.Dhcp6.Single();
+        dhcp6.Real.ShouldNotBeNull().Kind.ShouldBe(RealServerKind.KeaDhcp6);
+        dhcp6.Real.ConfigPath.ShouldBe(Path.Combine(_dir, "dnsmasq.conf"));
+        dhcp6.NextHop.ShouldBe(System.Net.IPAddress.Parse("2001:db8::fe"));
+        s.HasRealServers.ShouldBeTrue();
+        LabSpecs.Services(s, Path.Combine(_dir, "out", "files")).Single().ShouldBeOfType<PoapLab.Lab.Services.Real.RealServiceSpec>().Kind.ShouldBe(PoapLab.Lab.Services.ServiceKind.Dhcp6);
+    }
+
+    [Theory]
+    [InlineData("{ kind: kea, address: 2001:db8::1 }", "'config' is missing")]
+    [InlineData("{ kind: kea, address: 2001:db8::1, config: dnsmasq.conf, bootfile_url: tftp://x/y }", "'bootfile_url' is for PoapLab's embedded server")]
+    [InlineData("{ kind: dnsmasq, address: 2001:db8::1, config: dnsmasq.conf }", "'kind' of a DHCPv6 server must be one of embedded, kea")]
+    [InlineData("{ kind: kea, address: 2001:db8::1, config: ../../../../../../../etc/shadow }", "'config' must be a regular file")]
+    public void Parse_BadRealDhcp6Server_RefusedWithFileAndLine(string dhcp6, string why)
+    {
+        var e = Should.Throw<ScenarioException>(() => ScenarioLoader.Parse($$"""
+            name: s
+            switches: [{ name: leaf, serial: FDO1, mac: 00:A1:B2:C3:D4:E5, version: 10.3(3)F }]
+            servers:
+              dhcp6: {{dhcp6}}
+            """, Path.Combine(_dir, "s.yaml")));
+
+        e.Message.ShouldContain(why);
+        e.Message.ShouldContain("s.yaml:");
+    }
+
+    [Fact]
     public void Parse_NoKindOrEmbedded_TheEmbeddedServer()
     {
         var s = Parse("{ kind: embedded, address: 10.0.0.1, bootfile: poap.py, tftp_server_address: 10.0.0.1 }");

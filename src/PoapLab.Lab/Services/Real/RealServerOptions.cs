@@ -25,6 +25,9 @@ public enum RealServerKind
 
     /// <summary>vsftpd: FTP.</summary>
     Vsftpd,
+
+    /// <summary>kea-dhcp6 (kea-dhcp6-server): DHCPv6.</summary>
+    KeaDhcp6,
 }
 
 /// <summary>How to start one real server: which daemon, the user's files, where its state and log go.</summary>
