@@ -84,8 +84,11 @@ public static partial class DhcpDiagnosis
         else if (ack is not null)
         {
             var lease = long.TryParse(ack.Get("lease_s"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) ? $" for {Duration(s)}" : "";
-            var server = servers.FirstOrDefault(x => x.Address.ToString() == ack.Get("server"));
-            lines.Add($"dhcp: leased {ack.Get("address")} from {Who(server, ack.Get("server"))}{lease}; script {Option(ack, 67)} from {Option(ack, 150) ?? Option(ack, 66)}.");
+            // Option 54 names the server itself; the packet came from a relay when they differ.
+            var id = Option(ack, 54) ?? ack.Get("server");
+            var server = servers.FirstOrDefault(x => x.Address.ToString() == id);
+            var via = id != ack.Get("server") ? $" through the relay {ack.Get("server")}" : "";
+            lines.Add($"dhcp: leased {ack.Get("address")} from {Who(server, id)}{via}{lease}; script {Option(ack, 67)} from {Option(ack, 150) ?? Option(ack, 66)}.");
             if (ack.Get("nul_terminated") is { } nul)
             {
                 lines.Add($"dhcp: option(s) {nul} ended in a NUL byte; harmless: RFC 2132 §2 says a receiver must delete trailing NULs, and the switch reads the name without it.");
@@ -200,6 +203,12 @@ public static partial class DhcpDiagnosis
     private static string? SilenceReason(DhcpServerFacts server)
     {
         var log = server.LogText!;
+        var unreachable = Regex.Match(log, @"(?:Error sending DHCP packet to|send_packet.*?to) ?([0-9.]*)[^\n]*?(Network is unreachable|No route to host)", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+        if (unreachable.Success)
+        {
+            var to = unreachable.Groups[1].Value;
+            return $"answered, but could not send its answer{(to.Length > 0 ? $" to {to}" : "")}: '{unreachable.Groups[2].Value}'. A server answers a relayed DISCOVER at the relay's giaddr (RFC 2131 §4.1), so its host needs a route back to the switches' subnet through the router";
+        }
         if (log.Contains("no free leases", StringComparison.Ordinal))
         {
             return "saw the DISCOVERs and logged 'no free leases': it has no address for this client (no range, and no host declaration that matched it)";

@@ -137,6 +137,7 @@ public sealed class ScenarioRunner
             lab = await LabRuntime.CreateAsync(LabSpecs.Lab(scenario, options, _scripts, outDir), cancellationToken).ConfigureAwait(false);
             // capture.pcapng: the frames the lab carried, in lab addresses (see README, artifacts).
             capture = lab.Transport.StartCapture(new LabCaptureOptions { Path = Path.Combine(outDir, "capture.pcapng") });
+            await LabSpecs.PlaceRelayAsync(scenario, lab.Transport, cancellationToken).ConfigureAwait(false);
             foreach (var service in LabSpecs.Services(scenario, filesRoot))
             {
                 try

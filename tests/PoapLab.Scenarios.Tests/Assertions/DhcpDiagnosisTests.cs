@@ -162,6 +162,25 @@ public sealed class DhcpDiagnosisTests
     }
 
     [Fact]
+    public void Explain_RelayedAnswerWithNoRouteBack_SaysTheServerNeedsARouteToGiaddr()
+    {
+        var log = "dnsmasq-dhcp[2]: 1 DHCPOFFER(eth0) 10.0.0.101 00:a1:b2:c3:d4:e5\ndnsmasq-dhcp[2]: Error sending DHCP packet to 10.0.0.254: Network is unreachable\n";
+
+        var lines = DhcpDiagnosis.Explain(Run(), [], [new DhcpServerFacts(IPAddress.Parse("10.1.0.1"), "dnsmasq", "", log)]);
+
+        lines[1].ShouldBe("dhcp: dnsmasq at 10.1.0.1 answered, but could not send its answer to 10.0.0.254: 'Network is unreachable'. A server answers a relayed DISCOVER at the relay's giaddr (RFC 2131 §4.1), so its host needs a route back to the switches' subnet through the router.");
+    }
+
+    [Fact]
+    public void Explain_AckThroughARelay_NamesTheServerByItsIdentifierAndTheRelay()
+    {
+        var ack = Event(EventKinds.DhcpAckReceived, ("server", "10.0.0.254"), ("address", "10.0.0.101"), ("lease_s", "86400"), ("options", "53;54=10.1.0.1;51=86400;67=poap_nexus.py;150=10.1.0.1"));
+
+        DhcpDiagnosis.Explain(Run(ack), [], [new DhcpServerFacts(IPAddress.Parse("10.1.0.1"), "dnsmasq", "", "")])
+            .ShouldBe(["dhcp: leased 10.0.0.101 from dnsmasq at 10.1.0.1 through the relay 10.0.0.254 for 1 d; script poap_nexus.py from 10.1.0.1."]);
+    }
+
+    [Fact]
     public void Explain_HostileConfigurationAndLog_BoundedAndNoThrow()
     {
         // A configuration is the user's text: a megabyte of half-open classes, hosts and

@@ -79,6 +79,45 @@ public sealed class ScenarioLoaderRealServerTests : IDisposable
         e.Message.ShouldContain("s.yaml:");
     }
 
+    private PoapLab.Scenarios.Model.Scenario ParseRelay(string relay) => ScenarioLoader.Parse($$"""
+        name: s
+        switches: [{ name: leaf, serial: FDO1, mac: 00:A1:B2:C3:D4:E5 }]
+        servers:
+          relay: {{relay}}
+          dhcp: { kind: dnsmasq, address: 10.1.0.1, subnet: 10.1.0.0/24, config: dnsmasq.conf }
+        """, Path.Combine(_dir, "s.yaml"));
+
+    [Fact]
+    public void Parse_Relay_RouterBetweenTheSubnetsAndDhcrelayTowardsTheServers()
+    {
+        var s = ParseRelay("{ address: 10.0.0.254/24, upstream: 10.1.0.254/24, servers: [10.1.0.1], route_back: false }");
+
+        var relay = s.Servers.Relay.ShouldNotBeNull();
+        relay.Address.ShouldBe(System.Net.IPAddress.Parse("10.0.0.254"));
+        relay.PrefixLength.ShouldBe(24);
+        relay.Upstream.ShouldBe(System.Net.IPAddress.Parse("10.1.0.254"));
+        relay.Servers.ShouldBe([System.Net.IPAddress.Parse("10.1.0.1")]);
+        relay.RouteBack.ShouldBeFalse();
+        s.HasRealServers.ShouldBeTrue();
+        var spec = LabSpecs.Services(s, Path.Combine(_dir, "out", "files")).OfType<RealServiceSpec>().First(x => x.Kind == PoapLab.Lab.Services.ServiceKind.DhcpRelay);
+        spec.Options.Kind.ShouldBe(RealServerKind.IscDhcpRelay);
+        spec.Options.Arguments.ShouldBe(["10.1.0.1"]);
+    }
+
+    [Theory]
+    [InlineData("{ upstream: 10.1.0.254/24, servers: [10.1.0.1] }", "'address' is missing")]
+    [InlineData("{ address: 10.0.0.254, upstream: 10.1.0.254/24, servers: [10.1.0.1] }", "'address' must be an IPv4 address with a prefix")]
+    [InlineData("{ address: 10.0.0.254/24, upstream: 10.1.0.254/24, servers: [] }", "'servers' must list")]
+    [InlineData("{ address: 10.0.0.254/24, upstream: 10.1.0.254/24, servers: [10.1.0.1], args: [-a] }", "args")]
+    [InlineData("{ kind: dhcp-helper, address: 10.0.0.254/24, upstream: 10.1.0.254/24, servers: [10.1.0.1] }", "'kind' of a DHCP relay must be isc-dhcp-relay")]
+    public void Parse_BadRelay_RefusedWithFileAndLine(string relay, string why)
+    {
+        var e = Should.Throw<ScenarioException>(() => ParseRelay(relay));
+
+        e.Message.ShouldContain(why);
+        e.Message.ShouldContain("s.yaml:");
+    }
+
     [Fact]
     public void Parse_NoKindOrEmbedded_TheEmbeddedServer()
     {
