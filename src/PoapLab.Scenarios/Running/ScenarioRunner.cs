@@ -134,6 +134,12 @@ public sealed class ScenarioRunner
             CheckDiskSpace(scenario, options, outDir);
             var filesRoot = Path.Combine(outDir, "files");
             ScenarioFiles.Materialise(scenario.Files, filesRoot, options.ScriptOverride, scenario.Seed);
+            // A server's root holds whatever files the scenario gives it, possibly none: it exists
+            // either way (inside files/, a root never holds '..'), so the server serves an empty tree.
+            foreach (var root in scenario.Servers.Tftp.Concat(scenario.Servers.Http).Select(f => f.Root).Concat(scenario.Servers.Ssh.Concat(scenario.Servers.Ftp).Select(l => l.Root)))
+            {
+                Directory.CreateDirectory(Path.Combine(filesRoot, root));
+            }
             lab = await LabRuntime.CreateAsync(LabSpecs.Lab(scenario, options, _scripts, outDir), cancellationToken).ConfigureAwait(false);
             // capture.pcapng: the frames the lab carried, in lab addresses (see README, artifacts).
             capture = lab.Transport.StartCapture(new LabCaptureOptions { Path = Path.Combine(outDir, "capture.pcapng") });
