@@ -53,6 +53,10 @@ public static class EventKinds
     public const string FtpServerCompleted = "ftp-server.completed";
     public const string FtpServerFailed = "ftp-server.failed";
 
+    // A user's real server (dnsmasq, Kea, ISC dhcpd, ...) that exited before it served, having
+    // refused its configuration (data: server, service, address, log). The scenario runs on without it.
+    public const string RealServerExited = "real-server.exited";
+
     // The switch's POAP agent.
     public const string SwitchBoot = "switch.boot";
     public const string PoapStarted = "poap.started";

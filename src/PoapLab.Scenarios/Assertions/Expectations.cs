@@ -139,8 +139,16 @@ public static class Expectations
     }
 
     /// <summary>A plain-words account of what happened to the switch, for reports and JUnit messages.</summary>
-    public static string Diagnose(SwitchRunRecord run)
+    public static string Diagnose(SwitchRunRecord run) => Diagnose(run, []);
+
+    /// <summary>
+    /// The account of <see cref="Diagnose(SwitchRunRecord)"/> followed by the DHCP side in plain
+    /// words (<see cref="DhcpDiagnosis"/>): which server answered with what, and what to fix.
+    /// </summary>
+    public static string Diagnose(SwitchRunRecord run, IReadOnlyList<string> dhcp)
     {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(dhcp);
         var r = run.Result;
         var lines = new List<string>();
         var head = r.Outcome switch
@@ -158,6 +166,7 @@ public static class Expectations
         }
         // What a file server did wrong, in plain words (TransferDiagnosis).
         lines.AddRange(TransferDiagnosis.Explain(run));
+        lines.AddRange(dhcp.Select(l => "  " + l));
         return string.Join("\n", lines);
     }
 

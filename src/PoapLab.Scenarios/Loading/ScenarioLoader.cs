@@ -259,17 +259,60 @@ public static partial class ScenarioLoader
     {
         var linkRules = new List<LinkRule>();
         var dhcp = OneOrMany(m, "dhcp").Select(n => ParseDhcp(m.MapOf(n, "a DHCP server"), linkRules, baseDir)).ToList();
-        var dhcp6 = OneOrMany(m, "dhcp6").Select(n => ParseDhcp6(m.MapOf(n, "a DHCPv6 server"))).ToList();
+        var dhcp6 = OneOrMany(m, "dhcp6").Select(n => ParseDhcp6(m.MapOf(n, "a DHCPv6 server"), baseDir)).ToList();
         var tftp = OneOrMany(m, "tftp").Select(n => ParseFileServer(m.MapOf(n, "a TFTP server"), 69, baseDir)).ToList();
         var http = OneOrMany(m, "http").Select(n => ParseFileServer(m.MapOf(n, "an HTTP server"), 80, baseDir, tlsAllowed: true)).ToList();
         var ssh = OneOrMany(m, "ssh").Select(n => ParseLoginServer(m.MapOf(n, "an SSH (scp/sftp) server"), 22, anonymousAllowed: false)).ToList();
         var ftp = OneOrMany(m, "ftp").Select(n => ParseLoginServer(m.MapOf(n, "an FTP server"), 21, anonymousAllowed: true, baseDir)).ToList();
+        var relay = m.Get("relay") is { } relayNode ? ParseRelay(m.MapOf(relayNode, "a DHCP relay")) : null;
         m.EnsureAllRead();
         if (dhcp.Count == 0 && dhcp6.Count == 0)
         {
             throw new ScenarioException(m.Location, "'dhcp' (or 'dhcp6') is missing: POAP starts with DHCP, so a scenario needs a DHCP server");
         }
-        return new ServersModel { Dhcp = dhcp, Dhcp6 = dhcp6, Tftp = tftp, Http = http, Ssh = ssh, Ftp = ftp, LinkRules = linkRules };
+        return new ServersModel { Dhcp = dhcp, Dhcp6 = dhcp6, Tftp = tftp, Http = http, Ssh = ssh, Ftp = ftp, LinkRules = linkRules, Relay = relay };
+    }
+
+    /// <summary>
+    /// <c>relay: { address: 10.0.0.254/24, upstream: 10.1.0.254/24, servers: [10.1.0.1], route_back: true }</c>:
+    /// a router running dhcrelay between the switches' subnet and the servers' subnet.
+    /// </summary>
+    private static RelayModel ParseRelay(YamlMap m)
+    {
+        if (m.String("kind") is { } kind && kind != "isc-dhcp-relay")
+        {
+            throw m.Error(m.Get("kind")!, $"'kind' of a DHCP relay must be isc-dhcp-relay, not '{YamlMap.Shown(kind)}'");
+        }
+        (IPAddress, int) Cidr(string key, string what)
+        {
+            var text = m.String(key) ?? throw new ScenarioException(m.Location, $"'{key}' is missing: {what}, with its prefix (e.g. 10.0.0.254/24)");
+            var parts = text.Split('/');
+            if (parts.Length != 2 || !IPAddress.TryParse(parts[0], out var ip) || ip.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork
+                || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var bits) || bits is < 8 or > 30)
+            {
+                throw m.Error(m.Get(key)!, $"'{key}' must be an IPv4 address with a prefix of 8 to 30 bits, such as 10.0.0.254/24, not '{YamlMap.Shown(text)}'");
+            }
+            return (ip, bits);
+        }
+        var (address, prefix) = Cidr("address", "the router's address on the switches' subnet (their gateway, the relay's giaddr)");
+        var (upstream, upstreamPrefix) = Cidr("upstream", "the router's address on the servers' subnet");
+        var servers = m.Addresses("servers");
+        if (servers.Count == 0 || servers.Any(s => s.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork))
+        {
+            throw new ScenarioException(m.Location, "'servers' must list the DHCP servers' IPv4 addresses the relay forwards to (dhcrelay's server arguments)");
+        }
+        var model = new RelayModel
+        {
+            Address = address,
+            PrefixLength = prefix,
+            Upstream = upstream,
+            UpstreamPrefixLength = upstreamPrefix,
+            Servers = servers,
+            RouteBack = m.Bool("route_back") ?? true,
+            Location = m.Location,
+        };
+        m.EnsureAllRead();
+        return model;
     }
 
     private static IReadOnlyList<YamlNode> OneOrMany(YamlMap m, string key)
@@ -283,9 +326,18 @@ public static partial class ScenarioLoader
         };
     }
 
-    private static Dhcp6ServerModel ParseDhcp6(YamlMap m)
+    private static Dhcp6ServerModel ParseDhcp6(YamlMap m, string baseDir)
     {
         var address = m.AnyAddress("address") ?? throw new ScenarioException(m.Location, "'address' is missing: the DHCPv6 server's lab address (e.g. 2001:db8::1)");
+        var real = ParseReal(m, baseDir, "a DHCPv6 server", Dhcp6Kinds, ["pool", "bootfile_url", "route_prefix", "dns", "lease"], needsConfig: true);
+        if (real is not null)
+        {
+            // Kea takes its pool and options from its own file; next_hop stays: it places the
+            // router (a forwarding host) the configuration's option 242 names.
+            var model = new Dhcp6ServerModel { Address = address, PoolStart = address, PoolEnd = address, NextHop = m.AnyAddress("next_hop"), Location = m.Location, Real = real };
+            m.EnsureAllRead();
+            return model;
+        }
         var pool = (m.String("pool") ?? throw new ScenarioException(m.Location, "'pool' is missing: a range such as 2001:db8::100-2001:db8::1ff")).Split('-', StringSplitOptions.TrimEntries);
         if (pool.Length != 2 || !IPAddress.TryParse(pool[0], out var start) || !IPAddress.TryParse(pool[1], out var end))
         {
@@ -314,6 +366,12 @@ public static partial class ScenarioLoader
         ["dnsmasq"] = PoapLab.Lab.Services.Real.RealServerKind.Dnsmasq,
         ["kea"] = PoapLab.Lab.Services.Real.RealServerKind.KeaDhcp4,
         ["isc-dhcpd"] = PoapLab.Lab.Services.Real.RealServerKind.IscDhcpd,
+    };
+
+    private static readonly Dictionary<string, PoapLab.Lab.Services.Real.RealServerKind?> Dhcp6Kinds = new(StringComparer.Ordinal)
+    {
+        ["embedded"] = null,
+        ["kea"] = PoapLab.Lab.Services.Real.RealServerKind.KeaDhcp6,
     };
 
     private static readonly Dictionary<string, PoapLab.Lab.Services.Real.RealServerKind?> TftpKinds = new(StringComparer.Ordinal)

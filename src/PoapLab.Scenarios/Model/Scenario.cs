@@ -22,8 +22,8 @@ public sealed record Scenario
     public ExpectModel Expect { get; init; } = new();
     public IReadOnlyList<string> Tags { get; init; } = [];
     /// <summary>Whether a server is one of the user's real ones (these need a real segment).</summary>
-    public bool HasRealServers => Servers.Dhcp.Any(d => d.Real is not null) || Servers.Tftp.Any(t => t.Real is not null)
-        || Servers.Http.Any(h => h.Real is not null) || Servers.Ftp.Any(f => f.Real is not null);
+    public bool HasRealServers => Servers.Dhcp.Any(d => d.Real is not null) || Servers.Dhcp6.Any(d => d.Real is not null) || Servers.Tftp.Any(t => t.Real is not null)
+        || Servers.Http.Any(h => h.Real is not null) || Servers.Ftp.Any(f => f.Real is not null) || Servers.Relay is not null;
     /// <summary>Why the scenario makes sense only in the virtual transport (switch time, no real segment); null: in every transport.</summary>
     public string? VirtualOnly { get; init; }
 }
@@ -63,6 +63,22 @@ public sealed record SwitchModel
 public sealed record CdpModel(string DeviceId, string LocalInterface, string PortId, string Platform);
 
 /// <summary>The embedded servers of a scenario.</summary>
+/// <summary>
+/// <c>servers.relay</c>: a router between the switches' subnet and the servers' one, running
+/// dhcrelay (isc-dhcp-relay) towards <see cref="Servers"/>; servers at upstream addresses sit
+/// behind it, with a route back through it unless <see cref="RouteBack"/> is false.
+/// </summary>
+public sealed record RelayModel
+{
+    public required IPAddress Address { get; init; }
+    public required int PrefixLength { get; init; }
+    public required IPAddress Upstream { get; init; }
+    public required int UpstreamPrefixLength { get; init; }
+    public required IReadOnlyList<IPAddress> Servers { get; init; }
+    public bool RouteBack { get; init; } = true;
+    public SourceLocation Location { get; init; }
+}
+
 public sealed record ServersModel
 {
     public IReadOnlyList<DhcpServerModel> Dhcp { get; init; } = [];
@@ -71,6 +87,8 @@ public sealed record ServersModel
     public IReadOnlyList<LoginServerModel> Ssh { get; init; } = [];
     public IReadOnlyList<LoginServerModel> Ftp { get; init; } = [];
     public IReadOnlyList<Dhcp6ServerModel> Dhcp6 { get; init; } = [];
+    /// <summary>A router with a DHCP relay (isc-dhcp-relay) between the switches and the servers, or null: one segment.</summary>
+    public RelayModel? Relay { get; init; }
     /// <summary>Link rules every switch's link gets from server faults (a DHCP server answering late).</summary>
     public IReadOnlyList<PoapLab.Switch.Network.LinkRule> LinkRules { get; init; } = [];
 }
@@ -87,6 +105,8 @@ public sealed record Dhcp6ServerModel
     public IReadOnlyList<IPAddress> Dns { get; init; } = [];
     public TimeSpan Lease { get; init; } = TimeSpan.FromDays(1);
     public SourceLocation Location { get; init; }
+    /// <summary>The user's own DHCPv6 server (Kea) with its configuration, or null for the embedded one.</summary>
+    public RealServerModel? Real { get; init; }
 }
 
 public sealed record DhcpServerModel

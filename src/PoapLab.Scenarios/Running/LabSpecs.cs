@@ -49,7 +49,7 @@ internal static class LabSpecs
         if (options.Transport?.Name != PoapLab.Lab.Transports.Namespace.NamespaceTransport.TransportName)
         {
             return scenario.HasRealServers
-                ? "the user's real servers (dnsmasq, Kea, ISC dhcpd, tftpd-hpa, nginx, vsftpd) run only on a real segment: run it with --network namespace"
+                ? "the user's real servers (dnsmasq, Kea, ISC dhcpd, Kea DHCPv6, a DHCP relay, tftpd-hpa, nginx, vsftpd) run only on a real segment: run it with --network namespace"
                 : null;
         }
         if (scenario.VirtualOnly is { } why)
@@ -61,6 +61,24 @@ internal static class LabSpecs
             return $"{scenario.Switches.Count} switches: the namespace transport attaches at most {PoapLab.Lab.Transports.Namespace.NamespaceTransport.MaxSwitches} to one lab";
         }
         return null;
+    }
+
+    /// <summary>
+    /// The router of <c>servers.relay</c>, put between the switches' segment and the servers'
+    /// before any service is placed (servers behind it go on the servers' segment). Nothing
+    /// without a relay; a relay needs the namespace transport.
+    /// </summary>
+    public static async Task PlaceRelayAsync(Scenario scenario, PoapLab.Lab.Transports.ILabTransport transport, CancellationToken cancellationToken)
+    {
+        if (scenario.Servers.Relay is not { } relay)
+        {
+            return;
+        }
+        if (transport is not PoapLab.Lab.Transports.Namespace.NamespaceTransport ns)
+        {
+            throw new InvalidOperationException("a DHCP relay (servers.relay) runs only on a real segment: run it with --network namespace");
+        }
+        await ns.AddRouterAsync(relay.Address, relay.PrefixLength, relay.Upstream, relay.UpstreamPrefixLength, relay.RouteBack, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The lab of a scenario: every switch's clock starts at its <c>clock: { start }</c>; the run's transport (virtual by default).</summary>
@@ -86,6 +104,12 @@ internal static class LabSpecs
         var realWork = Path.Combine(Path.GetDirectoryName(filesRoot)!, "servers");
         foreach (var d in servers.Dhcp6)
         {
+            if (d.Real is { } real6)
+            {
+                yield return new PoapLab.Lab.Services.Real.RealServiceSpec(ServiceKind.Dhcp6, d.Address, 547, 64,
+                    new PoapLab.Lab.Services.Real.RealServerOptions { Kind = real6.Kind, ConfigPath = real6.ConfigPath, WorkDirectory = realWork });
+                continue;
+            }
             yield return new Dhcp6ServiceSpec(d.Address, new Dhcp6ServerOptions
             {
                 ServerAddress = d.Address,
@@ -98,6 +122,11 @@ internal static class LabSpecs
                 RoutePrefix = d.RoutePrefix,
                 DnsServers = [.. d.Dns],
             });
+        }
+        if (servers.Relay is { } relay)
+        {
+            yield return new PoapLab.Lab.Services.Real.RealServiceSpec(ServiceKind.DhcpRelay, relay.Address, 67, relay.PrefixLength,
+                new PoapLab.Lab.Services.Real.RealServerOptions { Kind = PoapLab.Lab.Services.Real.RealServerKind.IscDhcpRelay, Arguments = [.. relay.Servers.Select(a => a.ToString())], WorkDirectory = realWork });
         }
         foreach (var d in servers.Dhcp)
         {

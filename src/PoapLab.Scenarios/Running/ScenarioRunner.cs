@@ -134,6 +134,12 @@ public sealed class ScenarioRunner
             CheckDiskSpace(scenario, options, outDir);
             var filesRoot = Path.Combine(outDir, "files");
             ScenarioFiles.Materialise(scenario.Files, filesRoot, options.ScriptOverride, scenario.Seed);
+            // A server's root holds whatever files the scenario gives it, possibly none: it exists
+            // either way (inside files/, a root never holds '..'), so the server serves an empty tree.
+            foreach (var root in scenario.Servers.Tftp.Concat(scenario.Servers.Http).Select(f => f.Root).Concat(scenario.Servers.Ssh.Concat(scenario.Servers.Ftp).Select(l => l.Root)))
+            {
+                Directory.CreateDirectory(Path.Combine(filesRoot, root));
+            }
             lab = await LabRuntime.CreateAsync(LabSpecs.Lab(scenario, options, _scripts, outDir), cancellationToken).ConfigureAwait(false);
             if (options.Observer is { } observe)
             {
@@ -141,9 +147,21 @@ public sealed class ScenarioRunner
             }
             // capture.pcapng: the frames the lab carried, in lab addresses (see README, artifacts).
             capture = lab.Transport.StartCapture(new LabCaptureOptions { Path = Path.Combine(outDir, "capture.pcapng") });
+            await LabSpecs.PlaceRelayAsync(scenario, lab.Transport, cancellationToken).ConfigureAwait(false);
             foreach (var service in LabSpecs.Services(scenario, filesRoot))
             {
-                await lab.StartServiceAsync(service, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await lab.StartServiceAsync(service, cancellationToken).ConfigureAwait(false);
+                }
+                catch (PoapLab.Lab.Services.Real.RealServerException e) when (e.ExitedBeforeReady)
+                {
+                    // The user's server refused its own configuration: on their network it would
+                    // not serve either, so the switches run without it and the report says why.
+                    lab.Timeline.Record(service.Name, EventKinds.RealServerExited,
+                        $"{e.Server} refused its configuration and exited before it served",
+                        ("server", e.Server), ("service", service.Kind.ToString().ToLowerInvariant()), ("address", service.Address), ("log", e.LogTail));
+                }
             }
             foreach (var (address, prefixLength) in LabSpecs.Gateways(scenario))
             {
@@ -159,9 +177,10 @@ public sealed class ScenarioRunner
             var runs = await Task.WhenAll(switches.Select(s => s.PowerOnAsync(cancellationToken))).ConfigureAwait(false);
             var events = lab.Timeline.Events;
             var results = new List<SwitchResult>();
+            var dhcpServers = SwitchResults.DhcpServers(scenario, lab.Services);
             for (int i = 0; i < switches.Count; i++)
             {
-                results.Add(await SwitchResults.CheckAsync(scenario, scenario.Switches[i], switches[i], runs[i], lab.Timeline, events, cancellationToken).ConfigureAwait(false));
+                results.Add(await SwitchResults.CheckAsync(scenario, scenario.Switches[i], switches[i], runs[i], lab.Timeline, events, dhcpServers, cancellationToken).ConfigureAwait(false));
             }
             var result = new ScenarioResult(scenario, results, events, real.Elapsed, lab.Timeline.Span, outDir, null);
             await ArtifactWriter.WriteAsync(result, switches, cancellationToken).ConfigureAwait(false);

@@ -73,7 +73,8 @@ public sealed class PoapDhcpClient
             var discover = Build(DhcpMessageType.Discover, xid, requested: null, serverId: null);
             await socket.SendAsync(discover.Encode(), new IPEndPoint(IPAddress.Broadcast, 67), cancellationToken).ConfigureAwait(false);
             _events.Record(_source, EventKinds.DhcpDiscoverSent, $"DHCPDISCOVER on {_settings.Interface} (xid 0x{xid:x8})",
-                ("attempt", attempt), ("try", tryNo), ("xid", $"0x{xid:x8}"), ("interface", _settings.Interface));
+                ("attempt", attempt), ("try", tryNo), ("xid", $"0x{xid:x8}"), ("interface", _settings.Interface),
+                ("client_id", Convert.ToHexString(ClientId.AsSpan()).ToLowerInvariant()), ("user_class", SendsUserClass(_state) ? "Cisco-POAP" : null));
 
             var deadline = _clock.Elapsed + timeout;
             var restarted = false;
@@ -96,11 +97,13 @@ public sealed class PoapDhcpClient
                     lastRejection = $"the OFFER from {from.Address} {Explain(rejection)}";
                     _log.PoapInfo($"Invalid DHCP OFFER: {rejection}");
                     _events.Record(_source, EventKinds.DhcpOfferRejected, $"OFFER from {from.Address} rejected: {rejection}",
-                        ("attempt", attempt), ("server", from.Address), ("address", offered), ("reason", rejection), ("options", DescribeOptions(offer)));
+                        ("attempt", attempt), ("server", from.Address), ("address", offered), ("reason", rejection), ("options", DescribeOptions(offer)),
+                        ("next_server", NextServer(offer)), ("file", FileField(offer)), ("nul_terminated", NulTerminated(offer)));
                     continue;
                 }
                 _events.Record(_source, EventKinds.DhcpOfferReceived, $"OFFER of {offered} from {from.Address}",
-                    ("attempt", attempt), ("server", from.Address), ("address", offered), ("options", DescribeOptions(offer)));
+                    ("attempt", attempt), ("server", from.Address), ("address", offered), ("options", DescribeOptions(offer)),
+                    ("next_server", NextServer(offer)), ("file", FileField(offer)), ("nul_terminated", NulTerminated(offer)));
                 var requested = await RequestAsync(socket, attempt, xid, offer, cancellationToken).ConfigureAwait(false);
                 if (requested.Lease is not null)
                 {
@@ -231,7 +234,8 @@ public sealed class PoapDhcpClient
             {
                 _log.PoapInfo($"Invalid DHCP ACK: {rejection}");
                 _events.Record(_source, EventKinds.DhcpOfferRejected, $"ACK from {from.Address} rejected: {rejection}",
-                    ("attempt", attempt), ("server", from.Address), ("reason", rejection), ("options", DescribeOptions(answer)));
+                    ("attempt", attempt), ("server", from.Address), ("reason", rejection), ("options", DescribeOptions(answer)),
+                    ("next_server", NextServer(answer)), ("file", FileField(answer)), ("nul_terminated", NulTerminated(answer)));
                 return new DhcpPhaseResult(null, null, rejection);
             }
             var lease = new DhcpLease(
@@ -245,7 +249,8 @@ public sealed class PoapDhcpClient
                 TimeSpan.FromSeconds(answer.GetUInt32(DhcpOption.LeaseTime) ?? 86400));
             _events.Record(_source, EventKinds.DhcpAckReceived, $"DHCPACK: {lease.Address}/{lease.SubnetMask} from {from.Address}",
                 ("attempt", attempt), ("server", from.Address), ("address", lease.Address), ("mask", lease.SubnetMask),
-                ("gateway", lease.Gateway), ("hostname", lease.HostName), ("lease_s", (long)lease.LeaseTime.TotalSeconds), ("options", DescribeOptions(answer)));
+                ("gateway", lease.Gateway), ("hostname", lease.HostName), ("lease_s", (long)lease.LeaseTime.TotalSeconds), ("options", DescribeOptions(answer)),
+                ("next_server", NextServer(answer)), ("file", FileField(answer)), ("nul_terminated", NulTerminated(answer)));
             return new DhcpPhaseResult(lease, ScriptSourceOf(answer), null);
         }
         return null;
@@ -317,6 +322,25 @@ public sealed class PoapDhcpClient
         }
         // 7.0(3)I7(4) and later trains.
         return v.Major > 7 || (v.Train == "I7" && int.TryParse(v.TrainRelease, out var r) && r >= 4);
+    }
+
+    /// <summary>The BOOTP next-server field (siaddr), or null when zero: POAP reads options 66/150, not it.</summary>
+    private static IPAddress? NextServer(DhcpMessage m) => m.NextServerAddress.Equals(IPAddress.Any) ? null : m.NextServerAddress;
+
+    /// <summary>The BOOTP file field, or null when empty: POAP reads option 67, not it.</summary>
+    private static string? FileField(DhcpMessage m) => string.IsNullOrEmpty(m.BootFileName) ? null : m.BootFileName;
+
+    /// <summary>
+    /// The text options (66, 67) whose value ends in a NUL byte, e.g. <c>67</c>, or null: the
+    /// switch reads them without it (RFC 2132 §2: options are not NUL-terminated).
+    /// </summary>
+    private static string? NulTerminated(DhcpMessage m)
+    {
+        var codes = new[] { DhcpOption.TftpServerName, DhcpOption.BootfileName }
+            .Where(c => m.GetRaw(c) is { Length: > 0 } raw && raw[^1] == 0)
+            .Select(c => ((byte)c).ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .ToList();
+        return codes.Count == 0 ? null : string.Join(',', codes);
     }
 
     private static string DescribeOptions(DhcpMessage m)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Xml.Linq;
+using PoapLab.Core.Events;
 using PoapLab.Lab.Transports.Namespace;
 using PoapLab.Lab.Transports.Virtual;
 using PoapLab.Scenarios.Loading;
@@ -71,6 +72,25 @@ public sealed class ScenarioRunnerNamespaceTests : IDisposable
         File.ReadAllText(Path.Combine(result.OutputDirectory, "servers", "dnsmasq-10.0.0.1", "server.log")).ShouldContain("DHCPACK(eth0) 10.0.0.101");
         var lines = Dissect(result, "dhcp || tftp");
         lines.ShouldContain(l => l.Contains("10.0.0.101 → 10.0.0.1 ", StringComparison.Ordinal) && l.Contains("Read Request, File: /poap_nexus.py", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task RunAsync_RealDhcpServerRefusesItsConfiguration_SwitchRunsWithoutItAndTheDiagnosisQuotesTheServer()
+    {
+        RequireNamespaces();
+        Requires.Tool("/usr/sbin/kea-dhcp4", "apt-get install kea-dhcp4-server");
+        Requires.Tool("/usr/sbin/in.tftpd", "apt-get install tftpd-hpa");
+
+        var result = await new ScenarioRunner().RunAsync(Load(Path.Combine("servers", "kea-option150-without-def", "scenario.yaml")), Namespace(), Ct);
+
+        // Not an error of the run: Kea refused the user's file, as it would on their network.
+        result.Error.ShouldBeNull();
+        result.Passed.ShouldBeTrue(string.Join("\n", result.Failures));
+        result.Timeline.ShouldContain(e => e.Kind == EventKinds.RealServerExited && e.Get("server") == "kea-dhcp4 (dhcp:10.0.0.1)");
+        var diagnosis = result.Switches.Single().Diagnosis;
+        diagnosis.ShouldContain("kea-dhcp4 (dhcp:10.0.0.1) refused its configuration and never answered: \"DHCP4_PARSER_FAIL");
+        diagnosis.ShouldContain("\"option-def\"");
+        File.ReadAllText(Path.Combine(result.OutputDirectory, "servers", "kea-dhcp4-10.0.0.1", "server.log")).ShouldContain("DHCP4_INIT_FAIL");
     }
 
     [Fact]

@@ -186,6 +186,24 @@ public sealed class PoapAgentTests
     }
 
     [Fact]
+    public async Task PowerOn_OfferRefused_EventsCarryTheClientIdSentAndTheBootpFieldsReceived()
+    {
+        await using var lab = await PoapTestLab.StartAsync(dhcp: o => o with { LeaseTime = TimeSpan.FromMinutes(30) });
+
+        await lab.Switch().PowerOnAsync(Ct);
+
+        // What the diagnosis reads: the client id and user class the switch sent, and beside
+        // the options the BOOTP next-server field of the answer (the embedded server sets it).
+        var discover = lab.Events(EventKinds.DhcpDiscoverSent).First();
+        discover.Get("client_id").ShouldBe("0046444f3233343930353730");
+        discover.Get("user_class").ShouldBe("Cisco-POAP");
+        var refused = lab.Events(EventKinds.DhcpOfferRejected).First();
+        refused.Get("next_server").ShouldBe("10.0.0.1");
+        refused.Get("options").ShouldNotBeNull().ShouldContain("51=1800");
+        refused.Get("nul_terminated").ShouldBeNull();
+    }
+
+    [Fact]
     public async Task PowerOn_ScriptSucceedsWithoutANewImage_ReloadsIntoTheSameReleaseWithTheConfig()
     {
         await using var lab = await PoapTestLab.StartAsync();

@@ -33,6 +33,12 @@ public sealed class RealServerException : Exception
     /// <summary>The server's name (e.g. <c>dnsmasq (dhcp:10.0.0.1)</c>).</summary>
     public string Server { get; }
 
+    /// <summary>
+    /// The daemon ran and exited by itself before it served: it refused its configuration (as
+    /// it would on the user's machine), not a failure of PoapLab's to start it.
+    /// </summary>
+    public bool ExitedBeforeReady { get; init; }
+
     /// <summary>The last lines of its log, or null when it never ran.</summary>
     public string? LogTail { get; }
 }

@@ -25,6 +25,9 @@ public enum RealServerKind
 
     /// <summary>vsftpd: FTP.</summary>
     Vsftpd,
+
+    /// <summary>kea-dhcp6 (kea-dhcp6-server): DHCPv6.</summary>
+    KeaDhcp6,
 }
 
 /// <summary>What a scenario does to a user's real server (a server-side fault).</summary>

@@ -86,6 +86,17 @@ internal sealed record RealServerPlan(
                     ReadyLine = "DHCP4_STARTED",
                 };
             }
+            case RealServerKind.KeaDhcp6:
+            {
+                var config = RequireConfig(options, "kea-dhcp6");
+                return new(options.Executable ?? "/usr/sbin/kea-dhcp6", "kea-dhcp6-server", Services.ServiceKind.Dhcp6,
+                    ["-c", config], [config], ["/run", "/var/lib/kea", "/var/log/kea"], [], ProtocolType.Udp, options.Port ?? 547,
+                    new Dictionary<string, string> { ["KEA_PIDFILE_DIR"] = "/run", ["KEA_LOCKFILE_DIR"] = "/run" })
+                {
+                    // As kea-dhcp4: port 547 is bound before the interfaces' sockets (kea-messages: DHCP6_STARTED).
+                    ReadyLine = "DHCP6_STARTED",
+                };
+            }
             case RealServerKind.IscDhcpd:
             {
                 var config = RequireConfig(options, "dhcpd");

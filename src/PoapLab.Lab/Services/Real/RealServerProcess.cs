@@ -352,7 +352,10 @@ public sealed partial class RealServerProcess : ILabService
             if (_sandbox.HasExited)
             {
                 await _pumps.WaitAsync(TimeSpan.FromSeconds(2), CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                throw new RealServerException(DisplayName, $"{DisplayName} exited with code {_sandbox.ExitCode} before it was ready (its log: {LogPath})", _log.Tail(20));
+                throw new RealServerException(DisplayName, $"{DisplayName} exited with code {_sandbox.ExitCode} before it was ready (its log: {LogPath})", _log.Tail(20))
+                {
+                    ExitedBeforeReady = true,
+                };
             }
             if (_host.Namespace.IsListening(_plan.ReadyProtocol, _plan.ReadyPort) && DaemonPid is not null)
             {

@@ -21,7 +21,7 @@ public sealed class RealServiceFactory(ServiceKind kind) : ILabServiceFactory
 {
     /// <summary>One factory per kind a real server can serve.</summary>
     public static IReadOnlyList<ILabServiceFactory> All { get; } =
-        [new RealServiceFactory(ServiceKind.Dhcp), new RealServiceFactory(ServiceKind.Tftp), new RealServiceFactory(ServiceKind.Http), new RealServiceFactory(ServiceKind.Ftp)];
+        [new RealServiceFactory(ServiceKind.Dhcp), new RealServiceFactory(ServiceKind.Dhcp6), new RealServiceFactory(ServiceKind.DhcpRelay), new RealServiceFactory(ServiceKind.Tftp), new RealServiceFactory(ServiceKind.Http), new RealServiceFactory(ServiceKind.Ftp)];
 
     /// <inheritdoc />
     public ServiceKind Kind => kind;
@@ -33,7 +33,7 @@ public sealed class RealServiceFactory(ServiceKind kind) : ILabServiceFactory
     public async ValueTask<ILabService> StartAsync(LabServiceSpec spec, LabServiceContext context, CancellationToken cancellationToken)
     {
         var s = (RealServiceSpec)spec;
-        var place = await context.Transport.PlaceServiceAsync(s.Address, kind is ServiceKind.Dhcp or ServiceKind.Tftp ? LabProtocol.Udp : LabProtocol.Tcp, s.Port, s.PrefixLength, cancellationToken).ConfigureAwait(false);
+        var place = await context.Transport.PlaceServiceAsync(s.Address, kind is ServiceKind.Dhcp or ServiceKind.Dhcp6 or ServiceKind.DhcpRelay or ServiceKind.Tftp ? LabProtocol.Udp : LabProtocol.Tcp, s.Port, s.PrefixLength, cancellationToken).ConfigureAwait(false);
         if (place.Sockets is not LabHost host)
         {
             throw new NotSupportedException($"{s.Name}: {s.Options.Kind} is a real server: it runs only on a real segment (--network namespace), not in the {context.Transport.Name} transport");

@@ -28,8 +28,57 @@ public sealed class NamespaceTransport : ILabTransport
     private readonly Lock _gate = new();
     private readonly Dictionary<(IPAddress Host, int Port, string User), string> _logins = [];
     private int _switches;
+    private LabSegment? _servers;
+    private LabRouter? _router;
+    private int _upstreamPrefix;
+    private bool _routeBack;
 
     private NamespaceTransport(LabSegment segment) => _segment = segment;
+
+    /// <summary>The router <see cref="AddRouterAsync"/> put between the switches and the servers, or null.</summary>
+    public LabRouter? Router => _router;
+
+    /// <summary>
+    /// Puts a router between the switches' segment and a second segment for servers, as
+    /// production POAP usually crosses one: <paramref name="downstream"/> on the switches'
+    /// side (their gateway, a relay's giaddr), <paramref name="upstream"/> on the servers'.
+    /// Services placed afterwards at an address of the upstream subnet go on the servers'
+    /// segment, with the router as their default route when <paramref name="routeBack"/> (else
+    /// they have no route back to the switches' subnet, a classic relay mistake); a service at
+    /// <paramref name="downstream"/> (the relay) runs on the router itself. Once per lab.
+    /// </summary>
+    public async Task<LabRouter> AddRouterAsync(IPAddress downstream, int downstreamPrefix, IPAddress upstream, int upstreamPrefix, bool routeBack, CancellationToken cancellationToken)
+    {
+        if (_router is not null)
+        {
+            throw new InvalidOperationException("a lab has at most one router between its segments");
+        }
+        var servers = await LabSegment.CreateAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _router = await LabRouter.CreateAsync(_segment, downstream, downstreamPrefix, servers, upstream, upstreamPrefix, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await servers.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        _servers = servers;
+        _upstreamPrefix = upstreamPrefix;
+        _routeBack = routeBack;
+        return _router;
+    }
+
+    private bool OnServersSide(IPAddress address) =>
+        _router is not null && address.AddressFamily == AddressFamily.InterNetwork
+        && Network(address, _upstreamPrefix) == Network(_router.UpstreamAddress, _upstreamPrefix);
+
+    private static uint Network(IPAddress address, int prefix)
+    {
+        var bytes = address.GetAddressBytes();
+        var value = (uint)(bytes[0] << 24 | bytes[1] << 16 | bytes[2] << 8 | bytes[3]);
+        return prefix == 0 ? 0 : value & (uint.MaxValue << (32 - prefix));
+    }
 
     /// <summary>Makes the lab's segment.</summary>
     public static async Task<NamespaceTransport> CreateAsync(CancellationToken cancellationToken) =>
@@ -55,10 +104,17 @@ public sealed class NamespaceTransport : ILabTransport
     public async ValueTask<LabServicePlace> PlaceServiceAsync(IPAddress labHost, LabProtocol protocol, int labPort, int prefixLength, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(labHost);
-        var host = await _segment.AddHostAsync(labHost, prefixLength, gateway: null, cancellationToken).ConfigureAwait(false);
         // A DHCP server listens on the wildcard address: a DISCOVER is a broadcast.
         var any = labHost.AddressFamily == AddressFamily.InterNetwork ? IPAddress.Any : IPAddress.IPv6Any;
         var bind = labPort is 67 or 547 ? new IPEndPoint(any, labPort) : new IPEndPoint(labHost, labPort);
+        if (_router is { } router && router.Host.Address.Equals(labHost))
+        {
+            // The relay runs on the router, between the segments.
+            return new LabServicePlace(labHost, protocol, labPort, bind) { Sockets = router.Host, OnSegment = true };
+        }
+        var host = OnServersSide(labHost)
+            ? await _servers!.AddHostAsync(labHost, prefixLength, _routeBack ? _router!.UpstreamAddress : null, cancellationToken).ConfigureAwait(false)
+            : await _segment.AddHostAsync(labHost, prefixLength, gateway: null, cancellationToken).ConfigureAwait(false);
         return new LabServicePlace(labHost, protocol, labPort, bind) { Sockets = host, OnSegment = true };
     }
 
@@ -66,6 +122,10 @@ public sealed class NamespaceTransport : ILabTransport
     public async ValueTask AddGatewayAsync(IPAddress address, int prefixLength, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(address);
+        if (_router is { } router && router.Host.Address.Equals(address))
+        {
+            return; // The router forwards already.
+        }
         // A host of its own (or the server's, when the gateway is a server's address) that forwards:
         // a packet for a neighbour on the segment goes back out the one link it came in on.
         var host = await _segment.AddHostAsync(address, prefixLength, gateway: null, cancellationToken).ConfigureAwait(false);
@@ -121,7 +181,15 @@ public sealed class NamespaceTransport : ILabTransport
     }
 
     /// <inheritdoc />
-    public ValueTask DisposeAsync() => _segment.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        // The router is the switches' segment's (it ends with it); the servers' segment after it.
+        await _segment.DisposeAsync().ConfigureAwait(false);
+        if (_servers is not null)
+        {
+            await _servers.DisposeAsync().ConfigureAwait(false);
+        }
+    }
 
     /// <summary>
     /// A switch's namespace network as the lab sees it: logins to the lab's sshd are made with its

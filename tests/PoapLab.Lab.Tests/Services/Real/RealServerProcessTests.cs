@@ -139,6 +139,8 @@ public sealed class RealServerProcessTests
 
         e.Message.ShouldContain("dnsmasq (dhcp:10.0.0.1) exited with code");
         e.LogTail.ShouldNotBeNull().ShouldContain("bad option");
+        // It refused its own configuration, as on the user's machine: the scenario runs on without it.
+        e.ExitedBeforeReady.ShouldBeTrue();
     }
 
     [Fact]
@@ -153,6 +155,7 @@ public sealed class RealServerProcessTests
 
         clock.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(15));
         e.Message.ShouldContain("did not listen on TCP port 8080 within 2 s and was killed");
+        e.ExitedBeforeReady.ShouldBeFalse();
         // Master and workers went with the sandbox's PID namespace.
         (await NamespaceRequirementsExtensions.EventuallyAsync(() => !lab.Host.Namespace.IsListening(ProtocolType.Tcp, 80))).ShouldBeTrue();
     }
@@ -169,6 +172,40 @@ public sealed class RealServerProcessTests
 
         e.LogTail.ShouldNotBeNull().ShouldContain("Read-only file system");
         File.Exists(target).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task StartAsync_DnsmasqDhcpScript_RunsInsideTheReadOnlySandboxAndWritesNothingOnTheMachine()
+    {
+        await using var lab = await RealServerLab.CreateAsync("/usr/sbin/dnsmasq", "dnsmasq-base", Ct);
+        var config = Path.Combine(lab.Work.FullName, "script.conf");
+        // dnsmasq runs the script as root with "add <mac> <ip>" after a lease: touch would make
+        // files named after them in its working folder (/), were the machine writable.
+        await File.WriteAllTextAsync(config, "port=0\ninterface=eth0\nbind-interfaces\ndhcp-range=10.0.0.100,10.0.0.199,1h\n" +
+            "dhcp-option=150,10.0.0.1\ndhcp-option=67,poap_nexus.py\ndhcp-script=/usr/bin/touch\n", Ct);
+        await using var dnsmasq = await RealServerProcess.StartAsync(lab.Options(RealServerKind.Dnsmasq, config), lab.Host, Ct);
+
+        var (_, _, ack, _) = await DhcpProbe.LeaseAsync(lab.Network, Ct);
+
+        (await NamespaceRequirementsExtensions.EventuallyAsync(() => dnsmasq.LogTail(50).Contains("Read-only file system", StringComparison.Ordinal))).ShouldBeTrue(dnsmasq.LogTail(50));
+        File.Exists("/add").ShouldBeFalse();
+        File.Exists("/" + ack.YourAddress).ShouldBeFalse();
+        dnsmasq.HasExited.ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task StartAsync_KeaLeaseFileInEtc_RefusedByTheReadOnlyMachineAndNothingWritten()
+    {
+        await using var lab = await RealServerLab.CreateAsync("/usr/sbin/kea-dhcp4", "kea-dhcp4-server", Ct);
+        var config = Path.Combine(lab.Work.FullName, "kea-etc.json");
+        var target = $"/etc/poaplab-test-{Guid.NewGuid():N}.csv";
+        await File.WriteAllTextAsync(config, """{ "Dhcp4": { "interfaces-config": { "interfaces": [ "eth0" ] }, "lease-database": { "type": "memfile", "persist": true, "name": "TARGET" }, "subnet4": [ { "id": 1, "subnet": "10.0.0.0/24", "pools": [ { "pool": "10.0.0.100 - 10.0.0.199" } ] } ] } }""".Replace("TARGET", target, StringComparison.Ordinal), Ct);
+
+        var e = await Should.ThrowAsync<RealServerException>(() => RealServerProcess.StartAsync(lab.Options(RealServerKind.KeaDhcp4, config), lab.Host, Ct));
+
+        e.ExitedBeforeReady.ShouldBeTrue();
+        File.Exists(target).ShouldBeFalse();
+        lab.Host.Namespace.IsListening(ProtocolType.Udp, 67).ShouldBeFalse();
     }
 
     [Fact]

@@ -143,6 +143,57 @@ public sealed class NamespaceTransportTests : IDisposable
         (await gateway.Namespace.RunAsync("sysctl", ["-n", "net.ipv6.conf.all.forwarding"], Ct)).Output.Trim().ShouldBe("1");
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task AddRouterAsync_ServerBehindIt_OnTheServersSegmentReachedThroughTheRouterOnlyWithARouteBack(bool routeBack)
+    {
+        NamespaceRequirements.Check();
+        var server = IPAddress.Parse("10.1.0.1");
+        var router = IPAddress.Parse("10.0.0.254");
+        await File.WriteAllTextAsync(Path.Combine(_root, "poap_nexus.py"), "print('routed')\n", Ct);
+        var lab = await NamespaceLabAsync();
+        var transport = (NamespaceTransport)lab.Transport;
+        int routerHolder;
+        try
+        {
+            var made = await transport.AddRouterAsync(router, 24, IPAddress.Parse("10.1.0.254"), 24, routeBack, Ct);
+            routerHolder = made.Host.Namespace.HolderPid;
+            await lab.StartServiceAsync(new HttpServiceSpec(server, 80, false, new HttpServerOptions { RootPath = _root }), Ct);
+            var sw = await lab.AddSwitchAsync(SwitchOptions("leaf-r", DhcpProbe.Mac), Ct);
+            await sw.Network.ConfigureAsync(IPAddress.Parse("10.0.0.100"), 24, router, Ct);
+
+            // The server is not on the switches' segment but behind the router; the router's own
+            // address places a service (the relay) on the router, and is no gateway host of its own.
+            transport.Segment.Hosts.ShouldNotContain(h => h.Address.Equals(server));
+            (await transport.PlaceServiceAsync(router, LabProtocol.Udp, 67, 24, Ct)).Sockets.ShouldBeSameAs(made.Host);
+            await transport.AddGatewayAsync(router, 24, Ct);
+            transport.Segment.Hosts.ShouldNotContain(h => h.Address.Equals(router));
+            await Should.ThrowAsync<InvalidOperationException>(async () => await transport.AddRouterAsync(router, 24, IPAddress.Parse("10.2.0.254"), 24, true, Ct));
+            if (routeBack)
+            {
+                (await GetAsync(sw.Network, server, "/poap_nexus.py")).ShouldEndWith("print('routed')\n");
+            }
+            else
+            {
+                // The SYN reaches the server; its answer has no route back to 10.0.0.0/24.
+                await Should.ThrowAsync<Exception>(async () =>
+                {
+                    using var quick = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+                    quick.CancelAfter(TimeSpan.FromSeconds(3));
+                    await using var stream = await sw.Network.ConnectTcpAsync(server, 80, quick.Token);
+                });
+            }
+        }
+        finally
+        {
+            await lab.DisposeAsync();
+        }
+
+        // The router and the servers' segment went with the lab.
+        (await NamespaceRequirements.GoneAsync(routerHolder, TimeSpan.FromSeconds(10))).ShouldBeTrue();
+    }
+
     [Fact]
     public async Task AddGatewayAsync_HostilePrefixLength_RefusedAndNoHostMade()
     {
