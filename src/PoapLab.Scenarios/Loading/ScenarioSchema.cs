@@ -12,9 +12,6 @@ namespace PoapLab.Scenarios.Loading;
 /// </summary>
 public static class ScenarioSchema
 {
-    /// <summary>The schema's <c>$id</c>.</summary>
-    public const string Id = "https://poaplab.invalid/schema/scenario.schema.json";
-
     /// <summary>The schema, as indented JSON ending with a newline.</summary>
     public static string Generate()
     {
@@ -27,7 +24,6 @@ public static class ScenarioSchema
         var schema = new JsonObject
         {
             ["$schema"] = "http://json-schema.org/draft-07/schema#",
-            ["$id"] = Id,
             ["title"] = "PoapLab scenario",
         };
         foreach (var (k, v) in root.ToList())
