@@ -40,7 +40,9 @@ public static class ReportMerger
             try
             {
                 report = JsonNode.Parse(File.ReadAllText(jsonPath)) as JsonObject ?? throw new JsonException("not a JSON object");
-                junit = XDocument.Load(junitPath);
+                // No DTD: a report is data, and an entity must not read a file or grow without bound.
+                using var reader = XmlReader.Create(junitPath, new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null });
+                junit = XDocument.Load(reader);
             }
             catch (Exception e) when (e is JsonException or XmlException)
             {
