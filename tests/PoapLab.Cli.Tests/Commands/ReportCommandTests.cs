@@ -90,6 +90,23 @@ public sealed class ReportCommandTests : IDisposable
     }
 
     [Theory]
+    [InlineData("gitlab-ci.yml", "--shard \"$CI_NODE_INDEX/$CI_NODE_TOTAL\"")]
+    [InlineData("github-actions.yml", "--shard ${{ matrix.shard }}/3")]
+    public void CiExample_ShardsTheCatalogueAndMergesTheReports(string file, string shard)
+    {
+        var text = File.ReadAllText(Path.Combine(RepoPaths.Root, "docs", "ci", file));
+        var yaml = new YamlDotNet.RepresentationModel.YamlStream();
+
+        yaml.Load(new StringReader(text));
+
+        yaml.Documents.Count.ShouldBe(1);
+        text.ShouldContain($"poaplab run scenarios/ {shard}");
+        text.ShouldContain("poaplab report merge");
+        text.ShouldContain("report.junit.xml");
+        text.ShouldContain("dotnet tool install --global --add-source artifacts PoapLab");
+    }
+
+    [Theory]
     [InlineData("0/3")]
     [InlineData("x")]
     public async Task Run_BadShard_Exit2(string shard)
