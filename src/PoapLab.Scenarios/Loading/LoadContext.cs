@@ -15,7 +15,8 @@ internal sealed class LoadContext(string file)
 
     private readonly List<ScenarioException> _errors = [];
     private readonly HashSet<ScenarioException> _seen = new(ReferenceEqualityComparer.Instance);
-    private readonly Dictionary<YamlNode, MapShape> _shapes = new(ReferenceEqualityComparer.Instance);
+    /// <summary>Each mapping's shape; null for a mapping an alias puts in two places of different shapes (then read key by key, as read).</summary>
+    private readonly Dictionary<YamlNode, MapShape?> _shapes = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<YamlNode, ScenarioException> _byNode = new(ReferenceEqualityComparer.Instance);
     private bool _truncated;
 
@@ -94,7 +95,10 @@ internal sealed class LoadContext(string file)
         {
             return;
         }
-        _shapes.TryAdd(node, shape);
+        if (!_shapes.TryAdd(node, shape) && _shapes[node] != shape)
+        {
+            _shapes[node] = null;
+        }
         foreach (var (k, v) in map.Children)
         {
             if (k is not YamlScalarNode { Value: { } name })

@@ -129,6 +129,24 @@ public sealed class ScenarioLoaderErrorsTests
     }
 
     [Fact]
+    public void Parse_AliasUsedAsTwoKindsOfMapping_ErrorsNotACrash()
+    {
+        // The same mapping as a switch and as a served file: each place reads it as its own kind.
+        var text = """
+            switches:
+              - &sw { name: leaf, serial: FDO1, mac: 00:11:22:33:44:55 }
+            servers:
+              dhcp: { address: 10.0.0.1 }
+            files:
+              - *sw
+            """;
+
+        var e = Should.Throw<ScenarioException>(() => ScenarioLoader.Parse(text, "alias.yaml"));
+
+        e.Errors.ShouldContain(x => x.Problem.StartsWith("'path' is missing", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void ScenarioKeys_EveryShapeReferencedExists()
     {
         foreach (var key in ScenarioKeys.Shapes.Values.SelectMany(s => s.Keys).Where(k => k.Shape is not null))
