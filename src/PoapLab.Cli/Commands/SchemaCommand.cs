@@ -20,7 +20,15 @@ internal static class SchemaCommand
             var text = parse.GetValue(markdown) ? ScenarioSchema.KeyReference() : ScenarioSchema.Generate();
             if (parse.GetValue(outFile) is { } file)
             {
-                File.WriteAllText(file.FullName, text);
+                try
+                {
+                    File.WriteAllText(file.FullName, text);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    parse.InvocationConfiguration.Error.WriteLine($"error: --out {file.FullName}: {e.Message}");
+                    return 2;
+                }
             }
             else
             {

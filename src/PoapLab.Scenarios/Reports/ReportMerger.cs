@@ -16,6 +16,9 @@ namespace PoapLab.Scenarios.Reports;
 /// </summary>
 public static class ReportMerger
 {
+    /// <summary>The largest report read (a catalogue of thousands of scenarios writes a few MiB).</summary>
+    public const long MaxReportBytes = 256L << 20;
+
     /// <summary>What a merge found: the scenarios and how they ended.</summary>
     public sealed record Summary(int Scenarios, int Passed, int Failed, int Skipped, int Cancelled);
 
@@ -34,6 +37,10 @@ public static class ReportMerger
             if (!File.Exists(jsonPath) || !File.Exists(junitPath))
             {
                 throw new InvalidOperationException($"{dir}: no report.json and report.junit.xml here (the --out of a 'poaplab run')");
+            }
+            if (new FileInfo(jsonPath).Length > MaxReportBytes || new FileInfo(junitPath).Length > MaxReportBytes)
+            {
+                throw new InvalidOperationException($"{dir}: a report is larger than {MaxReportBytes >> 20} MiB: not a PoapLab report");
             }
             JsonObject report;
             XDocument junit;

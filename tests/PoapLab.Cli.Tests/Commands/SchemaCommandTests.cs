@@ -22,4 +22,21 @@ public sealed class SchemaCommandTests
         r.Output.ShouldBe(ScenarioSchema.KeyReference());
         r.Output.ShouldContain("`discover_tries`");
     }
+
+    [Fact]
+    public async Task Schema_OutIsADirectory_Exit2SaysWhy()
+    {
+        var dir = Directory.CreateTempSubdirectory("poaplab-schema-").FullName;
+        try
+        {
+            var r = await CliTestRun.RunAsync("schema", "--out", dir);
+
+            r.Exit.ShouldBe(2);
+            r.Error.ShouldStartWith($"error: --out {dir}:");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }

@@ -88,6 +88,20 @@ public sealed class ReportMergerTests : IDisposable
     }
 
     [Fact]
+    public void Merge_HugeReport_RefusedUnread()
+    {
+        var dir = Path.Combine(_dir, "huge");
+        Directory.CreateDirectory(dir);
+        using (var f = File.Create(Path.Combine(dir, "report.json")))
+        {
+            f.SetLength(ReportMerger.MaxReportBytes + 1);
+        }
+        File.WriteAllText(Path.Combine(dir, "report.junit.xml"), "<testsuites/>");
+
+        Should.Throw<InvalidOperationException>(() => ReportMerger.Merge([dir], Path.Combine(_dir, "m"))).Message.ShouldContain("larger than");
+    }
+
+    [Fact]
     public void Merge_HostileReport_RefusedWithClearError()
     {
         var dir = Path.Combine(_dir, "hostile");
