@@ -33,6 +33,8 @@ public static class Program
         root.Subcommands.Add(Md5Command.Build());
         root.Subcommands.Add(ValidateCommand.Build());
         root.Subcommands.Add(LintCommand.Build());
+        root.Subcommands.Add(SchemaCommand.Build());
+        root.Subcommands.Add(ReportCommand.Build());
         return root;
     }
 }

@@ -30,6 +30,63 @@ public sealed class ProgramTests : IDisposable
         DirectorySize(outDir).ShouldBeLessThan(4L * 64 * 1024 * 1024 + 16 * 1024 * 1024);
     }
 
+    [Fact]
+    public async Task Main_Version_PrintsThePackageVersion()
+    {
+        var (exit, output) = await RunPoaplabAsync(["--version"], TimeSpan.FromMinutes(1));
+
+        exit.ShouldBe(0, output);
+        output.ShouldStartWith("0.15.0");
+    }
+
+    [Fact]
+    public async Task Pack_InstalledAsADotnetTool_PoaplabRuns()
+    {
+        // What the README's quick start does, into folders of this test's own (no network: the only package source is the pack's folder).
+#if DEBUG
+        const string configuration = "Debug";
+#else
+        const string configuration = "Release";
+#endif
+        var feed = Path.Combine(_dir, "feed");
+        var tools = Path.Combine(_dir, "tools");
+        await File.WriteAllTextAsync(Path.Combine(_dir, "nuget.config"),
+            $"<configuration><packageSources><clear /><add key=\"local\" value=\"{feed}\" /></packageSources></configuration>", TestContext.Current.CancellationToken);
+
+        (await RunAsync("dotnet", ["pack", Path.Combine(RepoPaths.Root, "src", "PoapLab.Cli"), "-c", configuration, "--no-build", "-o", feed, "-nologo"], TimeSpan.FromMinutes(3))).Exit.ShouldBe(0);
+        var install = await RunAsync("dotnet", ["tool", "install", "--tool-path", tools, "--configfile", Path.Combine(_dir, "nuget.config"), "PoapLab"], TimeSpan.FromMinutes(3));
+        install.Exit.ShouldBe(0, install.Output);
+        var version = await RunAsync(Path.Combine(tools, "poaplab"), ["--version"], TimeSpan.FromMinutes(1));
+
+        version.Exit.ShouldBe(0, version.Output);
+        version.Output.ShouldStartWith("0.15.0");
+    }
+
+    private static async Task<(int Exit, string Output)> RunAsync(string file, IReadOnlyList<string> args, TimeSpan limit)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(limit);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{file} {string.Join(' ', args)} ran past {limit}");
+        }
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
     /// <summary>Runs the built poaplab (beside the test assembly) as a child process, bounded in time.</summary>
     internal static async Task<(int Exit, string Output)> RunPoaplabAsync(IReadOnlyList<string> args, TimeSpan limit)
     {

@@ -11,12 +11,13 @@ using PoapLab.Scenarios.Loading;
 using PoapLab.Scenarios.Model;
 using PoapLab.Scenarios.Reports;
 using PoapLab.Scenarios.Running;
+using PoapLab.Scenarios.Selection;
 using Spectre.Console;
 
 namespace PoapLab.Cli.Commands;
 
 /// <summary>
-/// <c>poaplab run FILE|DIR... [--script FILE] [--out DIR] [--parallel N] [--filter TEXT] [--network virtual|namespace] [-q|-v]</c>.
+/// <c>poaplab run FILE|DIR... [--script FILE] [--out DIR] [--parallel N] [--filter TEXT] [--tags T,...] [--skip-tags T,...] [--shard K/N] [--network virtual|namespace] [-q|-v]</c>.
 /// It lints every script it will serve first (<see cref="RunPreflight"/>): a failed scenario's
 /// lint errors head its failure. Progress is live on a terminal (<see cref="RunProgress"/>),
 /// plain lines elsewhere (<see cref="RunOutput"/>). The first SIGINT
@@ -35,7 +36,10 @@ internal static class RunCommand
         var script = new Option<FileInfo?>("--script") { Description = "Your POAP script, served in place of each scenario's script (its options block is edited as the scenario says and #md5sum recomputed)" };
         var outDir = new Option<DirectoryInfo>("--out") { Description = "Where reports and per-scenario artifacts go", DefaultValueFactory = _ => new DirectoryInfo("out") };
         var parallel = new Option<int>("--parallel") { Description = "How many simulated switches run at once", DefaultValueFactory = _ => 6 };
-        var filter = new Option<string?>("--filter") { Description = "Only scenarios whose name contains this text" };
+        var filter = new Option<string?>("--filter") { Description = "Only scenarios whose name or file path contains this text (such as catalogue or fault-tftp)" };
+        var tags = new Option<string[]>("--tags") { Description = "Only scenarios with any of these tags (comma-separated or repeated: --tags dhcp,tftp)" };
+        var skipTags = new Option<string[]>("--skip-tags") { Description = "Leave out scenarios with any of these tags" };
+        var shard = new Option<string?>("--shard") { Description = "Run only part K of N (K/N, such as 2/3) of the selected scenarios: deterministic by file path and balanced, for N parallel CI jobs; join their reports with 'poaplab report merge'" };
         var network = new Option<string>("--network")
         {
             Description = "How switches reach the servers: virtual (loopback, no root) or namespace (a real Ethernet segment of network namespaces and veths; root)",
@@ -44,13 +48,29 @@ internal static class RunCommand
         network.AcceptOnlyFromAmong(VirtualTransport.TransportName, NamespaceTransport.TransportName);
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only failures and the summary" };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Print every event as it happens (on each switch's clock)" };
-        var command = new Command("run", "Run scenarios and write out/report.html, out/report.junit.xml, out/report.json and per-scenario artifacts") { paths, script, outDir, parallel, filter, network, quiet, verbose };
-        command.SetAction((parse, ct) => RunAsync(parse.GetValue(paths)!, parse.GetValue(script), parse.GetValue(outDir)!, parse.GetValue(parallel), parse.GetValue(filter), parse.GetValue(network)!,
-            RunOutput.ForProcess(parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, parse.GetValue(verbose) ? Verbosity.Verbose : parse.GetValue(quiet) ? Verbosity.Quiet : Verbosity.Normal), ct));
+        var command = new Command("run", "Run scenarios and write out/report.html, out/report.junit.xml, out/report.json and per-scenario artifacts") { paths, script, outDir, parallel, filter, network, tags, skipTags, shard, quiet, verbose };
+        command.SetAction((parse, ct) =>
+        {
+            var output = RunOutput.ForProcess(parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, parse.GetValue(verbose) ? Verbosity.Verbose : parse.GetValue(quiet) ? Verbosity.Quiet : Verbosity.Normal);
+            Shard? part = null;
+            if (parse.GetValue(shard) is { } shardText && (part = Shard.Parse(shardText, out var problem)) is null)
+            {
+                output.Error(problem!);
+                return Task.FromResult(2);
+            }
+            var selection = new ScenarioSelection
+            {
+                Filter = parse.GetValue(filter),
+                Tags = ScenarioSelection.ParseTags(parse.GetValue(tags)),
+                SkipTags = ScenarioSelection.ParseTags(parse.GetValue(skipTags)),
+                Shard = part,
+            };
+            return RunAsync(parse.GetValue(paths)!, parse.GetValue(script), parse.GetValue(outDir)!, parse.GetValue(parallel), selection, parse.GetValue(network)!, output, ct);
+        });
         return command;
     }
 
-    private static async Task<int> RunAsync(string[] paths, FileInfo? script, DirectoryInfo outDir, int parallel, string? filter, string network, RunOutput output, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string[] paths, FileInfo? script, DirectoryInfo outDir, int parallel, ScenarioSelection selection, string network, RunOutput output, CancellationToken cancellationToken)
     {
         if (parallel < 1)
         {
@@ -112,23 +132,40 @@ internal static class RunCommand
         }
         var scenarios = new List<Scenario>();
         var broken = new List<ScenarioResult>();
+        var selected = new List<(string File, Scenario? Scenario, ScenarioException? Error)>();
         foreach (var f in files)
         {
             try
             {
                 var s = ScenarioLoader.Load(f);
-                if (filter is null || s.Name.Contains(filter, StringComparison.OrdinalIgnoreCase))
+                if (selection.Matches(f, s))
                 {
-                    scenarios.Add(s);
+                    selected.Add((f, s, null));
                 }
             }
-            catch (ScenarioException e)
+            catch (ScenarioException e) when (selection.Matches(f, null))
             {
-                output.Error($"error: {e.Message}");
+                selected.Add((f, null, e));
+            }
+            catch (ScenarioException)
+            {
+                // Not selected: its errors are for a run (or a shard) that takes it.
+            }
+        }
+        foreach (var (f, s, e) in selection.PickShard(selected, x => x.File))
+        {
+            if (s is not null)
+            {
+                scenarios.Add(s);
+            }
+            else
+            {
+                output.Error($"error: {e!.Message}");
                 broken.Add(Broken(f, e.Message, outRoot));
             }
         }
-        if (scenarios.Count == 0 && broken.Count == 0)
+        // A shard left empty (more parts than scenarios) still writes its (empty) reports, for 'report merge'.
+        if (scenarios.Count == 0 && broken.Count == 0 && (selection.Shard is null || selected.Count == 0))
         {
             output.Error("no scenarios to run");
             return 2;

@@ -13,6 +13,16 @@ internal sealed class DepthLimitedParser(IParser inner, string path, int maxDept
 {
     private int _depth;
 
+    /// <summary>The mappings and lists open now: where each began, and whether it is a flow one (<c>{</c> or <c>[</c>).</summary>
+    private readonly Stack<(Mark Start, bool Flow, bool Mapping)> _open = new();
+
+    /// <summary>The innermost <c>{</c> or <c>[</c> not closed yet, when the parser gives up: its position and its bracket.</summary>
+    public (SourceLocation Location, char Bracket)? UnclosedFlow =>
+        _open.Where(o => o.Flow).Select(o => ((SourceLocation, char)?)(Locate(o.Start), o.Mapping ? '{' : '[')).FirstOrDefault();
+
+    private SourceLocation Locate(Mark at) =>
+        new(path, (int)Math.Clamp(at.Line, 1, int.MaxValue), (int)Math.Clamp(at.Column, 1, int.MaxValue));
+
     public ParsingEvent? Current => inner.Current;
 
     public bool MoveNext()
@@ -24,6 +34,7 @@ internal sealed class DepthLimitedParser(IParser inner, string path, int maxDept
         switch (inner.Current)
         {
             case MappingStart or SequenceStart:
+                _open.Push((inner.Current.Start, inner.Current is MappingStart { Style: MappingStyle.Flow } or SequenceStart { Style: SequenceStyle.Flow }, inner.Current is MappingStart));
                 if (++_depth > maxDepth)
                 {
                     var at = inner.Current.Start;
@@ -32,6 +43,7 @@ internal sealed class DepthLimitedParser(IParser inner, string path, int maxDept
                 }
                 break;
             case MappingEnd or SequenceEnd:
+                _open.TryPop(out _);
                 _depth--;
                 break;
         }

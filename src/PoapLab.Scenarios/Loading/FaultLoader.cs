@@ -46,41 +46,44 @@ internal static class FaultLoader
         var faults = ImmutableArray.CreateBuilder<DhcpFault>();
         foreach (var node in server.List("faults"))
         {
-            var f = server.MapOf(node, "a DHCP fault");
-            var kind = f.RequiredString("kind", "what the server does wrong: no-answer, nak, omit-options, short-lease or delay");
-            switch (kind)
+            server.Section(() =>
             {
-                case "delay":
-                    // A late answer is the link's business: it is held in switch time, so two
-                    // servers answer in the order the scenario says.
-                    linkRules.Add(new LinkRule(serverAddress, 67,
-                        f.Duration("delay", TimeSpan.Zero, TimeSpan.FromHours(1)) ?? throw new ScenarioException(f.Location, "a delay fault needs 'delay' (e.g. 2s)"),
-                        Drop: false, Ints(f, "attempts")));
-                    break;
-                case "no-answer":
-                    faults.Add(new DhcpFault(DhcpFaultKind.NoAnswer, Trigger(f)));
-                    break;
-                case "nak":
-                    faults.Add(new DhcpFault(DhcpFaultKind.Nak, Trigger(f)));
-                    break;
-                case "omit-options":
-                    var options = Ints(f, "options");
-                    if (options.Count == 0 || options.Any(o => o is < 1 or > 254))
-                    {
-                        throw new ScenarioException(f.Location, "an omit-options fault needs 'options', a list of option codes such as [66, 150] or [67]");
-                    }
-                    faults.Add(new DhcpFault(DhcpFaultKind.OmitOptions, Trigger(f)) { Options = [.. options.Select(o => (byte)o)] });
-                    break;
-                case "short-lease":
-                    faults.Add(new DhcpFault(DhcpFaultKind.ShortLease, Trigger(f))
-                    {
-                        Lease = f.Duration("lease", TimeSpan.FromSeconds(1), TimeSpan.FromDays(3650)) ?? throw new ScenarioException(f.Location, "a short-lease fault needs 'lease' (e.g. 600s)"),
-                    });
-                    break;
-                default:
-                    throw f.Error(f.Get("kind")!, $"unknown DHCP fault '{kind}': no-answer, nak, omit-options, short-lease or delay");
-            }
-            f.EnsureAllRead("attempts", "request", "from_request", "file", "probability");
+                var f = server.MapOf(node, "a DHCP fault");
+                var kind = f.RequiredString("kind", "what the server does wrong: no-answer, nak, omit-options, short-lease or delay");
+                switch (kind)
+                {
+                    case "delay":
+                        // A late answer is the link's business: it is held in switch time, so two
+                        // servers answer in the order the scenario says.
+                        linkRules.Add(new LinkRule(serverAddress, 67,
+                            f.Duration("delay", TimeSpan.Zero, TimeSpan.FromHours(1)) ?? throw new ScenarioException(f.Location, "a delay fault needs 'delay' (e.g. 2s)"),
+                            Drop: false, Ints(f, "attempts")));
+                        break;
+                    case "no-answer":
+                        faults.Add(new DhcpFault(DhcpFaultKind.NoAnswer, Trigger(f)));
+                        break;
+                    case "nak":
+                        faults.Add(new DhcpFault(DhcpFaultKind.Nak, Trigger(f)));
+                        break;
+                    case "omit-options":
+                        var options = Ints(f, "options");
+                        if (options.Count == 0 || options.Any(o => o is < 1 or > 254))
+                        {
+                            throw new ScenarioException(f.Location, "an omit-options fault needs 'options', a list of option codes such as [66, 150] or [67]");
+                        }
+                        faults.Add(new DhcpFault(DhcpFaultKind.OmitOptions, Trigger(f)) { Options = [.. options.Select(o => (byte)o)] });
+                        break;
+                    case "short-lease":
+                        faults.Add(new DhcpFault(DhcpFaultKind.ShortLease, Trigger(f))
+                        {
+                            Lease = f.Duration("lease", TimeSpan.FromSeconds(1), TimeSpan.FromDays(3650)) ?? throw new ScenarioException(f.Location, "a short-lease fault needs 'lease' (e.g. 600s)"),
+                        });
+                        break;
+                    default:
+                        throw f.Error(f.Get("kind")!, $"unknown DHCP fault '{kind}': no-answer, nak, omit-options, short-lease or delay");
+                }
+                f.EnsureAllRead("attempts", "request", "from_request", "file", "probability");
+            });
         }
         return faults.ToImmutable();
     }
@@ -124,24 +127,27 @@ internal static class FaultLoader
         var faults = ImmutableArray.CreateBuilder<TftpFault>();
         foreach (var node in server.List("faults"))
         {
-            var f = server.MapOf(node, "a TFTP fault");
-            var kind = f.RequiredString("kind", "what the server does wrong: error, truncate, refuse-options, gone or not-found");
-            var after = f.Size("after", 0, MaxFaultBytes) ?? 0;
-            faults.Add(kind switch
+            server.Section(() =>
             {
-                "error" => new TftpFault(TftpFaultKind.ErrorMidTransfer, Trigger(f))
+                var f = server.MapOf(node, "a TFTP fault");
+                var kind = f.RequiredString("kind", "what the server does wrong: error, truncate, refuse-options, gone or not-found");
+                var after = f.Size("after", 0, MaxFaultBytes) ?? 0;
+                faults.Add(kind switch
                 {
-                    AfterBytes = after,
-                    ErrorCode = (ushort)(f.Int("code", 0, 8) ?? 0),
-                    ErrorMessage = f.String("message") ?? "Injected error",
-                },
-                "truncate" => new TftpFault(TftpFaultKind.Truncate, Trigger(f)) { AfterBytes = after },
-                "refuse-options" => new TftpFault(TftpFaultKind.RefuseOptions, Trigger(f)),
-                "gone" => new TftpFault(TftpFaultKind.GoneMidTransfer, Trigger(f)) { AfterBytes = after },
-                "not-found" => new TftpFault(TftpFaultKind.NotFound, Trigger(f)),
-                _ => throw f.Error(f.Get("kind")!, $"unknown TFTP fault '{kind}': error, truncate, refuse-options, gone or not-found"),
+                    "error" => new TftpFault(TftpFaultKind.ErrorMidTransfer, Trigger(f))
+                    {
+                        AfterBytes = after,
+                        ErrorCode = (ushort)(f.Int("code", 0, 8) ?? 0),
+                        ErrorMessage = f.String("message") ?? "Injected error",
+                    },
+                    "truncate" => new TftpFault(TftpFaultKind.Truncate, Trigger(f)) { AfterBytes = after },
+                    "refuse-options" => new TftpFault(TftpFaultKind.RefuseOptions, Trigger(f)),
+                    "gone" => new TftpFault(TftpFaultKind.GoneMidTransfer, Trigger(f)) { AfterBytes = after },
+                    "not-found" => new TftpFault(TftpFaultKind.NotFound, Trigger(f)),
+                    _ => throw f.Error(f.Get("kind")!, $"unknown TFTP fault '{kind}': error, truncate, refuse-options, gone or not-found"),
+                });
+                f.EnsureAllRead("attempts", "request", "from_request", "file", "probability", "after", "code", "message");
             });
-            f.EnsureAllRead("attempts", "request", "from_request", "file", "probability", "after", "code", "message");
         }
         return faults.ToImmutable();
     }
@@ -151,20 +157,23 @@ internal static class FaultLoader
         var faults = ImmutableArray.CreateBuilder<HttpFault>();
         foreach (var node in server.List("faults"))
         {
-            var f = server.MapOf(node, "an HTTP fault");
-            var kind = f.RequiredString("kind", "what the server does wrong: status, reset, wrong-length or slow");
-            faults.Add(kind switch
+            server.Section(() =>
             {
-                "status" => new HttpFault(HttpFaultKind.Status, Trigger(f)) { Status = f.Int("status", 100, 599) ?? 500 },
-                "reset" => new HttpFault(HttpFaultKind.ResetMidBody, Trigger(f)) { AfterBytes = f.Size("after", 0, MaxFaultBytes) ?? 0 },
-                "wrong-length" => new HttpFault(HttpFaultKind.WrongContentLength, Trigger(f)) { LengthDelta = f.Int("delta", -(1 << 30), 1 << 30) ?? -1 },
-                "slow" => new HttpFault(HttpFaultKind.SlowBody, Trigger(f))
+                var f = server.MapOf(node, "an HTTP fault");
+                var kind = f.RequiredString("kind", "what the server does wrong: status, reset, wrong-length or slow");
+                faults.Add(kind switch
                 {
-                    BytesPerSecond = f.Size("rate", 1, 1L << 30) ?? throw new ScenarioException(f.Location, "a slow fault needs 'rate' in bytes per second (e.g. 64KB)"),
-                },
-                _ => throw f.Error(f.Get("kind")!, $"unknown HTTP fault '{kind}': status, reset, wrong-length or slow"),
+                    "status" => new HttpFault(HttpFaultKind.Status, Trigger(f)) { Status = f.Int("status", 100, 599) ?? 500 },
+                    "reset" => new HttpFault(HttpFaultKind.ResetMidBody, Trigger(f)) { AfterBytes = f.Size("after", 0, MaxFaultBytes) ?? 0 },
+                    "wrong-length" => new HttpFault(HttpFaultKind.WrongContentLength, Trigger(f)) { LengthDelta = f.Int("delta", -(1 << 30), 1 << 30) ?? -1 },
+                    "slow" => new HttpFault(HttpFaultKind.SlowBody, Trigger(f))
+                    {
+                        BytesPerSecond = f.Size("rate", 1, 1L << 30) ?? throw new ScenarioException(f.Location, "a slow fault needs 'rate' in bytes per second (e.g. 64KB)"),
+                    },
+                    _ => throw f.Error(f.Get("kind")!, $"unknown HTTP fault '{kind}': status, reset, wrong-length or slow"),
+                });
+                f.EnsureAllRead("attempts", "request", "from_request", "file", "probability", "status", "after", "delta", "rate");
             });
-            f.EnsureAllRead("attempts", "request", "from_request", "file", "probability", "status", "after", "delta", "rate");
         }
         return faults.ToImmutable();
     }
@@ -175,26 +184,29 @@ internal static class FaultLoader
         var faults = new List<PoapLab.Switch.Poap.SwitchFault>();
         foreach (var node in sw.List("faults"))
         {
-            var f = sw.MapOf(node, "a switch fault");
-            var kind = f.RequiredString("kind", "abort (the operator aborts POAP) or power-loss");
-            var phaseName = f.RequiredString("phase", "where it strikes: " + string.Join(", ", Assertions.Expectations.PhaseNames));
-            var phase = Assertions.Expectations.ParsePhase(phaseName)
-                ?? throw f.Error(f.Get("phase")!, $"unknown phase '{phaseName}': {string.Join(", ", Assertions.Expectations.PhaseNames)}");
-            if (phase is PoapLab.Switch.Poap.PoapPhase.Completed or PoapLab.Switch.Poap.PoapPhase.ConfigReplay)
+            sw.Section(() =>
             {
-                throw f.Error(f.Get("phase")!, $"a switch fault cannot strike at {phaseName}: POAP is over by then");
-            }
-            faults.Add(new PoapLab.Switch.Poap.SwitchFault(
-                kind switch
+                var f = sw.MapOf(node, "a switch fault");
+                var kind = f.RequiredString("kind", "abort (the operator aborts POAP) or power-loss");
+                var phaseName = f.RequiredString("phase", "where it strikes: " + string.Join(", ", Assertions.Expectations.PhaseNames));
+                var phase = Assertions.Expectations.ParsePhase(phaseName)
+                    ?? throw f.Error(f.Get("phase")!, $"unknown phase '{phaseName}': {string.Join(", ", Assertions.Expectations.PhaseNames)}");
+                if (phase is PoapLab.Switch.Poap.PoapPhase.Completed or PoapLab.Switch.Poap.PoapPhase.ConfigReplay)
                 {
-                    "abort" => PoapLab.Switch.Poap.SwitchFaultKind.OperatorAbort,
-                    "power-loss" => PoapLab.Switch.Poap.SwitchFaultKind.PowerLoss,
-                    _ => throw f.Error(f.Get("kind")!, $"unknown switch fault '{kind}': abort or power-loss"),
-                },
-                phase,
-                f.Int("attempt", 1, 1000),
-                f.Int("after_commands", 1, 1_000_000) ?? 1));
-            f.EnsureAllRead();
+                    throw f.Error(f.Get("phase")!, $"a switch fault cannot strike at {phaseName}: POAP is over by then");
+                }
+                faults.Add(new PoapLab.Switch.Poap.SwitchFault(
+                    kind switch
+                    {
+                        "abort" => PoapLab.Switch.Poap.SwitchFaultKind.OperatorAbort,
+                        "power-loss" => PoapLab.Switch.Poap.SwitchFaultKind.PowerLoss,
+                        _ => throw f.Error(f.Get("kind")!, $"unknown switch fault '{kind}': abort or power-loss"),
+                    },
+                    phase,
+                    f.Int("attempt", 1, 1000),
+                    f.Int("after_commands", 1, 1_000_000) ?? 1));
+                f.EnsureAllRead();
+            });
         }
         return faults;
     }
@@ -217,11 +229,12 @@ internal static class FaultLoader
                 return v;
             }
         }
-        throw m.Error(node, $"'{key}' must be a probability such as 30% or 0.3, not '{text}'");
+        m.Report(m.Error(node, $"'{key}' must be a probability such as 30% or 0.3, not '{YamlMap.Shown(text)}'"));
+        return null;
     }
 
     private static IReadOnlyList<int> Ints(YamlMap m, string key) =>
         m.Strings(key).Select(s => int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v is >= 0 and <= 1_000_000
             ? v
-            : throw new ScenarioException(m.Location, $"'{key}' must hold whole numbers from 0 to 1000000, not '{YamlMap.Shown(s)}'")).ToList();
+            : throw m.Error(m.Get(key)!, $"'{key}' must hold whole numbers from 0 to 1000000, not '{YamlMap.Shown(s)}'")).ToList();
 }

@@ -82,13 +82,20 @@ public static partial class ScenarioLoader
             throw new ScenarioException(new SourceLocation(path, 1, 1), $"a scenario file may hold at most {RegularFile.MaxScenarioBytes} characters");
         }
         var stream = new YamlStream();
+        var parser = new DepthLimitedParser(new Parser(new StringReader(text)), path, MaxDepth);
         try
         {
-            stream.Load(new DepthLimitedParser(new Parser(new StringReader(text)), path, MaxDepth));
+            stream.Load(parser);
         }
         catch (ScenarioException)
         {
             throw;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException && (e is not YamlException || e.Message.Contains("flow", StringComparison.Ordinal)) && parser.UnclosedFlow is { } open)
+        {
+            // YamlDotNet gives up on an unclosed flow collection without a useful position: name the bracket.
+            var close = open.Bracket == '{' ? '}' : ']';
+            throw new ScenarioException(open.Location, $"not valid YAML: the '{open.Bracket}' opened here is never closed (a {(open.Bracket == '{' ? "flow mapping" : "flow list")} ends with '{close}' before the next key of its parent)");
         }
         catch (YamlException e)
         {
@@ -103,15 +110,19 @@ public static partial class ScenarioLoader
         {
             throw new ScenarioException(new SourceLocation(path, 1, 1), stream.Documents.Count == 0 ? "the file is empty" : "one scenario per file: found several YAML documents");
         }
-        var root = new YamlMap(path, stream.Documents[0].RootNode, "a scenario");
+        var context = new LoadContext(path);
+        context.CheckKeys(stream.Documents[0].RootNode);
+        var root = new YamlMap(context, stream.Documents[0].RootNode, "a scenario");
         var baseDir = Path.GetDirectoryName(Path.GetFullPath(path))!;
 
-        var name = root.String("name") is { } given
-            ? CheckName(root, root.Get("name")!, given, "scenario", ReservedScenarioNames)
-            : Path.GetFileNameWithoutExtension(path);
-        if (!IsSafeName(name, ReservedScenarioNames))
+        var name = Path.GetFileNameWithoutExtension(path);
+        if (root.String("name") is { } given)
         {
-            throw new ScenarioException(root.Location, $"the file name '{YamlMap.Shown(name)}' cannot name the scenario's output folder: give it a 'name:' ({NameRule})");
+            name = root.Section(() => CheckName(root, root.Get("name")!, given, "scenario", ReservedScenarioNames)) ?? name;
+        }
+        else if (!IsSafeName(name, ReservedScenarioNames))
+        {
+            root.Report(new ScenarioException(root.Location, $"the file name '{YamlMap.Shown(name)}' cannot name the scenario's output folder: give it a 'name:' ({NameRule})"));
         }
         var description = root.String("description")?.Trim();
         var seed = root.Int("seed") ?? 1;
@@ -119,36 +130,45 @@ public static partial class ScenarioLoader
         var virtualOnly = root.String("virtual_only")?.Trim();
         if (virtualOnly is not null && (virtualOnly.Length is 0 or > 400 || virtualOnly.Any(char.IsControl)))
         {
-            throw root.Error(root.Get("virtual_only")!, "'virtual_only' must say in one line (at most 400 characters) why the scenario makes sense only in the virtual transport");
+            root.Report(root.Error(root.Get("virtual_only")!, "'virtual_only' must say in one line (at most 400 characters) why the scenario makes sense only in the virtual transport"));
         }
         var clockStart = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
-        if (root.Map("clock", "the clock") is { } clock)
+        if (root.Section(() => root.Map("clock", "the clock")) is { } clock)
         {
             if (clock.String("start") is { } start)
             {
-                clockStart = DateTimeOffset.TryParse(start, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var s)
-                        && s.UtcDateTime.Year is >= 1970 and <= 2100
-                    ? s
-                    : throw clock.Error(clock.Get("start")!, $"'start' must be a date and time from 1970 to 2100 such as 2026-01-01T00:00:00Z, not '{YamlMap.Shown(start)}'");
+                if (DateTimeOffset.TryParse(start, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var s) && s.UtcDateTime.Year is >= 1970 and <= 2100)
+                {
+                    clockStart = s;
+                }
+                else
+                {
+                    clock.Report(clock.Error(clock.Get("start")!, $"'start' must be a date and time from 1970 to 2100 such as 2026-01-01T00:00:00Z, not '{YamlMap.Shown(start)}'"));
+                }
             }
             clock.EnsureAllRead();
         }
 
         var switchNodes = root.List("switches");
-        if (switchNodes.Count == 0)
+        if (switchNodes.Count == 0 && !root.Has("switches"))
         {
-            throw new ScenarioException(root.Location, "'switches' is missing or empty: a scenario needs at least one switch");
+            root.Report(root.Missing("switches", "a scenario needs at least one switch"));
         }
-        var switches = switchNodes.Select((n, i) => ParseSwitch(root.MapOf(n, "a switch"), i, baseDir, seed)).ToList();
+        else if (switchNodes.Count == 0 && root.Get("switches") is YamlSequenceNode)
+        {
+            root.Report(root.Error(root.Get("switches")!, "'switches' is empty: a scenario needs at least one switch"));
+        }
+        var switches = switchNodes.Select((n, i) => root.Section(() => ParseSwitch(root.MapOf(n, "a switch"), i, baseDir, seed))).OfType<SwitchModel>().ToList();
         foreach (var dup in switches.GroupBy(s => s.Name).Where(g => g.Count() > 1))
         {
-            throw new ScenarioException(dup.Last().Location, $"two switches are named '{dup.Key}'");
+            root.Report(new ScenarioException(dup.Last().Location, $"two switches are named '{dup.Key}'"));
         }
 
-        var servers = ParseServers(baseDir, root.Map("servers", "the servers") ?? throw new ScenarioException(root.Location, "'servers' is missing: a scenario needs at least a DHCP server"));
-        var files = root.List("files").Select(n => ParseFile(root.MapOf(n, "a file"), baseDir)).ToList();
-        var expect = root.Map("expect", "the expectations") is { } expectMap ? ParseExpect(expectMap) : new ExpectModel();
+        var servers = root.Section(() => ParseServers(baseDir, root.Map("servers", "the servers") ?? throw root.Missing("servers", "a scenario needs at least a DHCP server")));
+        var files = root.List("files").Select(n => root.Section(() => ParseFile(root.MapOf(n, "a file"), baseDir))).OfType<FileModel>().ToList();
+        var expect = root.Section(() => root.Map("expect", "the expectations") is { } expectMap ? ParseExpect(expectMap) : new ExpectModel());
         root.EnsureAllRead();
+        context.ThrowIfAny();
 
         return new Scenario
         {
@@ -158,9 +178,9 @@ public static partial class ScenarioLoader
             ClockStart = clockStart,
             Seed = seed,
             Switches = switches,
-            Servers = servers,
+            Servers = servers!,
             Files = files,
-            Expect = expect,
+            Expect = expect!,
             Tags = tags,
             VirtualOnly = virtualOnly,
         };
@@ -168,17 +188,17 @@ public static partial class ScenarioLoader
 
     private static SwitchModel ParseSwitch(YamlMap m, int index, string baseDir, int seed)
     {
-        var serial = m.RequiredString("serial", "the chassis serial number (e.g. FDO23490570)");
-        var mac = m.RequiredString("mac", "the switch MAC address (e.g. 00:A1:B2:C3:D4:E5)");
+        var serial = m.String("serial") ?? Reported(m, m.Missing("serial", "the chassis serial number (e.g. FDO23490570)"), "");
+        var mac = m.String("mac") ?? Reported(m, m.Missing("mac", "the switch MAC address (e.g. 00:A1:B2:C3:D4:E5)"), "00:00:00:00:00:00");
         if (!TryMac(mac, out _))
         {
-            throw m.Error(m.Get("mac")!, $"'mac' must be a MAC address such as 00:A1:B2:C3:D4:E5, not '{mac}'");
+            m.Report(m.Error(m.Get("mac")!, $"'mac' must be a MAC address such as 00:A1:B2:C3:D4:E5, not '{YamlMap.Shown(mac)}'"));
         }
         var version = m.String("version") ?? "9.3(8)";
-        CheckVersion(m, "version", version);
+        m.Section(() => CheckVersion(m, "version", version));
         var model = new SwitchModel
         {
-            Name = m.String("name") is { } name ? CheckName(m, m.Get("name")!, name, "switch", ReservedSwitchNames) : $"switch-{index + 1}",
+            Name = m.String("name") is { } name ? m.Section(() => CheckName(m, m.Get("name")!, name, "switch", ReservedSwitchNames)) ?? $"switch-{index + 1}" : $"switch-{index + 1}",
             Model = m.String("model") ?? "N9K-C93108TC-EX",
             Serial = serial,
             Mac = mac,
@@ -191,23 +211,23 @@ public static partial class ScenarioLoader
         };
         if (model.Flavour is not ("cs" or "msll"))
         {
-            throw m.Error(m.Get("flavour")!, $"'flavour' must be cs or msll, not '{model.Flavour}'");
+            m.Report(m.Error(m.Get("flavour")!, $"'flavour' must be cs or msll, not '{YamlMap.Shown(model.Flavour)}'"));
         }
-        if (m.Map("bootflash", "the bootflash") is { } flash)
+        if (m.Section(() => m.Map("bootflash", "the bootflash")) is { } flash)
         {
             model = model with
             {
                 BootflashBytes = flash.Size("size", 1L << 20, 1L << 40),
                 BootflashUsedBytes = flash.Size("used", 0, 1L << 40) ?? 0,
-                BootflashFiles = flash.List("files").Select(n => ParseFile(flash.MapOf(n, "a bootflash file"), baseDir)).ToList(),
+                BootflashFiles = flash.List("files").Select(n => flash.Section(() => ParseFile(flash.MapOf(n, "a bootflash file"), baseDir))).OfType<FileModel>().ToList(),
             };
             flash.EnsureAllRead();
             if (model.BootflashBytes is { } size && model.BootflashUsedBytes > size)
             {
-                throw flash.Error(flash.Get("used")!, $"'used' ({YamlMap.FormatSize(model.BootflashUsedBytes)}) is more than the bootflash 'size' ({YamlMap.FormatSize(size)})");
+                flash.Report(flash.Error(flash.Get("used")!, $"'used' ({YamlMap.FormatSize(model.BootflashUsedBytes)}) is more than the bootflash 'size' ({YamlMap.FormatSize(size)})"));
             }
         }
-        if (m.Map("poap", "POAP settings") is { } poap)
+        if (m.Section(() => m.Map("poap", "POAP settings")) is { } poap)
         {
             model = model with
             {
@@ -221,7 +241,7 @@ public static partial class ScenarioLoader
             };
             poap.EnsureAllRead();
         }
-        if (m.Map("tftp", "the switch's TFTP client") is { } tftp)
+        if (m.Section(() => m.Map("tftp", "the switch's TFTP client")) is { } tftp)
         {
             model = model with
             {
@@ -230,14 +250,14 @@ public static partial class ScenarioLoader
             };
             tftp.EnsureAllRead();
         }
-        if (m.Map("link", "the switch's link") is { } link)
+        if (m.Section(() => m.Map("link", "the switch's link")) is { } link)
         {
             model = model with { LinkMbps = link.Double("mbps", 400_000) ?? model.LinkMbps, LinkFaults = FaultLoader.Link(link, seed) };
             link.EnsureAllRead();
         }
         model = model with
         {
-            Cdp = m.List("cdp").Select(n =>
+            Cdp = m.List("cdp").Select(n => m.Section(() =>
             {
                 var c = m.MapOf(n, "a CDP neighbour");
                 var r = new CdpModel(
@@ -247,8 +267,8 @@ public static partial class ScenarioLoader
                     c.String("platform") ?? "N3K-C3172PQ-XL");
                 c.EnsureAllRead();
                 return r;
-            }).ToList(),
-            Expect = m.Map("expect", "the switch's expectations") is { } e ? ParseExpect(e) : null,
+            })).OfType<CdpModel>().ToList(),
+            Expect = m.Section(() => m.Map("expect", "the switch's expectations") is { } e ? ParseExpect(e) : null),
             Faults = FaultLoader.Switch(m),
         };
         m.EnsureAllRead();
@@ -258,17 +278,17 @@ public static partial class ScenarioLoader
     private static ServersModel ParseServers(string baseDir, YamlMap m)
     {
         var linkRules = new List<LinkRule>();
-        var dhcp = OneOrMany(m, "dhcp").Select(n => ParseDhcp(m.MapOf(n, "a DHCP server"), linkRules, baseDir)).ToList();
-        var dhcp6 = OneOrMany(m, "dhcp6").Select(n => ParseDhcp6(m.MapOf(n, "a DHCPv6 server"), baseDir)).ToList();
-        var tftp = OneOrMany(m, "tftp").Select(n => ParseFileServer(m.MapOf(n, "a TFTP server"), 69, baseDir)).ToList();
-        var http = OneOrMany(m, "http").Select(n => ParseFileServer(m.MapOf(n, "an HTTP server"), 80, baseDir, tlsAllowed: true)).ToList();
-        var ssh = OneOrMany(m, "ssh").Select(n => ParseLoginServer(m.MapOf(n, "an SSH (scp/sftp) server"), 22, anonymousAllowed: false)).ToList();
-        var ftp = OneOrMany(m, "ftp").Select(n => ParseLoginServer(m.MapOf(n, "an FTP server"), 21, anonymousAllowed: true, baseDir)).ToList();
-        var relay = m.Get("relay") is { } relayNode ? ParseRelay(m.MapOf(relayNode, "a DHCP relay")) : null;
+        var dhcp = OneOrMany(m, "dhcp").Select(n => m.Section(() => ParseDhcp(m.MapOf(n, "a DHCP server"), linkRules, baseDir))).OfType<DhcpServerModel>().ToList();
+        var dhcp6 = OneOrMany(m, "dhcp6").Select(n => m.Section(() => ParseDhcp6(m.MapOf(n, "a DHCPv6 server"), baseDir))).OfType<Dhcp6ServerModel>().ToList();
+        var tftp = OneOrMany(m, "tftp").Select(n => m.Section(() => ParseFileServer(m.MapOf(n, "a TFTP server"), 69, baseDir))).OfType<FileServerModel>().ToList();
+        var http = OneOrMany(m, "http").Select(n => m.Section(() => ParseFileServer(m.MapOf(n, "an HTTP server"), 80, baseDir, tlsAllowed: true))).OfType<FileServerModel>().ToList();
+        var ssh = OneOrMany(m, "ssh").Select(n => m.Section(() => ParseLoginServer(m.MapOf(n, "an SSH (scp/sftp) server"), 22, anonymousAllowed: false))).OfType<LoginServerModel>().ToList();
+        var ftp = OneOrMany(m, "ftp").Select(n => m.Section(() => ParseLoginServer(m.MapOf(n, "an FTP server"), 21, anonymousAllowed: true, baseDir))).OfType<LoginServerModel>().ToList();
+        var relay = m.Get("relay") is { } relayNode ? m.Section(() => ParseRelay(m.MapOf(relayNode, "a DHCP relay"))) : null;
         m.EnsureAllRead();
-        if (dhcp.Count == 0 && dhcp6.Count == 0)
+        if (!m.Has("dhcp") && !m.Has("dhcp6"))
         {
-            throw new ScenarioException(m.Location, "'dhcp' (or 'dhcp6') is missing: POAP starts with DHCP, so a scenario needs a DHCP server");
+            m.Report(m.Missing("dhcp", "POAP starts with DHCP, so a scenario needs a DHCP (or 'dhcp6') server"));
         }
         return new ServersModel { Dhcp = dhcp, Dhcp6 = dhcp6, Tftp = tftp, Http = http, Ssh = ssh, Ftp = ftp, LinkRules = linkRules, Relay = relay };
     }
@@ -328,7 +348,7 @@ public static partial class ScenarioLoader
 
     private static Dhcp6ServerModel ParseDhcp6(YamlMap m, string baseDir)
     {
-        var address = m.AnyAddress("address") ?? throw new ScenarioException(m.Location, "'address' is missing: the DHCPv6 server's lab address (e.g. 2001:db8::1)");
+        var address = m.AnyAddress("address") ?? throw m.Missing("address", "the DHCPv6 server's lab address (e.g. 2001:db8::1)");
         var real = ParseReal(m, baseDir, "a DHCPv6 server", Dhcp6Kinds, ["pool", "bootfile_url", "route_prefix", "dns", "lease"], needsConfig: true);
         if (real is not null)
         {
@@ -338,7 +358,7 @@ public static partial class ScenarioLoader
             m.EnsureAllRead();
             return model;
         }
-        var pool = (m.String("pool") ?? throw new ScenarioException(m.Location, "'pool' is missing: a range such as 2001:db8::100-2001:db8::1ff")).Split('-', StringSplitOptions.TrimEntries);
+        var pool = (m.String("pool") ?? throw m.Missing("pool", "a range such as 2001:db8::100-2001:db8::1ff")).Split('-', StringSplitOptions.TrimEntries);
         if (pool.Length != 2 || !IPAddress.TryParse(pool[0], out var start) || !IPAddress.TryParse(pool[1], out var end))
         {
             throw m.Error(m.Get("pool")!, "'pool' must be a range such as 2001:db8::100-2001:db8::1ff");
@@ -351,7 +371,7 @@ public static partial class ScenarioLoader
             BootfileUrl = m.String("bootfile_url"),
             NextHop = m.AnyAddress("next_hop"),
             RoutePrefix = m.String("route_prefix"),
-            Dns = m.Strings("dns").Select(d => IPAddress.TryParse(d, out var ip) ? ip : throw new ScenarioException(m.Location, $"'dns' must hold addresses, not '{d}'")).ToList(),
+            Dns = m.Strings("dns").Select(d => IPAddress.TryParse(d, out var ip) ? ip : throw m.Error(m.Get("dns")!, $"'dns' must hold addresses, not '{YamlMap.Shown(d)}'")).ToList(),
             Lease = m.Duration("lease", MinLease, MaxLease) ?? TimeSpan.FromDays(1),
             Location = m.Location,
         };
@@ -424,7 +444,7 @@ public static partial class ScenarioLoader
         }
         else if (needsConfig)
         {
-            throw new ScenarioException(m.Location, $"'config' is missing: the {kindName} configuration file to run, unmodified (a path beside the scenario)");
+            throw m.Missing("config", $"the {kindName} configuration file to run, unmodified (a path beside the scenario)");
         }
         var args = m.Strings("args");
         if (args.Count > 0 && real != PoapLab.Lab.Services.Real.RealServerKind.TftpdHpa)
@@ -465,7 +485,7 @@ public static partial class ScenarioLoader
 
     private static DhcpServerModel ParseDhcp(YamlMap m, List<LinkRule> linkRules, string baseDir)
     {
-        var address = m.Address("address") ?? throw new ScenarioException(m.Location, "'address' is missing: the DHCP server's lab address (e.g. 10.0.0.1)");
+        var address = m.Address("address") ?? throw m.Missing("address", "the DHCP server's lab address (e.g. 10.0.0.1)");
         var real = ParseReal(m, baseDir, "a DHCP server", DhcpKinds,
             ["pool", "dns", "domain", "lease", "tftp_server_name", "tftp_server_address", "bootfile", "reservations", "faults"], needsConfig: true);
         IPAddress mask;
@@ -515,12 +535,12 @@ public static partial class ScenarioLoader
         };
         model = model with
         {
-            Reservations = m.List("reservations").Select(n =>
+            Reservations = m.List("reservations").Select(n => m.Section(() =>
             {
                 var r = m.MapOf(n, "a reservation");
                 var res = new ReservationModel
                 {
-                    Address = r.Address("address") ?? throw new ScenarioException(r.Location, "'address' is missing: the address to reserve"),
+                    Address = r.Address("address") ?? throw r.Missing("address", "the address to reserve"),
                     ClientId = r.String("client_id") is { } cid ? ParseClientId(cid)
                         : r.String("serial") is { } serial ? [0, .. Encoding.ASCII.GetBytes(serial)] : null,
                     Mac = r.String("mac"),
@@ -540,7 +560,7 @@ public static partial class ScenarioLoader
                 }
                 r.EnsureAllRead();
                 return res;
-            }).ToList(),
+            })).OfType<ReservationModel>().ToList(),
             Faults = FaultLoader.Dhcp(m, linkRules, address),
             Real = real,
         };
@@ -580,14 +600,14 @@ public static partial class ScenarioLoader
         var r = new FileServerModel
         {
             Tls = tls,
-            Address = m.AnyAddress("address") ?? throw new ScenarioException(m.Location, "'address' is missing: the server's lab address"),
+            Address = m.AnyAddress("address") ?? throw m.Missing("address", "the server's lab address"),
             Port = m.Int("port", 1, 65535) ?? (tls ? 443 : defaultPort),
             Root = (m.String("root") ?? "").Trim('/'),
             Location = m.Location,
         };
         if (r.Root.Split('/').Contains(".."))
         {
-            throw m.Error(m.Get("root")!, "'root' must stay inside the scenario's files ('..' is not allowed)");
+            m.Report(m.Error(m.Get("root")!, "'root' must stay inside the scenario's files ('..' is not allowed)"));
         }
         r = real is not null ? r with { Real = real with { Faults = FaultLoader.Real(m) } }
             : defaultPort == 69 ? r with { TftpFaults = FaultLoader.Tftp(m) } : r with { HttpFaults = FaultLoader.Http(m) };
@@ -606,7 +626,7 @@ public static partial class ScenarioLoader
         var r = new LoginServerModel
         {
             Real = real,
-            Address = m.Address("address") ?? throw new ScenarioException(m.Location, "'address' is missing: the server's lab address"),
+            Address = m.Address("address") ?? throw m.Missing("address", "the server's lab address"),
             Port = m.Int("port", 1, 65535) ?? defaultPort,
             User = real is not null ? "" : m.RequiredString("user", "the user name scripts log in with"),
             Password = real is not null ? "" : m.RequiredString("password", "the password the server accepts"),
@@ -616,11 +636,11 @@ public static partial class ScenarioLoader
         };
         if (r.Root.Split('/').Contains(".."))
         {
-            throw m.Error(m.Get("root")!, "'root' must stay inside the scenario's files ('..' is not allowed)");
+            m.Report(m.Error(m.Get("root")!, "'root' must stay inside the scenario's files ('..' is not allowed)"));
         }
         if (r.Password.Contains('\n', StringComparison.Ordinal))
         {
-            throw m.Error(m.Get("password")!, "'password' must be one line");
+            m.Report(m.Error(m.Get("password")!, "'password' must be one line"));
         }
         m.EnsureAllRead();
         return r;
@@ -715,7 +735,7 @@ public static partial class ScenarioLoader
         var outcome = m.String("outcome");
         if (outcome is not null && outcome is not ("provisioned" or "failed" or "boot-failed" or "reload-loop" or "aborted"))
         {
-            throw m.Error(m.Get("outcome")!, $"'outcome' must be provisioned, failed, boot-failed, reload-loop or aborted, not '{outcome}'");
+            m.Report(m.Error(m.Get("outcome")!, $"'outcome' must be provisioned, failed, boot-failed, reload-loop or aborted, not '{YamlMap.Shown(outcome)}'"));
         }
         var phases = m.Strings("phases");
         var notPhases = m.Strings("not_phases");
@@ -723,10 +743,10 @@ public static partial class ScenarioLoader
         {
             if (Assertions.Expectations.ParsePhase(p) is null)
             {
-                throw new ScenarioException(m.Location, $"unknown phase '{p}': phases are {string.Join(", ", Assertions.Expectations.PhaseNames)}");
+                m.Report(new ScenarioException(m.Location, $"unknown phase '{YamlMap.Shown(p)}': phases are {string.Join(", ", Assertions.Expectations.PhaseNames)}"));
             }
         }
-        var events = m.List("events").Select(n =>
+        var events = m.List("events").Select(n => m.Section(() =>
         {
             var e = m.MapOf(n, "an expected event");
             var where = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -742,7 +762,7 @@ public static partial class ScenarioLoader
             var r = new EventExpectation(e.RequiredString("kind", "the event kind (see the README's event list)"), where, e.Int("count", 0), e.Location);
             e.EnsureAllRead();
             return r;
-        }).ToList();
+        })).OfType<EventExpectation>().ToList();
         var model = new ExpectModel
         {
             Outcome = outcome,
@@ -808,11 +828,12 @@ public static partial class ScenarioLoader
     [GeneratedRegex("^[A-Za-z0-9]{1,16}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex FlavourPattern();
 
-    private static void CheckVersion(YamlMap m, string key, string version)
+    private static string CheckVersion(YamlMap m, string key, string version)
     {
         try
         {
             Switch.Identity.NxosVersion.Parse(version);
+            return version;
         }
         catch (Exception e) when (e is FormatException or ArgumentException or OverflowException)
         {
@@ -846,6 +867,13 @@ public static partial class ScenarioLoader
         }
         mac = System.Net.NetworkInformation.PhysicalAddress.None;
         return false;
+    }
+
+    /// <summary>Records an error and carries on with a stand-in value (the file is refused at the end anyway).</summary>
+    private static string Reported(YamlMap m, ScenarioException e, string standIn)
+    {
+        m.Report(e);
+        return standIn;
     }
 
     private static byte[] BitConverterBigEndian(uint value) =>

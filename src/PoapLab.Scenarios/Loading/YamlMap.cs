@@ -12,43 +12,96 @@ namespace PoapLab.Scenarios.Loading;
 /// </summary>
 internal sealed partial class YamlMap
 {
+    private readonly LoadContext _context;
     private readonly string _file;
     private readonly Dictionary<string, (YamlNode Key, YamlNode Value)> _entries = new(StringComparer.Ordinal);
     private readonly HashSet<string> _read = new(StringComparer.Ordinal);
 
-    public YamlMap(string file, YamlNode node, string what)
+    public YamlMap(LoadContext context, YamlNode node, string what)
     {
-        _file = file;
+        _context = context;
+        _file = context.File;
         Node = node as YamlMappingNode ?? throw Error(node, $"{what} must be a mapping (key: value lines)");
+        Shape = context.ShapeOf(Node);
         foreach (var (k, v) in Node.Children)
         {
-            var key = (k as YamlScalarNode)?.Value ?? throw Error(k, "keys must be plain words");
+            if ((k as YamlScalarNode)?.Value is not { } key)
+            {
+                _context.Add(Error(k, "keys must be plain words"), k);
+                continue;
+            }
             if (!_entries.TryAdd(key, (k, v)))
             {
-                throw Error(k, $"'{key}' appears twice");
+                _context.Add(Error(k, $"'{Shown(key)}' appears twice"), k);
             }
         }
     }
 
     public YamlMappingNode Node { get; }
 
+    /// <summary>The mapping's shape in <see cref="ScenarioKeys"/> (null for free mappings: a script's options, an event's fields).</summary>
+    public MapShape? Shape { get; }
+
     public SourceLocation Location => At(Node);
 
-    public SourceLocation At(YamlNode node) => new(_file, (int)node.Start.Line, (int)node.Start.Column);
+    public SourceLocation At(YamlNode node) => new(_file, (int)Math.Clamp(node.Start.Line, 1, int.MaxValue), (int)Math.Clamp(node.Start.Column, 1, int.MaxValue));
 
     public ScenarioException Error(YamlNode node, string problem) => new(At(node), problem);
+
+    /// <summary>Records a wrong value (the load goes on, to report every error of the file) and reads it as absent.</summary>
+    private T? Bad<T>(YamlNode node, string problem)
+        where T : struct
+    {
+        _context.Add(Error(node, problem), node);
+        return null;
+    }
+
+    private T? BadRef<T>(YamlNode node, string problem)
+        where T : class
+    {
+        _context.Add(Error(node, problem), node);
+        return null;
+    }
 
     public bool Has(string key) => _entries.ContainsKey(key);
 
     public YamlNode? Get(string key)
     {
+        if (Shape is not null && Shape.Key(key) is null)
+        {
+            // The key table is the one list of keys: the loader may not read a key it lacks.
+            throw new InvalidOperationException($"the loader reads '{key}' of a {Shape.Name}, which ScenarioKeys does not list");
+        }
         _read.Add(key);
         return _entries.TryGetValue(key, out var e) ? e.Value : null;
     }
 
+    /// <summary>
+    /// The error for a required key that is absent: the one already reported when its value
+    /// was wrong, an "unknown key 'serail' (did you mean 'serial'?)" when a misspelling of it is
+    /// there, else "'serial' is missing: what".
+    /// </summary>
+    public ScenarioException Missing(string key, string what)
+    {
+        _read.Add(key);
+        if (_entries.TryGetValue(key, out var present) && (_context.ErrorAt(present.Value) ?? _context.ErrorAt(present.Key)) is { } reported)
+        {
+            return reported;
+        }
+        foreach (var (other, (k, _)) in _entries)
+        {
+            if (!_read.Contains(other) && (Shape?.Key(other) is null) && LoadContext.Nearest(other, [key]) is not null)
+            {
+                _read.Add(other);
+                return _context.ErrorAt(k) ?? Error(k, $"unknown key '{Shown(other)}' (did you mean '{key}'?)");
+            }
+        }
+        return new ScenarioException(Location, $"'{key}' is missing: {what}");
+    }
+
     public YamlNode Required(string key, string what)
     {
-        return Get(key) ?? throw new ScenarioException(Location, $"'{key}' is missing: {what}");
+        return Get(key) ?? throw Missing(key, what);
     }
 
     public string? String(string key)
@@ -58,11 +111,11 @@ internal sealed partial class YamlMap
         {
             return null;
         }
-        return node is YamlScalarNode s ? s.Value : throw Error(node, $"'{key}' must be a single value");
+        return node is YamlScalarNode s ? s.Value : BadRef<string>(node, $"'{key}' must be a single value");
     }
 
     public string RequiredString(string key, string what) =>
-        String(key) ?? throw new ScenarioException(Location, $"'{key}' is missing: {what}");
+        String(key) ?? throw Missing(key, what);
 
     public int? Int(string key, int min = int.MinValue, int max = int.MaxValue)
     {
@@ -74,7 +127,7 @@ internal sealed partial class YamlMap
         var text = (node as YamlScalarNode)?.Value;
         if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) || v < min || v > max)
         {
-            throw Error(node, $"'{key}' must be a whole number{(min != int.MinValue ? $" from {min}" : "")}{(max != int.MaxValue ? $" to {max}" : "")}, not '{Shown(text)}'");
+            return Bad<int>(node, $"'{key}' must be a whole number{(min != int.MinValue ? $" from {min}" : "")}{(max != int.MaxValue ? $" to {max}" : "")}, not '{Shown(text)}'");
         }
         return v;
     }
@@ -90,7 +143,7 @@ internal sealed partial class YamlMap
         var text = (node as YamlScalarNode)?.Value;
         return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) && v > 0 && v <= max
             ? v
-            : throw Error(node, $"'{key}' must be a positive number up to {max.ToString(CultureInfo.InvariantCulture)}, not '{Shown(text)}'");
+            : Bad<double>(node, $"'{key}' must be a positive number up to {max.ToString(CultureInfo.InvariantCulture)}, not '{Shown(text)}'");
     }
 
     public bool? Bool(string key)
@@ -104,7 +157,7 @@ internal sealed partial class YamlMap
         {
             "true" or "yes" or "on" => true,
             "false" or "no" or "off" => false,
-            var t => throw Error(node, $"'{key}' must be true or false, not '{t}'"),
+            var t => Bad<bool>(node, $"'{key}' must be true or false, not '{Shown(t)}'"),
         };
     }
 
@@ -118,7 +171,7 @@ internal sealed partial class YamlMap
         var text = (node as YamlScalarNode)?.Value;
         return IPAddress.TryParse(text, out var ip) && text!.Contains('.')
             ? ip
-            : throw Error(node, $"'{key}' must be an IPv4 address such as 10.0.0.1, not '{text}'");
+            : BadRef<IPAddress>(node, $"'{key}' must be an IPv4 address such as 10.0.0.1, not '{Shown(text)}'");
     }
 
     /// <summary>An IPv4 or IPv6 address.</summary>
@@ -132,7 +185,7 @@ internal sealed partial class YamlMap
         var text = ((node as YamlScalarNode)?.Value ?? "").Trim('[', ']');
         return IPAddress.TryParse(text, out var ip) && (text.Contains('.') || text.Contains(':'))
             ? ip
-            : throw Error(node, $"'{key}' must be an IP address such as 10.0.0.1 or 2001:db8::1, not '{text}'");
+            : BadRef<IPAddress>(node, $"'{key}' must be an IP address such as 10.0.0.1 or 2001:db8::1, not '{Shown(text)}'");
     }
 
     public IReadOnlyList<IPAddress> Addresses(string key)
@@ -144,9 +197,9 @@ internal sealed partial class YamlMap
         }
         if (node is YamlScalarNode)
         {
-            return [Address(key)!];
+            return Address(key) is { } one ? [one] : [];
         }
-        return Sequence(node, key).Select(n => IPAddress.TryParse((n as YamlScalarNode)?.Value, out var ip) ? ip : throw Error(n, $"'{key}' entries must be IPv4 addresses")).ToList();
+        return Sequence(node, key).Select(n => IPAddress.TryParse((n as YamlScalarNode)?.Value, out var ip) ? ip : BadRef<IPAddress>(n, $"'{key}' entries must be IPv4 addresses")).OfType<IPAddress>().ToList();
     }
 
     /// <summary>A duration from <paramref name="min"/> to <paramref name="max"/>; anything outside is an error that says the range.</summary>
@@ -161,7 +214,7 @@ internal sealed partial class YamlMap
         var value = ParseDuration(text);
         return value is { } v && v >= min && v <= max
             ? v
-            : throw Error(node, $"'{key}' must be a duration from {FormatDuration(min)} to {FormatDuration(max)} (such as 30s, 5m, 2h, 1d or a number of seconds), not '{Shown(text)}'");
+            : Bad<TimeSpan>(node, $"'{key}' must be a duration from {FormatDuration(min)} to {FormatDuration(max)} (such as 30s, 5m, 2h, 1d or a number of seconds), not '{Shown(text)}'");
     }
 
     /// <summary>A size in bytes from <paramref name="min"/> to <paramref name="max"/>; anything outside is an error that says the range.</summary>
@@ -176,7 +229,7 @@ internal sealed partial class YamlMap
         var value = ParseSize(text);
         return value is { } v && v >= min && v <= max
             ? v
-            : throw Error(node, $"'{key}' must be a size from {FormatSize(min)} to {FormatSize(max)} (such as 100 MB, 8MiB, 53298520 kB or a number of bytes), not '{Shown(text)}'");
+            : Bad<long>(node, $"'{key}' must be a size from {FormatSize(min)} to {FormatSize(max)} (such as 100 MB, 8MiB, 53298520 kB or a number of bytes), not '{Shown(text)}'");
     }
 
     /// <summary>A value as an error message shows it: control characters escaped, long text cut.</summary>
@@ -209,7 +262,7 @@ internal sealed partial class YamlMap
         : $"{bytes.ToString(CultureInfo.InvariantCulture)} B";
 
     public IReadOnlyList<YamlNode> Sequence(YamlNode node, string key) =>
-        node is YamlSequenceNode seq ? seq.Children.ToList() : throw Error(node, $"'{key}' must be a list (lines starting with '- ')");
+        node is YamlSequenceNode seq ? seq.Children.ToList() : BadRef<IReadOnlyList<YamlNode>>(node, $"'{key}' must be a list (lines starting with '- ')") ?? [];
 
     public IReadOnlyList<YamlNode> List(string key)
     {
@@ -228,31 +281,43 @@ internal sealed partial class YamlMap
         {
             return [s.Value ?? ""];
         }
-        return Sequence(node, key).Select(n => (n as YamlScalarNode)?.Value ?? throw Error(n, $"'{key}' entries must be single values")).ToList();
+        return Sequence(node, key).Select(n => (n as YamlScalarNode)?.Value ?? BadRef<string>(n, $"'{key}' entries must be single values")).OfType<string>().ToList();
     }
 
     public YamlMap? Map(string key, string what)
     {
         var node = Get(key);
-        return node is null ? null : new YamlMap(_file, node, what);
+        return node is null ? null : new YamlMap(_context, node, what);
     }
 
-    public YamlMap MapOf(YamlNode node, string what) => new(_file, node, what);
+    public YamlMap MapOf(YamlNode node, string what) => new(_context, node, what);
 
-    /// <summary>Fails on any key no one read, suggesting the closest known one.</summary>
+    /// <summary>Reads one part (a list entry, a sub-mapping); when it is unusable, records why and goes on (null).</summary>
+    public T? Section<T>(Func<T> parse)
+        where T : class? => _context.Section(parse);
+
+    /// <summary>Reads one part; when it is unusable, records why and goes on.</summary>
+    public void Section(Action parse) => _context.Section<object>(() =>
+    {
+        parse();
+        return this;
+    });
+
+    /// <summary>Records an error and goes on reading.</summary>
+    public void Report(ScenarioException e) => _context.Add(e);
+
+    /// <summary>Reports every key no one read, suggesting the closest known one (keys the shape does not list were reported by the walk already).</summary>
     public void EnsureAllRead(params string[] alsoKnown)
     {
         foreach (var (key, (k, _)) in _entries)
         {
-            if (_read.Contains(key))
+            if (_read.Contains(key) || alsoKnown.Contains(key) || _context.ErrorAt(k) is not null)
             {
                 continue;
             }
-            var known = _read.Concat(alsoKnown).Distinct().ToList();
-            // A misspelling is short: a long key (a fuzzer's, a pasted blob) gets no hint, and no quadratic work.
-            var near = key.Length <= 64 ? known.OrderBy(x => Distance(x, key)).FirstOrDefault() : null;
-            var hint = near is not null && Distance(near, key) <= 3 ? $" (did you mean '{near}'?)" : known.Count > 0 ? $" (known here: {string.Join(", ", known.Order())})" : "";
-            throw Error(k, $"unknown key '{Shown(key)}'{hint}");
+            var known = Shape is not null ? Shape.Keys.Select(x => x.Name).Where(x => _read.Contains(x) || alsoKnown.Contains(x)) : _read.Concat(alsoKnown);
+            var applies = Shape?.Key(key) is not null ? $" here ('{key}' is for another kind of {Shape.Name})" : "";
+            _context.Add(Error(k, $"unknown key '{Shown(key)}'{applies}{LoadContext.Hint(key, known)}"), k);
         }
     }
 
@@ -300,21 +365,6 @@ internal sealed partial class YamlMap
         };
         var bytes = n * factor;
         return factor == 0 || !double.IsFinite(bytes) || bytes > (double)(1L << 50) ? null : (long)bytes;
-    }
-
-    private static int Distance(string a, string b)
-    {
-        var d = new int[a.Length + 1, b.Length + 1];
-        for (int i = 0; i <= a.Length; i++) { d[i, 0] = i; }
-        for (int j = 0; j <= b.Length; j++) { d[0, j] = j; }
-        for (int i = 1; i <= a.Length; i++)
-        {
-            for (int j = 1; j <= b.Length; j++)
-            {
-                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-            }
-        }
-        return d[a.Length, b.Length];
     }
 
     [GeneratedRegex(@"^([0-9]{1,30}(?:\.[0-9]{1,30})?)[ \t]*(ms|s|m|min|h|d|)\z", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]

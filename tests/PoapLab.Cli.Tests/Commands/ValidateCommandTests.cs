@@ -20,6 +20,49 @@ public sealed class ValidateCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Validate_ThreeErrors_ListsAllThreeWithFileLineAndColumn()
+    {
+        var path = Path.Combine(_dir, "three.yaml");
+        await File.WriteAllTextAsync(path, """
+            name: three
+            switches:
+              - name: leaf
+                serail: FDO1
+                mac: 00:11:22:33:44:55
+                poap: { max_attempts: lots }
+            servers:
+              dhcp:
+                address: 10.0.0.1
+                lease: forever
+            """, TestContext.Current.CancellationToken);
+
+        var r = await CliTestRun.RunAsync("validate", path);
+
+        r.Exit.ShouldBe(1);
+        r.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries).ShouldBe(
+        [
+            $"{path}:4:5: error: unknown key 'serail' (did you mean 'serial'?)",
+            $"{path}:6:27: error: 'max_attempts' must be a whole number from 1 to 100, not 'lots'",
+            $"{path}:10:12: error: 'lease' must be a duration from 1s to 3650d (such as 30s, 5m, 2h, 1d or a number of seconds), not 'forever'",
+            "3 problem(s) in 1 of 1 file(s)",
+        ]);
+        r.Output.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Validate_UnclosedBrace_RealPositionNoDotNetMessage()
+    {
+        var path = Path.Combine(_dir, "brace.yaml");
+        await File.WriteAllTextAsync(path, "name: x\nservers: { dhcp: { address: 10.0.0.1 }\nfiles: []\n", TestContext.Current.CancellationToken);
+
+        var r = await CliTestRun.RunAsync("validate", path);
+
+        r.Exit.ShouldBe(1);
+        r.Error.ShouldStartWith($"{path}:2:10: error: not valid YAML: the '{{' opened here is never closed");
+        r.Error.ShouldNotContain("current state of the object");
+    }
+
+    [Fact]
     public async Task Validate_Catalogue_Exit0()
     {
         (await Run("validate", RepoPaths.Scenarios)).ShouldBe(0);

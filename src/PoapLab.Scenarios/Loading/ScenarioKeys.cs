@@ -1,0 +1,332 @@
+namespace PoapLab.Scenarios.Loading;
+
+/// <summary>What a scenario key holds, as the loader reads it.</summary>
+public enum KeyType
+{
+    /// <summary>Any single value, read as text.</summary>
+    Text,
+    /// <summary>One of a fixed set of words (<see cref="KeySpec.Values"/>).</summary>
+    Choice,
+    /// <summary>A whole number in <see cref="KeySpec.Min"/>..<see cref="KeySpec.Max"/>.</summary>
+    Integer,
+    /// <summary>A positive number.</summary>
+    Number,
+    /// <summary>true/false (also yes/no, on/off).</summary>
+    Boolean,
+    /// <summary>30s, 5m, 2h, 1d, 250ms or a number of seconds.</summary>
+    Duration,
+    /// <summary>8 MiB, 100 MB, 512 (bytes; binary units).</summary>
+    Size,
+    /// <summary>30% or 0.3.</summary>
+    Percent,
+    /// <summary>An IP address.</summary>
+    Address,
+    /// <summary>A date and time (ISO 8601).</summary>
+    DateTime,
+    /// <summary>A mapping of the shape <see cref="KeySpec.Shape"/>.</summary>
+    Map,
+    /// <summary>A list of mappings of the shape <see cref="KeySpec.Shape"/>.</summary>
+    ListOfMaps,
+    /// <summary>One mapping of the shape <see cref="KeySpec.Shape"/>, or a list of them.</summary>
+    OneOrMany,
+    /// <summary>A list of single values (or one value).</summary>
+    Values,
+    /// <summary>A list of whole numbers (or one).</summary>
+    Integers,
+    /// <summary>A mapping of free keys to single values (a script's options, an event's fields).</summary>
+    FreeMap,
+}
+
+/// <summary>One key of a scenario mapping: its name, what it holds, and what it means.</summary>
+public sealed record KeySpec(string Name, KeyType Type, string Description)
+{
+    /// <summary>The mapping shape of a <see cref="KeyType.Map"/>, <see cref="KeyType.ListOfMaps"/> or <see cref="KeyType.OneOrMany"/> key.</summary>
+    public string? Shape { get; init; }
+
+    /// <summary>Whether the mapping needs the key.</summary>
+    public bool Required { get; init; }
+
+    /// <summary>The words a <see cref="KeyType.Choice"/> key (or each entry of a <see cref="KeyType.Values"/> key) may be.</summary>
+    public IReadOnlyList<string>? Values { get; init; }
+
+    /// <summary>The smallest whole number allowed.</summary>
+    public long? Min { get; init; }
+
+    /// <summary>The largest whole number allowed.</summary>
+    public long? Max { get; init; }
+}
+
+/// <summary>A kind of mapping in a scenario file (the scenario itself, a switch, a DHCP server...) and the keys it takes.</summary>
+public sealed record MapShape(string Name, string Description, IReadOnlyList<KeySpec> Keys)
+{
+    /// <summary>The key of that name, or null.</summary>
+    public KeySpec? Key(string name) => Keys.FirstOrDefault(k => k.Name == name);
+}
+
+/// <summary>
+/// Every key a scenario file may hold, mapping by mapping: the one list the loader reads
+/// from (<see cref="YamlMap"/> refuses to read a key not listed here, and reports a key not
+/// listed as unknown, with the nearest listed one), the JSON Schema is generated from
+/// (<see cref="ScenarioSchema"/>, <c>schema/scenario.schema.json</c>) and the README is
+/// checked against.
+/// </summary>
+public static class ScenarioKeys
+{
+    /// <summary>The shape of a whole scenario file.</summary>
+    public const string Root = "scenario";
+
+    private static readonly string[] Phases = [.. Assertions.Expectations.PhaseNames];
+
+    private static readonly KeySpec[] Trigger =
+    [
+        new("attempts", KeyType.Integers, "the switch's POAP attempts the fault strikes in, e.g. [1, 2] (all when absent)"),
+        new("request", KeyType.Integer, "only the Nth request from that switch at that server (of the file: when given)") { Min = 1, Max = 1_000_000 },
+        new("from_request", KeyType.Integer, "the Nth request and every later one") { Min = 1, Max = 1_000_000 },
+        new("file", KeyType.Text, "a glob on the requested path (e.g. \"*.bin\")"),
+        new("probability", KeyType.Percent, "how often it strikes, such as 30% (from the scenario's seed)"),
+    ];
+
+    /// <summary>Every mapping shape, by name.</summary>
+    public static IReadOnlyDictionary<string, MapShape> Shapes { get; } = Build();
+
+    private static Dictionary<string, MapShape> Build()
+    {
+        MapShape[] shapes =
+        [
+            new(Root, "A PoapLab scenario: which switches boot, which servers answer them, what files they serve and what must happen.",
+            [
+                new("name", KeyType.Text, "the scenario's name, also its output folder (1 to 64 of A-Z a-z 0-9 - _ .); the file name when absent"),
+                new("description", KeyType.Text, "what the scenario shows, in a sentence"),
+                new("seed", KeyType.Integer, "every random choice (DHCP xid, POAP pid, fault probabilities) follows it (default 1)"),
+                new("tags", KeyType.Values, "words to select scenarios with (poaplab run --tags): protocol, phase, failure class"),
+                new("virtual_only", KeyType.Text, "why the scenario makes sense only in switch time: skipped by --network namespace"),
+                new("clock", KeyType.Map, "the switches' clock") { Shape = "clock" },
+                new("switches", KeyType.ListOfMaps, "the switches that boot") { Shape = "switch", Required = true },
+                new("servers", KeyType.Map, "the servers that answer them") { Shape = "servers", Required = true },
+                new("files", KeyType.ListOfMaps, "files served from the servers' root") { Shape = "file" },
+                new("expect", KeyType.Map, "what must happen, for every switch") { Shape = "expect" },
+            ]),
+            new("clock", "The switches' clock.",
+            [
+                new("start", KeyType.DateTime, "when the switches power on, from 1970 to 2100 (default 2026-01-01T00:00:00Z)"),
+            ]),
+            new("switch", "A simulated Nexus switch.",
+            [
+                new("name", KeyType.Text, "the switch's name, also its output folder (default switch-N)"),
+                new("model", KeyType.Text, "the chassis model (default N9K-C93108TC-EX)"),
+                new("serial", KeyType.Text, "the chassis serial number; POAP's DHCP client id is 0x00 + serial") { Required = true },
+                new("mac", KeyType.Text, "the switch's MAC address, such as 00:A1:B2:C3:D4:E5") { Required = true },
+                new("version", KeyType.Text, "the NX-OS release it runs at power-on, such as 9.3(8) (default)"),
+                new("image", KeyType.Text, "the image file it boots (default: the release's)"),
+                new("flavour", KeyType.Choice, "the image flavour (default cs)") { Values = ["cs", "msll"] },
+                new("bios", KeyType.Text, "the BIOS version (default 07.69)"),
+                new("python", KeyType.Text, "the Python the script runs under: \"2.7\", \"3.12\" or a path (default: the release's)"),
+                new("bootflash", KeyType.Map, "the bootflash: size, used, files") { Shape = "bootflash" },
+                new("poap", KeyType.Map, "POAP settings") { Shape = "poap" },
+                new("tftp", KeyType.Map, "the switch's TFTP client") { Shape = "switch-tftp" },
+                new("link", KeyType.Map, "the switch's link: speed and faults, in switch time") { Shape = "link" },
+                new("cdp", KeyType.ListOfMaps, "CDP neighbours the switch sees") { Shape = "cdp" },
+                new("expect", KeyType.Map, "what must happen to this switch (instead of the scenario's)") { Shape = "expect" },
+                new("faults", KeyType.ListOfMaps, "operator aborts and power losses") { Shape = "switch-fault" },
+            ]),
+            new("bootflash", "The switch's bootflash.",
+            [
+                new("size", KeyType.Size, "its size, 1 MiB to 1 TiB (default: the model's)"),
+                new("used", KeyType.Size, "how much is already used (at most size)"),
+                new("files", KeyType.ListOfMaps, "files already on it") { Shape = "file" },
+            ]),
+            new("poap", "POAP settings of the switch.",
+            [
+                new("max_attempts", KeyType.Integer, "POAP attempts before giving up") { Min = 1, Max = 100 },
+                new("interface", KeyType.Text, "the interface POAP runs on (default mgmt0)"),
+                new("script_timeout", KeyType.Duration, "how long the script may run, 1s to 1d (real time)"),
+                new("retry_delay", KeyType.Duration, "the wait between attempts, 0 to 1d"),
+                new("discover_tries", KeyType.Integer, "DHCPDISCOVERs per attempt before it moves on") { Min = 1, Max = 20 },
+                new("max_reloads", KeyType.Integer, "reloads after which a switch that keeps reloading is a reload loop") { Min = 1, Max = 20 },
+                new("ipv6", KeyType.Boolean, "IPv4 and IPv6 discovery in turn (default true); false: IPv4 only"),
+            ]),
+            new("switch-tftp", "The switch's TFTP client (RFC 2348, RFC 7440).",
+            [
+                new("blksize", KeyType.Integer, "the block size it asks for") { Min = 8, Max = 65464 },
+                new("windowsize", KeyType.Integer, "the window size it asks for") { Min = 1, Max = 65535 },
+            ]),
+            new("link", "The switch's link, in switch time.",
+            [
+                new("mbps", KeyType.Number, "its speed in Mbit/s, up to 400000"),
+                new("loss", KeyType.Percent, "packets lost, both ways"),
+                new("loss_to_switch", KeyType.Percent, "packets lost towards the switch"),
+                new("loss_from_switch", KeyType.Percent, "packets lost from the switch"),
+                new("duplicate", KeyType.Percent, "packets duplicated"),
+                new("reorder", KeyType.Percent, "packets reordered"),
+                new("delay", KeyType.Duration, "added latency, 0 to 10m"),
+                new("seed", KeyType.Integer, "the link's own seed (default: the scenario's)"),
+            ]),
+            new("cdp", "A CDP neighbour the switch sees.",
+            [
+                new("device", KeyType.Text, "the neighbour's device id, such as oob-sw1(FOC213230KP)") { Required = true },
+                new("interface", KeyType.Text, "the switch's interface (default mgmt0)"),
+                new("port", KeyType.Text, "the neighbour's port, such as Eth1/48") { Required = true },
+                new("platform", KeyType.Text, "the neighbour's platform (default N3K-C3172PQ-XL)"),
+            ]),
+            new("switch-fault", "Something that happens to the switch itself.",
+            [
+                new("kind", KeyType.Choice, "abort (the operator aborts POAP) or power-loss") { Required = true, Values = ["abort", "power-loss"] },
+                new("phase", KeyType.Choice, "where it strikes") { Required = true, Values = Phases },
+                new("attempt", KeyType.Integer, "the POAP attempt it strikes in (every one when absent)") { Min = 1, Max = 1000 },
+                new("after_commands", KeyType.Integer, "after how many CLI commands of the script (default 1)") { Min = 1, Max = 1_000_000 },
+            ]),
+            new("servers", "The servers of the lab; addresses are lab addresses.",
+            [
+                new("dhcp", KeyType.OneOrMany, "DHCPv4 server(s)") { Shape = "dhcp" },
+                new("dhcp6", KeyType.OneOrMany, "DHCPv6 server(s) (RFC 8415; options 59, 242, 243)") { Shape = "dhcp6" },
+                new("tftp", KeyType.OneOrMany, "TFTP server(s)") { Shape = "tftp" },
+                new("http", KeyType.OneOrMany, "HTTP or HTTPS server(s)") { Shape = "http" },
+                new("ssh", KeyType.OneOrMany, "scp/sftp server(s): a real sshd") { Shape = "ssh" },
+                new("ftp", KeyType.OneOrMany, "FTP server(s)") { Shape = "ftp" },
+            ]),
+            new("dhcp", "A DHCPv4 server: PoapLab's, or yours (kind:, --network namespace).",
+            [
+                new("address", KeyType.Address, "its lab address, such as 10.0.0.1") { Required = true },
+                new("kind", KeyType.Choice, "embedded (default) or your own server, run with your config") { Values = ["embedded", "dnsmasq", "kea", "isc-dhcpd"] },
+                new("config", KeyType.Text, "your server's configuration file, beside the scenario, passed unmodified (kind: dnsmasq, kea, isc-dhcpd)"),
+                new("args", KeyType.Values, "(tftpd-hpa only)"),
+                new("subnet", KeyType.Text, "the subnet as a prefix, such as 10.0.0.0/24"),
+                new("netmask", KeyType.Address, "the subnet mask, when no subnet is given (default 255.255.255.0)"),
+                new("pool", KeyType.Text, "the range it leases from, such as 10.0.0.100-10.0.0.199 (default .100-.199)"),
+                new("router", KeyType.Address, "option 3, the default gateway"),
+                new("dns", KeyType.Values, "option 6, DNS servers"),
+                new("domain", KeyType.Text, "option 15, the domain name"),
+                new("lease", KeyType.Duration, "option 51, the lease time, 1s to 3650d (default 1d)"),
+                new("tftp_server_name", KeyType.Text, "option 66, the script server (\"http://x\" for HTTP)"),
+                new("tftp_server_address", KeyType.Address, "option 150, the script server's address"),
+                new("bootfile", KeyType.Text, "option 67, the script's name"),
+                new("reservations", KeyType.ListOfMaps, "fixed leases for given switches") { Shape = "reservation" },
+                new("faults", KeyType.ListOfMaps, "what the server does wrong") { Shape = "dhcp-fault" },
+            ]),
+            new("reservation", "A fixed lease for one switch.",
+            [
+                new("address", KeyType.Address, "the address to reserve") { Required = true },
+                new("serial", KeyType.Text, "matches client id 0x00 + serial"),
+                new("client_id", KeyType.Text, "matches option 61: \"\\0FDO23490570\" (ISC form), FDO23490570 or hex 00:46:..."),
+                new("mac", KeyType.Text, "matches the switch's MAC"),
+                new("hostname", KeyType.Text, "option 12"),
+                new("bootfile", KeyType.Text, "option 67 for this switch"),
+                new("tftp_server_name", KeyType.Text, "option 66 for this switch"),
+                new("tftp_server_address", KeyType.Address, "option 150 for this switch"),
+                new("lease", KeyType.Duration, "the lease time for this switch"),
+            ]),
+            new("dhcp-fault", "What a DHCP server does wrong.",
+            [
+                new("kind", KeyType.Choice, "the fault") { Required = true, Values = ["no-answer", "nak", "omit-options", "short-lease", "delay"] },
+                new("delay", KeyType.Duration, "(delay) how late it answers, 0 to 1h"),
+                new("options", KeyType.Integers, "(omit-options) the option codes it leaves out, such as [66, 150]"),
+                new("lease", KeyType.Duration, "(short-lease) the lease it gives"),
+                .. Trigger,
+            ]),
+            new("dhcp6", "A DHCPv6 server (RFC 8415).",
+            [
+                new("address", KeyType.Address, "its lab address, such as 2001:db8::1") { Required = true },
+                new("pool", KeyType.Text, "the range it leases from, such as 2001:db8::100-2001:db8::1ff") { Required = true },
+                new("bootfile_url", KeyType.Text, "option 59, such as tftp://[2001:db8::1]/poap_nexus.py"),
+                new("next_hop", KeyType.Address, "option 242 (POAP's next hop)"),
+                new("route_prefix", KeyType.Text, "option 243 (POAP's route prefix), such as 2001:db8::/64"),
+                new("dns", KeyType.Values, "DNS servers"),
+                new("lease", KeyType.Duration, "the lease time (default 1d)"),
+            ]),
+            new("tftp", "A TFTP server: PoapLab's, or tftpd-hpa (kind:, --network namespace).",
+            [
+                new("address", KeyType.Address, "its lab address") { Required = true },
+                new("kind", KeyType.Choice, "embedded (default) or tftpd-hpa") { Values = ["embedded", "tftpd-hpa"] },
+                new("config", KeyType.Text, "(not used by tftpd-hpa)"),
+                new("args", KeyType.Values, "tftpd-hpa options from --secure, --verbose, --create, --blocksize N, --timeout N, --retransmit N, --refuse OPT"),
+                new("port", KeyType.Integer, "its port (default 69)") { Min = 1, Max = 65535 },
+                new("root", KeyType.Text, "the folder of the files it serves, inside the scenario's files (default: all of them)"),
+                new("faults", KeyType.ListOfMaps, "what the server does wrong") { Shape = "tftp-fault" },
+            ]),
+            new("tftp-fault", "What a TFTP server does wrong.",
+            [
+                new("kind", KeyType.Choice, "the fault") { Required = true, Values = ["error", "truncate", "refuse-options", "gone", "not-found"] },
+                new("after", KeyType.Size, "(error, truncate, gone) after how many bytes of the file"),
+                new("code", KeyType.Integer, "(error) the TFTP error code") { Min = 0, Max = 8 },
+                new("message", KeyType.Text, "(error) the error message"),
+                .. Trigger,
+            ]),
+            new("http", "An HTTP or HTTPS server.",
+            [
+                new("address", KeyType.Address, "its lab address") { Required = true },
+                new("port", KeyType.Integer, "its port (default 80, 443 with tls)") { Min = 1, Max = 65535 },
+                new("tls", KeyType.Boolean, "serve HTTPS with a per-run self-signed certificate"),
+                new("root", KeyType.Text, "the folder of the files it serves, inside the scenario's files"),
+                new("faults", KeyType.ListOfMaps, "what the server does wrong") { Shape = "http-fault" },
+            ]),
+            new("http-fault", "What an HTTP server does wrong.",
+            [
+                new("kind", KeyType.Choice, "the fault") { Required = true, Values = ["status", "reset", "wrong-length", "slow"] },
+                new("status", KeyType.Integer, "(status) the status it answers (default 500)") { Min = 100, Max = 599 },
+                new("after", KeyType.Size, "(reset) after how many bytes of the body"),
+                new("delta", KeyType.Integer, "(wrong-length) what it adds to Content-Length (default -1)") { Min = -(1 << 30), Max = 1 << 30 },
+                new("rate", KeyType.Size, "(slow) bytes per second"),
+                .. Trigger,
+            ]),
+            new("ssh", "An scp/sftp server: a real sshd, its account only in its own namespace.",
+            [
+                new("address", KeyType.Address, "its lab address (IPv4)") { Required = true },
+                new("port", KeyType.Integer, "its port (default 22)") { Min = 1, Max = 65535 },
+                new("user", KeyType.Text, "the user scripts log in as") { Required = true },
+                new("password", KeyType.Text, "the password it accepts") { Required = true },
+                new("root", KeyType.Text, "the folder of the files it serves, inside the scenario's files"),
+            ]),
+            new("ftp", "An FTP server.",
+            [
+                new("address", KeyType.Address, "its lab address (IPv4)") { Required = true },
+                new("port", KeyType.Integer, "its port (default 21)") { Min = 1, Max = 65535 },
+                new("user", KeyType.Text, "the user scripts log in as") { Required = true },
+                new("password", KeyType.Text, "the password it accepts") { Required = true },
+                new("root", KeyType.Text, "the folder of the files it serves, inside the scenario's files"),
+                new("anonymous", KeyType.Boolean, "also let anonymous in"),
+            ]),
+            new("file", "A served file (or one on bootflash): exactly one of script, image, content or source.",
+            [
+                new("path", KeyType.Text, "where it is served, relative to the server root (or put on bootflash)") { Required = true },
+                new("script", KeyType.Text, "a POAP script, relative to the scenario file"),
+                new("options", KeyType.FreeMap, "the script's options dict, edited as given"),
+                new("md5sum", KeyType.Choice, "the script's #md5sum line: fix (recompute after the edit, default) or keep (stale: a failure mode)") { Values = ["fix", "keep"] },
+                new("image", KeyType.Map, "a generated NX-OS image (never committed)") { Shape = "image" },
+                new("content", KeyType.Text, "the file's text"),
+                new("source", KeyType.Text, "a file to copy, relative to the scenario file"),
+                new("corrupt", KeyType.Boolean, "bytes damaged after the .md5 was written"),
+                new("md5", KeyType.Choice, "the .md5 companion file (default none)") { Values = ["none", "md5sum", "keyvalue", "bare", "wrong"] },
+            ]),
+            new("image", "A generated NX-OS image.",
+            [
+                new("version", KeyType.Text, "the release it boots, such as 10.3(6)M") { Required = true },
+                new("flavour", KeyType.Text, "its flavour, such as cs or msll"),
+                new("size", KeyType.Size, "its size, 4 KiB to 4 GiB (default 4 MiB)"),
+            ]),
+            new("expect", "What must happen, checked for each switch.",
+            [
+                new("outcome", KeyType.Choice, "how POAP ends") { Values = ["provisioned", "failed", "boot-failed", "reload-loop", "aborted"] },
+                new("attempts", KeyType.Integer, "exactly this many POAP attempts") { Min = 0 },
+                new("min_attempts", KeyType.Integer, "at least this many POAP attempts") { Min = 0 },
+                new("reloads", KeyType.Integer, "exactly this many reloads") { Min = 0 },
+                new("version", KeyType.Text, "the release it runs at the end"),
+                new("image", KeyType.Text, "the image it boots at the end"),
+                new("running_config", KeyType.Values, "lines the running config holds at the end"),
+                new("phases", KeyType.Values, "phases it goes through") { Values = Phases },
+                new("not_phases", KeyType.Values, "phases it never reaches") { Values = Phases },
+                new("reason", KeyType.Text, "a substring of the failure"),
+                new("events", KeyType.ListOfMaps, "structured events that must be recorded") { Shape = "event" },
+                new("bootflash_has", KeyType.Values, "files on bootflash at the end"),
+                new("bootflash_lacks", KeyType.Values, "files not on bootflash at the end"),
+                new("syslog", KeyType.Values, "substrings of syslog messages it logs"),
+            ]),
+            new("event", "A structured event that must be recorded (kinds: src/PoapLab.Core/Events/EventKinds.cs).",
+            [
+                new("kind", KeyType.Text, "the event kind, such as tftp-server.completed") { Required = true },
+                new("where", KeyType.FreeMap, "fields it must have: whole value, case-insensitive, * and ? wildcards"),
+                new("count", KeyType.Integer, "exactly this many such events (at least one when absent)") { Min = 0 },
+            ]),
+        ];
+        return shapes.ToDictionary(s => s.Name, StringComparer.Ordinal);
+    }
+}
