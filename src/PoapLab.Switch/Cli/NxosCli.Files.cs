@@ -1,6 +1,8 @@
 using System.Text;
 using PoapLab.Switch.Flash;
 
+using PoapLab.Switch.Cli.Commands;
+
 namespace PoapLab.Switch.Cli;
 
 /// <summary><c>delete</c> and output redirection (<c>command &gt; bootflash:file</c>, <c>&gt;&gt;</c> to append).</summary>
@@ -20,41 +22,37 @@ public sealed partial class NxosCli
             return context.InvalidArg(args.Count == 2 ? 1 : 2).AsTask();
         }
         var name = args[0].Text;
-        var path = ResolveFlash(name);
-        var outside = name.Contains(':', StringComparison.Ordinal) || name.StartsWith('/') ? PermissionDenied(name) : context.InvalidArg(0);
-        if (path is null)
+        var path = ResolvePath(name, context.Session);
+        if (path is null || path.Relative.Length == 0)
         {
-            return outside.AsTask();
-        }
-        if (path.Length == 0)
-        {
-            // The filesystem itself is not a file: NX-OS refuses it the same way.
+            // A filesystem the switch lacks, a path out of one, or a filesystem itself: not a file.
             return PermissionDenied(name).AsTask();
         }
+        var files = path.Filesystem.Files;
         try
         {
             // The entry itself: deleting a link removes the link, never what it points at.
-            if (Flash.Stat(path, followLinks: false) is not { } entry)
+            if (files.Stat(path.Relative, followLinks: false) is not { } entry)
             {
                 return NoSuchFile(name).AsTask();
             }
             // A script cannot answer the prompt; vsh takes its default, which for delete is yes.
             var prompt = context.Session.DontAsk || args.Count == 2
                 ? ""
-                : $"Do you want to delete \"/{path}\" ? (yes/no/abort)   [y] \n";
+                : $"Do you want to delete \"/{path.Relative}\" ? (yes/no/abort)   [y] \n";
             if (entry.Kind == FileEntryKind.Directory)
             {
-                Flash.DeleteDirectory(path, recursive: true);
+                files.DeleteDirectory(path.Relative, recursive: true);
             }
             else
             {
-                Flash.DeleteFile(path);
+                files.DeleteFile(path.Relative);
             }
             return CommandOutput.Ok(prompt).AsTask();
         }
         catch (IOException e)
         {
-            return FileFailure(e, name, outside).AsTask();
+            return FileFailure(e, name, PermissionDenied(name)).AsTask();
         }
     }
 

@@ -3,6 +3,8 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
+using PoapLab.Switch.Cli.Commands;
+
 namespace PoapLab.Switch.Cli;
 
 /// <summary>
@@ -26,7 +28,7 @@ public sealed partial class NxosCli
     private const string LegacySystemCompileTime = "3/1/2017 1:00:00 [03/01/2017 10:24:28]";
 
     /// <summary>True when the switch runs a 6.x (dual-image) release.</summary>
-    private bool IsLegacy => _state.RunningVersion.Major < 7;
+    private bool IsLegacy => _state.Features.DualImage;
 
     private CommandOutput ShowVersionLegacy()
     {

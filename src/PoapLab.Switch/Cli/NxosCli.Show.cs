@@ -6,6 +6,8 @@ using System.Text.RegularExpressions;
 using PoapLab.Switch.Flash;
 using PoapLab.Switch.State;
 
+using PoapLab.Switch.Cli.Commands;
+
 namespace PoapLab.Switch.Cli;
 
 /// <summary><c>show ...</c> and <c>dir</c>: text as NX-OS prints it, JSON where NX-OS has it.</summary>
@@ -41,13 +43,14 @@ public sealed partial class NxosCli
 
     private Task<CommandOutput> ShowVersion(CommandContext context, CancellationToken cancellationToken)
     {
-        if (context.Args.Count > 0)
-        {
-            return context.InvalidArg(0).AsTask();
-        }
+        return (context.Args.Count > 0 ? context.InvalidArg(0) : ShowVersionOutput()).AsTask();
+    }
+
+    private CommandOutput ShowVersionOutput()
+    {
         if (IsLegacy)
         {
-            return ShowVersionLegacy().AsTask();
+            return ShowVersionLegacy();
         }
         var id = _state.Identity;
         var version = _state.RunningVersion;
@@ -128,7 +131,7 @@ public sealed partial class NxosCli
         {
             data["nxos_release_type"] = version.ReleaseLabel.Trim(' ', '[', ']');
         }
-        return CommandOutput.Ok(text, data).AsTask();
+        return CommandOutput.Ok(text, data);
     }
 
     private Task<CommandOutput> ShowModule(CommandContext context, CancellationToken cancellationToken)
@@ -325,7 +328,7 @@ public sealed partial class NxosCli
             }
         }
         var name = args[0].Text;
-        var path = ResolveFlash(name);
+        var path = ResolvePath(name, context.Session);
         if (path is null)
         {
             return NoSuchFile(name).AsTask();
@@ -343,9 +346,10 @@ public sealed partial class NxosCli
     /// <summary><c>show file</c> prints at most this much (a config or a log; images are hashed, not shown).</summary>
     private const long ShowFileLimit = 64L << 20;
 
-    private CommandOutput ShowFile(string name, string path, HashAlgorithmName? hash)
+    private static CommandOutput ShowFile(string name, NxosPath file, HashAlgorithmName? hash)
     {
-        switch (Flash.Stat(path)?.Kind)
+        var (files, path) = (file.Filesystem.Files, file.Relative);
+        switch (files.Stat(path)?.Kind)
         {
             case null:
                 return NoSuchFile(name);
@@ -355,14 +359,14 @@ public sealed partial class NxosCli
         if (hash is { } algorithm)
         {
             // Images are hundreds of megabytes: read in large sequential chunks, as md5sum does.
-            using var stream = Flash.OpenRead(path);
+            using var stream = files.OpenRead(path);
             byte[] digest = algorithm == HashAlgorithmName.MD5 ? MD5.HashData(stream)
                 : algorithm == HashAlgorithmName.SHA256 ? SHA256.HashData(stream)
                 : SHA512.HashData(stream);
             var hex = Convert.ToHexStringLower(digest);
             return CommandOutput.Ok(hex + "\n", new JsonObject { ["file_content_" + algorithm.Name!.ToLowerInvariant() + "sum"] = hex });
         }
-        var content = Encoding.UTF8.GetString(Flash.ReadAllBytes(path, ShowFileLimit));
+        var content = Encoding.UTF8.GetString(files.ReadAllBytes(path, ShowFileLimit));
         return CommandOutput.Ok(content.Length == 0 || content.EndsWith('\n') ? content : content + "\n");
     }
 
@@ -372,8 +376,8 @@ public sealed partial class NxosCli
         {
             return context.InvalidArg(1).AsTask();
         }
-        var name = context.Args.Count == 1 ? context.Args[0].Text : "bootflash:";
-        var path = ResolveFlash(name);
+        var name = context.Args.Count == 1 ? context.Args[0].Text : context.Session.CurrentDirectory.ToString();
+        var path = ResolvePath(name, context.Session);
         if (path is null)
         {
             return NoSuchFile(name).AsTask();
@@ -388,15 +392,16 @@ public sealed partial class NxosCli
         }
     }
 
-    private CommandOutput DirListing(string name, string path)
+    private static CommandOutput DirListing(string name, NxosPath where)
     {
-        if (Flash.Stat(path) is not { } target)
+        var (files, path) = (where.Filesystem.Files, where.Relative);
+        if (files.Stat(path) is not { } target)
         {
             return NoSuchFile(name);
         }
         var text = new StringBuilder();
         var rows = new List<JsonObject>();
-        IEnumerable<FileEntry> entries = target.Kind == FileEntryKind.Directory ? Flash.List(path) : [target with { Name = NameOf(path) }];
+        IEnumerable<FileEntry> entries = target.Kind == FileEntryKind.Directory ? files.List(path) : [target with { Name = NameOf(path) }];
         foreach (var e in entries)
         {
             var size = e.Kind == FileEntryKind.File ? e.Size : 4096;
@@ -405,18 +410,19 @@ public sealed partial class NxosCli
             text.Append(CultureInfo.InvariantCulture, $"{size,11}    {time}  {shown}\n");
             rows.Add(new JsonObject { ["fsize"] = size, ["timestamp"] = time, ["fname"] = shown });
         }
-        var flash = _state.Bootflash;
+        var flash = where.Filesystem;
         var used = flash.UsedBytes;
         var free = Math.Max(0, flash.CapacityBytes - used);
+        var usage = flash.Name + "://sup-local";
         text.Append('\n')
-            .Append("Usage for bootflash://sup-local\n")
+            .Append(CultureInfo.InvariantCulture, $"Usage for {usage}\n")
             .Append(CultureInfo.InvariantCulture, $"  {used} bytes used\n")
             .Append(CultureInfo.InvariantCulture, $"  {free} bytes free\n")
             .Append(CultureInfo.InvariantCulture, $"  {flash.CapacityBytes} bytes total\n");
         // NX-OS's keys for dir: TABLE_dir/ROW_dir (fsize, timestamp, fname), then the usage summary.
         var data = new JsonObject();
         CliJson.AddTable(data, "dir", rows);
-        data["usage_for_fs"] = "bootflash://sup-local";
+        data["usage_for_fs"] = usage;
         data["bytesused"] = used;
         data["bytesfree"] = free;
         data["bytestotal"] = flash.CapacityBytes;

@@ -215,6 +215,12 @@ public sealed class PoapAgent
             }
             throw new SwitchInterruptedException(interrupt);
         }
+        if (TakeReload() is { } reloadCommand)
+        {
+            // The script asked for the reload itself: POAP's run is over, the switch boots what was installed.
+            _log.Console($"The script's '{NxosCli.Redact(reloadCommand)}' reloads the switch; the script was killed");
+            return new PoapAttempt(number, _state.BootCount, PoapPhase.ScriptRun, true, null, null);
+        }
         if (run.End == ScriptEnd.Exited && run.ExitCode == 0)
         {
             _log.PoapInfo("POAP_SCRIPT_EXECUTION_SUCCESS");
@@ -258,7 +264,7 @@ public sealed class PoapAgent
         await using (stream.ConfigureAwait(false))
         {
             // 10.2(1)+ announce themselves to HTTP servers (contract §1.2).
-            var headers = script.OverHttp && AtLeast(_state, 10, 2, 1) ? _transfers.VendorHeaders() : null;
+            var headers = script.OverHttp && _state.Features.PoapHttpVendorHeaders ? _transfers.VendorHeaders() : null;
             result = await _transfers.DownloadAsync(request, stream, null, headers, cancellationToken).ConfigureAwait(false);
         }
         if (!result.Success)
@@ -278,7 +284,7 @@ public sealed class PoapAgent
         PythonInterpreter python;
         try
         {
-            python = PythonLocator.Resolve(_settings.Python ?? (_state.RunningVersion.PythonMajor == "2.7" ? "2.7" : null));
+            python = PythonLocator.Resolve(_settings.Python ?? (_state.Features.PythonMajor == "2.7" ? "2.7" : null));
         }
         catch (Exception e) when (e is PythonNotFoundException or ArgumentException)
         {
@@ -303,7 +309,7 @@ public sealed class PoapAgent
             _state.Bootflash.CapacityBytes, () => _state.Bootflash.FreeBytes)
         {
             // 6.x N3K images ship the legacy `cisco` module; newer ones must make `import cisco` fail.
-            LegacyCiscoModule = _state.RunningVersion.Major < 7,
+            LegacyCiscoModule = _state.Features.LegacyCiscoModule,
         };
         // A switch fault during the run (operator abort, power loss) ends it from outside,
         // after the script's Nth CLI command, so it strikes at a reproducible point.
@@ -329,8 +335,33 @@ public sealed class PoapAgent
             }
         });
         request = request with { PowerOff = powerOff.Token };
+        // A command that reloads the switch (install all without no-reload, reload) takes the
+        // box down under the script: it dies where it stands, as on the switch.
+        var reloaded = false;
+        void OnReload(object? sender, EventArgs e)
+        {
+            if (struck is null && !reloaded)
+            {
+                reloaded = true;
+                bridge!.PoweredOff = true;
+                powerOff.Cancel();
+            }
+        }
+        _cli.ReloadRequestedChanged += OnReload;
         var scriptStarted = _clock.Elapsed;
-        var result = await _scripts.RunAsync(request, bridge, interrupt.Token).ConfigureAwait(false);
+        ScriptRunResult result;
+        try
+        {
+            result = await _scripts.RunAsync(request, bridge, interrupt.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            _cli.ReloadRequestedChanged -= OnReload;
+        }
+        if (reloaded)
+        {
+            result = result with { Error = $"the switch reloaded under the script ({_cli.ReloadReason})" };
+        }
         var logs = _state.Filesystem.LogsPath;
         await File.AppendAllTextAsync(Path.Combine(logs, "script.stdout.log"), $"--- attempt {attempt} ---\n{result.Stdout}", cancellationToken).ConfigureAwait(false);
         await File.AppendAllTextAsync(Path.Combine(logs, "script.stderr.log"), $"--- attempt {attempt} ---\n{result.Stderr}", cancellationToken).ConfigureAwait(false);
@@ -346,6 +377,18 @@ public sealed class PoapAgent
         return (result, struck, bridge.LastSyslog);
     }
 
+    /// <summary>The command of the last run that reloaded the switch, or null.</summary>
+    private string? TakeReload()
+    {
+        if (!_cli.ReloadRequested)
+        {
+            return null;
+        }
+        var reason = _cli.ReloadReason ?? "reload";
+        _cli.ClearReloadRequest();
+        return reason;
+    }
+
     /// <summary>Why the script says it stopped: an uncaught exception's last line, else its last syslog message.</summary>
     private static string LastError(string stderr, string? lastSyslog)
     {
@@ -355,12 +398,6 @@ public sealed class PoapAgent
             return $" ({lines[^1]})";
         }
         return string.IsNullOrWhiteSpace(lastSyslog) ? "" : $" (its last message: {lastSyslog.Trim()})";
-    }
-
-    private static bool AtLeast(SwitchState state, int major, int minor, int maintenance)
-    {
-        var v = state.RunningVersion;
-        return (v.Major, v.Minor, v.Maintenance).CompareTo((major, minor, maintenance)) >= 0;
     }
 
     /// <summary>The prefix length of a subnet mask (an IPv6 lease carries no mask: a /128 address).</summary>

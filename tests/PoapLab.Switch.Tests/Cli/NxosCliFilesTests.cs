@@ -34,7 +34,7 @@ public sealed class NxosCliFilesTests
         result.Output.ShouldContain("No such file or directory");
         result.Output.ShouldContain("no such file");
         (await sw.Run("delete bootflash:")).Output.ShouldContain("Permission denied");
-        (await sw.Run("delete usb1:x")).Output.ShouldContain("Permission denied");
+        (await sw.Run("delete slot0:x")).Output.ShouldContain("Permission denied");
     }
 
     [Fact]
