@@ -42,9 +42,13 @@ internal abstract record CliRecord
             }
             else if (property.GetCustomAttribute<CliKeyAttribute>() is { } key)
             {
-                json[key.Key] = property.GetValue(this) switch
+                if (property.GetValue(this) is not { } value)
                 {
-                    null => null,
+                    // An absent field is left out, as NX-OS leaves out keys a release lacks.
+                    continue;
+                }
+                json[key.Key] = value switch
+                {
                     string s => JsonValue.Create(s),
                     int i => JsonValue.Create(i),
                     long l => JsonValue.Create(l),
