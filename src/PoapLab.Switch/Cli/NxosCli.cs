@@ -125,6 +125,11 @@ public sealed partial class NxosCli
     private async Task<CliResult> RunAsync(CliSession session, string command, bool json, CancellationToken cancellationToken)
     {
         var tokens = CommandSplitter.Tokenize(command);
+        if (BashCommands.IsRunBash(tokens))
+        {
+            // The rest of the line is the shell's: its pipes and redirections are not the CLI's.
+            tokens = [.. tokens.Select(t => t.Kind == CliTokenKind.Pipe ? t with { Kind = CliTokenKind.Word } : t)];
+        }
         var stages = new List<List<CliToken>> { new() };
         foreach (var t in tokens)
         {
@@ -137,7 +142,8 @@ public sealed partial class NxosCli
                 stages[^1].Add(t);
             }
         }
-        var redirect = TakeRedirect(stages[^1], out var redirectError);
+        int? redirectError = null;
+        var redirect = BashCommands.IsRunBash(tokens) ? null : TakeRedirect(stages[^1], out redirectError);
         if (redirectError is { } badColumn)
         {
             return badColumn < 0 ? Incomplete(command) : CliResult.InvalidCommand(command, badColumn);
@@ -195,6 +201,10 @@ public sealed partial class NxosCli
 
         var context = new CommandContext(session, command, words, match.Index, match.Keywords, format != CliOutputFormat.Text);
         var outcome = await match.Handler!(context, cancellationToken).ConfigureAwait(false);
+        if (outcome.Status == CliStatus.Shell && (format != CliOutputFormat.Text))
+        {
+            return CliResult.Exec($"% Invalid command: JSON/XML output is not supported for '{command}'\n");
+        }
         if (outcome.Status != CliStatus.Ok)
         {
             return new CliResult(outcome.Status, outcome.Text);

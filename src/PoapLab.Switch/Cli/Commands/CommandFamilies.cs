@@ -13,6 +13,7 @@ internal static class CommandFamilies
         new ShowLoggingCommands(device),
         new HardwareCommands(device),
         new DirectoryCommands(device),
+        new BashCommands(device),
     ];
 }
 
