@@ -40,6 +40,12 @@ internal sealed class ScriptBridge(NxosCli cli, SwitchLog log, SimClock clock, I
         var result = await cli.ExecuteAsync(command, json, cancellationToken).ConfigureAwait(false);
         Transcribe(command, json, result);
         afterCommand?.Invoke(Interlocked.Increment(ref _commands));
+        if (PoweredOff)
+        {
+            // The box went down under this command (a reload, a power loss): the script never
+            // hears back; it is killed while it waits, and the wait ends with the bridge.
+            await Task.Delay(Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false);
+        }
         return result;
     }
 
