@@ -336,6 +336,8 @@ public sealed partial class NxosCli
     /// <summary>Masks what follows <c>password</c> (and an encryption type digit), as NX-OS hides it in accounting logs.</summary>
     public static string Redact(string command) => PasswordPattern().Replace(command, "$1$2*****");
 
-    [System.Text.RegularExpressions.GeneratedRegex(@"(\bpassword)(\s+(?:[0-9]\s+)?)(\S+)", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
+    // An empty password leaves the command separator where the secret would be: that ";" is not masked,
+    // or the transcript would read as if the next command were the password.
+    [System.Text.RegularExpressions.GeneratedRegex(@"(\bpassword)([ \t]+(?:[0-9][ \t]+)?)(?!;(?:\s|$))(\S+)", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
     private static partial System.Text.RegularExpressions.Regex PasswordPattern();
 }
