@@ -231,7 +231,7 @@ public sealed class PoapAgent
             ScriptEnd.TimedOut => $"the script ran past its timeout of {_settings.ScriptTimeout.TotalSeconds:0} s and was killed",
             ScriptEnd.FailedToStart => $"the script could not be started: {run.Error}",
             ScriptEnd.Killed => "the script was killed",
-            _ => $"the script exited with {(run.ExitCode == 255 ? "-1 (255)" : run.ExitCode?.ToString(CultureInfo.InvariantCulture))}{LastError(run.Stderr, lastMessage)}",
+            _ => $"the script exited with {(run.ExitCode == 255 ? "-1 (255)" : run.ExitCode?.ToString(CultureInfo.InvariantCulture))}{ScriptFailure.Headline(run.Stderr, lastMessage.Error, lastMessage.Last)}",
         };
         _log.PoapFailure($"POAP_SCRIPT_EXECUTION_FAILED: {failure}");
         return Fail(PoapPhase.ScriptRun, failure, run.ExitCode);
@@ -279,7 +279,7 @@ public sealed class PoapAgent
         return null;
     }
 
-    private async Task<(ScriptRunResult Run, SwitchFault? Interrupt, string? LastMessage)> RunScriptAsync(DhcpPhaseResult dhcp, DhcpLease lease, int pid, int attempt, CancellationToken cancellationToken)
+    private async Task<(ScriptRunResult Run, SwitchFault? Interrupt, (string? Error, string? Last) LastMessage)> RunScriptAsync(DhcpPhaseResult dhcp, DhcpLease lease, int pid, int attempt, CancellationToken cancellationToken)
     {
         PythonInterpreter python;
         try
@@ -288,7 +288,7 @@ public sealed class PoapAgent
         }
         catch (Exception e) when (e is PythonNotFoundException or ArgumentException)
         {
-            return (new ScriptRunResult(ScriptEnd.FailedToStart, null, "", "", TimeSpan.Zero, e.Message), null, null);
+            return (new ScriptRunResult(ScriptEnd.FailedToStart, null, "", "", TimeSpan.Zero, e.Message), null, (null, null));
         }
         var env = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -374,7 +374,7 @@ public sealed class PoapAgent
         var kind = result.End == ScriptEnd.TimedOut ? EventKinds.ScriptTimedOut : EventKinds.ScriptExited;
         _events.Record(_source, kind, $"script ended: {result.End}{(result.ExitCode is { } c ? $" with exit code {c}" : "")}{(result.Error is null ? "" : ": " + result.Error)}",
             ("attempt", attempt), ("end", result.End), ("exit_code", result.ExitCode), ("real_ms", (long)result.RealDuration.TotalMilliseconds), ("error", result.Error));
-        return (result, struck, bridge.LastSyslog);
+        return (result, struck, (bridge.LastErrorSyslog, bridge.LastSyslog));
     }
 
     /// <summary>The command of the last run that reloaded the switch, or null.</summary>
@@ -387,17 +387,6 @@ public sealed class PoapAgent
         var reason = _cli.ReloadReason ?? "reload";
         _cli.ClearReloadRequest();
         return reason;
-    }
-
-    /// <summary>Why the script says it stopped: an uncaught exception's last line, else its last syslog message.</summary>
-    private static string LastError(string stderr, string? lastSyslog)
-    {
-        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (lines.Length > 0)
-        {
-            return $" ({lines[^1]})";
-        }
-        return string.IsNullOrWhiteSpace(lastSyslog) ? "" : $" (its last message: {lastSyslog.Trim()})";
     }
 
     /// <summary>The prefix length of a subnet mask (an IPv6 lease carries no mask: a /128 address).</summary>
