@@ -95,9 +95,9 @@ public sealed partial class NxosCli
         return new Redirect(target, append, token.Column);
     }
 
-    private CliResult WriteRedirect(Redirect redirect, string text)
+    private CliResult WriteRedirect(Redirect redirect, string text, CliSession session)
     {
-        var path = ResolveFlash(redirect.Target);
+        var path = ResolvePath(redirect.Target, session);
         var outside = PermissionDenied(redirect.Target);
         CommandOutput failure;
         if (path is null)
@@ -118,23 +118,24 @@ public sealed partial class NxosCli
         return new CliResult(failure.Status, failure.Text);
     }
 
-    private CommandOutput WriteRedirectFile(Redirect redirect, string path, string text)
+    private CommandOutput WriteRedirectFile(Redirect redirect, NxosPath path, string text)
     {
-        if (Flash.DirectoryExists(path))
+        var files = path.Filesystem.Files;
+        if (files.DirectoryExists(path.Relative))
         {
             return PermissionDenied(redirect.Target);
         }
-        if (!Flash.DirectoryExists(ParentOf(path)))
+        if (!files.DirectoryExists(path.Parent.Relative))
         {
             return NoSuchFile(redirect.Target);
         }
         var bytes = Encoding.UTF8.GetBytes(text);
-        var replaced = redirect.Append ? 0 : ExistingLength(path);
-        if (bytes.Length > _state.Bootflash.FreeBytes + replaced)
+        var replaced = redirect.Append ? 0 : CliFiles.ExistingLength(path);
+        if (bytes.Length > path.Filesystem.FreeBytes + replaced)
         {
             return NoSpace();
         }
-        using (var file = redirect.Append ? Flash.Append(path) : Flash.Create(path))
+        using (var file = redirect.Append ? files.Append(path.Relative) : files.Create(path.Relative))
         {
             file.Write(bytes);
         }

@@ -227,7 +227,7 @@ public sealed partial class NxosCli
             }
         }
         text = pipeline.Apply(text);
-        return redirect is null ? CliResult.Ok(text) : WriteRedirect(redirect, text);
+        return redirect is null ? CliResult.Ok(text) : WriteRedirect(redirect, text, session);
     }
 
     private void RequestReload(CliSession session, string reason)

@@ -63,6 +63,8 @@ public sealed class DirectoryCommandsTests
         sw.State.ScheduledConfig.ShouldContain("ip host ztp-server 10.0.0.1");
         await sw.Ok("copy running-config startup-config");
         sw.State.StartupConfig.ShouldNotBeNull();
+        await sw.Ok("show hostname > volatile:host.txt");
+        File.ReadAllText(Path.Combine(sw.Filesystem.VolatilePath, "host.txt")).ShouldBe("ztp-leaf\n");
         await sw.Ok("terminal dont-ask ; delete volatile:poap.conf");
         File.Exists(Path.Combine(sw.Filesystem.VolatilePath, "poap.conf")).ShouldBeFalse();
     }
