@@ -49,6 +49,9 @@ public sealed class DirectoryCommandsTests
         await sw.Ok("move bootflash:poap.cfg bootflash:renamed.cfg");
         File.Exists(sw.FlashFile("renamed.cfg")).ShouldBeTrue();
         (await sw.Run("move bootflash:nope.cfg bootflash:x")).Output.ShouldContain("No such file");
+        // A filesystem as the destination takes the remote file's name.
+        await sw.Ok("copy http://10.0.0.1:5000/api/register/nxos volatile: vrf management");
+        File.Exists(Path.Combine(sw.Filesystem.VolatilePath, "nxos")).ShouldBeTrue();
     }
 
     [Fact]
