@@ -517,6 +517,11 @@ public static partial class ScenarioLoader
             {
                 throw m.Error(m.Get("pool")!, $"'pool' must be a range such as 10.0.0.100-10.0.0.199, not '{pool}'");
             }
+            if (poolStart.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork || poolEnd.AddressFamily != poolStart.AddressFamily
+                || System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(poolStart.GetAddressBytes()) > System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(poolEnd.GetAddressBytes()))
+            {
+                throw m.Error(m.Get("pool")!, $"'pool' must be a range of IPv4 addresses from low to high, such as 10.0.0.100-10.0.0.199, not '{pool}'");
+            }
         }
         var model = new DhcpServerModel
         {

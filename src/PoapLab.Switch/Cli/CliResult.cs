@@ -11,6 +11,12 @@ public enum CliStatus
 
     /// <summary>It ran and failed; <c>cli()</c> raises <c>cmd_exec_error</c> with the output as message.</summary>
     ExecError = 2,
+
+    /// <summary>
+    /// <c>run bash</c>: the output is a command line for the switch's shell, which is the
+    /// script's sandbox; the script's side of the bridge runs it there and returns what it printed.
+    /// </summary>
+    Shell = 3,
 }
 
 /// <summary>The outcome of one command line (which may chain several with <c> ; </c>).</summary>

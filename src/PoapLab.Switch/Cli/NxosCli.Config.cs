@@ -5,6 +5,8 @@ using PoapLab.Switch.Identity;
 
 using PoapLab.Switch.Flash;
 
+using PoapLab.Switch.Cli.Commands;
+
 namespace PoapLab.Switch.Cli;
 
 /// <summary>
@@ -191,9 +193,9 @@ public sealed partial class NxosCli
     }
 
     /// <summary>Applies configuration lines as config mode would (for <c>copy ... running-config</c>).</summary>
-    private async Task<CommandOutput> ApplyConfigLinesAsync(Session caller, IEnumerable<string> lines, CancellationToken cancellationToken)
+    private async Task<CommandOutput> ApplyConfigLinesAsync(CliSession caller, IEnumerable<string> lines, CancellationToken cancellationToken)
     {
-        var session = new Session { ConfigMode = true, DontAsk = caller.DontAsk, Password = caller.Password };
+        var session = new CliSession(caller.CurrentDirectory) { ConfigMode = true, DontAsk = caller.DontAsk, Password = caller.Password };
         var output = new StringBuilder();
         foreach (var line in lines)
         {
@@ -212,7 +214,7 @@ public sealed partial class NxosCli
     }
 
     /// <summary>One configuration line in a config session; null for blank lines and comments.</summary>
-    private async Task<CommandOutput?> ApplyConfigLineAsync(Session session, string line, string mode, CancellationToken cancellationToken)
+    private async Task<CommandOutput?> ApplyConfigLineAsync(CliSession session, string line, string mode, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var words = CommandSplitter.Tokenize(line).Where(t => t.Kind == CliTokenKind.Word).ToList();

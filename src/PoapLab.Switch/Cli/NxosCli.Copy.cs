@@ -2,6 +2,8 @@ using System.Globalization;
 using PoapLab.Switch.Flash;
 using PoapLab.Switch.Transfer;
 
+using PoapLab.Switch.Cli.Commands;
+
 namespace PoapLab.Switch.Cli;
 
 /// <summary><c>copy</c>: downloads from servers, local copies, configuration copies.</summary>
@@ -42,31 +44,25 @@ public sealed partial class NxosCli
             }
             return await CopyConfigToAsync(context, StartupConfigText(), destination, isRunning: false, cancellationToken).ConfigureAwait(false);
         }
-        var from = ResolveFlash(source);
-        var outsideSource = source.Contains(':', StringComparison.Ordinal) ? PermissionDenied(source) : context.InvalidArg(0);
+        var from = ResolvePath(source, context.Session);
         if (from is null)
         {
-            return outsideSource;
+            return PermissionDenied(source);
         }
         string text;
         try
         {
-            if (!Flash.FileExists(from))
+            if (!from.Filesystem.Files.FileExists(from.Relative))
             {
                 return NoSuchFile(source);
             }
-            if (Abbreviates(destination, "scheduled-config", 3) || Abbreviates(destination, "startup-config", 3) || Abbreviates(destination, "running-config", 3))
-            {
-                text = System.Text.Encoding.UTF8.GetString(Flash.ReadAllBytes(from, ConfigFileLimit));
-            }
-            else
-            {
-                text = "";
-            }
+            text = IsConfigTarget(destination)
+                ? System.Text.Encoding.UTF8.GetString(from.Filesystem.Files.ReadAllBytes(from.Relative, ConfigFileLimit))
+                : "";
         }
         catch (IOException e)
         {
-            return FileFailure(e, source, outsideSource);
+            return FileFailure(e, source, PermissionDenied(source));
         }
         if (Abbreviates(destination, "scheduled-config", 3))
         {
@@ -84,12 +80,12 @@ public sealed partial class NxosCli
         }
         try
         {
-            var to = ResolveDestination(destination, NameOf(from));
+            var to = ResolveDestination(destination, from.Name, context.Session);
             if (to is null)
             {
                 return PermissionDenied(destination);
             }
-            if (!Flash.DirectoryExists(ParentOf(to)))
+            if (!to.Filesystem.Files.DirectoryExists(to.Parent.Relative))
             {
                 return NoSuchFile(destination);
             }
@@ -97,13 +93,13 @@ public sealed partial class NxosCli
             {
                 return CommandOutput.Fail($"{destination}: source and destination are the same file");
             }
-            var size = Flash.Stat(from)?.Size ?? 0;
-            var limit = _state.Bootflash.FreeBytes + ExistingLength(to);
+            var size = from.Filesystem.Files.Stat(from.Relative)?.Size ?? 0;
+            var limit = CliFiles.Room(to);
             if (size > limit)
             {
                 return NoSpace();
             }
-            Flash.Copy(from, to, limit);
+            CopyFile(from, to, limit);
             Touch(to);
         }
         catch (IOException e)
@@ -112,6 +108,13 @@ public sealed partial class NxosCli
         }
         return CommandOutput.Ok(CopyProgress + CopyComplete);
     }
+
+    private static bool IsConfigTarget(string destination) =>
+        Abbreviates(destination, "scheduled-config", 3) || Abbreviates(destination, "startup-config", 3) || Abbreviates(destination, "running-config", 3);
+
+    /// <summary>Copies a file within a filesystem or across two, writing at most <paramref name="limit"/> bytes.</summary>
+    private static void CopyFile(NxosPath from, NxosPath to, long limit) =>
+        to.Filesystem.Files.Copy(from.Filesystem.Files, from.Relative, to.Relative, limit);
 
     private async Task<CommandOutput> CopyConfigToAsync(CommandContext context, string text, string destination, bool isRunning, CancellationToken cancellationToken)
     {
@@ -133,24 +136,24 @@ public sealed partial class NxosCli
             _state.ScheduledConfig.AddRange(ConfigLines(text));
             return CommandOutput.Ok(CopyComplete);
         }
-        var outside = destination.Contains(':', StringComparison.Ordinal) ? PermissionDenied(destination) : context.InvalidArg(1);
+        var outside = PermissionDenied(destination);
         try
         {
-            var to = ResolveDestination(destination, isRunning ? "running-config" : "startup-config");
+            var to = ResolveDestination(destination, isRunning ? "running-config" : "startup-config", context.Session);
             if (to is null)
             {
                 return outside;
             }
-            if (!Flash.DirectoryExists(ParentOf(to)))
+            if (!to.Filesystem.Files.DirectoryExists(to.Parent.Relative))
             {
                 return NoSuchFile(destination);
             }
             var bytes = System.Text.Encoding.UTF8.GetBytes(text);
-            if (bytes.Length > _state.Bootflash.FreeBytes + ExistingLength(to))
+            if (bytes.Length > CliFiles.Room(to))
             {
                 return NoSpace();
             }
-            using (var file = Flash.Create(to))
+            using (var file = to.Filesystem.Files.Create(to.Relative))
             {
                 file.Write(bytes);
             }
@@ -215,7 +218,7 @@ public sealed partial class NxosCli
                 return context.InvalidArg(i);
             }
         }
-        if (kstack && _state.RunningVersion.Major < 9)
+        if (kstack && !_state.Features.CopyUseKstack)
         {
             // Older images lack the keyword; scripts retry without it when they see this text.
             return CommandOutput.Fail("Syntax error while parsing 'use-kstack'");
@@ -226,30 +229,34 @@ public sealed partial class NxosCli
         }
 
         var remoteName = Path.GetFileName(path.TrimEnd('/'));
-        var outside = destination.Contains(':', StringComparison.Ordinal) || destination.StartsWith('/')
-            ? PermissionDenied(destination)
-            : context.InvalidArg(1);
-        string to;
+        if (IsConfigTarget(destination))
+        {
+            var config = new TransferRequest(protocol, host, port, path, user, context.Session.Password, vrf, ignoreCertificate);
+            return await DownloadConfigAsync(context, config, destination, cancellationToken).ConfigureAwait(false);
+        }
+        var outside = PermissionDenied(destination);
+        NxosPath to;
         long limit;
         FileStream file;
         try
         {
-            if (ResolveDestination(destination, remoteName) is not { } resolved)
+            if (ResolveDestination(destination, remoteName, context.Session) is not { } resolved)
             {
                 return outside;
             }
             to = resolved;
-            if (!Flash.DirectoryExists(ParentOf(to)))
+            var files = to.Filesystem.Files;
+            if (!files.DirectoryExists(to.Parent.Relative))
             {
                 return NoSuchFile(destination);
             }
-            if (to.Length == 0 || Flash.DirectoryExists(to))
+            if (to.Relative.Length == 0 || files.DirectoryExists(to.Relative))
             {
                 return PermissionDenied(destination);
             }
-            limit = _state.Bootflash.FreeBytes + ExistingLength(to);
-            // The client writes through this handle only: a new regular file made inside the flash.
-            file = Flash.Create(to);
+            limit = CliFiles.Room(to);
+            // The client writes through this handle only: a new regular file made inside the filesystem.
+            file = files.Create(to.Relative);
         }
         catch (IOException e)
         {
@@ -295,7 +302,7 @@ public sealed partial class NxosCli
             var ok = completed && failure is null && !refused && guard is { Exceeded: false } && result is { Success: true };
             if (!ok)
             {
-                Flash.TryDeleteFile(to);
+                to.Filesystem.Files.TryDeleteFile(to.Relative);
             }
         }
 
@@ -320,28 +327,22 @@ public sealed partial class NxosCli
     }
 
     /// <summary><c>copy ... compact</c> exists on Nexus 9000 from 9.3 on.</summary>
-    private bool CompactSupported =>
-        _state.Identity.Model.StartsWith("N9K-", StringComparison.OrdinalIgnoreCase) &&
-        (_state.RunningVersion.Major > 9 || (_state.RunningVersion.Major == 9 && _state.RunningVersion.Minor >= 3));
+    private bool CompactSupported => _state.Features.CopyCompact;
 
     /// <summary>No configuration file is read past this (a real one is kilobytes).</summary>
     private const long ConfigFileLimit = 64L << 20;
 
-    /// <summary>A destination on flash; a directory (or bare <c>bootflash:</c>) takes the source's file name.</summary>
-    private string? ResolveDestination(string destination, string sourceName)
+    /// <summary>A destination path; a directory (or a bare <c>volatile:</c>) takes the source's file name.</summary>
+    private NxosPath? ResolveDestination(string destination, string sourceName, CliSession session)
     {
-        var to = ResolveFlash(destination);
+        var to = ResolvePath(destination, session);
         if (to is null)
         {
             return null;
         }
-        if (Flash.DirectoryExists(to))
+        if (to.Filesystem.Files.DirectoryExists(to.Relative) && sourceName.Length > 0)
         {
-            if (sourceName.Length == 0)
-            {
-                return to;
-            }
-            to = JoinFlash(to, sourceName);
+            to = to.Child(sourceName);
         }
         return to;
     }
@@ -349,6 +350,59 @@ public sealed partial class NxosCli
     /// <summary>The size of the regular file a write would replace (0 for anything else: it is unlinked, not truncated).</summary>
     private long ExistingLength(string flashPath) =>
         Flash.Stat(flashPath, followLinks: false) is { Kind: FileEntryKind.File, Links: 1 } e ? e.Size : 0;
+
+    /// <summary>
+    /// <c>copy URL running-config</c> (and <c>startup-config</c>, <c>scheduled-config</c>): the file
+    /// is fetched into memory, at most <see cref="ConfigFileLimit"/>, and applied as the local copy would.
+    /// </summary>
+    private async Task<CommandOutput> DownloadConfigAsync(CommandContext context, TransferRequest request, string destination, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        var guard = new FreeSpaceGuardStream(buffer, ConfigFileLimit);
+        TransferResult? result = null;
+        string? failure = null;
+        var tooLarge = false;
+        try
+        {
+            result = await _transfers.DownloadAsync(request, guard, size =>
+            {
+                if (size > ConfigFileLimit)
+                {
+                    tooLarge = true;
+                    throw new IOException("No space left on device");
+                }
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            failure = ex.Message;
+        }
+        if (tooLarge || guard.Exceeded)
+        {
+            return NoSpace();
+        }
+        if (failure is not null)
+        {
+            return CommandOutput.Fail(failure);
+        }
+        if (result is not { Success: true })
+        {
+            return CommandOutput.Fail(result?.Error ?? "Copy failed");
+        }
+        CountManagementTraffic(result.Bytes);
+        var lines = ConfigLines(System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length)).ToList();
+        if (Abbreviates(destination, "scheduled-config", 3))
+        {
+            _state.ScheduledConfig.AddRange(lines);
+            return CommandOutput.Ok(CopyComplete);
+        }
+        if (Abbreviates(destination, "startup-config", 3))
+        {
+            _state.StartupConfig = [.. lines];
+            return CommandOutput.Ok(CopyProgress + CopyComplete);
+        }
+        return await ApplyConfigLinesAsync(context.Session, lines, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>Splits <c>[user@]host[:port]/path</c> (host may be <c>[v6]</c>).</summary>
     private static bool TryParseServer(string rest, out string? user, out string host, out int? port, out string path)

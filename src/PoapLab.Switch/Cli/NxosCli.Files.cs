@@ -1,6 +1,8 @@
 using System.Text;
 using PoapLab.Switch.Flash;
 
+using PoapLab.Switch.Cli.Commands;
+
 namespace PoapLab.Switch.Cli;
 
 /// <summary><c>delete</c> and output redirection (<c>command &gt; bootflash:file</c>, <c>&gt;&gt;</c> to append).</summary>
@@ -20,41 +22,37 @@ public sealed partial class NxosCli
             return context.InvalidArg(args.Count == 2 ? 1 : 2).AsTask();
         }
         var name = args[0].Text;
-        var path = ResolveFlash(name);
-        var outside = name.Contains(':', StringComparison.Ordinal) || name.StartsWith('/') ? PermissionDenied(name) : context.InvalidArg(0);
-        if (path is null)
+        var path = ResolvePath(name, context.Session);
+        if (path is null || path.Relative.Length == 0)
         {
-            return outside.AsTask();
-        }
-        if (path.Length == 0)
-        {
-            // The filesystem itself is not a file: NX-OS refuses it the same way.
+            // A filesystem the switch lacks, a path out of one, or a filesystem itself: not a file.
             return PermissionDenied(name).AsTask();
         }
+        var files = path.Filesystem.Files;
         try
         {
             // The entry itself: deleting a link removes the link, never what it points at.
-            if (Flash.Stat(path, followLinks: false) is not { } entry)
+            if (files.Stat(path.Relative, followLinks: false) is not { } entry)
             {
                 return NoSuchFile(name).AsTask();
             }
             // A script cannot answer the prompt; vsh takes its default, which for delete is yes.
             var prompt = context.Session.DontAsk || args.Count == 2
                 ? ""
-                : $"Do you want to delete \"/{path}\" ? (yes/no/abort)   [y] \n";
+                : $"Do you want to delete \"/{path.Relative}\" ? (yes/no/abort)   [y] \n";
             if (entry.Kind == FileEntryKind.Directory)
             {
-                Flash.DeleteDirectory(path, recursive: true);
+                files.DeleteDirectory(path.Relative, recursive: true);
             }
             else
             {
-                Flash.DeleteFile(path);
+                files.DeleteFile(path.Relative);
             }
             return CommandOutput.Ok(prompt).AsTask();
         }
         catch (IOException e)
         {
-            return FileFailure(e, name, outside).AsTask();
+            return FileFailure(e, name, PermissionDenied(name)).AsTask();
         }
     }
 
@@ -97,9 +95,9 @@ public sealed partial class NxosCli
         return new Redirect(target, append, token.Column);
     }
 
-    private CliResult WriteRedirect(Redirect redirect, string text)
+    private CliResult WriteRedirect(Redirect redirect, string text, CliSession session)
     {
-        var path = ResolveFlash(redirect.Target);
+        var path = ResolvePath(redirect.Target, session);
         var outside = PermissionDenied(redirect.Target);
         CommandOutput failure;
         if (path is null)
@@ -120,23 +118,24 @@ public sealed partial class NxosCli
         return new CliResult(failure.Status, failure.Text);
     }
 
-    private CommandOutput WriteRedirectFile(Redirect redirect, string path, string text)
+    private CommandOutput WriteRedirectFile(Redirect redirect, NxosPath path, string text)
     {
-        if (Flash.DirectoryExists(path))
+        var files = path.Filesystem.Files;
+        if (files.DirectoryExists(path.Relative))
         {
             return PermissionDenied(redirect.Target);
         }
-        if (!Flash.DirectoryExists(ParentOf(path)))
+        if (!files.DirectoryExists(path.Parent.Relative))
         {
             return NoSuchFile(redirect.Target);
         }
         var bytes = Encoding.UTF8.GetBytes(text);
-        var replaced = redirect.Append ? 0 : ExistingLength(path);
-        if (bytes.Length > _state.Bootflash.FreeBytes + replaced)
+        var replaced = redirect.Append ? 0 : CliFiles.ExistingLength(path);
+        if (bytes.Length > path.Filesystem.FreeBytes + replaced)
         {
             return NoSpace();
         }
-        using (var file = redirect.Append ? Flash.Append(path) : Flash.Create(path))
+        using (var file = redirect.Append ? files.Append(path.Relative) : files.Create(path.Relative))
         {
             file.Write(bytes);
         }

@@ -1,6 +1,8 @@
 using System.Text;
 using PoapLab.Switch.Identity;
 
+using PoapLab.Switch.Cli.Commands;
+
 namespace PoapLab.Switch.Cli;
 
 /// <summary><c>install all nxos &lt;image&gt; [no-reload] [non-interruptive] [override] [bios]</c>.</summary>
@@ -16,6 +18,16 @@ public sealed partial class NxosCli
         if (args.Count == 0)
         {
             return context.InvalidArg(0).AsTask();
+        }
+        if (_state.BootPoapEnabled)
+        {
+            // Operators running POAP at scale report the installer refusing to run while
+            // "boot poap enable" is configured (the switch would run POAP again after the upgrade).
+            return CommandOutput.Fail(
+                "Installer will perform compatibility check first. Please wait.\n" +
+                "Pre-upgrade check failed: boot poap is enabled.\n" +
+                "Please remove \"boot poap enable\" from the configuration and retry.\n" +
+                "Install has failed.\n").AsTask();
         }
         if (IsLegacy)
         {

@@ -6,6 +6,8 @@ using System.Text.Json.Nodes;
 using PoapLab.Core.Events;
 using PoapLab.Switch.State;
 
+using PoapLab.Switch.Cli.Commands;
+
 namespace PoapLab.Switch.Cli;
 
 /// <summary>

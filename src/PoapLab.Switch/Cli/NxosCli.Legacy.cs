@@ -3,6 +3,8 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
+using PoapLab.Switch.Cli.Commands;
+
 namespace PoapLab.Switch.Cli;
 
 /// <summary>
@@ -22,111 +24,30 @@ namespace PoapLab.Switch.Cli;
 /// </remarks>
 public sealed partial class NxosCli
 {
-    private const string LegacyKickstartCompileTime = "3/1/2017 1:00:00 [03/01/2017 09:18:41]";
-    private const string LegacySystemCompileTime = "3/1/2017 1:00:00 [03/01/2017 10:24:28]";
-
     /// <summary>True when the switch runs a 6.x (dual-image) release.</summary>
-    private bool IsLegacy => _state.RunningVersion.Major < 7;
+    private bool IsLegacy => _state.Features.DualImage;
 
     private CommandOutput ShowVersionLegacy()
     {
         var id = _state.Identity;
-        var version = _state.RunningVersion.Display;
-        var kickstart = "bootflash:///" + LegacyKickstartImage();
-        var system = "bootflash:///" + LegacySystemImage();
-        var uptime = Uptime();
-        var chassis = LegacyChassisLine();
-        var text = new StringBuilder()
-            .Append("Cisco Nexus Operating System (NX-OS) Software\n")
-            .Append("TAC support: http://www.cisco.com/tac\n")
-            .Append("Documents: http://www.cisco.com/en/US/products/ps9372/tsd_products_support_series_home.html\n")
-            .Append("Copyright (c) 2002-2017, Cisco Systems, Inc. All rights reserved.\n")
-            .Append("The copyrights to certain works contained herein are owned by\n")
-            .Append("other third parties and are used and distributed under license.\n")
-            .Append("Some parts of this software are covered under the GNU Public\n")
-            .Append("License. A copy of the license is available at\n")
-            .Append("http://www.gnu.org/licenses/gpl.html.\n")
-            .Append('\n')
-            .Append("Software\n")
-            .Append("  BIOS:      version ").Append(id.BiosVersion).Append('\n')
-            .Append("  loader:    version N/A\n")
-            .Append("  kickstart: version ").Append(version).Append('\n')
-            .Append("  system:    version ").Append(version).Append('\n')
-            .Append("  Power Sequencer Firmware: \n")
-            .Append("             Module 1: version v4.1\n")
-            .Append("  BIOS compile time:       ").Append(id.BiosCompileTime).Append('\n')
-            .Append("  kickstart image file is: ").Append(kickstart).Append('\n')
-            .Append("  kickstart compile time:  ").Append(LegacyKickstartCompileTime).Append('\n')
-            .Append("  system image file is:    ").Append(system).Append('\n')
-            .Append("  system compile time:     ").Append(LegacySystemCompileTime).Append('\n')
-            .Append('\n')
-            .Append('\n')
-            .Append("Hardware\n")
-            .Append("  ").Append(chassis).Append('\n')
-            .Append("  Intel(R) Pentium(R) CPU  @ 2.00GHz\n")
-            .Append(" with 3795116 kB of memory.\n")
-            .Append("  Processor Board ID ").Append(id.Serial).Append('\n')
-            .Append('\n')
-            .Append("  Device name: ").Append(_state.Hostname).Append('\n')
-            .Append("  bootflash:    ").Append(id.BootflashKilobytes.ToString(CultureInfo.InvariantCulture)).Append(" kB\n")
-            .Append('\n')
-            .Append(CultureInfo.InvariantCulture, $"Kernel uptime is {uptime.Days} day(s), {uptime.Hours} hour(s), {uptime.Minutes} minute(s), {uptime.Seconds} second(s)\n")
-            .Append('\n')
-            .Append("Last reset \n")
-            .Append("  Reason: Unknown\n")
-            .Append("  System version: ").Append(version).Append('\n')
-            .Append("  Service: \n")
-            .Append('\n')
-            .Append("plugin\n")
-            .Append("  Core Plugin, Ethernet Plugin\n")
-            .ToString();
-        var data = new JsonObject
+        return CommandOutput.Ok(new ShowVersionLegacyRecord
         {
-            ["header_str"] = "Cisco Nexus Operating System (NX-OS) Software\nTAC support: http://www.cisco.com/tac\n",
-            ["bios_ver_str"] = id.BiosVersion,
-            ["loader_ver_str"] = "N/A",
-            ["kickstart_ver_str"] = version,
-            ["sys_ver_str"] = version,
-            ["bios_cmpl_time"] = id.BiosCompileTime,
-            ["kick_file_name"] = kickstart,
-            ["kick_cmpl_time"] = LegacyKickstartCompileTime.Split(" [")[0],
-            ["kick_tmstmp"] = "03/01/2017 09:18:41",
-            ["isan_file_name"] = system,
-            ["isan_cmpl_time"] = LegacySystemCompileTime.Split(" [")[0],
-            ["isan_tmstmp"] = "03/01/2017 10:24:28",
-            ["chassis_id"] = chassis.StartsWith("cisco ", StringComparison.Ordinal) ? chassis["cisco ".Length..] : chassis,
-            ["cpu_name"] = "Intel(R) Pentium(R) CPU  @ 2.00GHz",
-            ["memory"] = 3795116,
-            ["mem_type"] = "kB",
-            ["proc_board_id"] = id.Serial,
-            ["host_name"] = _state.Hostname,
-            ["bootflash_size"] = id.BootflashKilobytes,
-            ["kern_uptm_days"] = uptime.Days,
-            ["kern_uptm_hrs"] = uptime.Hours,
-            ["kern_uptm_mins"] = uptime.Minutes,
-            ["kern_uptm_secs"] = uptime.Seconds,
-            ["rr_reason"] = "Unknown",
-            ["rr_sys_ver"] = version,
-            ["rr_service"] = "",
-            ["manufacturer"] = "Cisco Systems, Inc.",
-        };
-        return CommandOutput.Ok(text, data);
+            BiosVersion = id.BiosVersion,
+            Version = _state.RunningVersion.Display,
+            BiosCompileTime = id.BiosCompileTime,
+            KickstartImage = "bootflash:///" + LegacyKickstartImage(),
+            SystemImage = "bootflash:///" + LegacySystemImage(),
+            ChassisLine = LegacyChassisLine(),
+            Serial = id.Serial,
+            Hostname = _state.Hostname,
+            BootflashKilobytes = id.BootflashKilobytes,
+            Uptime = Commands.Uptime.From(Uptime()),
+        });
     }
 
-    private CommandOutput ShowBootLegacy()
-    {
-        var kickstart = _state.KickstartBootVariable is { } k ? $"kickstart variable = {k}\n" : "kickstart variable not set\n";
-        var system = _state.SystemBootVariable is { } s ? $"system variable = {s}\n" : "system variable not set\n";
-        var poap = _state.BootPoapEnabled ? "Boot POAP Enabled\n" : "Boot POAP Disabled\n";
-        var block = kickstart + system + poap;
-        var data = new JsonObject
-        {
-            ["kickstart_variable"] = _state.KickstartBootVariable ?? "",
-            ["system_variable"] = _state.SystemBootVariable ?? "",
-            ["poap_status"] = _state.BootPoapEnabled ? "Enabled" : "Disabled",
-        };
-        return CommandOutput.Ok("\nCurrent Boot Variables:\n\n\n" + block + "\nBoot Variables on next reload:\n\n\n" + block, data);
-    }
+    private CommandOutput ShowBootLegacy() =>
+        CommandOutput.Ok(new ShowBootLegacyRecord(
+            _state.KickstartBootVariable ?? "", _state.SystemBootVariable ?? "", _state.BootPoapEnabled ? "Enabled" : "Disabled"));
 
     /// <summary><c>boot kickstart &lt;image&gt;</c> / <c>boot system &lt;image&gt;</c>: one half of the 6.x boot pair.</summary>
     private Task<CommandOutput> BootLegacyImage(CommandContext context, bool kickstart)

@@ -4,6 +4,8 @@ using System.Text;
 using PoapLab.Switch.Flash;
 using PoapLab.Switch.State;
 
+using PoapLab.Switch.Cli.Commands;
+
 namespace PoapLab.Switch.Cli;
 
 /// <summary>
@@ -36,8 +38,7 @@ public sealed partial class NxosCli
 
     private Task<CommandOutput> PersonalityRestoreCommand(CommandContext context, CancellationToken cancellationToken)
     {
-        var version = _state.RunningVersion;
-        if (version.Major < 9 || (version.Major == 9 && version.Minor < 2))
+        if (!_state.Features.Personality)
         {
             // The personality feature came with 9.2(1).
             return CommandOutput.From(CliResult.InvalidCommand(context.Command, context.Words[0].Column)).AsTask();

@@ -1,3 +1,5 @@
+using PoapLab.Switch.Cli.Commands;
+
 namespace PoapLab.Switch.Cli;
 
 public sealed partial class NxosCli
@@ -10,7 +12,7 @@ public sealed partial class NxosCli
     /// <returns>The lines that were rejected, with what the CLI said.</returns>
     public async Task<IReadOnlyList<(string Line, CliResult Result)>> ReplayConfigAsync(IEnumerable<string> lines, CancellationToken cancellationToken)
     {
-        var session = new Session { ConfigMode = true, DontAsk = true };
+        var session = new CliSession(_state.Filesystems.Home) { ConfigMode = true, DontAsk = true };
         var rejected = new List<(string, CliResult)>();
         foreach (var line in lines)
         {

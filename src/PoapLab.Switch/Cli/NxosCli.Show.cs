@@ -6,6 +6,8 @@ using System.Text.RegularExpressions;
 using PoapLab.Switch.Flash;
 using PoapLab.Switch.State;
 
+using PoapLab.Switch.Cli.Commands;
+
 namespace PoapLab.Switch.Cli;
 
 /// <summary><c>show ...</c> and <c>dir</c>: text as NX-OS prints it, JSON where NX-OS has it.</summary>
@@ -41,94 +43,36 @@ public sealed partial class NxosCli
 
     private Task<CommandOutput> ShowVersion(CommandContext context, CancellationToken cancellationToken)
     {
-        if (context.Args.Count > 0)
-        {
-            return context.InvalidArg(0).AsTask();
-        }
+        return (context.Args.Count > 0 ? context.InvalidArg(0) : ShowVersionOutput()).AsTask();
+    }
+
+    private CommandOutput ShowVersionOutput()
+    {
         if (IsLegacy)
         {
-            return ShowVersionLegacy().AsTask();
+            return ShowVersionLegacy();
         }
         var id = _state.Identity;
         var version = _state.RunningVersion;
-        var image = "bootflash:///" + ImageFileName(_state.RunningImage);
-        var uptime = Uptime();
-        var nxosVersion = version.Display + version.ReleaseLabel;
-        var text = new StringBuilder()
-            .Append("Cisco Nexus Operating System (NX-OS) Software\n")
-            .Append("TAC support: http://www.cisco.com/tac\n")
-            .Append("Documents: http://www.cisco.com/en/US/products/ps9372/tsd_products_support_series_home.html\n")
-            .Append("Copyright (c) 2002-2023, Cisco Systems, Inc. All rights reserved.\n")
-            .Append("The copyrights to certain works contained herein are owned by\n")
-            .Append("other third parties and are used and distributed under license.\n")
-            .Append("Some parts of this software are covered under the GNU Public\n")
-            .Append("License. A copy of the license is available at\n")
-            .Append("http://www.gnu.org/licenses/gpl.html.\n")
-            .Append('\n')
-            .Append("Software\n")
-            .Append("  BIOS: version ").Append(id.BiosVersion).Append('\n')
-            .Append(" NXOS: version ").Append(nxosVersion).Append('\n')
-            .Append("  BIOS compile time:  ").Append(id.BiosCompileTime).Append('\n')
-            .Append("  NXOS image file is: ").Append(image).Append('\n')
-            .Append("  NXOS compile time:  ").Append(NxosCompileTime).Append('\n')
-            .Append('\n')
-            .Append('\n')
-            .Append("Hardware\n")
-            .Append("  ").Append(id.ChassisDescription).Append('\n')
-            .Append("  Intel(R) Xeon(R) CPU D-1528 @ 1.90GHz with 24571632 kB of memory.\n")
-            .Append("  Processor Board ID ").Append(id.Serial).Append('\n')
-            .Append('\n')
-            .Append("  Device name: ").Append(_state.Hostname).Append('\n')
-            .Append("  bootflash:   ").Append(id.BootflashKilobytes.ToString(CultureInfo.InvariantCulture)).Append(" kB\n")
-            .Append('\n')
-            .Append(CultureInfo.InvariantCulture, $"Kernel uptime is {uptime.Days} day(s), {uptime.Hours} hour(s), {uptime.Minutes} minute(s), {uptime.Seconds} second(s)\n")
-            .Append('\n')
-            .Append("Last reset\n")
-            .Append("  Reason: Unknown\n")
-            .Append("  System version: ").Append(version.Display).Append('\n')
-            .Append("  Service: \n")
-            .Append('\n')
-            .Append("plugin\n")
-            .Append("  Core Plugin, Ethernet Plugin\n")
-            .Append('\n')
-            .Append("Active Package(s):\n")
-            .Append('\n')
-            .ToString();
-        var data = new JsonObject
+        var compile = NxosCompileTime.Split(" [");
+        return CommandOutput.Ok(new ShowVersionRecord
         {
-            ["header_str"] = "Cisco Nexus Operating System (NX-OS) Software\nTAC support: http://www.cisco.com/tac\n",
-            ["bios_ver_str"] = id.BiosVersion,
-            ["kickstart_ver_str"] = version.Display,
-            ["nxos_ver_str"] = version.Display,
-            ["bios_cmpl_time"] = id.BiosCompileTime,
-            ["kick_file_name"] = image,
-            ["nxos_file_name"] = image,
-            ["kick_cmpl_time"] = NxosCompileTime.Split(" [")[0],
-            ["nxos_cmpl_time"] = NxosCompileTime.Split(" [")[0],
-            ["kick_tmstmp"] = "08/31/2021 23:49:50",
-            ["nxos_tmstmp"] = "08/31/2021 23:49:50",
-            ["chassis_id"] = ChassisName() + " Chassis",
-            ["cpu_name"] = "Intel(R) Xeon(R) CPU D-1528 @ 1.90GHz",
-            ["memory"] = 24571632,
-            ["mem_type"] = "kB",
-            ["proc_board_id"] = id.Serial,
-            ["host_name"] = _state.Hostname,
-            ["bootflash_size"] = id.BootflashKilobytes,
-            ["kern_uptm_days"] = uptime.Days,
-            ["kern_uptm_hrs"] = uptime.Hours,
-            ["kern_uptm_mins"] = uptime.Minutes,
-            ["kern_uptm_secs"] = uptime.Seconds,
-            ["rr_reason"] = "Unknown",
-            ["rr_sys_ver"] = version.Display,
-            ["rr_service"] = "",
-            ["plugins"] = "Core Plugin, Ethernet Plugin",
-            ["manufacturer"] = "Cisco Systems, Inc.",
-        };
-        if (version.ReleaseLabel.Length > 0)
-        {
-            data["nxos_release_type"] = version.ReleaseLabel.Trim(' ', '[', ']');
-        }
-        return CommandOutput.Ok(text, data).AsTask();
+            BiosVersion = id.BiosVersion,
+            Version = version.Display,
+            ReleaseType = version.ReleaseLabel.Length > 0 ? version.ReleaseLabel.Trim(' ', '[', ']') : null,
+            BiosCompileTime = id.BiosCompileTime,
+            Image = "bootflash:///" + ImageFileName(_state.RunningImage),
+            CompileDate = compile[0],
+            Timestamp = compile[1].TrimEnd(']'),
+            ChassisLine = id.ChassisDescription,
+            ChassisId = ChassisName() + " Chassis",
+            Cpu = "Intel(R) Xeon(R) CPU D-1528 @ 1.90GHz",
+            MemoryKilobytes = 24571632,
+            Serial = id.Serial,
+            Hostname = _state.Hostname,
+            BootflashKilobytes = id.BootflashKilobytes,
+            Uptime = Commands.Uptime.From(Uptime()),
+        });
     }
 
     private Task<CommandOutput> ShowModule(CommandContext context, CancellationToken cancellationToken)
@@ -289,11 +233,7 @@ public sealed partial class NxosCli
         {
             return ShowBootLegacy();
         }
-        var image = _state.BootVariable is { } b ? $"NXOS variable = {b}\n" : "NXOS variable not set\n";
-        var poap = _state.BootPoapEnabled ? "Boot POAP Enabled\n" : "Boot POAP Disabled\n";
-        var block = "sup-1\n" + image + poap;
-        var data = new JsonObject { ["nxos_image"] = _state.BootVariable ?? "", ["poap_status"] = _state.BootPoapEnabled ? "Enabled" : "Disabled" };
-        return CommandOutput.Ok("\nCurrent Boot Variables:\n\n" + block + "\nBoot Variables on next reload:\n\n" + block, data);
+        return CommandOutput.Ok(new ShowBootRecord(_state.BootVariable ?? "", _state.BootPoapEnabled ? "Enabled" : "Disabled"));
     }
 
     private CommandOutput ShowClock()
@@ -325,7 +265,7 @@ public sealed partial class NxosCli
             }
         }
         var name = args[0].Text;
-        var path = ResolveFlash(name);
+        var path = ResolvePath(name, context.Session);
         if (path is null)
         {
             return NoSuchFile(name).AsTask();
@@ -343,9 +283,10 @@ public sealed partial class NxosCli
     /// <summary><c>show file</c> prints at most this much (a config or a log; images are hashed, not shown).</summary>
     private const long ShowFileLimit = 64L << 20;
 
-    private CommandOutput ShowFile(string name, string path, HashAlgorithmName? hash)
+    private static CommandOutput ShowFile(string name, NxosPath file, HashAlgorithmName? hash)
     {
-        switch (Flash.Stat(path)?.Kind)
+        var (files, path) = (file.Filesystem.Files, file.Relative);
+        switch (files.Stat(path)?.Kind)
         {
             case null:
                 return NoSuchFile(name);
@@ -355,14 +296,14 @@ public sealed partial class NxosCli
         if (hash is { } algorithm)
         {
             // Images are hundreds of megabytes: read in large sequential chunks, as md5sum does.
-            using var stream = Flash.OpenRead(path);
+            using var stream = files.OpenRead(path);
             byte[] digest = algorithm == HashAlgorithmName.MD5 ? MD5.HashData(stream)
                 : algorithm == HashAlgorithmName.SHA256 ? SHA256.HashData(stream)
                 : SHA512.HashData(stream);
             var hex = Convert.ToHexStringLower(digest);
             return CommandOutput.Ok(hex + "\n", new JsonObject { ["file_content_" + algorithm.Name!.ToLowerInvariant() + "sum"] = hex });
         }
-        var content = Encoding.UTF8.GetString(Flash.ReadAllBytes(path, ShowFileLimit));
+        var content = Encoding.UTF8.GetString(files.ReadAllBytes(path, ShowFileLimit));
         return CommandOutput.Ok(content.Length == 0 || content.EndsWith('\n') ? content : content + "\n");
     }
 
@@ -372,8 +313,8 @@ public sealed partial class NxosCli
         {
             return context.InvalidArg(1).AsTask();
         }
-        var name = context.Args.Count == 1 ? context.Args[0].Text : "bootflash:";
-        var path = ResolveFlash(name);
+        var name = context.Args.Count == 1 ? context.Args[0].Text : context.Session.CurrentDirectory.ToString();
+        var path = ResolvePath(name, context.Session);
         if (path is null)
         {
             return NoSuchFile(name).AsTask();
@@ -388,15 +329,16 @@ public sealed partial class NxosCli
         }
     }
 
-    private CommandOutput DirListing(string name, string path)
+    private static CommandOutput DirListing(string name, NxosPath where)
     {
-        if (Flash.Stat(path) is not { } target)
+        var (files, path) = (where.Filesystem.Files, where.Relative);
+        if (files.Stat(path) is not { } target)
         {
             return NoSuchFile(name);
         }
         var text = new StringBuilder();
         var rows = new List<JsonObject>();
-        IEnumerable<FileEntry> entries = target.Kind == FileEntryKind.Directory ? Flash.List(path) : [target with { Name = NameOf(path) }];
+        IEnumerable<FileEntry> entries = target.Kind == FileEntryKind.Directory ? files.List(path) : [target with { Name = NameOf(path) }];
         foreach (var e in entries)
         {
             var size = e.Kind == FileEntryKind.File ? e.Size : 4096;
@@ -405,18 +347,19 @@ public sealed partial class NxosCli
             text.Append(CultureInfo.InvariantCulture, $"{size,11}    {time}  {shown}\n");
             rows.Add(new JsonObject { ["fsize"] = size, ["timestamp"] = time, ["fname"] = shown });
         }
-        var flash = _state.Bootflash;
+        var flash = where.Filesystem;
         var used = flash.UsedBytes;
         var free = Math.Max(0, flash.CapacityBytes - used);
+        var usage = flash.Name + "://sup-local";
         text.Append('\n')
-            .Append("Usage for bootflash://sup-local\n")
+            .Append(CultureInfo.InvariantCulture, $"Usage for {usage}\n")
             .Append(CultureInfo.InvariantCulture, $"  {used} bytes used\n")
             .Append(CultureInfo.InvariantCulture, $"  {free} bytes free\n")
             .Append(CultureInfo.InvariantCulture, $"  {flash.CapacityBytes} bytes total\n");
         // NX-OS's keys for dir: TABLE_dir/ROW_dir (fsize, timestamp, fname), then the usage summary.
         var data = new JsonObject();
         CliJson.AddTable(data, "dir", rows);
-        data["usage_for_fs"] = "bootflash://sup-local";
+        data["usage_for_fs"] = usage;
         data["bytesused"] = used;
         data["bytesfree"] = free;
         data["bytestotal"] = flash.CapacityBytes;

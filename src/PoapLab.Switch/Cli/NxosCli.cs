@@ -6,6 +6,8 @@ using PoapLab.Switch.Flash;
 using PoapLab.Switch.State;
 using PoapLab.Switch.Transfer;
 
+using PoapLab.Switch.Cli.Commands;
+
 namespace PoapLab.Switch.Cli;
 
 /// <summary>
@@ -27,6 +29,7 @@ public sealed partial class NxosCli
     private readonly string _eventSource;
     private readonly CliCommandTree<CommandHandler> _exec = new();
     private readonly CliCommandTree<CommandHandler> _config = new();
+    private readonly CliDevice _device;
 
     public NxosCli(SwitchState state, ITransferService transfers, SimClock clock, IEventSink events, string eventSource)
     {
@@ -41,16 +44,32 @@ public sealed partial class NxosCli
         _events = events;
         _eventSource = eventSource;
         BootedAt = clock.GetUtcNow();
-        RegisterCopyCommands();
-        RegisterShowCommands();
-        RegisterConfigCommands();
-        RegisterInstallCommands();
-        RegisterInterfaceCommands();
-        RegisterFileCommands();
-        RegisterPersonalityCommands();
+        _device = new CliDevice(state, transfers, clock, events, eventSource) { RequestReload = RequestReload, ShowVersion = _ => Task.FromResult(ShowVersionOutput()) };
+        var table = new CommandTable(_exec, _config);
+        foreach (var family in CommandFamilies.Create(this, _device))
+        {
+            family.Register(table);
+        }
     }
 
-    private delegate Task<CommandOutput> CommandHandler(CommandContext context, CancellationToken cancellationToken);
+    /// <summary>The families still written as partial files of this class, in the order they register.</summary>
+    internal IEnumerable<ICommandFamily> BuiltInFamilies() =>
+    [
+        new PartialFamily(_ => RegisterCopyCommands()),
+        new PartialFamily(_ => RegisterShowCommands()),
+        new PartialFamily(_ => RegisterConfigCommands()),
+        new PartialFamily(_ => RegisterInstallCommands()),
+        new PartialFamily(_ => RegisterInterfaceCommands()),
+        new PartialFamily(_ => RegisterFileCommands()),
+        new PartialFamily(_ => RegisterPersonalityCommands()),
+    ];
+
+    /// <summary>The switch's syslog file, which <c>show logging</c> prints (POAP's own lines included); null: an empty log.</summary>
+    public string? SyslogPath
+    {
+        get => _device.SyslogPath;
+        set => _device.SyslogPath = value;
+    }
 
     /// <summary>When the switch booted (for the uptime in <c>show version</c>); the clock's time at construction unless set.</summary>
     public DateTimeOffset BootedAt { get; set; }
@@ -81,7 +100,7 @@ public sealed partial class NxosCli
     public async Task<CliResult> ExecuteAsync(string commandLine, bool json, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(commandLine);
-        var session = new Session();
+        var session = new CliSession(_state.Filesystems.Home);
         var output = new StringBuilder();
         foreach (var command in CommandSplitter.SplitCommands(commandLine))
         {
@@ -103,9 +122,14 @@ public sealed partial class NxosCli
         return CliResult.Ok(output.ToString());
     }
 
-    private async Task<CliResult> RunAsync(Session session, string command, bool json, CancellationToken cancellationToken)
+    private async Task<CliResult> RunAsync(CliSession session, string command, bool json, CancellationToken cancellationToken)
     {
         var tokens = CommandSplitter.Tokenize(command);
+        if (BashCommands.IsRunBash(tokens))
+        {
+            // The rest of the line is the shell's: its pipes and redirections are not the CLI's.
+            tokens = [.. tokens.Select(t => t.Kind == CliTokenKind.Pipe ? t with { Kind = CliTokenKind.Word } : t)];
+        }
         var stages = new List<List<CliToken>> { new() };
         foreach (var t in tokens)
         {
@@ -118,7 +142,8 @@ public sealed partial class NxosCli
                 stages[^1].Add(t);
             }
         }
-        var redirect = TakeRedirect(stages[^1], out var redirectError);
+        int? redirectError = null;
+        var redirect = BashCommands.IsRunBash(tokens) ? null : TakeRedirect(stages[^1], out redirectError);
         if (redirectError is { } badColumn)
         {
             return badColumn < 0 ? Incomplete(command) : CliResult.InvalidCommand(command, badColumn);
@@ -176,6 +201,10 @@ public sealed partial class NxosCli
 
         var context = new CommandContext(session, command, words, match.Index, match.Keywords, format != CliOutputFormat.Text);
         var outcome = await match.Handler!(context, cancellationToken).ConfigureAwait(false);
+        if (outcome.Status == CliStatus.Shell && (format != CliOutputFormat.Text))
+        {
+            return CliResult.Exec($"% Invalid command: JSON/XML output is not supported for '{command}'\n");
+        }
         if (outcome.Status != CliStatus.Ok)
         {
             return new CliResult(outcome.Status, outcome.Text);
@@ -198,10 +227,10 @@ public sealed partial class NxosCli
             }
         }
         text = pipeline.Apply(text);
-        return redirect is null ? CliResult.Ok(text) : WriteRedirect(redirect, text);
+        return redirect is null ? CliResult.Ok(text) : WriteRedirect(redirect, text, session);
     }
 
-    private void RequestReload(Session session, string reason)
+    private void RequestReload(CliSession session, string reason)
     {
         session.Reloading = true;
         ReloadRequested = true;
@@ -209,13 +238,11 @@ public sealed partial class NxosCli
         ReloadRequestedChanged?.Invoke(this, EventArgs.Empty);
     }
 
-    /// <summary>NX-OS's missing-file error; scripts test both "No such file" and "no such file".</summary>
-    private static CommandOutput NoSuchFile(string name) =>
-        CommandOutput.Fail($"{name}: No such file or directory\nError: no such file: {name}");
+    private static CommandOutput NoSuchFile(string name) => CliFiles.NoSuchFile(name);
 
-    private static CommandOutput PermissionDenied(string name) => CommandOutput.Fail($"{name}: Permission denied");
+    private static CommandOutput PermissionDenied(string name) => CliFiles.PermissionDenied(name);
 
-    private static CommandOutput NoSpace() => CommandOutput.Fail("No space left on device");
+    private static CommandOutput NoSpace() => CliFiles.NoSpace();
 
     /// <summary>True when <paramref name="word"/> abbreviates <paramref name="keyword"/> to at least <paramref name="minLength"/> characters.</summary>
     private static bool Abbreviates(string word, string keyword, int minLength = 1) =>
@@ -231,6 +258,21 @@ public sealed partial class NxosCli
         path.StartsWith("bootflash:", StringComparison.OrdinalIgnoreCase) || path.StartsWith("/bootflash", StringComparison.Ordinal)
             ? _state.Bootflash.ToRelative(path)
             : null;
+
+    /// <summary>A path typed on the CLI on any of the switch's filesystems, bare names in the session's current directory; null: none.</summary>
+    private NxosPath? ResolvePath(string path, CliSession session) => _state.Filesystems.Resolve(path, session.CurrentDirectory);
+
+    private void Touch(NxosPath path)
+    {
+        try
+        {
+            path.Filesystem.Files.SetModified(path.Relative, _clock.GetUtcNow());
+        }
+        catch (SwitchFileException)
+        {
+            // Gone or swapped since it was written: the script's doing, and no time to set.
+        }
+    }
 
     /// <summary>The flash's files: every file operation of the CLI goes through it.</summary>
     private FileTree Flash => _state.Bootflash.Files;
@@ -272,27 +314,9 @@ public sealed partial class NxosCli
 
     private static string JoinFlash(string directory, string name) => directory.Length == 0 ? name : directory + "/" + name;
 
-    /// <summary>
-    /// What NX-OS prints when a file operation fails: <paramref name="outside"/> when the path
-    /// leaves the flash (what the command prints for a path that is not on bootflash at all).
-    /// </summary>
-    private static CommandOutput FileFailure(IOException e, string name, CommandOutput outside) => e switch
-    {
-        SwitchFileException f => f.Kind switch
-        {
-            SwitchFileError.NotFound or SwitchFileError.NotDirectory => NoSuchFile(name),
-            SwitchFileError.OutsideTree => outside,
-            SwitchFileError.NoSpace => NoSpace(),
-            SwitchFileError.IsDirectory => CommandOutput.Fail($"{name}: Is a directory"),
-            SwitchFileError.TooLarge => CommandOutput.Fail($"{name}: File too large"),
-            _ => PermissionDenied(name),
-        },
-        // A write the filesystem refused (a bounded flash that is full: ENOSPC, errno 28).
-        _ when e.HResult == 28 || e.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase) => NoSpace(),
-        _ => PermissionDenied(name),
-    };
+    private static CommandOutput FileFailure(IOException e, string name, CommandOutput outside) => CliFiles.Failure(e, name, outside);
 
-    private static CliResult Incomplete(string command) =>
+    internal static CliResult Incomplete(string command) =>
         CliResult.Syntax($"{command}\n{new string(' ', command.Length + 1)}^\n% Incomplete command at '^' marker.\n");
 
     private static string FirstLine(string output)
@@ -301,7 +325,6 @@ public sealed partial class NxosCli
         return end < 0 ? output : output[..end];
     }
 
-    /// <summary>What one vsh session remembers between the commands of a line.</summary>
     /// <summary>One <see cref="EventKinds.CliCommand"/> event per command, passwords masked (the timeline and cli.log are shared).</summary>
     private void RecordCommand(string command, CliStatus status, string output, string mode, bool json)
     {
@@ -313,60 +336,8 @@ public sealed partial class NxosCli
     /// <summary>Masks what follows <c>password</c> (and an encryption type digit), as NX-OS hides it in accounting logs.</summary>
     public static string Redact(string command) => PasswordPattern().Replace(command, "$1$2*****");
 
-    [System.Text.RegularExpressions.GeneratedRegex(@"(\bpassword)(\s+(?:[0-9]\s+)?)(\S+)", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
+    // An empty password leaves the command separator where the secret would be: that ";" is not masked,
+    // or the transcript would read as if the next command were the password.
+    [System.Text.RegularExpressions.GeneratedRegex(@"(\bpassword)([ \t]+(?:[0-9][ \t]+)?)(?!;(?:\s|$))(\S+)", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
     private static partial System.Text.RegularExpressions.Regex PasswordPattern();
-
-    private sealed class Session
-    {
-        public bool ConfigMode { get; set; }
-
-        /// <summary>Inside <c>interface ...</c> and the like: <c>exit</c> leaves only that.</summary>
-        public bool ConfigSubmode { get; set; }
-
-        public bool DontAsk { get; set; }
-
-        public string? Password { get; set; }
-
-        public bool Reloading { get; set; }
-    }
-
-    /// <summary>A command as its handler sees it.</summary>
-    private sealed class CommandContext(
-        Session session, string command, IReadOnlyList<CliToken> words, int argStart, IReadOnlyList<string> keywords, bool structured)
-    {
-        public Session Session { get; } = session;
-
-        /// <summary>The command as typed (without the other commands of the line).</summary>
-        public string Command { get; } = command;
-
-        public IReadOnlyList<CliToken> Words { get; } = words;
-
-        public IReadOnlyList<string> Keywords { get; } = keywords;
-
-        /// <summary>The caller asked for JSON or XML.</summary>
-        public bool Structured { get; } = structured;
-
-        /// <summary>The words after the command's keywords.</summary>
-        public IReadOnlyList<CliToken> Args { get; } = [.. words.Skip(argStart)];
-
-        /// <summary>NX-OS's answer when the parser rejects the word at <paramref name="argIndex"/> (past the end: incomplete).</summary>
-        public CommandOutput InvalidArg(int argIndex) =>
-            argIndex < Args.Count
-                ? CommandOutput.From(CliResult.InvalidCommand(Command, Args[argIndex].Column))
-                : CommandOutput.From(Incomplete(Command));
-    }
-
-    /// <summary>What a handler produced: text, and for commands that have one, the structured form.</summary>
-    private sealed record CommandOutput(CliStatus Status, string Text, JsonObject? Data = null)
-    {
-        public static CommandOutput Empty { get; } = new(CliStatus.Ok, "");
-
-        public static CommandOutput Ok(string text, JsonObject? data = null) => new(CliStatus.Ok, text, data);
-
-        public static CommandOutput Fail(string text) => new(CliStatus.ExecError, text.EndsWith('\n') ? text : text + "\n");
-
-        public static CommandOutput From(CliResult result) => new(result.Status, result.Output);
-
-        public Task<CommandOutput> AsTask() => Task.FromResult(this);
-    }
 }

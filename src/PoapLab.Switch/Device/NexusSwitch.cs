@@ -86,7 +86,7 @@ public sealed class NexusSwitch : IDisposable
         }
         _log = new SwitchLog(fs.LogsPath, clock, events, Source) { PoapTag = $"{spec.Identity.Serial}-{spec.Identity.MacPlain}" };
         _transfers = new SwitchTransferService(network, clock, events, Source, State, spec.Link, spec.Tftp);
-        _cli = new NxosCli(State, _transfers, clock, events, Source);
+        _cli = new NxosCli(State, _transfers, clock, events, Source) { SyslogPath = _log.SyslogPath };
         _faults = new SwitchFaultSchedule(spec.Poap.Faults);
         _agent = new PoapAgent(State, network, _transfers, _cli, scripts, clock, events, _log, Source, spec.Poap, new Random(spec.Poap.Seed), _faults);
     }

@@ -358,9 +358,13 @@ public sealed class FileTree
     }
 
     /// <summary>Copies a regular file to a new file at <paramref name="to"/>, at most <paramref name="limit"/> bytes (more: no space, nothing left).</summary>
-    public long Copy(string from, string to, long limit)
+    public long Copy(string from, string to, long limit) => Copy(this, from, to, limit);
+
+    /// <summary>Copies a regular file of <paramref name="sourceTree"/> (this tree or another) to a new file of this tree, at most <paramref name="limit"/> bytes.</summary>
+    public long Copy(FileTree sourceTree, string from, string to, long limit)
     {
-        using var source = OpenRead(from);
+        ArgumentNullException.ThrowIfNull(sourceTree);
+        using var source = sourceTree.OpenRead(from);
         var ok = false;
         try
         {

@@ -19,12 +19,16 @@ public sealed class SwitchFilesystem
         Directory.CreateDirectory(NxosTmpPath);
         Directory.CreateDirectory(UsbPath);
         Directory.CreateDirectory(LogsPath);
+        Directory.CreateDirectory(VolatilePath);
+        Directory.CreateDirectory(LogflashPath);
         BootflashFiles = new FileTree(BootflashPath);
         TmpFiles = new FileTree(TmpPath);
         NxosTmpFiles = new FileTree(NxosTmpPath);
         UsbFiles = new FileTree(UsbPath);
         IsanFiles = new FileTree(IsanPath);
         LogsFiles = new FileTree(LogsPath);
+        VolatileFiles = new FileTree(VolatilePath);
+        LogflashFiles = new FileTree(LogflashPath);
     }
 
     /// <summary>The switch's own directory on the host.</summary>
@@ -48,7 +52,19 @@ public sealed class SwitchFilesystem
     /// <summary>Host-only: the switch's logs (POAP log, syslog) kept for the report; the script does not see it.</summary>
     public string LogsPath => Path.Combine(Root, "logs");
 
+    /// <summary>The CLI's <c>volatile:</c> (a RAM filesystem: emptied at every boot); reached through the CLI only.</summary>
+    public string VolatilePath => Path.Combine(Root, "volatile");
+
+    /// <summary>The CLI's <c>logflash:</c>; reached through the CLI only.</summary>
+    public string LogflashPath => Path.Combine(Root, "logflash");
+
     public FileTree BootflashFiles { get; }
+
+    /// <summary><c>volatile:</c>.</summary>
+    public FileTree VolatileFiles { get; }
+
+    /// <summary><c>logflash:</c>.</summary>
+    public FileTree LogflashFiles { get; }
 
     public FileTree TmpFiles { get; }
 
@@ -98,10 +114,11 @@ public sealed class SwitchFilesystem
         }
     }
 
-    /// <summary>Empties <c>/tmp</c> and <c>/nxos/tmp</c>, as a boot does; a link in them goes, what it points at stays.</summary>
+    /// <summary>Empties <c>/tmp</c>, <c>/nxos/tmp</c> and <c>volatile:</c>, as a boot does; a link in them goes, what it points at stays.</summary>
     public void ClearVolatile()
     {
         TmpFiles.Clear();
         NxosTmpFiles.Clear();
+        VolatileFiles.Clear();
     }
 }

@@ -215,6 +215,12 @@ public sealed class PoapAgent
             }
             throw new SwitchInterruptedException(interrupt);
         }
+        if (TakeReload() is { } reloadCommand)
+        {
+            // The script asked for the reload itself: POAP's run is over, the switch boots what was installed.
+            _log.Console($"The script's '{NxosCli.Redact(reloadCommand)}' reloads the switch; the script was killed");
+            return new PoapAttempt(number, _state.BootCount, PoapPhase.ScriptRun, true, null, null);
+        }
         if (run.End == ScriptEnd.Exited && run.ExitCode == 0)
         {
             _log.PoapInfo("POAP_SCRIPT_EXECUTION_SUCCESS");
@@ -225,7 +231,7 @@ public sealed class PoapAgent
             ScriptEnd.TimedOut => $"the script ran past its timeout of {_settings.ScriptTimeout.TotalSeconds:0} s and was killed",
             ScriptEnd.FailedToStart => $"the script could not be started: {run.Error}",
             ScriptEnd.Killed => "the script was killed",
-            _ => $"the script exited with {(run.ExitCode == 255 ? "-1 (255)" : run.ExitCode?.ToString(CultureInfo.InvariantCulture))}{LastError(run.Stderr, lastMessage)}",
+            _ => $"the script exited with {(run.ExitCode == 255 ? "-1 (255)" : run.ExitCode?.ToString(CultureInfo.InvariantCulture))}{ScriptFailure.Headline(run.Stderr, lastMessage.Error, lastMessage.Last)}",
         };
         _log.PoapFailure($"POAP_SCRIPT_EXECUTION_FAILED: {failure}");
         return Fail(PoapPhase.ScriptRun, failure, run.ExitCode);
@@ -258,7 +264,7 @@ public sealed class PoapAgent
         await using (stream.ConfigureAwait(false))
         {
             // 10.2(1)+ announce themselves to HTTP servers (contract §1.2).
-            var headers = script.OverHttp && AtLeast(_state, 10, 2, 1) ? _transfers.VendorHeaders() : null;
+            var headers = script.OverHttp && _state.Features.PoapHttpVendorHeaders ? _transfers.VendorHeaders() : null;
             result = await _transfers.DownloadAsync(request, stream, null, headers, cancellationToken).ConfigureAwait(false);
         }
         if (!result.Success)
@@ -273,16 +279,16 @@ public sealed class PoapAgent
         return null;
     }
 
-    private async Task<(ScriptRunResult Run, SwitchFault? Interrupt, string? LastMessage)> RunScriptAsync(DhcpPhaseResult dhcp, DhcpLease lease, int pid, int attempt, CancellationToken cancellationToken)
+    private async Task<(ScriptRunResult Run, SwitchFault? Interrupt, (string? Error, string? Last) LastMessage)> RunScriptAsync(DhcpPhaseResult dhcp, DhcpLease lease, int pid, int attempt, CancellationToken cancellationToken)
     {
         PythonInterpreter python;
         try
         {
-            python = PythonLocator.Resolve(_settings.Python ?? (_state.RunningVersion.PythonMajor == "2.7" ? "2.7" : null));
+            python = PythonLocator.Resolve(_settings.Python ?? (_state.Features.PythonMajor == "2.7" ? "2.7" : null));
         }
         catch (Exception e) when (e is PythonNotFoundException or ArgumentException)
         {
-            return (new ScriptRunResult(ScriptEnd.FailedToStart, null, "", "", TimeSpan.Zero, e.Message), null, null);
+            return (new ScriptRunResult(ScriptEnd.FailedToStart, null, "", "", TimeSpan.Zero, e.Message), null, (null, null));
         }
         var env = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -303,7 +309,7 @@ public sealed class PoapAgent
             _state.Bootflash.CapacityBytes, () => _state.Bootflash.FreeBytes)
         {
             // 6.x N3K images ship the legacy `cisco` module; newer ones must make `import cisco` fail.
-            LegacyCiscoModule = _state.RunningVersion.Major < 7,
+            LegacyCiscoModule = _state.Features.LegacyCiscoModule,
         };
         // A switch fault during the run (operator abort, power loss) ends it from outside,
         // after the script's Nth CLI command, so it strikes at a reproducible point.
@@ -329,8 +335,33 @@ public sealed class PoapAgent
             }
         });
         request = request with { PowerOff = powerOff.Token };
+        // A command that reloads the switch (install all without no-reload, reload) takes the
+        // box down under the script: it dies where it stands, as on the switch.
+        var reloaded = false;
+        void OnReload(object? sender, EventArgs e)
+        {
+            if (struck is null && !reloaded)
+            {
+                reloaded = true;
+                bridge!.PoweredOff = true;
+                powerOff.Cancel();
+            }
+        }
+        _cli.ReloadRequestedChanged += OnReload;
         var scriptStarted = _clock.Elapsed;
-        var result = await _scripts.RunAsync(request, bridge, interrupt.Token).ConfigureAwait(false);
+        ScriptRunResult result;
+        try
+        {
+            result = await _scripts.RunAsync(request, bridge, interrupt.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            _cli.ReloadRequestedChanged -= OnReload;
+        }
+        if (reloaded)
+        {
+            result = result with { Error = $"the switch reloaded under the script ({_cli.ReloadReason})" };
+        }
         var logs = _state.Filesystem.LogsPath;
         await File.AppendAllTextAsync(Path.Combine(logs, "script.stdout.log"), $"--- attempt {attempt} ---\n{result.Stdout}", cancellationToken).ConfigureAwait(false);
         await File.AppendAllTextAsync(Path.Combine(logs, "script.stderr.log"), $"--- attempt {attempt} ---\n{result.Stderr}", cancellationToken).ConfigureAwait(false);
@@ -343,24 +374,19 @@ public sealed class PoapAgent
         var kind = result.End == ScriptEnd.TimedOut ? EventKinds.ScriptTimedOut : EventKinds.ScriptExited;
         _events.Record(_source, kind, $"script ended: {result.End}{(result.ExitCode is { } c ? $" with exit code {c}" : "")}{(result.Error is null ? "" : ": " + result.Error)}",
             ("attempt", attempt), ("end", result.End), ("exit_code", result.ExitCode), ("real_ms", (long)result.RealDuration.TotalMilliseconds), ("error", result.Error));
-        return (result, struck, bridge.LastSyslog);
+        return (result, struck, (bridge.LastErrorSyslog, bridge.LastSyslog));
     }
 
-    /// <summary>Why the script says it stopped: an uncaught exception's last line, else its last syslog message.</summary>
-    private static string LastError(string stderr, string? lastSyslog)
+    /// <summary>The command of the last run that reloaded the switch, or null.</summary>
+    private string? TakeReload()
     {
-        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (lines.Length > 0)
+        if (!_cli.ReloadRequested)
         {
-            return $" ({lines[^1]})";
+            return null;
         }
-        return string.IsNullOrWhiteSpace(lastSyslog) ? "" : $" (its last message: {lastSyslog.Trim()})";
-    }
-
-    private static bool AtLeast(SwitchState state, int major, int minor, int maintenance)
-    {
-        var v = state.RunningVersion;
-        return (v.Major, v.Minor, v.Maintenance).CompareTo((major, minor, maintenance)) >= 0;
+        var reason = _cli.ReloadReason ?? "reload";
+        _cli.ClearReloadRequest();
+        return reason;
     }
 
     /// <summary>The prefix length of a subnet mask (an IPv6 lease carries no mask: a /128 address).</summary>

@@ -40,6 +40,12 @@ internal sealed class ScriptBridge(NxosCli cli, SwitchLog log, SimClock clock, I
         var result = await cli.ExecuteAsync(command, json, cancellationToken).ConfigureAwait(false);
         Transcribe(command, json, result);
         afterCommand?.Invoke(Interlocked.Increment(ref _commands));
+        if (PoweredOff)
+        {
+            // The box went down under this command (a reload, a power loss): the script never
+            // hears back; it is killed while it waits, and the wait ends with the bridge.
+            await Task.Delay(Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false);
+        }
         return result;
     }
 
@@ -67,6 +73,9 @@ internal sealed class ScriptBridge(NxosCli cli, SwitchLog log, SimClock clock, I
     /// <summary>The script's last syslog message: usually why it gave up.</summary>
     public string? LastSyslog { get; private set; }
 
+    /// <summary>The script's last syslog message that reports a failure (<see cref="ScriptFailure.LooksLikeError"/>).</summary>
+    public string? LastErrorSyslog { get; private set; }
+
     public void Syslog(int priority, string message)
     {
         var count = Interlocked.Increment(ref _syslogs);
@@ -83,6 +92,10 @@ internal sealed class ScriptBridge(NxosCli cli, SwitchLog log, SimClock clock, I
             message = message[..MaxSyslogChars] + $"... ({message.Length - MaxSyslogChars} more characters)";
         }
         LastSyslog = message;
+        if (ScriptFailure.LooksLikeError(message))
+        {
+            LastErrorSyslog = message;
+        }
         log.ScriptSyslog(priority, message);
         events.Record(source, EventKinds.ScriptSyslog, message, ("priority", priority), ("message", message));
     }

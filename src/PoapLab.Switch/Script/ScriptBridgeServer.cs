@@ -224,6 +224,7 @@ internal sealed class ScriptBridgeServer : IAsyncDisposable
         CliStatus.Ok => "ok",
         CliStatus.SyntaxError => "syntax",
         CliStatus.ExecError => "exec",
+        CliStatus.Shell => "bash",
         _ => throw new InvalidOperationException($"unknown CLI status {status}"),
     };
 

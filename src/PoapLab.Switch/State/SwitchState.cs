@@ -48,6 +48,7 @@ public sealed class SwitchState
         Identity = identity;
         Filesystem = filesystem;
         Bootflash = bootflash;
+        Filesystems = new NxosFilesystems(filesystem, bootflash);
         RunningVersion = version;
         RunningImage = imageName;
         Hostname = "switch";
@@ -57,8 +58,14 @@ public sealed class SwitchState
     public SwitchFilesystem Filesystem { get; }
     public Bootflash Bootflash { get; }
 
+    /// <summary>The filesystems as the CLI names them (<c>bootflash:</c>, <c>volatile:</c>, <c>usb1:</c>, <c>logflash:</c>).</summary>
+    public NxosFilesystems Filesystems { get; }
+
     /// <summary>The release the switch is running now.</summary>
     public NxosVersion RunningVersion { get; set; }
+
+    /// <summary>What the running release can do, asked by name.</summary>
+    public NxosFeatures Features => new(RunningVersion, Identity.Model);
 
     /// <summary>The image file it booted (file name on bootflash), e.g. <c>nxos.9.3.8.bin</c>.</summary>
     public string RunningImage { get; set; }

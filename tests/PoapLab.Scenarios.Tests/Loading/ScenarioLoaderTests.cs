@@ -31,6 +31,17 @@ public sealed class ScenarioLoaderTests
         dhcp.Lease.ShouldBe(TimeSpan.FromDays(1));
     }
 
+    [Theory]
+    [InlineData("10.0.0.199-10.0.0.100")]
+    [InlineData("10.0x10.0.100-10.0.0.199")]
+    [InlineData("2001:db8::1-2001:db8::9")]
+    public void Parse_DhcpPoolBackwardsOrNotIpv4_ScenarioError(string pool)
+    {
+        var text = Minimal.Replace("    bootfile: poap.py", "    bootfile: poap.py\n    pool: " + pool, StringComparison.Ordinal);
+        var e = Should.Throw<ScenarioException>(() => ScenarioLoader.Parse(text, "pool.yaml"));
+        e.Message.ShouldContain("'pool' must be a range");
+    }
+
     [Fact]
     public void Parse_MisspeltKey_NamesFileLineAndSuggestion()
     {

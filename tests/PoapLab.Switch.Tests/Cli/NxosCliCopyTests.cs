@@ -89,7 +89,7 @@ public sealed class NxosCliCopyTests
     [Theory]
     [InlineData("bootflash:../outside.bin")]
     [InlineData("bootflash:/../../tmp/outside.bin")]
-    [InlineData("usb1:outside.bin")]
+    [InlineData("slot0:outside.bin")]
     public async Task Copy_DestinationOutsideBootflash_PermissionDenied(string destination)
     {
         using var sw = new CliTestSwitch();

@@ -34,7 +34,7 @@ public sealed class NxosCliFilesTests
         result.Output.ShouldContain("No such file or directory");
         result.Output.ShouldContain("no such file");
         (await sw.Run("delete bootflash:")).Output.ShouldContain("Permission denied");
-        (await sw.Run("delete usb1:x")).Output.ShouldContain("Permission denied");
+        (await sw.Run("delete slot0:x")).Output.ShouldContain("Permission denied");
     }
 
     [Fact]
@@ -70,7 +70,8 @@ public sealed class NxosCliFilesTests
     {
         using var sw = new CliTestSwitch();
         (await sw.Run("show hostname > bootflash:nodir/x.txt")).Output.ShouldContain("No such file");
-        (await sw.Run("show hostname > usb1:x.txt")).Output.ShouldContain("Permission denied");
+        (await sw.Run("show hostname > slot0:x.txt")).Output.ShouldContain("Permission denied");
+        (await sw.Run("show hostname > volatile:../../x.txt")).Output.ShouldContain("Permission denied");
         (await sw.Run("show hostname >")).Output.ShouldContain("% Incomplete command");
         var extra = await sw.Run("show hostname > bootflash:a b");
         extra.Status.ShouldBe(CliStatus.SyntaxError);

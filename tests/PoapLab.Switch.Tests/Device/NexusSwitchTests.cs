@@ -131,6 +131,33 @@ public sealed class NexusSwitchTests
     }
 
     [Fact]
+    public async Task PowerOn_InstallAllWithoutNoReload_ScriptKilledThereSwitchBootsTheNewImage()
+    {
+        await using var lab = await PoapTestLab.StartAsync();
+        lab.ServeImage("nxos.9.3.10.bin", "9.3(10)");
+        lab.Serve("leaf-101.cfg", "hostname leaf-101\n");
+        lab.ServeScript(
+            "from cli import cli\n" +
+            "if '9.3(10)' not in cli('show version'):\n" +
+            "    " + Fetch("nxos.9.3.10.bin") +
+            "    cli('terminal dont-ask ; install all nxos bootflash:nxos.9.3.10.bin non-interruptive')\n" +
+            "    open('/bootflash/after-install.txt', 'w').write('the script went on past the reload')\n" +
+            "else:\n" +
+            "    " + Fetch("leaf-101.cfg") +
+            "    cli('copy bootflash:leaf-101.cfg scheduled-config')\n");
+        var sw = lab.Switch(PoapTestLab.Settings(maxAttempts: 3));
+
+        var run = await sw.PowerOnAsync(Ct);
+
+        run.Outcome.ShouldBe(PoapOutcome.Provisioned, run.Reason);
+        sw.State.Bootflash.Files.FileExists("after-install.txt").ShouldBeFalse();
+        run.RunningVersion.ShouldBe("9.3(10)");
+        run.Attempts.Count.ShouldBe(2);
+        lab.Events(EventKinds.ScriptExited).First().Message.ShouldContain("the switch reloaded under the script (install all nxos");
+        sw.Cli.ReloadRequested.ShouldBeFalse();
+    }
+
+    [Fact]
     public async Task PowerOn_OperatorAbortsAtDhcp_AbortedWithoutRunningTheScript()
     {
         await using var lab = await PoapTestLab.StartAsync();

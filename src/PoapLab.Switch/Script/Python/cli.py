@@ -30,7 +30,41 @@ def _run(cmd, as_json):
         raise cli_syntax_error(output)
     if status == 'exec':
         raise cmd_exec_error(output)
+    if status == 'bash':
+        return _run_bash(output)
     raise _bridge.BridgeError('unknown cli status ' + repr(status))
+
+
+# What `run bash` returns at most; a command printing more is killed there.
+_BASH_OUTPUT_LIMIT = 1 << 20
+
+
+def _run_bash(command):
+    """`run bash CMD`: the switch's shell is this sandbox; CMD runs here, its output is the answer."""
+    devnull = open('/dev/null', 'rb')
+    try:
+        proc = subprocess.Popen(['/bin/bash', '-c', command], stdin=devnull,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, close_fds=True)
+    finally:
+        devnull.close()
+    chunks = []
+    size = 0
+    while True:
+        data = proc.stdout.read(65536)
+        if not data:
+            break
+        if size + len(data) > _BASH_OUTPUT_LIMIT:
+            chunks.append(data[:_BASH_OUTPUT_LIMIT - size])
+            proc.kill()
+            break
+        chunks.append(data)
+        size += len(data)
+    proc.stdout.close()
+    proc.wait()
+    out = b''.join(chunks)
+    if sys.version_info[0] == 2:
+        return out
+    return out.decode('utf-8', 'replace')
 
 
 def cli(cmd):

@@ -129,6 +129,24 @@ public sealed class SandboxAttackTests
     }
 
     [Fact]
+    public async Task RunAsync_RunBash_RunsInTheSandboxBoundedAndHostUnchanged()
+    {
+        using var lab = AttackLab.Create();
+        // The CLI's answer to "run bash CMD" once bash-shell is on: CMD, to be run on the script's side.
+        lab.Switch.Bridge.Answer = (command, _) => command.StartsWith("run bash ", StringComparison.Ordinal)
+            ? new PoapLab.Switch.Cli.CliResult(PoapLab.Switch.Cli.CliStatus.Shell, command["run bash ".Length..])
+            : PoapLab.Switch.Cli.CliResult.Ok("");
+
+        var result = await lab.RunAsync("35-run-bash.py", cancellationToken: TestContext.Current.CancellationToken);
+
+        result.ExitCode.ShouldBe(0, result.Stderr);
+        result.Stdout.ShouldContain("flood returned 1048576 bytes\n");
+        result.Stdout.ShouldContain("echo returned A|B\n");
+        File.Exists("/etc/poaplab-bash").ShouldBeFalse();
+        lab.Verify(result);
+    }
+
+    [Fact]
     public async Task RunAsync_ConcurrentCli_SerialisedAndEveryCommandServed()
     {
         using var lab = AttackLab.Create();

@@ -1,0 +1,33 @@
+using PoapLab.Switch.Identity;
+
+namespace PoapLab.Switch.Tests.Identity;
+
+public sealed class NxosFeaturesTests
+{
+    [Theory]
+    [InlineData("6.0(2)U6(10)", "N3K-C3172PQ-10GE", NxosReleaseFamily.Nxos6, true, false, false, "2.7")]
+    [InlineData("7.0(3)I7(9)", "N9K-C93108TC-EX", NxosReleaseFamily.Nxos7, false, false, false, "2.7")]
+    [InlineData("9.2(4)", "N9K-C93108TC-EX", NxosReleaseFamily.Nxos9Early, false, true, false, "2.7")]
+    [InlineData("9.3(8)", "N9K-C93108TC-EX", NxosReleaseFamily.Nxos93, false, true, true, "3")]
+    [InlineData("9.3(8)", "N3K-C3172PQ-10GE", NxosReleaseFamily.Nxos93, false, true, false, "3")]
+    [InlineData("10.3(3)F", "N9K-C93108TC-EX", NxosReleaseFamily.Nxos10, false, true, true, "3")]
+    public void Features_PerRelease_AskedByName(string version, string model, NxosReleaseFamily family, bool dualImage, bool kstack, bool compact, string python)
+    {
+        var f = new NxosFeatures(NxosVersion.Parse(version), model);
+        f.Family.ShouldBe(family);
+        f.DualImage.ShouldBe(dualImage);
+        f.LegacyCiscoModule.ShouldBe(dualImage);
+        f.CopyUseKstack.ShouldBe(kstack);
+        f.CopyCompact.ShouldBe(compact);
+        f.PythonMajor.ShouldBe(python);
+    }
+
+    [Fact]
+    public void PoapHttpVendorHeaders_From1021_Only()
+    {
+        new NxosFeatures(NxosVersion.Parse("10.2(1)F"), "N9K-C93108TC-EX").PoapHttpVendorHeaders.ShouldBeTrue();
+        new NxosFeatures(NxosVersion.Parse("10.1(2)"), "N9K-C93108TC-EX").PoapHttpVendorHeaders.ShouldBeFalse();
+        new NxosFeatures(NxosVersion.Parse("9.2(1)"), "N9K-C93108TC-EX").Personality.ShouldBeTrue();
+        new NxosFeatures(NxosVersion.Parse("7.0(3)I7(9)"), "N9K-C93108TC-EX").Personality.ShouldBeFalse();
+    }
+}
