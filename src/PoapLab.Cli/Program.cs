@@ -33,6 +33,7 @@ public static class Program
         root.Subcommands.Add(Md5Command.Build());
         root.Subcommands.Add(ValidateCommand.Build());
         root.Subcommands.Add(LintCommand.Build());
+        root.Subcommands.Add(AnalyzeCommand.Build());
         return root;
     }
 }
