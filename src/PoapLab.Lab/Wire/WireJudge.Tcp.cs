@@ -32,7 +32,7 @@ public sealed partial class WireJudge
                 _flowsLeftOut++;
                 return;
             }
-            flow = new TcpFlow(this, client, key.Item3, key.Item4, frame.Number);
+            flow = new TcpFlow(this, client, key.Item3, key.Item4);
             _tcp[key] = flow;
         }
         flow.Frame = frame;
@@ -73,7 +73,7 @@ public sealed partial class WireJudge
         private bool _serverClosed;
         private bool _reported;
 
-        public TcpFlow(WireJudge judge, Client client, IPAddress server, ushort port, long frame)
+        public TcpFlow(WireJudge judge, Client client, IPAddress server, ushort port)
         {
             _judge = judge;
             _client = client;
@@ -81,7 +81,6 @@ public sealed partial class WireJudge
             _port = port;
             ToServer = new TcpReassembler(FromClient);
             ToClient = new TcpReassembler(FromServer);
-            _ = frame;
         }
 
         public TcpReassembler ToServer { get; }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 
 namespace PoapLab.Lab.Wire;
 
@@ -263,6 +262,4 @@ public sealed partial class WireJudge
         WireVerdict.Failed => "failed (retrying)",
         _ => "unknown",
     };
-
-    private static IPAddress? First(IEnumerable<IPAddress?> addresses) => addresses.FirstOrDefault(a => a is not null);
 }

@@ -79,6 +79,7 @@ public sealed partial class WireJudge
         }
         if (p.Transport == FrameParser.Udp)
         {
+            Touch(frame, in p);
             if (p.SourcePort is 67 or 68 && p.DestinationPort is 67 or 68)
             {
                 ObserveDhcp(frame, payload, in p);
@@ -87,12 +88,11 @@ public sealed partial class WireJudge
             {
                 ObserveTftp(frame, payload, in p);
             }
-            Touch(frame, in p);
         }
         else if (p.Transport == FrameParser.Tcp)
         {
-            ObserveTcp(frame, payload, in p);
             Touch(frame, in p);
+            ObserveTcp(frame, payload, in p);
         }
     }
 
