@@ -94,6 +94,11 @@ public sealed partial class WireJudge
 
     private void Announce(Client client, WireFrame frame, Announcement announcement, string text)
     {
+        if (client.LastSent is { } last && frame.Time - last >= _options.SilenceFact)
+        {
+            AddFact(client, frame, "silence", $"nothing from the switch for {Seconds(frame.Time - last)} s");
+        }
+        client.LastSent = frame.Time;
         var previous = client.Announced;
         // Announcements repeat (CDP every 60 s): a fact only for the first after POAP activity or a change.
         var news = previous is null || previous.Frame < LastPoapFrame(client) || previous.Version != announcement.Version
