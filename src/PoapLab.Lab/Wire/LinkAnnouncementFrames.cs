@@ -18,19 +18,23 @@ public static class LinkAnnouncementFrames
     /// <summary>The nearest-bridge group address LLDP is sent to.</summary>
     public static readonly byte[] LldpMulticast = [0x01, 0x80, 0xC2, 0x00, 0x00, 0x0E];
 
-    /// <summary>The CDP frame: Device-ID, Addresses, Port-ID, Capabilities, Version, Platform, Management addresses.</summary>
+    /// <summary>
+    /// The CDP frame: Device-ID, Addresses, Port-ID, Capabilities, Version, Platform, Management
+    /// addresses. Each text is cut at 255 characters (the texts come from the switch's running
+    /// configuration, which a script writes), so the frame always fits one Ethernet frame.
+    /// </summary>
     public static byte[] Cdp(LinkAnnouncement announcement)
     {
         ArgumentNullException.ThrowIfNull(announcement);
-        var tlvs = new List<CdpTlv> { CdpPacket.Text(CdpTlvType.DeviceId, announcement.DeviceId) };
+        var tlvs = new List<CdpTlv> { CdpPacket.Text(CdpTlvType.DeviceId, Truncate(announcement.DeviceId)) };
         if (announcement.ManagementAddress is { AddressFamily: AddressFamily.InterNetwork } ip)
         {
             tlvs.Add(CdpPacket.Address(CdpTlvType.Addresses, ip));
         }
-        tlvs.Add(CdpPacket.Text(CdpTlvType.PortId, announcement.PortId));
+        tlvs.Add(CdpPacket.Text(CdpTlvType.PortId, Truncate(announcement.PortId)));
         tlvs.Add(CdpPacket.Capability(CdpCapabilities.Router | CdpCapabilities.Switch | CdpCapabilities.Igmp));
-        tlvs.Add(CdpPacket.Text(CdpTlvType.SoftwareVersion, announcement.SoftwareVersion));
-        tlvs.Add(CdpPacket.Text(CdpTlvType.Platform, announcement.Platform));
+        tlvs.Add(CdpPacket.Text(CdpTlvType.SoftwareVersion, Truncate(announcement.SoftwareVersion)));
+        tlvs.Add(CdpPacket.Text(CdpTlvType.Platform, Truncate(announcement.Platform)));
         if (announcement.ManagementAddress is { AddressFamily: AddressFamily.InterNetwork } mgmt)
         {
             tlvs.Add(CdpPacket.Address(CdpTlvType.ManagementAddresses, mgmt));
@@ -49,9 +53,9 @@ public static class LinkAnnouncementFrames
         var body = new List<byte>();
         var mac = announcement.Mac.GetAddressBytes();
         Tlv(body, 1, [4, .. mac]);
-        Tlv(body, 2, [5, .. Encoding.ASCII.GetBytes(announcement.PortId)]);
+        Tlv(body, 2, [5, .. Encoding.ASCII.GetBytes(Truncate(announcement.PortId))]);
         Tlv(body, 3, [0, 120]);
-        Tlv(body, 4, Encoding.ASCII.GetBytes(announcement.PortId));
+        Tlv(body, 4, Encoding.ASCII.GetBytes(Truncate(announcement.PortId)));
         Tlv(body, 5, Encoding.ASCII.GetBytes(Truncate(announcement.Hostname)));
         Tlv(body, 6, Encoding.ASCII.GetBytes(Truncate(announcement.SoftwareVersion)));
         // Capabilities: bridge (0x04) and router (0x10), both enabled.
@@ -71,6 +75,7 @@ public static class LinkAnnouncementFrames
         return frame;
     }
 
+    // LLDP's strings are at most 255 octets (IEEE 802.1AB §8.5.6-8.5.8); CDP has no such bound, the Ethernet frame has.
     private static string Truncate(string text) => text.Length > 255 ? text[..255] : text;
 
     private static void Tlv(List<byte> into, int type, byte[] value)

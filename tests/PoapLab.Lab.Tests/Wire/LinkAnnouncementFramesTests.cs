@@ -45,4 +45,26 @@ public sealed class LinkAnnouncementFramesTests : IDisposable
         text.ShouldContain("Management Address: 10.0.0.101");
         text.ShouldNotContain("Malformed");
     }
+
+    [Fact]
+    public void CdpAndLldp_HostileTextsFromAScriptsConfiguration_CutToFitOneEthernetFrame()
+    {
+        var hostile = Leaf with
+        {
+            DeviceId = new string('h', 100_000) + "\0\r\n\u00e9",
+            Hostname = new string('h', 100_000),
+            SoftwareVersion = new string('v', 70_000),
+            Platform = "\u0001\u0002" + new string('p', 5000),
+            PortId = new string('m', 3000),
+        };
+
+        var cdp = LinkAnnouncementFrames.Cdp(hostile);
+        var lldp = LinkAnnouncementFrames.Lldp(hostile);
+
+        cdp.Length.ShouldBeLessThanOrEqualTo(1514);
+        lldp.Length.ShouldBeLessThanOrEqualTo(1514);
+        var packet = Protocols.Cdp.CdpPacket.Decode(cdp.AsSpan(22));
+        packet.GetText(Protocols.Cdp.CdpTlvType.DeviceId)!.Length.ShouldBe(255);
+        Protocols.Cdp.CdpPacket.ChecksumValid(cdp.AsSpan(22)).ShouldBeTrue();
+    }
 }
