@@ -38,9 +38,7 @@ public static class CaptureFrames
             {
                 yield break;
             }
-            var raw = capture.GetPacket();
-            number++;
-            yield return new WireFrame(number, new DateTimeOffset(raw.Timeval.Date, TimeSpan.Zero), raw.LinkLayerType, raw.Data);
+            yield return WireFrame.From(++number, capture.GetPacket());
         }
     }
 

@@ -1,4 +1,5 @@
 using PacketDotNet;
+using SharpPcap;
 
 namespace PoapLab.Lab.Wire;
 
@@ -9,4 +10,15 @@ namespace PoapLab.Lab.Wire;
 /// <param name="Time">When it was captured.</param>
 /// <param name="LinkType">Its link layer (Ethernet, or Linux cooked capture for <c>tcpdump -i any</c>).</param>
 /// <param name="Data">The captured bytes (maybe fewer than were on the wire).</param>
-public readonly record struct WireFrame(long Number, DateTimeOffset Time, LinkLayers LinkType, ReadOnlyMemory<byte> Data);
+public readonly record struct WireFrame(long Number, DateTimeOffset Time, LinkLayers LinkType, ReadOnlyMemory<byte> Data)
+{
+    /// <summary>
+    /// The frame of a libpcap capture, from a file (<see cref="CaptureFrames"/>) or a live
+    /// device's packet-arrival event alike: the judge does not care where frames come from.
+    /// </summary>
+    public static WireFrame From(long number, RawCapture raw)
+    {
+        ArgumentNullException.ThrowIfNull(raw);
+        return new WireFrame(number, new DateTimeOffset(raw.Timeval.Date, TimeSpan.Zero), raw.LinkLayerType, raw.Data);
+    }
+}

@@ -205,7 +205,7 @@ public sealed partial class WireJudge
         }
     }
 
-    private static string Quiet(Attempt a) => a.LastActivity is { } t && a.EndTime is { } e ? Seconds(e - t) : "?";
+    private string Quiet(Attempt a) => a.LastActivity is { } t ? Seconds((a.EndTime ?? _last) - t) : "?";
 
     private WireAttempt ToRecord(Attempt a)
     {
