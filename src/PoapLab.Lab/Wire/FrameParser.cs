@@ -106,6 +106,14 @@ internal static class FrameParser
             default:
                 return false;
         }
+        if (type == 0x0004)
+        {
+            // Linux cooked capture: ETH_P_802_2, an IEEE 802.3 frame's LLC follows (CDP's SNAP).
+            parsed.EtherType = 0;
+            parsed.PayloadOffset = at;
+            parsed.PayloadLength = frame.Length - at;
+            return true;
+        }
         parsed.EtherType = type;
         parsed.PayloadOffset = at;
         parsed.PayloadLength = frame.Length - at;

@@ -82,6 +82,32 @@ public sealed class WireJudgeTests : IDisposable
     }
 
     [Fact]
+    public void Judge_LinuxCookedCaptureOfTcpdumpAny_SameVerdictAsEthernet()
+    {
+        var cooked = new WireTestKit();
+        foreach (var f in HappyTftp().Frames)
+        {
+            // SLL (tcpdump -i any): packet type, ARPHRD_ETHER, address length 6, the source MAC
+            // in 8 bytes, then the protocol: the EtherType, or 0x0004 for an 802.3 frame's LLC.
+            var eth = f.Data.ToArray();
+            var type = (eth[12] << 8) | eth[13];
+            var sll = new byte[16];
+            sll[3] = 1;
+            sll[5] = 6;
+            eth.AsSpan(6, 6).CopyTo(sll.AsSpan(6));
+            sll[14] = type <= 1500 ? (byte)0 : eth[12];
+            sll[15] = type <= 1500 ? (byte)4 : eth[13];
+            cooked.Wait(f.Time - DateTimeOffset.UnixEpoch - (cooked.Frames.Count == 0 ? TimeSpan.Zero : cooked.Frames[^1].Time - DateTimeOffset.UnixEpoch)).Raw([.. sll, .. eth.AsSpan(14)], LinkLayers.LinuxSll);
+        }
+
+        var sw = cooked.Judge().Switches.ShouldHaveSingleItem();
+
+        sw.Verdict.ShouldBe(WireVerdict.Provisioned);
+        sw.FinalVersion.ShouldBe("10.3(6)");
+        sw.AttemptList.Single().Downloads.Count.ShouldBe(4);
+    }
+
+    [Fact]
     public void Read_NotACaptureFile_ClearError()
     {
         var path = Path.Combine(_dir, "text.pcap");
