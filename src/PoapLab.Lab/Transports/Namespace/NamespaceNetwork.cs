@@ -288,14 +288,14 @@ public sealed class NamespaceNetwork : ISwitchNetwork, IAsyncDisposable
         }
         _ns.Invoke(() =>
         {
-            var iface = SharpPcap.LibPcap.PcapInterface.GetAllPcapInterfaces().FirstOrDefault(i => i.Name == device);
-            if (iface is null)
-            {
-                return false;
-            }
-            using var handle = new SharpPcap.LibPcap.LibPcapLiveDevice(iface);
             try
             {
+                var iface = SharpPcap.LibPcap.PcapInterface.GetAllPcapInterfaces().FirstOrDefault(i => i.Name == device);
+                if (iface is null)
+                {
+                    return false;
+                }
+                using var handle = new SharpPcap.LibPcap.LibPcapLiveDevice(iface);
                 handle.Open(new SharpPcap.DeviceConfiguration { Mode = SharpPcap.DeviceModes.None, ReadTimeout = 100 });
                 foreach (var frame in frames)
                 {
@@ -303,8 +303,9 @@ public sealed class NamespaceNetwork : ISwitchNetwork, IAsyncDisposable
                 }
                 return true;
             }
-            catch (SharpPcap.PcapException)
+            catch (Exception e) when (e is SharpPcap.PcapException or DllNotFoundException or TypeInitializationException or InvalidOperationException)
             {
+                // No libpcap, or the interface refused the frame: the announcement is lost, as on a link that is down.
                 return false;
             }
         });
