@@ -125,7 +125,9 @@ public sealed partial class WireJudge
         }
         if (attempts.Count > 0 && attempts.All(a => a.Offers.Count == 0 && a.AckServer is null) && attempts.Sum(a => a.Discovers) > 0)
         {
-            diagnosis.Add($"No DHCP server answered the switch's {attempts.Sum(a => a.Discovers)} DISCOVER(s) on this segment.");
+            diagnosis.Add(attempts.Any(a => a.Downloads.Count > 0)
+                ? $"No DHCP server answered the switch's {attempts.Sum(a => a.Discovers)} DISCOVER(s), yet it fetched files: its address came another way (DHCPv6, which this judge does not read yet)."
+                : $"No DHCP server answered the switch's {attempts.Sum(a => a.Discovers)} DISCOVER(s) on this segment.");
         }
         foreach (var nak in attempts.SelectMany(a => a.Naks).Distinct().Take(3))
         {
