@@ -35,6 +35,7 @@ public static class Program
         root.Subcommands.Add(LintCommand.Build());
         root.Subcommands.Add(SchemaCommand.Build());
         root.Subcommands.Add(ReportCommand.Build());
+        root.Subcommands.Add(AnalyzeCommand.Build());
         return root;
     }
 }

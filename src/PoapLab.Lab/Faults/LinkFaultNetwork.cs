@@ -126,6 +126,9 @@ public sealed class LinkFaultNetwork : ISwitchNetwork
     /// <inheritdoc />
     public bool HasRoute(IPAddress host) => _inner.HasRoute(host);
 
+    /// <inheritdoc />
+    public ValueTask AnnounceAsync(LinkAnnouncement announcement, CancellationToken cancellationToken) => _inner.AnnounceAsync(announcement, cancellationToken);
+
     private bool Chance(double p)
     {
         if (p <= 0)

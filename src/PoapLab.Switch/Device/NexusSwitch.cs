@@ -56,12 +56,14 @@ public sealed class NexusSwitch : IDisposable
     private readonly PoapAgent _agent;
     private readonly SwitchLog _log;
     private readonly SwitchFaultSchedule _faults;
+    private readonly ISwitchNetwork _network;
 
     public NexusSwitch(SwitchSpec spec, ISwitchNetwork network, SimClock clock, IEventSink events, ScriptHost scripts)
     {
         _spec = spec;
         _clock = clock;
         _events = events;
+        _network = network;
         Source = "switch:" + spec.Identity.Name;
         var fs = new SwitchFilesystem(spec.Root);
         var capacity = spec.BootflashCapacityBytes ?? spec.Identity.BootflashKilobytes * 1024;
@@ -126,6 +128,7 @@ public sealed class NexusSwitch : IDisposable
                 reached.Add(PoapPhase.Completed);
                 _events.Record(Source, EventKinds.PoapCompleted, $"POAP is over: {State.RunningVersion.Display} from {State.RunningImage}",
                     ("version", State.RunningVersion.Display), ("image", State.RunningImage), ("reloads", reloads), ("attempts", attempts.Count));
+                await AnnounceAsync(cancellationToken).ConfigureAwait(false);
                 return Result(PoapOutcome.Provisioned, attempts, reloads, reached, null);
             }
             if (reloads >= _spec.Poap.MaxReloads)
@@ -171,6 +174,26 @@ public sealed class NexusSwitch : IDisposable
             await _clock.SleepAsync(TimeSpan.FromMinutes(3), cancellationToken).ConfigureAwait(false);
             boot = await BootAsync(reached, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Up with its configuration, the switch tells its link neighbours who it is, as a Nexus
+    /// does on mgmt0 (CDP is on by default; LLDP with <c>feature lldp</c>).
+    /// </summary>
+    private ValueTask AnnounceAsync(CancellationToken cancellationToken)
+    {
+        var id = State.Identity;
+        var announcement = new LinkAnnouncement(
+            DeviceId: $"{State.Hostname}({id.Serial})",
+            Hostname: State.Hostname,
+            Serial: id.Serial,
+            SoftwareVersion: LinkAnnouncement.NxosVersionText(State.RunningVersion.Display),
+            Platform: id.Model,
+            PortId: _spec.Poap.Interface,
+            Mac: id.SystemMac,
+            ManagementAddress: State.Lease?.Address is { AddressFamily: System.Net.Sockets.AddressFamily.InterNetwork } a ? a : null,
+            Lldp: State.RunningConfig.Any(l => string.Equals(l.Trim(), "feature lldp", StringComparison.OrdinalIgnoreCase)));
+        return _network.AnnounceAsync(announcement, cancellationToken);
     }
 
     private PoapRunResult Result(PoapOutcome outcome, List<PoapAttempt> attempts, int reloads, SortedSet<PoapPhase> reached, string? reason) =>

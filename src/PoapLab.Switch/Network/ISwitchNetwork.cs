@@ -98,4 +98,11 @@ public interface ISwitchNetwork
     /// fail with "Network is unreachable"). A network without routing tables of its own says true.
     /// </summary>
     bool HasRoute(IPAddress host) => true;
+
+    /// <summary>
+    /// Sends the switch's link-layer announcements on its POAP interface (a CDP frame, and an
+    /// LLDP frame when <see cref="LinkAnnouncement.Lldp"/>), as a Nexus does on mgmt0 once it is
+    /// up. A network without a link layer of its own (the loopback map) sends nothing.
+    /// </summary>
+    ValueTask AnnounceAsync(LinkAnnouncement announcement, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 }

@@ -43,6 +43,25 @@ public sealed class NexusSwitchTests
     }
 
     [Fact]
+    public async Task PowerOn_UpWithItsConfiguration_AnnouncesHostnameSerialVersionAndLldpOnMgmt0()
+    {
+        await using var lab = await PoapTestLab.StartAsync(withDhcp: false);
+        var sw = lab.Switch();
+        sw.State.StartupConfig = ["hostname core-1", "feature lldp"];
+
+        await sw.PowerOnAsync(Ct);
+
+        var a = lab.Network.Announcements.ShouldHaveSingleItem();
+        a.DeviceId.ShouldBe($"core-1({PoapTestLab.Serial})");
+        a.Hostname.ShouldBe("core-1");
+        a.SoftwareVersion.ShouldBe("Cisco Nexus Operating System (NX-OS) Software, Version 9.3(8)");
+        a.Platform.ShouldBe(sw.State.Identity.Model);
+        a.PortId.ShouldBe("mgmt0");
+        a.Mac.ShouldBe(PoapTestLab.Mac);
+        a.Lldp.ShouldBeTrue();
+    }
+
+    [Fact]
     public async Task PowerOn_BootPoapEnabled_RunsPoapDespiteTheStartupConfig()
     {
         TestEnvironment.Current.ExpectError("tftp", EventKinds.TftpServerFailed, "File not found"); // nothing is served on purpose
@@ -55,6 +74,7 @@ public sealed class NexusSwitchTests
 
         lab.Events(EventKinds.PoapStarted).ShouldHaveSingleItem();
         run.Outcome.ShouldBe(PoapOutcome.Failed); // nothing is served: the script download fails
+        lab.Network.Announcements.ShouldBeEmpty(); // a switch still in POAP says nothing on its link
         run.Attempts.ShouldHaveSingleItem().Reached.ShouldBe(PoapPhase.ScriptDownload);
     }
 

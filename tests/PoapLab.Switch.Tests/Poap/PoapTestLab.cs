@@ -200,6 +200,15 @@ internal sealed class TestLabNetwork : ISwitchNetwork
     /// <summary>The longest real wait standing for a switch-time timeout (servers here answer in microseconds).</summary>
     public TimeSpan RealWaitCap { get; init; } = TimeSpan.FromMilliseconds(300);
 
+    /// <summary>What the switch announced on its link (CDP/LLDP), in order.</summary>
+    public List<LinkAnnouncement> Announcements { get; } = [];
+
+    public ValueTask AnnounceAsync(LinkAnnouncement announcement, CancellationToken cancellationToken)
+    {
+        Announcements.Add(announcement);
+        return ValueTask.CompletedTask;
+    }
+
     public TestLabNetwork Route(IPEndPoint lab, IPEndPoint real)
     {
         _routes[lab] = real;

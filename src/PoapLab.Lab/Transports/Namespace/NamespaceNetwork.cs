@@ -266,6 +266,52 @@ public sealed class NamespaceNetwork : ISwitchNetwork, IAsyncDisposable
         }
     }
 
+    /// <inheritdoc />
+    /// <remarks>
+    /// The frames are injected on the switch's POAP interface by a libpcap handle opened on
+    /// the namespace's own thread (so it is that namespace's interface), as the switch's
+    /// kernel would send them: a CDP frame, and an LLDP frame when LLDP is on. A frame the
+    /// kernel refuses is lost, as on a link that is down; the switch's outcome stays its own.
+    /// </remarks>
+    public ValueTask AnnounceAsync(LinkAnnouncement announcement, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(announcement);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (_device is not { } device)
+        {
+            return ValueTask.CompletedTask;
+        }
+        var frames = new List<byte[]> { Wire.LinkAnnouncementFrames.Cdp(announcement) };
+        if (announcement.Lldp)
+        {
+            frames.Add(Wire.LinkAnnouncementFrames.Lldp(announcement));
+        }
+        _ns.Invoke(() =>
+        {
+            try
+            {
+                var iface = SharpPcap.LibPcap.PcapInterface.GetAllPcapInterfaces().FirstOrDefault(i => i.Name == device);
+                if (iface is null)
+                {
+                    return false;
+                }
+                using var handle = new SharpPcap.LibPcap.LibPcapLiveDevice(iface);
+                handle.Open(new SharpPcap.DeviceConfiguration { Mode = SharpPcap.DeviceModes.None, ReadTimeout = 100 });
+                foreach (var frame in frames)
+                {
+                    handle.SendPacket(frame);
+                }
+                return true;
+            }
+            catch (Exception e) when (e is SharpPcap.PcapException or DllNotFoundException or TypeInitializationException or InvalidOperationException)
+            {
+                // No libpcap, or the interface refused the frame: the announcement is lost, as on a link that is down.
+                return false;
+            }
+        });
+        return ValueTask.CompletedTask;
+    }
+
     private void Forget(NamespaceUdpSocket socket)
     {
         lock (_gate)

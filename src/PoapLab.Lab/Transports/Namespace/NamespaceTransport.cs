@@ -229,6 +229,8 @@ public sealed class NamespaceTransport : ILabTransport
         }
 
         public bool HasRoute(IPAddress host) => inner.HasRoute(host);
+
+        public ValueTask AnnounceAsync(LinkAnnouncement announcement, CancellationToken cancellationToken) => inner.AnnounceAsync(announcement, cancellationToken);
     }
 
     /// <summary>What the transport made for one switch: the namespaces of its other VRFs, then its port's.</summary>

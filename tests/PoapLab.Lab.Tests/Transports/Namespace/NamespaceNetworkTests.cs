@@ -113,6 +113,37 @@ public sealed class NamespaceNetworkTests
     }
 
     [Fact]
+    public async Task AnnounceAsync_SwitchUp_ItsCdpFrameReachesTheBridgeFromMgmt0()
+    {
+        NamespaceRequirements.Check();
+        await using var segment = await LabSegment.CreateAsync(Ct);
+        var sw = await segment.AddSwitchAsync("leaf", DhcpProbe.Mac, Ct);
+        var network = new NamespaceNetwork(sw, TimeSpan.FromSeconds(1));
+        using var bridge = segment.Namespace.Invoke(() =>
+        {
+            var device = new SharpPcap.LibPcap.LibPcapLiveDevice(SharpPcap.LibPcap.PcapInterface.GetAllPcapInterfaces().Single(i => i.Name == LabSegment.BridgeName));
+            device.Open(new SharpPcap.DeviceConfiguration { Mode = SharpPcap.DeviceModes.Promiscuous, ReadTimeout = 100 });
+            device.Filter = "ether dst 01:00:0c:cc:cc:cc";
+            return device;
+        });
+        var announcement = new Switch.Network.LinkAnnouncement("leaf-101(FDO23490570)", "leaf-101", "FDO23490570",
+            Switch.Network.LinkAnnouncement.NxosVersionText("10.3(6)"), "N9K-C93108TC-EX", SwitchPort.Interface, DhcpProbe.Mac, Server, Lldp: true);
+
+        await network.AnnounceAsync(announcement, Ct);
+
+        byte[]? seen = null;
+        for (var i = 0; i < 50 && seen is null; i++)
+        {
+            if (bridge.GetNextPacket(out var capture) == SharpPcap.GetPacketStatus.PacketRead)
+            {
+                seen = capture.GetPacket().Data;
+            }
+        }
+        seen.ShouldNotBeNull("no CDP frame reached the bridge");
+        seen.ShouldBe(PoapLab.Lab.Wire.LinkAnnouncementFrames.Cdp(announcement));
+    }
+
+    [Fact]
     public async Task ConfigureAsync_HostilePrefixLength_RefusedAndNothingConfigured()
     {
         NamespaceRequirements.Check();
