@@ -17,6 +17,11 @@ namespace PoapLab.Lab.Transports.Namespace;
 /// </summary>
 public sealed class LabSegment : IAsyncDisposable
 {
+    // An IEEE 802.1D bridge keeps LLDP's group address 01:80:c2:00:00:0e to the link; the lab
+    // bridge passes it on (bit 14 of group_fwd_mask, ip-link(8)), as a mirror port would show it,
+    // so the capture taken on the bridge holds a switch's LLDP as well as its CDP.
+    private const string LldpGroupForwardMask = "0x4000";
+
     /// <summary>The bridge's name in the lab namespace.</summary>
     public const string BridgeName = "br0";
 
@@ -50,7 +55,7 @@ public sealed class LabSegment : IAsyncDisposable
         var lab = await NetworkNamespace.CreateAsync("lab", cancellationToken).ConfigureAwait(false);
         try
         {
-            await lab.RunCheckedAsync("ip", ["link", "add", BridgeName, "type", "bridge", "forward_delay", "0", "stp_state", "0"], cancellationToken).ConfigureAwait(false);
+            await lab.RunCheckedAsync("ip", ["link", "add", BridgeName, "type", "bridge", "forward_delay", "0", "stp_state", "0", "group_fwd_mask", LldpGroupForwardMask], cancellationToken).ConfigureAwait(false);
             await lab.RunCheckedAsync("ip", ["link", "set", BridgeName, "up"], cancellationToken).ConfigureAwait(false);
             return new LabSegment(lab);
         }
