@@ -97,6 +97,7 @@ public static class ReportMerger
             ["scenarios"] = new JsonArray([.. entries.Select(e => (JsonNode?)e.Json)]),
         };
         File.WriteAllText(Path.Combine(outDir, "report.json"), merged.ToJsonString(ReportJson.Options));
+        HtmlReport.WriteMerged(merged, outDir);
         WriteJUnit(entries.Select(e => e.TestCase).OfType<XElement>().ToList(), longest, Path.Combine(outDir, "report.junit.xml"));
         return summary;
     }

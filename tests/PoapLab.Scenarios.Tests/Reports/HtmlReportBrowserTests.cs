@@ -46,6 +46,35 @@ public sealed class HtmlReportBrowserTests
         new FileInfo(png).Length.ShouldBeGreaterThan(10_000);
     }
 
+    [Fact]
+    public async Task Chromium_MergedRun_ShowsTheFailureFirstWithNoConsoleMessage()
+    {
+        var chromium = Requires.Tool("chromium", "apt-get install chromium");
+        var root = Directory.CreateTempSubdirectory("poaplab-merged-render-").FullName;
+        try
+        {
+            var part = Path.Combine(root, "out-1");
+            await RunReport.WriteAsync(ReportSamples.Run(part), part, TimeSpan.FromSeconds(3), TestContext.Current.CancellationToken);
+            var merged = Path.Combine(root, "report");
+            ReportMerger.Merge([part], merged);
+            var report = Path.Combine(merged, HtmlReport.FileName);
+
+            var (dom, log) = await ChromiumAsync(chromium, ["--dump-dom", new Uri(report).AbsoluteUri], TestContext.Current.CancellationToken);
+
+            var main = dom.IndexOf("<main>", StringComparison.Ordinal);
+            main.ShouldBeGreaterThan(0);
+            dom[dom.IndexOf("<section", main, StringComparison.Ordinal)..].ShouldStartWith("<section id=\"failures\">");
+            dom.ShouldContain("leaf-102: POAP failed");
+            dom.ShouldContain("href=\"../out-1/report.html#fail-");
+            dom.ShouldNotContain("<script", Case.Insensitive);
+            log.Split('\n').Where(l => l.Contains(":CONSOLE", StringComparison.Ordinal)).ShouldBeEmpty();
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
     /// <summary>Runs headless Chromium with its own throw-away profile; at most 60 s, then it is killed (by its pid).</summary>
     internal static async Task<(string Stdout, string Stderr)> ChromiumAsync(string chromium, IEnumerable<string> args, CancellationToken cancellationToken)
     {

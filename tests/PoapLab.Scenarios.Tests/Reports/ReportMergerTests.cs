@@ -111,4 +111,83 @@ public sealed class ReportMergerTests : IDisposable
 
         Should.Throw<InvalidOperationException>(() => ReportMerger.Merge([dir], Path.Combine(_dir, "m"))).Message.ShouldContain("cannot be read");
     }
+
+    private static void Failing(string part, string scenario, string switchName, string diagnosis, string unmet)
+    {
+        var path = Path.Combine(part, "report.json");
+        var json = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        var entry = json["scenarios"]!.AsArray().OfType<JsonObject>().Single(s => (string)s["name"]! == scenario);
+        entry["artifacts"] = Path.Combine(part, scenario);
+        entry["lint"] = new JsonArray("poap.py:3:1: error option-mode: <b>bold</b>");
+        entry["switches"] = new JsonArray(new JsonObject
+        {
+            ["name"] = switchName,
+            ["passed"] = false,
+            ["outcome"] = "failed",
+            ["version"] = "9.3(8)",
+            ["switch_seconds"] = 54.0,
+            ["attempts"] = new JsonArray(new JsonObject { ["number"] = 1 }, new JsonObject { ["number"] = 2 }),
+            ["diagnosis"] = diagnosis,
+            ["failures"] = new JsonArray(unmet),
+        });
+        File.WriteAllText(path, json.ToJsonString());
+    }
+
+    [Fact]
+    public void Merge_FailingPart_ReportHtmlFailureFirstLinkedToItsPartAndEveryTextEscaped()
+    {
+        var a = Part("a", 10, ("s1", "passed"), ("s3", "passed"));
+        var b = Part("b", 12, ("s2", "failed"));
+        Failing(b, "s2", "leaf-<i>2</i>", "leaf-2: POAP failed</pre><script>alert(1)</script>", "expected outcome provisioned & more");
+        var outDir = Path.Combine(_dir, "merged");
+
+        ReportMerger.Merge([a, b], outDir);
+
+        var html = File.ReadAllText(Path.Combine(outDir, HtmlReport.FileName));
+        var main = html.IndexOf("<main>", StringComparison.Ordinal);
+        html[html.IndexOf("<section", main, StringComparison.Ordinal)..].ShouldStartWith("<section id=\"failures\">");
+        html.IndexOf("error option-mode", StringComparison.Ordinal).ShouldBeLessThan(html.IndexOf("leaf-2: POAP failed", StringComparison.Ordinal));
+        html.IndexOf("leaf-2: POAP failed", StringComparison.Ordinal).ShouldBeLessThan(html.IndexOf("<section id=\"summary\">", StringComparison.Ordinal));
+        html.ShouldNotContain("<script", Case.Insensitive);
+        html.ShouldNotContain("<b>bold</b>");
+        html.ShouldContain("&lt;/pre&gt;&lt;script&gt;alert(1)&lt;/script&gt;");
+        html.ShouldContain("leaf-&lt;i&gt;2&lt;/i&gt;");
+        html.ShouldContain("provisioned &amp; more");
+        // Each failure links to its part's own page (timelines, evidence), relative to the merged folder.
+        html.ShouldContain("href=\"../b/report.html#fail-s2\"");
+        html.ShouldContain("href=\"../b/s2/\"");
+        html.ShouldContain("href=\"../a/report.html\"");
+        html.ShouldContain("<b>2</b> passed · <b>1</b> failed");
+    }
+
+    [Fact]
+    public void Merge_AllPassed_ReportHtmlSaysNoFailures()
+    {
+        var a = Part("a", 10, ("s1", "passed"));
+        var b = Part("b", 12, ("s2", "skipped"));
+        var outDir = Path.Combine(_dir, "merged");
+
+        ReportMerger.Merge([a, b], outDir);
+
+        var html = File.ReadAllText(Path.Combine(outDir, HtmlReport.FileName));
+        html.ShouldContain("<section id=\"failures\" class=\"none\">");
+        html.ShouldContain("<td>s1</td>");
+        html.ShouldContain("<td>s2</td>");
+    }
+
+    [Fact]
+    public void Merge_HostileNumbers_PageStillWritten()
+    {
+        var a = Part("a", 1e300, ("s1", "failed"));
+        Failing(a, "s1", "leaf-1", "d", "u");
+        var path = Path.Combine(a, "report.json");
+        var json = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        json["scenarios"]![0]!["switches"]![0]!["switch_seconds"] = 1e300;
+        json["scenarios"]![0]!["real_seconds"] = -5;
+        File.WriteAllText(path, json.ToJsonString());
+
+        ReportMerger.Merge([a], Path.Combine(_dir, "merged"));
+
+        File.ReadAllText(Path.Combine(_dir, "merged", HtmlReport.FileName)).ShouldContain("leaf-1");
+    }
 }
