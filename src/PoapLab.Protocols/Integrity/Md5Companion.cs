@@ -1,6 +1,6 @@
 namespace PoapLab.Protocols.Integrity;
 
-/// <summary>How a <c>.md5</c> companion file is written (contract §4).</summary>
+/// <summary>How a <c>.md5</c> companion file is written (the formats public POAP scripts read: md5sum output, key=value, a bare hash).</summary>
 public enum Md5CompanionFormat
 {
     /// <summary><c>&lt;hash&gt;  &lt;file&gt;</c> or <c>&lt;hash&gt; *&lt;file&gt;</c>, as md5sum prints.</summary>

@@ -26,7 +26,7 @@ public enum ScriptMd5Status
 public sealed record ScriptMd5Check(ScriptMd5Status Status, string? Declared, string Computed, int? LineNumber);
 
 /// <summary>
-/// The POAP script integrity rule (contract §1.4): the MD5 of the script with every
+/// The POAP script integrity rule (the "Creating md5 Files" section of Cisco's NX-OS Fundamentals Configuration Guide, "Using PowerOn Auto Provisioning"): the MD5 of the script with every
 /// line that starts with <c>#md5sum</c> removed, exactly as <c>sed '/^#md5sum/d'</c>
 /// removes them (a last line without a newline is still a line; CR is ordinary data).
 /// </summary>
@@ -85,7 +85,7 @@ public static class ScriptMd5
     }
 
     /// <summary>
-    /// The script with a current <c>#md5sum="..."</c> line: like the contract's
+    /// The script with a current <c>#md5sum="..."</c> line: like the guide's
     /// <c>sed -i "s/^#md5sum=.*/#md5sum=\"$hash\"/"</c> (which also drops a CR on that
     /// line); when no <c>#md5sum=</c> line exists, one is added after the first line.
     /// </summary>

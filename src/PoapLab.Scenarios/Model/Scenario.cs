@@ -188,7 +188,7 @@ public sealed record LoginServerModel
     public SourceLocation Location { get; init; }
 }
 
-/// <summary>How a served file's <c>.md5</c> companion is written (contract §4).</summary>
+/// <summary>How a served file's <c>.md5</c> companion is written (md5sum output, key=value, a bare hash: docs/nxos-commands.md).</summary>
 public enum Md5CompanionKind
 {
     /// <summary>No companion.</summary>

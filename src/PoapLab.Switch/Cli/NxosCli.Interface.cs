@@ -12,7 +12,7 @@ namespace PoapLab.Switch.Cli;
 
 /// <summary>
 /// <c>show interface mgmt0</c>, <c>show ip interface brief [vrf X|all]</c> and <c>show hosts</c>:
-/// the management port as POAP's lease configured it (contract §3, used by forks).
+/// the management port as POAP's lease configured it (read by forks of the reference script; docs/nxos-commands.md).
 /// </summary>
 /// <remarks>
 /// The layouts follow NX-OS 9.x/10.x. JSON keys are NX-OS's as far as known:

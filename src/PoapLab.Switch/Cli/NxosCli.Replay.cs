@@ -6,7 +6,7 @@ public sealed partial class NxosCli
 {
     /// <summary>
     /// Replays configuration at boot (the startup-config, or the scheduled-config after a
-    /// POAP reload, contract §1.7): every line in one config session, as the switch does.
+    /// POAP reload, the post-installation reload phase of Cisco's POAP chapter): every line in one config session, as the switch does.
     /// Unlike <c>copy ... running-config</c> a rejected line does not stop the replay.
     /// </summary>
     /// <returns>The lines that were rejected, with what the CLI said.</returns>

@@ -272,7 +272,7 @@ public sealed class NexusSwitch : IDisposable
         return rejected.Count;
     }
 
-    /// <summary>What the image puts in place at every boot: files the scripts read (contract §2).</summary>
+    /// <summary>What the image puts in place at every boot: files the scripts read.</summary>
     private void PrepareSystemFiles()
     {
         var fs = State.Filesystem;

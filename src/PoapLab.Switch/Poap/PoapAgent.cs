@@ -13,7 +13,7 @@ using PoapLab.Switch.Transfer;
 namespace PoapLab.Switch.Poap;
 
 /// <summary>
-/// The switch-side POAP process (contract §1): DHCP, script download, <c>#md5sum</c>
+/// The switch-side POAP process (the phases of Cisco's NX-OS Fundamentals Configuration Guide, "Using PowerOn Auto Provisioning"): DHCP, script download, <c>#md5sum</c>
 /// check, the script run, and what the switch does with its exit code. One POAP run
 /// (from a boot with no startup-config to success or giving up) per call.
 /// </summary>
@@ -263,7 +263,7 @@ public sealed class PoapAgent
         }
         await using (stream.ConfigureAwait(false))
         {
-            // 10.2(1)+ announce themselves to HTTP servers (contract §1.2).
+            // 10.2(1)+ announce themselves to HTTP servers.
             var headers = script.OverHttp && _state.Features.PoapHttpVendorHeaders ? _transfers.VendorHeaders() : null;
             result = await _transfers.DownloadAsync(request, stream, null, headers, cancellationToken).ConfigureAwait(false);
         }

@@ -8,7 +8,7 @@ using PoapLab.Switch.State;
 namespace PoapLab.Switch.Poap;
 
 /// <summary>
-/// POAP's DHCPv6 client (contract §1.2, RFC 8415): SOLICIT to All_DHCP_Relay_Agents_and_Servers
+/// POAP's DHCPv6 client (RFC 8415; options 59, 242, 243 as Cisco's NX-OS Fundamentals Configuration Guide, "Using PowerOn Auto Provisioning" lists them): SOLICIT to All_DHCP_Relay_Agents_and_Servers
 /// with a DUID-LL from the switch MAC, takes the first ADVERTISE that carries a bootfile URL
 /// (option 59, RFC 5970), a next hop (242) and a route prefix (243), REQUEST, REPLY.
 /// </summary>

@@ -25,7 +25,7 @@ public sealed record ScriptSource(string Server, int? Port, string ScriptName, b
 public sealed record DhcpPhaseResult(DhcpLease? Lease, ScriptSource? Script, string? Failure);
 
 /// <summary>
-/// POAP's DHCPv4 client (contract §1.2): broadcasts DISCOVER with client id 0x00+serial,
+/// POAP's DHCPv4 client (the DHCP discovery phase of Cisco's NX-OS Fundamentals Configuration Guide, "Using PowerOn Auto Provisioning"): broadcasts DISCOVER with client id 0x00+serial,
 /// user class <c>Cisco-POAP</c> and the POAP parameter list; takes the first OFFER that
 /// names a script server and a script and leases at least an hour; REQUEST, ACK.
 /// </summary>
@@ -148,7 +148,7 @@ public sealed class PoapDhcpClient
         _ => $"was refused: {rejection}",
     };
 
-    /// <summary>Sends DHCPRELEASE for the lease (after a failed attempt, contract §1.6).</summary>
+    /// <summary>Sends DHCPRELEASE for the lease (after a failed attempt, as the POAP chapter of Cisco's Fundamentals guide says).</summary>
     public async Task ReleaseAsync(DhcpLease lease, CancellationToken cancellationToken)
     {
         await using var socket = await _network.OpenUdpAsync(68, cancellationToken).ConfigureAwait(false);
@@ -295,7 +295,7 @@ public sealed class PoapDhcpClient
         }
         if (type != DhcpMessageType.Release)
         {
-            // Option 77 from 7.0(3)I7(4) on (contract §1.2); sent as the bare string, as
+            // Option 77 from 7.0(3)I7(4) on; sent as the bare string, as
             // ISC dhcpd configurations match it (`option user-class = "Cisco-POAP"`).
             if (SendsUserClass(_state))
             {

@@ -18,7 +18,7 @@ public sealed record PoapSettings
     /// <summary>Wait for the ACK after a REQUEST.</summary>
     public TimeSpan DhcpRequestTimeout { get; init; } = TimeSpan.FromSeconds(4);
 
-    /// <summary>Shortest lease POAP accepts (contract §1.2: below 3600 s it does not complete).</summary>
+    /// <summary>Shortest lease POAP accepts (below 3600 s POAP does not complete the DHCP negotiation: Cisco's NX-OS Fundamentals Configuration Guide, "Using PowerOn Auto Provisioning").</summary>
     public TimeSpan MinimumLease { get; init; } = TimeSpan.FromSeconds(3600);
 
     /// <summary>Pause between a failed attempt and the next.</summary>

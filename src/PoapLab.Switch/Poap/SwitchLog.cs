@@ -8,7 +8,7 @@ namespace PoapLab.Switch.Poap;
 /// <summary>
 /// The switch's own logs: syslog lines as the switch prints them (also recorded as
 /// <see cref="EventKinds.Syslog"/> events), the console, and POAP's init log on
-/// bootflash (<c>/bootflash/&lt;date&gt;_poap_&lt;pid&gt;_init.log</c>, contract §1.8).
+/// bootflash (<c>/bootflash/&lt;date&gt;_poap_&lt;pid&gt;_init.log</c>).
 /// </summary>
 public sealed class SwitchLog : IDisposable
 {

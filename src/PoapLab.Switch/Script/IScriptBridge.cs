@@ -73,7 +73,7 @@ public sealed record ScriptRunRequest(
     /// <summary>
     /// Offer NX-OS 6.x's <c>cisco</c> module (Nexus 3000/5000 images before 7.x):
     /// <c>import cisco</c> succeeds and scripts take their legacy path. False (modern images):
-    /// <c>import cisco</c> fails, as it does on the switch (contract §2).
+    /// <c>import cisco</c> fails, as it does on the switch.
     /// </summary>
     public bool LegacyCiscoModule { get; init; }
 

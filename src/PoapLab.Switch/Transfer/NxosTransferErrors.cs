@@ -2,7 +2,7 @@ namespace PoapLab.Switch.Transfer;
 
 /// <summary>
 /// The texts <c>copy</c> prints when a transfer fails, in one place. Scripts decide what
-/// failed by substring (contract §3: <c>no such file</c>, <c>Permission denied</c>,
+/// failed by substring (as Cisco's reference script, datacenter/nexus9000 nx-os/poap/poap.py does: <c>no such file</c>, <c>Permission denied</c>,
 /// <c>No space left on device</c>), so every text keeps the substring a script looks for.
 /// </summary>
 public static class NxosTransferErrors

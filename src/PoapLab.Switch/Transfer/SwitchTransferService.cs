@@ -146,7 +146,7 @@ public sealed class SwitchTransferService : ITransferService, IDisposable
         return status == X509ChainStatusFlags.NotTimeValid ? "certificate has expired or is not yet valid" : "unable to get local issuer certificate (not signed by a CA the switch trusts)";
     }
 
-    /// <summary>Headers a 10.2(1)+ switch sends with POAP's own HTTP requests (contract §1.2).</summary>
+    /// <summary>Headers a 10.2(1)+ switch sends with POAP's own HTTP requests.</summary>
     public IReadOnlyDictionary<string, string> VendorHeaders()
     {
         var id = _state.Identity;

@@ -21,7 +21,7 @@ public sealed class ScriptMd5Tests : IDisposable
 
     [Theory]
     [MemberData(nameof(Scripts))]
-    public void ComputeAndFix_AgreeWithContractShellRecipe(string script)
+    public void ComputeAndFix_AgreeWithCiscosShellRecipe(string script)
     {
         var bash = Requires.Tool("bash", "apt-get install bash");
         Requires.Tool("md5sum", "apt-get install coreutils");
@@ -30,7 +30,7 @@ public sealed class ScriptMd5Tests : IDisposable
         var path = Path.Combine(_dir, "poap.py");
         File.WriteAllBytes(path, bytes);
 
-        // Contract §1.4, verbatim.
+        // The recipe of the "Creating md5 Files" section of Cisco's NX-OS Fundamentals guide (POAP chapter).
         RunBash(bash, "f=poap.py ; cat $f | sed '/^#md5sum/d' > $f.md5 ; sed -i \"s/^#md5sum=.*/#md5sum=\\\"$(md5sum $f.md5 | sed 's/ .*//')\\\"/\" $f");
         var shellHash = RunBash(bash, "md5sum poap.py.md5 | sed 's/ .*//'").Trim();
 

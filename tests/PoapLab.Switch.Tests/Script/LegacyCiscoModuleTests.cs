@@ -4,7 +4,7 @@ using PoapLab.Switch.Script;
 
 namespace PoapLab.Switch.Tests.Script;
 
-/// <summary>NX-OS 6.x's <c>cisco</c> module in the sandbox (contract §2), offered only to legacy runs.</summary>
+/// <summary>NX-OS 6.x's <c>cisco</c> module in the sandbox, offered only to legacy runs.</summary>
 public sealed class LegacyCiscoModuleTests
 {
     private const string Probe = """

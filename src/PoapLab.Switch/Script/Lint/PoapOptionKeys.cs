@@ -1,6 +1,6 @@
 namespace PoapLab.Switch.Script.Lint;
 
-/// <summary>What the options dict of a POAP script may hold (contract §4).</summary>
+/// <summary>What the options dict of a POAP script may hold (the keys of Cisco's reference script, datacenter/nexus9000 nx-os/poap/poap.py, and its forks).</summary>
 public static class PoapOptionKeys
 {
     /// <summary>
@@ -36,6 +36,6 @@ public static class PoapOptionKeys
     /// <summary>Values of <c>transfer_protocol</c> the switch's <c>copy</c> command takes.</summary>
     public static readonly IReadOnlyList<string> TransferProtocols = ["scp", "sftp", "ftp", "tftp", "http", "https"];
 
-    /// <summary>Values of <c>mode</c>: which configuration file the script fetches (contract §4 table).</summary>
+    /// <summary>Values of <c>mode</c>: which configuration file the script fetches (fixtures/scripts/README.md lists them).</summary>
     public static readonly IReadOnlyList<string> Modes = ["serial_number", "mac", "hostname", "location", "raw", "personality"];
 }

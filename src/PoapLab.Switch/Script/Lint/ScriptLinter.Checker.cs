@@ -10,7 +10,7 @@ public static partial class ScriptLinter
 
     private static readonly JsonSerializerOptions CheckerJson = new(JsonSerializerDefaults.Web);
 
-    // Modules the switch provides itself (contract §2: cli, syslog, PyYAML) or that only
+    // Modules the switch provides itself (cli, syslog, PyYAML) or that only
     // legacy platforms have (cisco): the host interpreter's answer says nothing about them.
     private static readonly string[] Unprobed = ["cli", "syslog", "yaml", "cisco"];
 

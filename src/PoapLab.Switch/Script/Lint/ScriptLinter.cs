@@ -5,7 +5,7 @@ namespace PoapLab.Switch.Script.Lint;
 
 /// <summary>
 /// A preflight for POAP scripts: finds before a switch does what would make the switch
-/// fail the attempt (contract §5 failure modes 6, 8, 9 and 11), each with its line and a fix.
+/// fail the attempt (the catalogue's failure modes 06, 08, 09 and 11 under scenarios/catalogue), each with its line and a fix.
 /// The script is compiled by the TARGET interpreter (2.7 for NX-OS 7.x, 3 for 9.3+/10.x),
 /// never imported or run.
 /// </summary>
