@@ -22,7 +22,11 @@ internal sealed class RunProgress(int total)
     private int _failed;
 
     /// <summary>One running switch: its phase, what it is doing, its own clock.</summary>
-    public sealed record SwitchState(string Phase, string Detail, TimeSpan SwitchTime);
+    public sealed record SwitchState(string Phase, string Detail, TimeSpan SwitchTime)
+    {
+        /// <summary>How far the copy in flight is (e.g. <c>50% of 8.0 MiB</c>), or empty.</summary>
+        public string Progress { get; init; } = "";
+    }
 
     public int Total => total;
 
@@ -40,6 +44,11 @@ internal sealed class RunProgress(int total)
         {
             _running.TryGetValue(key, out var was);
             var phase = PhaseOf(e, was?.Phase);
+            if (e.Kind == EventKinds.TransferProgress && was is not null)
+            {
+                _running[key] = was with { SwitchTime = e.VirtualTime, Progress = ProgressOf(e) };
+                return;
+            }
             if (phase is null)
             {
                 if (was is not null)
@@ -94,7 +103,7 @@ internal sealed class RunProgress(int total)
         foreach (var (scenario, sw, state) in running.Take(MaxRows))
         {
             table.AddRow(Markup.Escape(scenario), Markup.Escape(sw), $"[blue]{Markup.Escape(state.Phase)}[/]",
-                state.SwitchTime.ToString(@"hh\:mm\:ss", CultureInfo.InvariantCulture), Markup.Escape(Cut(state.Detail, 48)));
+                state.SwitchTime.ToString(@"hh\:mm\:ss", CultureInfo.InvariantCulture), Markup.Escape(Cut(state.Detail, 48) + (state.Progress.Length > 0 ? " · " + state.Progress : "")));
         }
         var head = new Markup(string.Create(CultureInfo.InvariantCulture,
             $"[bold]{done}/{total}[/] scenarios done{(failed > 0 ? $", [red]{failed} failed[/]" : "")} · {running.Count} switch(es) running{(running.Count > MaxRows ? $" ({running.Count - MaxRows} not shown)" : "")}"));
@@ -122,6 +131,16 @@ internal sealed class RunProgress(int total)
         EventKinds.TransferStarted or EventKinds.ScriptDownloadStarted or EventKinds.Reload or EventKinds.PoapAttemptFailed or EventKinds.SwitchBoot => e.Message,
         _ => null,
     };
+
+    /// <summary>A progress event as the display says it: <c>50% of 8.0 MiB</c>, or <c>128.0 MiB</c> when no size was announced.</summary>
+    internal static string ProgressOf(LabEvent e)
+    {
+        static string MiB(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1048576.0:0.0} MiB");
+        var bytes = long.TryParse(e.Get("bytes"), NumberStyles.None, CultureInfo.InvariantCulture, out var b) ? b : 0;
+        return long.TryParse(e.Get("size"), NumberStyles.None, CultureInfo.InvariantCulture, out var size) && size > 0
+            ? string.Create(CultureInfo.InvariantCulture, $"{Math.Min(100, bytes * 100 / size)}% of {MiB(size)}")
+            : MiB(bytes);
+    }
 
     private static string Cut(string s, int n) => s.Length <= n ? s : s[..(n - 1)] + "…";
 }

@@ -97,6 +97,8 @@ public static class EventKinds
     public const string ScriptSyslog = "script.syslog";
     public const string ScriptSleep = "script.sleep";
     public const string TransferStarted = "transfer.started";
+    /// <summary>A quarter, a half, three quarters of a copy's announced size arrived (every 64 MiB when no size was announced).</summary>
+    public const string TransferProgress = "transfer.progress";
     public const string TransferCompleted = "transfer.completed";
     public const string TransferFailed = "transfer.failed";
 

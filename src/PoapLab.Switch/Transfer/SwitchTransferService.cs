@@ -205,6 +205,16 @@ public sealed class SwitchTransferService : ITransferService, IDisposable
         else
         {
             var via = network ?? _network;
+            var size = announcedSize;
+            var counted = new TransferProgressStream(destination, (bytes, total) => _events.Record(_source, EventKinds.TransferProgress,
+                total is { } t ? $"copy {url}: {bytes} of {t} bytes" : $"copy {url}: {bytes} bytes so far",
+                ("protocol", request.Protocol), ("path", request.Path), ("bytes", bytes), ("size", total)));
+            announcedSize = announced =>
+            {
+                counted.Announce(announced);
+                size?.Invoke(announced);
+            };
+            destination = counted;
             result = request.Protocol switch
             {
                 TransferProtocol.Tftp => await TftpAsync(via, request, host, destination, announcedSize, cancellationToken).ConfigureAwait(false),

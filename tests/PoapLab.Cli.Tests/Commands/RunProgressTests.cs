@@ -54,4 +54,26 @@ public sealed class RunProgressTests
         progress.Running().ShouldBeEmpty();
         progress.Done.ShouldBe(2);
     }
+
+    [Fact]
+    public void Observe_TransferProgress_ShownBesideTheCopyAndGoneWithIt()
+    {
+        var progress = new RunProgress(1);
+        progress.Observe(A, E(EventKinds.ScriptStarted, "running"));
+        progress.Observe(A, E(EventKinds.TransferStarted, "copy http://10.0.0.1/images/nxos.bin", 2));
+        var half = new LabEvent(2, TimeSpan.FromSeconds(3), TimeSpan.Zero, "switch:leaf", EventKinds.TransferProgress, "copy: 4194304 of 8388608 bytes",
+            ImmutableDictionary<string, string>.Empty.Add("bytes", "4194304").Add("size", "8388608")) { Switch = "leaf" };
+
+        progress.Observe(A, half);
+
+        var state = progress.Running().Single().State;
+        state.Phase.ShouldBe("transfer");
+        state.Detail.ShouldContain("nxos.bin");
+        state.Progress.ShouldBe("50% of 8.0 MiB");
+        progress.Observe(A, E(EventKinds.TransferCompleted, "copied", 9));
+        progress.Running().Single().State.Progress.ShouldBeEmpty();
+        RunProgress.ProgressOf(half with { Data = ImmutableDictionary<string, string>.Empty.Add("bytes", "134217728") }).ShouldBe("128.0 MiB");
+        // Hostile fields (a size of zero, text) do not throw.
+        RunProgress.ProgressOf(half with { Data = ImmutableDictionary<string, string>.Empty.Add("bytes", "x").Add("size", "0") }).ShouldBe("0.0 MiB");
+    }
 }

@@ -112,6 +112,15 @@ public sealed class LoginTransferTests : IAsyncLifetime
         announced.ShouldBe(_image.Length);
         r.ModelledDuration.ShouldBeGreaterThan(TimeSpan.Zero);
         _timeline.Events.ShouldContain(e => e.Kind == EventKinds.FtpServerCompleted && e.Get("bytes") == "1500000");
+        // A quarter, a half, three quarters of the announced size: three progress events, in order.
+        var progress = _timeline.Events.Where(e => e.Kind == EventKinds.TransferProgress).ToList();
+        progress.Select(e => e.Get("size")).ShouldAllBe(size => size == "1500000");
+        var bytes = progress.Select(e => long.Parse(e.Get("bytes")!, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        bytes.Count.ShouldBe(3);
+        bytes[0].ShouldBeGreaterThanOrEqualTo(375_000);
+        bytes[1].ShouldBeGreaterThanOrEqualTo(750_000);
+        bytes[2].ShouldBeGreaterThanOrEqualTo(1_125_000);
+        bytes.ShouldBeInOrder();
     }
 
     [Fact]
@@ -151,6 +160,7 @@ public sealed class LoginTransferTests : IAsyncLifetime
         var r = await service.DownloadAsync(Request(TransferProtocol.Https, "/images/nxos.bin", "x", ignore: true), to, null, Ct);
         r.Success.ShouldBeTrue(r.Error);
         to.ToArray().ShouldBe(_image);
+        _timeline.Events.Count(e => e.Kind == EventKinds.TransferProgress && e.Get("size") == "1500000").ShouldBe(3);
     }
 
     [Fact]
