@@ -25,8 +25,25 @@ public sealed class EmbeddedDhcpServer : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly FaultPlan<DhcpFault> _faults;
     private readonly Lock _gate = new();
-    // Keyed by address; one entry per address in use, offered or declined.
+    // Keyed by address; one entry per address in use, offered or declined. Changed only
+    // through SetLease and RemoveLease, which keep the indexes below in step.
     private readonly Dictionary<IPAddress, DhcpLeaseRecord> _leases = [];
+    // The addresses of each client's records (by client identifier, else by chaddr; RFC 2131 §4.2),
+    // so that finding a client's lease does not scan the table.
+    private readonly Dictionary<string, List<IPAddress>> _byClient = new(StringComparer.Ordinal);
+    // Pool addresses known to be free below or above _nextUntouched: released, forgotten or expired.
+    private readonly SortedSet<uint> _freed = [];
+    // Every record set, by expiry: when one is due, its address joins _freed (if still that record).
+    private readonly PriorityQueue<DhcpLeaseRecord, DateTimeOffset> _expiries = new();
+    // Reservations by client identifier and by MAC, first one wins as in the option list's order.
+    private readonly Dictionary<string, DhcpReservation> _reservedById = new(StringComparer.Ordinal);
+    private readonly Dictionary<PhysicalAddress, DhcpReservation> _reservedByMac = [];
+    private readonly HashSet<uint> _reservedAddresses = [];
+    private readonly uint _poolStart;
+    private readonly uint _poolEnd;
+    // The lowest pool address that may never have had a record: from it up, the first address
+    // without a record (and not reserved) is free. Past the pool end when the pool is used up.
+    private ulong _nextUntouched;
     private readonly UdpServerLoop _udp;
 
     public EmbeddedDhcpServer(DhcpServerOptions options, IEventSink events, string eventSource, TimeProvider? timeProvider = null)
@@ -43,6 +60,24 @@ public sealed class EmbeddedDhcpServer : IAsyncDisposable
         _source = eventSource;
         _time = timeProvider ?? TimeProvider.System;
         _faults = options.Faults.IsDefaultOrEmpty ? FaultPlan<DhcpFault>.None : new FaultPlan<DhcpFault>(options.Faults, options.FaultContext, options.FaultSeed);
+        _poolStart = ToUInt32(options.PoolStart);
+        _poolEnd = ToUInt32(options.PoolEnd);
+        _nextUntouched = _poolStart;
+        foreach (var r in options.Reservations)
+        {
+            if (r.ClientId is { } id)
+            {
+                _reservedById.TryAdd(DhcpFormat.Hex(id.AsSpan()), r);
+            }
+            if (r.Mac is { } mac)
+            {
+                _reservedByMac.TryAdd(mac, r);
+            }
+            if (r.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
+            {
+                _reservedAddresses.Add(ToUInt32(r.Address));
+            }
+        }
         _udp = options.ReplyRouting == DhcpReplyRouting.ToSender
             ? new UdpServerLoop(MaxDatagram, (datagram, from) => Handle(datagram.Span, from)) { Sockets = options.Sockets }
             : new UdpServerLoop(MaxDatagram, RouteAsync) { Sockets = options.Sockets, EnableBroadcast = true };
@@ -182,7 +217,7 @@ public sealed class EmbeddedDhcpServer : IAsyncDisposable
             return Ignore(request, "address pool exhausted");
         }
         var lease = LeaseTime(reservation, fault);
-        _leases[address] = new DhcpLeaseRecord(address, request.ClientMac, clientIdHex, DhcpLeaseState.Offered, _time.GetUtcNow() + lease);
+        SetLease(new DhcpLeaseRecord(address, request.ClientMac, clientIdHex, DhcpLeaseState.Offered, _time.GetUtcNow() + lease));
         if (fault is not null)
         {
             RecordFault(fault, request, from);
@@ -225,7 +260,7 @@ public sealed class EmbeddedDhcpServer : IAsyncDisposable
         {
             return Nak(request, clientIdHex, $"{requested} is not leased to this client");
         }
-        _leases[requested] = new DhcpLeaseRecord(requested, request.ClientMac, clientIdHex, DhcpLeaseState.Bound, _time.GetUtcNow() + LeaseTime(reservation, fault));
+        SetLease(new DhcpLeaseRecord(requested, request.ClientMac, clientIdHex, DhcpLeaseState.Bound, _time.GetUtcNow() + LeaseTime(reservation, fault)));
         if (fault is not null)
         {
             RecordFault(fault, request, from);
@@ -238,7 +273,7 @@ public sealed class EmbeddedDhcpServer : IAsyncDisposable
     {
         if (_leases.TryGetValue(request.ClientAddress, out var lease) && IsSameClient(lease, request, clientIdHex) && lease.State != DhcpLeaseState.Declined)
         {
-            _leases.Remove(request.ClientAddress);
+            RemoveLease(request.ClientAddress);
             _events.Record(_source, EventKinds.DhcpServerReleased, $"released {request.ClientAddress}",
                 ("xid", Xid(request)), ("mac", DhcpFormat.Mac(request.ClientMac)), ("clientId", clientIdHex), ("type", "Release"), ("address", request.ClientAddress.ToString()));
             return null;
@@ -254,7 +289,7 @@ public sealed class EmbeddedDhcpServer : IAsyncDisposable
         {
             return Ignore(request, "decline without a requested address");
         }
-        _leases[address] = new DhcpLeaseRecord(address, new PhysicalAddress([]), null, DhcpLeaseState.Declined, DateTimeOffset.MaxValue);
+        SetLease(new DhcpLeaseRecord(address, new PhysicalAddress([]), null, DhcpLeaseState.Declined, DateTimeOffset.MaxValue));
         _events.Record(_source, EventKinds.DhcpServerReleased, $"declined {address}: marked unusable",
             ("xid", Xid(request)), ("mac", DhcpFormat.Mac(request.ClientMac)), ("clientId", clientIdHex), ("type", "Decline"), ("address", address.ToString()));
         return null;
@@ -380,19 +415,11 @@ public sealed class EmbeddedDhcpServer : IAsyncDisposable
 
     private DhcpReservation? FindReservation(DhcpMessage request)
     {
-        var clientId = request.GetRaw(DhcpOption.ClientIdentifier);
-        if (clientId is { } id)
+        if (request.GetRaw(DhcpOption.ClientIdentifier) is { } id && _reservedById.TryGetValue(DhcpFormat.Hex(id.AsSpan()), out var byId))
         {
-            foreach (var r in _options.Reservations)
-            {
-                if (r.ClientId is { } wanted && wanted.AsSpan().SequenceEqual(id.AsSpan()))
-                {
-                    return r;
-                }
-            }
+            return byId;
         }
-        var mac = request.ClientMac;
-        return _options.Reservations.FirstOrDefault(r => r.Mac is not null && r.Mac.Equals(mac));
+        return _reservedByMac.GetValueOrDefault(request.ClientMac);
     }
 
     private IPAddress? ChooseAddress(DhcpMessage request, string? clientIdHex, DhcpReservation? reservation)
@@ -403,37 +430,140 @@ public sealed class EmbeddedDhcpServer : IAsyncDisposable
             return reservation.Address;
         }
         // Keep what this client already has.
-        foreach (var lease in _leases.Values)
+        if (_byClient.TryGetValue(RequestKey(request, clientIdHex), out var held))
         {
-            if (lease.State != DhcpLeaseState.Declined && lease.Expires > now && IsSameClient(lease, request, clientIdHex))
+            IPAddress? kept = null;
+            var valid = 0;
+            foreach (var address in held)
             {
-                return lease.Address;
+                var lease = _leases[address];
+                if (lease.State != DhcpLeaseState.Declined && lease.Expires > now && IsSameClient(lease, request, clientIdHex))
+                {
+                    kept ??= lease.Address;
+                    valid++;
+                }
+            }
+            if (valid > 1)
+            {
+                // Rare (an INIT-REBOOT beside an offer): the table's own order decides, as it always has.
+                kept = _leases.Values.First(l => l.State != DhcpLeaseState.Declined && l.Expires > now && IsSameClient(l, request, clientIdHex)).Address;
+            }
+            if (kept is not null)
+            {
+                return kept;
             }
         }
-        var reserved = _options.Reservations.Select(r => r.Address).ToHashSet();
-        for (var a = ToUInt32(_options.PoolStart); a <= ToUInt32(_options.PoolEnd); a++)
+        // The lowest free pool address that is nobody's reservation: the lowest of those freed
+        // again, or the first one never used, whichever comes first.
+        CollectExpired(now);
+        while (_nextUntouched <= _poolEnd && (_reservedAddresses.Contains((uint)_nextUntouched) || _leases.ContainsKey(FromUInt32((uint)_nextUntouched))))
         {
-            var candidate = FromUInt32(a);
-            var taken = _leases.TryGetValue(candidate, out var lease) && (lease.State == DhcpLeaseState.Declined || lease.Expires > now);
-            if (!taken && !reserved.Contains(candidate))
-            {
-                return candidate;
-            }
-            if (a == uint.MaxValue)
-            {
-                break;
-            }
+            _nextUntouched++;
         }
-        return null;
+        if (_freed.Count > 0 && _freed.Min < _nextUntouched)
+        {
+            return FromUInt32(_freed.Min);
+        }
+        return _nextUntouched <= _poolEnd ? FromUInt32((uint)_nextUntouched) : null;
     }
 
     private void ForgetOffers(DhcpMessage request, string? clientIdHex)
     {
-        foreach (var lease in _leases.Values.Where(l => l.State == DhcpLeaseState.Offered && IsSameClient(l, request, clientIdHex)).ToList())
+        if (!_byClient.TryGetValue(RequestKey(request, clientIdHex), out var held))
         {
-            _leases.Remove(lease.Address);
+            return;
+        }
+        foreach (var address in held.Where(a => _leases[a] is { State: DhcpLeaseState.Offered } l && IsSameClient(l, request, clientIdHex)).ToList())
+        {
+            RemoveLease(address);
         }
     }
+
+    private void SetLease(DhcpLeaseRecord lease)
+    {
+        if (_leases.TryGetValue(lease.Address, out var previous))
+        {
+            Unindex(previous);
+        }
+        _leases[lease.Address] = lease;
+        if (lease.State != DhcpLeaseState.Declined)
+        {
+            var key = LeaseKey(lease);
+            if (!_byClient.TryGetValue(key, out var held))
+            {
+                _byClient[key] = held = [];
+            }
+            held.Add(lease.Address);
+            _expiries.Enqueue(lease, lease.Expires);
+            if (_expiries.Count > (4 * _leases.Count) + 1024)
+            {
+                // Superseded records wait in the queue until their expiry: rebuild it from the table.
+                _expiries.Clear();
+                foreach (var current in _leases.Values.Where(l => l.State != DhcpLeaseState.Declined))
+                {
+                    _expiries.Enqueue(current, current.Expires);
+                }
+            }
+        }
+        if (lease.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
+        {
+            _freed.Remove(ToUInt32(lease.Address));
+        }
+    }
+
+    private void RemoveLease(IPAddress address)
+    {
+        if (_leases.Remove(address, out var previous))
+        {
+            Unindex(previous);
+            MarkFree(address);
+        }
+    }
+
+    private void Unindex(DhcpLeaseRecord lease)
+    {
+        if (lease.State != DhcpLeaseState.Declined && _byClient.TryGetValue(LeaseKey(lease), out var held))
+        {
+            held.Remove(lease.Address);
+            if (held.Count == 0)
+            {
+                _byClient.Remove(LeaseKey(lease));
+            }
+        }
+    }
+
+    // Records whose time is up free their address; a record since replaced or removed does not.
+    private void CollectExpired(DateTimeOffset now)
+    {
+        while (_expiries.TryPeek(out var lease, out var expires) && expires <= now)
+        {
+            _expiries.Dequeue();
+            if (_leases.TryGetValue(lease.Address, out var current) && ReferenceEquals(current, lease))
+            {
+                MarkFree(lease.Address);
+            }
+        }
+    }
+
+    private void MarkFree(IPAddress address)
+    {
+        if (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork)
+        {
+            return;
+        }
+        var value = ToUInt32(address);
+        if (value >= _poolStart && value <= _poolEnd && !_reservedAddresses.Contains(value))
+        {
+            _freed.Add(value);
+        }
+    }
+
+    // The index key of a client as IsSameClient names it.
+    private static string RequestKey(DhcpMessage request, string? clientIdHex) =>
+        clientIdHex is not null ? "id:" + clientIdHex : "mac:" + DhcpFormat.Hex(request.ClientMac.GetAddressBytes());
+
+    private static string LeaseKey(DhcpLeaseRecord lease) =>
+        lease.ClientId is not null ? "id:" + lease.ClientId : "mac:" + DhcpFormat.Hex(lease.Mac.GetAddressBytes());
 
     // RFC 2131 §4.2: a client is named by its client identifier if it sends one, else by chaddr.
     private static bool IsSameClient(DhcpLeaseRecord lease, DhcpMessage request, string? clientIdHex) =>

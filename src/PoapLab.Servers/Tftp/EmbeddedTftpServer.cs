@@ -23,6 +23,10 @@ public sealed class EmbeddedTftpServer : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ServedFileResolver _files;
     private readonly FaultPlan<TftpFault> _faults;
+    // The file buffer of one transfer: a few 512-byte blocks per read(2) without making a
+    // fleet of concurrent transfers cost 64 KiB each (larger blocks are read past it).
+    private const int TransferFileBufferSize = 16 * 1024;
+
     private readonly ConcurrentDictionary<Task, byte> _transfers = new();
     private readonly UdpServerLoop _udp;
     private int _active;
@@ -170,7 +174,7 @@ public sealed class EmbeddedTftpServer : IAsyncDisposable
         FileStream file;
         try
         {
-            file = new FileStream(resolved.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, FileOptions.SequentialScan);
+            file = new FileStream(resolved.Path, FileMode.Open, FileAccess.Read, FileShare.Read, TransferFileBufferSize, FileOptions.SequentialScan);
         }
         catch (FileNotFoundException)
         {
@@ -229,7 +233,7 @@ public sealed class EmbeddedTftpServer : IAsyncDisposable
         FileStream file;
         try
         {
-            file = new FileStream(resolved.Path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024);
+            file = new FileStream(resolved.Path, FileMode.CreateNew, FileAccess.Write, FileShare.None, TransferFileBufferSize);
         }
         catch (DirectoryNotFoundException)
         {

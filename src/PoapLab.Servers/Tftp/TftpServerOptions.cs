@@ -19,8 +19,16 @@ public sealed record TftpServerOptions
     /// <summary>Real time to wait for an answer before retransmitting; a client's RFC 2349 timeout option overrides it.</summary>
     public TimeSpan RetransmitTimeout { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Transfers in flight at once; more requests are refused with a busy ERROR 0.</summary>
-    public int MaxConcurrentTransfers { get; init; } = 64;
+    /// <summary>
+    /// Transfers in flight at once; more requests are refused with a busy ERROR 0. The default
+    /// holds a fleet booting together. A transfer holds one socket, one open file with a
+    /// 16 KiB read buffer, and its block buffers (about 18 KiB at the 512-byte default block
+    /// size, under 100 KiB at the largest RFC 2348 block size), so the cap bounds the memory too.
+    /// </summary>
+    public int MaxConcurrentTransfers { get; init; } = DefaultMaxConcurrentTransfers;
+
+    /// <summary>The default of <see cref="MaxConcurrentTransfers"/>: a fleet of a thousand switches fetching at once.</summary>
+    public const int DefaultMaxConcurrentTransfers = 1024;
 
     /// <summary>Faults to inject into read requests, first match wins (empty: a correct server).</summary>
     public ImmutableArray<TftpFault> Faults { get; init; } = [];

@@ -26,7 +26,10 @@ internal abstract class TftpTransfer : IDisposable
     private readonly SocketAddress _from;
     private readonly TimeProvider _time;
     private readonly CancellationToken _stopping;
-    private readonly byte[] _controlBuffer = new byte[TftpLimits.MaxDatagramSize];
+    // OACK, ACK and ERROR packets: small, so a transfer does not hold a 64 KiB buffer for them.
+    private const int ControlBufferSize = 516;
+
+    private byte[] _controlBuffer = new byte[ControlBufferSize];
     private CancellationTokenSource _timer;
     private CancellationTokenRegistration _stopRegistration;
     private Action? _outcome;
@@ -88,7 +91,7 @@ internal abstract class TftpTransfer : IDisposable
 
     protected async ValueTask SendPacketAsync(TftpPacket packet)
     {
-        var length = packet.EncodeTo(_controlBuffer);
+        var length = packet.EncodeTo(ControlBuffer(packet.EncodedLength));
         await SendAsync(_controlBuffer.AsMemory(0, length)).ConfigureAwait(false);
     }
 
@@ -97,7 +100,8 @@ internal abstract class TftpTransfer : IDisposable
     {
         try
         {
-            var length = new TftpError(code, message).EncodeTo(_controlBuffer);
+            var error = new TftpError(code, message);
+            var length = error.EncodeTo(ControlBuffer(error.EncodedLength));
             await Socket.SendToAsync(_controlBuffer.AsMemory(0, length), SocketFlags.None, _client, CancellationToken.None).ConfigureAwait(false);
         }
         catch (SocketException)
@@ -106,6 +110,16 @@ internal abstract class TftpTransfer : IDisposable
         catch (ObjectDisposedException)
         {
         }
+    }
+
+    /// <summary>The control buffer, grown for an unusually long packet (a long injected ERROR message).</summary>
+    private byte[] ControlBuffer(int length)
+    {
+        if (_controlBuffer.Length < length)
+        {
+            _controlBuffer = new byte[length];
+        }
+        return _controlBuffer;
     }
 
     /// <summary>Starts the retransmission timer for the packet just sent.</summary>
@@ -158,7 +172,8 @@ internal abstract class TftpTransfer : IDisposable
         var stranger = (IPEndPoint)Client.Create(_from);
         try
         {
-            var length = new TftpError(TftpErrorCode.UnknownTransferId, "Unknown transfer ID").EncodeTo(_controlBuffer);
+            var error = new TftpError(TftpErrorCode.UnknownTransferId, "Unknown transfer ID");
+            var length = error.EncodeTo(ControlBuffer(error.EncodedLength));
             await Socket.SendToAsync(_controlBuffer.AsMemory(0, length), SocketFlags.None, stranger, _stopping).ConfigureAwait(false);
         }
         catch (SocketException)

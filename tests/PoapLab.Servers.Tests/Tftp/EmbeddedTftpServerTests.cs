@@ -364,6 +364,85 @@ public sealed partial class EmbeddedTftpServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ReadRequest_TwoHundredConcurrentTransfersAtTheDefaultCap_AllExact()
+    {
+        // A fleet booting together: far more than the old cap of 64, all served, none busy.
+        const int Fleet = 200;
+        var content = WriteFile("poap.py", 20_000);
+        var server = await StartAsync();
+
+        var downloads = Enumerable.Range(0, Fleet).Select(async i =>
+        {
+            using var client = new RawTftpPeer();
+            return await client.DownloadAsync(server, "poap.py", i % 2 == 0 ? null : TftpOptionList.Of(("blksize", "1468")), Ct);
+        }).ToArray();
+        var results = await Task.WhenAll(downloads).WaitAsync(TimeSpan.FromSeconds(60), Ct);
+
+        results.ShouldAllBe(r => r.Error == null);
+        results.ShouldAllBe(r => r.Data.SequenceEqual(content));
+        await WaitForEventAsync(EventKinds.TftpServerCompleted, Fleet);
+        new TftpServerOptions { RootPath = Root }.MaxConcurrentTransfers.ShouldBeGreaterThanOrEqualTo(1000);
+    }
+
+    [Fact]
+    public async Task ReadRequest_MoreThanTheCap_BusyErrorWhileTheOthersAreServedAndSlotsFreed()
+    {
+        TestEnvironment.Current.ExpectError("tftp", EventKinds.TftpServerFailed, "Server busy"); // one request over the cap on purpose
+        const int Cap = 4;
+        var content = WriteFile("f.bin", 1000); // two blocks: 512 + 488
+        var server = await StartAsync(new TftpServerOptions { RootPath = Root, MaxConcurrentTransfers = Cap, RetransmitTimeout = TimeSpan.FromSeconds(30) });
+        var holders = Enumerable.Range(0, Cap).Select(_ => new RawTftpPeer()).ToArray();
+        try
+        {
+            // Cap transfers in flight: each got DATA 1 and holds its slot by not acking yet.
+            var tids = new IPEndPoint[Cap];
+            for (var i = 0; i < Cap; i++)
+            {
+                await holders[i].SendAsync(new TftpRequest(TftpOpcode.ReadRequest, "f.bin", "octet"), server, Ct);
+                var (packet, from) = (await holders[i].ReceiveAsync(Short, Ct)).ShouldNotBeNull();
+                packet.ShouldBeOfType<TftpData>().Block.ShouldBe((ushort)1);
+                tids[i] = from;
+            }
+
+            using (var late = new RawTftpPeer())
+            {
+                await late.SendAsync(new TftpRequest(TftpOpcode.ReadRequest, "f.bin", "octet"), server, Ct);
+                var (busy, busyFrom) = (await late.ReceiveAsync(Short, Ct)).ShouldNotBeNull();
+                var error = busy.ShouldBeOfType<TftpError>();
+                error.Code.ShouldBe(TftpErrorCode.NotDefined);
+                error.Message.ShouldBe("Server busy");
+                busyFrom.ShouldBe(server); // refused from the request port: no transfer socket was opened
+            }
+
+            // The transfers in flight go on untouched and complete.
+            for (var i = 0; i < Cap; i++)
+            {
+                await holders[i].SendAsync(new TftpAck(1), tids[i], Ct);
+                var (last, _) = (await holders[i].ReceiveAsync(Short, Ct)).ShouldNotBeNull();
+                last.ShouldBeOfType<TftpData>().Block.ShouldBe((ushort)2);
+                await holders[i].SendAsync(new TftpAck(2), tids[i], Ct);
+            }
+            await WaitForEventAsync(EventKinds.TftpServerCompleted, Cap);
+        }
+        finally
+        {
+            foreach (var holder in holders)
+            {
+                holder.Dispose();
+            }
+        }
+
+        // Every slot was given back: a full cap of new transfers is served again.
+        var again = Enumerable.Range(0, Cap).Select(async _ =>
+        {
+            using var client = new RawTftpPeer();
+            return await client.DownloadAsync(server, "f.bin", null, Ct);
+        }).ToArray();
+        (await Task.WhenAll(again).WaitAsync(TimeSpan.FromSeconds(30), Ct)).ShouldAllBe(r => r.Error == null && r.Data.SequenceEqual(content));
+        _timeline.Events.Count(e => e.Kind == EventKinds.TftpServerFailed).ShouldBe(1);
+    }
+
+    [Fact]
     public async Task DisposeAsync_TransferInFlight_StopsItAndClosesSockets()
     {
         TestEnvironment.Current.ExpectError("tftp", EventKinds.TftpServerFailed, "server stopped"); // stopped mid-transfer on purpose
