@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 
 namespace PoapLab.Lab.Wire;
 
@@ -97,6 +98,25 @@ public sealed partial class WireJudge
         };
     }
 
+    /// <summary>
+    /// The server whose offer reached the switch first in an attempt. The capture's order, except
+    /// that when two usable offers arrive the one the switch REQUESTed is the first it received
+    /// (POAP takes the first usable offer; frames of two hosts a moment apart may be captured on
+    /// the segment in the other order than the switch's interface delivered them).
+    /// </summary>
+    private static IPAddress? FirstSeen(Attempt a)
+    {
+        var first = a.Offers.FirstOrDefault(o => o.First);
+        if (first is null)
+        {
+            return null;
+        }
+        var requested = a.RequestedServer is { } r ? a.Offers.FirstOrDefault(o => o.Server.Equals(r)) : null;
+        return requested is not null && Usable(requested) && Usable(first) ? requested.Server : first.Server;
+    }
+
+    private static bool Usable(Offer o) => o.HasScriptServer && o.HasScriptName && o.LeaseSeconds is not < MinimumLeaseSeconds;
+
     private void Diagnose(Client client, List<string> diagnosis)
     {
         var attempts = client.Attempts;
@@ -104,7 +124,7 @@ public sealed partial class WireJudge
         var servers = attempts.SelectMany(a => a.Offers).Select(o => o.Server).Distinct().ToList();
         if (servers.Count >= 2)
         {
-            var firsts = attempts.SelectMany(a => a.Offers).Where(o => o.First).GroupBy(o => o.Server).OrderByDescending(g => g.Count()).ToList();
+            var firsts = attempts.Select(FirstSeen).OfType<IPAddress>().GroupBy(s => s).OrderByDescending(g => g.Count()).ToList();
             var taken = attempts.Where(a => a.AckServer is not null).Select(a => a.AckServer!).Distinct().ToList();
             diagnosis.Add($"{servers.Count} DHCP servers answer on this segment ({string.Join(", ", servers)}); {firsts[0].Key} answered first {firsts[0].Count()} time(s)" +
                 (taken.Count > 0 ? $" and the switch took the lease of {string.Join(", ", taken)}" : "") +

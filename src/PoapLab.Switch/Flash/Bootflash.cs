@@ -68,25 +68,7 @@ public sealed class Bootflash
         {
             return null;
         }
-        var parts = new List<string>();
-        foreach (var part in rel.Split('/', StringSplitOptions.RemoveEmptyEntries))
-        {
-            if (part == ".")
-            {
-                continue;
-            }
-            if (part == "..")
-            {
-                if (parts.Count == 0)
-                {
-                    return null;
-                }
-                parts.RemoveAt(parts.Count - 1);
-                continue;
-            }
-            parts.Add(part);
-        }
-        return string.Join('/', parts);
+        return NxosFilesystems.Normalize("", rel);
     }
 
     /// <summary>The NX-OS name of a path relative to the flash: <c>bootflash:x/y</c>.</summary>

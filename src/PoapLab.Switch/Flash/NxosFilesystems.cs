@@ -162,7 +162,7 @@ public sealed class NxosFilesystems
     }
 
     /// <summary>Joins <paramref name="path"/> to <paramref name="start"/>, dropping <c>.</c> and climbing <c>..</c>; null past the root.</summary>
-    private static string? Normalize(string start, string path)
+    internal static string? Normalize(string start, string path)
     {
         var parts = new List<string>(start.Split('/', StringSplitOptions.RemoveEmptyEntries));
         foreach (var part in path.Split('/', StringSplitOptions.RemoveEmptyEntries))

@@ -217,6 +217,26 @@ public sealed class WireJudgeTests : IDisposable
     }
 
     [Fact]
+    public void Judge_TwoUsableOffersCapturedInTheOtherOrder_TheOneTheSwitchRequestedAnsweredFirst()
+    {
+        // On a segment two hosts' frames a moment apart may be captured in the other order than the
+        // switch received them: POAP takes the first usable offer, so the one it REQUESTed came first.
+        var stray = IPAddress.Parse("10.0.0.2");
+        var kit = new WireTestKit();
+        kit.Discover(Mac, Serial, 0x71)
+            .ServerReply(DhcpMessageType.Offer, Mac, 0x71, Address)
+            .ServerReply(DhcpMessageType.Offer, Mac, 0x71, IPAddress.Parse("10.0.0.150"), stray, script: "poap_old.py")
+            .ClientDhcp(WireTestKit.Client(DhcpMessageType.Request, Mac, Serial, 0x71, stray, IPAddress.Parse("10.0.0.150")), Mac)
+            .ServerReply(DhcpMessageType.Ack, Mac, 0x71, IPAddress.Parse("10.0.0.150"), stray, script: "poap_old.py")
+            .TftpRead(Mac, IPAddress.Parse("10.0.0.150"), 50051, "/poap_old.py", 0, TftpErrorCode.FileNotFound)
+            .Release(Mac, Serial, IPAddress.Parse("10.0.0.150"));
+
+        var sw = kit.Judge().Switches.ShouldHaveSingleItem();
+
+        sw.Diagnosis.ShouldContain(d => d.Contains("10.0.0.2 answered first 1 time(s)", StringComparison.Ordinal) && d.Contains("took the lease of 10.0.0.2", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Judge_HttpSegmentsOutOfOrderAndRetransmitted_BodyCountedOnceCompleteWithVendorHeaders()
     {
         var kit = new WireTestKit().Lease(Mac, Serial, Address, 0x80, script: "poap.py");
