@@ -336,8 +336,8 @@ public sealed partial class NxosCli
     /// <summary>Masks what follows <c>password</c> (and an encryption type digit), as NX-OS hides it in accounting logs.</summary>
     public static string Redact(string command) => PasswordPattern().Replace(command, "$1$2*****");
 
-    // An empty password leaves the command separator where the secret would be: that ";" is not masked,
-    // or the transcript would read as if the next command were the password.
-    [System.Text.RegularExpressions.GeneratedRegex(@"(\bpassword)([ \t]+(?:[0-9][ \t]+)?)(?!;(?:\s|$))(\S+)", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
+    // The secret ends where the command does: at white space or an unquoted ";" (CommandSplitter
+    // splits there), so an empty password never makes the transcript mask the next command.
+    [System.Text.RegularExpressions.GeneratedRegex(@"(\bpassword)([ \t]+(?:[0-9][ \t]+)?)((?:""[^""]*""|'[^']*'|[^\s;""'])+)", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
     private static partial System.Text.RegularExpressions.Regex PasswordPattern();
 }

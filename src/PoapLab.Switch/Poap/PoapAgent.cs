@@ -206,7 +206,7 @@ public sealed class PoapAgent
         }
 
         reached.Add(PoapPhase.ScriptRun);
-        var (run, interrupt, lastMessage) = await RunScriptAsync(dhcp, lease, pid, number, cancellationToken).ConfigureAwait(false);
+        var (run, interrupt, evidence) = await RunScriptAsync(dhcp, lease, pid, number, cancellationToken).ConfigureAwait(false);
         if (interrupt is not null)
         {
             if (interrupt.Kind == SwitchFaultKind.OperatorAbort)
@@ -231,7 +231,7 @@ public sealed class PoapAgent
             ScriptEnd.TimedOut => $"the script ran past its timeout of {_settings.ScriptTimeout.TotalSeconds:0} s and was killed",
             ScriptEnd.FailedToStart => $"the script could not be started: {run.Error}",
             ScriptEnd.Killed => "the script was killed",
-            _ => $"the script exited with {(run.ExitCode == 255 ? "-1 (255)" : run.ExitCode?.ToString(CultureInfo.InvariantCulture))}{ScriptFailure.Headline(run.Stderr, lastMessage.Error, lastMessage.Last)}",
+            _ => $"the script exited with {(run.ExitCode == 255 ? "-1 (255)" : run.ExitCode?.ToString(CultureInfo.InvariantCulture))}{ScriptFailure.Headline(evidence)}",
         };
         _log.PoapFailure($"POAP_SCRIPT_EXECUTION_FAILED: {failure}");
         return Fail(PoapPhase.ScriptRun, failure, run.ExitCode);
@@ -279,7 +279,7 @@ public sealed class PoapAgent
         return null;
     }
 
-    private async Task<(ScriptRunResult Run, SwitchFault? Interrupt, (string? Error, string? Last) LastMessage)> RunScriptAsync(DhcpPhaseResult dhcp, DhcpLease lease, int pid, int attempt, CancellationToken cancellationToken)
+    private async Task<(ScriptRunResult Run, SwitchFault? Interrupt, ScriptEvidence Evidence)> RunScriptAsync(DhcpPhaseResult dhcp, DhcpLease lease, int pid, int attempt, CancellationToken cancellationToken)
     {
         PythonInterpreter python;
         try
@@ -288,7 +288,7 @@ public sealed class PoapAgent
         }
         catch (Exception e) when (e is PythonNotFoundException or ArgumentException)
         {
-            return (new ScriptRunResult(ScriptEnd.FailedToStart, null, "", "", TimeSpan.Zero, e.Message), null, (null, null));
+            return (new ScriptRunResult(ScriptEnd.FailedToStart, null, "", "", TimeSpan.Zero, e.Message), null, new ScriptEvidence());
         }
         var env = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -374,7 +374,15 @@ public sealed class PoapAgent
         var kind = result.End == ScriptEnd.TimedOut ? EventKinds.ScriptTimedOut : EventKinds.ScriptExited;
         _events.Record(_source, kind, $"script ended: {result.End}{(result.ExitCode is { } c ? $" with exit code {c}" : "")}{(result.Error is null ? "" : ": " + result.Error)}",
             ("attempt", attempt), ("end", result.End), ("exit_code", result.ExitCode), ("real_ms", (long)result.RealDuration.TotalMilliseconds), ("error", result.Error));
-        return (result, struck, (bridge.LastErrorSyslog, bridge.LastSyslog));
+        return (result, struck, new ScriptEvidence
+        {
+            Stderr = result.Stderr,
+            Stdout = result.Stdout,
+            LastErrorSyslog = bridge.LastErrorSyslog,
+            LastSyslog = bridge.LastSyslog,
+            LastRefusedCommand = bridge.LastRefusedCommand,
+            ScriptPath = request.ScriptPath,
+        });
     }
 
     /// <summary>The command of the last run that reloaded the switch, or null.</summary>

@@ -39,6 +39,10 @@ internal sealed class ScriptBridge(NxosCli cli, SwitchLog log, SimClock clock, I
         }
         var result = await cli.ExecuteAsync(command, json, cancellationToken).ConfigureAwait(false);
         Transcribe(command, json, result);
+        if (result.Status is CliStatus.SyntaxError or CliStatus.ExecError)
+        {
+            LastRefusedCommand = ScriptFailure.Refused(NxosCli.Redact(command), result.Output);
+        }
         afterCommand?.Invoke(Interlocked.Increment(ref _commands));
         if (PoweredOff)
         {
@@ -73,8 +77,16 @@ internal sealed class ScriptBridge(NxosCli cli, SwitchLog log, SimClock clock, I
     /// <summary>The script's last syslog message: usually why it gave up.</summary>
     public string? LastSyslog { get; private set; }
 
-    /// <summary>The script's last syslog message that reports a failure (<see cref="ScriptFailure.LooksLikeError"/>).</summary>
+    /// <summary>
+    /// The script's last syslog message that reports a failure (<see cref="ScriptFailure.Weight"/>):
+    /// a bare abort notice does not replace the error it follows.
+    /// </summary>
     public string? LastErrorSyslog { get; private set; }
+
+    private int _lastErrorWeight;
+
+    /// <summary>The last command the switch refused the script, with its answer (<see cref="ScriptFailure.Refused"/>).</summary>
+    public string? LastRefusedCommand { get; private set; }
 
     public void Syslog(int priority, string message)
     {
@@ -92,9 +104,11 @@ internal sealed class ScriptBridge(NxosCli cli, SwitchLog log, SimClock clock, I
             message = message[..MaxSyslogChars] + $"... ({message.Length - MaxSyslogChars} more characters)";
         }
         LastSyslog = message;
-        if (ScriptFailure.LooksLikeError(message))
+        var weight = ScriptFailure.Weight(message);
+        if (weight > 0 && weight >= _lastErrorWeight)
         {
             LastErrorSyslog = message;
+            _lastErrorWeight = weight;
         }
         log.ScriptSyslog(priority, message);
         events.Record(source, EventKinds.ScriptSyslog, message, ("priority", priority), ("message", message));

@@ -128,7 +128,7 @@ public sealed class NexusSwitchTests
         var run = await sw.PowerOnAsync(Ct);
 
         run.Outcome.ShouldBe(PoapOutcome.Failed);
-        run.Attempts.ShouldHaveSingleItem().Failure.ShouldBe("the script exited with 1 (Image verification failed for bootflash:junk.bin: not a valid NX-OS image)");
+        run.Attempts.ShouldHaveSingleItem().Failure.ShouldBe("the script exited with 1 (script.sh:5: cli.cmd_exec_error: Image verification failed for bootflash:junk.bin: not a valid NX-OS image)");
         sw.State.BootVariable.ShouldBeNull();
     }
 
