@@ -111,13 +111,14 @@ public static class ScenarioFiles
     /// <summary>Text as <c>File.ReadAllText</c> reads it: UTF-8, or the encoding a byte-order mark names.</summary>
     /// <summary>
     /// The bytes a script file is served as: its source (or <paramref name="scriptOverride"/>) with
-    /// the options edited as the scenario says, and its <c>#md5sum</c> fixed or kept.
+    /// its <c>edit:</c> replacements made, the options edited as the scenario says, and its
+    /// <c>#md5sum</c> fixed or kept.
     /// </summary>
     public static byte[] ServedScript(FileModel file, string? scriptOverride)
     {
         var source = scriptOverride ?? file.Script ?? throw new ArgumentException("not a script file", nameof(file));
         var text = Decode(RegularFile.ReadAll(source, RegularFile.MaxScriptBytes, namedByScenario: scriptOverride is null));
-        var edited = ScriptOptionsEditor.Apply(text, file.ScriptOptions, source);
+        var edited = ScriptOptionsEditor.Apply(ScriptEdits.Apply(text, file.ScriptEdits, source), file.ScriptOptions, source);
         var bytes = Encoding.UTF8.GetBytes(edited);
         if (file.ScriptMd5 == ScriptMd5Handling.Fix && (edited != text || ScriptMd5.Check(bytes).Status is not ScriptMd5Status.Missing))
         {

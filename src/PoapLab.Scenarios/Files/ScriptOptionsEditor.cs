@@ -7,7 +7,8 @@ namespace PoapLab.Scenarios.Files;
 /// <summary>
 /// Edits the <c>options = { ... }</c> dict of a POAP script the way an engineer does before
 /// deploying it: the value of each named key is replaced in place (or the key added), and
-/// nothing else in the file changes.
+/// nothing else in the file changes. Values are Python literals (<see cref="ToPython"/>):
+/// strings, numbers, booleans, None, lists and dicts.
 /// </summary>
 public static partial class ScriptOptionsEditor
 {
@@ -27,45 +28,142 @@ public static partial class ScriptOptionsEditor
         var body = script.Substring(open + 1, close - open - 1);
         foreach (var (key, value) in options)
         {
-            var literal = ToPython(value);
-            var keyMatch = new Regex($@"([""']){Regex.Escape(key)}\1\s*:\s*").Match(body);
-            if (keyMatch.Success)
+            string literal;
+            try
             {
-                var valueStart = keyMatch.Index + keyMatch.Length;
+                literal = ToPython(value);
+            }
+            catch (ArgumentException e)
+            {
+                throw new InvalidOperationException($"{scriptName}: option '{key}': {e.Message}", e);
+            }
+            if (TopLevelValue(body, key) is { } valueStart)
+            {
                 var valueEnd = FindValueEnd(body, valueStart);
                 body = body[..valueStart] + literal + body[valueEnd..];
             }
             else
             {
                 var indent = IndentOf(body);
-                body = $"\n{indent}\"{key}\": {literal},{body}";
+                body = $"\n{indent}{Quote(key)}: {literal},{body}";
             }
         }
         return script[..(open + 1)] + body + script[close..];
     }
 
-    /// <summary>A Python literal for a scenario value.</summary>
-    public static string ToPython(object? value) => value switch
+    /// <summary>How deep lists and mappings may nest in one option value.</summary>
+    public const int MaxDepth = 16;
+
+    /// <summary>The longest Python literal one option becomes.</summary>
+    public const int MaxLiteralChars = 1 << 20;
+
+    /// <summary>
+    /// A Python literal for a scenario value, the same under Python 2.7 and 3: <c>None</c>,
+    /// <c>True</c>/<c>False</c>, an integer, a string (escaped; <c>u"…"</c> with <c>\u</c>
+    /// escapes when it holds non-ASCII, so the source stays ASCII for Python 2 too), a list
+    /// <c>[…]</c> of values or a dict <c>{"key": value}</c>, nested at most <see cref="MaxDepth"/> deep.
+    /// </summary>
+    /// <exception cref="ArgumentException">Nested too deep, too long, or not valid Unicode.</exception>
+    public static string ToPython(object? value)
     {
-        null => "None",
-        bool b => b ? "True" : "False",
-        long or int => Convert.ToString(value, CultureInfo.InvariantCulture)!,
-        string s => Quote(s),
-        _ => Quote(Convert.ToString(value, CultureInfo.InvariantCulture) ?? ""),
-    };
+        var sb = new StringBuilder();
+        Append(sb, value, 0);
+        return sb.ToString();
+    }
+
+    private static void Append(StringBuilder sb, object? value, int depth)
+    {
+        if (sb.Length > MaxLiteralChars)
+        {
+            throw new ArgumentException($"the option's value is longer than {MaxLiteralChars} characters as Python");
+        }
+        switch (value)
+        {
+            case null:
+                sb.Append("None");
+                return;
+            case bool b:
+                sb.Append(b ? "True" : "False");
+                return;
+            case long or int:
+                sb.Append(Convert.ToString(value, CultureInfo.InvariantCulture));
+                return;
+            case string s:
+                sb.Append(Quote(s));
+                return;
+            case IReadOnlyDictionary<string, object?> map:
+                Nested(depth);
+                sb.Append('{');
+                var first = true;
+                foreach (var (k, v) in map)
+                {
+                    sb.Append(first ? "" : ", ").Append(Quote(k)).Append(": ");
+                    first = false;
+                    Append(sb, v, depth + 1);
+                }
+                sb.Append('}');
+                return;
+            case IEnumerable<object?> list:
+                Nested(depth);
+                sb.Append('[');
+                var head = true;
+                foreach (var v in list)
+                {
+                    sb.Append(head ? "" : ", ");
+                    head = false;
+                    Append(sb, v, depth + 1);
+                }
+                sb.Append(']');
+                return;
+            default:
+                sb.Append(Quote(Convert.ToString(value, CultureInfo.InvariantCulture) ?? ""));
+                return;
+        }
+
+        static void Nested(int depth)
+        {
+            if (depth >= MaxDepth)
+            {
+                throw new ArgumentException($"the option's lists and mappings nest more than {MaxDepth} deep");
+            }
+        }
+    }
 
     private static string Quote(string s)
     {
-        var sb = new StringBuilder("\"");
-        foreach (var c in s)
+        var ascii = s.All(c => c < 0x80);
+        var sb = new StringBuilder(ascii ? "\"" : "u\"");
+        for (var i = 0; i < s.Length; i++)
         {
-            sb.Append(c switch
+            var c = s[i];
+            switch (c)
             {
-                '\\' => "\\\\",
-                '"' => "\\\"",
-                '\n' => "\\n",
-                _ => c.ToString(),
-            });
+                case '\\': sb.Append("\\\\"); break;
+                case '"': sb.Append("\\\""); break;
+                case '\n': sb.Append("\\n"); break;
+                case '\r': sb.Append("\\r"); break;
+                case '\t': sb.Append("\\t"); break;
+                case < ' ' or '\x7f':
+                    sb.Append("\\x").Append(((int)c).ToString("x2", CultureInfo.InvariantCulture));
+                    break;
+                case < '\x80':
+                    sb.Append(c);
+                    break;
+                default:
+                    if (char.IsHighSurrogate(c) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1]))
+                    {
+                        sb.Append("\\U").Append(char.ConvertToUtf32(c, s[++i]).ToString("x8", CultureInfo.InvariantCulture));
+                    }
+                    else if (char.IsSurrogate(c))
+                    {
+                        throw new ArgumentException("an option's text is not valid Unicode (a lone surrogate)");
+                    }
+                    else
+                    {
+                        sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+                    }
+                    break;
+            }
         }
         return sb.Append('"').ToString();
     }
@@ -103,6 +201,56 @@ public static partial class ScriptOptionsEditor
                 {
                     return i;
                 }
+            }
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Where the value of <paramref name="key"/> starts among the dict's own entries, or null:
+    /// a key of a dict nested in a value, or text inside a string, is not one of them.
+    /// </summary>
+    private static int? TopLevelValue(string body, string key)
+    {
+        var depth = 0;
+        for (int i = 0; i < body.Length; i++)
+        {
+            var c = body[i];
+            if (c is '"' or '\'')
+            {
+                var end = SkipString(body, i);
+                if (depth == 0 && end < body.Length && body.AsSpan(i + 1, end - i - 1).SequenceEqual(key))
+                {
+                    var after = end + 1;
+                    while (after < body.Length && char.IsWhiteSpace(body[after]))
+                    {
+                        after++;
+                    }
+                    if (after < body.Length && body[after] == ':')
+                    {
+                        after++;
+                        while (after < body.Length && char.IsWhiteSpace(body[after]))
+                        {
+                            after++;
+                        }
+                        return after;
+                    }
+                }
+                i = end;
+                continue;
+            }
+            if (c == '#')
+            {
+                while (i < body.Length && body[i] != '\n') { i++; }
+                continue;
+            }
+            if (c is '{' or '[' or '(')
+            {
+                depth++;
+            }
+            else if (c is '}' or ']' or ')')
+            {
+                depth--;
             }
         }
         return null;

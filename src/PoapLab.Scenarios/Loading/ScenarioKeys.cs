@@ -35,6 +35,8 @@ public enum KeyType
     Integers,
     /// <summary>A mapping of free keys to single values (a script's options, an event's fields).</summary>
     FreeMap,
+    /// <summary>A mapping of free keys to values, lists and mappings (a script's options, as Python literals).</summary>
+    DataMap,
 }
 
 /// <summary>One key of a scenario mapping: its name, what it holds, and what it means.</summary>
@@ -321,13 +323,20 @@ public static class ScenarioKeys
             [
                 new("path", KeyType.Text, "where it is served, relative to the server root (or put on bootflash)") { Required = true },
                 new("script", KeyType.Text, "a POAP script, relative to the scenario file"),
-                new("options", KeyType.FreeMap, "the script's options dict, edited as given"),
+                new("options", KeyType.DataMap, "the script's options dict, edited as given: values, lists (an upgrade_path) and mappings become Python literals"),
+                new("edit", KeyType.ListOfMaps, "replacements on the script's text, in order, before options and the #md5sum fix; each must match at least once") { Shape = "script-edit" },
                 new("md5sum", KeyType.Choice, "the script's #md5sum line: fix (recompute after the edit, default) or keep (stale: a failure mode)") { Values = ["fix", "keep"] },
                 new("image", KeyType.Map, "a generated NX-OS image (never committed)") { Shape = "image" },
                 new("content", KeyType.Text, "the file's text"),
                 new("source", KeyType.Text, "a file to copy, relative to the scenario file"),
                 new("corrupt", KeyType.Boolean, "bytes damaged after the .md5 was written"),
                 new("md5", KeyType.Choice, "the .md5 companion file (default none)") { Values = ["none", "md5sum", "keyvalue", "bare", "wrong"] },
+            ]),
+            new("script-edit", "A replacement on a script's text: exactly one of replace or regex, and with.",
+            [
+                new("replace", KeyType.Text, "the literal text to replace (every occurrence)"),
+                new("regex", KeyType.Text, "a regular expression to replace (.NET syntax, ^ and $ at each line, every match; at most 2 s on the script)"),
+                new("with", KeyType.Text, "what it becomes (for a regex, $1 is its first group, $$ a dollar sign)") { Required = true },
             ]),
             new("image", "A generated NX-OS image.",
             [

@@ -670,15 +670,17 @@ public static partial class ScenarioLoader
                 foreach (var (k, v) in opts.Node.Children)
                 {
                     var key = ((YamlScalarNode)k).Value!;
-                    options[key] = v is YamlScalarNode s ? ScalarValue(s) : throw opts.Error(v, $"option '{key}' must be a single value");
+                    options[key] = OptionValue(opts, v, key, 0);
                     opts.Get(key);
                 }
             }
+            var edits = m.List("edit").Select(n => ParseEdit(m.MapOf(n, "a script edit"))).ToList();
             var md5 = m.String("md5sum") ?? "fix";
             file = file with
             {
                 Script = full,
                 ScriptOptions = options,
+                ScriptEdits = edits,
                 ScriptMd5 = md5 switch
                 {
                     "fix" => ScriptMd5Handling.Fix,
@@ -844,6 +846,62 @@ public static partial class ScenarioLoader
         {
             throw m.Error(m.Get(key)!, YamlMap.Shown(e.Message));
         }
+    }
+
+    /// <summary>An option's value: a single value, or a list or mapping of them, nested at most <see cref="ScriptOptionsEditor.MaxDepth"/> deep.</summary>
+    private static object? OptionValue(YamlMap m, YamlNode node, string key, int depth)
+    {
+        switch (node)
+        {
+            case YamlScalarNode s:
+                return ScalarValue(s);
+            case YamlSequenceNode or YamlMappingNode when depth >= ScriptOptionsEditor.MaxDepth:
+                throw m.Error(node, $"option '{YamlMap.Shown(key)}' nests lists and mappings more than {ScriptOptionsEditor.MaxDepth} deep");
+            case YamlSequenceNode seq:
+                return seq.Children.Select(c => OptionValue(m, c, key, depth + 1)).ToList();
+            case YamlMappingNode map:
+                var values = new Dictionary<string, object?>(StringComparer.Ordinal);
+                foreach (var (k, v) in map.Children)
+                {
+                    var name = (k as YamlScalarNode)?.Value ?? throw m.Error(k, $"option '{YamlMap.Shown(key)}': a mapping's keys must be single values");
+                    if (!values.TryAdd(name, OptionValue(m, v, key, depth + 1)))
+                    {
+                        throw m.Error(k, $"option '{YamlMap.Shown(key)}': the key '{YamlMap.Shown(name)}' is given twice");
+                    }
+                }
+                return values;
+            default:
+                throw m.Error(node, $"option '{YamlMap.Shown(key)}' must be a value, a list or a mapping");
+        }
+    }
+
+    /// <summary>One <c>edit:</c> entry: exactly one of replace (literal) or regex, and what it becomes.</summary>
+    private static ScriptEdit ParseEdit(YamlMap e)
+    {
+        var replace = e.String("replace");
+        var regex = e.String("regex");
+        var with = e.Get("with") is null ? throw e.Missing("with", "what the text becomes (may be empty: with: \"\")") : e.String("with") ?? "";
+        if ((replace is null) == (regex is null))
+        {
+            throw new ScenarioException(e.Location, "a script edit needs exactly one of replace (literal text) or regex (a regular expression)");
+        }
+        if (replace is { Length: 0 })
+        {
+            throw e.Error(e.Get("replace")!, "'replace' must not be empty");
+        }
+        if (regex is not null)
+        {
+            try
+            {
+                _ = new Regex(regex, ScriptEdits.Options, ScriptEdits.RegexTimeout);
+            }
+            catch (ArgumentException ex)
+            {
+                throw e.Error(e.Get("regex")!, $"'regex' is not a valid regular expression: {ex.Message}");
+            }
+        }
+        e.EnsureAllRead();
+        return new ScriptEdit { Replace = replace, Regex = regex, With = with };
     }
 
     private static object? ScalarValue(YamlScalarNode s)

@@ -68,6 +68,7 @@ public static class ScenarioSchema
         KeyType.Values => key.Values is { } v ? $"list of {string.Join(" \\| ", v)}" : "list of values",
         KeyType.Integers => "list of whole numbers",
         KeyType.FreeMap => "mapping of your keys to values",
+        KeyType.DataMap => "mapping of your keys to values, lists or mappings",
         _ => "text",
     };
 
@@ -160,6 +161,8 @@ public static class ScenarioSchema
                 return new JsonObject { ["anyOf"] = new JsonArray(new JsonObject { ["type"] = "integer" }, new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["type"] = "integer" } }) };
             case KeyType.FreeMap:
                 return new JsonObject { ["type"] = "object", ["additionalProperties"] = new JsonObject { ["type"] = new JsonArray("string", "number", "boolean", "null") } };
+            case KeyType.DataMap:
+                return new JsonObject { ["type"] = "object", ["additionalProperties"] = new JsonObject { ["type"] = new JsonArray("string", "number", "boolean", "null", "array", "object") } };
             default:
                 return Scalar();
         }

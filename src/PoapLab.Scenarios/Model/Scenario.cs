@@ -212,6 +212,29 @@ public enum ScriptMd5Handling
     Keep,
 }
 
+/// <summary>
+/// One replacement on a script's text (<c>edit:</c>): every occurrence of the literal
+/// <see cref="Replace"/>, or every match of the regular expression <see cref="Regex"/> (.NET
+/// syntax, multiline: <c>^</c> and <c>$</c> at each line; <c>$1</c> in <see cref="With"/> is a group).
+/// </summary>
+public sealed record ScriptEdit
+{
+    /// <summary>The literal text to replace, or null for a regex edit.</summary>
+    public string? Replace { get; init; }
+    /// <summary>The regular expression to replace, or null for a literal edit.</summary>
+    public string? Regex { get; init; }
+    /// <summary>What each occurrence becomes.</summary>
+    public required string With { get; init; }
+
+    /// <summary>How the edit is named in an error: its kind and the start of its text.</summary>
+    public string Describe()
+    {
+        var (kind, text) = Regex is null ? ("replace", Replace ?? "") : ("regex", Regex);
+        text = text.ReplaceLineEndings("\\n");
+        return $"{kind} '{(text.Length <= 60 ? text : text[..60] + "...")}'";
+    }
+}
+
 /// <summary>A file a server serves or a switch has on bootflash.</summary>
 public sealed record FileModel
 {
@@ -222,6 +245,8 @@ public sealed record FileModel
     /// <summary>Keys of the script's options dict to set, as an engineer edits them.</summary>
     public IReadOnlyDictionary<string, object?> ScriptOptions { get; init; } = new Dictionary<string, object?>();
     public ScriptMd5Handling ScriptMd5 { get; init; } = ScriptMd5Handling.Fix;
+    /// <summary>Replacements made on the script's text before its options are edited and its <c>#md5sum</c> fixed.</summary>
+    public IReadOnlyList<ScriptEdit> ScriptEdits { get; init; } = [];
     /// <summary>A generated NX-OS image of this release.</summary>
     public string? ImageVersion { get; init; }
     public string? ImageFlavour { get; init; }
