@@ -29,6 +29,8 @@ public static class LintCodes
     public const string OptionsSyntax = "options-syntax";
     /// <summary>No top-level <c>options = {...}</c>; option checks skipped.</summary>
     public const string OptionsNotFound = "options-not-found";
+    /// <summary>An options dict with none of the reference script's keys: the script's own, its keys not checked.</summary>
+    public const string OptionsOwnDict = "options-own-dict";
     /// <summary>A key the reference script rejects with <c>Invalid option detected</c>.</summary>
     public const string OptionUnknown = "option-unknown";
     /// <summary>A key given twice in the dict literal: the last one wins silently.</summary>

@@ -33,6 +33,15 @@ public static class PoapOptionKeys
         "timeout_copy_user",
     };
 
+    /// <summary>
+    /// Keys that mark an options dict as the reference family's (one of them is enough): a dict
+    /// with none of them belongs to a script of another lineage, whose keys are its own business.
+    /// </summary>
+    public static readonly IReadOnlySet<string> Lineage = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "username", "password", "hostname", "transfer_protocol", "mode", "target_system_image", "install_path",
+    };
+
     /// <summary>Values of <c>transfer_protocol</c> the switch's <c>copy</c> command takes.</summary>
     public static readonly IReadOnlyList<string> TransferProtocols = ["scp", "sftp", "ftp", "tftp", "http", "https"];
 

@@ -19,6 +19,13 @@ public static partial class ScriptLinter
             return;
         }
 
+        if (!options.Entries.Any(e => e.Key is not null && PoapOptionKeys.Lineage.Contains(e.Key)))
+        {
+            // Not the reference script's dict (a script of another lineage names its own keys).
+            findings.Add(new LintFinding(LintSeverity.Info, LintCodes.OptionsOwnDict, options.Line, options.Col,
+                $"the options dict holds none of the reference script's keys ({string.Join(", ", PoapOptionKeys.Lineage.Order(StringComparer.Ordinal))}): taken as the script's own, its keys were not checked", null));
+            return;
+        }
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var entry in options.Entries)
         {

@@ -237,6 +237,23 @@ public sealed class ScriptLinterTests : IDisposable
     }
 
     [Fact]
+    public async Task LintAsync_OptionsDictOfAnotherLineage_InfoAndKeysNotChecked()
+    {
+        RequirePython3();
+        var path = await Write("own.py", "options = {\n    \"server\": \"10.0.0.1\",\n    \"upgrade_path\": [\"a.bin\"],\n    \"vrf\": \"management\",\n}\n");
+
+        var report = await Lint(path);
+
+        report.Findings.ShouldNotContain(f => f.Code == LintCodes.OptionUnknown);
+        report.Findings.Single(f => f.Code == LintCodes.OptionsOwnDict).Severity.ShouldBe(LintSeverity.Info);
+        report.Passed.ShouldBeTrue();
+
+        // One key of the reference family makes it the reference's dict: the others are checked.
+        var mixed = await Write("mixed.py", "options = {\n    \"hostname\": \"10.0.0.1\",\n    \"upgrade_path\": [\"a.bin\"],\n}\n");
+        (await Lint(mixed)).Findings.Single(f => f.Code == LintCodes.OptionUnknown).Line.ShouldBe(3);
+    }
+
+    [Fact]
     public async Task LintAsync_UnguardedCisco_WarningGuardedCiscoSilent()
     {
         RequirePython3();
