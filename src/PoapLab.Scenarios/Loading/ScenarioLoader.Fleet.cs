@@ -101,7 +101,7 @@ public static partial class ScenarioLoader
     /// <summary><c>- count: 100</c> with <c>name</c>, <c>serial</c>, <c>mac</c> and <c>hostname</c> patterns (<see cref="SwitchPattern"/>); every other key applies to all.</summary>
     private static List<SwitchModel> ParseGenerated(YamlMap m, string baseDir, int seed)
     {
-        var count = m.Int("count", 1, MaxSwitches) ?? throw m.Error(m.Get("count")!, $"'count' must be a whole number from 1 to {MaxSwitches}");
+        var count = m.Int("count", 1, MaxSwitches) ?? throw m.Missing("count", $"how many switches, 1 to {MaxSwitches}");
         var start = m.Int("start", 0, 1_000_000_000) ?? 1;
         if (m.Has("inventory"))
         {
