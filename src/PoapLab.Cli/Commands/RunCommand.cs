@@ -297,12 +297,15 @@ internal static class RunCommand
             return;
         }
         var mark = r.Cancelled ? "[yellow]CANCELLED[/]" : r.Skipped is not null ? "[yellow]SKIP[/]" : r.Passed ? "[green]PASS[/]" : "[red]FAIL[/]";
-        var what = string.Join(", ", r.Switches.Select(s =>
+        // A fleet (many switches) is summed up in a few lines, not a switch per line.
+        var fleet = Scenarios.Reports.FleetReport.Of(r);
+        var what = fleet is not null ? $"{fleet.Switches} switches" : string.Join(", ", r.Switches.Select(s =>
             $"{s.Name} {Scenarios.Assertions.Expectations.OutcomeName(s.Record.Result.Outcome)} {s.Record.Result.RunningVersion} ({s.Record.Result.Attempts.Count} attempt(s))"));
         var lines = new List<string>
         {
             $"{mark} {Markup.Escape(r.Scenario.Name)}  [grey]{r.RealDuration.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture)}s real, {r.VirtualDuration:hh\\:mm\\:ss} switch time[/]  {Markup.Escape(what)}",
         };
+        lines.AddRange((fleet is null ? [] : Scenarios.Reports.FleetReport.ConsoleLines(fleet)).Select(l => $"     [grey]{Markup.Escape(l)}[/]"));
         if (r.Skipped is not null)
         {
             lines.Add($"     [grey]{Markup.Escape(r.Skipped)}[/]");
@@ -314,12 +317,12 @@ internal static class RunCommand
             {
                 lines.Add($"     [red bold]{Markup.Escape(l)}[/]");
             }
-            foreach (var s in r.Switches)
+            foreach (var s in fleet is null ? r.Switches : r.Switches.Where(s => !s.Passed).Take(10))
             {
                 lines.Add($"     [grey]{Markup.Escape(s.Diagnosis.Replace("\n", "\n     ", StringComparison.Ordinal))}[/]");
             }
             // Under a lint error the unmet expectations follow from it: the first few are enough.
-            var shown = lint?.Errors.Count > 0 ? 3 : int.MaxValue;
+            var shown = lint?.Errors.Count > 0 ? 3 : fleet is not null ? 20 : int.MaxValue;
             foreach (var f in r.Failures.Take(shown))
             {
                 lines.Add($"     [red]{Markup.Escape(f)}[/]");

@@ -48,7 +48,7 @@ public sealed record KeySpec(string Name, KeyType Type, string Description)
     /// <summary>Whether the mapping needs the key.</summary>
     public bool Required { get; init; }
 
-    /// <summary>The words a <see cref="KeyType.Choice"/> key (or each entry of a <see cref="KeyType.Values"/> key) may be.</summary>
+    /// <summary>The words a <see cref="KeyType.Choice"/> key (or each entry of a <see cref="KeyType.Values"/> key) may be; for a <see cref="KeyType.ListOfMaps"/> key, the words it may be instead of a list.</summary>
     public IReadOnlyList<string>? Values { get; init; }
 
     /// <summary>The smallest whole number allowed.</summary>
@@ -103,7 +103,7 @@ public static class ScenarioKeys
                 new("tags", KeyType.Values, "words to select scenarios with (poaplab run --tags): protocol, phase, failure class"),
                 new("virtual_only", KeyType.Text, "why the scenario makes sense only in switch time: skipped by --network namespace"),
                 new("clock", KeyType.Map, "the switches' clock") { Shape = "clock" },
-                new("switches", KeyType.ListOfMaps, "the switches that boot") { Shape = "switch", Required = true },
+                new("switches", KeyType.OneOrMany, "the switches that boot: a list of switches, fleet generators (count:) and inventories (inventory:), or one of them") { Shape = "switch", Required = true },
                 new("servers", KeyType.Map, "the servers that answer them") { Shape = "servers", Required = true },
                 new("files", KeyType.ListOfMaps, "files served from the servers' root") { Shape = "file" },
                 new("expect", KeyType.Map, "what must happen, for every switch") { Shape = "expect" },
@@ -116,8 +116,12 @@ public static class ScenarioKeys
             [
                 new("name", KeyType.Text, "the switch's name, also its output folder (default switch-N)"),
                 new("model", KeyType.Text, "the chassis model (default N9K-C93108TC-EX)"),
-                new("serial", KeyType.Text, "the chassis serial number; POAP's DHCP client id is 0x00 + serial") { Required = true },
-                new("mac", KeyType.Text, "the switch's MAC address, such as 00:A1:B2:C3:D4:E5") { Required = true },
+                new("serial", KeyType.Text, "(required but with inventory) the chassis serial number; POAP's DHCP client id is 0x00 + serial; with count, a pattern such as FDO{n:08}"),
+                new("mac", KeyType.Text, "(required but with inventory) the switch's MAC address, such as 00:A1:B2:C3:D4:E5; with count, a pattern such as 00:aa:bb:{n:x6}"),
+                new("hostname", KeyType.Text, "the host name DHCP gives it (option 12, with the DHCP server's reservations: from-switches); with count, a pattern such as leaf-{n:03}"),
+                new("count", KeyType.Integer, "a fleet: this many switches alike but for name, serial, mac and hostname, which are patterns with {n}, {n:03}, {n:x6} (README: Fleets)") { Min = 1, Max = ScenarioLoader.MaxSwitches },
+                new("start", KeyType.Integer, "(with count) the first switch's number n (default 1)") { Min = 0, Max = 1_000_000_000 },
+                new("inventory", KeyType.Text, "a fleet from an inventory beside the scenario: a CSV file (name,serial,mac[,model,version,hostname]) or an Ansible YAML inventory (.yaml/.yml); the entry's other keys apply to every switch"),
                 new("version", KeyType.Text, "the NX-OS release it runs at power-on, such as 9.3(8) (default)"),
                 new("image", KeyType.Text, "the image file it boots (default: the release's)"),
                 new("flavour", KeyType.Choice, "the image flavour (default cs)") { Values = ["cs", "msll"] },
@@ -212,7 +216,7 @@ public static class ScenarioKeys
                 new("tftp_server_name", KeyType.Text, "option 66, the script server (\"http://x\" for HTTP)"),
                 new("tftp_server_address", KeyType.Address, "option 150, the script server's address"),
                 new("bootfile", KeyType.Text, "option 67, the script's name"),
-                new("reservations", KeyType.ListOfMaps, "fixed leases for given switches") { Shape = "reservation" },
+                new("reservations", KeyType.ListOfMaps, "fixed leases for given switches, or from-switches: one per switch by serial, from the pool's first address on, with its hostname") { Shape = "reservation", Values = ["from-switches"] },
                 new("faults", KeyType.ListOfMaps, "what the server does wrong") { Shape = "dhcp-fault" },
             ]),
             new("reservation", "A fixed lease for one switch.",
@@ -331,6 +335,7 @@ public static class ScenarioKeys
                 new("source", KeyType.Text, "a file to copy, relative to the scenario file"),
                 new("corrupt", KeyType.Boolean, "bytes damaged after the .md5 was written"),
                 new("md5", KeyType.Choice, "the .md5 companion file (default none)") { Values = ["none", "md5sum", "keyvalue", "bare", "wrong"] },
+                new("per_switch", KeyType.Boolean, "(with content) one file per switch: {name}, {serial}, {mac}, {mac_hex}, {hostname} in path and content are the switch's (a fleet's configurations)"),
             ]),
             new("script-edit", "A replacement on a script's text: exactly one of replace or regex, and with.",
             [

@@ -149,7 +149,7 @@ public static partial class ScenarioLoader
             clock.EnsureAllRead();
         }
 
-        var switchNodes = root.List("switches");
+        var switchNodes = OneOrMany(root, "switches");
         if (switchNodes.Count == 0 && !root.Has("switches"))
         {
             root.Report(root.Missing("switches", "a scenario needs at least one switch"));
@@ -158,14 +158,16 @@ public static partial class ScenarioLoader
         {
             root.Report(root.Error(root.Get("switches")!, "'switches' is empty: a scenario needs at least one switch"));
         }
-        var switches = switchNodes.Select((n, i) => root.Section(() => ParseSwitch(root.MapOf(n, "a switch"), i, baseDir, seed))).OfType<SwitchModel>().ToList();
+        var switches = ParseSwitches(root, switchNodes, baseDir, seed);
         foreach (var dup in switches.GroupBy(s => s.Name).Where(g => g.Count() > 1))
         {
             root.Report(new ScenarioException(dup.Last().Location, $"two switches are named '{dup.Key}'"));
         }
 
         var servers = root.Section(() => ParseServers(baseDir, root.Map("servers", "the servers") ?? throw root.Missing("servers", "a scenario needs at least a DHCP server")));
+        servers = servers is null ? null : root.Section(() => WithFleetReservations(root, servers, switches));
         var files = root.List("files").Select(n => root.Section(() => ParseFile(root.MapOf(n, "a file"), baseDir))).OfType<FileModel>().ToList();
+        files = root.Section(() => PerSwitchFiles(files, switches)) ?? files;
         var expect = root.Section(() => root.Map("expect", "the expectations") is { } expectMap ? ParseExpect(expectMap) : new ExpectModel());
         root.EnsureAllRead();
         context.ThrowIfAny();
@@ -194,14 +196,26 @@ public static partial class ScenarioLoader
         {
             m.Report(m.Error(m.Get("mac")!, $"'mac' must be a MAC address such as 00:A1:B2:C3:D4:E5, not '{YamlMap.Shown(mac)}'"));
         }
+        var hostname = m.String("hostname");
+        if (hostname is not null && !HostnamePattern().IsMatch(hostname))
+        {
+            m.Report(m.Error(m.Get("hostname")!, $"'hostname' must be {HostnameRule}, not '{YamlMap.Shown(hostname)}'"));
+        }
+        var name = m.String("name") is { } given ? m.Section(() => CheckName(m, m.Get("name")!, given, "switch", ReservedSwitchNames)) ?? $"switch-{index + 1}" : $"switch-{index + 1}";
+        return ParseSwitchSettings(m, baseDir, seed) with { Name = name, Serial = serial, Mac = mac, Hostname = hostname };
+    }
+
+    /// <summary>Every key of a switch entry but its identity (name, serial, mac, hostname): what a fleet's switches share.</summary>
+    private static SwitchModel ParseSwitchSettings(YamlMap m, string baseDir, int seed)
+    {
         var version = m.String("version") ?? "9.3(8)";
         m.Section(() => CheckVersion(m, "version", version));
         var model = new SwitchModel
         {
-            Name = m.String("name") is { } name ? m.Section(() => CheckName(m, m.Get("name")!, name, "switch", ReservedSwitchNames)) ?? $"switch-{index + 1}" : $"switch-{index + 1}",
+            Name = "",
             Model = m.String("model") ?? "N9K-C93108TC-EX",
-            Serial = serial,
-            Mac = mac,
+            Serial = "",
+            Mac = "",
             Version = version,
             Image = m.String("image"),
             Flavour = m.String("flavour") ?? "cs",
@@ -222,6 +236,10 @@ public static partial class ScenarioLoader
                 BootflashFiles = flash.List("files").Select(n => flash.Section(() => ParseFile(flash.MapOf(n, "a bootflash file"), baseDir))).OfType<FileModel>().ToList(),
             };
             flash.EnsureAllRead();
+            if (model.BootflashFiles.FirstOrDefault(f => f.ForSwitch is not null) is { } perSwitch)
+            {
+                flash.Report(new ScenarioException(perSwitch.Location, "'per_switch' is for the served files of a fleet, not for a bootflash's"));
+            }
             if (model.BootflashBytes is { } size && model.BootflashUsedBytes > size)
             {
                 flash.Report(flash.Error(flash.Get("used")!, $"'used' ({YamlMap.FormatSize(model.BootflashUsedBytes)}) is more than the bootflash 'size' ({YamlMap.FormatSize(size)})"));
@@ -538,9 +556,16 @@ public static partial class ScenarioLoader
             Bootfile = m.String("bootfile"),
             Location = m.Location,
         };
+        var fromSwitches = false;
+        if (m.Get("reservations") is YamlScalarNode { Value: var word } wordNode)
+        {
+            fromSwitches = word == "from-switches"
+                ? true : throw m.Error(wordNode, $"'reservations' must be a list of reservations or from-switches (one per switch, by serial), not '{YamlMap.Shown(word)}'");
+        }
         model = model with
         {
-            Reservations = m.List("reservations").Select(n => m.Section(() =>
+            ReservationsFromSwitches = fromSwitches,
+            Reservations = fromSwitches ? [] : m.List("reservations").Select(n => m.Section(() =>
             {
                 var r = m.MapOf(n, "a reservation");
                 var res = new ReservationModel
@@ -659,6 +684,10 @@ public static partial class ScenarioLoader
             throw m.Error(m.Get("path")!, $"'path' must be a relative file path and stay inside the file area (at most 1024 characters, no '..', no control characters), not '{YamlMap.Shown(path)}'");
         }
         var file = new FileModel { Path = path, Location = m.Location };
+        if (m.Bool("per_switch") == true)
+        {
+            file = file with { ForSwitch = PerSwitchTemplate };
+        }
         var kinds = 0;
         if (m.String("script") is { } script)
         {

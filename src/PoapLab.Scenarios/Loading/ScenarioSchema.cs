@@ -63,7 +63,7 @@ public static class ScenarioSchema
         KeyType.Address => "IP address",
         KeyType.DateTime => "date and time",
         KeyType.Map => $"mapping ({key.Shape})",
-        KeyType.ListOfMaps => $"list of {key.Shape}",
+        KeyType.ListOfMaps => key.Values is { } words ? $"list of {key.Shape}, or {string.Join(" \\| ", words)}" : $"list of {key.Shape}",
         KeyType.OneOrMany => $"{key.Shape}, or a list of them",
         KeyType.Values => key.Values is { } v ? $"list of {string.Join(" \\| ", v)}" : "list of values",
         KeyType.Integers => "list of whole numbers",
@@ -151,7 +151,8 @@ public static class ScenarioSchema
             case KeyType.Map:
                 return Ref(key.Shape!);
             case KeyType.ListOfMaps:
-                return new JsonObject { ["type"] = "array", ["items"] = Ref(key.Shape!) };
+                var list = new JsonObject { ["type"] = "array", ["items"] = Ref(key.Shape!) };
+                return key.Values is { } words ? new JsonObject { ["anyOf"] = new JsonArray(list, new JsonObject { ["enum"] = Strings(words) }) } : list;
             case KeyType.OneOrMany:
                 return new JsonObject { ["anyOf"] = new JsonArray(Ref(key.Shape!), new JsonObject { ["type"] = "array", ["items"] = Ref(key.Shape!) }) };
             case KeyType.Values:

@@ -49,6 +49,8 @@ public sealed record SwitchModel
     public int DiscoverTries { get; init; } = 3;
     public int MaxReloads { get; init; } = 4;
     public string? Python { get; init; }
+    /// <summary>The host name its DHCP reservation gives it (option 12) when the server's reservations come from the switches; null: none.</summary>
+    public string? Hostname { get; init; }
     public int TftpBlockSize { get; init; } = 512;
     public int TftpWindowSize { get; init; } = 1;
     public double LinkMbps { get; init; } = 1000;
@@ -123,6 +125,8 @@ public sealed record DhcpServerModel
     public IPAddress? TftpServerAddress { get; init; }
     public string? Bootfile { get; init; }
     public IReadOnlyList<ReservationModel> Reservations { get; init; } = [];
+    /// <summary><c>reservations: from-switches</c>: <see cref="Reservations"/> were made one per switch (by serial, from the pool's first address on).</summary>
+    public bool ReservationsFromSwitches { get; init; }
     /// <summary>The user's real DHCP server (dnsmasq, kea, isc-dhcpd) instead of the embedded one; null: embedded.</summary>
     public RealServerModel? Real { get; init; }
     public System.Collections.Immutable.ImmutableArray<PoapLab.Servers.Faults.DhcpFault> Faults { get; init; } = [];
@@ -258,6 +262,8 @@ public sealed record FileModel
     public Md5CompanionKind Md5Companion { get; init; } = Md5CompanionKind.None;
     /// <summary>Bytes of the file are damaged after its <c>.md5</c> was written (a corrupted image).</summary>
     public bool Corrupt { get; init; }
+    /// <summary>Made from a <c>per_switch</c> file for this switch (its name); null: a file of the scenario.</summary>
+    public string? ForSwitch { get; init; }
     public SourceLocation Location { get; init; }
 }
 

@@ -50,6 +50,7 @@ public static partial class HtmlReport
         .key.failed{background:var(--bad)} .key.open{background:#c9ced4} .tick{color:#0b3d73;margin-left:8px} .tick.bad{color:var(--bad)}
         .limit{background:#fff8e1;border:1px solid #f0d58c;border-radius:4px;padding:6px 10px;font-size:12.5px}
         table.manifest{margin:6px 0 12px} details{margin:4px 0} summary{cursor:pointer}
+        table.fleet{margin:6px 0 12px} .fleet td.why{white-space:normal;color:#6b1111}
         footer{color:var(--muted);font-size:12.5px;margin-top:30px}
         """;
 }

@@ -63,6 +63,7 @@ public static partial class HtmlReport
             .Append(Inv($" — {results.Count} scenario(s), {switchCount} switch(es), {realDuration.TotalSeconds:0.0} s real time</p></header>\n<main>\n"));
 
         AppendFailures(html, results, outRoot, headlines);
+        AppendFleets(html, results);
         AppendTable(html, results, outRoot);
         AppendTimelines(html, results, outRoot);
         AppendManifests(html, results, outRoot);

@@ -119,6 +119,7 @@ public static class RunReport
             switch_seconds = Math.Round(r.VirtualDuration.TotalSeconds, 3),
             artifacts = r.OutputDirectory,
             not_kept = r.NotRun ? [] : ArtifactManifest.Read(r.OutputDirectory).Select(e => new { path = Json(e.Path), size = e.Size, md5 = e.Md5, note = e.Note }),
+            fleet = r.NotRun || FleetReport.Of(r) is not { } fleet ? null : FleetReport.Json(fleet),
             switches = r.Switches.Select(s => new
             {
                 name = Json(s.Name),
