@@ -45,8 +45,86 @@ public sealed record NxosFeatures(NxosVersion Version, string Model)
     /// <summary>The legacy <c>cisco</c> Python module (<c>cisco.cli</c>, <c>CLI(...)</c>) of 6.x images.</summary>
     public bool LegacyCiscoModule => Family == NxosReleaseFamily.Nxos6;
 
-    /// <summary>The Python the image runs POAP scripts with: <c>2.7</c> before 9.3, <c>3</c> from 9.3 on.</summary>
+    /// <summary>The newest Python the image has: <c>2.7</c> before 9.3(5), <c>3</c> from 9.3(5) on (docs/nxos-python.md).</summary>
     public string PythonMajor => Version.PythonMajor;
+
+    /// <summary>
+    /// Python 2.7 and Python 3 side by side (<c>python</c> and <c>python3</c>): 9.3(5) and later.
+    /// On these images the script's first line picks the interpreter (<see cref="ScriptPython"/>).
+    /// </summary>
+    public bool BothPythons => Version.HasPython3;
+
+    /// <summary>
+    /// The Python POAP runs a script with: on an image with Python 2.7 only, 2.7 whatever the
+    /// script's first line says; on an image with both (9.3(5) and later), the interpreter its
+    /// <c>#!</c> line names (<c>#!/bin/env python3</c>: 3; <c>#!/bin/env python</c>, <c>python2</c>,
+    /// <c>python2.7</c>: 2.7, which is what <c>python</c> is there), and Python 3 for a script
+    /// that names none. See docs/nxos-python.md for the sources.
+    /// </summary>
+    /// <param name="firstLine">The script's first line, or null for an empty script.</param>
+    /// <returns><c>2.7</c> or <c>3</c>, as <see cref="Script.PythonLocator.Resolve"/> takes them.</returns>
+    public string ScriptPython(string? firstLine)
+    {
+        if (!BothPythons)
+        {
+            return "2.7";
+        }
+        return Script.Shebang.PythonOf(firstLine) is "2" ? "2.7" : "3";
+    }
+
+    /// <summary>
+    /// <c>#md5sum=&lt;md5&gt;</c> without double quotes is accepted: 6.x and Nexus 9000 7.0(3)I1,
+    /// the releases Cisco's own sample script (unquoted until 2017) was written for; from
+    /// 7.0(3)I2 on a Nexus 9000 insists on <c>#md5sum="&lt;md5&gt;"</c> (docs/nxos-python.md).
+    /// </summary>
+    public bool Md5SumUnquoted =>
+        Family == NxosReleaseFamily.Nxos6
+        || (Version is { Major: 7, Minor: 0, Maintenance: 3 } && Version.Train is "I1");
+
+    /// <summary>
+    /// The image file the release boots from on this platform: <c>n3000-uk9.6.0.2.U6.10.bin</c>
+    /// (6.x on N3K; <c>n3500-uk9</c>, <c>n5000-uk9</c>, <c>n6000-uk9</c> on the others),
+    /// <c>n9000-dk9.7.0.3.I1.3.bin</c> (Nexus 9000 before 7.0(3)I2(1), and 6.1(2)I* standalone
+    /// images), else <see cref="NxosVersion.ImageName"/> (<c>nxos.7.0.3.I7.9.bin</c>,
+    /// <c>nxos64-cs.10.3.6.M.bin</c>).
+    /// </summary>
+    public string ImageName(string flavour = "cs")
+    {
+        if (PlatformImageNames)
+        {
+            return $"n9000-dk9.{Version.DottedRelease}.bin";
+        }
+        if (DualImage)
+        {
+            return $"{LegacyImageFamily}.{Version.DottedRelease}.bin";
+        }
+        return Version.ImageName(flavour);
+    }
+
+    /// <summary>The kickstart image of a dual-image (6.x) release, <c>n3000-uk9-kickstart.6.0.2.U6.10.bin</c>; null for single-image releases.</summary>
+    public string? KickstartImageName =>
+        DualImage && !PlatformImageNames ? $"{LegacyImageFamily}-kickstart.{Version.DottedRelease}.bin" : null;
+
+    /// <summary>
+    /// Nexus 9000 images named <c>n9000-dk9.*</c>: releases before 7.0(3)I2(1), which brought the
+    /// <c>nxos.*</c> names (Cisco Nexus 9000 Series NX-OS Software Upgrade and Downgrade Guide, 7.x).
+    /// </summary>
+    private bool PlatformImageNames =>
+        (Version.Major == 6 && Version.Train is { } t && t.StartsWith('I'))
+        || (Version is { Major: 7, Minor: 0, Maintenance: 3 } && Version.Train is "I1");
+
+    /// <summary><c>n3000-uk9</c>, <c>n3500-uk9</c>, <c>n5000-uk9</c> or <c>n6000-uk9</c>: the 6.x image family of the model.</summary>
+    public string LegacyImageFamily
+    {
+        get
+        {
+            var model = Model.ToUpperInvariant();
+            return model.StartsWith("N3K-C35", StringComparison.Ordinal) ? "n3500-uk9"
+                : model.StartsWith("N5K-", StringComparison.Ordinal) ? "n5000-uk9"
+                : model.StartsWith("N6K-", StringComparison.Ordinal) ? "n6000-uk9"
+                : "n3000-uk9";
+        }
+    }
 
     /// <summary><c>copy ... use-kstack</c> is known from 9.x on; older images call it a syntax error.</summary>
     public bool CopyUseKstack => Version.Major >= 9;
@@ -67,6 +145,14 @@ public sealed record NxosFeatures(NxosVersion Version, string Model)
     /// images (Cisco Nexus 9000 Series NX-OS Programmability Guide, "Bash"); 6.x has none.
     /// </summary>
     public bool BashShell => Family != NxosReleaseFamily.Nxos6;
+
+    /// <summary>
+    /// POAP's syslog lines carry the <c>[serial-MAC]</c> tag (<c>[9Y782OPGG5Q-AA:AA:AA:AA:AA:B1] -
+    /// Assigned IP address: ...</c> in 7.0(3)I6 console output, <c>[FOX2249PGK1-D4:C9:3C:85:7D:BF]</c>
+    /// in the 10.x guides); the 2013 output of the first Nexus 9000 releases has none
+    /// (<c>%POAP-2-POAP_INFO: Script Server: 172.23.40.6</c>). Modelled as: 7.x on.
+    /// </summary>
+    public bool PoapLogTag => Family != NxosReleaseFamily.Nxos6;
 
     /// <summary><c>show version image FILE</c> (the image check scripts read "Passed" from): single-image releases.</summary>
     public bool ShowVersionImage => !DualImage;
