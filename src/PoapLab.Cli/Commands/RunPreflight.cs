@@ -40,7 +40,6 @@ internal static class RunPreflight
                 var errors = new List<string>();
                 var warnings = new List<string>();
                 string? why = null;
-                var python = PythonOf(scenario);
                 foreach (var file in scenario.Files.Where(f => f.Script is not null))
                 {
                     byte[] served;
@@ -52,6 +51,7 @@ internal static class RunPreflight
                     {
                         continue; // The run reports it as the scenario's error.
                     }
+                    var python = PythonOf(scenario, served);
                     var key = Convert.ToHexStringLower(MD5.HashData(served)) + "|" + (python ?? "");
                     var report = await cache.GetOrAdd(key, k => new Lazy<Task<LintReport?>>(() => LintOneAsync(k, served, python, temp.FullName, gate, skipped, cancellationToken))).Value.ConfigureAwait(false);
                     if (report is null)
@@ -110,8 +110,8 @@ internal static class RunPreflight
         }
     }
 
-    /// <summary>The interpreter the scenario's first switch runs its script with, as the switch picks it.</summary>
-    private static string? PythonOf(Scenario scenario)
+    /// <summary>The interpreter the scenario's first switch runs the script with, as the switch picks it (by release and the script's #! line).</summary>
+    private static string? PythonOf(Scenario scenario, byte[] script)
     {
         if (scenario.Switches.Count == 0)
         {
@@ -124,7 +124,9 @@ internal static class RunPreflight
         }
         try
         {
-            return NxosVersion.Parse(first.Version).PythonMajor == "2.7" ? "2.7" : null;
+            var end = Array.IndexOf(script, (byte)'\n');
+            var firstLine = System.Text.Encoding.Latin1.GetString(script, 0, Math.Min(end < 0 ? script.Length : end, 256));
+            return new NxosFeatures(NxosVersion.Parse(first.Version), "").ScriptPython(firstLine) == "2.7" ? "2.7" : null;
         }
         catch (FormatException)
         {

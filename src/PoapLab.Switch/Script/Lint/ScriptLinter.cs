@@ -66,7 +66,7 @@ public static partial class ScriptLinter
                 return;
             case ScriptMd5Status.Unquoted:
                 findings.Add(new LintFinding(LintSeverity.Error, LintCodes.Md5Unquoted, check.LineNumber, 1,
-                    $"#md5sum={check.Declared} is not double-quoted: a Nexus 9000 refuses the script (failure mode 6)",
+                    $"#md5sum={check.Declared} is not double-quoted: NX-OS 7.0(3)I2 and later refuse the script; only 6.x and 7.0(3)I1 took the value unquoted (failure mode 6)",
                     $"replace line {check.LineNumber} with {correct} (or run: {tool})"));
                 return;
             case ScriptMd5Status.Malformed:

@@ -118,6 +118,9 @@ public sealed class ScriptLinterTests : IDisposable
         var finding = report.Findings.Single(f => f.Severity == LintSeverity.Error);
         finding.Code.ShouldBe(LintCodes.Md5Unquoted);
         finding.Severity.ShouldBe(LintSeverity.Error);
+        // Says on which releases the unquoted form works.
+        finding.Message.ShouldContain("7.0(3)I2 and later refuse");
+        finding.Message.ShouldContain("6.x and 7.0(3)I1");
         finding.Fix!.ShouldContain($"#md5sum=\"{hash}\"");
     }
 
