@@ -51,7 +51,7 @@ internal static class RunPreflight
                     {
                         continue; // The run reports it as the scenario's error.
                     }
-                    var python = PythonOf(scenario, served);
+                    var python = PythonOf(scenario);
                     var key = Convert.ToHexStringLower(MD5.HashData(served)) + "|" + (python ?? "") + "|" + (ReleaseOf(scenario)?.Md5SumUnquoted == true ? "unquoted-ok" : "");
                     var report = await cache.GetOrAdd(key, k => new Lazy<Task<LintReport?>>(() => LintOneAsync(k, served, python, ReleaseOf(scenario), temp.FullName, gate, skipped, cancellationToken))).Value.ConfigureAwait(false);
                     if (report is null)
@@ -127,8 +127,8 @@ internal static class RunPreflight
         }
     }
 
-    /// <summary>The interpreter the scenario's first switch runs the script with, as the switch picks it (by release and the script's #! line).</summary>
-    private static string? PythonOf(Scenario scenario, byte[] script)
+    /// <summary>The interpreter the scenario's first switch runs its script with, as the switch picks it.</summary>
+    private static string? PythonOf(Scenario scenario)
     {
         if (scenario.Switches.Count == 0)
         {
@@ -141,9 +141,7 @@ internal static class RunPreflight
         }
         try
         {
-            var end = Array.IndexOf(script, (byte)'\n');
-            var firstLine = System.Text.Encoding.Latin1.GetString(script, 0, Math.Min(end < 0 ? script.Length : end, 256));
-            return new NxosFeatures(NxosVersion.Parse(first.Version), "").ScriptPython(firstLine) == "2.7" ? "2.7" : null;
+            return new NxosFeatures(NxosVersion.Parse(first.Version), first.Model).ScriptPython == "2.7" ? "2.7" : null;
         }
         catch (FormatException)
         {

@@ -49,28 +49,20 @@ public sealed record NxosFeatures(NxosVersion Version, string Model)
     public string PythonMajor => Version.PythonMajor;
 
     /// <summary>
-    /// Python 2.7 and Python 3 side by side (<c>python</c> and <c>python3</c>): 9.3(5) and later.
-    /// On these images the script's first line picks the interpreter (<see cref="ScriptPython"/>).
+    /// Python 2.7 and Python 3 side by side (<c>python</c> and <c>python3</c> at the CLI): 9.3(5) and later.
     /// </summary>
     public bool BothPythons => Version.HasPython3;
 
     /// <summary>
-    /// The Python POAP runs a script with: on an image with Python 2.7 only, 2.7 whatever the
-    /// script's first line says; on an image with both (9.3(5) and later), the interpreter its
-    /// <c>#!</c> line names (<c>#!/bin/env python3</c>: 3; <c>#!/bin/env python</c>, <c>python2</c>,
-    /// <c>python2.7</c>: 2.7, which is what <c>python</c> is there), and Python 3 for a script
-    /// that names none. See docs/nxos-python.md for the sources.
+    /// The Python POAP runs a script with: 2.7 on an image that has only 2.7 (before 9.3(5)),
+    /// Python 3 on one that has both, whatever the script's <c>#!</c> line names. No document
+    /// says POAP reads that line, and Python 2 scripts (<c>#!/bin/env python</c>,
+    /// <c>print "..."</c>) are reported failing on 9.3+/10.x images, which they would not if
+    /// POAP ran them with the image's <c>python</c> (2.7) there; docs/nxos-python.md.
     /// </summary>
-    /// <param name="firstLine">The script's first line, or null for an empty script.</param>
-    /// <returns><c>2.7</c> or <c>3</c>, as <see cref="Script.PythonLocator.Resolve"/> takes them.</returns>
-    public string ScriptPython(string? firstLine)
-    {
-        if (!BothPythons)
-        {
-            return "2.7";
-        }
-        return Script.Shebang.PythonOf(firstLine) is "2" ? "2.7" : "3";
-    }
+    /// <remarks><c>2.7</c> or <c>3</c>, as <see cref="Script.PythonLocator.Resolve"/> takes them;
+    /// <see cref="Script.Shebang"/> reports what the <c>#!</c> line names beside it.</remarks>
+    public string ScriptPython => BothPythons ? "3" : "2.7";
 
     /// <summary>
     /// <c>#md5sum=&lt;md5&gt;</c> without double quotes is accepted: 6.x and Nexus 9000 7.0(3)I1,

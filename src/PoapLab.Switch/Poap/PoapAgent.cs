@@ -313,9 +313,9 @@ public sealed class PoapAgent
         PythonInterpreter python;
         try
         {
-            // The image's Python: 2.7 only before 9.3(5); from then on the script's #! line picks
-            // python (2.7) or python3. "3" resolves to Debian's python3, which has PyYAML.
-            var wanted = _state.Features.ScriptPython(firstLine);
+            // The image's Python: 2.7 before 9.3(5), Python 3 from then on, whatever the #! line
+            // says. "3" resolves to Debian's python3, which has PyYAML.
+            var wanted = _state.Features.ScriptPython;
             python = PythonLocator.Resolve(_settings.Python ?? (wanted == "2.7" ? "2.7" : null));
         }
         catch (Exception e) when (e is PythonNotFoundException or ArgumentException)
@@ -335,8 +335,12 @@ public sealed class PoapAgent
         {
             env["POAP_HOST_NAME"] = lease.HostName;
         }
-        _events.Record(_source, EventKinds.ScriptStarted, $"running {ScriptFlashPath} with Python {python.Version}",
-            ("attempt", attempt), ("python", python.Version), ("script_server", dhcp.Script!.Server));
+        // What the script's #! line asks for, beside what it gets: a "python3" script on a 7.x image
+        // or a "python" (2) one on a 10.x image explains a SyntaxError at once.
+        var asked = Shebang.PythonOf(firstLine);
+        _events.Record(_source, EventKinds.ScriptStarted,
+            $"running {ScriptFlashPath} with Python {python.Version}" + (asked is not null && !python.Version.StartsWith(asked, StringComparison.Ordinal) ? $" (its #! line names Python {asked})" : ""),
+            ("attempt", attempt), ("python", python.Version), ("script_server", dhcp.Script!.Server), ("shebang_python", asked));
         var request = new ScriptRunRequest(_state.Filesystem, "/bootflash/scripts/script.sh", python, env, _settings.ScriptTimeout,
             _state.Bootflash.CapacityBytes, () => _state.Bootflash.FreeBytes)
         {

@@ -33,19 +33,14 @@ public sealed class NxosFeaturesTests
     }
 
     [Theory]
-    [InlineData("6.0(2)U6(10)", "#!/bin/env python3", "2.7")]
-    [InlineData("7.0(3)I7(9)", "#!/bin/env python3", "2.7")]
-    [InlineData("9.2(4)", "#!/bin/env python3", "2.7")]
-    [InlineData("9.3(4)", "#!/bin/env python3", "2.7")]
-    [InlineData("9.3(5)", "#!/bin/env python3", "3")]
-    [InlineData("9.3(8)", "#!/bin/env python", "2.7")]
-    [InlineData("9.3(8)", "#!/usr/bin/python2.7", "2.7")]
-    [InlineData("9.3(8)", "import os", "3")]
-    [InlineData("10.3(6)", "#!/bin/env python3", "3")]
-    [InlineData("10.3(6)", "#!/bin/env python", "2.7")]
-    [InlineData("10.3(6)", null, "3")]
-    public void ScriptPython_PerReleaseAndShebang_PicksTheImagesInterpreter(string version, string? firstLine, string python) =>
-        new NxosFeatures(NxosVersion.Parse(version), "N9K-C93108TC-EX").ScriptPython(firstLine).ShouldBe(python);
+    [InlineData("6.0(2)U6(10)", "2.7")]
+    [InlineData("7.0(3)I7(9)", "2.7")]
+    [InlineData("9.2(4)", "2.7")]
+    [InlineData("9.3(4)", "2.7")]
+    [InlineData("9.3(5)", "3")]
+    [InlineData("10.3(6)", "3")]
+    public void ScriptPython_PerRelease_TheImagesInterpreter(string version, string python) =>
+        new NxosFeatures(NxosVersion.Parse(version), "N9K-C93108TC-EX").ScriptPython.ShouldBe(python);
 
     [Theory]
     [InlineData("6.0(2)U6(10)", true)]

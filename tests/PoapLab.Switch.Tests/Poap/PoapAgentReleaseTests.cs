@@ -73,16 +73,18 @@ public sealed class PoapAgentReleaseTests
     }
 
     [Fact]
-    public async Task PowerOn_PlainPythonShebangOn103_RunsWithPython27()
+    public async Task PowerOn_PlainPythonShebangOn103_StillPython3AndTheEventSaysWhatItAsked()
     {
-        ScriptHostBridgeTests.ResolveOrSkip("2.7");
         await using var lab = await PoapTestLab.StartAsync();
         lab.ServeRawScript(Encoding.UTF8.GetString(ScriptMd5.Fix(Encoding.UTF8.GetBytes("#!/bin/env python\n#md5sum=\"0\"\n" + Body))));
         var sw = lab.Switch(version: "10.3(6)");
 
         await sw.PowerOnAsync(Ct);
 
-        lab.Events(EventKinds.ScriptStarted).Single().Get("python").ShouldNotBeNull().ShouldStartWith("2.7");
+        var started = lab.Events(EventKinds.ScriptStarted).Single();
+        started.Get("python").ShouldNotBeNull().ShouldStartWith("3.");
+        started.Get("shebang_python").ShouldBe("2");
+        started.Message.ShouldContain("(its #! line names Python 2)");
     }
 
     [Fact]
@@ -95,6 +97,8 @@ public sealed class PoapAgentReleaseTests
 
         await sw.PowerOnAsync(Ct);
 
-        lab.Events(EventKinds.ScriptStarted).Single().Get("python").ShouldNotBeNull().ShouldStartWith("2.7");
+        var started = lab.Events(EventKinds.ScriptStarted).Single();
+        started.Get("python").ShouldNotBeNull().ShouldStartWith("2.7");
+        started.Get("shebang_python").ShouldBe("3");
     }
 }
