@@ -12,7 +12,7 @@ public enum NxosReleaseFamily
     /// <summary>9.2 and earlier 9.x: Python 2.7.</summary>
     Nxos9Early = 9,
 
-    /// <summary>9.3: Python 3 is the default <c>python</c>; <c>copy ... compact</c>.</summary>
+    /// <summary>9.3: <c>copy ... compact</c>; Python 3 (beside 2.7) from 9.3(5) on.</summary>
     Nxos93 = 93,
 
     /// <summary>10.x: 64-bit images, Python 3.</summary>

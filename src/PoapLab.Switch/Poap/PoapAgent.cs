@@ -140,7 +140,8 @@ public sealed class PoapAgent
 
         reached.Add(PoapPhase.Dhcp);
         _faults.Checkpoint(PoapPhase.Dhcp, number);
-        _log.PoapInfo($"Using DHCP, information received over {_settings.Interface} while sending DHCP DISCOVER");
+        // As a 9.3/10.x console prints the DHCP phase (docs/nxos-python.md, "POAP's log lines").
+        _log.Poap("POAP_DHCP_DISCOVER_START", "POAP DHCP Discover phase started");
         var dhcp = await _dhcp.AcquireAsync(number, cancellationToken).ConfigureAwait(false);
         if (dhcp.Lease is null || dhcp.Script is null)
         {
@@ -148,6 +149,7 @@ public sealed class PoapAgent
             return Fail(PoapPhase.Dhcp, dhcp.Failure ?? "DHCP failed");
         }
         var lease = dhcp.Lease;
+        _log.PoapInfo($"Using DHCP, information received over {lease.Interface} from {lease.ServerIdentifier}");
         _state.Lease = lease;
         await _network.ConfigureAsync(lease.Address, PrefixLength(lease.SubnetMask), lease.Gateway, cancellationToken).ConfigureAwait(false);
         _log.PoapInfo($"Assigned IP address: {lease.Address}");

@@ -64,6 +64,8 @@ public sealed class PoapAgentReleaseTests
         lab.Events(EventKinds.ScriptStarted).Single().Get("python").ShouldNotBeNull().ShouldStartWith("3.");
         var syslog = File.ReadAllText(sw.SyslogPath);
         // Cisco's published console output: [serial-MAC with colons] and the mnemonics of each step.
+        syslog.ShouldContain("%POAP-2-POAP_DHCP_DISCOVER_START: [FDO23490570-00:A1:B2:C3:D4:E5] - POAP DHCP Discover phase started");
+        syslog.ShouldContain("%POAP-2-POAP_INFO: [FDO23490570-00:A1:B2:C3:D4:E5] - Using DHCP, information received over mgmt0 from 10.0.0.1");
         syslog.ShouldContain("%POAP-2-POAP_INFO: [FDO23490570-00:A1:B2:C3:D4:E5] - Script Server: 10.0.0.1");
         syslog.ShouldContain("%POAP-2-POAP_SCRIPT_DOWNLOADED: [FDO23490570-00:A1:B2:C3:D4:E5] - Successfully downloaded POAP script file");
         syslog.ShouldContain("[FDO23490570-00:A1:B2:C3:D4:E5] - Script file size ");
