@@ -40,7 +40,6 @@ internal static class RunPreflight
                 var errors = new List<string>();
                 var warnings = new List<string>();
                 string? why = null;
-                var python = PythonOf(scenario);
                 foreach (var file in scenario.Files.Where(f => f.Script is not null))
                 {
                     byte[] served;
@@ -52,8 +51,9 @@ internal static class RunPreflight
                     {
                         continue; // The run reports it as the scenario's error.
                     }
-                    var key = Convert.ToHexStringLower(MD5.HashData(served)) + "|" + (python ?? "");
-                    var report = await cache.GetOrAdd(key, k => new Lazy<Task<LintReport?>>(() => LintOneAsync(k, served, python, temp.FullName, gate, skipped, cancellationToken))).Value.ConfigureAwait(false);
+                    var python = PythonOf(scenario);
+                    var key = Convert.ToHexStringLower(MD5.HashData(served)) + "|" + (python ?? "") + "|" + (ReleaseOf(scenario)?.Md5SumUnquoted == true ? "unquoted-ok" : "");
+                    var report = await cache.GetOrAdd(key, k => new Lazy<Task<LintReport?>>(() => LintOneAsync(k, served, python, ReleaseOf(scenario), temp.FullName, gate, skipped, cancellationToken))).Value.ConfigureAwait(false);
                     if (report is null)
                     {
                         why ??= skipped.GetValueOrDefault(key);
@@ -90,14 +90,14 @@ internal static class RunPreflight
         return result;
     }
 
-    private static async Task<LintReport?> LintOneAsync(string key, byte[] served, string? python, string temp, SemaphoreSlim gate, ConcurrentDictionary<string, string> skipped, CancellationToken cancellationToken)
+    private static async Task<LintReport?> LintOneAsync(string key, byte[] served, string? python, NxosFeatures? release, string temp, SemaphoreSlim gate, ConcurrentDictionary<string, string> skipped, CancellationToken cancellationToken)
     {
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var path = Path.Combine(temp, key[..32] + (python is null ? "" : "-" + string.Concat(python.Where(char.IsAsciiLetterOrDigit))) + ".py");
             await File.WriteAllBytesAsync(path, served, cancellationToken).ConfigureAwait(false);
-            return await ScriptLinter.LintAsync(path, python, cancellationToken).ConfigureAwait(false);
+            return await ScriptLinter.LintAsync(path, python, release, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is PythonNotFoundException or ArgumentException or InvalidOperationException or TimeoutException or IOException)
         {
@@ -107,6 +107,23 @@ internal static class RunPreflight
         finally
         {
             gate.Release();
+        }
+    }
+
+    /// <summary>The release of the scenario's first switch, or null when it names none that parses.</summary>
+    private static NxosFeatures? ReleaseOf(Scenario scenario)
+    {
+        if (scenario.Switches.Count == 0)
+        {
+            return null;
+        }
+        try
+        {
+            return new NxosFeatures(NxosVersion.Parse(scenario.Switches[0].Version), scenario.Switches[0].Model);
+        }
+        catch (FormatException)
+        {
+            return null;
         }
     }
 
@@ -124,7 +141,7 @@ internal static class RunPreflight
         }
         try
         {
-            return NxosVersion.Parse(first.Version).PythonMajor == "2.7" ? "2.7" : null;
+            return new NxosFeatures(NxosVersion.Parse(first.Version), first.Model).ScriptPython == "2.7" ? "2.7" : null;
         }
         catch (FormatException)
         {

@@ -68,7 +68,7 @@ public sealed class NexusSwitch : IDisposable
         var fs = new SwitchFilesystem(spec.Root);
         var capacity = spec.BootflashCapacityBytes ?? spec.Identity.BootflashKilobytes * 1024;
         MountFilesystems(fs, capacity - spec.BootflashSystemBytes);
-        var image = spec.ImageName ?? spec.Version.ImageName(spec.Flavour);
+        var image = spec.ImageName ?? new NxosFeatures(spec.Version, spec.Identity.Model).ImageName(spec.Flavour);
         try
         {
             var flash = new Bootflash(fs.BootflashFiles, capacity, spec.BootflashSystemBytes);
@@ -86,7 +86,7 @@ public sealed class NexusSwitch : IDisposable
             UnmountFilesystems();
             throw;
         }
-        _log = new SwitchLog(fs.LogsPath, clock, events, Source) { PoapTag = $"{spec.Identity.Serial}-{spec.Identity.MacPlain}" };
+        _log = new SwitchLog(fs.LogsPath, clock, events, Source) { PoapTag = State.Features.PoapLogTag ? $"{spec.Identity.Serial}-{spec.Identity.MacColons}" : "" };
         _transfers = new SwitchTransferService(network, clock, events, Source, State, spec.Link, spec.Tftp);
         _cli = new NxosCli(State, _transfers, clock, events, Source) { SyslogPath = _log.SyslogPath };
         _faults = new SwitchFaultSchedule(spec.Poap.Faults);

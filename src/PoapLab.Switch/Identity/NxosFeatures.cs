@@ -12,7 +12,7 @@ public enum NxosReleaseFamily
     /// <summary>9.2 and earlier 9.x: Python 2.7.</summary>
     Nxos9Early = 9,
 
-    /// <summary>9.3: Python 3 is the default <c>python</c>; <c>copy ... compact</c>.</summary>
+    /// <summary>9.3: <c>copy ... compact</c>; Python 3 (beside 2.7) from 9.3(5) on.</summary>
     Nxos93 = 93,
 
     /// <summary>10.x: 64-bit images, Python 3.</summary>
@@ -45,8 +45,78 @@ public sealed record NxosFeatures(NxosVersion Version, string Model)
     /// <summary>The legacy <c>cisco</c> Python module (<c>cisco.cli</c>, <c>CLI(...)</c>) of 6.x images.</summary>
     public bool LegacyCiscoModule => Family == NxosReleaseFamily.Nxos6;
 
-    /// <summary>The Python the image runs POAP scripts with: <c>2.7</c> before 9.3, <c>3</c> from 9.3 on.</summary>
+    /// <summary>The newest Python the image has: <c>2.7</c> before 9.3(5), <c>3</c> from 9.3(5) on (docs/nxos-python.md).</summary>
     public string PythonMajor => Version.PythonMajor;
+
+    /// <summary>
+    /// Python 2.7 and Python 3 side by side (<c>python</c> and <c>python3</c> at the CLI): 9.3(5) and later.
+    /// </summary>
+    public bool BothPythons => Version.HasPython3;
+
+    /// <summary>
+    /// The Python POAP runs a script with: 2.7 on an image that has only 2.7 (before 9.3(5)),
+    /// Python 3 on one that has both, whatever the script's <c>#!</c> line names. No document
+    /// says POAP reads that line, and Python 2 scripts (<c>#!/bin/env python</c>,
+    /// <c>print "..."</c>) are reported failing on 9.3+/10.x images, which they would not if
+    /// POAP ran them with the image's <c>python</c> (2.7) there; docs/nxos-python.md.
+    /// </summary>
+    /// <remarks><c>2.7</c> or <c>3</c>, as <see cref="Script.PythonLocator.Resolve"/> takes them;
+    /// <see cref="Script.Shebang"/> reports what the <c>#!</c> line names beside it.</remarks>
+    public string ScriptPython => BothPythons ? "3" : "2.7";
+
+    /// <summary>
+    /// <c>#md5sum=&lt;md5&gt;</c> without double quotes is accepted: 6.x and Nexus 9000 7.0(3)I1,
+    /// the releases Cisco's own sample script (unquoted until 2017) was written for; from
+    /// 7.0(3)I2 on a Nexus 9000 insists on <c>#md5sum="&lt;md5&gt;"</c> (docs/nxos-python.md).
+    /// </summary>
+    public bool Md5SumUnquoted =>
+        Family == NxosReleaseFamily.Nxos6
+        || (Version is { Major: 7, Minor: 0, Maintenance: 3 } && Version.Train is "I1");
+
+    /// <summary>
+    /// The image file the release boots from on this platform: <c>n3000-uk9.6.0.2.U6.10.bin</c>
+    /// (6.x on N3K; <c>n3500-uk9</c>, <c>n5000-uk9</c>, <c>n6000-uk9</c> on the others),
+    /// <c>n9000-dk9.7.0.3.I1.3.bin</c> (Nexus 9000 before 7.0(3)I2(1), and 6.1(2)I* standalone
+    /// images), else <see cref="NxosVersion.ImageName"/> (<c>nxos.7.0.3.I7.9.bin</c>,
+    /// <c>nxos64-cs.10.3.6.M.bin</c>).
+    /// </summary>
+    public string ImageName(string flavour = "cs")
+    {
+        if (PlatformImageNames)
+        {
+            return $"n9000-dk9.{Version.DottedRelease}.bin";
+        }
+        if (DualImage)
+        {
+            return $"{LegacyImageFamily}.{Version.DottedRelease}.bin";
+        }
+        return Version.ImageName(flavour);
+    }
+
+    /// <summary>The kickstart image of a dual-image (6.x) release, <c>n3000-uk9-kickstart.6.0.2.U6.10.bin</c>; null for single-image releases.</summary>
+    public string? KickstartImageName =>
+        DualImage && !PlatformImageNames ? $"{LegacyImageFamily}-kickstart.{Version.DottedRelease}.bin" : null;
+
+    /// <summary>
+    /// Nexus 9000 images named <c>n9000-dk9.*</c>: releases before 7.0(3)I2(1), which brought the
+    /// <c>nxos.*</c> names (Cisco Nexus 9000 Series NX-OS Software Upgrade and Downgrade Guide, 7.x).
+    /// </summary>
+    private bool PlatformImageNames =>
+        (Version.Major == 6 && Version.Train is { } t && t.StartsWith('I'))
+        || (Version is { Major: 7, Minor: 0, Maintenance: 3 } && Version.Train is "I1");
+
+    /// <summary><c>n3000-uk9</c>, <c>n3500-uk9</c>, <c>n5000-uk9</c> or <c>n6000-uk9</c>: the 6.x image family of the model.</summary>
+    public string LegacyImageFamily
+    {
+        get
+        {
+            var model = Model.ToUpperInvariant();
+            return model.StartsWith("N3K-C35", StringComparison.Ordinal) ? "n3500-uk9"
+                : model.StartsWith("N5K-", StringComparison.Ordinal) ? "n5000-uk9"
+                : model.StartsWith("N6K-", StringComparison.Ordinal) ? "n6000-uk9"
+                : "n3000-uk9";
+        }
+    }
 
     /// <summary><c>copy ... use-kstack</c> is known from 9.x on; older images call it a syntax error.</summary>
     public bool CopyUseKstack => Version.Major >= 9;
@@ -67,6 +137,14 @@ public sealed record NxosFeatures(NxosVersion Version, string Model)
     /// images (Cisco Nexus 9000 Series NX-OS Programmability Guide, "Bash"); 6.x has none.
     /// </summary>
     public bool BashShell => Family != NxosReleaseFamily.Nxos6;
+
+    /// <summary>
+    /// POAP's syslog lines carry the <c>[serial-MAC]</c> tag (<c>[9Y782OPGG5Q-AA:AA:AA:AA:AA:B1] -
+    /// Assigned IP address: ...</c> in 7.0(3)I6 console output, <c>[FOX2249PGK1-D4:C9:3C:85:7D:BF]</c>
+    /// in the 10.x guides); the 2013 output of the first Nexus 9000 releases has none
+    /// (<c>%POAP-2-POAP_INFO: Script Server: 172.23.40.6</c>). Modelled as: 7.x on.
+    /// </summary>
+    public bool PoapLogTag => Family != NxosReleaseFamily.Nxos6;
 
     /// <summary><c>show version image FILE</c> (the image check scripts read "Passed" from): single-image releases.</summary>
     public bool ShowVersionImage => !DualImage;

@@ -27,13 +27,29 @@ public sealed partial record NxosVersion(int Major, int Minor, int Maintenance, 
     /// <summary>True for 64-bit images (10.1 and later ship <c>nxos64-*</c>).</summary>
     public bool Is64Bit => Major >= 10;
 
-    /// <summary>The Python the switch runs scripts with: 2.7 before 9.3, 3 after.</summary>
-    public string PythonMajor => Major < 9 || (Major == 9 && Minor < 3) ? "2.7" : "3";
+    /// <summary>
+    /// True when the image carries Python 3 beside Python 2.7: 9.3(5) and later ("Beginning with
+    /// Cisco NX-OS Release 9.3(5), Python 3 is now supported", Cisco Nexus 9000 Series NX-OS
+    /// Programmability Guide, Release 9.3(x), "Python API"). Earlier images have Python 2.7 only.
+    /// </summary>
+    public bool HasPython3 => (Major, Minor, Maintenance).CompareTo((9, 3, 5)) >= 0;
 
-    /// <summary>The canonical image name for this release and flavour (<c>cs</c> or <c>msll</c>).</summary>
+    /// <summary>The newest Python the image has: <c>3</c> from 9.3(5) on, <c>2.7</c> before.</summary>
+    public string PythonMajor => HasPython3 ? "3" : "2.7";
+
+    /// <summary>The release as image names spell it: <c>9.3.8</c>, <c>7.0.3.I7.9</c>, <c>6.0.2.U6.10</c>.</summary>
+    public string DottedRelease =>
+        $"{Major}.{Minor}.{Maintenance}" + (Train is null ? "" : $".{Train}.{TrainRelease}");
+
+    /// <summary>
+    /// The canonical single-image name for this release and flavour (<c>cs</c> or <c>msll</c>):
+    /// <c>nxos.9.3.8.bin</c>, <c>nxos64-cs.10.3.6.M.bin</c>, <c>nxos.7.0.3.I7.9.bin</c>. Releases
+    /// that predate the <c>nxos</c> names (6.x, 7.0(3)I1) are named by
+    /// <see cref="NxosFeatures.ImageName"/>, which knows the platform.
+    /// </summary>
     public string ImageName(string flavour = "cs") =>
         Train is not null
-            ? $"nxos.{Major}.{Minor}.{Maintenance}.{Train}.{TrainRelease}.bin"
+            ? $"nxos.{DottedRelease}.bin"
             : Is64Bit
                 ? $"nxos64-{flavour}.{Major}.{Minor}.{Maintenance}.{ReleaseType ?? 'M'}.bin"
                 : $"nxos.{Major}.{Minor}.{Maintenance}.bin";
@@ -88,6 +104,8 @@ public sealed partial record NxosVersion(int Major, int Minor, int Maintenance, 
     [GeneratedRegex(@"^(?<maj>\d+)\.(?<min>\d+)\((?<mnt>\d+)(?:[a-z])?\)(?:(?<train>[A-Z]+\d*)\((?<tr>\w+)\))?(?<type>[MF])?$")]
     private static partial Regex DisplayPattern();
 
-    [GeneratedRegex(@"^nxos(?:64-(?<flavour>cs|msll))?\.(?<maj>\d+)\.(?<min>\d+)\.(?<mnt>\d+)(?:\.(?<train>[A-Z]+\d*)\.(?<tr>\w+))?(?:\.(?<type>[MF]))?\.bin$")]
+    // nxos.*, nxos64-cs/msll.*, and the platform names of releases before 7.0(3)I2(1):
+    // n9000-dk9.7.0.3.I1.2.bin, n3000-uk9.6.0.2.U6.10.bin, n3000-uk9-kickstart.6.0.2.U6.10.bin.
+    [GeneratedRegex(@"^(?:nxos(?:64-(?<flavour>cs|msll))?|n\d{4}-[a-z]{2}\d(?:-kickstart)?)\.(?<maj>\d+)\.(?<min>\d+)\.(?<mnt>\d+)(?:\.(?<train>[A-Z]+\d*)\.(?<tr>\w+))?(?:\.(?<type>[MF]))?\.bin$")]
     private static partial Regex ImagePattern();
 }

@@ -28,6 +28,9 @@ public sealed record SwitchIdentity(
     /// <summary>POAP_MAC form: 12 upper-case hex digits, no separators.</summary>
     public string MacPlain => SystemMac.ToString().ToUpperInvariant();
 
+    /// <summary><c>D4:C9:3C:85:7D:BF</c>: the form in POAP's syslog tag (<c>[FOX2249PGK1-D4:C9:3C:85:7D:BF]</c>).</summary>
+    public string MacColons => string.Join(':', SystemMac.GetAddressBytes().Select(b => b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture)));
+
     /// <summary><c>d4c9.3c85.7d80</c> form used in NX-OS show output.</summary>
     public string MacDotted
     {

@@ -140,7 +140,8 @@ public sealed class PoapAgent
 
         reached.Add(PoapPhase.Dhcp);
         _faults.Checkpoint(PoapPhase.Dhcp, number);
-        _log.PoapInfo($"Using DHCP, information received over {_settings.Interface} while sending DHCP DISCOVER");
+        // As a 9.3/10.x console prints the DHCP phase (docs/nxos-python.md, "POAP's log lines").
+        _log.Poap("POAP_DHCP_DISCOVER_START", "POAP DHCP Discover phase started");
         var dhcp = await _dhcp.AcquireAsync(number, cancellationToken).ConfigureAwait(false);
         if (dhcp.Lease is null || dhcp.Script is null)
         {
@@ -148,6 +149,7 @@ public sealed class PoapAgent
             return Fail(PoapPhase.Dhcp, dhcp.Failure ?? "DHCP failed");
         }
         var lease = dhcp.Lease;
+        _log.PoapInfo($"Using DHCP, information received over {lease.Interface} from {lease.ServerIdentifier}");
         _state.Lease = lease;
         await _network.ConfigureAsync(lease.Address, PrefixLength(lease.SubnetMask), lease.Gateway, cancellationToken).ConfigureAwait(false);
         _log.PoapInfo($"Assigned IP address: {lease.Address}");
@@ -183,20 +185,34 @@ public sealed class PoapAgent
             return Fail(PoapPhase.ScriptValidation, unreadable);
         }
         var check = ScriptMd5.Check(scriptBytes);
+        // As the switch reports the script before it runs it (7.0(3)I6 console output).
+        _log.PoapInfo($"Script file size {scriptBytes.Length.ToString(CultureInfo.InvariantCulture)}, MD5 checksum {MD5Hex(scriptBytes)}");
+        if (check.Declared is { } declaredMd5)
+        {
+            _log.PoapInfo($"MD5 checksum received from the script file is {declaredMd5}");
+        }
+        if (check.Status == ScriptMd5Status.Unquoted && _state.Features.Md5SumUnquoted)
+        {
+            // 6.x and 7.0(3)I1 read the value with or without its double quotes.
+            check = check with
+            {
+                Status = string.Equals(check.Declared, check.Computed, StringComparison.OrdinalIgnoreCase) ? ScriptMd5Status.Valid : ScriptMd5Status.Mismatch,
+            };
+        }
         switch (check.Status)
         {
             case ScriptMd5Status.Valid:
                 _events.Record(_source, EventKinds.ScriptMd5Validated, $"script #md5sum {check.Computed} is valid", ("attempt", number), ("md5", check.Computed));
-                _log.PoapInfo("POAP_SCRIPT_STARTED_MD5_VALIDATED");
+                _log.Poap("POAP_SCRIPT_STARTED_MD5_VALIDATED", "POAP script execution started(MD5 validated)");
                 break;
             case ScriptMd5Status.Missing:
                 _events.Record(_source, EventKinds.ScriptMd5Validated, "script has no #md5sum line: run without validation", ("attempt", number), ("md5", check.Computed), ("validated", false));
-                _log.PoapInfo("POAP_SCRIPT_STARTED_MD5_NOT_VALIDATED");
+                _log.Poap("POAP_SCRIPT_STARTED_MD5_NOT_VALIDATED", "POAP script execution started(MD5 not validated)");
                 break;
             default:
                 var why = check.Status switch
                 {
-                    ScriptMd5Status.Unquoted => $"the script's #md5sum value is not in double quotes (line {check.LineNumber}); this platform insists on #md5sum=\"<md5>\"",
+                    ScriptMd5Status.Unquoted => $"the script's #md5sum value is not in double quotes (line {check.LineNumber}); NX-OS {_state.RunningVersion.Display} insists on #md5sum=\"<md5>\" (only 6.x and 7.0(3)I1 took it unquoted)",
                     ScriptMd5Status.Malformed => $"the script's #md5sum line (line {check.LineNumber}) does not hold a 32-digit MD5",
                     _ => $"the script's #md5sum is {check.Declared} but the script's MD5 is {check.Computed}: recompute it after editing (poaplab md5 --fix)",
                 };
@@ -206,7 +222,7 @@ public sealed class PoapAgent
         }
 
         reached.Add(PoapPhase.ScriptRun);
-        var (run, interrupt, evidence) = await RunScriptAsync(dhcp, lease, pid, number, cancellationToken).ConfigureAwait(false);
+        var (run, interrupt, evidence) = await RunScriptAsync(dhcp, lease, pid, number, FirstLine(scriptBytes), cancellationToken).ConfigureAwait(false);
         if (interrupt is not null)
         {
             if (interrupt.Kind == SwitchFaultKind.OperatorAbort)
@@ -274,17 +290,35 @@ public sealed class PoapAgent
             _events.Record(_source, EventKinds.ScriptDownloadFailed, why, ("attempt", attempt), ("url", script.Url), ("error", result.Error));
             return why;
         }
-        _log.PoapInfo("POAP_SCRIPT_DOWNLOADED");
+        _log.Poap("POAP_SCRIPT_DOWNLOADED", "Successfully downloaded POAP script file");
         _events.Record(_source, EventKinds.ScriptDownloaded, $"script downloaded: {result.Bytes} bytes", ("attempt", attempt), ("bytes", result.Bytes), ("url", script.Url));
         return null;
     }
 
-    private async Task<(ScriptRunResult Run, SwitchFault? Interrupt, ScriptEvidence Evidence)> RunScriptAsync(DhcpPhaseResult dhcp, DhcpLease lease, int pid, int attempt, CancellationToken cancellationToken)
+    /// <summary>The MD5 of the whole file, as the switch prints it beside the script's size.</summary>
+    private static string MD5Hex(byte[] bytes) => Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(bytes));
+
+    /// <summary>The script's first line (its <c>#!</c> line, if any), at most 256 bytes of it.</summary>
+    private static string? FirstLine(byte[] script)
+    {
+        if (script.Length == 0)
+        {
+            return null;
+        }
+        var head = script.AsSpan(0, Math.Min(script.Length, 256));
+        var end = head.IndexOf((byte)'\n');
+        return System.Text.Encoding.Latin1.GetString(end < 0 ? head : head[..end]);
+    }
+
+    private async Task<(ScriptRunResult Run, SwitchFault? Interrupt, ScriptEvidence Evidence)> RunScriptAsync(DhcpPhaseResult dhcp, DhcpLease lease, int pid, int attempt, string? firstLine, CancellationToken cancellationToken)
     {
         PythonInterpreter python;
         try
         {
-            python = PythonLocator.Resolve(_settings.Python ?? (_state.Features.PythonMajor == "2.7" ? "2.7" : null));
+            // The image's Python: 2.7 before 9.3(5), Python 3 from then on, whatever the #! line
+            // says. "3" resolves to Debian's python3, which has PyYAML.
+            var wanted = _state.Features.ScriptPython;
+            python = PythonLocator.Resolve(_settings.Python ?? (wanted == "2.7" ? "2.7" : null));
         }
         catch (Exception e) when (e is PythonNotFoundException or ArgumentException)
         {
@@ -303,8 +337,12 @@ public sealed class PoapAgent
         {
             env["POAP_HOST_NAME"] = lease.HostName;
         }
-        _events.Record(_source, EventKinds.ScriptStarted, $"running {ScriptFlashPath} with Python {python.Version}",
-            ("attempt", attempt), ("python", python.Version), ("script_server", dhcp.Script!.Server));
+        // What the script's #! line asks for, beside what it gets: a "python3" script on a 7.x image
+        // or a "python" (2) one on a 10.x image explains a SyntaxError at once.
+        var asked = Shebang.PythonOf(firstLine);
+        _events.Record(_source, EventKinds.ScriptStarted,
+            $"running {ScriptFlashPath} with Python {python.Version}" + (asked is not null && !python.Version.StartsWith(asked, StringComparison.Ordinal) ? $" (its #! line names Python {asked})" : ""),
+            ("attempt", attempt), ("python", python.Version), ("script_server", dhcp.Script!.Server), ("shebang_python", asked));
         var request = new ScriptRunRequest(_state.Filesystem, "/bootflash/scripts/script.sh", python, env, _settings.ScriptTimeout,
             _state.Bootflash.CapacityBytes, () => _state.Bootflash.FreeBytes)
         {

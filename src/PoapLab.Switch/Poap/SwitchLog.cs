@@ -39,7 +39,10 @@ public sealed class SwitchLog : IDisposable
     /// <summary>The hostname syslog lines carry.</summary>
     public string Hostname { get; set; } = "switch";
 
-    /// <summary>The <c>[serial-mac]</c> tag of POAP lines.</summary>
+    /// <summary>
+    /// The <c>serial-MAC</c> tag of POAP lines (<c>FOX2249PGK1-D4:C9:3C:85:7D:BF</c>, printed in
+    /// brackets); empty for releases whose POAP lines carry none (6.x).
+    /// </summary>
     public string PoapTag { get; set; } = "";
 
     /// <summary>Starts a new POAP init log on bootflash (one per POAP run, as the switch keeps them).</summary>
@@ -72,11 +75,18 @@ public sealed class SwitchLog : IDisposable
         }
     }
 
-    /// <summary><c>%POAP-2-POAP_INFO: [serial-mac] - text</c>.</summary>
-    public void PoapInfo(string text) => Syslog("POAP", 2, "POAP_INFO", $"[{PoapTag}] - {text}", poap: true);
+    /// <summary><c>%POAP-2-POAP_INFO: [serial-MAC] - text</c>.</summary>
+    public void PoapInfo(string text) => Poap("POAP_INFO", text);
 
-    /// <summary><c>%POAP-2-POAP_FAILURE: [serial-mac] - text</c>.</summary>
-    public void PoapFailure(string text) => Syslog("POAP", 2, "POAP_FAILURE", $"[{PoapTag}] - {text}", poap: true);
+    /// <summary><c>%POAP-2-POAP_FAILURE: [serial-MAC] - text</c>.</summary>
+    public void PoapFailure(string text) => Poap("POAP_FAILURE", text);
+
+    /// <summary>
+    /// A POAP line with its own mnemonic, e.g. <c>%POAP-2-POAP_SCRIPT_DOWNLOADED: [serial-MAC] -
+    /// Successfully downloaded POAP script file</c>.
+    /// </summary>
+    public void Poap(string mnemonic, string text) =>
+        Syslog("POAP", 2, mnemonic, PoapTag.Length == 0 ? text : $"[{PoapTag}] - {text}", poap: true);
 
     /// <summary>A syslog line from the script: <c>%USER-1-SYSTEM_MSG: msg - script.sh</c>.</summary>
     public void ScriptSyslog(int priority, string message)

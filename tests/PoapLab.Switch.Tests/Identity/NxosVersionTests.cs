@@ -9,6 +9,8 @@ public sealed class NxosVersionTests
     [InlineData("10.3(6)", 10, 3, 6, 'M', "nxos64-cs.10.3.6.M.bin", "3")]
     [InlineData("10.3(3)F", 10, 3, 3, 'F', "nxos64-cs.10.3.3.F.bin", "3")]
     [InlineData("7.0(3)I7(9)", 7, 0, 3, null, "nxos.7.0.3.I7.9.bin", "2.7")]
+    [InlineData("9.3(4)", 9, 3, 4, null, "nxos.9.3.4.bin", "2.7")]
+    [InlineData("9.3(5)", 9, 3, 5, null, "nxos.9.3.5.bin", "3")]
     public void Parse_ReleaseStrings_GiveFieldsImageNameAndPython(string text, int major, int minor, int mnt, char? type, string image, string python)
     {
         var v = NxosVersion.Parse(text);
@@ -25,6 +27,9 @@ public sealed class NxosVersionTests
     [InlineData("nxos64-cs.10.3.6.M.bin", "10.3(6)", "cs")]
     [InlineData("nxos64-msll.10.4.1.F.bin", "10.4(1)", "msll")]
     [InlineData("nxos.7.0.3.I7.9.bin", "7.0(3)I7(9)", null)]
+    [InlineData("n9000-dk9.7.0.3.I1.2.bin", "7.0(3)I1(2)", null)]
+    [InlineData("n3000-uk9.6.0.2.U6.10.bin", "6.0(2)U6(10)", null)]
+    [InlineData("n3000-uk9-kickstart.6.0.2.U6.10.bin", "6.0(2)U6(10)", null)]
     public void FromImageName_KnownNames_ReadRelease(string name, string display, string? flavour)
     {
         NxosVersion.FromImageName(name)!.Display.ShouldBe(display);

@@ -112,6 +112,9 @@ internal sealed class PoapTestLab : IAsyncDisposable
         File.WriteAllBytes(Path.Combine(Served, "poap.py"), bytes);
     }
 
+    /// <summary>Serves <paramref name="text"/> as poap.py exactly as given (its own #! and #md5sum lines).</summary>
+    public void ServeRawScript(string text) => File.WriteAllText(Path.Combine(Served, "poap.py"), text);
+
     /// <summary>Serves a generated NX-OS image of <paramref name="version"/> under <paramref name="name"/>.</summary>
     public void ServeImage(string name, string version, long bytes = 64 * 1024)
     {

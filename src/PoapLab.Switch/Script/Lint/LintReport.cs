@@ -23,7 +23,7 @@ public enum LintSeverity
 /// <param name="Fix">What to change, as concretely as possible; null when there is no mechanical fix.</param>
 public sealed record LintFinding(LintSeverity Severity, string Code, int? Line, int? Column, string Message, string? Fix);
 
-/// <summary>The result of <see cref="ScriptLinter.LintAsync"/>.</summary>
+/// <summary>The result of <see cref="ScriptLinter.LintAsync(string, string?, Identity.NxosFeatures?, CancellationToken)"/>.</summary>
 /// <param name="Script">The script's path as given.</param>
 /// <param name="PythonVersion">The version of the target interpreter the script was compiled with, e.g. <c>3.11.2</c>.</param>
 /// <param name="Findings">Problems, ordered by line.</param>

@@ -18,7 +18,12 @@ public static partial class ScriptLinter
     /// <exception cref="ArgumentException"><paramref name="python"/> names no interpreter.</exception>
     /// <exception cref="InvalidOperationException">The interpreter could not check the script (unreadable file, broken interpreter).</exception>
     /// <exception cref="TimeoutException">The interpreter did not answer within 60 s.</exception>
-    public static async Task<LintReport> LintAsync(string scriptPath, string? python, CancellationToken cancellationToken)
+    public static Task<LintReport> LintAsync(string scriptPath, string? python, CancellationToken cancellationToken) =>
+        LintAsync(scriptPath, python, null, cancellationToken);
+
+    /// <summary>Lints <paramref name="scriptPath"/> for the interpreter <paramref name="python"/> and, when known, the release it will run on.</summary>
+    /// <param name="release">The release of the switch the script is meant for; null when unknown (the strictest release is assumed).</param>
+    public static async Task<LintReport> LintAsync(string scriptPath, string? python, Identity.NxosFeatures? release, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(scriptPath);
         if (!File.Exists(scriptPath))
@@ -31,7 +36,7 @@ public static partial class ScriptLinter
         var facts = await RunCheckerAsync(interpreter, Path.GetFullPath(scriptPath), cancellationToken).ConfigureAwait(false);
 
         var findings = new List<LintFinding>();
-        CheckMd5(bytes, scriptPath, findings);
+        CheckMd5(bytes, scriptPath, release, findings);
         if (facts.Syntax is { } syntax)
         {
             ReportSyntax(syntax, facts.Version, lines, findings);
@@ -50,7 +55,7 @@ public static partial class ScriptLinter
         return new LintReport(scriptPath, facts.Version, ordered);
     }
 
-    private static void CheckMd5(byte[] bytes, string scriptPath, List<LintFinding> findings)
+    private static void CheckMd5(byte[] bytes, string scriptPath, Identity.NxosFeatures? release, List<LintFinding> findings)
     {
         var check = ScriptMd5.Check(bytes);
         var correct = $"#md5sum=\"{check.Computed}\"";
@@ -64,9 +69,18 @@ public static partial class ScriptLinter
                     "no #md5sum line: the switch runs the script without validating it, so a truncated or wrong download runs too",
                     $"add the line {correct} after the first line (or run: {tool})"));
                 return;
+            case ScriptMd5Status.Unquoted when release is { Md5SumUnquoted: true }:
+                if (!string.Equals(check.Declared, check.Computed, StringComparison.OrdinalIgnoreCase))
+                {
+                    goto default;
+                }
+                findings.Add(new LintFinding(LintSeverity.Warning, LintCodes.Md5Unquoted, check.LineNumber, 1,
+                    $"#md5sum={check.Declared} is not double-quoted: NX-OS {release.Version.Display} accepts it, but 7.0(3)I2 and later refuse the script (failure mode 6)",
+                    $"replace line {check.LineNumber} with {correct} (or run: {tool})"));
+                return;
             case ScriptMd5Status.Unquoted:
                 findings.Add(new LintFinding(LintSeverity.Error, LintCodes.Md5Unquoted, check.LineNumber, 1,
-                    $"#md5sum={check.Declared} is not double-quoted: a Nexus 9000 refuses the script (failure mode 6)",
+                    $"#md5sum={check.Declared} is not double-quoted: NX-OS 7.0(3)I2 and later refuse the script; only 6.x and 7.0(3)I1 took the value unquoted (failure mode 6)",
                     $"replace line {check.LineNumber} with {correct} (or run: {tool})"));
                 return;
             case ScriptMd5Status.Malformed:

@@ -171,6 +171,59 @@ def _shadow_syslog():
 _shadow_syslog()
 
 
+def _yaml_as_on_the_switch(module):
+    # Every NX-OS image's PyYAML predates 6.0, where yaml.load(stream) without a Loader
+    # became a TypeError; Cisco's own POAPv3 script calls it so. A host PyYAML 6 gets the
+    # 5.x default back (FullLoader, which still refuses python/object tags); an explicit
+    # Loader is passed through unchanged. The stand-in yaml module needs nothing.
+    try:
+        major = int(str(getattr(module, '__version__', '0')).split('.')[0])
+    except ValueError:
+        return
+    if major < 6 or getattr(module.load, '_poaplab_switch', False):
+        return
+    default = getattr(module, 'FullLoader', None) or module.SafeLoader
+    real_load = module.load
+    real_load_all = module.load_all
+
+    def load(stream, Loader=None):
+        return real_load(stream, Loader=default if Loader is None else Loader)
+
+    def load_all(stream, Loader=None):
+        return real_load_all(stream, Loader=default if Loader is None else Loader)
+
+    load.__doc__ = real_load.__doc__
+    load_all.__doc__ = real_load_all.__doc__
+    load._poaplab_switch = True
+    module.load = load
+    module.load_all = load_all
+
+
+class _YamlFinder(object):
+    """Patches PyYAML as it is imported (nothing is imported before the script asks)."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != 'yaml':
+            return None
+        import importlib.machinery
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is None or spec.loader is None or not hasattr(spec.loader, 'exec_module'):
+            return spec
+        real_exec = spec.loader.exec_module
+
+        def exec_module(module):
+            real_exec(module)
+            _yaml_as_on_the_switch(module)
+
+        spec.loader.exec_module = exec_module
+        return spec
+
+
+# PyYAML 6 exists only for Python 3; Python 2.7 has an older one or the stand-in.
+if sys.version_info[0] >= 3:
+    sys.meta_path.insert(0, _YamlFinder())
+
+
 def _add_fallbacks():
     # PoapLab's yaml stand-in is there only for an interpreter without PyYAML; last on
     # sys.path all the same, so it can never hide a real PyYAML.

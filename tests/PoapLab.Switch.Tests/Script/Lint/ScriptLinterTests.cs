@@ -104,6 +104,25 @@ public sealed class ScriptLinterTests : IDisposable
         finding.Fix.ShouldContain("poaplab md5 --fix " + path);
     }
 
+    [Theory]
+    [InlineData("7.0(3)I1(3)", LintSeverity.Warning)]
+    [InlineData("6.0(2)U6(10)", LintSeverity.Warning)]
+    [InlineData("7.0(3)I7(9)", LintSeverity.Error)]
+    [InlineData("10.3(6)", LintSeverity.Error)]
+    public async Task LintAsync_UnquotedMd5ForARelease_ErrorOnlyWhereRefused(string version, LintSeverity severity)
+    {
+        RequirePython3();
+        var body = "#!/bin/env python\nprint('hi')\n";
+        var hash = ScriptMd5.Compute(Encoding.ASCII.GetBytes(body));
+        var path = await Write("unquoted.py", $"#!/bin/env python\n#md5sum={hash}\nprint('hi')\n");
+        var release = new PoapLab.Switch.Identity.NxosFeatures(PoapLab.Switch.Identity.NxosVersion.Parse(version), "N9K-C9372PX");
+
+        var report = await ScriptLinter.LintAsync(path, null, release, TestContext.Current.CancellationToken);
+
+        report.Findings.Single(f => f.Code == LintCodes.Md5Unquoted).Severity.ShouldBe(severity);
+        report.Passed.ShouldBe(severity != LintSeverity.Error);
+    }
+
     [Fact]
     public async Task LintAsync_UnquotedMd5_Error()
     {
@@ -118,6 +137,9 @@ public sealed class ScriptLinterTests : IDisposable
         var finding = report.Findings.Single(f => f.Severity == LintSeverity.Error);
         finding.Code.ShouldBe(LintCodes.Md5Unquoted);
         finding.Severity.ShouldBe(LintSeverity.Error);
+        // Says on which releases the unquoted form works.
+        finding.Message.ShouldContain("7.0(3)I2 and later refuse");
+        finding.Message.ShouldContain("6.x and 7.0(3)I1");
         finding.Fix!.ShouldContain($"#md5sum=\"{hash}\"");
     }
 
