@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Security.Cryptography;
@@ -79,7 +80,7 @@ public static class OtherDhcpServers
             {
                 return null;
             }
-            var message = DhcpMessage.Decode(udp.PayloadData);
+            var message = DhcpMessage.Decode(UdpPayload(udp));
             if (message.Operation != BootpOperation.Reply || message.TransactionId != xid || message.MessageType != DhcpMessageType.Offer)
             {
                 return null;
@@ -91,6 +92,9 @@ public static class OtherDhcpServers
             return null;
         }
     }
+
+    /// <summary>A UDP datagram's payload (PacketDotNet parses ports 67/68 into a packet of its own).</summary>
+    internal static byte[] UdpPayload(UdpPacket udp) => udp.PayloadPacket?.Bytes ?? udp.PayloadData ?? [];
 
     /// <summary>The DISCOVER as an Ethernet frame from <paramref name="mac"/>, 0.0.0.0:68 to 255.255.255.255:67.</summary>
     internal static byte[] DiscoverFrame(PhysicalAddress mac, uint xid)
@@ -110,11 +114,33 @@ public static class OtherDhcpServers
                 DhcpOptionValue.FromBytes(DhcpOption.ParameterRequestList, [1, 3, 6, 51, 54, 66, 67, 150]),
             ],
         };
-        var udp = new UdpPacket(68, 67) { PayloadData = message.Encode() };
-        var ip = new IPv4Packet(IPAddress.Any, IPAddress.Broadcast) { PayloadPacket = udp, TimeToLive = 64 };
-        var ethernet = new EthernetPacket(mac, PhysicalAddress.Parse("FF-FF-FF-FF-FF-FF"), EthernetType.IPv4) { PayloadPacket = ip };
-        udp.UpdateUdpChecksum();
-        ip.UpdateIPChecksum();
-        return ethernet.Bytes;
+        // Laid out by hand (Ethernet II, IPv4 RFC 791, UDP RFC 768 with its checksum left 0, which IPv4 allows).
+        var payload = message.Encode();
+        var frame = new byte[14 + 20 + 8 + payload.Length];
+        frame.AsSpan(0, 6).Fill(0xFF);
+        mac.GetAddressBytes().CopyTo(frame, 6);
+        frame[12] = 0x08;
+        var ip = frame.AsSpan(14, 20);
+        ip[0] = 0x45;
+        BinaryPrimitives.WriteUInt16BigEndian(ip[2..], (ushort)(20 + 8 + payload.Length));
+        ip[8] = 64;
+        ip[9] = 17;
+        ip[16..20].Fill(0xFF);
+        uint sum = 0;
+        for (var i = 0; i < 20; i += 2)
+        {
+            sum += BinaryPrimitives.ReadUInt16BigEndian(ip[i..]);
+        }
+        while (sum >> 16 != 0)
+        {
+            sum = (sum & 0xFFFF) + (sum >> 16);
+        }
+        BinaryPrimitives.WriteUInt16BigEndian(ip[10..], (ushort)~sum);
+        var udp = frame.AsSpan(34, 8);
+        BinaryPrimitives.WriteUInt16BigEndian(udp, 68);
+        BinaryPrimitives.WriteUInt16BigEndian(udp[2..], 67);
+        BinaryPrimitives.WriteUInt16BigEndian(udp[4..], (ushort)(8 + payload.Length));
+        payload.CopyTo(frame, 42);
+        return frame;
     }
 }

@@ -61,7 +61,7 @@ internal sealed class HardwarePair : IAsyncDisposable
 
     /// <summary>The addresses on the serve end now.</summary>
     public async Task<string> ServeAddressesAsync() =>
-        (await ServeSide.RunAsync("ip", ["-o", "addr", "show", "dev", ServeEnd], CancellationToken.None)).Output;
+        (await ServeSide.RunAsync("ip", ["-4", "-o", "addr", "show", "dev", ServeEnd], CancellationToken.None)).Output;
 
     public async ValueTask DisposeAsync()
     {
