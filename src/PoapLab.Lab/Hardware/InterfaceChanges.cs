@@ -114,6 +114,9 @@ public sealed class InterfaceChanges : IAsyncDisposable
         _guardian = Process.Start(start);
     }
 
+    /// <summary>Closes the guardian's pipe as PoapLab's death would (tests).</summary>
+    internal void CloseGuardianPipeForTest() => _guardian?.StandardInput.Close();
+
     /// <summary>Adds <paramref name="address"/>/<paramref name="prefixLength"/> to the interface unless it has it already; recorded before it is made.</summary>
     /// <returns>True when it was added (and will be removed), false when it was there already.</returns>
     public async Task<bool> AddAddressAsync(IPAddress address, int prefixLength, CancellationToken cancellationToken)
