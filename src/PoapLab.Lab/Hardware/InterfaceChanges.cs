@@ -160,6 +160,16 @@ public sealed class InterfaceChanges : IAsyncDisposable
         }
         await RecordAsync($"link set dev {_host.Interface} down", cancellationToken).ConfigureAwait(false);
         await _host.RunCheckedAsync("ip", ["link", "set", "dev", _host.Interface, "up"], cancellationToken).ConfigureAwait(false);
+        // Bounded (50 looks, 20 ms apart): frames sent before the carrier is up are lost; a NIC without a cable stays down.
+        for (var look = 0; look < 50; look++)
+        {
+            var link = await _host.RunAsync("ip", ["-o", "link", "show", "dev", _host.Interface], cancellationToken).ConfigureAwait(false);
+            if (link.Output.Contains("LOWER_UP", StringComparison.Ordinal))
+            {
+                return;
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private async Task RecordAsync(string undo, CancellationToken cancellationToken)

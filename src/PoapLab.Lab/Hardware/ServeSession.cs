@@ -131,11 +131,13 @@ public static class ServeSession
         var started = new List<IServeObserver>();
         string ending;
         WireReport report;
+        var normal = false;
         try
         {
             await changes.EnsureUpAsync(cancellationToken).ConfigureAwait(false);
             if (!options.AllowOtherDhcp)
             {
+                log($"listening {options.ProbeTime.TotalSeconds:0.#} s on {host.Interface} for another DHCP server");
                 var others = await OtherDhcpServers.FindAsync(host, options.ProbeTime, time, cancellationToken).ConfigureAwait(false);
                 if (others.Count > 0)
                 {
@@ -150,6 +152,7 @@ public static class ServeSession
             {
                 throw new ServeRefusedException($"serve judges the switches from the wire, and the wire cannot be captured: {why}");
             }
+            log($"capturing {host.Interface} into {Path.Combine(options.OutputDirectory, "capture.pcapng")}");
             var transport = new InterfaceTransport(host, changes);
             lab = await Lab.CreateAsync(options.Lab with { Transport = new InterfaceTransportFactory(transport) }, cancellationToken).ConfigureAwait(false);
             foreach (var spec in options.Services)
@@ -168,11 +171,13 @@ public static class ServeSession
             }
             options.Ready?.Invoke();
             (ending, report) = await WatchAsync(options, () => Snapshot(), () => Interlocked.Read(ref version), started, problems, log, cancellationToken).ConfigureAwait(false);
+            normal = true;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             ending = "cancelled";
             report = Snapshot();
+            normal = true;
         }
         finally
         {
@@ -183,6 +188,15 @@ public static class ServeSession
             if (lab is not null)
             {
                 await lab.DisposeAsync().ConfigureAwait(false);
+            }
+            if (!normal)
+            {
+                // Refused or failed on the way: the observers end, and the interface is put back before the exception goes on.
+                foreach (var observer in options.Observers)
+                {
+                    await Guard(observer, "dispose", () => observer.DisposeAsync().AsTask(), problems, log).ConfigureAwait(false);
+                }
+                await changes.DisposeAsync().ConfigureAwait(false);
             }
         }
         report = Snapshot();
