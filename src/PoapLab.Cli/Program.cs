@@ -36,6 +36,8 @@ public static class Program
         root.Subcommands.Add(SchemaCommand.Build());
         root.Subcommands.Add(ReportCommand.Build());
         root.Subcommands.Add(AnalyzeCommand.Build());
+        root.Subcommands.Add(ServeCommand.Build());
+        root.Subcommands.Add(DeviceCommand.Build());
         return root;
     }
 }

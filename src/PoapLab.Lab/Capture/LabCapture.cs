@@ -269,6 +269,17 @@ public sealed class LabCapture : IAsyncDisposable
                 continue;
             }
             var raw = capture.GetPacket();
+            if (_options.OnFrame is { } onFrame)
+            {
+                try
+                {
+                    onFrame(raw);
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    // The watcher's failure, not the capture's.
+                }
+            }
             // RawCapture.PacketLength is the captured length; the wire length is in the pcap header.
             Write(writer, raw, capture.Header is PcapHeader header ? (int)Math.Min(header.PacketLength, int.MaxValue) : raw.Data.Length);
         }

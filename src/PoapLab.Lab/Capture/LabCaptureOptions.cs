@@ -24,6 +24,12 @@ public sealed record LabCaptureOptions
     /// <summary>How long stopping may take to read what the kernel still holds.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Called on the capture thread with every frame as captured (before the file's bounds cut
+    /// it), e.g. to judge a segment live; an exception it throws is its own loss, never the capture's.
+    /// </summary>
+    public Action<SharpPcap.RawCapture>? OnFrame { get; init; }
+
     /// <summary>The clock that bounds draining.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 }

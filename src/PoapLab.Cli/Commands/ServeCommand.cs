@@ -1,0 +1,290 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Xml.Linq;
+using PoapLab.Lab.Hardware;
+using PoapLab.Lab.Wire;
+using PoapLab.Scenarios.Assertions;
+using PoapLab.Scenarios.Loading;
+using PoapLab.Scenarios.Model;
+using PoapLab.Scenarios.Running;
+
+namespace PoapLab.Cli.Commands;
+
+/// <summary>
+/// <c>poaplab serve SCENARIO --interface IF [--out DIR] [--timeout DURATION] [--allow-other-dhcp]</c>:
+/// serves the scenario's POAP on a real interface to the switches wired to it and judges each
+/// from the wire (see <see cref="ServeSession"/>).
+/// </summary>
+internal static class ServeCommand
+{
+    internal static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower), new AddressConverter() },
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    /// <summary>What a serve run is told besides its scenario and interface.</summary>
+    internal sealed record Settings
+    {
+        public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(30);
+        public bool AllowOtherDhcp { get; init; }
+        public TimeSpan ProbeTime { get; init; } = TimeSpan.FromSeconds(2);
+        public TimeSpan FailedQuiet { get; init; } = TimeSpan.FromSeconds(60);
+        public TimeSpan Linger { get; init; } = TimeSpan.FromSeconds(3);
+        public string? Script { get; init; }
+        public IReadOnlyList<IServeObserver> Observers { get; init; } = [];
+        public Action? Ready { get; init; }
+    }
+
+    public static Command Build()
+    {
+        var scenario = new Argument<FileInfo>("scenario") { Description = "The scenario whose servers to bring up and whose switches to wait for" };
+        var iface = new Option<string>("--interface") { Description = "The NIC wired to the switches' mgmt0 (e.g. eth1); nothing is served on any other", Required = true };
+        var output = new Option<DirectoryInfo>("--out") { Description = "Where the capture and reports go (a new, empty or PoapLab output directory)", DefaultValueFactory = _ => new DirectoryInfo("out-serve") };
+        var timeout = new Option<string>("--timeout") { Description = "Stop at the latest after this long (30s, 15m, 2h); default 30m", DefaultValueFactory = _ => "30m" };
+        var allow = new Option<bool>("--allow-other-dhcp") { Description = "Serve even when another DHCP server answers on the segment" };
+        var probe = new Option<string>("--probe-time") { Description = "How long to listen for another DHCP server before serving; default 2s", DefaultValueFactory = _ => "2s" };
+        var quiet = new Option<string>("--failed-quiet") { Description = "A switch judged failed and silent this long has its verdict; default 60s", DefaultValueFactory = _ => "60s" };
+        var script = new Option<FileInfo?>("--script") { Description = "Serve this POAP script in place of the scenario's (options edited, #md5sum kept as the scenario says)" };
+        var command = new Command("serve", "Serve a scenario's POAP on a real interface to the switches wired to it, capture the segment and judge each switch from the wire")
+        {
+            scenario, iface, output, timeout, allow, probe, quiet, script,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var durations = new Dictionary<string, TimeSpan>();
+            foreach (var (name, option) in new[] { ("--timeout", timeout), ("--probe-time", probe), ("--failed-quiet", quiet) })
+            {
+                if (HardwareSpecs.ParseDuration(parse.GetValue(option)!) is not { } d)
+                {
+                    await Console.Error.WriteLineAsync($"{name} {parse.GetValue(option)}: not a duration (30s, 15m, 2h)").ConfigureAwait(false);
+                    return 2;
+                }
+                durations[name] = d;
+            }
+            var settings = new Settings
+            {
+                Timeout = durations["--timeout"],
+                ProbeTime = durations["--probe-time"],
+                FailedQuiet = durations["--failed-quiet"],
+                AllowOtherDhcp = parse.GetValue(allow),
+                Script = parse.GetValue(script)?.FullName,
+            };
+            return await RunAsync(parse.GetValue(scenario)!, parse.GetValue(iface)!, parse.GetValue(output)!, settings, Console.Out, Console.Error, ct).ConfigureAwait(false);
+        });
+        return command;
+    }
+
+    private static async Task<int> RunAsync(FileInfo scenarioFile, string interfaceName, DirectoryInfo output, Settings settings, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        if (!Environment.IsPrivilegedProcess)
+        {
+            await stderr.WriteLineAsync("serve needs root: it adds the scenario's server addresses to the interface and captures it (CAP_NET_ADMIN, CAP_NET_RAW)").ConfigureAwait(false);
+            return 2;
+        }
+        InterfaceHost host;
+        try
+        {
+            host = new InterfaceHost(interfaceName);
+        }
+        catch (ArgumentException e)
+        {
+            await stderr.WriteLineAsync($"--interface: {e.Message}").ConfigureAwait(false);
+            return 2;
+        }
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var signals = 0;
+        void OnSignal(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            if (Interlocked.Increment(ref signals) > 1)
+            {
+                // A second signal: the guardian undoes the addresses once this process is gone.
+                Environment.Exit(RunCommand.CancelledExitCode);
+            }
+            stderr.WriteLine($"{context.Signal}: stopping, undoing what was added to {interfaceName} and writing the reports (again to exit at once)");
+            _ = Task.Run(cancel.Cancel, CancellationToken.None);
+        }
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        var (exit, _, _) = await ServeAsync(scenarioFile.FullName, host, output.FullName, settings, line => stdout.WriteLine(line), line => stderr.WriteLine(line), cancel.Token).ConfigureAwait(false);
+        return exit;
+    }
+
+    /// <summary>Loads the scenario, serves it on <paramref name="host"/>, writes the reports; the exit code and what the run saw.</summary>
+    internal static async Task<(int Exit, ServeResult? Result, IReadOnlyList<WireCheck> Checks)> ServeAsync(
+        string scenarioPath, InterfaceHost host, string outPath, Settings settings, Action<string> log, Action<string> error, CancellationToken cancellationToken)
+    {
+        Scenario scenario;
+        try
+        {
+            scenario = ScenarioLoader.Load(scenarioPath);
+        }
+        catch (Exception e) when (e is ScenarioException or FileNotFoundException or IOException)
+        {
+            error(e.Message);
+            return (2, null, []);
+        }
+        if (HardwareSpecs.NotServable(scenario) is { } why)
+        {
+            error($"{scenario.Name}: {why}");
+            return (2, null, []);
+        }
+        string outDir;
+        try
+        {
+            var outRoot = OutputDirectory.Prepare(outPath);
+            OutputDirectory.ClearEarlierRuns(outRoot);
+            foreach (var report in new[] { "report.json", "report.junit.xml" })
+            {
+                File.Delete(Path.Combine(outRoot, report));
+            }
+            outDir = OutputDirectory.FreshScenarioFolder(outRoot, scenario.Name)
+                ?? throw new InvalidOperationException($"the scenario name '{scenario.Name}' cannot name its output folder ({ScenarioLoader.NameRule})");
+            var filesRoot = Path.Combine(outDir, "files");
+            HardwareSpecs.Materialise(scenario, filesRoot, settings.Script);
+            var options = new ServeOptions
+            {
+                Host = host,
+                OutputDirectory = outDir,
+                Switches = HardwareSpecs.Targets(scenario),
+                Services = HardwareSpecs.Services(scenario, filesRoot),
+                Lab = HardwareSpecs.Lab(scenario, outDir),
+                Timeout = settings.Timeout,
+                AllowOtherDhcp = settings.AllowOtherDhcp,
+                ProbeTime = settings.ProbeTime,
+                FailedQuiet = settings.FailedQuiet,
+                Linger = settings.Linger,
+                Observers = settings.Observers,
+                Log = log,
+                Ready = settings.Ready,
+            };
+            log($"serving {scenario.Name} on {host}: waiting for {string.Join(", ", options.Switches.Select(s => $"{s.Switch.Name} ({s.Switch.Serial}, {s.Switch.Mac})"))}");
+            var result = await ServeSession.RunAsync(options, cancellationToken).ConfigureAwait(false);
+            var checks = WireExpectations.Check(scenario, result.Report);
+            Write(scenario, host, outRoot, outDir, result, checks);
+            foreach (var line in Summary(result, checks))
+            {
+                log(line);
+            }
+            var exit = result.Ending == "cancelled" ? RunCommand.CancelledExitCode
+                : result.Switches.All(s => s.Settled) && !checks.Any(c => c.Result == WireCheckResult.Disagrees) && result.UndoFailures.Count == 0 ? 0 : 1;
+            return (exit, result, checks);
+        }
+        catch (ServeRefusedException e)
+        {
+            error($"serve refused: {e.Message}");
+            return (2, null, []);
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException or ScenarioException or NotSupportedException or System.Net.Sockets.SocketException)
+        {
+            error($"serve failed: {e.Message}");
+            return (2, null, []);
+        }
+    }
+
+    private static IEnumerable<string> Summary(ServeResult result, IReadOnlyList<WireCheck> checks)
+    {
+        yield return $"ended: {result.Ending switch { "verdicts" => "every switch has its verdict", "timeout" => "timeout", _ => "cancelled" }}; {result.CaptureSummary}";
+        foreach (var s in result.Switches)
+        {
+            var w = s.Wire;
+            yield return w is null
+                ? $"{s.Switch.Name} ({s.Switch.Serial}, {s.Switch.Mac}): not seen on the wire"
+                : $"{s.Switch.Name} ({w.Serial ?? s.Switch.Serial}, {w.Mac}): {WireJudge.VerdictText(w.Verdict)}{(s.Settled ? "" : " (no verdict yet)")}, attempts {w.Attempts?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? $"at least {w.AttemptsAtLeast}"}, final version {w.FinalVersion ?? "unknown"}, host name {w.Hostname ?? "unknown"}";
+            foreach (var d in w?.Diagnosis ?? [])
+            {
+                yield return $"  diagnosis: {d}";
+            }
+            foreach (var c in checks.Where(c => c.Switch == s.Switch.Name))
+            {
+                var mark = c.Result switch { WireCheckResult.Agrees => "agrees", WireCheckResult.Disagrees => "DISAGREES", _ => "cannot judge" };
+                yield return $"  {mark} {c.Expectation}: {c.Detail}";
+            }
+        }
+        foreach (var p in result.Problems)
+        {
+            yield return $"problem: {p}";
+        }
+        foreach (var f in result.UndoFailures)
+        {
+            yield return $"NOT UNDONE: {f}";
+        }
+    }
+
+    /// <summary>report.json, report.junit.xml at the top; per scenario the wire report, and per switch its timeline.</summary>
+    private static void Write(Scenario scenario, InterfaceHost host, string outRoot, string outDir, ServeResult result, IReadOnlyList<WireCheck> checks)
+    {
+        File.WriteAllLines(Path.Combine(outDir, "wire-timeline.txt"), WireJudge.Describe(result.Report));
+        File.WriteAllText(Path.Combine(outDir, "wire-report.json"), JsonSerializer.Serialize(new { report = result.Report, checks }, Json));
+        foreach (var s in result.Switches)
+        {
+            var dir = HardwareSpecs.SwitchFolder(outDir, s.Switch.Name);
+            Directory.CreateDirectory(dir);
+            File.WriteAllLines(Path.Combine(dir, "wire-timeline.txt"),
+                s.Wire is null ? ["not seen on the wire"] : WireJudge.Describe(result.Report with { Switches = [s.Wire] }));
+        }
+        var switches = result.Switches.Select(s => new
+        {
+            name = s.Switch.Name,
+            serial = s.Wire?.Serial ?? s.Switch.Serial,
+            mac = s.Wire?.Mac ?? s.Switch.Mac,
+            verdict = s.Wire?.Verdict ?? WireVerdict.Unknown,
+            settled = s.Settled,
+            status = Status(s, checks),
+            attempts = s.Wire?.Attempts,
+            attempts_at_least = s.Wire?.AttemptsAtLeast,
+            final_version = s.Wire?.FinalVersion,
+            hostname = s.Wire?.Hostname,
+            diagnosis = s.Wire?.Diagnosis ?? [],
+            unknowns = s.Wire?.Unknowns ?? [],
+            checks = checks.Where(c => c.Switch == s.Switch.Name),
+        }).ToList();
+        var json = new
+        {
+            command = "serve",
+            scenario = scenario.Name,
+            scenario_file = scenario.FilePath,
+            @interface = host.Interface,
+            ending = result.Ending,
+            capture = Path.GetRelativePath(outRoot, Path.Combine(outDir, "capture.pcapng")),
+            capture_summary = result.CaptureSummary,
+            switches,
+            changes_undone = result.Changes,
+            undo_failures = result.UndoFailures,
+            problems = result.Problems,
+        };
+        File.WriteAllText(Path.Combine(outRoot, "report.json"), JsonSerializer.Serialize(json, Json));
+        var suite = new XElement("testsuite",
+            new XAttribute("name", $"serve {scenario.Name} on {host.Interface}"),
+            new XAttribute("tests", result.Switches.Count),
+            new XAttribute("failures", switches.Count(s => s.status == "failed")));
+        foreach (var s in switches)
+        {
+            var testcase = new XElement("testcase", new XAttribute("classname", scenario.Name), new XAttribute("name", $"{s.name} ({s.serial}, {s.mac})"));
+            if (s.status == "failed")
+            {
+                var disagree = s.checks.Where(c => c.Result == WireCheckResult.Disagrees).Select(c => $"{c.Expectation}: {c.Detail}").ToList();
+                var message = disagree.Count > 0 ? string.Join("; ", disagree) : s.settled ? "failed" : "no verdict before the run ended";
+                testcase.Add(new XElement("failure", new XAttribute("message", message), string.Join('\n', s.diagnosis)));
+            }
+            suite.Add(testcase);
+        }
+        new XDocument(new XElement("testsuites", suite)).Save(Path.Combine(outRoot, "report.junit.xml"));
+    }
+
+    private static string Status(ServeSwitchVerdict s, IReadOnlyList<WireCheck> checks) =>
+        s.Settled && !checks.Any(c => c.Switch == s.Switch.Name && c.Result == WireCheckResult.Disagrees) ? "passed" : "failed";
+
+    private sealed class AddressConverter : JsonConverter<System.Net.IPAddress>
+    {
+        public override System.Net.IPAddress? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            System.Net.IPAddress.Parse(reader.GetString()!);
+
+        public override void Write(Utf8JsonWriter writer, System.Net.IPAddress value, JsonSerializerOptions options) => writer.WriteStringValue(value.ToString());
+    }
+}

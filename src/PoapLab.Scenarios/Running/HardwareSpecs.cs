@@ -1,0 +1,93 @@
+using PoapLab.Lab;
+using PoapLab.Lab.Hardware;
+using PoapLab.Lab.Services;
+using PoapLab.Scenarios.Files;
+using PoapLab.Scenarios.Model;
+using PoapLab.Switch.Script;
+
+namespace PoapLab.Scenarios.Running;
+
+/// <summary>
+/// A scenario in the terms of the hardware commands (<c>poaplab serve</c>, <c>poaplab device</c>):
+/// the same mapping as a run's (<see cref="LabSpecs"/>), its servers for a real interface and
+/// its switches one at a time.
+/// </summary>
+public static class HardwareSpecs
+{
+    /// <summary>
+    /// Why serve cannot bring this scenario's servers up on an interface, or null when it can:
+    /// the user's real daemons, PoapLab's sshd (scp/sftp) and a relay need the namespace
+    /// transport's lab hosts.
+    /// </summary>
+    public static string? NotServable(Scenario scenario)
+    {
+        ArgumentNullException.ThrowIfNull(scenario);
+        if (scenario.HasRealServers)
+        {
+            return "serve brings up PoapLab's own servers only; for your own dnsmasq, Kea, ISC dhcpd, tftpd-hpa, nginx or vsftpd, run them on the interface yourself and watch it with 'poaplab analyze' on a capture";
+        }
+        if (scenario.Servers.Relay is not null)
+        {
+            return "serve has no DHCP relay (servers.relay): serve on the segment the relay forwards to";
+        }
+        if (scenario.Servers.Ssh.Count > 0)
+        {
+            return "serve has no scp/sftp server yet (servers.ssh): use TFTP, HTTP or FTP";
+        }
+        return null;
+    }
+
+    /// <summary>The scenario's files put in place under <paramref name="filesRoot"/>, every server's root made.</summary>
+    public static void Materialise(Scenario scenario, string filesRoot, string? scriptOverride)
+    {
+        ArgumentNullException.ThrowIfNull(scenario);
+        ScenarioFiles.Materialise(scenario.Files, filesRoot, scriptOverride, scenario.Seed);
+        foreach (var root in scenario.Servers.Tftp.Concat(scenario.Servers.Http).Select(f => f.Root).Concat(scenario.Servers.Ftp.Select(l => l.Root)))
+        {
+            Directory.CreateDirectory(Path.Combine(filesRoot, root));
+        }
+    }
+
+    /// <summary>The scenario's servers, as a run starts them.</summary>
+    public static IReadOnlyList<LabServiceSpec> Services(Scenario scenario, string filesRoot) => [.. LabSpecs.Services(scenario, filesRoot)];
+
+    /// <summary>The lab options of a hardware run (PoapLab's own servers; the switches' clocks start as the scenario says).</summary>
+    public static LabOptions Lab(Scenario scenario, string workDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(scenario);
+        return new LabOptions { ClockStart = scenario.ClockStart, Scripts = new ScriptHost(), WorkDirectory = workDirectory };
+    }
+
+    /// <summary>
+    /// The switches serve waits for: each by name, serial and MAC; a failure is its verdict once
+    /// the wire proves as many attempts as <c>expect: attempts</c> (or <c>min_attempts</c>)
+    /// says, else two (one failed attempt and the next), or the switch's <c>max_attempts</c> when fewer.
+    /// </summary>
+    public static IReadOnlyList<ServeTarget> Targets(Scenario scenario)
+    {
+        ArgumentNullException.ThrowIfNull(scenario);
+        return [.. scenario.Switches.Select(m =>
+        {
+            var expect = m.Expect ?? scenario.Expect;
+            var after = expect.Attempts ?? expect.MinAttempts ?? Math.Min(2, Math.Max(1, m.MaxAttempts));
+            return new ServeTarget(new ServeSwitch(m.Name, m.Serial, m.Mac), after);
+        })];
+    }
+
+    /// <summary>A switch's folder under a scenario's output (<c>switches/NAME</c>, the name made safe).</summary>
+    public static string SwitchFolder(string outDir, string name) => Path.Combine(outDir, "switches", OutputDirectory.SafeName(name));
+
+    /// <summary>Parses a duration as scenario files write them (<c>30s</c>, <c>5m</c>, <c>2h</c>, <c>250ms</c>); null when malformed.</summary>
+    public static TimeSpan? ParseDuration(string text) => Loading.YamlMap.ParseDuration(text ?? "");
+
+    /// <summary>One switch of the scenario, its trees under <paramref name="outDir"/> (<c>switches/NAME</c>), its bootflash files in place.</summary>
+    public static LabSwitchOptions Switch(Scenario scenario, SwitchModel model, string outDir)
+    {
+        ArgumentNullException.ThrowIfNull(scenario);
+        ArgumentNullException.ThrowIfNull(model);
+        var root = LabSpecs.SwitchRoot(outDir, model);
+        Directory.CreateDirectory(root);
+        ScenarioFiles.Materialise(model.BootflashFiles, Path.Combine(root, "bootflash"), null, scenario.Seed, ScenarioFiles.SwitchFile);
+        return LabSpecs.Switch(scenario, model, outDir);
+    }
+}
