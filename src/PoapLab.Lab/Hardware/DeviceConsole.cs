@@ -163,7 +163,16 @@ public sealed partial class DeviceConsole : IServeObserver
                 _file.Dispose();
                 throw new InvalidOperationException($"the serial console '{device}' could not be set to 9600 8N1 raw (is it a terminal?)");
             }
-            var stream = new FileStream(target, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite, bufferSize: 0);
+            FileStream stream;
+            try
+            {
+                stream = new FileStream(target, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite, bufferSize: 0);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                _file.Dispose();
+                throw new InvalidOperationException($"the serial console '{device}' cannot be opened: {e.Message}", e);
+            }
             Note($"serial console {device} (9600 8N1)");
             _loop = Task.Factory.StartNew(() => SerialLoop(stream, _stop.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         }

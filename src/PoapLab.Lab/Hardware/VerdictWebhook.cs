@@ -73,11 +73,14 @@ public sealed class VerdictWebhook : IServeObserver
         _client.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("PoapLab", "1"));
     }
 
+    private int _delivered;
+    private int _failed;
+
     /// <summary>Deliveries that got a 2xx answer.</summary>
-    public int Delivered { get; private set; }
+    public int Delivered => Volatile.Read(ref _delivered);
 
     /// <summary>Deliveries given up (every try failed, or the queue was full).</summary>
-    public int Failed { get; private set; }
+    public int Failed => Volatile.Read(ref _failed);
 
     /// <summary>Refuses what a webhook URL must not be: relative, a scheme other than http or https, a user name or password in it.</summary>
     public static void Validate(Uri url)
@@ -217,7 +220,7 @@ public sealed class VerdictWebhook : IServeObserver
             var delivery = new Delivery(ServePhases.DisplayName(sw, _context?.Switches ?? []), Document(sw, _context, final, now), Interlocked.Increment(ref _sequence));
             if (!_queue.Writer.TryWrite(delivery))
             {
-                Failed++;
+                Interlocked.Increment(ref _failed);
                 _log.WriteLine($"webhook: the queue is full ({MaxQueued}); the verdict of {delivery.Switch} is not sent");
             }
         }
@@ -229,14 +232,9 @@ public sealed class VerdictWebhook : IServeObserver
         {
             await foreach (var delivery in _queue.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                if (await DeliverAsync(delivery, cancellationToken).ConfigureAwait(false))
-                {
-                    Delivered++;
-                }
-                else
-                {
-                    Failed++;
-                }
+                _ = await DeliverAsync(delivery, cancellationToken).ConfigureAwait(false)
+                    ? Interlocked.Increment(ref _delivered)
+                    : Interlocked.Increment(ref _failed);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

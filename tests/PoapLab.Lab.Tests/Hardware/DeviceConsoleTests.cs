@@ -187,12 +187,13 @@ public sealed class DeviceConsoleTests : IDisposable
         using (var client = await server.AcceptTcpClientAsync(ct).AsTask().WaitAsync(TimeSpan.FromSeconds(30), ct))
         {
             var chunk = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("%KERN-3-SYSTEM_MSG: spam spam spam\r\n", 1000)));
+            chunk.Length.ShouldBe(36_000);
             for (var i = 0; i < 100; i++)
             {
                 await client.GetStream().WriteAsync(chunk, ct);
             }
         }
-        for (var i = 0; i < 200 && console.BytesSeen < 100 * 37_000 - 1; i++)
+        for (var i = 0; i < 200 && console.BytesSeen < 100 * 36_000; i++)
         {
             await Task.Delay(50, ct);
         }
