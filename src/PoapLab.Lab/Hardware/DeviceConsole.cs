@@ -226,6 +226,7 @@ public sealed partial class DeviceConsole : IServeObserver
         while (!cancellationToken.IsCancellationRequested)
         {
             int n;
+            var began = Environment.TickCount64;
             try
             {
                 n = stream.Read(buffer, 0, buffer.Length);
@@ -234,6 +235,12 @@ public sealed partial class DeviceConsole : IServeObserver
             {
                 Note($"the serial console stopped: {e.Message}");
                 return;
+            }
+            if (n == 0 && Environment.TickCount64 - began < 100)
+            {
+                // A hung-up line (a USB adapter pulled) reads nothing at once, again and again: do not spin.
+                cancellationToken.WaitHandle.WaitOne(200);
+                continue;
             }
             if (n > 0 && Take(buffer.AsSpan(0, n)) is { } answer)
             {

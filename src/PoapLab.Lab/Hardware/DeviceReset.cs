@@ -80,7 +80,7 @@ public static partial class DeviceReset
             UseShellExecute = false,
             WorkingDirectory = options.WorkingDirectory ?? Environment.CurrentDirectory,
         };
-        if (Environment.IsPrivilegedProcess && File.Exists("/usr/bin/unshare"))
+        if (PidNamespaceWorks.Value)
         {
             foreach (var a in new[] { "/usr/bin/unshare", "--pid", "--fork", "--kill-child" })
             {
@@ -137,6 +137,38 @@ public static partial class DeviceReset
         cancellationToken.ThrowIfCancellationRequested();
         return result;
     }
+
+    /// <summary>Whether this process may give a child a PID namespace (root, and not refused by a container's limits): tried once.</summary>
+    private static readonly Lazy<bool> PidNamespaceWorks = new(() =>
+    {
+        if (!Environment.IsPrivilegedProcess || !File.Exists("/usr/bin/unshare"))
+        {
+            return false;
+        }
+        try
+        {
+            using var probe = Process.Start(new ProcessStartInfo("/usr/bin/unshare", ["--pid", "--fork", "--kill-child", "/bin/true"])
+            {
+                RedirectStandardError = true,
+                RedirectStandardOutput = true,
+                UseShellExecute = false,
+            });
+            if (probe is null)
+            {
+                return false;
+            }
+            if (!probe.WaitForExit(TimeSpan.FromSeconds(10)))
+            {
+                probe.Kill(entireProcessTree: true);
+                return false;
+            }
+            return probe.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return false;
+        }
+    });
 
     private static void KillGroup(int pid)
     {
