@@ -107,6 +107,7 @@ public static class ScenarioKeys
                 new("servers", KeyType.Map, "the servers that answer them") { Shape = "servers", Required = true },
                 new("files", KeyType.ListOfMaps, "files served from the servers' root") { Shape = "file" },
                 new("expect", KeyType.Map, "what must happen, for every switch") { Shape = "expect" },
+                new("device", KeyType.Map, "the real switch of poaplab serve: its reset to day 0 and its console") { Shape = "device" },
             ]),
             new("clock", "The switches' clock.",
             [
@@ -371,6 +372,13 @@ public static class ScenarioKeys
                 new("kind", KeyType.Text, "the event kind, such as tftp-server.completed") { Required = true },
                 new("where", KeyType.FreeMap, "fields it must have: whole value, case-insensitive, * and ? wildcards"),
                 new("count", KeyType.Integer, "exactly this many such events (at least one when absent)") { Min = 0 },
+            ]),
+            new("device", "The real switch of poaplab serve: how to bring it to day 0 and where its console is.",
+            [
+                new("reset", KeyType.Text, "a shell command run as serve starts, such as ssh admin@sw1 'write erase ; reload' or a PDU's CLI (no stdin, output in reset.log)"),
+                new("reset_timeout", KeyType.Duration, "how long the reset command may run before it is killed, 1s to 1h (default 5m)"),
+                new("console", KeyType.Text, "the switch's console, recorded in console.log: a serial device such as /dev/ttyUSB0 (9600 8N1) or telnet HOST PORT (a terminal server)"),
+                new("console_answer", KeyType.Choice, "what POAP's abort prompt is answered (default no; yes when a switch has an abort fault)") { Values = ["no", "yes", "skip", "none"] },
             ]),
         ];
         return shapes.ToDictionary(s => s.Name, StringComparer.Ordinal);

@@ -169,6 +169,7 @@ public static partial class ScenarioLoader
         var files = root.List("files").Select(n => root.Section(() => ParseFile(root.MapOf(n, "a file"), baseDir))).OfType<FileModel>().ToList();
         files = root.Section(() => PerSwitchFiles(files, switches)) ?? files;
         var expect = root.Section(() => root.Map("expect", "the expectations") is { } expectMap ? ParseExpect(expectMap) : new ExpectModel());
+        var device = root.Section(() => root.Map("device", "the real switch") is { } deviceMap ? ParseDevice(deviceMap, switches) : null);
         root.EnsureAllRead();
         context.ThrowIfAny();
 
@@ -185,7 +186,47 @@ public static partial class ScenarioLoader
             Expect = expect!,
             Tags = tags,
             VirtualOnly = virtualOnly,
+            Device = device,
         };
+    }
+
+    private static DeviceModel ParseDevice(YamlMap m, IReadOnlyList<SwitchModel> switches)
+    {
+        var reset = m.String("reset");
+        if (m.Has("reset") && (string.IsNullOrWhiteSpace(reset) || reset.Length > 4096 || reset.Contains('\0', StringComparison.Ordinal)))
+        {
+            m.Report(m.Error(m.Get("reset")!, "'reset' must be the reset command: a shell command line of 1 to 4096 characters"));
+            reset = null;
+        }
+        var resetTimeout = m.Duration("reset_timeout", TimeSpan.FromSeconds(1), TimeSpan.FromHours(1));
+        var console = m.String("console");
+        if (console is not null)
+        {
+            try
+            {
+                PoapLab.Lab.Hardware.ConsoleSpec.Parse(console);
+            }
+            catch (ArgumentException e)
+            {
+                m.Report(m.Error(m.Get("console")!, $"'console': {YamlMap.Shown(e.Message.Split(" (Parameter", 2)[0])}"));
+            }
+        }
+        var aborts = switches.Any(s => s.Faults.Any(f => f.Kind == PoapLab.Switch.Poap.SwitchFaultKind.OperatorAbort));
+        var word = m.String("console_answer");
+        if (word is not (null or "no" or "yes" or "skip" or "none"))
+        {
+            m.Report(m.Error(m.Get("console_answer")!, $"'console_answer' must be no, yes, skip or none, not '{YamlMap.Shown(word)}'"));
+        }
+        var answer = word switch
+        {
+            "yes" => PoapLab.Lab.Hardware.ConsoleAnswer.Yes,
+            "skip" => PoapLab.Lab.Hardware.ConsoleAnswer.Skip,
+            "none" => PoapLab.Lab.Hardware.ConsoleAnswer.None,
+            "no" => PoapLab.Lab.Hardware.ConsoleAnswer.No,
+            _ => aborts ? PoapLab.Lab.Hardware.ConsoleAnswer.Yes : PoapLab.Lab.Hardware.ConsoleAnswer.No,
+        };
+        m.EnsureAllRead();
+        return new DeviceModel(reset?.Trim(), resetTimeout, console?.Trim(), answer);
     }
 
     private static SwitchModel ParseSwitch(YamlMap m, int index, string baseDir, int seed)

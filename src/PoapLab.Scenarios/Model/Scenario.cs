@@ -26,7 +26,16 @@ public sealed record Scenario
         || Servers.Http.Any(h => h.Real is not null) || Servers.Ftp.Any(f => f.Real is not null) || Servers.Relay is not null;
     /// <summary>Why the scenario makes sense only in the virtual transport (switch time, no real segment); null: in every transport.</summary>
     public string? VirtualOnly { get; init; }
+    /// <summary>The real switch's reset and console (<c>device:</c>, for <c>poaplab serve</c>); null when the scenario has none.</summary>
+    public DeviceModel? Device { get; init; }
 }
+
+/// <summary><c>device:</c>: how <c>poaplab serve</c> brings a real switch to day 0 and watches its console.</summary>
+/// <param name="Reset">The shell command that resets it, or null.</param>
+/// <param name="ResetTimeout">How long that command may run, or null (the default).</param>
+/// <param name="Console">Its console: a serial device under /dev or <c>telnet HOST PORT</c>, or null.</param>
+/// <param name="ConsoleAnswer">What the POAP abort prompt is answered (<c>no</c> unless given, or <c>yes</c> when a switch has an abort fault).</param>
+public sealed record DeviceModel(string? Reset, TimeSpan? ResetTimeout, string? Console, PoapLab.Lab.Hardware.ConsoleAnswer ConsoleAnswer);
 
 /// <summary>A switch as the scenario describes it.</summary>
 public sealed record SwitchModel

@@ -67,7 +67,7 @@ public sealed class ScenarioLoaderErrorsTests
         [
             "unknown key 'outcom' (did you mean 'outcome'?)",
             "unknown key 'atempts' (did you mean 'attempts'?)",
-            "unknown key 'foo' (known here: clock, description, expect, files, name, seed, servers, switches, tags, virtual_only)",
+            "unknown key 'foo' (known here: clock, description, device, expect, files, name, seed, servers, switches, tags, virtual_only)",
         ]);
     }
 
