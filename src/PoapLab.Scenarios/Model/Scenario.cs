@@ -126,6 +126,8 @@ public sealed record DhcpServerModel
     /// <summary>The user's real DHCP server (dnsmasq, kea, isc-dhcpd) instead of the embedded one; null: embedded.</summary>
     public RealServerModel? Real { get; init; }
     public System.Collections.Immutable.ImmutableArray<PoapLab.Servers.Faults.DhcpFault> Faults { get; init; } = [];
+    /// <summary>Option 43 as sent (<c>secure_poap:</c>, Secure POAP's sub-options or raw bytes), or null.</summary>
+    public byte[]? Option43 { get; init; }
     public SourceLocation Location { get; init; }
 }
 
@@ -165,6 +167,8 @@ public sealed record FileServerModel
     public string Root { get; init; } = "";
     /// <summary>HTTPS with a certificate made for this run (http only).</summary>
     public bool Tls { get; init; }
+    /// <summary>Where, under its root, the server also serves its per-run certificate (PEM), or null.</summary>
+    public string? CertificateFile { get; init; }
     /// <summary>The user's real server (tftpd-hpa, nginx) instead of the embedded one; null: embedded.</summary>
     public RealServerModel? Real { get; init; }
     public System.Collections.Immutable.ImmutableArray<PoapLab.Servers.Faults.TftpFault> TftpFaults { get; init; } = [];
