@@ -216,13 +216,13 @@ public static class ScenarioKeys
             ]),
             new("secure-poap", "Secure POAP's option 43 (Cisco's ISC declaration: option space poap, one-byte codes, two-byte lengths; at most 512 bytes).",
             [
-                new("url", KeyType.Text, "sub-option 2: the script's https:// URL (required unless raw)"),
+                new("url", KeyType.Text, "sub-option 2 (3 in option 17): the script's https:// URL (required unless raw)"),
                 new("ca_list", KeyType.Values, "sub-option 50: http(s) URLs of the CA certificate files (PEM) the switch verifies the script server with, sent comma-separated"),
-                new("ntp", KeyType.Address, "sub-option 3: the NTP server (the switch logs it)"),
+                new("ntp", KeyType.Address, "sub-option 3: the NTP server, IPv4 only (the switch logs it)"),
                 new("debug", KeyType.Integer, "sub-option 51: 1 for more POAP logs") { Min = 0, Max = 255 },
                 new("skip_cert_check", KeyType.Boolean, "sub-option 52 (flag) set to 1: the switch skips the server certificate check"),
                 new("version", KeyType.Integer, "sub-option 1 (default 1)") { Min = 0, Max = 255 },
-                new("raw", KeyType.Text, "option 43 as these hex bytes instead of the keys above (e.g. a broken length), such as \"01 00 01 01 02 01 00\""),
+                new("raw", KeyType.Text, "option 43 (or option 17's data) as these hex bytes instead of the keys above (e.g. a broken length), such as \"01 00 01 01 02 01 00\""),
             ]),
             new("reservation", "A fixed lease for one switch.",
             [
@@ -257,6 +257,7 @@ public static class ScenarioKeys
                 new("route_prefix", KeyType.Text, "option 243 (POAP's route prefix), such as 2001:db8::/64"),
                 new("dns", KeyType.Values, "DNS servers"),
                 new("lease", KeyType.Duration, "the lease time (default 1d)"),
+                new("secure_poap", KeyType.Map, "option 17 (enterprise 9) with Secure POAP's sub-options, url at code 3, no ntp (NX-OS 10.2(3)F and later; 59 stays the fallback)") { Shape = "secure-poap" },
             ]),
             new("tftp", "A TFTP server: PoapLab's, or tftpd-hpa (kind:, --network namespace).",
             [

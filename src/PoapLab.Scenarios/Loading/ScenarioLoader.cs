@@ -349,7 +349,7 @@ public static partial class ScenarioLoader
     private static Dhcp6ServerModel ParseDhcp6(YamlMap m, string baseDir)
     {
         var address = m.AnyAddress("address") ?? throw m.Missing("address", "the DHCPv6 server's lab address (e.g. 2001:db8::1)");
-        var real = ParseReal(m, baseDir, "a DHCPv6 server", Dhcp6Kinds, ["pool", "bootfile_url", "route_prefix", "dns", "lease"], needsConfig: true);
+        var real = ParseReal(m, baseDir, "a DHCPv6 server", Dhcp6Kinds, ["pool", "bootfile_url", "route_prefix", "dns", "lease", "secure_poap"], needsConfig: true);
         if (real is not null)
         {
             // Kea takes its pool and options from its own file; next_hop stays: it places the
@@ -374,6 +374,7 @@ public static partial class ScenarioLoader
             Dns = m.Strings("dns").Select(d => IPAddress.TryParse(d, out var ip) ? ip : throw m.Error(m.Get("dns")!, $"'dns' must hold addresses, not '{YamlMap.Shown(d)}'")).ToList(),
             Lease = m.Duration("lease", MinLease, MaxLease) ?? TimeSpan.FromDays(1),
             Location = m.Location,
+            Option17 = m.Section(() => m.Map("secure_poap", "Secure POAP's option 17") is { } secure ? ParseSecurePoap(secure, PoapLab.Protocols.Dhcp.SecurePoapFamily.Ipv6) : null),
         };
         m.EnsureAllRead();
         return r;
@@ -568,17 +569,17 @@ public static partial class ScenarioLoader
             })).OfType<ReservationModel>().ToList(),
             Faults = FaultLoader.Dhcp(m, linkRules, address),
             Real = real,
-            Option43 = m.Section(() => m.Map("secure_poap", "Secure POAP's option 43") is { } secure ? ParseSecurePoap(secure) : null),
+            Option43 = m.Section(() => m.Map("secure_poap", "Secure POAP's option 43") is { } secure ? ParseSecurePoap(secure, PoapLab.Protocols.Dhcp.SecurePoapFamily.Ipv4) : null),
         };
         m.EnsureAllRead();
         return model;
     }
 
     /// <summary>
-    /// <c>secure_poap:</c> as the bytes of option 43: the sub-options encoded (one-byte codes,
-    /// two-byte lengths), or <c>raw</c> hex bytes as they are.
+    /// <c>secure_poap:</c> as the bytes of option 43 (IPv4) or option 17 (IPv6, enterprise 9 first):
+    /// the sub-options encoded (one-byte codes, two-byte lengths), or <c>raw</c> hex bytes as they are.
     /// </summary>
-    private static byte[] ParseSecurePoap(YamlMap m)
+    private static byte[] ParseSecurePoap(YamlMap m, PoapLab.Protocols.Dhcp.SecurePoapFamily family)
     {
         if (m.String("raw") is { } raw)
         {
@@ -613,9 +614,9 @@ public static partial class ScenarioLoader
             }
         }
         var ntp = m.Address("ntp");
-        if (ntp is not null && ntp.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork)
+        if (ntp is not null && (ntp.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork || family == PoapLab.Protocols.Dhcp.SecurePoapFamily.Ipv6))
         {
-            throw m.Error(m.Get("ntp")!, "'ntp' must be an IPv4 address");
+            throw m.Error(m.Get("ntp")!, "'ntp' must be an IPv4 address, and exists in option 43 (DHCPv4) only");
         }
         var options = new PoapLab.Protocols.Dhcp.SecurePoapOptions
         {
@@ -629,7 +630,7 @@ public static partial class ScenarioLoader
         m.EnsureAllRead();
         try
         {
-            return options.Encode(PoapLab.Protocols.Dhcp.SecurePoapFamily.Ipv4);
+            return options.Encode(family);
         }
         catch (ArgumentException e)
         {

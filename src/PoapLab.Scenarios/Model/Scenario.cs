@@ -104,6 +104,8 @@ public sealed record Dhcp6ServerModel
     public string? RoutePrefix { get; init; }
     public IReadOnlyList<IPAddress> Dns { get; init; } = [];
     public TimeSpan Lease { get; init; } = TimeSpan.FromDays(1);
+    /// <summary>Option 17's data as sent (<c>secure_poap:</c>, enterprise 9 and Secure POAP's sub-options, or raw bytes), or null.</summary>
+    public byte[]? Option17 { get; init; }
     public SourceLocation Location { get; init; }
     /// <summary>The user's own DHCPv6 server (Kea) with its configuration, or null for the embedded one.</summary>
     public RealServerModel? Real { get; init; }

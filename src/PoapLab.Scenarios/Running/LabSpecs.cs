@@ -121,6 +121,7 @@ internal static class LabSpecs
                 NextHop = d.NextHop,
                 RoutePrefix = d.RoutePrefix,
                 DnsServers = [.. d.Dns],
+                ExtraOptions = d.Option17 is { } option17 ? [PoapLab.Protocols.Dhcp6.Dhcp6OptionValue.FromBytes(PoapLab.Protocols.Dhcp6.Dhcp6Option.VendorOpts, option17)] : [],
             });
         }
         if (servers.Relay is { } relay)

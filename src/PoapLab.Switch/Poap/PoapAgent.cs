@@ -244,7 +244,7 @@ public sealed class PoapAgent
         X509Certificate2Collection? trust = null;
         if (script.Secure is { } secure)
         {
-            trust = await SecurePoapTrustAsync(secure, attempt, cancellationToken).ConfigureAwait(false);
+            trust = await SecurePoapTrustAsync(secure, script.SecureOption, attempt, cancellationToken).ConfigureAwait(false);
         }
         var protocol = script.Secure is not null ? TransferProtocol.Https : script.OverHttp ? TransferProtocol.Http : TransferProtocol.Tftp;
         var copy = $"copy {script.Url} {ScriptFlashPath} vrf {_settings.Vrf}";
@@ -283,7 +283,7 @@ public sealed class PoapAgent
             {
                 // PoapLab's wording: no published console output of this refusal was found.
                 _log.PoapFailure($"Secure POAP: server certificate verification failed for {script.Url}: {CertificateReason(result.Error)}");
-                why = $"Secure POAP refused the script server {script.Url}: its certificate does not verify against the CA list of option 43 ({CertificateReason(result.Error)})";
+                why = $"Secure POAP refused the script server {script.Url}: its certificate does not verify against the CA list of option {script.SecureOption} ({CertificateReason(result.Error)})";
             }
             _events.Record(_source, EventKinds.ScriptDownloadFailed, why, ("attempt", attempt), ("url", script.Url), ("error", result.Error));
             return why;
@@ -399,9 +399,9 @@ public sealed class PoapAgent
     /// (sub-option 50), or null to keep the switch's own trust store (no CA list: the guide's
     /// SUDI case, which the lab's servers are not). Logs the sub-options the switch goes on.
     /// </summary>
-    private async Task<X509Certificate2Collection?> SecurePoapTrustAsync(SecurePoapOptions secure, int attempt, CancellationToken cancellationToken)
+    private async Task<X509Certificate2Collection?> SecurePoapTrustAsync(SecurePoapOptions secure, int option, int attempt, CancellationToken cancellationToken)
     {
-        _log.PoapInfo($"Secure POAP: script URL from option 43: {secure.Url}");
+        _log.PoapInfo($"Secure POAP: script URL from option {option}: {secure.Url}");
         if (secure.Ntp is { } ntp)
         {
             // The lab's switch keeps its scenario clock: the NTP server is logged, not used.
@@ -413,10 +413,10 @@ public sealed class PoapAgent
         }
         _events.Record(_source, EventKinds.SecurePoapOptions, $"Secure POAP: script {secure.Url}{(secure.SkipCertificateCheck ? ", certificate check skipped" : "")}",
             ("attempt", attempt), ("url", secure.Url), ("ca_list", secure.CaList), ("ntp", secure.Ntp), ("debug", secure.Debug),
-            ("skip_cert_check", secure.SkipCertificateCheck), ("version", secure.Version));
+            ("skip_cert_check", secure.SkipCertificateCheck), ("version", secure.Version), ("option", option));
         if (secure.SkipCertificateCheck)
         {
-            _log.PoapInfo("Secure POAP: WARNING: server certificate validation is skipped (option 43 flag, sub-option 52)");
+            _log.PoapInfo($"Secure POAP: WARNING: server certificate validation is skipped (option {option} flag, sub-option 52)");
             return null;
         }
         var urls = secure.CaUrls;

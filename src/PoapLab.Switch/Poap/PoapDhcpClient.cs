@@ -20,6 +20,9 @@ public sealed record ScriptSource(string Server, int? Port, string ScriptName, b
     /// <summary>Secure POAP's sub-options when the script comes from option 43/17's HTTPS URL, else null.</summary>
     public SecurePoapOptions? Secure { get; init; }
 
+    /// <summary>The DHCP option <see cref="Secure"/> came in: 43 (DHCPv4) or 17 (DHCPv6).</summary>
+    public int SecureOption { get; init; } = 43;
+
     /// <summary>The URL the switch logs.</summary>
     public string Url => $"{(Secure is not null ? "https" : OverHttp ? "http" : "tftp")}://{SwitchTransferService.UrlHost(Server)}{(Port is { } p ? ":" + p : "")}/{ScriptName.TrimStart('/')}";
 

@@ -119,4 +119,33 @@ public sealed class ScenarioLoaderSecurePoapTests
 
         Should.Throw<ScenarioException>(() => ScenarioLoader.Parse(text, "x.yaml")).Errors.ShouldContain(e => e.Problem.Contains("needs the embedded server", StringComparison.Ordinal));
     }
+
+    private const string Ipv6 = """
+        name: secure6
+        switches:
+          - serial: FDO1
+            mac: 00:11:22:33:44:55
+        servers:
+          dhcp6:
+            address: 2001:db8::1
+            pool: 2001:db8::100-2001:db8::1ff
+            next_hop: 2001:db8::fe
+            route_prefix: 2001:db8::/64
+            secure_poap:
+              url: "https://[2001:db8::1]/poap.py"
+        """;
+
+    [Fact]
+    public void Parse_Dhcp6SecurePoap_Option17ForEnterpriseNineWithUrlAtCodeThree()
+    {
+        var dhcp6 = ScenarioLoader.Parse(Ipv6, "secure6.yaml").Servers.Dhcp6[0];
+
+        dhcp6.Option17.ShouldNotBeNull()[..4].ShouldBe(new byte[] { 0, 0, 0, 9 });
+        SecurePoapOptions.Decode(dhcp6.Option17, SecurePoapFamily.Ipv6).Url.ShouldBe("https://[2001:db8::1]/poap.py");
+    }
+
+    [Fact]
+    public void Parse_Dhcp6SecurePoapWithNtp_Refused() =>
+        Should.Throw<ScenarioException>(() => ScenarioLoader.Parse(Ipv6 + "\n      ntp: 10.0.0.1", "secure6.yaml"))
+            .Errors.ShouldContain(e => e.Problem.Contains("exists in option 43 (DHCPv4) only", StringComparison.Ordinal));
 }
