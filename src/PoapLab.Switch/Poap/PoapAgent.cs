@@ -246,6 +246,25 @@ public sealed class PoapAgent
         {
             trust = await SecurePoapTrustAsync(secure, script.SecureOption, attempt, cancellationToken).ConfigureAwait(false);
         }
+        try
+        {
+            return await DownloadScriptAsync(script, trust, attempt, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // The CA list's certificates serve this one download.
+            if (trust is not null)
+            {
+                foreach (X509Certificate2 certificate in trust)
+                {
+                    certificate.Dispose();
+                }
+            }
+        }
+    }
+
+    private async Task<string?> DownloadScriptAsync(ScriptSource script, X509Certificate2Collection? trust, int attempt, CancellationToken cancellationToken)
+    {
         var protocol = script.Secure is not null ? TransferProtocol.Https : script.OverHttp ? TransferProtocol.Http : TransferProtocol.Tftp;
         var copy = $"copy {script.Url} {ScriptFlashPath} vrf {_settings.Vrf}";
         _log.PoapInfo("The POAP Script download has started");
@@ -441,6 +460,10 @@ public sealed class PoapAgent
                 _log.PoapInfo($"Secure POAP: {url} holds {all.Count} certificates; this release takes one .pem certificate per file (Root-CA bundles from 10.4(1)F)");
             }
             trust.AddRange(used.ToArray());
+            foreach (var unused in all.Skip(used.Count))
+            {
+                unused.Dispose();
+            }
             _events.Record(_source, EventKinds.SecurePoapCa, $"CA file {url}: {used.Count} certificate(s)", ("attempt", attempt), ("url", url), ("certificates", used.Count),
                 ("subjects", string.Join("; ", used.Select(c => c.Subject))));
         }
