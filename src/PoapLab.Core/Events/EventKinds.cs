@@ -70,6 +70,12 @@ public static class EventKinds
     public const string DhcpNakReceived = "poap.dhcp.nak";
     public const string DhcpReleaseSent = "poap.dhcp.release";
     public const string DhcpTimeout = "poap.dhcp.timeout";
+    /// <summary>Secure POAP (10.2(3)F+): the option 43/17 sub-options the switch goes on (url, ca_list, ntp, debug, skip).</summary>
+    public const string SecurePoapOptions = "poap.secure.options";
+    /// <summary>Secure POAP: an option 43/17 the switch could not use (malformed, or a mandatory sub-option missing).</summary>
+    public const string SecurePoapInvalid = "poap.secure.invalid";
+    /// <summary>Secure POAP: one CA list entry fetched (certificates) or not (error).</summary>
+    public const string SecurePoapCa = "poap.secure.ca";
     public const string ScriptDownloadStarted = "poap.script.download-started";
     public const string ScriptDownloaded = "poap.script.downloaded";
     public const string ScriptDownloadFailed = "poap.script.download-failed";

@@ -85,7 +85,11 @@ internal static class Dhcp6Wire
                 VendorClass(data, offset);
                 break;
             case Dhcp6Option.VendorOpts:
-                VendorOptions(data, offset);
+                // §21.17 gives the vendor's options 2-byte codes, but the layout after the enterprise
+                // number is the vendor's in practice: Cisco's Secure POAP declaration for ISC dhcpd
+                // (option space poap_v6 length width 2) sends 1-byte codes. Only the enterprise number
+                // is checked here; VendorOptions() reads the §21.17 layout when asked.
+                MinimumLength(Dhcp6Option.VendorOpts, data, offset, 4);
                 break;
             case Dhcp6Option.DnsServers or Dhcp6Option.SipServersAddress or Dhcp6Option.SntpServers:
                 Addresses(data, offset);

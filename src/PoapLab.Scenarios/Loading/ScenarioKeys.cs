@@ -219,6 +219,17 @@ public static class ScenarioKeys
                 new("bootfile", KeyType.Text, "option 67, the script's name"),
                 new("reservations", KeyType.ListOfMaps, "fixed leases for given switches, or from-switches: one per switch by serial, from the pool's first address on, with its hostname") { Shape = "reservation", Values = ["from-switches"] },
                 new("faults", KeyType.ListOfMaps, "what the server does wrong") { Shape = "dhcp-fault" },
+                new("secure_poap", KeyType.Map, "option 43 with Secure POAP's sub-options (NX-OS 10.2(3)F and later; 66/67 stay the fallback)") { Shape = "secure-poap" },
+            ]),
+            new("secure-poap", "Secure POAP's option 43 (Cisco's ISC declaration: option space poap, one-byte codes, two-byte lengths; at most 512 bytes).",
+            [
+                new("url", KeyType.Text, "sub-option 2 (3 in option 17): the script's https:// URL (required unless raw)"),
+                new("ca_list", KeyType.Values, "sub-option 50: http(s) URLs of the CA certificate files (PEM) the switch verifies the script server with, sent comma-separated"),
+                new("ntp", KeyType.Address, "sub-option 3: the NTP server, IPv4 only (the switch logs it)"),
+                new("debug", KeyType.Integer, "sub-option 51: 1 for more POAP logs") { Min = 0, Max = 255 },
+                new("skip_cert_check", KeyType.Boolean, "sub-option 52 (flag) set to 1: the switch skips the server certificate check"),
+                new("version", KeyType.Integer, "sub-option 1 (default 1)") { Min = 0, Max = 255 },
+                new("raw", KeyType.Text, "option 43 (or option 17's data) as these hex bytes instead of the keys above (e.g. a broken length), such as \"01 00 01 01 02 01 00\""),
             ]),
             new("reservation", "A fixed lease for one switch.",
             [
@@ -253,6 +264,7 @@ public static class ScenarioKeys
                 new("route_prefix", KeyType.Text, "option 243 (POAP's route prefix), such as 2001:db8::/64"),
                 new("dns", KeyType.Values, "DNS servers"),
                 new("lease", KeyType.Duration, "the lease time (default 1d)"),
+                new("secure_poap", KeyType.Map, "option 17 (enterprise 9) with Secure POAP's sub-options, url at code 3, no ntp (NX-OS 10.2(3)F and later; 59 stays the fallback)") { Shape = "secure-poap" },
             ]),
             new("tftp", "A TFTP server: PoapLab's, or tftpd-hpa (kind:, --network namespace).",
             [
@@ -283,6 +295,7 @@ public static class ScenarioKeys
                 new("args", KeyType.Values, "(tftpd-hpa only)"),
                 new("port", KeyType.Integer, "its port (default 80, 443 with tls)") { Min = 1, Max = 65535 },
                 new("tls", KeyType.Boolean, "serve HTTPS with a per-run self-signed certificate"),
+                new("certificate_file", KeyType.Text, "(tls, embedded) also serve that certificate (PEM) at this path under its root, e.g. for secure_poap's ca_list"),
                 new("root", KeyType.Text, "the folder of the files it serves, inside the scenario's files"),
                 new("faults", KeyType.ListOfMaps, "what the server does wrong") { Shape = "http-fault" },
             ]),

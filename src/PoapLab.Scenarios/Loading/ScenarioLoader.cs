@@ -408,7 +408,7 @@ public static partial class ScenarioLoader
     private static Dhcp6ServerModel ParseDhcp6(YamlMap m, string baseDir)
     {
         var address = m.AnyAddress("address") ?? throw m.Missing("address", "the DHCPv6 server's lab address (e.g. 2001:db8::1)");
-        var real = ParseReal(m, baseDir, "a DHCPv6 server", Dhcp6Kinds, ["pool", "bootfile_url", "route_prefix", "dns", "lease"], needsConfig: true);
+        var real = ParseReal(m, baseDir, "a DHCPv6 server", Dhcp6Kinds, ["pool", "bootfile_url", "route_prefix", "dns", "lease", "secure_poap"], needsConfig: true);
         if (real is not null)
         {
             // Kea takes its pool and options from its own file; next_hop stays: it places the
@@ -433,6 +433,7 @@ public static partial class ScenarioLoader
             Dns = m.Strings("dns").Select(d => IPAddress.TryParse(d, out var ip) ? ip : throw m.Error(m.Get("dns")!, $"'dns' must hold addresses, not '{YamlMap.Shown(d)}'")).ToList(),
             Lease = m.Duration("lease", MinLease, MaxLease) ?? TimeSpan.FromDays(1),
             Location = m.Location,
+            Option17 = m.Section(() => m.Map("secure_poap", "Secure POAP's option 17") is { } secure ? ParseSecurePoap(secure, PoapLab.Protocols.Dhcp.SecurePoapFamily.Ipv6) : null),
         };
         m.EnsureAllRead();
         return r;
@@ -546,7 +547,7 @@ public static partial class ScenarioLoader
     {
         var address = m.Address("address") ?? throw m.Missing("address", "the DHCP server's lab address (e.g. 10.0.0.1)");
         var real = ParseReal(m, baseDir, "a DHCP server", DhcpKinds,
-            ["pool", "dns", "domain", "lease", "tftp_server_name", "tftp_server_address", "bootfile", "reservations", "faults"], needsConfig: true);
+            ["pool", "dns", "domain", "lease", "tftp_server_name", "tftp_server_address", "bootfile", "reservations", "faults", "secure_poap"], needsConfig: true);
         IPAddress mask;
         if (m.String("subnet") is { } subnet)
         {
@@ -634,9 +635,73 @@ public static partial class ScenarioLoader
             })).OfType<ReservationModel>().ToList(),
             Faults = FaultLoader.Dhcp(m, linkRules, address),
             Real = real,
+            Option43 = m.Section(() => m.Map("secure_poap", "Secure POAP's option 43") is { } secure ? ParseSecurePoap(secure, PoapLab.Protocols.Dhcp.SecurePoapFamily.Ipv4) : null),
         };
         m.EnsureAllRead();
         return model;
+    }
+
+    /// <summary>
+    /// <c>secure_poap:</c> as the bytes of option 43 (IPv4) or option 17 (IPv6, enterprise 9 first):
+    /// the sub-options encoded (one-byte codes, two-byte lengths), or <c>raw</c> hex bytes as they are.
+    /// </summary>
+    private static byte[] ParseSecurePoap(YamlMap m, PoapLab.Protocols.Dhcp.SecurePoapFamily family)
+    {
+        if (m.String("raw") is { } raw)
+        {
+            var hex = string.Concat(raw.Where(c => !char.IsWhiteSpace(c) && c != ':'));
+            byte[] bytes;
+            try
+            {
+                bytes = Convert.FromHexString(hex);
+            }
+            catch (FormatException)
+            {
+                throw m.Error(m.Get("raw")!, "'raw' must be hex bytes such as \"01 00 01 01\"");
+            }
+            if (bytes.Length is 0 or > PoapLab.Protocols.Dhcp.SecurePoapOptions.MaxLength)
+            {
+                throw m.Error(m.Get("raw")!, $"'raw' must hold 1 to {PoapLab.Protocols.Dhcp.SecurePoapOptions.MaxLength} bytes, not {bytes.Length}");
+            }
+            m.EnsureAllRead();
+            return bytes;
+        }
+        var url = m.RequiredString("url", "the script's https:// URL (sub-option 2)");
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttps)
+        {
+            throw m.Error(m.Get("url")!, $"'url' must be an https:// URL, not '{YamlMap.Shown(url)}'");
+        }
+        var caList = m.Strings("ca_list");
+        foreach (var ca in caList)
+        {
+            if (!Uri.TryCreate(ca, UriKind.Absolute, out var caUri) || (caUri.Scheme != Uri.UriSchemeHttps && caUri.Scheme != Uri.UriSchemeHttp) || ca.Contains(',', StringComparison.Ordinal))
+            {
+                throw m.Error(m.Get("ca_list")!, $"each 'ca_list' entry must be an http(s):// URL without a comma, not '{YamlMap.Shown(ca)}'");
+            }
+        }
+        var ntp = m.Address("ntp");
+        if (ntp is not null && (ntp.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork || family == PoapLab.Protocols.Dhcp.SecurePoapFamily.Ipv6))
+        {
+            throw m.Error(m.Get("ntp")!, "'ntp' must be an IPv4 address, and exists in option 43 (DHCPv4) only");
+        }
+        var options = new PoapLab.Protocols.Dhcp.SecurePoapOptions
+        {
+            Version = (byte)(m.Int("version", 0, 255) ?? 1),
+            Url = url,
+            CaList = caList.Count == 0 ? null : string.Join(", ", caList),
+            Ntp = ntp,
+            Debug = m.Int("debug", 0, 255) is { } debug ? (byte)debug : null,
+            Flag = m.Bool("skip_cert_check") is { } skip ? (byte)(skip ? 1 : 0) : null,
+        };
+        m.EnsureAllRead();
+        try
+        {
+            return options.Encode(family);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ScenarioException(m.Location, $"secure_poap: {e.Message}");
+        }
     }
 
     /// <summary>
@@ -668,9 +733,22 @@ public static partial class ScenarioLoader
             ? ParseReal(m, baseDir, "a TFTP server", TftpKinds, [], needsConfig: false)
             : ParseReal(m, baseDir, "an HTTP server", HttpKinds, ["tls"], needsConfig: true);
         var tls = tlsAllowed && (m.Bool("tls") ?? false);
+        var certificateFile = tlsAllowed ? m.String("certificate_file") : null;
+        if (certificateFile is not null)
+        {
+            if (!tls || real is not null)
+            {
+                m.Report(m.Error(m.Get("certificate_file")!, "'certificate_file' needs the embedded server with 'tls: true'"));
+            }
+            else if (ServedCertificatePath(certificateFile) is { } problem)
+            {
+                m.Report(m.Error(m.Get("certificate_file")!, problem));
+            }
+        }
         var r = new FileServerModel
         {
             Tls = tls,
+            CertificateFile = certificateFile,
             Address = m.AnyAddress("address") ?? throw m.Missing("address", "the server's lab address"),
             Port = m.Int("port", 1, 65535) ?? (tls ? 443 : defaultPort),
             Root = (m.String("root") ?? "").Trim('/'),
@@ -684,6 +762,21 @@ public static partial class ScenarioLoader
             : defaultPort == 69 ? r with { TftpFaults = FaultLoader.Tftp(m) } : r with { HttpFaults = FaultLoader.Http(m) };
         m.EnsureAllRead();
         return r;
+    }
+
+    /// <summary>Why <paramref name="path"/> cannot be where a server serves its certificate (relative, inside its root, plain names), or null.</summary>
+    internal static string? ServedCertificatePath(string path)
+    {
+        if (path.Length is 0 or > 200 || path.StartsWith('/') || path.Contains('\\', StringComparison.Ordinal) || path.Any(char.IsControl))
+        {
+            return $"'certificate_file' must be a relative path of up to 200 characters under the server's root, not '{YamlMap.Shown(path)}'";
+        }
+        var parts = path.Split('/');
+        if (parts.Any(p => p is "" or "." or ".."))
+        {
+            return $"'certificate_file' must stay inside the server's root (no '..', '.' or empty parts): '{YamlMap.Shown(path)}'";
+        }
+        return null;
     }
 
     private static LoginServerModel ParseLoginServer(YamlMap m, int defaultPort, bool anonymousAllowed, string? baseDir = null)

@@ -115,6 +115,8 @@ public sealed record Dhcp6ServerModel
     public string? RoutePrefix { get; init; }
     public IReadOnlyList<IPAddress> Dns { get; init; } = [];
     public TimeSpan Lease { get; init; } = TimeSpan.FromDays(1);
+    /// <summary>Option 17's data as sent (<c>secure_poap:</c>, enterprise 9 and Secure POAP's sub-options, or raw bytes), or null.</summary>
+    public byte[]? Option17 { get; init; }
     public SourceLocation Location { get; init; }
     /// <summary>The user's own DHCPv6 server (Kea) with its configuration, or null for the embedded one.</summary>
     public RealServerModel? Real { get; init; }
@@ -139,6 +141,8 @@ public sealed record DhcpServerModel
     /// <summary>The user's real DHCP server (dnsmasq, kea, isc-dhcpd) instead of the embedded one; null: embedded.</summary>
     public RealServerModel? Real { get; init; }
     public System.Collections.Immutable.ImmutableArray<PoapLab.Servers.Faults.DhcpFault> Faults { get; init; } = [];
+    /// <summary>Option 43 as sent (<c>secure_poap:</c>, Secure POAP's sub-options or raw bytes), or null.</summary>
+    public byte[]? Option43 { get; init; }
     public SourceLocation Location { get; init; }
 }
 
@@ -178,6 +182,8 @@ public sealed record FileServerModel
     public string Root { get; init; } = "";
     /// <summary>HTTPS with a certificate made for this run (http only).</summary>
     public bool Tls { get; init; }
+    /// <summary>Where, under its root, the server also serves its per-run certificate (PEM), or null.</summary>
+    public string? CertificateFile { get; init; }
     /// <summary>The user's real server (tftpd-hpa, nginx) instead of the embedded one; null: embedded.</summary>
     public RealServerModel? Real { get; init; }
     public System.Collections.Immutable.ImmutableArray<PoapLab.Servers.Faults.TftpFault> TftpFaults { get; init; } = [];

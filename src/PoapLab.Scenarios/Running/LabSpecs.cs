@@ -121,6 +121,7 @@ internal static class LabSpecs
                 NextHop = d.NextHop,
                 RoutePrefix = d.RoutePrefix,
                 DnsServers = [.. d.Dns],
+                ExtraOptions = d.Option17 is { } option17 ? [PoapLab.Protocols.Dhcp6.Dhcp6OptionValue.FromBytes(PoapLab.Protocols.Dhcp6.Dhcp6Option.VendorOpts, option17)] : [],
             });
         }
         if (servers.Relay is { } relay)
@@ -165,7 +166,7 @@ internal static class LabSpecs
                 yield return RealFileServer(ServiceKind.Http, h.Address, h.Port, real, Path.Combine(filesRoot, h.Root), realWork);
                 continue;
             }
-            yield return new HttpServiceSpec(h.Address, h.Port, h.Tls, new HttpServerOptions { RootPath = Path.Combine(filesRoot, h.Root), Faults = h.HttpFaults, FaultSeed = scenario.Seed });
+            yield return new HttpServiceSpec(h.Address, h.Port, h.Tls, new HttpServerOptions { RootPath = Path.Combine(filesRoot, h.Root), Faults = h.HttpFaults, FaultSeed = scenario.Seed, CertificateFile = h.CertificateFile });
         }
         foreach (var x in servers.Ssh)
         {
@@ -247,6 +248,7 @@ internal static class LabSpecs
         TftpServerName = d.TftpServerName,
         TftpServerAddress = d.TftpServerAddress,
         BootfileName = d.Bootfile,
+        ExtraOptions = d.Option43 is { } option43 ? [DhcpOptionValue.FromBytes(DhcpOption.VendorSpecific, option43)] : [],
         Reservations = [.. d.Reservations.Select(r => new DhcpReservation
         {
             Address = r.Address,

@@ -32,6 +32,8 @@ public sealed partial class EmbeddedHttpServer : IAsyncDisposable
     private readonly FaultPlan<HttpFault> _faults;
     private readonly ISocketFactory _sockets;
     private WebApplication? _app;
+    private readonly string _root;
+    private readonly string? _certificateFile;
     private IPEndPoint? _local;
 
     public EmbeddedHttpServer(HttpServerOptions options, IEventSink events, string eventSource)
@@ -43,6 +45,8 @@ public sealed partial class EmbeddedHttpServer : IAsyncDisposable
         _source = eventSource;
         _files = new ServedFileResolver(options.RootPath);
         _certificate = options.Certificate;
+        _root = options.RootPath;
+        _certificateFile = options.CertificateFile;
         _faults = BuildFaultPlan(options);
         _sockets = options.Sockets;
     }
@@ -57,6 +61,11 @@ public sealed partial class EmbeddedHttpServer : IAsyncDisposable
         if (_app is not null)
         {
             throw new InvalidOperationException("The server is already started.");
+        }
+        if (_certificate is not null && _certificateFile is not null)
+        {
+            // Before any socket: a path that cannot be written stops the start with nothing left listening.
+            LabCertificate.WritePem(_root, _certificateFile, _certificate);
         }
         // The empty builder registers no logging providers and reads no configuration
         // files or environment: a lab server stays quiet and independent of the host.

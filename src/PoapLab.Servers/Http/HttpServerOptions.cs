@@ -14,6 +14,13 @@ public sealed record HttpServerOptions
     /// <summary>Serve HTTPS with this certificate (and its private key); null serves plain HTTP.</summary>
     public X509Certificate2? Certificate { get; init; }
 
+    /// <summary>
+    /// With a <see cref="Certificate"/>: also serve it (PEM, the public part) at this path relative to
+    /// <see cref="RootPath"/>, written when the server starts (a CA list entry for Secure POAP). It must
+    /// not exist yet; no folder on the way may be a link; null: not served.
+    /// </summary>
+    public string? CertificateFile { get; init; }
+
     /// <summary>Faults to inject into GET and HEAD requests, first match wins (empty: a correct server).</summary>
     public ImmutableArray<HttpFault> Faults { get; init; } = [];
 

@@ -34,4 +34,59 @@ public static class LabCertificate
         // Kestrel on Linux wants the key in a form it can use for the handshake: round-trip through PKCS#12.
         return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), null);
     }
+
+    /// <summary>
+    /// Writes <paramref name="certificate"/>'s public part as PEM (RFC 7468) to <paramref name="relativePath"/>
+    /// under <paramref name="root"/>, mode 0644, creating the folders on the way. Refused (an
+    /// <see cref="IOException"/> saying why) when the path leaves the root, a folder on the way
+    /// is a link or not a folder, or the file exists already (of any kind, a link included).
+    /// </summary>
+    public static string WritePem(string root, string relativePath, X509Certificate2 certificate)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(root);
+        ArgumentException.ThrowIfNullOrEmpty(relativePath);
+        ArgumentNullException.ThrowIfNull(certificate);
+        var top = Path.GetFullPath(root);
+        var parts = relativePath.Split('/');
+        if (Path.IsPathRooted(relativePath) || parts.Any(p => p is "" or "." or ".." || p.Contains('\\', StringComparison.Ordinal)))
+        {
+            throw new IOException($"the certificate file '{relativePath}' must be a relative path inside the served folder");
+        }
+        var folder = top;
+        foreach (var part in parts[..^1])
+        {
+            folder = Path.Combine(folder, part);
+            var info = new DirectoryInfo(folder);
+            if (info.LinkTarget is not null || File.Exists(folder))
+            {
+                throw new IOException($"the certificate file '{relativePath}': '{part}' is not a plain folder");
+            }
+            if (!info.Exists)
+            {
+                Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+                    | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+            }
+        }
+        var path = Path.Combine(folder, parts[^1]);
+        if (!Path.GetFullPath(path).StartsWith(top + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            throw new IOException($"the certificate file '{relativePath}' leaves the served folder");
+        }
+        try
+        {
+            // CreateNew is O_EXCL: an existing file or link of that name is refused, never followed.
+            using var file = new FileStream(path, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead,
+            });
+            file.Write(System.Text.Encoding.ASCII.GetBytes(certificate.ExportCertificatePem() + "\n"));
+        }
+        catch (IOException e) when (File.Exists(path) || Directory.Exists(path) || new FileInfo(path).LinkTarget is not null)
+        {
+            throw new IOException($"the certificate file '{relativePath}' exists already among the served files", e);
+        }
+        return path;
+    }
 }

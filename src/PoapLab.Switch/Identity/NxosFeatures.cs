@@ -146,6 +146,16 @@ public sealed record NxosFeatures(NxosVersion Version, string Model)
     /// </summary>
     public bool PoapLogTag => Family != NxosReleaseFamily.Nxos6;
 
+    /// <summary>
+    /// Secure POAP: the script URL, CA list and flags of DHCP option 43 (IPv4) / option 17 (IPv6), the script
+    /// fetched over HTTPS, from 10.2(3)F on (Cisco Nexus 9000 Series NX-OS Fundamentals Configuration Guide,
+    /// "Secure Download of POAP Script"); older releases ignore those options.
+    /// </summary>
+    public bool SecurePoap => (Version.Major, Version.Minor, Version.Maintenance).CompareTo((10, 2, 3)) >= 0;
+
+    /// <summary>Secure POAP takes Root-CA bundles (several certificates in one file) from 10.4(1)F on; before, one .pem certificate per file.</summary>
+    public bool SecurePoapCaBundles => (Version.Major, Version.Minor, Version.Maintenance).CompareTo((10, 4, 1)) >= 0;
+
     /// <summary><c>show version image FILE</c> (the image check scripts read "Passed" from): single-image releases.</summary>
     public bool ShowVersionImage => !DualImage;
 }

@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using PoapLab.Core.Events;
 using PoapLab.Core.Time;
+using PoapLab.Protocols.Dhcp;
 using PoapLab.Protocols.Integrity;
 using PoapLab.Switch.Cli;
 using PoapLab.Switch.Flash;
@@ -255,13 +257,38 @@ public sealed class PoapAgent
 
     private async Task<string?> DownloadScriptAsync(ScriptSource script, int attempt, CancellationToken cancellationToken)
     {
-        var protocol = script.OverHttp ? TransferProtocol.Http : TransferProtocol.Tftp;
+        X509Certificate2Collection? trust = null;
+        if (script.Secure is { } secure)
+        {
+            trust = await SecurePoapTrustAsync(secure, script.SecureOption, attempt, cancellationToken).ConfigureAwait(false);
+        }
+        try
+        {
+            return await DownloadScriptAsync(script, trust, attempt, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // The CA list's certificates serve this one download.
+            if (trust is not null)
+            {
+                foreach (X509Certificate2 certificate in trust)
+                {
+                    certificate.Dispose();
+                }
+            }
+        }
+    }
+
+    private async Task<string?> DownloadScriptAsync(ScriptSource script, X509Certificate2Collection? trust, int attempt, CancellationToken cancellationToken)
+    {
+        var protocol = script.Secure is not null ? TransferProtocol.Https : script.OverHttp ? TransferProtocol.Http : TransferProtocol.Tftp;
         var copy = $"copy {script.Url} {ScriptFlashPath} vrf {_settings.Vrf}";
         _log.PoapInfo("The POAP Script download has started");
         _log.PoapInfo($"The POAP Script is being downloaded from [{copy} ]");
         _events.Record(_source, EventKinds.ScriptDownloadStarted, copy, ("attempt", attempt), ("url", script.Url), ("protocol", protocol));
         var flash = _state.Bootflash.Files;
-        var request = new TransferRequest(protocol, script.Server, script.Port, "/" + script.ScriptName.TrimStart('/'), null, null, _settings.Vrf);
+        var request = new TransferRequest(protocol, script.Server, script.Port, "/" + script.ScriptName.TrimStart('/'), null, null, _settings.Vrf,
+            IgnoreCertificate: script.Secure?.SkipCertificateCheck ?? false) { TrustOnly = trust };
         TransferResult result;
         FileStream stream;
         try
@@ -287,6 +314,12 @@ public sealed class PoapAgent
         {
             flash.TryDeleteFile(ScriptFile);
             var why = $"could not download the script {script.Url}: {result.Error?.Split('\n')[0]}";
+            if (script.Secure is not null && result.Error?.Contains(NxosTransferErrors.CertificateProblem, StringComparison.Ordinal) == true)
+            {
+                // PoapLab's wording: no published console output of this refusal was found.
+                _log.PoapFailure($"Secure POAP: server certificate verification failed for {script.Url}: {CertificateReason(result.Error)}");
+                why = $"Secure POAP refused the script server {script.Url}: its certificate does not verify against the CA list of option {script.SecureOption} ({CertificateReason(result.Error)})";
+            }
             _events.Record(_source, EventKinds.ScriptDownloadFailed, why, ("attempt", attempt), ("url", script.Url), ("error", result.Error));
             return why;
         }
@@ -421,6 +454,148 @@ public sealed class PoapAgent
             LastRefusedCommand = bridge.LastRefusedCommand,
             ScriptPath = request.ScriptPath,
         });
+    }
+
+    /// <summary>No CA file of Secure POAP's list is read past this size (a CA bundle is tens of kilobytes).</summary>
+    private const int CaFileLimit = 1 << 20;
+
+    /// <summary>
+    /// Secure POAP's trust for the script server: the certificates of the CA list's files
+    /// (sub-option 50), or null to keep the switch's own trust store (no CA list: the guide's
+    /// SUDI case, which the lab's servers are not). Logs the sub-options the switch goes on.
+    /// </summary>
+    private async Task<X509Certificate2Collection?> SecurePoapTrustAsync(SecurePoapOptions secure, int option, int attempt, CancellationToken cancellationToken)
+    {
+        _log.PoapInfo($"Secure POAP: script URL from option {option}: {secure.Url}");
+        if (secure.Ntp is { } ntp)
+        {
+            // The lab's switch keeps its scenario clock: the NTP server is logged, not used.
+            _log.PoapInfo($"Secure POAP: NTP server: {ntp}");
+        }
+        if (secure.Debug is > 0)
+        {
+            _log.PoapInfo($"Secure POAP: debug {secure.Debug}; version {secure.Version}; CA list: {secure.CaList ?? "none"}; flag: {secure.Flag ?? 0}");
+        }
+        _events.Record(_source, EventKinds.SecurePoapOptions, $"Secure POAP: script {secure.Url}{(secure.SkipCertificateCheck ? ", certificate check skipped" : "")}",
+            ("attempt", attempt), ("url", secure.Url), ("ca_list", secure.CaList), ("ntp", secure.Ntp), ("debug", secure.Debug),
+            ("skip_cert_check", secure.SkipCertificateCheck), ("version", secure.Version), ("option", option));
+        if (secure.SkipCertificateCheck)
+        {
+            _log.PoapInfo($"Secure POAP: WARNING: server certificate validation is skipped (option {option} flag, sub-option 52)");
+            return null;
+        }
+        var urls = secure.CaUrls;
+        if (urls.Count == 0)
+        {
+            return null;
+        }
+        var trust = new X509Certificate2Collection();
+        foreach (var url in urls)
+        {
+            var (certificates, error) = await FetchCaAsync(url, cancellationToken).ConfigureAwait(false);
+            if (error is not null)
+            {
+                _log.PoapInfo($"Secure POAP: could not get CA certificate {url}: {error}");
+                _events.Record(_source, EventKinds.SecurePoapCa, $"CA file {url} not used: {error}", ("attempt", attempt), ("url", url), ("error", error), ("certificates", 0));
+                continue;
+            }
+            var all = certificates!;
+            List<X509Certificate2> used = _state.Features.SecurePoapCaBundles ? all : [all[0]];
+            if (used.Count < all.Count)
+            {
+                _log.PoapInfo($"Secure POAP: {url} holds {all.Count} certificates; this release takes one .pem certificate per file (Root-CA bundles from 10.4(1)F)");
+            }
+            trust.AddRange(used.ToArray());
+            foreach (var unused in all.Skip(used.Count))
+            {
+                unused.Dispose();
+            }
+            _events.Record(_source, EventKinds.SecurePoapCa, $"CA file {url}: {used.Count} certificate(s)", ("attempt", attempt), ("url", url), ("certificates", used.Count),
+                ("subjects", string.Join("; ", used.Select(c => c.Subject))));
+        }
+        return trust;
+    }
+
+    /// <summary>One CA list entry: its certificates, or why not. Fetched over HTTP or HTTPS.</summary>
+    private async Task<(List<X509Certificate2>? Certificates, string? Error)> FetchCaAsync(string url, CancellationToken cancellationToken)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp)
+            || string.IsNullOrEmpty(uri.Host) || !string.IsNullOrEmpty(uri.UserInfo) || uri.AbsolutePath.Length < 2)
+        {
+            return (null, "not an http(s):// URL of a file");
+        }
+        var https = uri.Scheme == Uri.UriSchemeHttps;
+        // The guide has the switch reach the CA list's server (a SUDI device) with SUDI, which the lab
+        // cannot emulate: an https:// CA file is fetched without checking that server's certificate.
+        var request = new TransferRequest(https ? TransferProtocol.Https : TransferProtocol.Http,
+            uri.HostNameType == UriHostNameType.IPv6 ? uri.Host.Trim('[', ']') : uri.Host, uri.IsDefaultPort ? null : uri.Port,
+            Uri.UnescapeDataString(uri.AbsolutePath), null, null, _settings.Vrf, IgnoreCertificate: https);
+        using var buffer = new BoundedBuffer(CaFileLimit);
+        var result = await _transfers.DownloadAsync(request, buffer, null, cancellationToken).ConfigureAwait(false);
+        if (!result.Success)
+        {
+            return (null, result.Error?.Split('\n')[0] ?? "download failed");
+        }
+        var certificates = new X509Certificate2Collection();
+        try
+        {
+            certificates.ImportFromPem(System.Text.Encoding.ASCII.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
+        }
+        catch (System.Security.Cryptography.CryptographicException e)
+        {
+            return (null, $"not a PEM certificate file: {e.Message}");
+        }
+        return certificates.Count == 0 ? (null, "no PEM certificate in the file") : ([.. certificates], null);
+    }
+
+    /// <summary>The reason of a certificate refusal, from the CLI's error text.</summary>
+    private static string CertificateReason(string error)
+    {
+        var line = error.Split('\n')[0];
+        var at = line.IndexOf(NxosTransferErrors.CertificateProblem, StringComparison.Ordinal);
+        return at < 0 ? line : line[(at + NxosTransferErrors.CertificateProblem.Length)..].TrimStart(':', ' ');
+    }
+
+    /// <summary>A memory buffer that refuses to grow past its limit with an IOException (what a full destination raises).</summary>
+    private sealed class BoundedBuffer(int limit) : MemoryStream
+    {
+        public override void Write(byte[] buffer, int offset, int count)
+        {
+            Check(count);
+            base.Write(buffer, offset, count);
+        }
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            Check(buffer.Length);
+            base.Write(buffer);
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        {
+            Check(count);
+            return base.WriteAsync(buffer, offset, count, cancellationToken);
+        }
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            Check(buffer.Length);
+            return base.WriteAsync(buffer, cancellationToken);
+        }
+
+        public override void WriteByte(byte value)
+        {
+            Check(1);
+            base.WriteByte(value);
+        }
+
+        private void Check(int count)
+        {
+            if (Length + count > limit)
+            {
+                throw new IOException($"the CA file is larger than {limit} bytes");
+            }
+        }
     }
 
     /// <summary>The command of the last run that reloaded the switch, or null.</summary>

@@ -1,6 +1,7 @@
 using System.Net;
 using PoapLab.Core.Events;
 using PoapLab.Core.Time;
+using PoapLab.Protocols.Dhcp;
 using PoapLab.Protocols.Dhcp6;
 using PoapLab.Switch.Network;
 using PoapLab.Switch.State;
@@ -75,7 +76,8 @@ public sealed class PoapDhcp6Client
             {
                 continue;
             }
-            var why = Qualify(advertise);
+            ReportSecure(advertise, from.Address, attempt);
+            var why = QualifyFor(advertise);
             if (why is not null)
             {
                 rejection = $"the ADVERTISE from {from.Address} {PoapDhcpClient.Explain(why)}";
@@ -121,6 +123,50 @@ public sealed class PoapDhcp6Client
         return null;
     }
 
+    /// <summary>
+    /// As <see cref="Qualify"/> for this switch: on a release with Secure POAP, usable option 17
+    /// sub-options stand in for option 59 (242 and 243 still route the switch).
+    /// </summary>
+    public string? QualifyFor(Dhcp6Message advertise)
+    {
+        ArgumentNullException.ThrowIfNull(advertise);
+        var why = Qualify(advertise);
+        if (why != "Missing bootfile url, Option(59)" || SecureSource(advertise, out _) is null)
+        {
+            return why;
+        }
+        return advertise.NextHop is null ? "Missing Nexthop information, Option(242)"
+            : advertise.RoutePrefix is null ? "Missing RT Prefix information, Option(243)"
+            : null;
+    }
+
+    /// <summary>The script source of option 17 (enterprise 9) on a release with Secure POAP, or null (<paramref name="problem"/> says why when it is there but unusable).</summary>
+    public ScriptSource? SecureSource(Dhcp6Message message, out string? problem)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        problem = null;
+        if (!_state.Features.SecurePoap || message.GetRaw(Dhcp6Option.VendorOpts) is not { } raw)
+        {
+            return null;
+        }
+        if (!SecurePoapOptions.TryDecode(raw.AsSpan(), SecurePoapFamily.Ipv6, out var options, out problem))
+        {
+            return null;
+        }
+        return ScriptSource.FromSecure(options!, out problem) is { } source ? source with { SecureOption = 17 } : null;
+    }
+
+    private void ReportSecure(Dhcp6Message advertise, IPAddress from, int attempt)
+    {
+        if (SecureSource(advertise, out var problem) is not null || problem is null)
+        {
+            return;
+        }
+        _log.PoapInfo($"Secure POAP: invalid option 17 ({problem}); using option 59 if present");
+        _events.Record(_source, EventKinds.SecurePoapInvalid, $"option 17 from {from} unusable: {problem}",
+            ("attempt", attempt), ("server", from), ("option", 17), ("reason", problem), ("family", "ipv6"));
+    }
+
     private async Task<Dhcp6Message?> RequestAsync(ILabUdpSocket socket, int attempt, uint xid, Dhcp6Message advertise, CancellationToken cancellationToken)
     {
         var request = new Dhcp6Message
@@ -149,12 +195,13 @@ public sealed class PoapDhcp6Client
         {
             return new DhcpPhaseResult(null, null, $"the DHCPv6 REPLY from {server} assigned no address");
         }
-        var url = reply.BootfileUrl!;
+        var secure = SecureSource(reply, out _);
+        var url = secure?.Url ?? reply.BootfileUrl ?? "";
         var lease = new DhcpLease(_settings.Interface, _settings.Vrf, address.Address, IPAddress.IPv6Any, reply.NextHop,
             reply.DnsServers ?? [], null, null, server, TimeSpan.FromSeconds(address.ValidLifetime));
         _events.Record(_source, EventKinds.DhcpAckReceived, $"DHCPv6 REPLY: {address.Address} from {server}",
             ("attempt", attempt), ("server", server), ("address", address.Address), ("family", "ipv6"), ("bootfile_url", url));
-        var script = ScriptSourceOf(url);
+        var script = secure ?? ScriptSourceOf(url);
         return script is null
             ? new DhcpPhaseResult(null, null, $"the bootfile URL '{url}' (option 59) is not a tftp:// or http:// URL")
             : new DhcpPhaseResult(lease, script, null);

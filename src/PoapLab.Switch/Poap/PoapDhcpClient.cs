@@ -17,8 +17,36 @@ namespace PoapLab.Switch.Poap;
 /// <param name="OverHttp">Option 66 carried <c>http://</c>: the script comes over HTTP.</param>
 public sealed record ScriptSource(string Server, int? Port, string ScriptName, bool OverHttp)
 {
+    /// <summary>Secure POAP's sub-options when the script comes from option 43/17's HTTPS URL, else null.</summary>
+    public SecurePoapOptions? Secure { get; init; }
+
+    /// <summary>The DHCP option <see cref="Secure"/> came in: 43 (DHCPv4) or 17 (DHCPv6).</summary>
+    public int SecureOption { get; init; } = 43;
+
     /// <summary>The URL the switch logs.</summary>
-    public string Url => $"{(OverHttp ? "http" : "tftp")}://{SwitchTransferService.UrlHost(Server)}{(Port is { } p ? ":" + p : "")}/{ScriptName.TrimStart('/')}";
+    public string Url => $"{(Secure is not null ? "https" : OverHttp ? "http" : "tftp")}://{SwitchTransferService.UrlHost(Server)}{(Port is { } p ? ":" + p : "")}/{ScriptName.TrimStart('/')}";
+
+    /// <summary>
+    /// The script source of usable Secure POAP options: their URL must be an absolute <c>https://</c>
+    /// URL with a host (the guide's HTTPS server); null with the reason otherwise.
+    /// </summary>
+    public static ScriptSource? FromSecure(SecurePoapOptions options, out string? problem)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        problem = options.Missing;
+        if (problem is not null)
+        {
+            return null;
+        }
+        if (!Uri.TryCreate(options.Url, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttps || string.IsNullOrEmpty(uri.Host)
+            || !string.IsNullOrEmpty(uri.UserInfo) || !string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment) || uri.AbsolutePath.Length < 2)
+        {
+            problem = $"the url sub-option '{options.Url}' is not an https:// URL of a file";
+            return null;
+        }
+        var host = uri.HostNameType == UriHostNameType.IPv6 ? uri.Host.Trim('[', ']') : uri.Host;
+        return new ScriptSource(host, uri.IsDefaultPort ? null : uri.Port, Uri.UnescapeDataString(uri.AbsolutePath), OverHttp: true) { Secure = options };
+    }
 }
 
 /// <summary>The result of POAP's DHCP phase.</summary>
@@ -90,6 +118,7 @@ public sealed class PoapDhcpClient
                     continue;
                 }
                 var (offer, from) = message.Value;
+                ReportSecure(offer, from.Address, attempt);
                 var rejection = Qualify(offer);
                 var offered = offer.YourAddress;
                 if (rejection is not null)
@@ -163,13 +192,17 @@ public sealed class PoapDhcpClient
     /// <summary>Why an OFFER does not qualify for POAP, or null when it does.</summary>
     public string? Qualify(DhcpMessage offer)
     {
-        if (!offer.Has(DhcpOption.TftpServerName) && !offer.Has(DhcpOption.TftpServerAddress))
+        // Secure POAP (10.2(3)F+): usable option 43 sub-options name the script; 66/67 stay the fallback.
+        if (SecureSource(offer, out _) is null)
         {
-            return "Missing Script Server information";
-        }
-        if (string.IsNullOrEmpty(offer.GetString(DhcpOption.BootfileName)))
-        {
-            return "Missing Script Name";
+            if (!offer.Has(DhcpOption.TftpServerName) && !offer.Has(DhcpOption.TftpServerAddress))
+            {
+                return "Missing Script Server information";
+            }
+            if (string.IsNullOrEmpty(offer.GetString(DhcpOption.BootfileName)))
+            {
+                return "Missing Script Name";
+            }
         }
         if (offer.GetUInt32(DhcpOption.LeaseTime) is { } lease && lease < _settings.MinimumLease.TotalSeconds)
         {
@@ -256,8 +289,44 @@ public sealed class PoapDhcpClient
         return null;
     }
 
-    private static ScriptSource ScriptSourceOf(DhcpMessage ack)
+    /// <summary>
+    /// The script source of the message's option 43 on a release with Secure POAP, or null: no
+    /// option 43, an older release (it ignores the option), or options it cannot use
+    /// (<paramref name="problem"/> says why).
+    /// </summary>
+    public ScriptSource? SecureSource(DhcpMessage message, out string? problem)
     {
+        ArgumentNullException.ThrowIfNull(message);
+        problem = null;
+        if (!_state.Features.SecurePoap || message.GetRaw(DhcpOption.VendorSpecific) is not { } raw)
+        {
+            return null;
+        }
+        if (!SecurePoapOptions.TryDecode(raw.AsSpan(), SecurePoapFamily.Ipv4, out var options, out problem))
+        {
+            return null;
+        }
+        return ScriptSource.FromSecure(options!, out problem);
+    }
+
+    /// <summary>Logs, once per OFFER, an option 43 the switch cannot use: it falls back to options 66/67.</summary>
+    private void ReportSecure(DhcpMessage offer, IPAddress from, int attempt)
+    {
+        if (SecureSource(offer, out var problem) is not null || problem is null)
+        {
+            return;
+        }
+        _log.PoapInfo($"Secure POAP: invalid option 43 ({problem}); using options 66/67 if present");
+        _events.Record(_source, EventKinds.SecurePoapInvalid, $"option 43 from {from} unusable: {problem}",
+            ("attempt", attempt), ("server", from), ("option", 43), ("reason", problem));
+    }
+
+    private ScriptSource ScriptSourceOf(DhcpMessage ack)
+    {
+        if (SecureSource(ack, out _) is { } secure)
+        {
+            return secure;
+        }
         var name = ack.GetString(DhcpOption.BootfileName)!;
         var option66 = ack.GetString(DhcpOption.TftpServerName);
         if (option66 is not null && option66.StartsWith("http://", StringComparison.OrdinalIgnoreCase))

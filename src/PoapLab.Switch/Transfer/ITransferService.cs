@@ -21,7 +21,14 @@ public sealed record TransferRequest(
     string? User,
     string? Password,
     string Vrf,
-    bool IgnoreCertificate = false);
+    bool IgnoreCertificate = false)
+{
+    /// <summary>
+    /// HTTPS only: trust exactly these CA certificates for this request (Secure POAP's CA list)
+    /// instead of the switch's trust store; null: the store.
+    /// </summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2Collection? TrustOnly { get; init; }
+}
 
 /// <summary>How a transfer ended.</summary>
 /// <param name="Error">On failure, the NX-OS error text the CLI prints (scripts match substrings of it).</param>

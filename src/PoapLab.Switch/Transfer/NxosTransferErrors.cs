@@ -56,9 +56,12 @@ public static class NxosTransferErrors
 
     public static string FtpFailed(string url, string reply) => $"% Error: FTP transfer of {url} failed: {reply}";
 
+    /// <summary>The words that open a certificate refusal.</summary>
+    public const string CertificateProblem = "SSL certificate problem";
+
     /// <summary>An HTTPS server whose certificate the switch does not trust, and no <c>ignore-certificate</c>.</summary>
     public static string CertificateUntrusted(string url, string why) =>
-        $"% Error: SSL certificate problem: {why}\nERROR: {url}: server certificate verification failed (use ignore-certificate to skip it)";
+        $"% Error: {CertificateProblem}: {why}\nERROR: {url}: server certificate verification failed (use ignore-certificate to skip it)";
 
     public static string Unsupported(TransferProtocol protocol) => $"% Error: {protocol.ToString().ToLowerInvariant()} transfers are not available in this lab";
 }

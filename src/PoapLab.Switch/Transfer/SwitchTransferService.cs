@@ -82,7 +82,7 @@ public sealed class SwitchTransferService : ITransferService, IDisposable
         }
     }
 
-    private SocketsHttpHandler CreateHandler(ISwitchNetwork network, bool ignoreCertificate)
+    private SocketsHttpHandler CreateHandler(ISwitchNetwork network, bool ignoreCertificate, X509Certificate2Collection? trustOnly = null)
     {
         return new SocketsHttpHandler
         {
@@ -98,7 +98,14 @@ public sealed class SwitchTransferService : ITransferService, IDisposable
             },
             SslOptions = new SslClientAuthenticationOptions
             {
-                RemoteCertificateValidationCallback = ignoreCertificate ? (_, _, _, _) => true : ValidateServerCertificate,
+                RemoteCertificateValidationCallback = ignoreCertificate ? (_, _, _, _) => true
+                    : trustOnly is null ? ValidateServerCertificate
+                    : (_, certificate, chain, errors) =>
+                    {
+                        var problem = Check(certificate, chain, errors, trustOnly);
+                        Volatile.Write(ref _certificateProblem, problem);
+                        return problem is null;
+                    },
             },
         };
     }
@@ -107,12 +114,12 @@ public sealed class SwitchTransferService : ITransferService, IDisposable
     // those certificates, and the name (the URL's host, a lab address or name) must match.
     private bool ValidateServerCertificate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
     {
-        var problem = Check(certificate, chain, errors);
+        var problem = Check(certificate, chain, errors, _trusted);
         Volatile.Write(ref _certificateProblem, problem);
         return problem is null;
     }
 
-    private string? Check(X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    private static string? Check(X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors, X509Certificate2Collection trusted)
     {
         if (certificate is null || (errors & SslPolicyErrors.RemoteCertificateNotAvailable) != 0)
         {
@@ -122,13 +129,13 @@ public sealed class SwitchTransferService : ITransferService, IDisposable
         {
             return "certificate subject name does not match target host name";
         }
-        if (_trusted.Count == 0)
+        if (trusted.Count == 0)
         {
             return "self-signed certificate or unknown issuer (the switch trusts no CA)";
         }
         using var custom = new X509Chain();
         custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        custom.ChainPolicy.CustomTrustStore.AddRange(_trusted);
+        custom.ChainPolicy.CustomTrustStore.AddRange(trusted);
         custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         if (chain is not null)
         {
@@ -288,9 +295,13 @@ public sealed class SwitchTransferService : ITransferService, IDisposable
             message.Headers.TryAddWithoutValidation(name, value);
         }
         long copied = 0;
+        // A request with a trust list of its own (Secure POAP) gets a connection of its own, never a pooled one checked against another list.
+        using var oneOff = request is { Protocol: TransferProtocol.Https, IgnoreCertificate: false, TrustOnly: { } trustOnly }
+            ? new HttpClient(CreateHandler(network, ignoreCertificate: false, trustOnly), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan }
+            : null;
         try
         {
-            var http = HttpFor(network, request.Protocol == TransferProtocol.Https && request.IgnoreCertificate);
+            var http = oneOff ?? HttpFor(network, request.Protocol == TransferProtocol.Https && request.IgnoreCertificate);
             using var response = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {

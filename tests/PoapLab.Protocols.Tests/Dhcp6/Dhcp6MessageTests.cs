@@ -327,4 +327,31 @@ public sealed class Dhcp6MessageTests
             File.Delete(path);
         }
     }
+
+    [Fact]
+    public void Decode_VendorOptsInCiscoSecurePoapLayout_MessageAcceptedSubOptionsReadable()
+    {
+        // Cisco's ISC declaration (option space poap_v6 length width 2) gives 1-byte codes after
+        // the enterprise number, not RFC 8415's 2-byte ones: the message must still decode.
+        var secure = new PoapLab.Protocols.Dhcp.SecurePoapOptions { Version = 1, Url = "https://[2001:db8::1]/poap.py", CaList = "https://[2001:db8::1]/ca.pem" };
+        var message = new Dhcp6Message
+        {
+            MessageType = Dhcp6MessageType.Advertise,
+            TransactionId = 0x123456,
+            Options = [Dhcp6OptionValue.FromBytes(Dhcp6Option.VendorOpts, secure.Encode(PoapLab.Protocols.Dhcp.SecurePoapFamily.Ipv6))],
+        };
+
+        var decoded = Dhcp6Message.Decode(message.Encode());
+
+        var data = decoded.GetRaw(Dhcp6Option.VendorOpts).ShouldNotBeNull();
+        PoapLab.Protocols.Dhcp.SecurePoapOptions.Decode(data.AsSpan(), PoapLab.Protocols.Dhcp.SecurePoapFamily.Ipv6).ShouldBe(secure);
+    }
+
+    [Fact]
+    public void Decode_VendorOptsShorterThanAnEnterpriseNumber_Refused() =>
+        Should.Throw<ProtocolException>(() => Dhcp6Message.Decode(new Dhcp6Message
+        {
+            MessageType = Dhcp6MessageType.Advertise,
+            Options = [Dhcp6OptionValue.FromBytes(Dhcp6Option.VendorOpts, [0, 0, 9])],
+        }.Encode()));
 }

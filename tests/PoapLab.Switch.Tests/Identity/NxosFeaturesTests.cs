@@ -75,4 +75,17 @@ public sealed class NxosFeaturesTests
     [InlineData("10.3(6)", true)]
     public void PoapLogTag_From7x(string version, bool tagged) =>
         new NxosFeatures(NxosVersion.Parse(version), "N9K-C93108TC-EX").PoapLogTag.ShouldBe(tagged);
+
+    [Theory]
+    [InlineData("9.3(8)", false, false)]
+    [InlineData("10.2(2)F", false, false)]
+    [InlineData("10.2(3)F", true, false)]
+    [InlineData("10.3(6)M", true, false)]
+    [InlineData("10.4(1)F", true, true)]
+    public void SecurePoap_From1023F_BundlesFrom1041F(string version, bool secure, bool bundles)
+    {
+        var f = new NxosFeatures(NxosVersion.Parse(version), "N9K-C93108TC-EX");
+        f.SecurePoap.ShouldBe(secure);
+        f.SecurePoapCaBundles.ShouldBe(bundles);
+    }
 }
