@@ -51,6 +51,7 @@ public static partial class HtmlReport
         .limit{background:#fff8e1;border:1px solid #f0d58c;border-radius:4px;padding:6px 10px;font-size:12.5px}
         table.manifest{margin:6px 0 12px} details{margin:4px 0} summary{cursor:pointer}
         table.fleet{margin:6px 0 12px} .fleet td.why{white-space:normal;color:#6b1111}
+        table.fleet tr td:nth-child(3){color:inherit;font-weight:normal} table.fleet tr.ok td:nth-child(2){color:var(--ok)} table.fleet tr.bad td:nth-child(2){color:var(--bad);font-weight:600}
         footer{color:var(--muted);font-size:12.5px;margin-top:30px}
         """;
 }
