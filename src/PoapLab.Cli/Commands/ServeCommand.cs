@@ -37,6 +37,8 @@ internal static class ServeCommand
         public TimeSpan Linger { get; init; } = TimeSpan.FromSeconds(3);
         public string? Script { get; init; }
         public IReadOnlyList<IServeObserver> Observers { get; init; } = [];
+        /// <summary>The watchers the command line asks for (metrics, webhook, syslog, console, progress); the scenario's <c>device:</c> adds its reset and console.</summary>
+        public ServeWatchOptions? Watch { get; init; }
         public Action? Ready { get; init; }
     }
 
@@ -50,9 +52,15 @@ internal static class ServeCommand
         var probe = new Option<string>("--probe-time") { Description = "How long to listen for another DHCP server before serving; default 2s", DefaultValueFactory = _ => "2s" };
         var quiet = new Option<string>("--failed-quiet") { Description = "A switch judged failed and silent this long has its verdict; default 60s", DefaultValueFactory = _ => "60s" };
         var script = new Option<FileInfo?>("--script") { Description = "Serve this POAP script in place of the scenario's (options edited, #md5sum kept as the scenario says)" };
+        var metricsPort = new Option<int?>("--metrics-port") { Description = "Serve Prometheus metrics (switches by phase, downloads and bytes, failures by reason) on this port" };
+        var metricsBind = new Option<string?>("--metrics-bind") { Description = "The address the metrics listen on; default the lab's server address" };
+        var metricsAny = new Option<bool>("--metrics-bind-any") { Description = "Allow --metrics-bind 0.0.0.0 or :: (metrics on every interface of this machine)" };
+        var webhook = new Option<string?>("--webhook") { Description = "POST a JSON document to this http(s) URL for each switch's verdict" };
+        var syslogPort = new Option<int>("--syslog-port") { Description = "Receive the switches' syslog on this UDP port of the lab address, filed per switch; 0 turns it off", DefaultValueFactory = _ => 514 };
+        var console = new Option<string?>("--console") { Description = "The switch's console: a serial device (/dev/ttyUSB0) or 'telnet HOST PORT'; overrides the scenario's device.console" };
         var command = new Command("serve", "Serve a scenario's POAP on a real interface to the switches wired to it, capture the segment and judge each switch from the wire")
         {
-            scenario, iface, output, timeout, allow, probe, quiet, script,
+            scenario, iface, output, timeout, allow, probe, quiet, script, metricsPort, metricsBind, metricsAny, webhook, syslogPort, console,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -73,7 +81,22 @@ internal static class ServeCommand
                 FailedQuiet = durations["--failed-quiet"],
                 AllowOtherDhcp = parse.GetValue(allow),
                 Script = parse.GetValue(script)?.FullName,
+                Watch = new ServeWatchOptions
+                {
+                    MetricsPort = parse.GetValue(metricsPort),
+                    MetricsBind = parse.GetValue(metricsBind) is { } b ? (System.Net.IPAddress.TryParse(b, out var a) ? a : System.Net.IPAddress.None) : null,
+                    MetricsAllowAnyAddress = parse.GetValue(metricsAny),
+                    WebhookUrl = parse.GetValue(webhook) is { } w ? new Uri(w, UriKind.RelativeOrAbsolute) : null,
+                    SyslogPort = parse.GetValue(syslogPort) is 0 ? null : parse.GetValue(syslogPort),
+                    Console = parse.GetValue(console),
+                    Progress = Console.Out,
+                },
             };
+            if (parse.GetValue(metricsBind) is { } bind && !System.Net.IPAddress.TryParse(bind, out _))
+            {
+                await Console.Error.WriteLineAsync($"--metrics-bind {bind}: not an IP address").ConfigureAwait(false);
+                return 2;
+            }
             return await RunAsync(parse.GetValue(scenario)!, parse.GetValue(iface)!, parse.GetValue(output)!, settings, Console.Out, Console.Error, ct).ConfigureAwait(false);
         });
         return command;
@@ -147,11 +170,33 @@ internal static class ServeCommand
                 ?? throw new InvalidOperationException($"the scenario name '{scenario.Name}' cannot name its output folder ({ScenarioLoader.NameRule})");
             var filesRoot = Path.Combine(outDir, "files");
             HardwareSpecs.Materialise(scenario, filesRoot, settings.Script);
+            var targets = HardwareSpecs.Targets(scenario);
+            IReadOnlyList<IServeObserver> observers = settings.Observers;
+            if (settings.Watch is { } watch)
+            {
+                try
+                {
+                    observers = [.. observers, .. ServeWatch.Build(
+                        watch with
+                        {
+                            Console = watch.Console ?? scenario.Device?.Console,
+                            ConsoleAnswer = scenario.Device?.ConsoleAnswer ?? watch.ConsoleAnswer,
+                            ResetCommand = watch.ResetCommand ?? scenario.Device?.Reset,
+                            ResetTimeout = watch.ResetTimeout ?? scenario.Device?.ResetTimeout,
+                        },
+                        outDir, [.. targets.Select(t => t.Switch)], Console.Error)];
+                }
+                catch (ArgumentException e)
+                {
+                    error($"serve refused: {e.Message}");
+                    return (2, null, []);
+                }
+            }
             var options = new ServeOptions
             {
                 Host = host,
                 OutputDirectory = outDir,
-                Switches = HardwareSpecs.Targets(scenario),
+                Switches = targets,
                 Services = HardwareSpecs.Services(scenario, filesRoot),
                 Lab = HardwareSpecs.Lab(scenario, outDir),
                 Timeout = settings.Timeout,
@@ -159,7 +204,7 @@ internal static class ServeCommand
                 ProbeTime = settings.ProbeTime,
                 FailedQuiet = settings.FailedQuiet,
                 Linger = settings.Linger,
-                Observers = settings.Observers,
+                Observers = observers,
                 Log = log,
                 Ready = settings.Ready,
             };

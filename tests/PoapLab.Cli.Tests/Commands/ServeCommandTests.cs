@@ -1,3 +1,4 @@
+using System.Net;
 using System.Diagnostics;
 using PoapLab.Cli.Commands;
 using PoapLab.Lab.Hardware;
@@ -91,6 +92,25 @@ public sealed class ServeCommandTests : IDisposable
             // Side-watchers are told the run; one that throws is reported, never fatal.
             settings = settings with { Observers = [new ThrowingObserver(), watching] };
         }
+        // The command line's watchers on the HTTP happy path: a webhook receiver, metrics on loopback,
+        // progress lines, and the device's reset command run once everything listens.
+        using var hooks = file == "happy-path-http.yaml" ? new WebhookReceiver() : null;
+        var progress = new StringWriter();
+        if (hooks is not null)
+        {
+            settings = settings with
+            {
+                Watch = new ServeWatchOptions
+                {
+                    MetricsPort = WebhookReceiver.FreePort(),
+                    MetricsBind = IPAddress.Loopback,
+                    SyslogPort = null,
+                    WebhookUrl = hooks.Url,
+                    Progress = TextWriter.Synchronized(progress),
+                    ResetCommand = "echo reset-ran",
+                },
+            };
+        }
         var serveOut = Path.Combine(dir, "serve");
         var serve = ServeCommand.ServeAsync(scenario, pair.ServeHost, serveOut, settings, l => { lock (lines) { lines.Add($"{DateTime.UtcNow:HH:mm:ss.fff} {l}"); } }, l => { lock (lines) { lines.Add($"{DateTime.UtcNow:HH:mm:ss.fff} error: {l}"); } }, ct);
         await Task.WhenAny(ready.Task, serve, Task.Delay(TimeSpan.FromSeconds(120), ct));
@@ -146,6 +166,16 @@ public sealed class ServeCommandTests : IDisposable
             watching.Calls.ShouldContain("snapshot", Case.Sensitive, why);
             watching.Calls.ShouldEndWith("finished provisioned dispose", Case.Sensitive, why);
             result.Problems.ShouldContain(p => p.Contains("ThrowingObserver failed in snapshot", StringComparison.Ordinal), why);
+        }
+        if (hooks is not null)
+        {
+            result.Problems.ShouldBeEmpty(why);
+            var posted = hooks.Bodies.ShouldHaveSingleItem(why);
+            posted.ShouldContain("provisioned", Case.Sensitive, why);
+            posted.ShouldContain(record.Serial, Case.Sensitive, why);
+            progress.ToString().ShouldContain("provisioned", Case.Sensitive, why);
+            var reset = Directory.GetFiles(serveOut, "reset.log", SearchOption.AllDirectories).ShouldHaveSingleItem(why);
+            (await File.ReadAllTextAsync(reset, ct)).ShouldContain("reset-ran", Case.Sensitive, why);
         }
         // analyze on serve's capture says the same.
         var capture = Directory.GetFiles(serveOut, "capture.pcapng", SearchOption.AllDirectories).ShouldHaveSingleItem();
@@ -389,4 +419,68 @@ public sealed class ServeCommandTests : IDisposable
     }
 
     private static PoapLab.Scenarios.Model.Scenario Loaded(string path) => PoapLab.Scenarios.Loading.ScenarioLoader.Load(path);
+
+    /// <summary>A loopback HTTP server that keeps the bodies POSTed to it (the verdict webhook's receiver).</summary>
+    private sealed class WebhookReceiver : IDisposable
+    {
+        private readonly HttpListener _listener = new();
+        private readonly List<string> _bodies = [];
+
+        public WebhookReceiver()
+        {
+            var port = FreePort();
+            Url = new Uri($"http://127.0.0.1:{port}/hook/");
+            _listener.Prefixes.Add(Url.ToString());
+            _listener.Start();
+            _ = Task.Run(LoopAsync);
+        }
+
+        public Uri Url { get; }
+
+        public IReadOnlyList<string> Bodies
+        {
+            get
+            {
+                lock (_bodies)
+                {
+                    return [.. _bodies];
+                }
+            }
+        }
+
+        public static int FreePort()
+        {
+            using var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+            probe.Start();
+            return ((IPEndPoint)probe.LocalEndpoint).Port;
+        }
+
+        private async Task LoopAsync()
+        {
+            while (_listener.IsListening)
+            {
+                HttpListenerContext context;
+                try
+                {
+                    context = await _listener.GetContextAsync();
+                }
+                catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+                {
+                    return;
+                }
+                using (var reader = new StreamReader(context.Request.InputStream))
+                {
+                    var body = await reader.ReadToEndAsync();
+                    lock (_bodies)
+                    {
+                        _bodies.Add(body);
+                    }
+                }
+                context.Response.StatusCode = 204;
+                context.Response.Close();
+            }
+        }
+
+        public void Dispose() => _listener.Close();
+    }
 }
