@@ -284,7 +284,7 @@ public sealed class PoapAgent
         PythonInterpreter python;
         try
         {
-            python = PythonLocator.Resolve(_settings.Python ?? (_state.Features.PythonMajor == "2.7" ? "2.7" : null));
+            python = await PythonLocator.ResolveAsync(_settings.Python ?? (_state.Features.PythonMajor == "2.7" ? "2.7" : null), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is PythonNotFoundException or ArgumentException)
         {
