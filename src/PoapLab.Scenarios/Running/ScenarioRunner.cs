@@ -175,9 +175,12 @@ public sealed class ScenarioRunner
             var events = lab.Timeline.Events;
             var results = new List<SwitchResult>();
             var dhcpServers = SwitchResults.DhcpServers(scenario, lab.Services);
+            // Grouped once: each switch's record takes its own events without walking a fleet's (O(N), not O(N²)).
+            var bySwitch = events.ToLookup(e => e.Switch, StringComparer.Ordinal);
+            IReadOnlyList<LabEvent> noSwitch = [.. bySwitch[null]];
             for (int i = 0; i < switches.Count; i++)
             {
-                results.Add(await SwitchResults.CheckAsync(scenario, scenario.Switches[i], switches[i], runs[i], lab.Timeline, events, dhcpServers, cancellationToken).ConfigureAwait(false));
+                results.Add(await SwitchResults.CheckAsync(scenario, scenario.Switches[i], switches[i], runs[i], lab.Timeline, [.. bySwitch[scenario.Switches[i].Name]], noSwitch, dhcpServers, cancellationToken).ConfigureAwait(false));
             }
             var result = new ScenarioResult(scenario, results, events, real.Elapsed, lab.Timeline.Span, outDir, null);
             await ArtifactWriter.WriteAsync(result, switches, cancellationToken).ConfigureAwait(false);
