@@ -11,7 +11,9 @@ internal sealed record BenchmarkOptions
         "  --runs       measured runs per protocol (median reported); default 3\n" +
         "  --warmup     unmeasured runs per protocol with a 1 MiB image first (JIT, page cache); default 1\n" +
         "  --out        directory for benchmark.json\n" +
-        "  --scenarios  directory holding happy-path-tftp.yaml and happy-path-http.yaml; default: found above the program";
+        "  --scenarios  directory holding happy-path-tftp.yaml and happy-path-http.yaml; default: found above the program\n" +
+        "  --fleet      N,N,...: the fleet mode instead: one scenario of N switches per N (1 MiB image), over HTTP and TFTP, beside N bare python3 runs\n" +
+        "  --parallel   switches at once in the fleet mode (as poaplab run --parallel); default 6";
 
     public long ImageBytes { get; init; } = 100L * 1024 * 1024;
 
@@ -22,6 +24,12 @@ internal sealed record BenchmarkOptions
     public string? OutputDirectory { get; init; }
 
     public string? ScenarioDirectory { get; init; }
+
+    /// <summary>The fleet sizes of the fleet mode; empty for the happy-path benchmark.</summary>
+    public IReadOnlyList<int> Fleet { get; init; } = [];
+
+    /// <summary>Switches at once in the fleet mode.</summary>
+    public int Parallel { get; init; } = 6;
 
     /// <summary>Parses the arguments; returns null and an error message when they are wrong.</summary>
     public static BenchmarkOptions? Parse(IReadOnlyList<string> args, out string? error)
@@ -70,6 +78,32 @@ internal sealed record BenchmarkOptions
                     break;
                 case "--out":
                     options = options with { OutputDirectory = value };
+                    break;
+                case "--fleet":
+                    var sizes = new List<int>();
+                    foreach (var part in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                    {
+                        if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var size) || size is < 1 or > 60_000)
+                        {
+                            error = $"--fleet {value}: give switch counts from 1 to 60000, such as 10,100,1000";
+                            return null;
+                        }
+                        sizes.Add(size);
+                    }
+                    if (sizes.Count == 0)
+                    {
+                        error = $"--fleet {value}: give switch counts such as 10,100,1000";
+                        return null;
+                    }
+                    options = options with { Fleet = sizes };
+                    break;
+                case "--parallel":
+                    if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var parallel) || parallel is < 1 or > 1000)
+                    {
+                        error = $"--parallel {value}: give a number from 1 to 1000";
+                        return null;
+                    }
+                    options = options with { Parallel = parallel };
                     break;
                 case "--scenarios":
                     options = options with { ScenarioDirectory = value };

@@ -58,6 +58,11 @@ internal static class Program
             Console.WriteLine($"  missing: {missing}; its reference rows are skipped");
         }
 
+        if (options.Fleet.Count > 0)
+        {
+            return await FleetAsync(options, tools, scenarioDir, stop.Token).ConfigureAwait(false);
+        }
+
         var work = Directory.CreateTempSubdirectory("poaplab-bench-").FullName;
         var results = new List<ProtocolFigures>();
         try
@@ -98,6 +103,27 @@ internal static class Program
             await BenchmarkReport.WriteJsonAsync(options.OutputDirectory, facts, results, CancellationToken.None).ConfigureAwait(false);
         }
         return results.Any(r => r.PoapLab.Count > 0) ? 0 : 1;
+    }
+
+    /// <summary>The fleet mode: the curve over HTTP and TFTP beside the floor (see <see cref="FleetBenchmark"/>).</summary>
+    private static async Task<int> FleetAsync(BenchmarkOptions options, ReferenceTools tools, string scenarioDir, CancellationToken cancellationToken)
+    {
+        var work = Directory.CreateTempSubdirectory("poaplab-fleet-").FullName;
+        var points = new List<FleetPoint>();
+        try
+        {
+            points = await new FleetBenchmark(tools, options, scenarioDir, work).RunAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            Console.Error.WriteLine("interrupted");
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+        Console.Write(FleetBenchmark.Table(points, options.Parallel));
+        return points.Count > 0 ? 0 : 1;
     }
 
     private static async Task<List<(string, string)>> EnvironmentFactsAsync(BenchmarkOptions options, ReferenceTools tools, CancellationToken cancellationToken)

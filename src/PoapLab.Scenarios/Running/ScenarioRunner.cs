@@ -32,7 +32,8 @@ public sealed class ScenarioRunner
     private readonly ScriptHost _scripts = new();
 
     /// <summary>
-    /// Runs every scenario, at most <see cref="RunOptions.MaxSwitches"/> switches at a time.
+    /// Runs every scenario, at most <see cref="RunOptions.MaxSwitches"/> switches at a time
+    /// across all of them and within each (see <see cref="SwitchSlots"/>).
     /// Always returns one result per scenario, in order: one that cannot run is an error, and
     /// on cancellation the running ones are stopped (scripts, servers and sshd ended) and they
     /// and those not yet started are <see cref="ScenarioResult.Cancelled"/>. Two scenarios may
@@ -41,9 +42,9 @@ public sealed class ScenarioRunner
     public async Task<IReadOnlyList<ScenarioResult>> RunAllAsync(IReadOnlyList<Scenario> scenarios, RunOptions options, Action<ScenarioResult>? finished, CancellationToken cancellationToken)
     {
         var outRoot = OutputDirectory.Prepare(options.OutputDirectory);
-        var gate = new SemaphoreSlim(options.MaxSwitches, options.MaxSwitches);
-        // A scenario takes all its switch slots at once, so two scenarios never hold half each and wait for ever.
-        using var taking = new SemaphoreSlim(1, 1);
+        // Switches take slots one by one (SwitchSlots); at most as many scenarios as slots hold a lab at once.
+        using var slots = new SwitchSlots(options.MaxSwitches);
+        using var admission = new SemaphoreSlim(options.MaxSwitches, options.MaxSwitches);
         var results = new ScenarioResult[scenarios.Count];
         var firstByName = new Dictionary<string, Scenario>(StringComparer.OrdinalIgnoreCase);
         var tasks = scenarios.Select(async (scenario, i) =>
@@ -61,24 +62,13 @@ public sealed class ScenarioRunner
                 finished?.Invoke(results[i]);
                 return;
             }
-            var weight = Math.Max(1, Math.Min(scenario.Switches.Count, options.MaxSwitches));
-            var taken = 0;
+            var admitted = false;
             try
             {
-                await taking.WaitAsync(cancellationToken).ConfigureAwait(false);
-                try
-                {
-                    for (; taken < weight; taken++)
-                    {
-                        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-                    }
-                }
-                finally
-                {
-                    taking.Release();
-                }
+                await admission.WaitAsync(cancellationToken).ConfigureAwait(false);
+                admitted = true;
                 cancellationToken.ThrowIfCancellationRequested();
-                results[i] = await RunAsync(scenario, options, cancellationToken).ConfigureAwait(false);
+                results[i] = await RunAsync(scenario, options, slots, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -90,9 +80,9 @@ public sealed class ScenarioRunner
             }
             finally
             {
-                if (taken > 0)
+                if (admitted)
                 {
-                    gate.Release(taken);
+                    admission.Release();
                 }
             }
             finished?.Invoke(results[i]);
@@ -110,6 +100,12 @@ public sealed class ScenarioRunner
     /// <see cref="ScenarioResult.Cancelled"/>, its artifacts still written.
     /// </summary>
     public async Task<ScenarioResult> RunAsync(Scenario scenario, RunOptions options, CancellationToken cancellationToken)
+    {
+        using var slots = new SwitchSlots(Math.Max(1, options.MaxSwitches));
+        return await RunAsync(scenario, options, slots, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<ScenarioResult> RunAsync(Scenario scenario, RunOptions options, SwitchSlots slots, CancellationToken cancellationToken)
     {
         var outRoot = OutputDirectory.Prepare(options.OutputDirectory);
         if (LabSpecs.NotInTransport(scenario, options) is { } why)
@@ -174,13 +170,17 @@ public sealed class ScenarioRunner
                 ScenarioFiles.Materialise(model.BootflashFiles, Path.Combine(root, "bootflash"), null, scenario.Seed, ScenarioFiles.SwitchFile);
                 switches.Add((await lab.AddSwitchAsync(LabSpecs.Switch(scenario, model, outDir), cancellationToken).ConfigureAwait(false)).Device);
             }
-            var runs = await Task.WhenAll(switches.Select(s => s.PowerOnAsync(cancellationToken))).ConfigureAwait(false);
+            // At most --parallel switches at once, across every scenario of the run (SwitchSlots).
+            var runs = await slots.RunAsync([.. switches.Select(s => (Func<CancellationToken, Task<PoapRunResult>>)s.PowerOnAsync)], cancellationToken).ConfigureAwait(false);
             var events = lab.Timeline.Events;
             var results = new List<SwitchResult>();
             var dhcpServers = SwitchResults.DhcpServers(scenario, lab.Services);
+            // Grouped once: each switch's record takes its own events without walking a fleet's (O(N), not O(N²)).
+            var bySwitch = events.ToLookup(e => e.Switch, StringComparer.Ordinal);
+            IReadOnlyList<LabEvent> noSwitch = [.. bySwitch[null]];
             for (int i = 0; i < switches.Count; i++)
             {
-                results.Add(await SwitchResults.CheckAsync(scenario, scenario.Switches[i], switches[i], runs[i], lab.Timeline, events, dhcpServers, cancellationToken).ConfigureAwait(false));
+                results.Add(await SwitchResults.CheckAsync(scenario, scenario.Switches[i], switches[i], runs[i], lab.Timeline, [.. bySwitch[scenario.Switches[i].Name]], noSwitch, dhcpServers, cancellationToken).ConfigureAwait(false));
             }
             var result = new ScenarioResult(scenario, results, events, real.Elapsed, lab.Timeline.Span, outDir, null);
             await ArtifactWriter.WriteAsync(result, switches, cancellationToken).ConfigureAwait(false);

@@ -15,11 +15,13 @@ internal static class SwitchResults
     /// expectations count per switch; its running config, flash and syslog; its own switch
     /// time), the expectations' failures and the plain-words diagnosis.
     /// </summary>
-    public static async Task<SwitchResult> CheckAsync(Scenario scenario, SwitchModel model, NexusSwitch sw, PoapRunResult run, Timeline timeline, IReadOnlyList<LabEvent> events, IReadOnlyList<DhcpServerFacts> dhcpServers, CancellationToken cancellationToken)
+    /// <param name="own">The switch's own events (the runner groups the scenario's once: a fleet's switches do not each walk every event).</param>
+    /// <param name="events">The scenario's events that concern no switch.</param>
+    public static async Task<SwitchResult> CheckAsync(Scenario scenario, SwitchModel model, NexusSwitch sw, PoapRunResult run, Timeline timeline, IReadOnlyList<LabEvent> own, IReadOnlyList<LabEvent> events, IReadOnlyList<DhcpServerFacts> dhcpServers, CancellationToken cancellationToken)
     {
         var record = new SwitchRunRecord(
             model.Name, run,
-            events.Where(e => e.Switch == model.Name).ToList(),
+            own,
             sw.State.RunningConfig.ToList(),
             ListFiles(sw.State.Bootflash.Files),
             await File.ReadAllTextAsync(sw.SyslogPath, cancellationToken).ConfigureAwait(false))

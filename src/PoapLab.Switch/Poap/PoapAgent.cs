@@ -351,7 +351,7 @@ public sealed class PoapAgent
             // The image's Python: 2.7 before 9.3(5), Python 3 from then on, whatever the #! line
             // says. "3" resolves to Debian's python3, which has PyYAML.
             var wanted = _state.Features.ScriptPython;
-            python = PythonLocator.Resolve(_settings.Python ?? (wanted == "2.7" ? "2.7" : null));
+            python = await PythonLocator.ResolveAsync(_settings.Python ?? (wanted == "2.7" ? "2.7" : null), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is PythonNotFoundException or ArgumentException)
         {

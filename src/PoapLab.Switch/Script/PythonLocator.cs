@@ -26,8 +26,10 @@ public static partial class PythonLocator
         "except Exception:\n" +
         "    sys.stdout.write('no-yaml\\n')\n";
 
-    private static readonly ConcurrentDictionary<string, Lazy<InterpreterFacts>> Facts = new(StringComparer.Ordinal);
-    private static readonly ConcurrentDictionary<string, Lazy<PythonInterpreter>> Resolved = new(StringComparer.Ordinal);
+    // Tasks, not values: callers await the one query in flight instead of blocking a pool
+    // thread each on it (a fleet of switches resolving at once starved the pool).
+    private static readonly ConcurrentDictionary<string, Lazy<Task<InterpreterFacts>>> Facts = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, Lazy<Task<PythonInterpreter>>> Resolved = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Resolves <paramref name="requested"/>: null or <c>default</c> (Debian's python3 with
@@ -35,27 +37,37 @@ public static partial class PythonLocator
     /// <c>python2.7</c>, or an absolute path. Each interpreter is asked once per process.
     /// </summary>
     /// <exception cref="PythonNotFoundException">No matching interpreter, or the default one lacks PyYAML.</exception>
-    public static PythonInterpreter Resolve(string? requested)
+    public static PythonInterpreter Resolve(string? requested) =>
+        ResolveAsync(requested, CancellationToken.None).GetAwaiter().GetResult();
+
+    /// <summary>
+    /// As <see cref="Resolve"/>, without blocking a thread while the interpreter is asked: every
+    /// caller of one request awaits the same query, which runs once per process.
+    /// </summary>
+    /// <exception cref="PythonNotFoundException">No matching interpreter, or the default one lacks PyYAML.</exception>
+    public static async Task<PythonInterpreter> ResolveAsync(string? requested, CancellationToken cancellationToken)
     {
         var key = string.IsNullOrWhiteSpace(requested) ? "default" : requested.Trim();
-        var lazy = Resolved.GetOrAdd(key, k => new Lazy<PythonInterpreter>(() => ResolveUncached(k)));
+        var lazy = Resolved.GetOrAdd(key, k => new Lazy<Task<PythonInterpreter>>(() => ResolveUncachedAsync(k)));
         try
         {
-            return lazy.Value;
+            return await lazy.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (PythonNotFoundException)
+        catch (Exception e) when (e is PythonNotFoundException or ArgumentException)
         {
             // A missing interpreter may be installed while the process runs (tests, long sessions).
-            Resolved.TryRemove(new KeyValuePair<string, Lazy<PythonInterpreter>>(key, lazy));
+            Resolved.TryRemove(new KeyValuePair<string, Lazy<Task<PythonInterpreter>>>(key, lazy));
             throw;
         }
     }
 
-    private static PythonInterpreter ResolveUncached(string key)
+    private static async Task<PythonInterpreter> ResolveUncachedAsync(string key)
     {
+        // Off the caller's stack: the lazy's factory returns at once, the query runs on its own.
+        await Task.Yield();
         if (key == "default")
         {
-            return ResolveDefault();
+            return await ResolveDefaultAsync().ConfigureAwait(false);
         }
         if (Path.IsPathRooted(key))
         {
@@ -63,7 +75,7 @@ public static partial class PythonLocator
             {
                 throw new PythonNotFoundException(key, $"the Python interpreter {key} named by the scenario does not exist; name another with python: in the scenario");
             }
-            return Describe(Query(key));
+            return Describe(await QueryAsync(key).ConfigureAwait(false));
         }
 
         var match = VersionRequest().Match(key);
@@ -74,7 +86,7 @@ public static partial class PythonLocator
         var wanted = match.Groups["version"].Value;
         foreach (var candidate in Candidates(wanted))
         {
-            var facts = Query(candidate);
+            var facts = await QueryAsync(candidate).ConfigureAwait(false);
             if (facts.Version == wanted || facts.Version.StartsWith(wanted + ".", StringComparison.Ordinal))
             {
                 return Describe(facts);
@@ -83,14 +95,14 @@ public static partial class PythonLocator
         throw new PythonNotFoundException(key, NotFoundMessage(wanted));
     }
 
-    private static PythonInterpreter ResolveDefault()
+    private static async Task<PythonInterpreter> ResolveDefaultAsync()
     {
         if (!File.Exists(DebianPython))
         {
             throw new PythonNotFoundException("default",
                 $"python3 ({DebianPython}, Debian's interpreter with PyYAML) is needed to run POAP scripts but was not found; install it with apt-get install python3 python3-yaml, or name another with python: in the scenario");
         }
-        var facts = Query(DebianPython);
+        var facts = await QueryAsync(DebianPython).ConfigureAwait(false);
         if (!facts.HasYaml)
         {
             throw new PythonNotFoundException("default",
@@ -200,11 +212,23 @@ public static partial class PythonLocator
         return info.LinkTarget is null ? info.FullName : info.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? info.FullName;
     }
 
-    private static InterpreterFacts Query(string executable) =>
-        Facts.GetOrAdd(RealPath(executable), exe => new Lazy<InterpreterFacts>(() => QueryUncached(exe))).Value;
-
-    private static InterpreterFacts QueryUncached(string executable)
+    private static async Task<InterpreterFacts> QueryAsync(string executable)
     {
+        var lazy = Facts.GetOrAdd(RealPath(executable), exe => new Lazy<Task<InterpreterFacts>>(() => QueryUncachedAsync(exe)));
+        try
+        {
+            return await lazy.Value.ConfigureAwait(false);
+        }
+        catch (PythonNotFoundException)
+        {
+            Facts.TryRemove(new KeyValuePair<string, Lazy<Task<InterpreterFacts>>>(RealPath(executable), lazy));
+            throw;
+        }
+    }
+
+    private static async Task<InterpreterFacts> QueryUncachedAsync(string executable)
+    {
+        await Task.Yield();
         var start = new ProcessStartInfo(executable)
         {
             RedirectStandardOutput = true,
@@ -219,16 +243,23 @@ public static partial class PythonLocator
             ?? throw new PythonNotFoundException(executable, $"{executable} could not be started");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromSeconds(30)))
+        using (var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
         {
-            process.Kill(entireProcessTree: true);
-            throw new PythonNotFoundException(executable, $"{executable} did not answer within 30 s when asked for its version");
+            try
+            {
+                await process.WaitForExitAsync(limit.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (limit.IsCancellationRequested)
+            {
+                process.Kill(entireProcessTree: true);
+                throw new PythonNotFoundException(executable, $"{executable} did not answer within 30 s when asked for its version");
+            }
         }
-        var lines = stdout.GetAwaiter().GetResult().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var lines = (await stdout.ConfigureAwait(false)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         if (process.ExitCode != 0 || lines.Length < 4)
         {
             throw new PythonNotFoundException(executable,
-                $"{executable} is not a usable Python interpreter (exit {process.ExitCode.ToString(CultureInfo.InvariantCulture)}): {stderr.GetAwaiter().GetResult().Trim()}");
+                $"{executable} is not a usable Python interpreter (exit {process.ExitCode.ToString(CultureInfo.InvariantCulture)}): {(await stderr.ConfigureAwait(false)).Trim()}");
         }
         return new InterpreterFacts(lines[2], lines[0], lines[1], lines[3] == "yaml");
     }

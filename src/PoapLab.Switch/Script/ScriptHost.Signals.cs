@@ -59,8 +59,59 @@ public sealed partial class ScriptHost
         }
     }
 
-    /// <summary>Direct children of a host pid, from /proc/&lt;pid&gt;/stat (field 4 is the parent).</summary>
-    internal static List<int> ChildrenOf(int parent)
+    /// <summary>
+    /// Direct children of a host pid: from its threads' <c>/proc/&lt;pid&gt;/task/&lt;tid&gt;/children</c>
+    /// (proc(5)) where the kernel has them, a few reads whatever the machine runs; else from
+    /// every process's <c>/proc/&lt;pid&gt;/stat</c> (field 4 is the parent). Either may miss a child
+    /// forked or ended while it reads; callers poll.
+    /// </summary>
+    internal static List<int> ChildrenOf(int parent) =>
+        ChildrenFromTasks(parent) ?? ChildrenFromScan(parent);
+
+    /// <returns>Null when the kernel has no <c>children</c> files (CONFIG_PROC_CHILDREN off).</returns>
+    internal static List<int>? ChildrenFromTasks(int parent)
+    {
+        var process = "/proc/" + parent.ToString(CultureInfo.InvariantCulture);
+        var children = new List<int>();
+        if (!Directory.Exists(process))
+        {
+            return children;
+        }
+        if (!s_childrenFiles)
+        {
+            return null;
+        }
+        try
+        {
+            foreach (var task in Directory.EnumerateDirectories(process + "/task"))
+            {
+                var file = Path.Combine(task, "children");
+                if (!File.Exists(file))
+                {
+                    s_childrenFiles = Directory.Exists(task);
+                    return s_childrenFiles ? null : children;
+                }
+                foreach (var word in File.ReadAllText(file).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                {
+                    if (int.TryParse(word, NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+                    {
+                        children.Add(pid);
+                    }
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The process or one of its threads ended while we read: what was read is what there is.
+        }
+        return children;
+    }
+
+    // Cleared when a kernel turns out to have no children files; the scan then stands in.
+    private static volatile bool s_childrenFiles = true;
+
+    /// <summary>Direct children of a host pid, from every /proc/&lt;pid&gt;/stat (field 4 is the parent).</summary>
+    internal static List<int> ChildrenFromScan(int parent)
     {
         var children = new List<int>();
         foreach (var dir in Directory.EnumerateDirectories("/proc"))

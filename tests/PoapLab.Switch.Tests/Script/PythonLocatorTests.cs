@@ -23,6 +23,28 @@ public sealed class PythonLocatorTests
         python.HasYaml.ShouldBeTrue();
     }
 
+    [Fact]
+    public async Task ResolveAsync_ManyCallersAtOnce_OneAnswerNoThreadBlocked()
+    {
+        Requires.Tool("/usr/bin/python3", "apt-get install python3 python3-yaml");
+
+        // A fleet's switches all ask at once: they share one query and return the same answer.
+        var answers = await Task.WhenAll(Enumerable.Range(0, 200).Select(_ => PythonLocator.ResolveAsync(null, TestContext.Current.CancellationToken)));
+
+        answers.Distinct().Count().ShouldBe(1);
+        answers[0].ShouldBeSameAs(PythonLocator.Resolve(null));
+    }
+
+    [Fact]
+    public async Task ResolveAsync_Missing_ThrowsAndIsAskedAgainNextTime()
+    {
+        var first = await Should.ThrowAsync<PythonNotFoundException>(() => PythonLocator.ResolveAsync("python3.98", TestContext.Current.CancellationToken));
+        var second = await Should.ThrowAsync<PythonNotFoundException>(() => PythonLocator.ResolveAsync("python3.98", TestContext.Current.CancellationToken));
+
+        second.ShouldNotBeSameAs(first);
+        second.Message.ShouldContain("python3.98");
+    }
+
     [Theory]
     [InlineData("2.7")]
     [InlineData("python2.7")]
