@@ -59,7 +59,6 @@ public sealed partial class NxosCli
         new PartialFamily(_ => RegisterShowCommands()),
         new PartialFamily(_ => RegisterConfigCommands()),
         new PartialFamily(_ => RegisterInstallCommands()),
-        new PartialFamily(_ => RegisterInterfaceCommands()),
         new PartialFamily(_ => RegisterFileCommands()),
         new PartialFamily(_ => RegisterPersonalityCommands()),
     ];
@@ -245,7 +244,7 @@ public sealed partial class NxosCli
     private static CommandOutput NoSpace() => CliFiles.NoSpace();
 
     /// <summary>True when <paramref name="word"/> abbreviates <paramref name="keyword"/> to at least <paramref name="minLength"/> characters.</summary>
-    private static bool Abbreviates(string word, string keyword, int minLength = 1) =>
+    internal static bool Abbreviates(string word, string keyword, int minLength = 1) =>
         word.Length >= minLength && keyword.StartsWith(word, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
