@@ -60,7 +60,6 @@ public sealed partial class NxosCli
         new PartialFamily(_ => RegisterConfigCommands()),
         new PartialFamily(_ => RegisterInstallCommands()),
         new PartialFamily(_ => RegisterFileCommands()),
-        new PartialFamily(_ => RegisterPersonalityCommands()),
     ];
 
     /// <summary>The switch's syslog file, which <c>show logging</c> prints (POAP's own lines included); null: an empty log.</summary>
@@ -303,7 +302,7 @@ public sealed partial class NxosCli
     }
 
     /// <summary>The directory part of a flash-relative path (<c>""</c>: the flash itself).</summary>
-    private static string ParentOf(string flashPath)
+    internal static string ParentOf(string flashPath)
     {
         var slash = flashPath.LastIndexOf('/');
         return slash < 0 ? "" : flashPath[..slash];

@@ -15,6 +15,7 @@ internal static class CommandFamilies
         new DirectoryCommands(device),
         new BashCommands(device),
         new InterfaceCommands(device),
+        new PersonalityCommands(device),
     ];
 }
 
