@@ -59,7 +59,6 @@ public sealed partial class NxosCli
         new PartialFamily(_ => RegisterShowCommands()),
         new PartialFamily(_ => RegisterConfigCommands()),
         new PartialFamily(_ => RegisterInstallCommands()),
-        new PartialFamily(_ => RegisterFileCommands()),
     ];
 
     /// <summary>The switch's syslog file, which <c>show logging</c> prints (POAP's own lines included); null: an empty log.</summary>
