@@ -232,7 +232,7 @@ public sealed partial class NxosCli
     }
 
     /// <summary>The lines of a configuration file: line endings stripped, blank lines dropped.</summary>
-    private static IEnumerable<string> ConfigLines(string text) =>
+    internal static IEnumerable<string> ConfigLines(string text) =>
         text.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Trim().Length > 0);
 
     /// <summary>The boot variable NX-OS stores for an image: <c>bootflash:/name</c>.</summary>

@@ -319,7 +319,7 @@ public sealed partial class NxosCli
             return CommandOutput.Fail(result?.Error ?? "Copy failed");
         }
         Touch(to);
-        CountManagementTraffic(result.Bytes);
+        _device.Management.Count(result.Bytes);
         var output = protocol is TransferProtocol.Scp or TransferProtocol.Sftp
             ? CopyComplete
             : "Copy complete, now saving to disk (please wait)...\n" + CopyComplete;
@@ -389,7 +389,7 @@ public sealed partial class NxosCli
         {
             return CommandOutput.Fail(result?.Error ?? "Copy failed");
         }
-        CountManagementTraffic(result.Bytes);
+        _device.Management.Count(result.Bytes);
         var lines = ConfigLines(System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length)).ToList();
         if (Abbreviates(destination, "scheduled-config", 3))
         {

@@ -5,57 +5,9 @@ using PoapLab.Switch.Cli.Commands;
 
 namespace PoapLab.Switch.Cli;
 
-/// <summary><c>delete</c> and output redirection (<c>command &gt; bootflash:file</c>, <c>&gt;&gt;</c> to append).</summary>
+/// <summary>Output redirection (<c>command &gt; bootflash:file</c>, <c>&gt;&gt;</c> to append).</summary>
 public sealed partial class NxosCli
 {
-    private void RegisterFileCommands() => _exec.Add("delete", Delete);
-
-    private Task<CommandOutput> Delete(CommandContext context, CancellationToken cancellationToken)
-    {
-        var args = context.Args;
-        if (args.Count == 0)
-        {
-            return context.InvalidArg(0).AsTask();
-        }
-        if (args.Count > 2 || (args.Count == 2 && !Abbreviates(args[1].Text, "no-prompt", 4)))
-        {
-            return context.InvalidArg(args.Count == 2 ? 1 : 2).AsTask();
-        }
-        var name = args[0].Text;
-        var path = ResolvePath(name, context.Session);
-        if (path is null || path.Relative.Length == 0)
-        {
-            // A filesystem the switch lacks, a path out of one, or a filesystem itself: not a file.
-            return PermissionDenied(name).AsTask();
-        }
-        var files = path.Filesystem.Files;
-        try
-        {
-            // The entry itself: deleting a link removes the link, never what it points at.
-            if (files.Stat(path.Relative, followLinks: false) is not { } entry)
-            {
-                return NoSuchFile(name).AsTask();
-            }
-            // A script cannot answer the prompt; vsh takes its default, which for delete is yes.
-            var prompt = context.Session.DontAsk || args.Count == 2
-                ? ""
-                : $"Do you want to delete \"/{path.Relative}\" ? (yes/no/abort)   [y] \n";
-            if (entry.Kind == FileEntryKind.Directory)
-            {
-                files.DeleteDirectory(path.Relative, recursive: true);
-            }
-            else
-            {
-                files.DeleteFile(path.Relative);
-            }
-            return CommandOutput.Ok(prompt).AsTask();
-        }
-        catch (IOException e)
-        {
-            return FileFailure(e, name, PermissionDenied(name)).AsTask();
-        }
-    }
-
     /// <summary>Where a command's output goes instead of back to the script.</summary>
     private sealed record Redirect(string Target, bool Append, int Column);
 

@@ -465,7 +465,7 @@ public sealed partial class NxosCli
         return string.Join('-', parts);
     }
 
-    private static string NormaliseInterface(string name)
+    internal static string NormaliseInterface(string name)
     {
         var lower = name.ToLowerInvariant();
         var m = Regex.Match(lower, @"^e[a-z]*(\d.*)$", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
@@ -485,5 +485,5 @@ public sealed partial class NxosCli
             : 0;
     }
 
-    private static string Pad(string text, int width) => text.Length < width ? text.PadRight(width) : text + " ";
+    internal static string Pad(string text, int width) => text.Length < width ? text.PadRight(width) : text + " ";
 }

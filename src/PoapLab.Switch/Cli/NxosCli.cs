@@ -59,9 +59,6 @@ public sealed partial class NxosCli
         new PartialFamily(_ => RegisterShowCommands()),
         new PartialFamily(_ => RegisterConfigCommands()),
         new PartialFamily(_ => RegisterInstallCommands()),
-        new PartialFamily(_ => RegisterInterfaceCommands()),
-        new PartialFamily(_ => RegisterFileCommands()),
-        new PartialFamily(_ => RegisterPersonalityCommands()),
     ];
 
     /// <summary>The switch's syslog file, which <c>show logging</c> prints (POAP's own lines included); null: an empty log.</summary>
@@ -245,7 +242,7 @@ public sealed partial class NxosCli
     private static CommandOutput NoSpace() => CliFiles.NoSpace();
 
     /// <summary>True when <paramref name="word"/> abbreviates <paramref name="keyword"/> to at least <paramref name="minLength"/> characters.</summary>
-    private static bool Abbreviates(string word, string keyword, int minLength = 1) =>
+    internal static bool Abbreviates(string word, string keyword, int minLength = 1) =>
         word.Length >= minLength && keyword.StartsWith(word, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
@@ -304,7 +301,7 @@ public sealed partial class NxosCli
     }
 
     /// <summary>The directory part of a flash-relative path (<c>""</c>: the flash itself).</summary>
-    private static string ParentOf(string flashPath)
+    internal static string ParentOf(string flashPath)
     {
         var slash = flashPath.LastIndexOf('/');
         return slash < 0 ? "" : flashPath[..slash];

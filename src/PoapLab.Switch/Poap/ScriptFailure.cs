@@ -40,13 +40,15 @@ public static partial class ScriptFailure
 
     /// <summary>
     /// How strongly a message reports a failure: 2 for an error ("ERR :", "failed", "not found",
-    /// "Invalid command"...), 1 for a bare abort notice ("Aborting", "Terminating") that usually
-    /// follows the error it is about, 0 for anything else.
+    /// "Invalid command"...), 1 for a bare abort notice ("Aborting", "Terminating", "POAP script
+    /// failed") that usually follows the error it is about, 0 for anything else.
     /// </summary>
     public static int Weight(string message)
     {
         ArgumentNullException.ThrowIfNull(message);
-        return ErrorWords().IsMatch(message) ? 2 : AbortWords().IsMatch(message) ? 1 : 0;
+        // "POAP script failed" says no more than the exit code: like "Aborting", it gives way to the error before it.
+        var specific = GenericFailure().Replace(message, " ");
+        return ErrorWords().IsMatch(specific) ? 2 : specific.Length != message.Length || AbortWords().IsMatch(message) ? 1 : 0;
     }
 
     /// <summary>
@@ -243,4 +245,7 @@ public static partial class ScriptFailure
 
     [GeneratedRegex(@"(?i)(\babort(s|ed|ing)?\b|\bterminat(e|ed|ing)\b)", RegexOptions.CultureInvariant)]
     private static partial Regex AbortWords();
+
+    [GeneratedRegex(@"(?i)\b(poap\s+)?script\s+(has\s+)?(fail(s|ed)?|failure)\b", RegexOptions.CultureInvariant)]
+    private static partial Regex GenericFailure();
 }

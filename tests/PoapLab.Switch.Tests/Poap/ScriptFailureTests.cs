@@ -140,6 +140,15 @@ public sealed class ScriptFailureTests
     }
 
     [Fact]
+    public void Headline_GenericScriptFailedAfterTheError_TheError()
+    {
+        const string stdout =
+            "FDO26021005 - Copy of tftp://poap@10.0.0.1/images/x.bin failed: % TFTP get operation failed:Timed out waiting for 10.0.0.1\n" +
+            "FDO26021005 - POAP script failed; the switch will retry POAP\n";
+        Headline(stdout: stdout).ShouldBe(" (its last error: FDO26021005 - Copy of tftp://poap@10.0.0.1/images/x.bin failed: % TFTP get operation failed:Timed out waiting for 10.0.0.1)");
+    }
+
+    [Fact]
     public void Headline_SysExitWithAMessage_ThatMessage()
     {
         Headline("ERROR: no config for serial FDO23490570\n", stdout: "poap_py_log:INFO: cleaning up\n").ShouldBe(" (its last error: ERROR: no config for serial FDO23490570)");
@@ -192,6 +201,9 @@ public sealed class ScriptFailureTests
     [InlineData("INFO: Verification passed. (system : 9.3(8))", 0)]
     [InlineData("Terminating: timed out waiting for copy", 2)]
     [InlineData("% Invalid command at '^' marker.", 2)]
+    [InlineData("FDO26021005 - POAP script failed; the switch will retry POAP", 1)]
+    [InlineData("ERR : POAP script failed: copy of the image failed", 2)]
+    [InlineData("Copy of tftp://poap@10.0.0.1/images/x.bin failed: % TFTP get operation failed:Timed out waiting for 10.0.0.1", 2)]
     public void Weight_ScriptWording(string message, int weight)
     {
         ScriptFailure.Weight(message).ShouldBe(weight);

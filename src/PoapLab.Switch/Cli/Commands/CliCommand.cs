@@ -46,6 +46,9 @@ internal sealed class CliDevice(SwitchState state, ITransferService transfers, S
 
     public NxosFilesystems Filesystems => State.Filesystems;
 
+    /// <summary>What the management port has carried (<c>show interface mgmt0</c>'s counters).</summary>
+    public ManagementTraffic Management { get; } = new();
+
     /// <summary>The switch's syslog file (its logfile, what <c>show logging</c> prints), or null when there is none.</summary>
     public string? SyslogPath { get; set; }
 

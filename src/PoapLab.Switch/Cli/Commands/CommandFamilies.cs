@@ -14,6 +14,8 @@ internal static class CommandFamilies
         new HardwareCommands(device),
         new DirectoryCommands(device),
         new BashCommands(device),
+        new InterfaceCommands(device),
+        new PersonalityCommands(device),
     ];
 }
 

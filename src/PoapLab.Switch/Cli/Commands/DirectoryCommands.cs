@@ -3,7 +3,7 @@ using PoapLab.Switch.Flash;
 namespace PoapLab.Switch.Cli.Commands;
 
 /// <summary>
-/// <c>cd</c>, <c>pwd</c>, <c>mkdir</c>, <c>rmdir</c> and <c>move</c> on any of the switch's
+/// <c>cd</c>, <c>pwd</c>, <c>mkdir</c>, <c>rmdir</c>, <c>move</c> and <c>delete</c> on any of the switch's
 /// filesystems (Cisco Nexus 9000 Series NX-OS Fundamentals Configuration Guide, "Working
 /// with Files": "Changing the Current Directory", "Displaying the Current Directory",
 /// "Creating a Directory", "Deleting an Existing Directory", "Moving Files"). The current
@@ -18,6 +18,7 @@ internal sealed class DirectoryCommands(CliDevice device) : ICommandFamily
         table.Exec("mkdir", MakeDirectory);
         table.Exec("rmdir", RemoveDirectory);
         table.Exec("move", Move);
+        table.Exec("delete", Delete);
     }
 
     private Task<CommandOutput> ChangeDirectory(CommandContext context, CancellationToken cancellationToken)
@@ -165,5 +166,51 @@ internal sealed class DirectoryCommands(CliDevice device) : ICommandFamily
             return CliFiles.Failure(e, destination, CliFiles.PermissionDenied(destination)).AsTask();
         }
         return CommandOutput.Empty.AsTask();
+    }
+
+    private Task<CommandOutput> Delete(CommandContext context, CancellationToken cancellationToken)
+    {
+        var args = context.Args;
+        if (args.Count == 0)
+        {
+            return context.InvalidArg(0).AsTask();
+        }
+        if (args.Count > 2 || (args.Count == 2 && !NxosCli.Abbreviates(args[1].Text, "no-prompt", 4)))
+        {
+            return context.InvalidArg(args.Count == 2 ? 1 : 2).AsTask();
+        }
+        var name = args[0].Text;
+        var path = device.Filesystems.Resolve(name, context.Session.CurrentDirectory);
+        if (path is null || path.Relative.Length == 0)
+        {
+            // A filesystem the switch lacks, a path out of one, or a filesystem itself: not a file.
+            return CliFiles.PermissionDenied(name).AsTask();
+        }
+        var files = path.Filesystem.Files;
+        try
+        {
+            // The entry itself: deleting a link removes the link, never what it points at.
+            if (files.Stat(path.Relative, followLinks: false) is not { } entry)
+            {
+                return CliFiles.NoSuchFile(name).AsTask();
+            }
+            // A script cannot answer the prompt; vsh takes its default, which for delete is yes.
+            var prompt = context.Session.DontAsk || args.Count == 2
+                ? ""
+                : $"Do you want to delete \"/{path.Relative}\" ? (yes/no/abort)   [y] \n";
+            if (entry.Kind == FileEntryKind.Directory)
+            {
+                files.DeleteDirectory(path.Relative, recursive: true);
+            }
+            else
+            {
+                files.DeleteFile(path.Relative);
+            }
+            return CommandOutput.Ok(prompt).AsTask();
+        }
+        catch (IOException e)
+        {
+            return CliFiles.Failure(e, name, CliFiles.PermissionDenied(name)).AsTask();
+        }
     }
 }

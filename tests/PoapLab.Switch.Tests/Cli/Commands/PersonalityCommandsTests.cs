@@ -3,9 +3,9 @@ using System.IO.Compression;
 using System.Text;
 using PoapLab.Switch.Cli;
 
-namespace PoapLab.Switch.Tests.Cli;
+namespace PoapLab.Switch.Tests.Cli.Commands;
 
-public sealed class NxosCliPersonalityTests
+public sealed class PersonalityCommandsTests
 {
     private const string Restore = "personality restore bootflash:personality.tar user-name admin password secret hostname 192.0.2.2 vrf management";
 

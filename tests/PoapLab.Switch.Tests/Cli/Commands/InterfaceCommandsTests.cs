@@ -5,9 +5,9 @@ using PoapLab.Core.Events;
 using PoapLab.Switch.Cli;
 using PoapLab.Switch.State;
 
-namespace PoapLab.Switch.Tests.Cli;
+namespace PoapLab.Switch.Tests.Cli.Commands;
 
-public sealed class NxosCliInterfaceTests
+public sealed class InterfaceCommandsTests
 {
     private static CliTestSwitch WithLease(string intf = "mgmt0", string vrf = "management", params string[] dns)
     {
@@ -58,6 +58,44 @@ public sealed class NxosCliInterfaceTests
         row.GetProperty("eth_ip_mask").GetInt32().ShouldBe(24);
         row.GetProperty("eth_ip_prefix").GetString().ShouldBe("192.0.2.0");
         row.GetProperty("eth_mtu").GetString().ShouldBe("1500");
+    }
+
+    [Fact]
+    public async Task Json_OneRecordPerCommand_KeysInNxosOrder()
+    {
+        // The key order the handlers printed before text and JSON came from one record each.
+        using var sw = WithLease(dns: ["192.0.2.53", "192.0.2.54"]);
+        var row = JsonDocument.Parse(await sw.Ok("show interface mgmt0", json: true)).RootElement.GetProperty("TABLE_interface").GetProperty("ROW_interface");
+        string.Join(' ', row.EnumerateObject().Select(p => p.Name)).ShouldBe(
+            "interface state admin_state eth_hw_desc eth_hw_addr eth_bia_addr eth_ip_addr eth_ip_mask eth_ip_prefix eth_mtu eth_bw eth_dly " +
+            "eth_reliability eth_txload eth_rxload medium eth_duplex eth_speed eth_autoneg eth_mdix eth_ethertype vdc_lvl_in_avg_bits " +
+            "vdc_lvl_in_avg_pkts vdc_lvl_out_avg_bits vdc_lvl_out_avg_pkts vdc_lvl_in_pkts vdc_lvl_in_ucast vdc_lvl_in_mcast vdc_lvl_in_bcast " +
+            "vdc_lvl_in_bytes vdc_lvl_out_pkts vdc_lvl_out_ucast vdc_lvl_out_mcast vdc_lvl_out_bcast vdc_lvl_out_bytes");
+        row.GetProperty("eth_bw").GetInt32().ShouldBe(1000000);
+        row.GetProperty("eth_reliability").GetString().ShouldBe("255");
+
+        var brief = JsonDocument.Parse(await sw.Ok("show ip interface brief vrf all", json: true)).RootElement;
+        string.Join(' ', brief.EnumerateObject().Select(p => p.Name)).ShouldBe("TABLE_vrf TABLE_intf");
+        string.Join(' ', brief.GetProperty("TABLE_intf").GetProperty("ROW_intf").EnumerateObject().Select(p => p.Name))
+            .ShouldBe("vrf-name-out intf-name proto-state link-state admin-state iod prefix ip-disabled");
+        brief.GetProperty("TABLE_intf").GetProperty("ROW_intf").GetProperty("iod").GetInt32().ShouldBe(2);
+
+        var hosts = JsonDocument.Parse(await sw.Ok("show hosts", json: true)).RootElement;
+        string.Join(' ', hosts.EnumerateObject().Select(p => p.Name)).ShouldBe("dns_lookup default_domain name_server TABLE_vrf");
+        var hostRows = hosts.GetProperty("TABLE_vrf").GetProperty("ROW_vrf");
+        hostRows.GetArrayLength().ShouldBe(3);
+        string.Join(' ', hostRows[0].EnumerateObject().Select(p => p.Name)).ShouldBe("vrf use_vrf token config");
+        hostRows[0].GetProperty("token").GetString().ShouldBe("domain");
+    }
+
+    [Fact]
+    public async Task ShowHosts_NoLease_BroadcastNameServerAndNoRows()
+    {
+        using var sw = new CliTestSwitch();
+        (await sw.Ok("show hosts")).ShouldBe(
+            "DNS lookup enabled\nDefault domain for vrf:default is -\nName/address lookup uses domain service\nName servers are 255.255.255.255\n\n" +
+            "Vrf          Use-vrf      Token      Config\n\nHost                                     Address\n");
+        (await sw.Run("show hosts x")).Status.ShouldBe(CliStatus.SyntaxError);
     }
 
     [Fact]

@@ -4,9 +4,7 @@ using System.Text;
 using PoapLab.Switch.Flash;
 using PoapLab.Switch.State;
 
-using PoapLab.Switch.Cli.Commands;
-
-namespace PoapLab.Switch.Cli;
+namespace PoapLab.Switch.Cli.Commands;
 
 /// <summary>
 /// <c>personality restore &lt;tar&gt; [user-name U] [password P] [hostname H] [vrf V]</c>: the last
@@ -29,16 +27,16 @@ namespace PoapLab.Switch.Cli;
 /// The error texts for a missing, unreadable or incomplete archive are the lab's (modelled on
 /// NX-OS's <c>No such file</c> wording), not NX-OS's verbatim.
 /// </remarks>
-public sealed partial class NxosCli
+internal sealed class PersonalityCommands(CliDevice device) : ICommandFamily
 {
     private const string PersonalityConfigName = "running-config";
     private const string PersonalityDataDirectory = "data/";
 
-    private void RegisterPersonalityCommands() => _exec.Add("personality restore", PersonalityRestoreCommand);
+    public void Register(CommandTable table) => table.Exec("personality restore", PersonalityRestoreCommand);
 
     private Task<CommandOutput> PersonalityRestoreCommand(CommandContext context, CancellationToken cancellationToken)
     {
-        if (!_state.Features.Personality)
+        if (!device.State.Features.Personality)
         {
             // The personality feature came with 9.2(1).
             return CommandOutput.From(CliResult.InvalidCommand(context.Command, context.Words[0].Column)).AsTask();
@@ -57,19 +55,19 @@ public sealed partial class NxosCli
                 return context.InvalidArg(i + 1).AsTask();
             }
             var value = args[i + 1].Text;
-            if (Abbreviates(word, "user-name", 2))
+            if (NxosCli.Abbreviates(word, "user-name", 2))
             {
                 user = value;
             }
-            else if (Abbreviates(word, "password", 2))
+            else if (NxosCli.Abbreviates(word, "password", 2))
             {
                 // The password only reaches the package server; nothing here keeps it.
             }
-            else if (Abbreviates(word, "hostname", 2))
+            else if (NxosCli.Abbreviates(word, "hostname", 2))
             {
                 server = value;
             }
-            else if (Abbreviates(word, "vrf", 2))
+            else if (NxosCli.Abbreviates(word, "vrf", 2))
             {
                 vrf = value;
             }
@@ -80,10 +78,13 @@ public sealed partial class NxosCli
         }
 
         var name = args[0].Text;
-        var path = ResolveFlash(name.Contains(':', StringComparison.Ordinal) || name.StartsWith('/') ? name : "bootflash:" + name);
+        var typed = name.Contains(':', StringComparison.Ordinal) || name.StartsWith('/') ? name : "bootflash:" + name;
+        var path = typed.StartsWith("bootflash:", StringComparison.OrdinalIgnoreCase) || typed.StartsWith("/bootflash", StringComparison.Ordinal)
+            ? device.State.Bootflash.ToRelative(typed)
+            : null;
         if (path is null)
         {
-            return PermissionDenied(name).AsTask();
+            return CliFiles.PermissionDenied(name).AsTask();
         }
         try
         {
@@ -91,7 +92,7 @@ public sealed partial class NxosCli
         }
         catch (IOException e)
         {
-            return FileFailure(e, name, PermissionDenied(name)).AsTask();
+            return CliFiles.Failure(e, name, CliFiles.PermissionDenied(name)).AsTask();
         }
     }
 
@@ -99,7 +100,7 @@ public sealed partial class NxosCli
     {
         if (!Flash.FileExists(path))
         {
-            return NoSuchFile(name);
+            return CliFiles.NoSuchFile(name);
         }
 
         List<(string Entry, byte[] Content)> members;
@@ -127,7 +128,7 @@ public sealed partial class NxosCli
                 continue;
             }
             var flashName = "bootflash:" + entry[dataPrefix.Length..];
-            var target = _state.Bootflash.ToRelative(flashName);
+            var target = device.State.Bootflash.ToRelative(flashName);
             if (target is null or "")
             {
                 return CommandOutput.Fail($"Error: {name}: {entry}: Permission denied");
@@ -135,15 +136,15 @@ public sealed partial class NxosCli
             files.Add((target, content));
         }
         var needed = files.Sum(f => (long)f.Content.Length - ExistingLength(f.Target));
-        if (needed > _state.Bootflash.FreeBytes)
+        if (needed > device.State.Bootflash.FreeBytes)
         {
-            return NoSpace();
+            return CliFiles.NoSpace();
         }
 
         var extracted = new List<string>();
         foreach (var (target, content) in files)
         {
-            Flash.CreateDirectories(ParentOf(target));
+            Flash.CreateDirectories(NxosCli.ParentOf(target));
             using (var file = Flash.Create(target))
             {
                 file.Write(content);
@@ -151,9 +152,9 @@ public sealed partial class NxosCli
             Touch(target);
             extracted.Add(Bootflash.ToFlashName(target));
         }
-        var lines = ConfigLines(Encoding.UTF8.GetString(config.Content)).Where(l => !l.TrimStart().StartsWith('!')).ToList();
-        _state.ScheduledConfig.AddRange(lines);
-        _state.Personality = new PersonalityRestore(Bootflash.ToFlashName(path), user, server, vrf, lines, extracted);
+        var lines = NxosCli.ConfigLines(Encoding.UTF8.GetString(config.Content)).Where(l => !l.TrimStart().StartsWith('!')).ToList();
+        device.State.ScheduledConfig.AddRange(lines);
+        device.State.Personality = new PersonalityRestore(Bootflash.ToFlashName(path), user, server, vrf, lines, extracted);
         var text = new StringBuilder()
             .Append("Personality restore from ").Append(name).Append(" started\n")
             .Append("Extracting the personality archive.\n")
@@ -214,5 +215,25 @@ public sealed partial class NxosCli
             throw new InvalidDataException("the archive is empty");
         }
         return members;
+    }
+
+    /// <summary>The flash's files.</summary>
+    private FileTree Flash => device.State.Bootflash.Files;
+
+    /// <summary>The size of the regular file a write would replace (0 for anything else: it is unlinked, not truncated).</summary>
+    private long ExistingLength(string flashPath) =>
+        Flash.Stat(flashPath, followLinks: false) is { Kind: FileEntryKind.File, Links: 1 } e ? e.Size : 0;
+
+    /// <summary>Files the CLI writes carry the switch's time, not the host's.</summary>
+    private void Touch(string flashPath)
+    {
+        try
+        {
+            Flash.SetModified(flashPath, device.Clock.GetUtcNow());
+        }
+        catch (SwitchFileException)
+        {
+            // Gone or swapped since it was written: the script's doing, and no time to set.
+        }
     }
 }
