@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using PoapLab.Lab.Hardware;
 using PoapLab.Scenarios.Loading;
@@ -68,14 +67,7 @@ internal static class DeviceCommand
                 await Console.Error.WriteLineAsync($"--interface: {e.Message}").ConfigureAwait(false);
                 return 2;
             }
-            using var cancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            void OnSignal(PosixSignalContext context)
-            {
-                context.Cancel = true;
-                _ = Task.Run(cancel.Cancel, CancellationToken.None);
-            }
-            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+            using var cancel = new SignalCancellation(ct, signal => Console.Error.WriteLine($"{signal}: stopping the switch and giving {host.Interface} back (again to exit at once)"));
             var (exit, _) = await DeviceAsync(parse.GetValue(scenario)!.FullName, parse.GetValue(name)!, host, parse.GetValue(output)!.FullName,
                 new Settings { AnnounceInterval = every, StayUp = stayUp }, Console.WriteLine, Console.Error.WriteLine, cancel.Token).ConfigureAwait(false);
             return exit;

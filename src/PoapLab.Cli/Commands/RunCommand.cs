@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using PoapLab.Core.Events;
 using PoapLab.Lab.Transports;
 using PoapLab.Lab.Transports.Namespace;
@@ -105,21 +104,7 @@ internal static class RunCommand
             output.Error(e.Message);
             return 2;
         }
-        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var signals = 0;
-        void OnSignal(PosixSignalContext context)
-        {
-            context.Cancel = true;
-            if (Interlocked.Increment(ref signals) > 1)
-            {
-                Environment.Exit(CancelledExitCode);
-            }
-            output.Error($"{context.Signal}: stopping the scenarios and writing the reports (again to exit at once)");
-            // Cancellation callbacks end processes: not on the signal thread.
-            _ = Task.Run(cancel.Cancel, CancellationToken.None);
-        }
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        using var cancel = new SignalCancellation(cancellationToken, signal => output.Error($"{signal}: stopping the scenarios and writing the reports (again to exit at once)"));
         IReadOnlyList<string> files;
         try
         {
@@ -181,7 +166,7 @@ internal static class RunCommand
         {
             lint = await RunPreflight.LintAsync(scenarios, script?.FullName, outRoot, cancel.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancel.Token.IsCancellationRequested)
         {
             // Stopped while linting: the run below marks every scenario cancelled and writes the reports.
             lint = new Dictionary<string, ScenarioLint>();
@@ -238,7 +223,7 @@ internal static class RunCommand
         var skipped = all.Count(r => r.Skipped is not null);
         var failed = all.Count - passed - cancelled - skipped;
         output.Line($"{(failed + cancelled == 0 ? "[green]" : "[red]")}{passed} passed, {failed} failed{(skipped > 0 ? $", {skipped} skipped" : "")}{(cancelled > 0 ? $", {cancelled} cancelled" : "")}[/] in {clock.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s — report: {Markup.Escape(Path.Combine(outRoot, HtmlReport.FileName))} (and report.junit.xml, report.json)");
-        return cancel.IsCancellationRequested ? CancelledExitCode : failed == 0 ? 0 : 1;
+        return cancel.Token.IsCancellationRequested ? CancelledExitCode : failed == 0 ? 0 : 1;
     }
 
     /// <summary>Runs <paramref name="run"/> under Spectre's live display of <paramref name="progress"/>, refreshed five times a second.</summary>

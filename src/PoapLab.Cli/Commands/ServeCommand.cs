@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Xml.Linq;
@@ -119,21 +118,8 @@ internal static class ServeCommand
             await stderr.WriteLineAsync($"--interface: {e.Message}").ConfigureAwait(false);
             return 2;
         }
-        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var signals = 0;
-        void OnSignal(PosixSignalContext context)
-        {
-            context.Cancel = true;
-            if (Interlocked.Increment(ref signals) > 1)
-            {
-                // A second signal: the guardian undoes the addresses once this process is gone.
-                Environment.Exit(RunCommand.CancelledExitCode);
-            }
-            stderr.WriteLine($"{context.Signal}: stopping, undoing what was added to {interfaceName} and writing the reports (again to exit at once)");
-            _ = Task.Run(cancel.Cancel, CancellationToken.None);
-        }
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        // A second signal exits at once: the guardian undoes the addresses once this process is gone.
+        using var cancel = new SignalCancellation(cancellationToken, signal => stderr.WriteLine($"{signal}: stopping, undoing what was added to {interfaceName} and writing the reports (again to exit at once)"));
         var (exit, _, _) = await ServeAsync(scenarioFile.FullName, host, output.FullName, settings, line => stdout.WriteLine(line), line => stderr.WriteLine(line), cancel.Token).ConfigureAwait(false);
         return exit;
     }
