@@ -57,7 +57,7 @@ public sealed class SwitchSlots : IDisposable
         // without a task each (only Capacity of them are in flight).
         var results = new T[runs.Count];
         var running = new List<Task>(Capacity);
-        Exception? first = null;
+        Exception? failed = null;
         for (var i = 0; i < runs.Count; i++)
         {
             try
@@ -76,12 +76,24 @@ public sealed class SwitchSlots : IDisposable
                 await Task.WhenAll(running).ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
                 throw;
             }
+            if (Volatile.Read(ref failed) is not null)
+            {
+                // A switch failed while this one waited for its slot: it does not start.
+                _slots.Release();
+                break;
+            }
             var index = i;
             running.Add(Task.Run(async () =>
             {
                 try
                 {
                     results[index] = await runs[index](cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e)
+                {
+                    // Known before the slot is given back, so the switch that takes it sees it.
+                    Interlocked.CompareExchange(ref failed, e, null);
+                    throw;
                 }
                 finally
                 {
@@ -91,29 +103,17 @@ public sealed class SwitchSlots : IDisposable
             if (running.Count >= Capacity)
             {
                 // Forget the finished ones so the list stays at the slots' size whatever the fleet's.
-                running.RemoveAll(t =>
-                {
-                    if (!t.IsCompleted)
-                    {
-                        return false;
-                    }
-                    first ??= t.Exception?.InnerException;
-                    return true;
-                });
-            }
-            if (first is not null)
-            {
-                break;
+                running.RemoveAll(t => t.IsCompleted);
             }
         }
         try
         {
             await Task.WhenAll(running).ConfigureAwait(false);
         }
-        catch (Exception) when (first is not null)
+        catch (Exception) when (Volatile.Read(ref failed) is not null)
         {
         }
-        if (first is not null)
+        if (Volatile.Read(ref failed) is { } first)
         {
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
         }
