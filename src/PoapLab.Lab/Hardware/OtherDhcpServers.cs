@@ -37,6 +37,9 @@ public static class OtherDhcpServers
                 var d = new LibPcapLiveDevice(iface);
                 d.Open(new DeviceConfiguration { Mode = DeviceModes.Promiscuous, ReadTimeout = 100, Immediate = true, Snaplen = 2048 });
                 d.Filter = "udp and (src port 67) and (dst port 68)";
+                // Non-blocking: libpcap's read timeout need not fire on a segment where nothing arrives
+                // (pcap(3PCAP)), and a blocked read would hang serve before it starts.
+                d.NonBlockingMode = true;
                 return d;
             }
             catch (Exception e) when (e is PcapException or DllNotFoundException or TypeInitializationException)
@@ -49,12 +52,18 @@ public static class OtherDhcpServers
             device.SendPacket(DiscoverFrame(mac, xid));
             var found = new List<IPAddress>();
             var start = time.GetTimestamp();
-            // Bounded by the listening time; each read returns within its 100 ms read timeout.
+            // Bounded by the listening time; each read returns at once (non-blocking).
             while (time.GetElapsedTime(start) < listen)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var status = await Task.Run(() => device.GetNextPacket(out var c) is var s && s == GetPacketStatus.PacketRead ? c.GetPacket() : null, cancellationToken).ConfigureAwait(false);
-                if (status is null || Offer(status, xid) is not { } server || found.Contains(server))
+                var raw = device.GetNextPacket(out var c) == GetPacketStatus.PacketRead ? c.GetPacket() : null;
+                if (raw is null)
+                {
+                    // Nothing waiting: look again shortly (the loop stays bounded by the listening time).
+                    await Task.Delay(TimeSpan.FromMilliseconds(20), time, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+                if (Offer(raw, xid) is not { } server || found.Contains(server))
                 {
                     continue;
                 }
