@@ -73,6 +73,12 @@ internal static class ServeCommand
                 }
                 durations[name] = d;
             }
+            System.Net.IPAddress? metricsAddress = null;
+            if (parse.GetValue(metricsBind) is { } bind && !System.Net.IPAddress.TryParse(bind, out metricsAddress))
+            {
+                await Console.Error.WriteLineAsync($"--metrics-bind {bind}: not an IP address").ConfigureAwait(false);
+                return 2;
+            }
             var settings = new Settings
             {
                 Timeout = durations["--timeout"],
@@ -83,7 +89,7 @@ internal static class ServeCommand
                 Watch = new ServeWatchOptions
                 {
                     MetricsPort = parse.GetValue(metricsPort),
-                    MetricsBind = parse.GetValue(metricsBind) is { } b ? (System.Net.IPAddress.TryParse(b, out var a) ? a : System.Net.IPAddress.None) : null,
+                    MetricsBind = metricsAddress,
                     MetricsAllowAnyAddress = parse.GetValue(metricsAny),
                     WebhookUrl = parse.GetValue(webhook) is { } w ? new Uri(w, UriKind.RelativeOrAbsolute) : null,
                     SyslogPort = parse.GetValue(syslogPort) is 0 ? null : parse.GetValue(syslogPort),
@@ -91,11 +97,6 @@ internal static class ServeCommand
                     Progress = Console.Out,
                 },
             };
-            if (parse.GetValue(metricsBind) is { } bind && !System.Net.IPAddress.TryParse(bind, out _))
-            {
-                await Console.Error.WriteLineAsync($"--metrics-bind {bind}: not an IP address").ConfigureAwait(false);
-                return 2;
-            }
             return await RunAsync(parse.GetValue(scenario)!, parse.GetValue(iface)!, parse.GetValue(output)!, settings, Console.Out, Console.Error, ct).ConfigureAwait(false);
         });
         return command;
