@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.ComponentModel;
 using System.Diagnostics;
 
 namespace PoapLab.Core.Processes;
@@ -10,6 +11,15 @@ namespace PoapLab.Core.Processes;
 /// that forked it, not to the process (prctl(2)): a child started from a thread-pool thread
 /// is killed as soon as the pool retires that thread. Started from here, the signal fires
 /// only when this process dies — which is exactly when it should, <c>kill -9</c> included.
+/// <para>
+/// Every child is also tied to this process from its first instruction: a program that sets
+/// the signal itself (bwrap sets it only after its clone) leaves a window in which a
+/// <c>kill -9</c> of PoapLab orphans it for good. So each child starts as <c>setpriv
+/// --pdeathsig KILL</c>, which sets the signal and execs a shell that checks its parent is
+/// still this process (a child whose parent died before the signal was set has been
+/// reparented) and only then execs the command: the signal survives both execs, so there is
+/// no moment at which PoapLab can die and the child live on.
+/// </para>
 /// </summary>
 public static class ChildProcessLauncher
 {
@@ -19,16 +29,100 @@ public static class ChildProcessLauncher
     /// <summary>The managed id of the thread every child is forked from (for tests and diagnostics).</summary>
     public static int ThreadId => s_thread.ManagedThreadId;
 
-    /// <summary>Starts <paramref name="start"/> from the launcher thread and returns the running process.</summary>
+    /// <summary>util-linux's setpriv, which sets the parent-death signal and execs the guard.</summary>
+    public const string Setpriv = "/usr/bin/setpriv";
+
+    /// <summary>
+    /// The guard's shell program: <c>$0</c> is the parent's pid, <c>"$@"</c> the command. Nothing
+    /// of the command is parsed by the shell: it is exec'd from positional parameters.
+    /// </summary>
+    public const string Guard = "[ \"$PPID\" = \"$0\" ] || exit 125; exec \"$@\"";
+
+    /// <summary>The exit status of a child whose parent died before it could be tied to it (it never ran).</summary>
+    public const int OrphanedExitCode = 125;
+
+    /// <summary>
+    /// <paramref name="command"/> tied to the process <paramref name="parentPid"/>: SIGKILL when it
+    /// dies, and never run at all when it died before the signal was set.
+    /// </summary>
+    public static IReadOnlyList<string> TiedTo(string parentPid, IReadOnlyList<string> command)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(parentPid);
+        ArgumentNullException.ThrowIfNull(command);
+        if (command.Count == 0)
+        {
+            throw new ArgumentException("The command is empty.", nameof(command));
+        }
+        return [Setpriv, "--pdeathsig", "KILL", "--", "/bin/sh", "-c", Guard, parentPid, .. command];
+    }
+
+    /// <summary>
+    /// Starts <paramref name="start"/> from the launcher thread, tied to this process (see the
+    /// class remarks), and returns the running process: its pid is the command's (each step execs
+    /// the next).
+    /// </summary>
     /// <exception cref="InvalidOperationException">The process could not be started.</exception>
+    /// <exception cref="ArgumentException"><paramref name="start"/> uses a single <c>Arguments</c> string, not <c>ArgumentList</c>.</exception>
     public static Process Start(ProcessStartInfo start)
     {
         ArgumentNullException.ThrowIfNull(start);
-        var request = new Request(start, new TaskCompletionSource<Process>(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (!string.IsNullOrEmpty(start.Arguments))
+        {
+            throw new ArgumentException("Pass the arguments as ArgumentList: they are handed on verbatim.", nameof(start));
+        }
+        var tied = TiedTo(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), [Resolve(start), .. start.ArgumentList]);
+        var guarded = new ProcessStartInfo(tied[0])
+        {
+            UseShellExecute = false,
+            WorkingDirectory = start.WorkingDirectory,
+            RedirectStandardInput = start.RedirectStandardInput,
+            RedirectStandardOutput = start.RedirectStandardOutput,
+            RedirectStandardError = start.RedirectStandardError,
+            StandardInputEncoding = start.StandardInputEncoding,
+            StandardOutputEncoding = start.StandardOutputEncoding,
+            StandardErrorEncoding = start.StandardErrorEncoding,
+        };
+        foreach (var a in tied.Skip(1))
+        {
+            guarded.ArgumentList.Add(a);
+        }
+        guarded.Environment.Clear();
+        foreach (var (name, value) in start.Environment)
+        {
+            guarded.Environment[name] = value;
+        }
+        var request = new Request(guarded, new TaskCompletionSource<Process>(TaskCreationOptions.RunContinuationsAsynchronously));
         s_requests.Add(request);
         // Process.Start takes milliseconds; the launcher does nothing else.
         return request.Started.Task.GetAwaiter().GetResult();
     }
+
+    /// <summary>
+    /// The program's full path, found as Process.Start would (a name with a slash as it is, else
+    /// on the child's PATH): a missing program still fails here, with the exception a direct
+    /// start throws, not as the guard's exit status 127.
+    /// </summary>
+    private static string Resolve(ProcessStartInfo start)
+    {
+        var name = start.FileName;
+        if (name.Contains('/', StringComparison.Ordinal))
+        {
+            return File.Exists(name) ? name : throw NotFound(name);
+        }
+        var path = start.Environment.TryGetValue("PATH", out var p) && !string.IsNullOrEmpty(p) ? p : "/usr/local/bin:/usr/bin:/bin";
+        foreach (var dir in path.Split(':', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var candidate = Path.Combine(dir, name);
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+        throw NotFound(name);
+    }
+
+    private static Win32Exception NotFound(string name) =>
+        new(2, $"An error occurred trying to start process '{name}': No such file or directory");
 
     private static Thread StartThread()
     {

@@ -91,4 +91,94 @@ public sealed class ChildProcessLauncherTests
     [Fact]
     public void Start_MissingProgram_Throws() =>
         Should.Throw<System.ComponentModel.Win32Exception>(() => ChildProcessLauncher.Start(new ProcessStartInfo("/nonexistent/program") { UseShellExecute = false }));
+
+    [Fact]
+    public void Start_MissingProgramByName_Throws() =>
+        Should.Throw<System.ComponentModel.Win32Exception>(() => ChildProcessLauncher.Start(new ProcessStartInfo("no-such-program-poaplab") { UseShellExecute = false }));
+
+    [Fact]
+    public async Task Start_ArgumentsThatLookLikeShell_ReachTheCommandVerbatim()
+    {
+        // The guard is a shell: nothing of the command may be parsed by it.
+        var mark = Path.Combine(Path.GetTempPath(), $"poaplab-guard-{Guid.NewGuid():N}");
+        var start = new ProcessStartInfo("/bin/echo") { UseShellExecute = false, RedirectStandardOutput = true };
+        string[] hostile = ["$(touch " + mark + ")", "`touch " + mark + "`", "; touch " + mark, "$0", "$PPID", "a b"];
+        foreach (var a in hostile)
+        {
+            start.ArgumentList.Add(a);
+        }
+        using var process = ChildProcessLauncher.Start(start);
+        var output = await process.StandardOutput.ReadToEndAsync(Ct);
+        await process.WaitForExitAsync(Ct);
+
+        output.ShouldBe(string.Join(' ', hostile) + "\n");
+        File.Exists(mark).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task Start_Child_KeepsThePidOfTheCommand()
+    {
+        var start = new ProcessStartInfo("sleep") { UseShellExecute = false };
+        start.ArgumentList.Add("60");
+        using var process = ChildProcessLauncher.Start(start);
+        try
+        {
+            var waited = Stopwatch.StartNew();
+            while (ProcessTree.Comm(process.Id) != "sleep" && waited.Elapsed < TimeSpan.FromSeconds(10))
+            {
+                await Task.Delay(5, Ct);
+            }
+            // setpriv, then the guard's shell, then sleep: one process, so killing the pid we hold ends the command.
+            ProcessTree.Comm(process.Id).ShouldBe("sleep");
+        }
+        finally
+        {
+            process.Kill();
+            await process.WaitForExitAsync(Ct);
+        }
+    }
+
+    [Fact]
+    public async Task Guard_ParentDiedBeforeTheSignalWasSet_CommandNeverRuns()
+    {
+        // A child reparented before setpriv set its signal sees another parent: it must not run
+        // (it would live on after PoapLab). Simulated by naming a pid that is not its parent.
+        Requires.Tool(ChildProcessLauncher.Setpriv, "util-linux");
+        var mark = Path.Combine(Path.GetTempPath(), $"poaplab-guard-{Guid.NewGuid():N}");
+        var tied = ChildProcessLauncher.TiedTo("1", ["/usr/bin/touch", mark]);
+        var start = new ProcessStartInfo(tied[0]) { UseShellExecute = false };
+        foreach (var a in tied.Skip(1))
+        {
+            start.ArgumentList.Add(a);
+        }
+        using var process = Process.Start(start)!;
+        await process.WaitForExitAsync(Ct);
+
+        process.ExitCode.ShouldBe(ChildProcessLauncher.OrphanedExitCode);
+        File.Exists(mark).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task Guard_ParentAlive_CommandRuns()
+    {
+        Requires.Tool(ChildProcessLauncher.Setpriv, "util-linux");
+        var mark = Path.Combine(Path.GetTempPath(), $"poaplab-guard-{Guid.NewGuid():N}");
+        var tied = ChildProcessLauncher.TiedTo(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), ["/usr/bin/touch", mark]);
+        var start = new ProcessStartInfo(tied[0]) { UseShellExecute = false };
+        foreach (var a in tied.Skip(1))
+        {
+            start.ArgumentList.Add(a);
+        }
+        using var process = Process.Start(start)!;
+        await process.WaitForExitAsync(Ct);
+        try
+        {
+            process.ExitCode.ShouldBe(0);
+            File.Exists(mark).ShouldBeTrue();
+        }
+        finally
+        {
+            File.Delete(mark);
+        }
+    }
 }
