@@ -132,12 +132,15 @@ public static class DeviceSession
 
     private static async Task<string?> GiveBackAsync(NetworkNamespace ns, InterfaceHost host, InterfaceState was)
     {
+        // Stopped between the move and the rename, it still has its own name in there.
+        var name = (await ns.RunAsync("ip", ["link", "show", "dev", Mgmt0], CancellationToken.None).ConfigureAwait(false)).ExitCode == 0
+            ? Mgmt0 : host.Interface;
         var steps = new List<string[]>
         {
-            new[] { "link", "set", "dev", Mgmt0, "down" },
-            new[] { "addr", "flush", "dev", Mgmt0 },
+            new[] { "link", "set", "dev", name, "down" },
+            new[] { "addr", "flush", "dev", name },
         };
-        var rename = new List<string> { "link", "set", "dev", Mgmt0, "name", host.Interface };
+        var rename = new List<string> { "link", "set", "dev", name, "name", host.Interface };
         if (was.Mac is { } mac)
         {
             rename.AddRange(["address", mac]);
