@@ -3,6 +3,8 @@ using System.Net.Sockets;
 using PoapLab.Lab.Addressing;
 using PoapLab.Lab.Capture;
 using PoapLab.Lab.Transports;
+using PoapLab.Lab.Transports.Namespace;
+using PoapLab.Servers.Hosting;
 using PoapLab.Switch.Network;
 
 namespace PoapLab.Lab.Hardware;
@@ -18,6 +20,11 @@ namespace PoapLab.Lab.Hardware;
 /// segment) gets each further address as a host of its own: a macvlan of the interface (its own
 /// MAC, ip-link(8) <c>type macvlan mode bridge</c>) in a network namespace held by a child that
 /// dies with PoapLab, so each server's broadcasts leave from its own address and MAC.
+/// The user's own daemons (dnsmasq, Kea, ISC dhcpd, tftpd-hpa, nginx, vsftpd) and PoapLab's sshd
+/// run at their lab address in such a host too, whatever address it is: a lab host as the
+/// namespace transport makes them (<see cref="LabHost"/>: the macvlan named <c>eth0</c>, the address,
+/// a route for broadcasts), so a daemon binds only there and sees none of the machine's interfaces;
+/// PoapLab's own servers at that address share the host.
 /// </summary>
 public sealed class InterfaceTransport : ILabTransport
 {
@@ -27,16 +34,31 @@ public sealed class InterfaceTransport : ILabTransport
     private readonly InterfaceHost _host;
     private readonly InterfaceChanges _changes;
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly Dictionary<IPAddress, InterfaceHost> _extra = [];
-    private readonly List<Transports.Namespace.NetworkNamespace> _owned = [];
+    private readonly Dictionary<IPAddress, ISocketFactory> _extra = [];
+    private readonly List<NetworkNamespace> _owned = [];
+    private readonly HashSet<IPAddress> _ownHosts;
     private IPAddress? _primary;
 
     /// <param name="host">The interface.</param>
     /// <param name="changes">Where the addresses it adds are recorded for undoing.</param>
-    public InterfaceTransport(InterfaceHost host, InterfaceChanges changes)
+    /// <param name="ownHosts">Addresses whose services run in a lab host of their own (the user's daemons, sshd), never on the interface itself.</param>
+    public InterfaceTransport(InterfaceHost host, InterfaceChanges changes, IEnumerable<IPAddress>? ownHosts = null)
     {
         _host = host ?? throw new ArgumentNullException(nameof(host));
         _changes = changes ?? throw new ArgumentNullException(nameof(changes));
+        _ownHosts = [.. ownHosts ?? []];
+    }
+
+    /// <summary>The lab hosts made so far for the user's daemons and sshd (tests).</summary>
+    public IReadOnlyList<LabHost> LabHosts
+    {
+        get
+        {
+            lock (_extra)
+            {
+                return [.. _extra.Values.OfType<LabHost>()];
+            }
+        }
     }
 
     /// <inheritdoc />
@@ -62,12 +84,13 @@ public sealed class InterfaceTransport : ILabTransport
         return new LabServicePlace(labHost, protocol, labPort, bind) { Sockets = sockets, OnSegment = true };
     }
 
-    private async Task<InterfaceHost> HostForAsync(IPAddress labHost, int prefixLength, CancellationToken cancellationToken)
+    private async Task<ISocketFactory> HostForAsync(IPAddress labHost, int prefixLength, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (labHost.AddressFamily != AddressFamily.InterNetwork || _primary is null || _primary.Equals(labHost))
+            var own = _ownHosts.Contains(labHost);
+            if (!own && (labHost.AddressFamily != AddressFamily.InterNetwork || _primary is null || _primary.Equals(labHost)))
             {
                 if (labHost.AddressFamily == AddressFamily.InterNetwork)
                 {
@@ -76,27 +99,53 @@ public sealed class InterfaceTransport : ILabTransport
                 await _changes.AddAddressAsync(labHost, prefixLength, cancellationToken).ConfigureAwait(false);
                 return _host;
             }
-            if (_extra.TryGetValue(labHost, out var known))
+            lock (_extra)
             {
-                return known;
+                if (_extra.TryGetValue(labHost, out var known))
+                {
+                    return known;
+                }
             }
-            var name = $"pl{Environment.ProcessId % 100000}x{_extra.Count + 1}";
-            var ns = await Transports.Namespace.NetworkNamespace.CreateAsync($"serve host {labHost}", cancellationToken).ConfigureAwait(false);
-            _owned.Add(ns);
-            // Recorded first; once in its namespace it goes with it (the undo then finds nothing).
-            await _changes.AddLinkAsync(name, cancellationToken).ConfigureAwait(false);
-            await _host.RunCheckedAsync("ip", ["link", "add", name, "link", _host.Interface, "type", "macvlan", "mode", "bridge"], cancellationToken).ConfigureAwait(false);
-            await _host.RunCheckedAsync("ip", ["link", "set", "dev", name, "netns", ns.Path], cancellationToken).ConfigureAwait(false);
-            await ns.RunCheckedAsync("ip", ["link", "set", "dev", name, "up"], cancellationToken).ConfigureAwait(false);
-            await ns.RunCheckedAsync("ip", ["addr", "add", $"{labHost}/{prefixLength}", "dev", name], cancellationToken).ConfigureAwait(false);
-            var host = new InterfaceHost(name, ns);
-            _extra[labHost] = host;
+            var ns = await MacvlanHostAsync(labHost, prefixLength, cancellationToken).ConfigureAwait(false);
+            ISocketFactory host = own ? new LabHost(ns, labHost, prefixLength, _host.Interface) : new InterfaceHost(LabHost.Interface, ns);
+            lock (_extra)
+            {
+                _extra[labHost] = host;
+            }
             return host;
         }
         finally
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>
+    /// A host of its own on the segment: a namespace (held by a child that dies with PoapLab)
+    /// whose <c>eth0</c> is a macvlan of the interface, up, with <paramref name="labHost"/> and,
+    /// for IPv4, a route for limited broadcasts (RFC 2131 §4.1: a server answers a client
+    /// without an address by broadcast). The macvlan is recorded before it is made.
+    /// </summary>
+    private async Task<NetworkNamespace> MacvlanHostAsync(IPAddress labHost, int prefixLength, CancellationToken cancellationToken)
+    {
+        var name = $"pl{Environment.ProcessId % 100000}x{_owned.Count + 1}";
+        var ns = await NetworkNamespace.CreateAsync($"serve host {labHost}", cancellationToken).ConfigureAwait(false);
+        _owned.Add(ns);
+        var v4 = labHost.AddressFamily == AddressFamily.InterNetwork;
+        // No duplicate address detection: the address is usable at once (as on a lab host).
+        await ns.RunCheckedAsync("sysctl", ["-q", "-w", "net.ipv6.conf.default.accept_dad=0"], cancellationToken).ConfigureAwait(false);
+        // Recorded first; once in its namespace it goes with it (the undo then finds nothing).
+        await _changes.AddLinkAsync(name, cancellationToken).ConfigureAwait(false);
+        await _host.RunCheckedAsync("ip", ["link", "add", name, "link", _host.Interface, "type", "macvlan", "mode", "bridge"], cancellationToken).ConfigureAwait(false);
+        await _host.RunCheckedAsync("ip", ["link", "set", "dev", name, "netns", ns.Path], cancellationToken).ConfigureAwait(false);
+        await ns.RunCheckedAsync("ip", ["link", "set", "dev", name, "name", LabHost.Interface], cancellationToken).ConfigureAwait(false);
+        await ns.RunCheckedAsync("ip", ["link", "set", "dev", LabHost.Interface, "up"], cancellationToken).ConfigureAwait(false);
+        await ns.RunCheckedAsync("ip", [v4 ? "-4" : "-6", "addr", "add", $"{labHost}/{prefixLength}", "dev", LabHost.Interface, .. v4 ? Array.Empty<string>() : ["nodad"]], cancellationToken).ConfigureAwait(false);
+        if (v4)
+        {
+            await ns.RunCheckedAsync("ip", ["route", "add", "255.255.255.255/32", "dev", LabHost.Interface], cancellationToken).ConfigureAwait(false);
+        }
+        return ns;
     }
 
     /// <inheritdoc />

@@ -153,11 +153,11 @@ public static class ServeSession
                 throw new ServeRefusedException($"serve judges the switches from the wire, and the wire cannot be captured: {why}");
             }
             log($"capturing {host.Interface} into {Path.Combine(options.OutputDirectory, "capture.pcapng")}");
-            var transport = new InterfaceTransport(host, changes);
+            var transport = new InterfaceTransport(host, changes, OwnHosts(options.Services));
             lab = await Lab.CreateAsync(options.Lab with { Transport = new InterfaceTransportFactory(transport) }, cancellationToken).ConfigureAwait(false);
             foreach (var spec in options.Services)
             {
-                await lab.StartServiceAsync(spec, cancellationToken).ConfigureAwait(false);
+                await StartServiceAsync(lab, spec, cancellationToken).ConfigureAwait(false);
                 log($"{spec.Name} is up on {host.Interface}");
             }
             var context = new ServeContext(host.Interface, options.Services.Select(s => s.Address).FirstOrDefault() ?? IPAddress.None,
@@ -231,6 +231,27 @@ public static class ServeSession
             {
                 return judge.Judge();
             }
+        }
+    }
+
+    /// <summary>
+    /// The addresses whose services run in a lab host of their own on the segment (a macvlan of
+    /// the interface in a namespace): the user's daemons and PoapLab's sshd, which run as
+    /// processes of their own and must see no other interface of the machine.
+    /// </summary>
+    internal static IEnumerable<IPAddress> OwnHosts(IEnumerable<LabServiceSpec> services) =>
+        services.Where(s => s is Services.Real.RealServiceSpec or SshServiceSpec).Select(s => s.Address).Distinct();
+
+    /// <summary>Starts one server; a user's daemon that refuses to start is a failure naming it and its log (everything already started is undone by the caller).</summary>
+    private static async Task StartServiceAsync(Lab lab, LabServiceSpec spec, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await lab.StartServiceAsync(spec, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Services.Real.RealServerException e)
+        {
+            throw new InvalidOperationException(e.Message, e);
         }
     }
 

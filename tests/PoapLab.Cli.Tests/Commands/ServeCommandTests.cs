@@ -270,12 +270,12 @@ public sealed class ServeCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task ServeAsync_ScenarioWithTheUsersOwnServers_RefusesBeforeTouchingTheInterface()
+    public async Task ServeAsync_ScenarioWithADhcpRelay_RefusesBeforeTouchingTheInterface()
     {
-        var (exit, errors) = await RefusedAsync(Path.Combine(RepoPaths.Scenarios, "servers", "dnsmasq-tftpd-hpa", "happy.yaml"), new InterfaceHost("nosuch0"));
+        var (exit, errors) = await RefusedAsync(Path.Combine(RepoPaths.Scenarios, "servers", "relay", "happy.yaml"), new InterfaceHost("nosuch0"));
 
         exit.ShouldBe(2);
-        errors.ShouldContain("serve brings up PoapLab's own servers only");
+        errors.ShouldContain("serve has no DHCP relay");
     }
 
     [Fact]
