@@ -24,7 +24,10 @@ namespace PoapLab.Lab.Hardware;
 /// run at their lab address in such a host too, whatever address it is: a lab host as the
 /// namespace transport makes them (<see cref="LabHost"/>: the macvlan named <c>eth0</c>, the address,
 /// a route for broadcasts), so a daemon binds only there and sees none of the machine's interfaces;
-/// PoapLab's own servers at that address share the host.
+/// PoapLab's own servers at that address share the host. A scenario's relay gets a router:
+/// such a host (its <c>eth0</c> on the interface, the relay's address) whose <c>eth1</c> leads to
+/// a second segment of PoapLab's own (a bridge in a namespace), where the servers behind the relay
+/// are lab hosts; it forwards IPv4 in its own namespace only.
 /// </summary>
 public sealed class InterfaceTransport : ILabTransport
 {
@@ -38,6 +41,11 @@ public sealed class InterfaceTransport : ILabTransport
     private readonly List<NetworkNamespace> _owned = [];
     private readonly HashSet<IPAddress> _ownHosts;
     private IPAddress? _primary;
+    private LabSegment? _servers;
+    private LabHost? _router;
+    private IPAddress? _upstream;
+    private int _upstreamPrefix;
+    private bool _routeBack;
 
     /// <param name="host">The interface.</param>
     /// <param name="changes">Where the addresses it adds are recorded for undoing.</param>
@@ -89,6 +97,11 @@ public sealed class InterfaceTransport : ILabTransport
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            if (_servers is not null && _upstream is not null && !labHost.Equals(_router?.Address) && SameSubnet(labHost, _upstream, _upstreamPrefix))
+            {
+                // Behind the router: a lab host on the servers' segment, the router its way back when the scenario says so.
+                return await _servers.AddHostAsync(labHost, prefixLength, _routeBack ? _upstream : null, cancellationToken).ConfigureAwait(false);
+            }
             var own = _ownHosts.Contains(labHost);
             if (!own && (labHost.AddressFamily != AddressFamily.InterNetwork || _primary is null || _primary.Equals(labHost)))
             {
@@ -117,6 +130,64 @@ public sealed class InterfaceTransport : ILabTransport
         finally
         {
             _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Puts a router between the interface's segment and a segment of PoapLab's own for the
+    /// servers behind a relay: a host of its own on the interface at <paramref name="downstream"/>
+    /// (the switches' gateway, the relay's giaddr, RFC 1542 §4; the relay runs there) whose
+    /// <c>eth1</c> at <paramref name="upstream"/> is on the servers' segment, IPv4 forwarding on in
+    /// its namespace alone. Services placed afterwards in the upstream subnet go behind it. Once per run.
+    /// </summary>
+    public async Task AddRouterAsync(IPAddress downstream, int downstreamPrefix, IPAddress upstream, int upstreamPrefix, bool routeBack, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(downstream);
+        ArgumentNullException.ThrowIfNull(upstream);
+        if (downstream.AddressFamily != AddressFamily.InterNetwork || upstream.AddressFamily != AddressFamily.InterNetwork)
+        {
+            throw new ArgumentException("a relay's router routes IPv4");
+        }
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_router is not null)
+            {
+                throw new InvalidOperationException("a serve run has at most one router");
+            }
+            var ns = await MacvlanHostAsync(downstream, downstreamPrefix, cancellationToken).ConfigureAwait(false);
+            var servers = await LabSegment.CreateAsync(cancellationToken).ConfigureAwait(false);
+            _servers = servers;
+            await servers.AttachAsync(ns, servers.NextPort('r'), LabRouter.Upstream, null, cancellationToken).ConfigureAwait(false);
+            await ns.RunCheckedAsync("ip", ["-4", "addr", "add", $"{upstream}/{upstreamPrefix}", "dev", LabRouter.Upstream], cancellationToken).ConfigureAwait(false);
+            // Per namespace (ip-sysctl: ip_forward): the machine's own setting is untouched.
+            await ns.RunCheckedAsync("sysctl", ["-q", "-w", "net.ipv4.ip_forward=1"], cancellationToken).ConfigureAwait(false);
+            var router = new LabHost(ns, downstream, downstreamPrefix, _host.Interface);
+            lock (_extra)
+            {
+                _extra[downstream] = router;
+            }
+            (_router, _upstream, _upstreamPrefix, _routeBack) = (router, upstream, upstreamPrefix, routeBack);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private static bool SameSubnet(IPAddress a, IPAddress b, int prefix)
+    {
+        if (a.AddressFamily != AddressFamily.InterNetwork || b.AddressFamily != AddressFamily.InterNetwork)
+        {
+            return false;
+        }
+        var mask = prefix == 0 ? 0u : uint.MaxValue << (32 - prefix);
+        return (Value(a) & mask) == (Value(b) & mask);
+
+        static uint Value(IPAddress address)
+        {
+            var bytes = address.GetAddressBytes();
+            return (uint)(bytes[0] << 24 | bytes[1] << 16 | bytes[2] << 8 | bytes[3]);
         }
     }
 
@@ -164,9 +235,13 @@ public sealed class InterfaceTransport : ILabTransport
     public ValueTask<LabSwitchAttachment> AttachSwitchAsync(LabSwitchPlace place, CancellationToken cancellationToken) =>
         throw new InvalidOperationException("serve runs no simulated switch: the switches are on the wire (use 'poaplab device' for a simulated one)");
 
-    /// <summary>Ends the namespaces of the further addresses (their macvlans go with them).</summary>
+    /// <summary>Ends the servers' segment behind a router and the namespaces of the further addresses (their macvlans go with them).</summary>
     public async ValueTask DisposeAsync()
     {
+        if (_servers is not null)
+        {
+            await _servers.DisposeAsync().ConfigureAwait(false);
+        }
         foreach (var ns in _owned)
         {
             await ns.DisposeAsync().ConfigureAwait(false);

@@ -64,7 +64,18 @@ public sealed record ServeOptions
 
     /// <summary>Called once the servers are up and the capture runs.</summary>
     public Action? Ready { get; init; }
+
+    /// <summary>The router a relay runs on, put up before the servers (those in its upstream subnet go behind it); null: one segment.</summary>
+    public ServeRouter? Router { get; init; }
 }
+
+/// <summary>A router between the interface's segment and the servers behind a DHCP relay.</summary>
+/// <param name="Downstream">Its address on the interface's segment (the switches' gateway, the relay's giaddr).</param>
+/// <param name="DownstreamPrefix">That subnet's prefix length.</param>
+/// <param name="Upstream">Its address on the servers' segment.</param>
+/// <param name="UpstreamPrefix">That subnet's prefix length.</param>
+/// <param name="RouteBack">The servers' default route is the router (else they cannot answer the switches' subnet).</param>
+public sealed record ServeRouter(IPAddress Downstream, int DownstreamPrefix, IPAddress Upstream, int UpstreamPrefix, bool RouteBack);
 
 /// <summary>One expected switch at the end of a serve run.</summary>
 /// <param name="Switch">The switch.</param>
@@ -155,6 +166,11 @@ public static class ServeSession
             log($"capturing {host.Interface} into {Path.Combine(options.OutputDirectory, "capture.pcapng")}");
             var transport = new InterfaceTransport(host, changes, OwnHosts(options.Services));
             lab = await Lab.CreateAsync(options.Lab with { Transport = new InterfaceTransportFactory(transport) }, cancellationToken).ConfigureAwait(false);
+            if (options.Router is { } router)
+            {
+                await transport.AddRouterAsync(router.Downstream, router.DownstreamPrefix, router.Upstream, router.UpstreamPrefix, router.RouteBack, cancellationToken).ConfigureAwait(false);
+                log($"router {router.Downstream} is up on {host.Interface}, the servers behind it at {router.Upstream}/{router.UpstreamPrefix}");
+            }
             foreach (var spec in options.Services)
             {
                 await StartServiceAsync(lab, spec, cancellationToken).ConfigureAwait(false);

@@ -16,17 +16,13 @@ public static class HardwareSpecs
 {
     /// <summary>
     /// Why serve cannot bring this scenario's servers up on an interface, or null when it can:
-    /// a relay needs a router between two segments, and PoapLab's sshd on a real segment knows
-    /// one account, the scenario's <c>user</c>, which must be a name an account can have.
-    /// The user's own daemons and the sshd run in lab hosts of their own on the interface.
+    /// PoapLab's sshd on a real segment knows one account, the scenario's <c>user</c>, which
+    /// must be a name an account can have. The user's own daemons, the sshd and a relay's router
+    /// run in lab hosts of their own on the interface.
     /// </summary>
     public static string? NotServable(Scenario scenario)
     {
         ArgumentNullException.ThrowIfNull(scenario);
-        if (scenario.Servers.Relay is not null)
-        {
-            return "serve has no DHCP relay (servers.relay): serve on the segment the relay forwards to";
-        }
         if (scenario.Servers.Ssh.FirstOrDefault(x => !IsAccountName(x.User)) is { } ssh)
         {
             return $"servers.ssh at {ssh.Address}: a real switch logs in as the user '{ssh.User}', and serve's sshd can have only an account named with lower-case letters, digits, '_' and '-' (not root or sshd; useradd(8))";
@@ -37,6 +33,13 @@ public static class HardwareSpecs
     private static bool IsAccountName(string name) =>
         name.Length is > 0 and <= 32 && (char.IsAsciiLetterLower(name[0]) || name[0] == '_') && name is not ("root" or "sshd")
         && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '_' or '-');
+
+    /// <summary>The router of <c>servers.relay</c> for serve, or null without a relay.</summary>
+    public static ServeRouter? Router(Scenario scenario)
+    {
+        ArgumentNullException.ThrowIfNull(scenario);
+        return scenario.Servers.Relay is { } r ? new ServeRouter(r.Address, r.PrefixLength, r.Upstream, r.UpstreamPrefixLength, r.RouteBack) : null;
+    }
 
     /// <summary>The scenario's files put in place under <paramref name="filesRoot"/>, every server's root made.</summary>
     public static void Materialise(Scenario scenario, string filesRoot, string? scriptOverride)

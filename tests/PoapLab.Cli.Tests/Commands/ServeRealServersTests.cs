@@ -6,7 +6,7 @@ using PoapLab.Testing;
 namespace PoapLab.Cli.Tests.Commands;
 
 /// <summary>
-/// <c>serve</c> with the user's own daemons (dnsmasq, tftpd-hpa, nginx) and PoapLab's sshd on a
+/// <c>serve</c> with the user's own daemons (dnsmasq, tftpd-hpa, nginx, a relay) and PoapLab's sshd on a
 /// veth pair between two namespaces: each daemon runs in a lab host of its own (a macvlan of the
 /// serve end in a namespace), the switch on the other end (<c>device</c>) is judged from the wire,
 /// and nothing of the daemons, their hosts or their addresses is left afterwards, also after a
@@ -35,6 +35,7 @@ public sealed class ServeRealServersTests : IDisposable
         Requires.That(File.Exists("/usr/sbin/in.tftpd"), "tftpd-hpa (apt-get install tftpd-hpa)");
         Requires.That(File.Exists("/usr/sbin/nginx"), "nginx (apt-get install nginx)");
         Requires.That(File.Exists("/usr/sbin/sshd"), "sshd (apt-get install openssh-server)");
+        Requires.That(File.Exists("/usr/sbin/dhcrelay"), "dhcrelay (apt-get install isc-dhcp-relay)");
     }
 
     [Fact]
@@ -47,6 +48,7 @@ public sealed class ServeRealServersTests : IDisposable
             ("servers/dnsmasq-tftpd-hpa/happy.yaml", "dnsmasq"),
             ("servers/nginx-http/happy.yaml", "nginx"),
             ("happy-path-sftp.yaml", "sshd"),
+            ("servers/relay/happy.yaml", "dhcrelay"),
         ];
         // Two at a time: the machine running the tests has two cores and is loaded.
         using var slots = new SemaphoreSlim(2);
@@ -90,6 +92,9 @@ public sealed class ServeRealServersTests : IDisposable
         ready.Task.IsCompleted.ShouldBeTrue($"{file}: serve not ready within 120 s:\n{string.Join('\n', lines)}\n{serve.Exception}");
         // The daemon's address is its own host's: the serve end itself gets none of it.
         (await pair.ServeAddressesAsync()).ShouldBe(before, file);
+        // Every host (the relay's router and its servers' segment too) is a namespace apart: the machine has no new link and forwards nothing.
+        (await LinksAsync(pair)).ShouldBe("lo s0", file);
+        (await pair.ServeSide.RunAsync("sysctl", ["-n", "net.ipv4.ip_forward"], ct)).Output.Trim().ShouldBe("0", file);
         var device = DeviceCommand.DeviceAsync(scenario, PoapLab.Scenarios.Loading.ScenarioLoader.Load(scenario).Switches[0].Name, pair.DeviceHost, Path.Combine(dir, "device"),
             new DeviceCommand.Settings { AnnounceInterval = TimeSpan.FromSeconds(1), StayUp = TimeSpan.FromSeconds(4) }, _ => { }, l => { lock (lines) { lines.Add("device error: " + l); } }, ct);
 
@@ -115,7 +120,7 @@ public sealed class ServeRealServersTests : IDisposable
         {
             // The daemon's log lands in the output folder, as in a lab run.
             Directory.GetFiles(serveOut, "server.log", SearchOption.AllDirectories)
-                .ShouldContain(log => Path.GetFileName(Path.GetDirectoryName(log)!).StartsWith(daemon + "-10.0.0.1", StringComparison.Ordinal), why);
+                .ShouldContain(log => Path.GetFileName(Path.GetDirectoryName(log)!).StartsWith(daemon + "-10.0.0.", StringComparison.Ordinal), why);
         }
         await NothingLeftAsync(pair, before, dir, why);
         TestContext.Current.SendDiagnosticMessage($"{file}: {watch.Elapsed.TotalSeconds:0.0} s");
@@ -295,7 +300,7 @@ public sealed class ServeRealServersTests : IDisposable
             try
             {
                 var exe = new FileInfo(Path.Combine(proc, "exe")).LinkTarget ?? "";
-                if (exe is "/usr/sbin/dnsmasq" or "/usr/sbin/in.tftpd" or "/usr/sbin/nginx" or "/usr/sbin/sshd" or "/usr/bin/bwrap"
+                if (exe is "/usr/sbin/dnsmasq" or "/usr/sbin/in.tftpd" or "/usr/sbin/nginx" or "/usr/sbin/sshd" or "/usr/sbin/dhcrelay" or "/usr/bin/bwrap"
                     && File.ReadAllText(Path.Combine(proc, "cmdline")).Replace('\0', ' ').Contains(dir, StringComparison.Ordinal))
                 {
                     found.Add((pid, exe));
