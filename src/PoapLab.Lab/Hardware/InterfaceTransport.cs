@@ -57,15 +57,12 @@ public sealed class InterfaceTransport : ILabTransport
         _ownHosts = [.. ownHosts ?? []];
     }
 
-    /// <summary>The lab hosts made so far for the user's daemons and sshd (tests).</summary>
-    public IReadOnlyList<LabHost> LabHosts
+    /// <summary>The sockets of a host of its own at <paramref name="address"/> (a user's daemon's, a router's), or null when the address is on the interface itself.</summary>
+    public ISocketFactory? OwnHostSockets(IPAddress address)
     {
-        get
+        lock (_extra)
         {
-            lock (_extra)
-            {
-                return [.. _extra.Values.OfType<LabHost>()];
-            }
+            return _extra.TryGetValue(address, out var host) && host is LabHost ? host : null;
         }
     }
 

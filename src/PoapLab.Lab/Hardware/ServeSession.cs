@@ -176,8 +176,11 @@ public static class ServeSession
                 await StartServiceAsync(lab, spec, cancellationToken).ConfigureAwait(false);
                 log($"{spec.Name} is up on {host.Interface}");
             }
-            var context = new ServeContext(host.Interface, options.Services.Select(s => s.Address).FirstOrDefault() ?? IPAddress.None,
-                options.OutputDirectory, [.. options.Switches.Select(t => t.Switch)], time);
+            var serverAddress = options.Services.Select(s => s.Address).FirstOrDefault() ?? IPAddress.None;
+            var context = new ServeContext(host.Interface, serverAddress, options.OutputDirectory, [.. options.Switches.Select(t => t.Switch)], time)
+            {
+                Sockets = transport.OwnHostSockets(serverAddress),
+            };
             foreach (var observer in options.Observers)
             {
                 if (await Guard(observer, "start", () => observer.StartAsync(context, cancellationToken), problems, log).ConfigureAwait(false))

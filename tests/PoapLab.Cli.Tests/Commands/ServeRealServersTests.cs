@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using PoapLab.Cli.Commands;
+using PoapLab.Lab.Hardware;
 using PoapLab.Lab.Wire;
 using PoapLab.Testing;
 
@@ -86,7 +87,9 @@ public sealed class ServeRealServersTests : IDisposable
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var lines = new List<string>();
         var serveOut = Path.Combine(dir, "serve");
-        var serve = ServeCommand.ServeAsync(scenario, pair.ServeHost, serveOut, Quick with { Ready = ready.SetResult },
+        // Syslog at the lab address, which is the daemon's host's: received there.
+        var settings = Quick with { Ready = ready.SetResult, Watch = daemon == "dnsmasq" ? new ServeWatchOptions { SyslogPort = 5514 } : null };
+        var serve = ServeCommand.ServeAsync(scenario, pair.ServeHost, serveOut, settings,
             l => { lock (lines) { lines.Add(l); } }, l => { lock (lines) { lines.Add("error: " + l); } }, ct);
         await Task.WhenAny(ready.Task, serve, Task.Delay(TimeSpan.FromSeconds(120), ct));
         ready.Task.IsCompleted.ShouldBeTrue($"{file}: serve not ready within 120 s:\n{string.Join('\n', lines)}\n{serve.Exception}");
@@ -95,6 +98,12 @@ public sealed class ServeRealServersTests : IDisposable
         // Every host (the relay's router and its servers' segment too) is a namespace apart: the machine has no new link and forwards nothing.
         (await LinksAsync(pair)).ShouldBe("lo s0", file);
         (await pair.ServeSide.RunAsync("sysctl", ["-n", "net.ipv4.ip_forward"], ct)).Output.Trim().ShouldBe("0", file);
+        if (daemon == "dnsmasq")
+        {
+            await pair.DeviceSide.RunCheckedAsync("ip", ["addr", "add", "10.0.0.77/24", "dev", HardwarePair.DeviceEnd], ct);
+            await pair.DeviceSide.RunCheckedAsync("python3", ["-c", "import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'<189>hello from the segment', ('10.0.0.1', 5514))"], ct);
+            await pair.DeviceSide.RunCheckedAsync("ip", ["addr", "flush", "dev", HardwarePair.DeviceEnd], ct);
+        }
         var device = DeviceCommand.DeviceAsync(scenario, PoapLab.Scenarios.Loading.ScenarioLoader.Load(scenario).Switches[0].Name, pair.DeviceHost, Path.Combine(dir, "device"),
             new DeviceCommand.Settings { AnnounceInterval = TimeSpan.FromSeconds(1), StayUp = TimeSpan.FromSeconds(4) }, _ => { }, l => { lock (lines) { lines.Add("device error: " + l); } }, ct);
 
@@ -116,6 +125,12 @@ public sealed class ServeRealServersTests : IDisposable
         wire.Serial.ShouldBe(record.Serial, why);
         wire.FinalVersion.ShouldBe(record.RunningVersion, why);
         result.UndoFailures.ShouldBeEmpty(why);
+        result.Problems.ShouldBeEmpty(why);
+        if (daemon == "dnsmasq")
+        {
+            var syslog = Directory.GetFiles(serveOut, "syslog.log", SearchOption.AllDirectories).ShouldHaveSingleItem(why);
+            (await File.ReadAllTextAsync(syslog, ct)).ShouldContain("hello from the segment", Case.Sensitive, why);
+        }
         if (daemon != "sshd")
         {
             // The daemon's log lands in the output folder, as in a lab run.
