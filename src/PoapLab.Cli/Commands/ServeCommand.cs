@@ -186,6 +186,7 @@ internal static class ServeCommand
                 Switches = targets,
                 Services = HardwareSpecs.Services(scenario, filesRoot),
                 Lab = HardwareSpecs.Lab(scenario, outDir),
+                Router = HardwareSpecs.Router(scenario),
                 Timeout = settings.Timeout,
                 AllowOtherDhcp = settings.AllowOtherDhcp,
                 ProbeTime = settings.ProbeTime,

@@ -16,7 +16,14 @@ public sealed record ServeSwitch(string Name, string? Serial, string? Mac);
 /// <param name="Switches">The switches the scenario expects.</param>
 /// <param name="Time">The run's clock.</param>
 public sealed record ServeContext(
-    string Interface, IPAddress ServerAddress, string OutputDirectory, IReadOnlyList<ServeSwitch> Switches, TimeProvider Time);
+    string Interface, IPAddress ServerAddress, string OutputDirectory, IReadOnlyList<ServeSwitch> Switches, TimeProvider Time)
+{
+    /// <summary>
+    /// Makes sockets where <see cref="ServerAddress"/> is when that is a host of its own (a
+    /// user's daemon's address, in its namespace); null: in PoapLab's own namespace.
+    /// </summary>
+    public PoapLab.Servers.Hosting.ISocketFactory? Sockets { get; init; }
+}
 
 /// <summary>
 /// Watches a <c>serve</c> run from the side (metrics, webhooks, syslog, a console): started

@@ -64,7 +64,18 @@ public sealed record ServeOptions
 
     /// <summary>Called once the servers are up and the capture runs.</summary>
     public Action? Ready { get; init; }
+
+    /// <summary>The router a relay runs on, put up before the servers (those in its upstream subnet go behind it); null: one segment.</summary>
+    public ServeRouter? Router { get; init; }
 }
+
+/// <summary>A router between the interface's segment and the servers behind a DHCP relay.</summary>
+/// <param name="Downstream">Its address on the interface's segment (the switches' gateway, the relay's giaddr).</param>
+/// <param name="DownstreamPrefix">That subnet's prefix length.</param>
+/// <param name="Upstream">Its address on the servers' segment.</param>
+/// <param name="UpstreamPrefix">That subnet's prefix length.</param>
+/// <param name="RouteBack">The servers' default route is the router (else they cannot answer the switches' subnet).</param>
+public sealed record ServeRouter(IPAddress Downstream, int DownstreamPrefix, IPAddress Upstream, int UpstreamPrefix, bool RouteBack);
 
 /// <summary>One expected switch at the end of a serve run.</summary>
 /// <param name="Switch">The switch.</param>
@@ -153,15 +164,23 @@ public static class ServeSession
                 throw new ServeRefusedException($"serve judges the switches from the wire, and the wire cannot be captured: {why}");
             }
             log($"capturing {host.Interface} into {Path.Combine(options.OutputDirectory, "capture.pcapng")}");
-            var transport = new InterfaceTransport(host, changes);
+            var transport = new InterfaceTransport(host, changes, OwnHosts(options.Services));
             lab = await Lab.CreateAsync(options.Lab with { Transport = new InterfaceTransportFactory(transport) }, cancellationToken).ConfigureAwait(false);
+            if (options.Router is { } router)
+            {
+                await transport.AddRouterAsync(router.Downstream, router.DownstreamPrefix, router.Upstream, router.UpstreamPrefix, router.RouteBack, cancellationToken).ConfigureAwait(false);
+                log($"router {router.Downstream} is up on {host.Interface}, the servers behind it at {router.Upstream}/{router.UpstreamPrefix}");
+            }
             foreach (var spec in options.Services)
             {
-                await lab.StartServiceAsync(spec, cancellationToken).ConfigureAwait(false);
+                await StartServiceAsync(lab, spec, cancellationToken).ConfigureAwait(false);
                 log($"{spec.Name} is up on {host.Interface}");
             }
-            var context = new ServeContext(host.Interface, options.Services.Select(s => s.Address).FirstOrDefault() ?? IPAddress.None,
-                options.OutputDirectory, [.. options.Switches.Select(t => t.Switch)], time);
+            var serverAddress = options.Services.Select(s => s.Address).FirstOrDefault() ?? IPAddress.None;
+            var context = new ServeContext(host.Interface, serverAddress, options.OutputDirectory, [.. options.Switches.Select(t => t.Switch)], time)
+            {
+                Sockets = transport.OwnHostSockets(serverAddress),
+            };
             foreach (var observer in options.Observers)
             {
                 if (await Guard(observer, "start", () => observer.StartAsync(context, cancellationToken), problems, log).ConfigureAwait(false))
@@ -231,6 +250,27 @@ public static class ServeSession
             {
                 return judge.Judge();
             }
+        }
+    }
+
+    /// <summary>
+    /// The addresses whose services run in a lab host of their own on the segment (a macvlan of
+    /// the interface in a namespace): the user's daemons and PoapLab's sshd, which run as
+    /// processes of their own and must see no other interface of the machine.
+    /// </summary>
+    internal static IEnumerable<IPAddress> OwnHosts(IEnumerable<LabServiceSpec> services) =>
+        services.Where(s => s is Services.Real.RealServiceSpec or SshServiceSpec).Select(s => s.Address).Distinct();
+
+    /// <summary>Starts one server; a user's daemon that refuses to start is a failure naming it and its log (everything already started is undone by the caller).</summary>
+    private static async Task StartServiceAsync(Lab lab, LabServiceSpec spec, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await lab.StartServiceAsync(spec, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Services.Real.RealServerException e)
+        {
+            throw new InvalidOperationException(e.Message, e);
         }
     }
 

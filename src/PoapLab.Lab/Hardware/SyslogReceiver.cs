@@ -127,7 +127,8 @@ public sealed class SyslogReceiver : IServeObserver
     public Task StartAsync(ServeContext context, CancellationToken cancellationToken)
     {
         _context = context ?? throw new ArgumentNullException(nameof(context));
-        var socket = new Socket(context.ServerAddress.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        var socket = context.Sockets?.Create(context.ServerAddress.AddressFamily, SocketType.Dgram, ProtocolType.Udp)
+            ?? new Socket(context.ServerAddress.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         try
         {
             socket.Bind(new IPEndPoint(context.ServerAddress, _options.Port));

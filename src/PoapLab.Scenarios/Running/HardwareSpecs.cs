@@ -16,25 +16,29 @@ public static class HardwareSpecs
 {
     /// <summary>
     /// Why serve cannot bring this scenario's servers up on an interface, or null when it can:
-    /// the user's real daemons, PoapLab's sshd (scp/sftp) and a relay need the namespace
-    /// transport's lab hosts.
+    /// PoapLab's sshd on a real segment knows one account, the scenario's <c>user</c>, which
+    /// must be a name an account can have. The user's own daemons, the sshd and a relay's router
+    /// run in lab hosts of their own on the interface.
     /// </summary>
     public static string? NotServable(Scenario scenario)
     {
         ArgumentNullException.ThrowIfNull(scenario);
-        if (scenario.HasRealServers)
+        if (scenario.Servers.Ssh.FirstOrDefault(x => !IsAccountName(x.User)) is { } ssh)
         {
-            return "serve brings up PoapLab's own servers only; for your own dnsmasq, Kea, ISC dhcpd, tftpd-hpa, nginx or vsftpd, run them on the interface yourself and watch it with 'poaplab analyze' on a capture";
-        }
-        if (scenario.Servers.Relay is not null)
-        {
-            return "serve has no DHCP relay (servers.relay): serve on the segment the relay forwards to";
-        }
-        if (scenario.Servers.Ssh.Count > 0)
-        {
-            return "serve has no scp/sftp server yet (servers.ssh): use TFTP, HTTP or FTP";
+            return $"servers.ssh at {ssh.Address}: a real switch logs in as the user '{ssh.User}', and serve's sshd can have only an account named with lower-case letters, digits, '_' and '-' (not root or sshd; useradd(8))";
         }
         return null;
+    }
+
+    private static bool IsAccountName(string name) =>
+        name.Length is > 0 and <= 32 && (char.IsAsciiLetterLower(name[0]) || name[0] == '_') && name is not ("root" or "sshd")
+        && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '_' or '-');
+
+    /// <summary>The router of <c>servers.relay</c> for serve, or null without a relay.</summary>
+    public static ServeRouter? Router(Scenario scenario)
+    {
+        ArgumentNullException.ThrowIfNull(scenario);
+        return scenario.Servers.Relay is { } r ? new ServeRouter(r.Address, r.PrefixLength, r.Upstream, r.UpstreamPrefixLength, r.RouteBack) : null;
     }
 
     /// <summary>The scenario's files put in place under <paramref name="filesRoot"/>, every server's root made.</summary>
@@ -48,14 +52,26 @@ public static class HardwareSpecs
         }
     }
 
-    /// <summary>The scenario's servers, as a run starts them.</summary>
-    public static IReadOnlyList<LabServiceSpec> Services(Scenario scenario, string filesRoot) => [.. LabSpecs.Services(scenario, filesRoot)];
+    /// <summary>
+    /// The scenario's servers, as a run starts them; the user's real daemons keep their state and
+    /// logs in the output folder (<c>servers/</c>, beside <c>files/</c>). The sshd's one account
+    /// is the scenario's user (a real switch logs in with it; no simulated switch maps it here).
+    /// </summary>
+    public static IReadOnlyList<LabServiceSpec> Services(Scenario scenario, string filesRoot) =>
+        [.. LabSpecs.Services(scenario, filesRoot).Select(s => s is SshServiceSpec ssh ? ssh with { Options = ssh.Options with { Account = ssh.User } } : s)];
 
-    /// <summary>The lab options of a hardware run (PoapLab's own servers; the switches' clocks start as the scenario says).</summary>
+    /// <summary>The lab options of a hardware run (the user's real daemons and PoapLab's own servers; the switches' clocks start as the scenario says).</summary>
     public static LabOptions Lab(Scenario scenario, string workDirectory)
     {
         ArgumentNullException.ThrowIfNull(scenario);
-        return new LabOptions { ClockStart = scenario.ClockStart, Scripts = new ScriptHost(), WorkDirectory = workDirectory };
+        return new LabOptions
+        {
+            ClockStart = scenario.ClockStart,
+            Scripts = new ScriptHost(),
+            WorkDirectory = workDirectory,
+            // The user's real servers first: a factory takes only the specs it can start.
+            ServiceFactories = [.. PoapLab.Lab.Services.Real.RealServiceFactory.All, .. PoapLab.Lab.Services.Embedded.EmbeddedServiceFactories.All],
+        };
     }
 
     /// <summary>

@@ -270,12 +270,17 @@ public sealed class ServeCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task ServeAsync_ScenarioWithTheUsersOwnServers_RefusesBeforeTouchingTheInterface()
+    public async Task ServeAsync_SftpUserNoAccountCanHave_RefusesBeforeTouchingTheInterface()
     {
-        var (exit, errors) = await RefusedAsync(Path.Combine(RepoPaths.Scenarios, "servers", "dnsmasq-tftpd-hpa", "happy.yaml"), new InterfaceHost("nosuch0"));
+        var scenario = Path.Combine(_dir, "sftp-root.yaml");
+        await File.WriteAllTextAsync(scenario, (await File.ReadAllTextAsync(Path.Combine(RepoPaths.Scenarios, "happy-path-sftp.yaml"), TestContext.Current.CancellationToken))
+            .Replace("../fixtures/", RepoPaths.Fixtures + "/", StringComparison.Ordinal)
+            .Replace("user: poap", "user: root", StringComparison.Ordinal).Replace("username: poap", "username: root", StringComparison.Ordinal), TestContext.Current.CancellationToken);
+
+        var (exit, errors) = await RefusedAsync(scenario, new InterfaceHost("nosuch0"));
 
         exit.ShouldBe(2);
-        errors.ShouldContain("serve brings up PoapLab's own servers only");
+        errors.ShouldContain("logs in as the user 'root'");
     }
 
     [Fact]

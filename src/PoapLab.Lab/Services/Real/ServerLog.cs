@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace PoapLab.Lab.Services.Real;
@@ -8,7 +9,7 @@ namespace PoapLab.Lab.Services.Real;
 /// syslog (a datagram socket PoapLab binds and mounts at the sandbox's <c>/dev/log</c>,
 /// since tftpd-hpa logs nowhere else). Bounded: past <see cref="MaxBytes"/> it is cut with a note.
 /// </summary>
-internal sealed class ServerLog : IAsyncDisposable
+internal sealed partial class ServerLog : IAsyncDisposable
 {
     public const long MaxBytes = 16L << 20;
     private const int TailLines = 200;
@@ -28,11 +29,46 @@ internal sealed class ServerLog : IAsyncDisposable
         _writer = new StreamWriter(new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read), new UTF8Encoding(false)) { AutoFlush = true };
         SyslogSocketPath = syslogSocketPath;
         _syslog = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
-        _syslog.Bind(new UnixDomainSocketEndPoint(syslogSocketPath));
+        Bind(_syslog, syslogSocketPath);
         // Daemons that drop privileges (tftpd to tftp) must still be able to log.
         File.SetUnixFileMode(syslogSocketPath, (UnixFileMode)0b110_110_110);
         _syslogLoop = Task.Run(ReceiveSyslogAsync);
     }
+
+    /// <summary>
+    /// Binds <paramref name="socket"/> at <paramref name="path"/>. A socket's path holds at most
+    /// 107 bytes (unix(7) sun_path), less than a deep output folder's: such a path is bound
+    /// through the folder's open descriptor (<c>/proc/self/fd/N/NAME</c>, proc(5)), which names
+    /// the same place.
+    /// </summary>
+    internal static void Bind(Socket socket, string path)
+    {
+        if (Encoding.UTF8.GetByteCount(path) <= 100)
+        {
+            socket.Bind(new UnixDomainSocketEndPoint(path));
+            return;
+        }
+        var folder = System.IO.Path.GetDirectoryName(path) ?? "/";
+        var fd = Open(folder, 0);
+        if (fd < 0)
+        {
+            throw new IOException($"cannot open {folder} to make {System.IO.Path.GetFileName(path)} there (errno {Marshal.GetLastPInvokeError()})");
+        }
+        try
+        {
+            socket.Bind(new UnixDomainSocketEndPoint($"/proc/self/fd/{fd}/{System.IO.Path.GetFileName(path)}"));
+        }
+        finally
+        {
+            _ = Close(fd);
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "close")]
+    private static partial int Close(int fd);
 
     public string Path { get; }
 
