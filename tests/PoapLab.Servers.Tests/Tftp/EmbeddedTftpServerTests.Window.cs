@@ -95,13 +95,35 @@ public sealed partial class EmbeddedTftpServerTests
         e.Message.ShouldContain("RFC 7440");
     }
 
-    [Fact]
-    public async Task ReadRequest_WindowWithABlockLostInEachWindow_ResentFromTheLossAndExact()
+    [Theory]
+    [InlineData(1_000_000, 1468, 16)]
+    [InlineData(1468 * 40, 1468, 16)] // ends with an empty DATA
+    [InlineData(300_000, 8192, 16)] // 7 packets a batch (64 KiB at most)
+    [InlineData(70_000, 512, 3)]
+    public async Task ReadRequest_SegmentationOffload_SameDatagramsAndExact(int size, int blockSize, int window)
+    {
+        var bytes = WriteFile("f.bin", size);
+        var server = await StartAsync(new TftpServerOptions { RootPath = Root, SegmentationOffload = true });
+        using var client = new RawTftpPeer();
+
+        var result = await client.DownloadAsync(server, "f.bin",
+            TftpOptionList.Of(("blksize", blockSize.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("windowsize", window.ToString(System.Globalization.CultureInfo.InvariantCulture))), Ct);
+
+        result.Error.ShouldBeNull();
+        result.Data.ShouldBe(bytes);
+        result.Blocks.ShouldBe((size / blockSize) + 1);
+        (await WaitForEventAsync(EventKinds.TftpServerCompleted)).Get("retransmissions").ShouldBe("0");
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ReadRequest_WindowWithABlockLostInEachWindow_ResentFromTheLossAndExact(bool offload)
     {
         // The client "loses" the 3rd block of each window the first time it comes and ACKs the
         // one before it (RFC 7440 §4): the server must go on from the block after that ACK.
         var bytes = WriteFile("f.bin", 100_000);
-        var server = await StartAsync();
+        var server = await StartAsync(new TftpServerOptions { RootPath = Root, SegmentationOffload = offload });
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         await socket.SendToAsync(new TftpRequest(TftpOpcode.ReadRequest, "f.bin", "octet", TftpOptionList.Of(("blksize", "1000"), ("windowsize", "8"))).Encode(), SocketFlags.None, server, Ct);
