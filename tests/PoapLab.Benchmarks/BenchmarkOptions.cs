@@ -13,7 +13,8 @@ internal sealed record BenchmarkOptions
         "  --out        directory for benchmark.json\n" +
         "  --scenarios  directory holding happy-path-tftp.yaml and happy-path-http.yaml; default: found above the program\n" +
         "  --fleet      N,N,...: the fleet mode instead: one scenario of N switches per N (1 MiB image), over HTTP and TFTP, beside N bare python3 runs\n" +
-        "  --parallel   switches at once in the fleet mode (as poaplab run --parallel); default 6";
+        "  --parallel   switches at once in the fleet mode (as poaplab run --parallel); default 6\n" +
+        "  --servers    dhcp,tftp,http or all: the servers mode instead: each embedded server beside Kea (perfdhcp), tftpd-hpa, nginx (curl)";
 
     public long ImageBytes { get; init; } = 100L * 1024 * 1024;
 
@@ -27,6 +28,9 @@ internal sealed record BenchmarkOptions
 
     /// <summary>The fleet sizes of the fleet mode; empty for the happy-path benchmark.</summary>
     public IReadOnlyList<int> Fleet { get; init; } = [];
+
+    /// <summary>The servers of the servers mode (dhcp, tftp, http); empty for the happy-path benchmark.</summary>
+    public IReadOnlySet<string> Servers { get; init; } = new HashSet<string>();
 
     /// <summary>Switches at once in the fleet mode.</summary>
     public int Parallel { get; init; } = 6;
@@ -104,6 +108,15 @@ internal sealed record BenchmarkOptions
                         return null;
                     }
                     options = options with { Parallel = parallel };
+                    break;
+                case "--servers":
+                    var servers = value == "all" ? ["dhcp", "tftp", "http"] : value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                    if (servers.Length == 0 || servers.Any(s => s is not ("dhcp" or "tftp" or "http")))
+                    {
+                        error = $"--servers {value}: give all, or some of dhcp,tftp,http";
+                        return null;
+                    }
+                    options = options with { Servers = servers.ToHashSet(StringComparer.Ordinal) };
                     break;
                 case "--scenarios":
                     options = options with { ScenarioDirectory = value };

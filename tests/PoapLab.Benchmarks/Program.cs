@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using PoapLab.Benchmarks.Reference;
+using PoapLab.Benchmarks.Servers;
 using PoapLab.Scenarios.Loading;
 using PoapLab.Scenarios.Model;
 using PoapLab.Scenarios.Running;
@@ -58,6 +59,10 @@ internal static class Program
             Console.WriteLine($"  missing: {missing}; its reference rows are skipped");
         }
 
+        if (options.Servers.Count > 0)
+        {
+            return await ServersAsync(options, tools, stop.Token).ConfigureAwait(false);
+        }
         if (options.Fleet.Count > 0)
         {
             return await FleetAsync(options, tools, scenarioDir, stop.Token).ConfigureAwait(false);
@@ -124,6 +129,28 @@ internal static class Program
         }
         Console.Write(FleetBenchmark.Table(points, options.Parallel));
         return points.Count > 0 ? 0 : 1;
+    }
+
+    /// <summary>The servers mode: each embedded server against the reference one (see <see cref="ServerBenchmark"/>).</summary>
+    private static async Task<int> ServersAsync(BenchmarkOptions options, ReferenceTools tools, CancellationToken cancellationToken)
+    {
+        var work = Directory.CreateTempSubdirectory("poaplab-servers-").FullName;
+        File.SetUnixFileMode(work, (UnixFileMode)0b111_101_101);
+        var rows = new List<ServerRow>();
+        try
+        {
+            rows = await new ServerBenchmark(tools, options, work).RunAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            Console.Error.WriteLine("interrupted");
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+        Console.Write(ServerBenchmark.Table(rows));
+        return rows.Count > 0 ? 0 : 1;
     }
 
     private static async Task<List<(string, string)>> EnvironmentFactsAsync(BenchmarkOptions options, ReferenceTools tools, CancellationToken cancellationToken)

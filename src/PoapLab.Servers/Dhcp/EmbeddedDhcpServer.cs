@@ -18,6 +18,9 @@ namespace PoapLab.Servers.Dhcp;
 public sealed class EmbeddedDhcpServer : IAsyncDisposable
 {
     private const int MaxDatagram = 65_535;
+    // A fleet's DISCOVERs arrive in bursts: room for a few thousand while a reply is made
+    // (the kernel caps it at net.core.rmem_max).
+    private const int ReceiveBuffer = 4 * 1024 * 1024;
 
     private readonly DhcpServerOptions _options;
     private readonly IEventSink _events;
@@ -79,8 +82,8 @@ public sealed class EmbeddedDhcpServer : IAsyncDisposable
             }
         }
         _udp = options.ReplyRouting == DhcpReplyRouting.ToSender
-            ? new UdpServerLoop(MaxDatagram, (datagram, from) => Handle(datagram.Span, from)) { Sockets = options.Sockets }
-            : new UdpServerLoop(MaxDatagram, RouteAsync) { Sockets = options.Sockets, EnableBroadcast = true };
+            ? new UdpServerLoop(MaxDatagram, (datagram, from) => Handle(datagram.Span, from)) { Sockets = options.Sockets, ReceiveBufferSize = ReceiveBuffer }
+            : new UdpServerLoop(MaxDatagram, RouteAsync) { Sockets = options.Sockets, EnableBroadcast = true, ReceiveBufferSize = ReceiveBuffer };
     }
 
     /// <summary>The bound endpoint once started.</summary>
@@ -129,7 +132,7 @@ public sealed class EmbeddedDhcpServer : IAsyncDisposable
             var first = reply[24];
             return first is 0 or 127 or >= 224 ? null : new IPEndPoint(giaddr, 67);
         }
-        var nak = DhcpMessage.Decode(reply).MessageType == DhcpMessageType.Nak;
+        var nak = MessageTypeOf(reply) == DhcpMessageType.Nak;
         var ciaddr = new IPAddress(reply.Slice(12, 4));
         if (!nak && !ciaddr.Equals(IPAddress.Any))
         {
@@ -140,6 +143,36 @@ public sealed class EmbeddedDhcpServer : IAsyncDisposable
             return new IPEndPoint(ciaddr, from.Port == 0 ? 68 : from.Port);
         }
         return new IPEndPoint(IPAddress.Broadcast, 68);
+    }
+
+    /// <summary>
+    /// Option 53 of a reply this server encoded (RFC 2132 §9.6), found by walking the options
+    /// after the magic cookie (RFC 2131 §3) rather than decoding the whole message again for
+    /// every reply; null when absent.
+    /// </summary>
+    internal static DhcpMessageType? MessageTypeOf(ReadOnlySpan<byte> reply)
+    {
+        const int optionsStart = DhcpMessage.FixedHeaderLength + 4;
+        for (var i = optionsStart; i < reply.Length;)
+        {
+            var code = reply[i];
+            if (code == (byte)DhcpOption.Pad)
+            {
+                i++;
+                continue;
+            }
+            if (code == (byte)DhcpOption.End || i + 1 >= reply.Length)
+            {
+                return null;
+            }
+            var length = reply[i + 1];
+            if (code == (byte)DhcpOption.MessageType && length == 1 && i + 2 < reply.Length)
+            {
+                return (DhcpMessageType)reply[i + 2];
+            }
+            i += 2 + length;
+        }
+        return null;
     }
 
     /// <summary>Handles one datagram; returns the reply bytes or null.</summary>

@@ -56,6 +56,9 @@ internal sealed class UdpServerLoop : IAsyncDisposable
         init => _sockets = value ?? throw new ArgumentNullException(nameof(value));
     }
 
+    /// <summary>SO_RCVBUF to ask for (socket(7); the kernel caps it at net.core.rmem_max); null: the system default.</summary>
+    public int? ReceiveBufferSize { get; init; }
+
     /// <summary>Lets the socket send to broadcast addresses (SO_BROADCAST), for DHCP replies by broadcast.</summary>
     public bool EnableBroadcast { get; init; }
 
@@ -87,6 +90,10 @@ internal sealed class UdpServerLoop : IAsyncDisposable
             if (EnableBroadcast)
             {
                 socket.EnableBroadcast = true;
+            }
+            if (ReceiveBufferSize is { } size)
+            {
+                socket.ReceiveBufferSize = size;
             }
             socket.Bind(bind);
             if (Ipv6Group is { } group && bind.Address.Equals(IPAddress.IPv6Any))

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using PoapLab.Core.Events;
 using PoapLab.Servers.Faults;
@@ -76,6 +77,9 @@ public sealed partial class EmbeddedHttpServer : IAsyncDisposable
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
+            // Room for a few file pieces on their way out while the next one is read (the default
+            // 64 KiB makes every piece wait for the one before it to leave).
+            kestrel.Limits.MaxResponseBufferSize = 4L * FileSendingBodyFeature.ChunkSize;
             void Configure(Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions listen)
             {
                 if (_certificate is not null)
@@ -155,6 +159,10 @@ public sealed partial class EmbeddedHttpServer : IAsyncDisposable
         var response = context.Response;
         var client = new IPEndPoint(context.Connection.RemoteIpAddress ?? IPAddress.None, context.Connection.RemotePort);
         var rawPath = request.Path.Value ?? "/";
+        if (context.Features.Get<IHttpResponseBodyFeature>() is { } body)
+        {
+            context.Features.Set<IHttpResponseBodyFeature>(new FileSendingBodyFeature(body));
+        }
         var userAgent = request.Headers.UserAgent.ToString();
         var fields = new List<(string Key, object? Value)>
         {

@@ -30,6 +30,9 @@ public sealed class EmbeddedTftpServer : IAsyncDisposable
     private readonly ConcurrentDictionary<Task, byte> _transfers = new();
     private readonly UdpServerLoop _udp;
     private int _active;
+    // Transfers may wait for an answer on their own thread (briefly) while no more of them run
+    // than there are processors: a fleet's transfers all wait asynchronously.
+    private readonly Func<bool> _fewTransfers;
     private int _disposed;
 
     public EmbeddedTftpServer(TftpServerOptions options, IEventSink events, string eventSource, TimeProvider? time = null)
@@ -40,6 +43,11 @@ public sealed class EmbeddedTftpServer : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(options.MaxRetries);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.RetransmitTimeout, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxConcurrentTransfers, 1);
+        if (options.MaxWindowSize is < TftpLimits.MinWindowSize or > TftpLimits.MaxWindowSize)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxWindowSize,
+                $"MaxWindowSize must be from {TftpLimits.MinWindowSize} to {TftpLimits.MaxWindowSize} (RFC 7440 §3)");
+        }
         _options = options;
         _events = events;
         _source = eventSource;
@@ -47,6 +55,7 @@ public sealed class EmbeddedTftpServer : IAsyncDisposable
         _files = new ServedFileResolver(options.RootPath);
         _faults = options.Faults.IsDefaultOrEmpty ? FaultPlan<TftpFault>.None : new FaultPlan<TftpFault>(options.Faults, options.FaultContext, options.FaultSeed);
         _udp = new UdpServerLoop(TftpLimits.MaxDatagramSize, HandleAsync) { Sockets = options.Sockets };
+        _fewTransfers = () => Volatile.Read(ref _active) <= Environment.ProcessorCount;
     }
 
     /// <summary>The endpoint requests go to (valid after <see cref="StartAsync"/>).</summary>
@@ -194,14 +203,17 @@ public sealed class EmbeddedTftpServer : IAsyncDisposable
         var agreement = fault is { Kind: TftpFaultKind.RefuseOptions }
             // An RFC 1350-only server: the options are not read at all, so no OACK (RFC 2347 §"Negotiation Protocol").
             ? new TftpAgreement(TftpLimits.DefaultBlockSize, 1, _options.RetransmitTimeout, null, TftpOptionList.Empty)
-            : TftpNegotiation.Negotiate(request, file.Length, _options.RetransmitTimeout, allowWindow: true);
+            : TftpNegotiation.Negotiate(request, file.Length, _options.RetransmitTimeout, _options.MaxWindowSize);
         if (fault is { Kind: TftpFaultKind.RefuseOptions or TftpFaultKind.Truncate })
         {
             RecordFault(fault, client, request, ("size", file.Length));
         }
         var midTransfer = fault is { Kind: TftpFaultKind.Truncate or TftpFaultKind.ErrorMidTransfer or TftpFaultKind.GoneMidTransfer } ? fault : null;
         return new TftpReadTransfer(OpenTransferSocket(), client, request, file, agreement, _options, _events, _source, _time, stopping,
-            midTransfer, midTransfer is { Kind: not TftpFaultKind.Truncate } ? sent => MidTransferFault(midTransfer, client, request, sent) : null);
+            midTransfer, midTransfer is { Kind: not TftpFaultKind.Truncate } ? sent => MidTransferFault(midTransfer, client, request, sent) : null)
+        {
+            MayPoll = _fewTransfers,
+        };
     }
 
     private void MidTransferFault(TftpFault fault, IPEndPoint client, TftpRequest request, long sent)
@@ -250,8 +262,11 @@ public sealed class EmbeddedTftpServer : IAsyncDisposable
             await RefuseAsync(request, client, TftpErrorCode.FileExists, "File already exists", stopping).ConfigureAwait(false);
             return null;
         }
-        var agreement = TftpNegotiation.Negotiate(request, null, _options.RetransmitTimeout, allowWindow: false);
-        return new TftpWriteTransfer(OpenTransferSocket(), client, request, file, resolved.Path, agreement, _options, _events, _source, _time, stopping);
+        var agreement = TftpNegotiation.Negotiate(request, null, _options.RetransmitTimeout, maxWindowSize: 0);
+        return new TftpWriteTransfer(OpenTransferSocket(), client, request, file, resolved.Path, agreement, _options, _events, _source, _time, stopping)
+        {
+            MayPoll = _fewTransfers,
+        };
     }
 
     private Socket OpenTransferSocket()

@@ -11,7 +11,8 @@ internal sealed record TftpAgreement(int BlockSize, int WindowSize, TimeSpan Tim
 internal static class TftpNegotiation
 {
     /// <param name="fileSize">For a read, the size to announce through tsize; for a write, null.</param>
-    public static TftpAgreement Negotiate(TftpRequest request, long? fileSize, TimeSpan defaultTimeout, bool allowWindow)
+    /// <param name="maxWindowSize">The largest window this server sends (RFC 7440); 0: the windowsize option is not taken at all.</param>
+    public static TftpAgreement Negotiate(TftpRequest request, long? fileSize, TimeSpan defaultTimeout, int maxWindowSize)
     {
         var blockSize = TftpLimits.DefaultBlockSize;
         var windowSize = 1;
@@ -50,10 +51,11 @@ internal static class TftpNegotiation
                     transferSize = value;
                     acknowledged.Add((name, value.ToString(CultureInfo.InvariantCulture)));
                     break;
-                case TftpOptionNames.WindowSize when allowWindow && value is >= TftpLimits.MinWindowSize and <= TftpLimits.MaxWindowSize:
-                    // RFC 7440 §3: the server may accept the window size or answer with a smaller one.
-                    windowSize = (int)value;
-                    acknowledged.Add((name, value.ToString(CultureInfo.InvariantCulture)));
+                case TftpOptionNames.WindowSize when maxWindowSize > 0 && value is >= TftpLimits.MinWindowSize and <= TftpLimits.MaxWindowSize:
+                    // RFC 7440 §3: the server may accept the window size or answer with a smaller
+                    // one: a client cannot make it send more blocks unacknowledged than it chose.
+                    windowSize = (int)Math.Min(value, maxWindowSize);
+                    acknowledged.Add((name, windowSize.ToString(CultureInfo.InvariantCulture)));
                     break;
                 default:
                     break;

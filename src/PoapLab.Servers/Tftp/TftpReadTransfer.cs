@@ -22,6 +22,9 @@ internal sealed class TftpReadTransfer : TftpTransfer
     private long _fileBlock = 1;
     private long _finalBlock = -1;
     private int _finalLength;
+    // With segmentation offload: several DATA packets side by side, sent in one call.
+    private byte[]? _batch;
+    private int _batchBlocks;
 
     public TftpReadTransfer(Socket socket, IPEndPoint client, TftpRequest request, FileStream file, TftpAgreement agreement,
         TftpServerOptions options, IEventSink events, string source, TimeProvider time, CancellationToken stopping,
@@ -34,6 +37,52 @@ internal sealed class TftpReadTransfer : TftpTransfer
         _faultFired = faultFired;
         _servedLength = fault is { Kind: TftpFaultKind.Truncate } ? Math.Clamp(fault.AfterBytes, 0, file.Length) : long.MaxValue;
         _send = GC.AllocateUninitializedArray<byte>(TftpLimits.DataHeaderSize + agreement.BlockSize);
+        if (options.SegmentationOffload && agreement.WindowSize > 1 && fault is null)
+        {
+            EnableSegmentation();
+        }
+    }
+
+    // UDP_SEGMENT (udp(7)): one send of n packets of the same size, cut into n datagrams by the
+    // kernel (the last may be shorter, as the last DATA is). At most 64 segments and 64 KiB.
+    private const int SolUdp = 17;
+    private const int UdpSegment = 103;
+    private const int MaxSegments = 64;
+    private const int MaxOffloadBytes = 65_000;
+
+    private void EnableSegmentation()
+    {
+        var packet = TftpLimits.DataHeaderSize + _agreement.BlockSize;
+        var blocks = Math.Min(Math.Min(_agreement.WindowSize, MaxSegments), MaxOffloadBytes / packet);
+        if (blocks < 2 || !OperatingSystem.IsLinux())
+        {
+            return;
+        }
+        try
+        {
+            Socket.SetRawSocketOption(SolUdp, UdpSegment, BitConverter.GetBytes(packet));
+        }
+        catch (SocketException)
+        {
+            // A kernel before 4.18: one send per packet.
+            return;
+        }
+        _batch = GC.AllocateUninitializedArray<byte>(blocks * packet);
+        _batchBlocks = blocks;
+    }
+
+    /// <summary>Back to one send per packet (the offloaded send failed on this path).</summary>
+    private void DisableSegmentation()
+    {
+        _batch = null;
+        try
+        {
+            Socket.SetRawSocketOption(SolUdp, UdpSegment, BitConverter.GetBytes(0));
+        }
+        catch (SocketException)
+        {
+            // Nothing more to undo.
+        }
     }
 
     public override async Task RunAsync()
@@ -186,8 +235,18 @@ internal sealed class TftpReadTransfer : TftpTransfer
 
     private async ValueTask<int> SendWindowAsync(long first)
     {
+        if (_batch is not null)
+        {
+            return await SendWindowInBatchesAsync(first).ConfigureAwait(false);
+        }
+        return await SendBlocksAsync(first, _agreement.WindowSize).ConfigureAwait(false);
+    }
+
+    /// <summary>Up to <paramref name="max"/> DATA packets from <paramref name="first"/>, one send each; -1 when a fault ended the transfer.</summary>
+    private async ValueTask<int> SendBlocksAsync(long first, int max)
+    {
         var count = 0;
-        for (var block = first; count < _agreement.WindowSize; block++)
+        for (var block = first; count < max; block++)
         {
             if (_fault is { Kind: TftpFaultKind.ErrorMidTransfer or TftpFaultKind.GoneMidTransfer } && (block - 1) * _agreement.BlockSize >= _fault.AfterBytes)
             {
@@ -197,6 +256,45 @@ internal sealed class TftpReadTransfer : TftpTransfer
             await SendAsync(_send.AsMemory(0, TftpLimits.DataHeaderSize + length)).ConfigureAwait(false);
             count++;
             if (block == _finalBlock)
+            {
+                break;
+            }
+        }
+        return count;
+    }
+
+    /// <summary>The window as batches of packets side by side, one send each (no fault is planned on this path).</summary>
+    private async ValueTask<int> SendWindowInBatchesAsync(long first)
+    {
+        var packet = TftpLimits.DataHeaderSize + _agreement.BlockSize;
+        var count = 0;
+        var block = first;
+        while (count < _agreement.WindowSize && _batch is { } batch)
+        {
+            var length = 0;
+            var inBatch = 0;
+            var final = false;
+            while (inBatch < _batchBlocks && count + inBatch < _agreement.WindowSize && !final)
+            {
+                var payload = ReadBlock(block, batch.AsSpan(inBatch * packet, packet));
+                length = (inBatch * packet) + TftpLimits.DataHeaderSize + payload;
+                final = block == _finalBlock;
+                inBatch++;
+                block++;
+            }
+            try
+            {
+                await SendAsync(batch.AsMemory(0, length)).ConfigureAwait(false);
+            }
+            catch (SocketException)
+            {
+                // This path cannot offload (EIO from a device without checksum offload): send
+                // the rest, this batch included, one packet at a time.
+                DisableSegmentation();
+                return count + await SendBlocksAsync(block - inBatch, _agreement.WindowSize - count).ConfigureAwait(false);
+            }
+            count += inBatch;
+            if (final)
             {
                 break;
             }
@@ -227,13 +325,24 @@ internal sealed class TftpReadTransfer : TftpTransfer
         {
             return _bufferedLength;
         }
+        var length = ReadBlock(block, _send);
+        _bufferedBlock = block;
+        _bufferedLength = length;
+        return length;
+    }
+
+    /// <summary>Reads block <paramref name="block"/> into <paramref name="packet"/> behind its DATA header; returns the payload length.</summary>
+    private int ReadBlock(long block, Span<byte> packet)
+    {
+        // The single-packet buffer no longer holds what it says if this is it.
+        _bufferedBlock = -1;
         var blockSize = _agreement.BlockSize;
         if (block != _fileBlock)
         {
             _file.Seek((block - 1) * blockSize, SeekOrigin.Begin);
         }
         var wanted = (int)Math.Clamp(_servedLength - ((block - 1) * blockSize), 0, blockSize);
-        var payload = _send.AsSpan(TftpLimits.DataHeaderSize, wanted);
+        var payload = packet.Slice(TftpLimits.DataHeaderSize, wanted);
         var length = _file.ReadAtLeast(payload, wanted, throwOnEndOfStream: false);
         _fileBlock = block + 1;
         if (length < blockSize)
@@ -242,9 +351,7 @@ internal sealed class TftpReadTransfer : TftpTransfer
             _finalBlock = block;
             _finalLength = length;
         }
-        TftpWire.WriteDataHeader(_send, (ushort)block);
-        _bufferedBlock = block;
-        _bufferedLength = length;
+        TftpWire.WriteDataHeader(packet, (ushort)block);
         return length;
     }
 

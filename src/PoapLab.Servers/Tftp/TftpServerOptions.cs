@@ -30,6 +30,27 @@ public sealed record TftpServerOptions
     /// <summary>The default of <see cref="MaxConcurrentTransfers"/>: a fleet of a thousand switches fetching at once.</summary>
     public const int DefaultMaxConcurrentTransfers = 1024;
 
+    /// <summary>
+    /// The largest window (RFC 7440 windowsize) a read is served with: a client asking for more
+    /// is answered with this (RFC 7440 §3 lets the server lower it). A window is sent from one
+    /// block buffer, so memory does not grow with it; the cap bounds the burst a client can ask
+    /// for (64 blocks of the largest RFC 2348 size are 4 MiB unacknowledged).
+    /// </summary>
+    public int MaxWindowSize { get; init; } = DefaultMaxWindowSize;
+
+    /// <summary>The default of <see cref="MaxWindowSize"/>.</summary>
+    public const int DefaultMaxWindowSize = 64;
+
+    /// <summary>
+    /// Sends the DATA packets of a window (windowsize above 1) several at a time in one call,
+    /// cut into datagrams by the kernel (UDP generic segmentation offload, UDP_SEGMENT in
+    /// udp(7), Linux 4.18+): far less processor time per block. On the wire and at the client
+    /// these are the same datagrams; a packet capture on the sending host (loopback, a veth)
+    /// shows each batch as one large datagram, hence off by default. Not used for a transfer
+    /// with an injected fault, nor where the kernel refuses it.
+    /// </summary>
+    public bool SegmentationOffload { get; init; }
+
     /// <summary>Faults to inject into read requests, first match wins (empty: a correct server).</summary>
     public ImmutableArray<TftpFault> Faults { get; init; } = [];
 
