@@ -99,4 +99,17 @@ public sealed class BootCommandsTests
         result.Output.ShouldBe("boot kickstart bootflash:/k.bin\n     ^\n% Invalid command at '^' marker.\n");
         sw.State.KickstartBootVariable.ShouldBeNull();
     }
+
+    [Fact]
+    public async Task NoBootPoapEnable_ConfigAbbreviated_ClearsFlagAndSaves()
+    {
+        using var sw = new CliTestSwitch();
+        await sw.Ok("config terminal ; boot poap enable");
+        sw.State.BootPoapEnabled.ShouldBeTrue();
+        await sw.Ok("config ; no boot poap enable");
+        await sw.Ok("copy running-config startup-config");
+        sw.State.BootPoapEnabled.ShouldBeFalse();
+        sw.State.StartupConfig!.ShouldNotContain("boot poap enable");
+        (await sw.Ok("show boot | i POAP")).ShouldBe("Boot POAP Disabled\nBoot POAP Disabled\n");
+    }
 }

@@ -98,4 +98,16 @@ public sealed class ShowVersionCommandsTests
         (await sw.Ok("show version | json")).ShouldBe(await sw.Ok("show version", json: true));
         (await sw.Ok("show version | xml")).ShouldContain("<bios_ver_str>07.69</bios_ver_str>");
     }
+
+    [Fact]
+    public async Task ShowVersion_ScriptOneLiners_ReleaseImageAndBiosOut()
+    {
+        // The one-liners of the multi-upgrade rewrite of the reference script (docs/nxos-commands.md, rows 74-77).
+        using var sw = new CliTestSwitch();
+        (await sw.Ok("show version | i 'NXOS: version' | head lines 1 | sed 's/.*version //'")).ShouldBe("9.3(8)\n");
+        (await sw.Ok("show version | i 'NXOS image file' | tr '///' '\n' | sed -n '4p'")).ShouldBe("nxos.9.3.8.bin\n");
+        (await sw.Ok("show version | i 'BIOS: version' | sed 's/.*version //'")).ShouldBe("07.69\n");
+        (await sw.Ok("show version | i 'BIOS compile time: ' | sed 's/.*:  //'")).ShouldBe("04/08/2021\n");
+        (await sw.Ok("show version | i 'NXOS compile time: '")).ShouldBe("  NXOS compile time:  8/31/2021 12:00:00 [08/31/2021 23:49:50]\n");
+    }
 }

@@ -57,4 +57,16 @@ public sealed class SystemShowCommandsTests
         using var sw = new CliTestSwitch();
         (await sw.Ok("show chassis-family")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[^1].Trim().ShouldBe("Fretta");
     }
+
+    [Fact]
+    public async Task ShowModule_ScriptOneLiners_ModelLineAndNoStandby()
+    {
+        using var sw = new CliTestSwitch();
+        // The third line is the module row: scripts split it and take the model.
+        var row = await sw.Ok("show module | sed -n '3p'");
+        row.Split(' ', StringSplitOptions.RemoveEmptyEntries).ShouldContain("N9K-C93108TC-EX");
+        row.ShouldEndWith("active *\n");
+        // A one-supervisor box has no standby: the reference script's HA check finds nothing.
+        (await sw.Ok("show module | grep ha-standby")).ShouldBe("");
+    }
 }
