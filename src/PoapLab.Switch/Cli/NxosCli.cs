@@ -1,34 +1,31 @@
 using System.Text;
-using System.Text.Json.Nodes;
 using PoapLab.Core.Events;
 using PoapLab.Core.Time;
-using PoapLab.Switch.Flash;
 using PoapLab.Switch.State;
-using PoapLab.Switch.Transfer;
-
 using PoapLab.Switch.Cli.Commands;
+using PoapLab.Switch.Transfer;
 
 namespace PoapLab.Switch.Cli;
 
 /// <summary>
 /// The NX-OS command line a POAP script reaches through <c>cli()</c>, <c>clip()</c> and
-/// <c>clid()</c>. Each <see cref="ExecuteAsync"/> call is one vsh session: commands joined
-/// with <c> ; </c> run in order, sharing the session's mode (<c>config terminal</c>) and
-/// terminal settings (<c>terminal dont-ask</c>, <c>terminal password</c>); the first that
-/// fails ends the chain and is the answer. Commands act on the shared
-/// <see cref="SwitchState"/>; the partial files hold one concern each (copy, show,
-/// configuration, install).
+/// <c>clid()</c>: the dispatcher. Each <see cref="ExecuteAsync"/> call is one vsh session:
+/// commands joined with <c> ; </c> run in order, sharing the session's mode (<c>config
+/// terminal</c>), terminal settings and current directory; the first that fails ends the chain
+/// and is the answer. A command's words are matched against the table the command families of
+/// <c>Cli/Commands/</c> fill (<see cref="CommandFamilies"/>); its handler answers one output
+/// record, which this class renders as text, JSON or XML, filters (<c>| grep</c>, ...) and
+/// redirects (<c>&gt; file</c>).
 /// </summary>
 /// <remarks>Not thread-safe: a switch runs one script, and a script one command at a time.</remarks>
 public sealed partial class NxosCli
 {
     private readonly SwitchState _state;
-    private readonly ITransferService _transfers;
-    private readonly SimClock _clock;
     private readonly IEventSink _events;
     private readonly string _eventSource;
     private readonly CliCommandTree<CommandHandler> _exec = new();
     private readonly CliCommandTree<CommandHandler> _config = new();
+    private readonly CommandHandler _otherConfigLines;
     private readonly CliDevice _device;
 
     public NxosCli(SwitchState state, ITransferService transfers, SimClock clock, IEventSink events, string eventSource)
@@ -39,27 +36,16 @@ public sealed partial class NxosCli
         ArgumentNullException.ThrowIfNull(events);
         ArgumentException.ThrowIfNullOrEmpty(eventSource);
         _state = state;
-        _transfers = transfers;
-        _clock = clock;
         _events = events;
         _eventSource = eventSource;
-        BootedAt = clock.GetUtcNow();
-        _device = new CliDevice(state, transfers, clock, events, eventSource) { RequestReload = RequestReload, ShowVersion = _ => Task.FromResult(ShowVersionOutput()) };
+        _device = new CliDevice(state, transfers, clock, events, eventSource) { RequestReload = RequestReload, ApplyConfigLine = ApplyConfigLineAsync };
         var table = new CommandTable(_exec, _config);
-        foreach (var family in CommandFamilies.Create(this, _device))
+        foreach (var family in CommandFamilies.Create(_device))
         {
             family.Register(table);
         }
+        _otherConfigLines = table.ConfigFallback ?? throw new InvalidOperationException("No family takes the configuration lines no command knows.");
     }
-
-    /// <summary>The families still written as partial files of this class, in the order they register.</summary>
-    internal IEnumerable<ICommandFamily> BuiltInFamilies() =>
-    [
-        new PartialFamily(_ => RegisterCopyCommands()),
-        new PartialFamily(_ => RegisterShowCommands()),
-        new PartialFamily(_ => RegisterConfigCommands()),
-        new PartialFamily(_ => RegisterInstallCommands()),
-    ];
 
     /// <summary>The switch's syslog file, which <c>show logging</c> prints (POAP's own lines included); null: an empty log.</summary>
     public string? SyslogPath
@@ -69,7 +55,11 @@ public sealed partial class NxosCli
     }
 
     /// <summary>When the switch booted (for the uptime in <c>show version</c>); the clock's time at construction unless set.</summary>
-    public DateTimeOffset BootedAt { get; set; }
+    public DateTimeOffset BootedAt
+    {
+        get => _device.BootedAt;
+        set => _device.BootedAt = value;
+    }
 
     /// <summary>
     /// True once a command asked the switch to reload now (<c>reload</c>, <c>install all</c>
@@ -140,7 +130,7 @@ public sealed partial class NxosCli
             }
         }
         int? redirectError = null;
-        var redirect = BashCommands.IsRunBash(tokens) ? null : TakeRedirect(stages[^1], out redirectError);
+        var redirect = BashCommands.IsRunBash(tokens) ? null : CliRedirect.Take(stages[^1], out redirectError);
         if (redirectError is { } badColumn)
         {
             return badColumn < 0 ? Incomplete(command) : CliResult.InvalidCommand(command, badColumn);
@@ -172,7 +162,7 @@ public sealed partial class NxosCli
                 var exec = _exec.Match(words);
                 match = exec.Kind == CliMatchKind.Found
                     ? exec
-                    : new CliMatch<CommandHandler>(CliMatchKind.Found, AcceptConfigLineAsync, 0, ["configure"]);
+                    : new CliMatch<CommandHandler>(CliMatchKind.Found, _otherConfigLines, 0, ["configure"]);
             }
         }
         else
@@ -224,7 +214,7 @@ public sealed partial class NxosCli
             }
         }
         text = pipeline.Apply(text);
-        return redirect is null ? CliResult.Ok(text) : WriteRedirect(redirect, text, session);
+        return redirect is null ? CliResult.Ok(text) : redirect.Write(_device, text, session);
     }
 
     private void RequestReload(CliSession session, string reason)
@@ -235,86 +225,47 @@ public sealed partial class NxosCli
         ReloadRequestedChanged?.Invoke(this, EventArgs.Empty);
     }
 
-    private static CommandOutput NoSuchFile(string name) => CliFiles.NoSuchFile(name);
-
-    private static CommandOutput PermissionDenied(string name) => CliFiles.PermissionDenied(name);
-
-    private static CommandOutput NoSpace() => CliFiles.NoSpace();
-
-    /// <summary>True when <paramref name="word"/> abbreviates <paramref name="keyword"/> to at least <paramref name="minLength"/> characters.</summary>
-    internal static bool Abbreviates(string word, string keyword, int minLength = 1) =>
-        word.Length >= minLength && keyword.StartsWith(word, StringComparison.OrdinalIgnoreCase);
-
     /// <summary>
-    /// A flash path typed on the CLI, relative to the flash (<c>""</c>: the flash itself); null
-    /// when it is not on bootflash or names its way out of it. Parsing only: whether the
-    /// path stays inside the flash once links are followed is the kernel's answer, given when
-    /// <see cref="Flash"/> uses it (<see cref="SwitchFileError.OutsideTree"/>).
+    /// Replays configuration at boot (the startup-config, or the scheduled-config after a
+    /// POAP reload, the post-installation reload phase of Cisco's POAP chapter): every line in one config session, as the switch does.
+    /// Unlike <c>copy ... running-config</c> a rejected line does not stop the replay.
     /// </summary>
-    private string? ResolveFlash(string path) =>
-        path.StartsWith("bootflash:", StringComparison.OrdinalIgnoreCase) || path.StartsWith("/bootflash", StringComparison.Ordinal)
-            ? _state.Bootflash.ToRelative(path)
-            : null;
-
-    /// <summary>A path typed on the CLI on any of the switch's filesystems, bare names in the session's current directory; null: none.</summary>
-    private NxosPath? ResolvePath(string path, CliSession session) => _state.Filesystems.Resolve(path, session.CurrentDirectory);
-
-    private void Touch(NxosPath path)
+    /// <returns>The lines that were rejected, with what the CLI said.</returns>
+    public async Task<IReadOnlyList<(string Line, CliResult Result)>> ReplayConfigAsync(IEnumerable<string> lines, CancellationToken cancellationToken)
     {
-        try
+        ArgumentNullException.ThrowIfNull(lines);
+        var session = new CliSession(_state.Filesystems.Home) { ConfigMode = true, DontAsk = true };
+        var rejected = new List<(string, CliResult)>();
+        foreach (var line in lines)
         {
-            path.Filesystem.Files.SetModified(path.Relative, _clock.GetUtcNow());
+            var result = await ApplyConfigLineAsync(session, line, "replay", cancellationToken).ConfigureAwait(false);
+            if (result is not null && result.Status != CliStatus.Ok)
+            {
+                rejected.Add((line, new CliResult(result.Status, result.Text)));
+            }
         }
-        catch (SwitchFileException)
-        {
-            // Gone or swapped since it was written: the script's doing, and no time to set.
-        }
+        return rejected;
     }
 
-    /// <summary>The flash's files: every file operation of the CLI goes through it.</summary>
-    private FileTree Flash => _state.Bootflash.Files;
-
-    /// <summary>Files the CLI writes carry the switch's time, not the host's.</summary>
-    private void Touch(string flashPath)
+    /// <summary>One configuration line in a config session; null for blank lines and comments.</summary>
+    private async Task<CommandOutput?> ApplyConfigLineAsync(CliSession session, string line, string mode, CancellationToken cancellationToken)
     {
-        try
+        cancellationToken.ThrowIfCancellationRequested();
+        var words = CommandSplitter.Tokenize(line).Where(t => t.Kind == CliTokenKind.Word).ToList();
+        if (words.Count == 0 || line.TrimStart().StartsWith('!'))
         {
-            Flash.SetModified(flashPath, _clock.GetUtcNow());
+            return null;
         }
-        catch (SwitchFileException)
-        {
-            // Gone or swapped since it was written: the script's doing, and no time to set.
-        }
+        session.ConfigMode = true;
+        var match = _config.Match(words);
+        var handler = match.Kind == CliMatchKind.Found ? match.Handler! : _otherConfigLines;
+        var context = new CommandContext(session, line.Trim(), words, match.Kind == CliMatchKind.Found ? match.Index : 0, match.Keywords, structured: false);
+        var result = await handler(context, cancellationToken).ConfigureAwait(false);
+        RecordCommand(line.Trim(), result.Status, result.Text, mode, json: false);
+        return result;
     }
 
-    /// <summary>True when a regular file is there; false when not, or when the path leaves the flash.</summary>
-    private bool FlashFileExists(string flashPath)
-    {
-        try
-        {
-            return Flash.FileExists(flashPath);
-        }
-        catch (SwitchFileException)
-        {
-            return false;
-        }
-    }
-
-    /// <summary>The directory part of a flash-relative path (<c>""</c>: the flash itself).</summary>
-    internal static string ParentOf(string flashPath)
-    {
-        var slash = flashPath.LastIndexOf('/');
-        return slash < 0 ? "" : flashPath[..slash];
-    }
-
-    private static string NameOf(string flashPath) => flashPath[(flashPath.LastIndexOf('/') + 1)..];
-
-    private static string JoinFlash(string directory, string name) => directory.Length == 0 ? name : directory + "/" + name;
-
-    private static CommandOutput FileFailure(IOException e, string name, CommandOutput outside) => CliFiles.Failure(e, name, outside);
-
-    internal static CliResult Incomplete(string command) =>
-        CliResult.Syntax($"{command}\n{new string(' ', command.Length + 1)}^\n% Incomplete command at '^' marker.\n");
+    private static CliResult Incomplete(string command) => CliText.Incomplete(command);
 
     private static string FirstLine(string output)
     {

@@ -95,7 +95,31 @@ public sealed record NxosFeatures(NxosVersion Version, string Model)
 
     /// <summary>The kickstart image of a dual-image (6.x) release, <c>n3000-uk9-kickstart.6.0.2.U6.10.bin</c>; null for single-image releases.</summary>
     public string? KickstartImageName =>
-        DualImage && !PlatformImageNames ? $"{LegacyImageFamily}-kickstart.{Version.DottedRelease}.bin" : null;
+        DualImage && !PlatformImageNames ? KickstartImageFor(ImageName()) : null;
+
+    /// <summary>
+    /// The system image a dual-image (6.x) switch reports running: <paramref name="runningImage"/>
+    /// when it has a 6.x name, else this release's <see cref="ImageName"/> (a switch booted from an
+    /// <c>nxos.*</c> name, which 6.x never had).
+    /// </summary>
+    public string SystemImageName(string runningImage)
+    {
+        var name = runningImage.StartsWith("bootflash:", StringComparison.OrdinalIgnoreCase) ? runningImage["bootflash:".Length..] : runningImage;
+        name = name.TrimStart('/');
+        return name.Length > 0 && !name.StartsWith("nxos", StringComparison.OrdinalIgnoreCase) ? name : ImageName();
+    }
+
+    /// <summary>
+    /// The kickstart image paired with a 6.x system image: <c>n3000-uk9-kickstart.6.0.2.U6.10.bin</c>
+    /// beside <c>n3000-uk9.6.0.2.U6.10.bin</c> (the pairs of the Nexus 3000 6.x upgrade guide).
+    /// </summary>
+    public string KickstartImageFor(string systemImage)
+    {
+        var at = systemImage.IndexOf("-uk9.", StringComparison.Ordinal);
+        return at >= 0
+            ? systemImage[..at] + "-uk9-kickstart." + systemImage[(at + "-uk9.".Length)..]
+            : LegacyImageFamily + "-kickstart." + systemImage;
+    }
 
     /// <summary>
     /// Nexus 9000 images named <c>n9000-dk9.*</c>: releases before 7.0(3)I2(1), which brought the

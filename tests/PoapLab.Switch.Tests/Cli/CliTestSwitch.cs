@@ -14,6 +14,12 @@ internal sealed class CliTestSwitch : IDisposable
 {
     public const long Capacity = 1_000_000;
 
+    /// <summary>6.0(2)U6(10): a dual-image release (kickstart and system).</summary>
+    public const string Nxos6Version = "6.0(2)U6(10)";
+
+    /// <summary>The Nexus 3000 that runs <see cref="Nxos6Version"/>.</summary>
+    public const string Nxos6Model = "N3K-C3172PQ-10GE";
+
     public CliTestSwitch(string version = "9.3(8)", string model = "N9K-C93108TC-EX", long capacity = Capacity)
     {
         Root = Path.Combine(Path.GetTempPath(), "poaplab-cli-" + Guid.NewGuid().ToString("N"));
@@ -29,6 +35,9 @@ internal sealed class CliTestSwitch : IDisposable
         Transfers = new FakeTransferService();
         Cli = new NxosCli(State, Transfers, Clock, Timeline, "switch:leaf");
     }
+
+    /// <summary>A Nexus 3000 running 6.0(2)U6(10): two images, kickstart and system.</summary>
+    public static CliTestSwitch Nxos6() => new(Nxos6Version, Nxos6Model);
 
     public string Root { get; }
 

@@ -88,4 +88,17 @@ public sealed class NxosFeaturesTests
         f.SecurePoap.ShouldBe(secure);
         f.SecurePoapCaBundles.ShouldBe(bundles);
     }
+
+    [Theory]
+    [InlineData("bootflash:///n3000-uk9.6.0.2.U6.9.bin", "n3000-uk9.6.0.2.U6.9.bin", "n3000-uk9-kickstart.6.0.2.U6.9.bin")]
+    [InlineData("n5000-uk9.6.0.2.N2.7.bin", "n5000-uk9.6.0.2.N2.7.bin", "n5000-uk9-kickstart.6.0.2.N2.7.bin")]
+    [InlineData("nxos.6.0.2.U6.10.bin", "n3000-uk9.6.0.2.U6.10.bin", "n3000-uk9-kickstart.6.0.2.U6.10.bin")]
+    [InlineData("", "n3000-uk9.6.0.2.U6.10.bin", "n3000-uk9-kickstart.6.0.2.U6.10.bin")]
+    [InlineData("custom.bin", "custom.bin", "n3000-uk9-kickstart.custom.bin")]
+    public void SystemImageName_6x_RunningNameKeptUnlessAnNxosName(string running, string system, string kickstart)
+    {
+        var f = new NxosFeatures(NxosVersion.Parse("6.0(2)U6(10)"), "N3K-C3172PQ-10GE");
+        f.SystemImageName(running).ShouldBe(system);
+        f.KickstartImageFor(system).ShouldBe(kickstart);
+    }
 }

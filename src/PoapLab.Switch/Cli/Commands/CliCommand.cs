@@ -29,6 +29,19 @@ internal sealed class CommandTable(CliCommandTree<CommandHandler> exec, CliComma
 
     /// <summary>A command of config mode.</summary>
     public void Config(string keywords, CommandHandler handler) => config.Add(keywords, handler);
+
+    /// <summary>What config mode does with a line no family knows (one family sets it).</summary>
+    public CommandHandler? ConfigFallback { get; private set; }
+
+    /// <summary>Sets <see cref="ConfigFallback"/>; a second family setting it is a wiring mistake.</summary>
+    public void OtherConfigLines(CommandHandler handler)
+    {
+        if (ConfigFallback is not null)
+        {
+            throw new InvalidOperationException("Two families claim the configuration lines no command knows.");
+        }
+        ConfigFallback = handler;
+    }
 }
 
 /// <summary>What the commands act on: the switch's state, filesystems, clock, servers and logs.</summary>
@@ -52,11 +65,67 @@ internal sealed class CliDevice(SwitchState state, ITransferService transfers, S
     /// <summary>The switch's syslog file (its logfile, what <c>show logging</c> prints), or null when there is none.</summary>
     public string? SyslogPath { get; set; }
 
-    /// <summary><c>show version</c>'s output (<c>show hardware</c> starts with it).</summary>
-    public Func<CancellationToken, Task<CommandOutput>> ShowVersion { get; set; } = _ => Task.FromResult(CommandOutput.Empty);
+    /// <summary>When the switch booted (the uptime of <c>show version</c>).</summary>
+    public DateTimeOffset BootedAt { get; set; } = clock.GetUtcNow();
+
+    /// <summary>How long the switch has been up (never negative).</summary>
+    public TimeSpan Uptime
+    {
+        get
+        {
+            var uptime = Clock.GetUtcNow() - BootedAt;
+            return uptime < TimeSpan.Zero ? TimeSpan.Zero : uptime;
+        }
+    }
 
     /// <summary>Asks the switch to reload now (<c>reload</c>, <c>install all</c> without <c>no-reload</c>).</summary>
     public Action<CliSession, string> RequestReload { get; set; } = (_, _) => { };
+
+    /// <summary>
+    /// Applies one configuration line in a config session, as config mode would (recorded like a
+    /// typed command under <c>mode</c>); null for blank lines and comments.
+    /// </summary>
+    public Func<CliSession, string, string, CancellationToken, Task<CommandOutput?>> ApplyConfigLine { get; set; } =
+        (_, _, _, _) => Task.FromResult<CommandOutput?>(null);
+
+    /// <summary>
+    /// A bootflash path typed on the CLI, relative to the flash (<c>""</c>: the flash itself); null
+    /// when it is not on bootflash or names its way out of it. Parsing only: whether the path
+    /// stays inside once links are followed is the kernel's answer (<see cref="SwitchFileError.OutsideTree"/>).
+    /// </summary>
+    public string? ResolveFlash(string path) =>
+        path.StartsWith("bootflash:", StringComparison.OrdinalIgnoreCase) || path.StartsWith("/bootflash", StringComparison.Ordinal)
+            ? State.Bootflash.ToRelative(path)
+            : null;
+
+    /// <summary>A path typed on the CLI on any of the switch's filesystems, bare names in the session's current directory; null: none.</summary>
+    public NxosPath? Resolve(string path, CliSession session) => Filesystems.Resolve(path, session.CurrentDirectory);
+
+    /// <summary>True when a regular file is on bootflash there; false when not, or when the path leaves the flash.</summary>
+    public bool FlashFileExists(string flashPath)
+    {
+        try
+        {
+            return State.Bootflash.Files.FileExists(flashPath);
+        }
+        catch (SwitchFileException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Files the CLI writes carry the switch's time, not the host's.</summary>
+    public void Touch(NxosPath path)
+    {
+        try
+        {
+            path.Filesystem.Files.SetModified(path.Relative, Clock.GetUtcNow());
+        }
+        catch (SwitchFileException)
+        {
+            // Gone or swapped since it was written: the script's doing, and no time to set.
+        }
+    }
 }
 
 /// <summary>
@@ -105,10 +174,16 @@ internal sealed class CommandContext(
     public CommandOutput InvalidArg(int argIndex) =>
         argIndex < Args.Count
             ? CommandOutput.From(CliResult.InvalidCommand(Command, Args[argIndex].Column))
-            : CommandOutput.From(NxosCli.Incomplete(Command));
+            : CommandOutput.From(CliText.Incomplete(Command));
 
     /// <summary>The command itself rejected at its first word (a release without it).</summary>
     public CommandOutput Unknown() => CommandOutput.From(CliResult.InvalidCommand(Command, Words[0].Column));
+
+    /// <summary>The command rejected at its <paramref name="index"/>th word (a keyword the release lacks).</summary>
+    public CommandOutput UnknownAt(int index) => CommandOutput.From(CliResult.InvalidCommand(Command, Words[index].Column));
+
+    /// <summary>A command that takes no arguments: its output, or the parser's refusal of the first extra word.</summary>
+    public Task<CommandOutput> NoArgs(Func<CommandOutput> run) => (Args.Count == 0 ? run() : InvalidArg(0)).AsTask();
 }
 
 /// <summary>What a handler produced: text, and for commands that have one, the structured form.</summary>

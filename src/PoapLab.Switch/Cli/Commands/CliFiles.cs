@@ -39,4 +39,11 @@ internal static class CliFiles
 
     /// <summary>The room a write to <paramref name="path"/> has: the free space plus the file it replaces.</summary>
     public static long Room(NxosPath path) => path.Filesystem.FreeBytes + ExistingLength(path);
+
+    /// <summary>The directory part of a filesystem-relative path (<c>""</c>: the filesystem itself).</summary>
+    public static string ParentOf(string relative)
+    {
+        var slash = relative.LastIndexOf('/');
+        return slash < 0 ? "" : relative[..slash];
+    }
 }

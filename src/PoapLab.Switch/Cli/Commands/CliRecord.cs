@@ -42,7 +42,14 @@ internal abstract record CliRecord
             }
             else if (property.GetCustomAttribute<CliKeyAttribute>() is { } key)
             {
-                if (property.GetValue(this) is not { } value)
+                var value = property.GetValue(this);
+                if (value is IReadOnlyList<string> list)
+                {
+                    // One value is a string, several an array (NX-OS's clid); none is null.
+                    json[key.Key] = CliJson.OneOrMany(list);
+                    continue;
+                }
+                if (value is null)
                 {
                     // An absent field is left out, as NX-OS leaves out keys a release lacks.
                     continue;

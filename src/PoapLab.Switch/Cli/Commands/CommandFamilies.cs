@@ -1,15 +1,22 @@
 namespace PoapLab.Switch.Cli.Commands;
 
 /// <summary>
-/// The one table of command families. The older families are still partial files of
-/// <see cref="NxosCli"/> (<c>NxosCli.Copy.cs</c>, <c>NxosCli.Show.cs</c>, ...) and are listed
-/// here through <see cref="NxosCli"/>'s registration methods; new families are classes of their own.
+/// The one table of command families: each is a file of <c>Cli/Commands/</c> and registers its
+/// commands' keywords; adding a command is its family's file (or a new one listed here) and its test.
 /// </summary>
 internal static class CommandFamilies
 {
-    public static IReadOnlyList<ICommandFamily> Create(NxosCli cli, CliDevice device) =>
+    public static IReadOnlyList<ICommandFamily> Create(CliDevice device) =>
     [
-        .. cli.BuiltInFamilies(),
+        new CopyCommands(device),
+        new ShowVersionCommands(device),
+        new SystemShowCommands(device),
+        new CdpCommands(device),
+        new FileListingCommands(device),
+        new ConfigurationCommands(device),
+        new TerminalCommands(),
+        new BootCommands(device),
+        new InstallCommands(device),
         new ShowLoggingCommands(device),
         new HardwareCommands(device),
         new DirectoryCommands(device),
@@ -17,10 +24,4 @@ internal static class CommandFamilies
         new InterfaceCommands(device),
         new PersonalityCommands(device),
     ];
-}
-
-/// <summary>A family still written as a partial file of <see cref="NxosCli"/>.</summary>
-internal sealed class PartialFamily(Action<CommandTable> register) : ICommandFamily
-{
-    public void Register(CommandTable table) => register(table);
 }

@@ -175,7 +175,7 @@ internal sealed class DirectoryCommands(CliDevice device) : ICommandFamily
         {
             return context.InvalidArg(0).AsTask();
         }
-        if (args.Count > 2 || (args.Count == 2 && !NxosCli.Abbreviates(args[1].Text, "no-prompt", 4)))
+        if (args.Count > 2 || (args.Count == 2 && !CliText.Abbreviates(args[1].Text, "no-prompt", 4)))
         {
             return context.InvalidArg(args.Count == 2 ? 1 : 2).AsTask();
         }

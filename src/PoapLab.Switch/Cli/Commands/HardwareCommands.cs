@@ -24,16 +24,16 @@ internal sealed class HardwareCommands(CliDevice device) : ICommandFamily
     /// <c>show hardware</c>): scripts read <c>Serial number is</c>, <c>NXOS image file is:</c>
     /// and <c>bootflash:</c> from it.
     /// </summary>
-    private async Task<CommandOutput> ShowHardware(CommandContext context, CancellationToken cancellationToken)
+    private Task<CommandOutput> ShowHardware(CommandContext context, CancellationToken cancellationToken)
     {
         if (context.Args.Count > 0)
         {
-            return context.InvalidArg(0);
+            return context.InvalidArg(0).AsTask();
         }
-        var version = await device.ShowVersion(cancellationToken).ConfigureAwait(false);
+        var version = ShowVersionCommands.Record(device);
         var id = device.State.Identity;
         var hardware = new HardwareIdRecord(id.ChassisDescription, id.Model, "0.2110", "73-17776-02", "11", "Year 21 Week 15", id.Serial);
-        return CommandOutput.Ok(version.Text + hardware.ToText());
+        return CommandOutput.Ok(version.ToText() + hardware.ToText()).AsTask();
     }
 
     /// <summary>
@@ -78,7 +78,7 @@ internal sealed class HardwareCommands(CliDevice device) : ICommandFamily
             .Append("  image name: ").Append(path.Name).Append('\n')
             .Append("  bios:       v").Append(id.BiosVersion).Append('(').Append(id.BiosCompileTime).Append(")\n")
             .Append("  ").Append(label.PadRight(11)).Append(" version ").Append(info.Version.Display).Append('\n')
-            .Append("  compiled:   8/31/2021 12:00:00 [08/31/2021 23:49:50]\n")
+            .Append("  compiled:   ").Append(ShowVersionCommands.CompileTime).Append('\n')
             .ToString();
         return CommandOutput.Ok(text).AsTask();
     }

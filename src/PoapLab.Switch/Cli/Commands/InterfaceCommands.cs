@@ -71,7 +71,7 @@ internal sealed class InterfaceCommands(CliDevice device) : ICommandFamily
         string? vrf = "default";
         if (args.Count > 0)
         {
-            if (!NxosCli.Abbreviates(args[0].Text, "vrf", 3))
+            if (!CliText.Abbreviates(args[0].Text, "vrf", 3))
             {
                 return context.InvalidArg(0).AsTask();
             }
@@ -131,7 +131,7 @@ internal sealed class InterfaceCommands(CliDevice device) : ICommandFamily
     /// <summary><c>Eth1/1</c> for Ethernet ports (as <c>show ip interface brief</c> prints them), <c>mgmt0</c> as is.</summary>
     private static string ShortInterfaceName(string name)
     {
-        var normal = NxosCli.NormaliseInterface(name);
+        var normal = CliText.NormaliseInterface(name);
         return normal.StartsWith("ethernet", StringComparison.Ordinal) ? "Eth" + normal["ethernet".Length..] : normal;
     }
 
@@ -385,7 +385,7 @@ internal sealed record IpBriefInterfaceRow : CliRecord
     public string IpDisabled => "FALSE";
 
     public override string ToText() =>
-        NxosCli.Pad(Name, 21) + NxosCli.Pad(Prefix, 16) + $"protocol-{ProtocolState}/link-{LinkState}/admin-{AdminState}       \n";
+        CliText.Pad(Name, 21) + CliText.Pad(Prefix, 16) + $"protocol-{ProtocolState}/link-{LinkState}/admin-{AdminState}       \n";
 }
 
 /// <summary><c>show hosts</c>: the resolver the lease configured.</summary>
@@ -430,5 +430,5 @@ internal sealed record HostsVrfRow : CliRecord
     [CliKey("config")]
     public required string Config { get; init; }
 
-    public override string ToText() => NxosCli.Pad(Vrf, 13) + NxosCli.Pad(UseVrf, 13) + NxosCli.Pad(Token, 11) + Config + "\n";
+    public override string ToText() => CliText.Pad(Vrf, 13) + CliText.Pad(UseVrf, 13) + CliText.Pad(Token, 11) + Config + "\n";
 }

@@ -55,19 +55,19 @@ internal sealed class PersonalityCommands(CliDevice device) : ICommandFamily
                 return context.InvalidArg(i + 1).AsTask();
             }
             var value = args[i + 1].Text;
-            if (NxosCli.Abbreviates(word, "user-name", 2))
+            if (CliText.Abbreviates(word, "user-name", 2))
             {
                 user = value;
             }
-            else if (NxosCli.Abbreviates(word, "password", 2))
+            else if (CliText.Abbreviates(word, "password", 2))
             {
                 // The password only reaches the package server; nothing here keeps it.
             }
-            else if (NxosCli.Abbreviates(word, "hostname", 2))
+            else if (CliText.Abbreviates(word, "hostname", 2))
             {
                 server = value;
             }
-            else if (NxosCli.Abbreviates(word, "vrf", 2))
+            else if (CliText.Abbreviates(word, "vrf", 2))
             {
                 vrf = value;
             }
@@ -144,7 +144,7 @@ internal sealed class PersonalityCommands(CliDevice device) : ICommandFamily
         var extracted = new List<string>();
         foreach (var (target, content) in files)
         {
-            Flash.CreateDirectories(NxosCli.ParentOf(target));
+            Flash.CreateDirectories(CliFiles.ParentOf(target));
             using (var file = Flash.Create(target))
             {
                 file.Write(content);
@@ -152,7 +152,7 @@ internal sealed class PersonalityCommands(CliDevice device) : ICommandFamily
             Touch(target);
             extracted.Add(Bootflash.ToFlashName(target));
         }
-        var lines = NxosCli.ConfigLines(Encoding.UTF8.GetString(config.Content)).Where(l => !l.TrimStart().StartsWith('!')).ToList();
+        var lines = ConfigText.Lines(Encoding.UTF8.GetString(config.Content)).Where(l => !l.TrimStart().StartsWith('!')).ToList();
         device.State.ScheduledConfig.AddRange(lines);
         device.State.Personality = new PersonalityRestore(Bootflash.ToFlashName(path), user, server, vrf, lines, extracted);
         var text = new StringBuilder()

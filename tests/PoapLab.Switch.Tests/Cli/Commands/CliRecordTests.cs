@@ -35,6 +35,18 @@ public sealed class CliRecordTests
         rows.GetArrayLength().ShouldBe(2);
     }
 
+    private sealed record Tags([property: CliKey("tag")] IReadOnlyList<string> Values) : CliRecord
+    {
+        public override string ToText() => string.Join(' ', Values) + "\n";
+    }
+
+    [Fact]
+    public void ToJson_StringList_OneIsAStringSeveralAnArray()
+    {
+        new Tags(["switch"]).ToJson().ToJsonString().ShouldBe("{\"tag\":\"switch\"}");
+        new Tags(["router", "switch"]).ToJson().ToJsonString().ShouldBe("{\"tag\":[\"router\",\"switch\"]}");
+    }
+
     [Fact]
     public async Task ShowVersion_TextAndClid_SameFields()
     {

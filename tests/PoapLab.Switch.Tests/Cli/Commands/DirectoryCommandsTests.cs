@@ -120,4 +120,62 @@ public sealed class DirectoryCommandsTests
         (await sw.Run("copy http://10.0.0.1/x volatile:x vrf management")).Output.ShouldContain("No space left on device");
         File.Exists(Path.Combine(sw.Filesystem.VolatilePath, "x")).ShouldBeFalse();
     }
+
+    [Fact]
+    public async Task Delete_WithDontAsk_RemovesTheFileSilently()
+    {
+        using var sw = new CliTestSwitch();
+        var path = sw.WriteFile("old.cfg", "x");
+        (await sw.Ok("terminal dont-ask ; delete bootflash:old.cfg")).ShouldBe("");
+        File.Exists(path).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task Delete_WithoutDontAsk_PromptTakesDefaultYes()
+    {
+        using var sw = new CliTestSwitch();
+        var path = sw.WriteFile("poap/old.cfg", "x");
+        (await sw.Ok("delete bootflash:poap/old.cfg")).ShouldBe("Do you want to delete \"/poap/old.cfg\" ? (yes/no/abort)   [y] \n");
+        File.Exists(path).ShouldBeFalse();
+        (await sw.Ok("delete bootflash:poap no-prompt")).ShouldBe("");
+        Directory.Exists(Path.GetDirectoryName(path)).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task Delete_Missing_NoSuchFile()
+    {
+        using var sw = new CliTestSwitch();
+        var result = await sw.Run("delete bootflash:nope.bin");
+        result.Status.ShouldBe(CliStatus.ExecError);
+        result.Output.ShouldContain("No such file or directory");
+        result.Output.ShouldContain("no such file");
+        (await sw.Run("delete bootflash:")).Output.ShouldContain("Permission denied");
+        (await sw.Run("delete slot0:x")).Output.ShouldContain("Permission denied");
+    }
+
+    // ---- a hostile script's links and FIFOs on bootflash: checked from the host side ----
+
+    [Theory]
+    [InlineData("delete bootflash:a/canary-dir/canary.txt no-prompt")]
+    [InlineData("delete bootflash:b/canary.txt no-prompt")]
+    [InlineData("delete bootflash:a/canary-dir no-prompt")]
+    public async Task Delete_ThroughLinkOut_PermissionDeniedCanaryKept(string command)
+    {
+        using var t = new CliAttackHost();
+        var result = await t.Run(command);
+        result.Status.ShouldBe(CliStatus.ExecError);
+        result.Output.ShouldContain("Permission denied");
+        t.Host.CanariesIntact();
+    }
+
+    [Fact]
+    public async Task Delete_LinkToHostDirectory_RemovesTheLinkOnly()
+    {
+        using var t = new CliAttackHost();
+        (await t.Run("delete bootflash:b no-prompt")).Status.ShouldBe(CliStatus.Ok);
+        (await t.Run("delete bootflash:abs no-prompt")).Status.ShouldBe(CliStatus.Ok);
+        File.Exists(t.Switch.FlashFile("b")).ShouldBeFalse();
+        File.Exists(t.Switch.FlashFile("abs")).ShouldBeFalse();
+        t.Host.CanariesIntact();
+    }
 }

@@ -1,4 +1,3 @@
-using PoapLab.Switch.Cli;
 using PoapLab.Switch.Identity;
 
 namespace PoapLab.Switch.Tests.Cli.Commands;
@@ -54,19 +53,5 @@ public sealed class HardwareCommandsTests
     {
         using var sw = new CliTestSwitch();
         (await sw.Ok("show system internal platform internal info | grep box_online | sed 's/[^0-9]*//g'")).ShouldBe("1\n");
-    }
-
-    [Fact]
-    public async Task InstallAll_BootPoapEnabled_Refused()
-    {
-        using var sw = new CliTestSwitch();
-        NxosImage.Generate(sw.FlashFile("nxos.9.3.10.bin"), NxosVersion.Parse("9.3(10)"), null, 4096);
-        await sw.Ok("configure terminal ; boot poap enable");
-        var result = await sw.Run("terminal dont-ask ; install all nxos bootflash:nxos.9.3.10.bin no-reload");
-        result.Status.ShouldBe(CliStatus.ExecError);
-        result.Output.ShouldContain("boot poap is enabled");
-        sw.State.BootVariable.ShouldBeNull();
-        await sw.Ok("configure terminal ; no boot poap enable");
-        await sw.Ok("terminal dont-ask ; install all nxos bootflash:nxos.9.3.10.bin no-reload");
     }
 }

@@ -168,6 +168,8 @@ public sealed class InterfaceCommandsTests
     {
         using var sw = WithLease(dns: ["192.0.2.53", "192.0.2.54"]);
         (await sw.Ok("show hosts | i 'Name servers'")).ShouldBe("Name servers are 192.0.2.53 192.0.2.54\n");
+        // A script's "sed 's/.*: //'" finds no colon in the documented line and logs it whole.
+        (await sw.Ok("show hosts | i 'Name servers' | sed 's/.*: //'")).ShouldBe("Name servers are 192.0.2.53 192.0.2.54\n");
         var output = await sw.Ok("show hosts");
         output.ShouldContain("Default domain for vrf:default is lab.example\n");
         output.ShouldContain("management   management   name_srvr  192.0.2.54\n");

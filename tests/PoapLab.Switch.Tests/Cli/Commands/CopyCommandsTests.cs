@@ -1,9 +1,10 @@
 using PoapLab.Switch.Cli;
 using PoapLab.Switch.Transfer;
 
-namespace PoapLab.Switch.Tests.Cli;
+namespace PoapLab.Switch.Tests.Cli.Commands;
 
-public sealed class NxosCliCopyTests
+/// <summary><c>copy</c>: downloads, local and configuration copies.</summary>
+public sealed class CopyCommandsTests
 {
     [Fact]
     public async Task Copy_ChainedWithTerminalPassword_RequestCarriesPasswordAndFileAppears()

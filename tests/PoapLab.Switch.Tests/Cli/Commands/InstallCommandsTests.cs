@@ -1,9 +1,10 @@
 using PoapLab.Switch.Cli;
 using PoapLab.Switch.Identity;
 
-namespace PoapLab.Switch.Tests.Cli;
+namespace PoapLab.Switch.Tests.Cli.Commands;
 
-public sealed class NxosCliInstallTests
+/// <summary><c>install all</c>, single-image and 6.x forms.</summary>
+public sealed class InstallCommandsTests
 {
     [Fact]
     public async Task InstallAll_NoReload_SetsBootVariableWithoutReload()
@@ -71,5 +72,45 @@ public sealed class NxosCliInstallTests
         result.Output.ShouldContain("No such file or directory");
         t.Switch.State.BootVariable.ShouldBeNull();
         t.Host.CanariesIntact();
+    }
+
+    [Fact]
+    public async Task InstallAllKickstartSystem_6x_SetsPairAndReloads()
+    {
+        using var sw = CliTestSwitch.Nxos6();
+        sw.WriteFile("k.bin", "k");
+        sw.WriteFile("s.bin", "s");
+        var output = await sw.Ok("install all kickstart bootflash:k.bin system bootflash:s.bin");
+        output.ShouldContain("Verifying image bootflash:s.bin for boot variable \"system\".\n");
+        sw.State.KickstartBootVariable.ShouldBe("bootflash:/k.bin");
+        sw.State.SystemBootVariable.ShouldBe("bootflash:/s.bin");
+        sw.Cli.ReloadRequested.ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task InstallAllKickstartSystem_MissingSystem_FailsWithoutChanges()
+    {
+        using var sw = CliTestSwitch.Nxos6();
+        sw.WriteFile("k.bin", "k");
+        var result = await sw.Run("install all kickstart bootflash:k.bin system bootflash:s.bin");
+        result.Status.ShouldBe(CliStatus.ExecError);
+        result.Output.ShouldContain("Install has failed. Return code 0x40930011.");
+        sw.State.KickstartBootVariable.ShouldBeNull();
+        sw.Cli.ReloadRequested.ShouldBeFalse();
+        (await sw.Run("install all nxos bootflash:k.bin")).Status.ShouldBe(CliStatus.SyntaxError);
+    }
+
+    [Fact]
+    public async Task InstallAll_BootPoapEnabled_Refused()
+    {
+        using var sw = new CliTestSwitch();
+        NxosImage.Generate(sw.FlashFile("nxos.9.3.10.bin"), NxosVersion.Parse("9.3(10)"), null, 4096);
+        await sw.Ok("configure terminal ; boot poap enable");
+        var result = await sw.Run("terminal dont-ask ; install all nxos bootflash:nxos.9.3.10.bin no-reload");
+        result.Status.ShouldBe(CliStatus.ExecError);
+        result.Output.ShouldContain("boot poap is enabled");
+        sw.State.BootVariable.ShouldBeNull();
+        await sw.Ok("configure terminal ; no boot poap enable");
+        await sw.Ok("terminal dont-ask ; install all nxos bootflash:nxos.9.3.10.bin no-reload");
     }
 }

@@ -1,18 +1,24 @@
 using System.Globalization;
+using System.Text;
 using PoapLab.Switch.Flash;
 using PoapLab.Switch.Transfer;
+using static PoapLab.Switch.Cli.Commands.ConfigText;
 
-using PoapLab.Switch.Cli.Commands;
+namespace PoapLab.Switch.Cli.Commands;
 
-namespace PoapLab.Switch.Cli;
-
-/// <summary><c>copy</c>: downloads from servers, local copies, configuration copies.</summary>
-public sealed partial class NxosCli
+/// <summary>
+/// <c>copy SRC DST</c>: downloads from servers (<c>tftp</c>, <c>http</c>, <c>https</c>, <c>scp</c>,
+/// <c>sftp</c>, <c>ftp</c>, with <c>vrf</c>, <c>compact</c>, <c>use-kstack</c>, <c>ignore-certificate</c>
+/// as the release has them), copies between files on any filesystem, and the configuration copies
+/// (<c>running-config</c>, <c>startup-config</c>, <c>scheduled-config</c>). Cisco Nexus 9000 Series
+/// NX-OS Fundamentals Configuration Guide, "Copying Files"; Cisco's POAP chapter for <c>scheduled-config</c>.
+/// </summary>
+internal sealed class CopyCommands(CliDevice device) : ICommandFamily
 {
-    private const string CopyComplete = "Copy complete.\n";
-    private const string CopyProgress = "[########################################] 100%\n";
+    /// <summary>No configuration file is read past this (a real one is kilobytes).</summary>
+    private const long ConfigFileLimit = 64L << 20;
 
-    private void RegisterCopyCommands() => _exec.Add("copy", CopyAsync);
+    public void Register(CommandTable table) => table.Exec("copy", CopyAsync);
 
     private async Task<CommandOutput> CopyAsync(CommandContext context, CancellationToken cancellationToken)
     {
@@ -32,62 +38,62 @@ public sealed partial class NxosCli
         {
             return context.InvalidArg(2);
         }
-        if (Abbreviates(source, "running-config", 3))
+        if (CliText.Abbreviates(source, "running-config", 3))
         {
-            return await CopyConfigToAsync(context, RunningConfigText(), destination, isRunning: true, cancellationToken).ConfigureAwait(false);
+            return await CopyConfigToAsync(context, Running(device), destination, isRunning: true, cancellationToken).ConfigureAwait(false);
         }
-        if (Abbreviates(source, "startup-config", 3))
+        if (CliText.Abbreviates(source, "startup-config", 3))
         {
-            if (_state.StartupConfig is null)
+            if (device.State.StartupConfig is null)
             {
                 return CommandOutput.Fail("No startup-config: the startup configuration is empty");
             }
-            return await CopyConfigToAsync(context, StartupConfigText(), destination, isRunning: false, cancellationToken).ConfigureAwait(false);
+            return await CopyConfigToAsync(context, Startup(device), destination, isRunning: false, cancellationToken).ConfigureAwait(false);
         }
-        var from = ResolvePath(source, context.Session);
+        var from = device.Resolve(source, context.Session);
         if (from is null)
         {
-            return PermissionDenied(source);
+            return CliFiles.PermissionDenied(source);
         }
         string text;
         try
         {
             if (!from.Filesystem.Files.FileExists(from.Relative))
             {
-                return NoSuchFile(source);
+                return CliFiles.NoSuchFile(source);
             }
             text = IsConfigTarget(destination)
-                ? System.Text.Encoding.UTF8.GetString(from.Filesystem.Files.ReadAllBytes(from.Relative, ConfigFileLimit))
+                ? Encoding.UTF8.GetString(from.Filesystem.Files.ReadAllBytes(from.Relative, ConfigFileLimit))
                 : "";
         }
         catch (IOException e)
         {
-            return FileFailure(e, source, PermissionDenied(source));
+            return CliFiles.Failure(e, source, CliFiles.PermissionDenied(source));
         }
-        if (Abbreviates(destination, "scheduled-config", 3))
+        if (CliText.Abbreviates(destination, "scheduled-config", 3))
         {
-            _state.ScheduledConfig.AddRange(ConfigLines(text));
+            device.State.ScheduledConfig.AddRange(Lines(text));
             return CommandOutput.Ok(CopyComplete);
         }
-        if (Abbreviates(destination, "startup-config", 3))
+        if (CliText.Abbreviates(destination, "startup-config", 3))
         {
-            _state.StartupConfig = [.. ConfigLines(text)];
+            device.State.StartupConfig = [.. Lines(text)];
             return CommandOutput.Ok(CopyProgress + CopyComplete);
         }
-        if (Abbreviates(destination, "running-config", 3))
+        if (CliText.Abbreviates(destination, "running-config", 3))
         {
-            return await ApplyConfigLinesAsync(context.Session, ConfigLines(text), cancellationToken).ConfigureAwait(false);
+            return await ApplyConfigLinesAsync(context.Session, Lines(text), cancellationToken).ConfigureAwait(false);
         }
         try
         {
             var to = ResolveDestination(destination, from.Name, context.Session);
             if (to is null)
             {
-                return PermissionDenied(destination);
+                return CliFiles.PermissionDenied(destination);
             }
             if (!to.Filesystem.Files.DirectoryExists(to.Parent.Relative))
             {
-                return NoSuchFile(destination);
+                return CliFiles.NoSuchFile(destination);
             }
             if (to == from)
             {
@@ -97,20 +103,20 @@ public sealed partial class NxosCli
             var limit = CliFiles.Room(to);
             if (size > limit)
             {
-                return NoSpace();
+                return CliFiles.NoSpace();
             }
             CopyFile(from, to, limit);
-            Touch(to);
+            device.Touch(to);
         }
         catch (IOException e)
         {
-            return FileFailure(e, destination, PermissionDenied(destination));
+            return CliFiles.Failure(e, destination, CliFiles.PermissionDenied(destination));
         }
         return CommandOutput.Ok(CopyProgress + CopyComplete);
     }
 
     private static bool IsConfigTarget(string destination) =>
-        Abbreviates(destination, "scheduled-config", 3) || Abbreviates(destination, "startup-config", 3) || Abbreviates(destination, "running-config", 3);
+        CliText.Abbreviates(destination, "scheduled-config", 3) || CliText.Abbreviates(destination, "startup-config", 3) || CliText.Abbreviates(destination, "running-config", 3);
 
     /// <summary>Copies a file within a filesystem or across two, writing at most <paramref name="limit"/> bytes.</summary>
     private static void CopyFile(NxosPath from, NxosPath to, long limit) =>
@@ -118,25 +124,20 @@ public sealed partial class NxosCli
 
     private async Task<CommandOutput> CopyConfigToAsync(CommandContext context, string text, string destination, bool isRunning, CancellationToken cancellationToken)
     {
-        if (Abbreviates(destination, "startup-config", 3))
+        if (CliText.Abbreviates(destination, "startup-config", 3))
         {
-            if (!isRunning)
-            {
-                return CommandOutput.Ok(CopyComplete);
-            }
-            _state.StartupConfig = [.. _state.RunningConfig];
-            return CommandOutput.Ok(CopyProgress + CopyComplete);
+            return isRunning ? ConfigurationCommands.SaveRunningConfig(device) : CommandOutput.Ok(CopyComplete);
         }
-        if (Abbreviates(destination, "running-config", 3))
+        if (CliText.Abbreviates(destination, "running-config", 3))
         {
-            return isRunning ? CommandOutput.Ok(CopyComplete) : await ApplyConfigLinesAsync(context.Session, [.. _state.StartupConfig!], cancellationToken).ConfigureAwait(false);
+            return isRunning ? CommandOutput.Ok(CopyComplete) : await ApplyConfigLinesAsync(context.Session, [.. device.State.StartupConfig!], cancellationToken).ConfigureAwait(false);
         }
-        if (Abbreviates(destination, "scheduled-config", 3))
+        if (CliText.Abbreviates(destination, "scheduled-config", 3))
         {
-            _state.ScheduledConfig.AddRange(ConfigLines(text));
+            device.State.ScheduledConfig.AddRange(Lines(text));
             return CommandOutput.Ok(CopyComplete);
         }
-        var outside = PermissionDenied(destination);
+        var outside = CliFiles.PermissionDenied(destination);
         try
         {
             var to = ResolveDestination(destination, isRunning ? "running-config" : "startup-config", context.Session);
@@ -146,22 +147,22 @@ public sealed partial class NxosCli
             }
             if (!to.Filesystem.Files.DirectoryExists(to.Parent.Relative))
             {
-                return NoSuchFile(destination);
+                return CliFiles.NoSuchFile(destination);
             }
-            var bytes = System.Text.Encoding.UTF8.GetBytes(text);
+            var bytes = Encoding.UTF8.GetBytes(text);
             if (bytes.Length > CliFiles.Room(to))
             {
-                return NoSpace();
+                return CliFiles.NoSpace();
             }
             using (var file = to.Filesystem.Files.Create(to.Relative))
             {
                 file.Write(bytes);
             }
-            Touch(to);
+            device.Touch(to);
         }
         catch (IOException e)
         {
-            return FileFailure(e, destination, outside);
+            return CliFiles.Failure(e, destination, outside);
         }
         return CommandOutput.Ok(CopyProgress + CopyComplete);
     }
@@ -193,7 +194,7 @@ public sealed partial class NxosCli
         for (var i = 2; i < context.Args.Count; i++)
         {
             var word = context.Args[i].Text;
-            if (Abbreviates(word, "vrf", 3))
+            if (CliText.Abbreviates(word, "vrf", 3))
             {
                 if (i + 1 >= context.Args.Count)
                 {
@@ -201,15 +202,15 @@ public sealed partial class NxosCli
                 }
                 vrf = context.Args[++i].Text;
             }
-            else if (Abbreviates(word, "compact", 4))
+            else if (CliText.Abbreviates(word, "compact", 4))
             {
                 compact = true;
             }
-            else if (Abbreviates(word, "use-kstack", 5))
+            else if (CliText.Abbreviates(word, "use-kstack", 5))
             {
                 kstack = true;
             }
-            else if (protocol == TransferProtocol.Https && Abbreviates(word, "ignore-certificate", 3))
+            else if (protocol == TransferProtocol.Https && CliText.Abbreviates(word, "ignore-certificate", 3))
             {
                 ignoreCertificate = true;
             }
@@ -218,12 +219,12 @@ public sealed partial class NxosCli
                 return context.InvalidArg(i);
             }
         }
-        if (kstack && !_state.Features.CopyUseKstack)
+        if (kstack && !device.State.Features.CopyUseKstack)
         {
             // Older images lack the keyword; scripts retry without it when they see this text.
             return CommandOutput.Fail("Syntax error while parsing 'use-kstack'");
         }
-        if (compact && !CompactSupported)
+        if (compact && !device.State.Features.CopyCompact)
         {
             return CommandOutput.Fail("Compaction is not supported on this platform");
         }
@@ -234,7 +235,7 @@ public sealed partial class NxosCli
             var config = new TransferRequest(protocol, host, port, path, user, context.Session.Password, vrf, ignoreCertificate);
             return await DownloadConfigAsync(context, config, destination, cancellationToken).ConfigureAwait(false);
         }
-        var outside = PermissionDenied(destination);
+        var outside = CliFiles.PermissionDenied(destination);
         NxosPath to;
         long limit;
         FileStream file;
@@ -248,11 +249,11 @@ public sealed partial class NxosCli
             var files = to.Filesystem.Files;
             if (!files.DirectoryExists(to.Parent.Relative))
             {
-                return NoSuchFile(destination);
+                return CliFiles.NoSuchFile(destination);
             }
             if (to.Relative.Length == 0 || files.DirectoryExists(to.Relative))
             {
-                return PermissionDenied(destination);
+                return CliFiles.PermissionDenied(destination);
             }
             limit = CliFiles.Room(to);
             // The client writes through this handle only: a new regular file made inside the filesystem.
@@ -260,7 +261,7 @@ public sealed partial class NxosCli
         }
         catch (IOException e)
         {
-            return FileFailure(e, destination, outside);
+            return CliFiles.Failure(e, destination, outside);
         }
 
         var request = new TransferRequest(protocol, host, port, path, user, context.Session.Password, vrf, ignoreCertificate);
@@ -287,7 +288,7 @@ public sealed partial class NxosCli
                 {
                     try
                     {
-                        result = await _transfers.DownloadAsync(request, guard, OnAnnounced, cancellationToken).ConfigureAwait(false);
+                        result = await device.Transfers.DownloadAsync(request, guard, OnAnnounced, cancellationToken).ConfigureAwait(false);
                     }
                     catch (Exception ex) when (ex is not OperationCanceledException)
                     {
@@ -308,7 +309,7 @@ public sealed partial class NxosCli
 
         if (refused || guard is { Exceeded: true })
         {
-            return NoSpace();
+            return CliFiles.NoSpace();
         }
         if (failure is not null)
         {
@@ -318,24 +319,18 @@ public sealed partial class NxosCli
         {
             return CommandOutput.Fail(result?.Error ?? "Copy failed");
         }
-        Touch(to);
-        _device.Management.Count(result.Bytes);
+        device.Touch(to);
+        device.Management.Count(result.Bytes);
         var output = protocol is TransferProtocol.Scp or TransferProtocol.Sftp
             ? CopyComplete
             : "Copy complete, now saving to disk (please wait)...\n" + CopyComplete;
         return CommandOutput.Ok(output);
     }
 
-    /// <summary><c>copy ... compact</c> exists on Nexus 9000 from 9.3 on.</summary>
-    private bool CompactSupported => _state.Features.CopyCompact;
-
-    /// <summary>No configuration file is read past this (a real one is kilobytes).</summary>
-    private const long ConfigFileLimit = 64L << 20;
-
     /// <summary>A destination path; a directory (or a bare <c>volatile:</c>) takes the source's file name.</summary>
     private NxosPath? ResolveDestination(string destination, string sourceName, CliSession session)
     {
-        var to = ResolvePath(destination, session);
+        var to = device.Resolve(destination, session);
         if (to is null)
         {
             return null;
@@ -346,10 +341,6 @@ public sealed partial class NxosCli
         }
         return to;
     }
-
-    /// <summary>The size of the regular file a write would replace (0 for anything else: it is unlinked, not truncated).</summary>
-    private long ExistingLength(string flashPath) =>
-        Flash.Stat(flashPath, followLinks: false) is { Kind: FileEntryKind.File, Links: 1 } e ? e.Size : 0;
 
     /// <summary>
     /// <c>copy URL running-config</c> (and <c>startup-config</c>, <c>scheduled-config</c>): the file
@@ -364,7 +355,7 @@ public sealed partial class NxosCli
         var tooLarge = false;
         try
         {
-            result = await _transfers.DownloadAsync(request, guard, size =>
+            result = await device.Transfers.DownloadAsync(request, guard, size =>
             {
                 if (size > ConfigFileLimit)
                 {
@@ -379,7 +370,7 @@ public sealed partial class NxosCli
         }
         if (tooLarge || guard.Exceeded)
         {
-            return NoSpace();
+            return CliFiles.NoSpace();
         }
         if (failure is not null)
         {
@@ -389,19 +380,40 @@ public sealed partial class NxosCli
         {
             return CommandOutput.Fail(result?.Error ?? "Copy failed");
         }
-        _device.Management.Count(result.Bytes);
-        var lines = ConfigLines(System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length)).ToList();
-        if (Abbreviates(destination, "scheduled-config", 3))
+        device.Management.Count(result.Bytes);
+        var lines = Lines(Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length)).ToList();
+        if (CliText.Abbreviates(destination, "scheduled-config", 3))
         {
-            _state.ScheduledConfig.AddRange(lines);
+            device.State.ScheduledConfig.AddRange(lines);
             return CommandOutput.Ok(CopyComplete);
         }
-        if (Abbreviates(destination, "startup-config", 3))
+        if (CliText.Abbreviates(destination, "startup-config", 3))
         {
-            _state.StartupConfig = [.. lines];
+            device.State.StartupConfig = [.. lines];
             return CommandOutput.Ok(CopyProgress + CopyComplete);
         }
         return await ApplyConfigLinesAsync(context.Session, lines, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Applies configuration lines as config mode would (<c>copy ... running-config</c>); the first refused line is the answer.</summary>
+    private async Task<CommandOutput> ApplyConfigLinesAsync(CliSession caller, IEnumerable<string> lines, CancellationToken cancellationToken)
+    {
+        var session = new CliSession(caller.CurrentDirectory) { ConfigMode = true, DontAsk = caller.DontAsk, Password = caller.Password };
+        var output = new StringBuilder();
+        foreach (var line in lines)
+        {
+            var result = await device.ApplyConfigLine(session, line, "config", cancellationToken).ConfigureAwait(false);
+            if (result is null)
+            {
+                continue;
+            }
+            if (result.Status != CliStatus.Ok)
+            {
+                return result;
+            }
+            output.Append(result.Text);
+        }
+        return CommandOutput.Ok(output.ToString() + CopyComplete);
     }
 
     /// <summary>Splits <c>[user@]host[:port]/path</c> (host may be <c>[v6]</c>).</summary>
@@ -470,67 +482,5 @@ public sealed partial class NxosCli
             port = p;
         }
         return host.Length > 0;
-    }
-
-    /// <summary>
-    /// What the flash accepts: writing past the free space fails as the filesystem would,
-    /// so a download whose size was not announced still stops at a full flash.
-    /// </summary>
-    private sealed class FreeSpaceGuardStream(Stream inner, long limit) : Stream
-    {
-        private long _written;
-
-        public bool Exceeded { get; private set; }
-
-        public override bool CanRead => false;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => true;
-
-        public override long Length => _written;
-
-        public override long Position
-        {
-            get => _written;
-            set => throw new NotSupportedException();
-        }
-
-        public override void Flush() => inner.Flush();
-
-        public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-
-        public override void Write(ReadOnlySpan<byte> buffer)
-        {
-            Reserve(buffer.Length);
-            inner.Write(buffer);
-        }
-
-        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            Reserve(buffer.Length);
-            await inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
-        }
-
-        private void Reserve(int count)
-        {
-            if (Exceeded || _written + count > limit)
-            {
-                Exceeded = true;
-                throw new IOException("No space left on device");
-            }
-            _written += count;
-        }
     }
 }

@@ -1,22 +1,22 @@
 using System.Text;
-using PoapLab.Switch.Flash;
-
 using PoapLab.Switch.Cli.Commands;
+using PoapLab.Switch.Flash;
 
 namespace PoapLab.Switch.Cli;
 
-/// <summary>Output redirection (<c>command &gt; bootflash:file</c>, <c>&gt;&gt;</c> to append).</summary>
-public sealed partial class NxosCli
+/// <summary>Output redirection: <c>command &gt; bootflash:file</c>, <c>&gt;&gt;</c> to append.</summary>
+/// <param name="Target">The file, as typed.</param>
+/// <param name="Append">True for <c>&gt;&gt;</c>.</param>
+/// <param name="Column">Where the redirection starts in the command.</param>
+internal sealed record CliRedirect(string Target, bool Append, int Column)
 {
-    /// <summary>Where a command's output goes instead of back to the script.</summary>
-    private sealed record Redirect(string Target, bool Append, int Column);
-
     /// <summary>
     /// Takes an unquoted <c>&gt; target</c> / <c>&gt;&gt; target</c> off the end of the
     /// command's last stage (vsh allows it after the filters: <c>show x | grep y &gt; bootflash:f</c>).
     /// </summary>
+    /// <param name="stage">The last stage's words; the redirection is removed from it.</param>
     /// <param name="error">The column of a stray word after the target; -1 when the target is missing.</param>
-    private static Redirect? TakeRedirect(List<CliToken> stage, out int? error)
+    public static CliRedirect? Take(List<CliToken> stage, out int? error)
     {
         error = null;
         var at = stage.FindIndex(t => !t.Quoted && t.Text.StartsWith('>'));
@@ -44,54 +44,55 @@ public sealed partial class NxosCli
             return null;
         }
         stage.RemoveRange(at, stage.Count - at);
-        return new Redirect(target, append, token.Column);
+        return new CliRedirect(target, append, token.Column);
     }
 
-    private CliResult WriteRedirect(Redirect redirect, string text, CliSession session)
+    /// <summary>Writes the command's output to the target file (in the session's current directory when bare).</summary>
+    public CliResult Write(CliDevice device, string text, CliSession session)
     {
-        var path = ResolvePath(redirect.Target, session);
-        var outside = PermissionDenied(redirect.Target);
-        CommandOutput failure;
+        var path = device.Resolve(Target, session);
+        var outside = CliFiles.PermissionDenied(Target);
+        CommandOutput result;
         if (path is null)
         {
-            failure = outside;
+            result = outside;
         }
         else
         {
             try
             {
-                failure = WriteRedirectFile(redirect, path, text);
+                result = WriteFile(device, path, text);
             }
             catch (IOException e)
             {
-                failure = FileFailure(e, redirect.Target, outside);
+                result = CliFiles.Failure(e, Target, outside);
             }
         }
-        return new CliResult(failure.Status, failure.Text);
+        return new CliResult(result.Status, result.Text);
     }
 
-    private CommandOutput WriteRedirectFile(Redirect redirect, NxosPath path, string text)
+    private CommandOutput WriteFile(CliDevice device, NxosPath path, string text)
     {
         var files = path.Filesystem.Files;
         if (files.DirectoryExists(path.Relative))
         {
-            return PermissionDenied(redirect.Target);
+            return CliFiles.PermissionDenied(Target);
         }
         if (!files.DirectoryExists(path.Parent.Relative))
         {
-            return NoSuchFile(redirect.Target);
+            return CliFiles.NoSuchFile(Target);
         }
         var bytes = Encoding.UTF8.GetBytes(text);
-        var replaced = redirect.Append ? 0 : CliFiles.ExistingLength(path);
+        var replaced = Append ? 0 : CliFiles.ExistingLength(path);
         if (bytes.Length > path.Filesystem.FreeBytes + replaced)
         {
-            return NoSpace();
+            return CliFiles.NoSpace();
         }
-        using (var file = redirect.Append ? files.Append(path.Relative) : files.Create(path.Relative))
+        using (var file = Append ? files.Append(path.Relative) : files.Create(path.Relative))
         {
             file.Write(bytes);
         }
-        Touch(path);
+        device.Touch(path);
         return CommandOutput.Ok("");
     }
 }
