@@ -19,6 +19,12 @@ internal static class Program
 
     public static async Task<int> Main(string[] args)
     {
+        // As root, in a mount namespace of its own as `poaplab run` is: the switches' flash is
+        // then the bounded tmpfs a user's run has, and the figures include what it costs.
+        if (PoapLab.Switch.Flash.PrivateMounts.ReexecArguments() is { } again)
+        {
+            Console.Error.WriteLine($"could not enter a private mount namespace ({PoapLab.Switch.Flash.PrivateMounts.Reexec(again)}); the switches' flash is not a tmpfs in this run");
+        }
         var options = BenchmarkOptions.Parse(args, out var error);
         if (options is null)
         {

@@ -31,6 +31,80 @@ public sealed class ProgramTests : IDisposable
     }
 
     [Fact]
+    public async Task Main_AsRootFleetOfFourParallelOne_OnlyTheRunningSwitchHoldsMounts()
+    {
+        Requires.Tool("bwrap", "apt-get install bubblewrap");
+        Requires.That(Environment.IsPrivilegedProcess, "root (the switches' filesystems are bounded tmpfs mounts in a private mount namespace)");
+        // Every mount of PoapLab's namespace is copied into each script sandbox: a switch mounts
+        // its four filesystems at power-on and gives them back as its run ends, so a fleet holds
+        // at most 4 x --parallel of them, never 4 per switch for the whole run.
+        var scenario = Path.Combine(_dir, "fleet.yaml");
+        await File.WriteAllTextAsync(scenario, $$"""
+            name: mounts-fleet
+            switches:
+              - count: 4
+                name: leaf-{n}
+                serial: FDO{n:08}
+                mac: 00:aa:bb:{n:x6}
+                poap: { ipv6: false }
+            servers:
+              dhcp: { address: 10.0.0.1, subnet: 10.0.0.0/24, pool: 10.0.0.50-10.0.0.99, tftp_server_name: http://10.0.0.1, bootfile: poap_nexus.py }
+              http: { address: 10.0.0.1 }
+            files:
+              - path: poap_nexus.py
+                script: {{RepoPaths.FixtureScript}}
+                options: { hostname: 10.0.0.1, transfer_protocol: http, target_system_image: nxos64-cs.10.3.6.M.bin, target_image_path: /images/, config_path: /configs/ }
+              - path: images/nxos64-cs.10.3.6.M.bin
+                image: { version: 10.3(6)M, size: 64 KiB }
+                md5: md5sum
+              - path: configs/conf.{serial}
+                per_switch: true
+                md5: md5sum
+                content: "hostname {name}\n"
+            expect: { outcome: provisioned }
+            """, TestContext.Current.CancellationToken);
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "poaplab.dll"), "run", scenario, "--parallel", "1", "--out", Path.Combine(_dir, "out") })
+        {
+            start.ArgumentList.Add(arg);
+        }
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var most = 0;
+        var deadline = Stopwatch.StartNew();
+        try
+        {
+            // Bounded: polls the run's mount table (its switches' mounts are under this test's folder) until it exits.
+            while (!process.HasExited && deadline.Elapsed < TimeSpan.FromMinutes(3))
+            {
+                try
+                {
+                    var held = File.ReadLines($"/proc/{process.Id}/mountinfo").Count(line => line.Contains(_dir, StringComparison.Ordinal));
+                    most = Math.Max(most, held);
+                }
+                catch (IOException)
+                {
+                    // It exited while we read.
+                }
+                await Task.Delay(5, TestContext.Current.CancellationToken);
+            }
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+
+        process.ExitCode.ShouldBe(0, await stdout + await stderr);
+        most.ShouldBeInRange(1, 4);
+        (await File.ReadAllTextAsync("/proc/self/mountinfo", TestContext.Current.CancellationToken)).ShouldNotContain(_dir);
+    }
+
+    [Fact]
     public async Task Main_Version_PrintsThePackageVersion()
     {
         var (exit, output) = await RunPoaplabAsync(["--version"], TimeSpan.FromMinutes(1));

@@ -171,7 +171,23 @@ public sealed class ScenarioRunner
                 switches.Add((await lab.AddSwitchAsync(LabSpecs.Switch(scenario, model, outDir), cancellationToken).ConfigureAwait(false)).Device);
             }
             // At most --parallel switches at once, across every scenario of the run (SwitchSlots).
-            var runs = await slots.RunAsync([.. switches.Select(s => (Func<CancellationToken, Task<PoapRunResult>>)s.PowerOnAsync)], cancellationToken).ConfigureAwait(false);
+            // A switch's filesystems are given back as its run ends (NexusSwitch.ReleaseFilesystems):
+            // only the running switches hold mounts, which every script sandbox copies.
+            var flashes = new IReadOnlyList<string>[switches.Count];
+            var runs = await slots.RunAsync([.. switches.Select((s, i) => (Func<CancellationToken, Task<PoapRunResult>>)(async ct =>
+            {
+                var run = await s.PowerOnAsync(ct).ConfigureAwait(false);
+                flashes[i] = s.FlashFiles();
+                try
+                {
+                    s.ReleaseFilesystems();
+                }
+                catch (IOException)
+                {
+                    // As on the lab's dispose: a filesystem that cannot be copied back does not fail the switch.
+                }
+                return run;
+            }))], cancellationToken).ConfigureAwait(false);
             var events = lab.Timeline.Events;
             var results = new List<SwitchResult>();
             var dhcpServers = SwitchResults.DhcpServers(scenario, lab.Services);
@@ -180,7 +196,7 @@ public sealed class ScenarioRunner
             IReadOnlyList<LabEvent> noSwitch = [.. bySwitch[null]];
             for (int i = 0; i < switches.Count; i++)
             {
-                results.Add(await SwitchResults.CheckAsync(scenario, scenario.Switches[i], switches[i], runs[i], lab.Timeline, [.. bySwitch[scenario.Switches[i].Name]], noSwitch, dhcpServers, cancellationToken).ConfigureAwait(false));
+                results.Add(await SwitchResults.CheckAsync(scenario, scenario.Switches[i], switches[i], runs[i], flashes[i], lab.Timeline, [.. bySwitch[scenario.Switches[i].Name]], noSwitch, dhcpServers, cancellationToken).ConfigureAwait(false));
             }
             var result = new ScenarioResult(scenario, results, events, real.Elapsed, lab.Timeline.Span, outDir, null);
             await ArtifactWriter.WriteAsync(result, switches, cancellationToken).ConfigureAwait(false);

@@ -15,15 +15,16 @@ internal static class SwitchResults
     /// expectations count per switch; its running config, flash and syslog; its own switch
     /// time), the expectations' failures and the plain-words diagnosis.
     /// </summary>
+    /// <param name="bootflashFiles">The regular files on the switch's flash when its run ended (<see cref="NexusSwitch.ReleaseFilesystems"/>).</param>
     /// <param name="own">The switch's own events (the runner groups the scenario's once: a fleet's switches do not each walk every event).</param>
     /// <param name="events">The scenario's events that concern no switch.</param>
-    public static async Task<SwitchResult> CheckAsync(Scenario scenario, SwitchModel model, NexusSwitch sw, PoapRunResult run, Timeline timeline, IReadOnlyList<LabEvent> own, IReadOnlyList<LabEvent> events, IReadOnlyList<DhcpServerFacts> dhcpServers, CancellationToken cancellationToken)
+    public static async Task<SwitchResult> CheckAsync(Scenario scenario, SwitchModel model, NexusSwitch sw, PoapRunResult run, IReadOnlyList<string> bootflashFiles, Timeline timeline, IReadOnlyList<LabEvent> own, IReadOnlyList<LabEvent> events, IReadOnlyList<DhcpServerFacts> dhcpServers, CancellationToken cancellationToken)
     {
         var record = new SwitchRunRecord(
             model.Name, run,
             own,
             sw.State.RunningConfig.ToList(),
-            ListFiles(sw.State.Bootflash.Files),
+            bootflashFiles,
             await File.ReadAllTextAsync(sw.SyslogPath, cancellationToken).ConfigureAwait(false))
         {
             SwitchTime = timeline.SwitchTime(model.Name) ?? TimeSpan.Zero,
@@ -86,19 +87,6 @@ internal static class SwitchResults
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return null;
-        }
-    }
-
-    /// <summary>The regular files on a switch's flash (links are not followed, nor listed as files).</summary>
-    private static List<string> ListFiles(FileTree flash)
-    {
-        try
-        {
-            return [.. flash.Walk().Where(e => e.Kind == FileEntryKind.File).Select(e => e.Path).Order(StringComparer.Ordinal)];
-        }
-        catch (SwitchFileException)
-        {
-            return [];
         }
     }
 }

@@ -67,24 +67,16 @@ public sealed class NexusSwitch : IDisposable
         Source = "switch:" + spec.Identity.Name;
         var fs = new SwitchFilesystem(spec.Root);
         var capacity = spec.BootflashCapacityBytes ?? spec.Identity.BootflashKilobytes * 1024;
-        MountFilesystems(fs, capacity - spec.BootflashSystemBytes);
+        // Mounted at power-on, not here (MountFilesystems): a fleet's switches waiting for a slot hold no mount.
+        _flashBytes = capacity - spec.BootflashSystemBytes;
         var image = spec.ImageName ?? new NxosFeatures(spec.Version, spec.Identity.Model).ImageName(spec.Flavour);
-        try
+        var flash = new Bootflash(fs.BootflashFiles, capacity, spec.BootflashSystemBytes);
+        State = new SwitchState(spec.Identity, fs, flash, spec.Version, image) { ImageFlavour = spec.Flavour };
+        State.CdpNeighbors.AddRange(spec.CdpNeighbors);
+        if (!fs.BootflashFiles.FileExists(image))
         {
-            var flash = new Bootflash(fs.BootflashFiles, capacity, spec.BootflashSystemBytes);
-            State = new SwitchState(spec.Identity, fs, flash, spec.Version, image) { ImageFlavour = spec.Flavour };
-            State.CdpNeighbors.AddRange(spec.CdpNeighbors);
-            if (!fs.BootflashFiles.FileExists(image))
-            {
-                using var imageFile = fs.BootflashFiles.Create(image);
-                NxosImage.Generate(imageFile, spec.Version, spec.Version.Is64Bit ? spec.Flavour : null, spec.RunningImageBytes);
-            }
-        }
-        catch
-        {
-            // A switch that cannot be built (its image does not fit its flash) leaves nothing mounted.
-            UnmountFilesystems();
-            throw;
+            using var imageFile = fs.BootflashFiles.Create(image);
+            NxosImage.Generate(imageFile, spec.Version, spec.Version.Is64Bit ? spec.Flavour : null, spec.RunningImageBytes);
         }
         _log = new SwitchLog(fs.LogsPath, clock, events, Source) { PoapTag = State.Features.PoapLogTag ? $"{spec.Identity.Serial}-{spec.Identity.MacColons}" : "" };
         _transfers = new SwitchTransferService(network, clock, events, Source, State, spec.Link, spec.Tftp);
@@ -111,8 +103,19 @@ public sealed class NexusSwitch : IDisposable
     public NxosCli Cli => _cli;
 
     /// <summary>Powers the switch on and runs until POAP is over, has failed, or the boot fails.</summary>
+    /// <exception cref="InvalidOperationException">The switch's filesystems were released (<see cref="ReleaseFilesystems"/>).</exception>
     public async Task<PoapRunResult> PowerOnAsync(CancellationToken cancellationToken)
     {
+        if (_released)
+        {
+            throw new InvalidOperationException($"{Source}: its filesystems were released after its run; it cannot be powered on again");
+        }
+        if (!_mounted)
+        {
+            // What the flash already holds (the scenario's files, the running image) moves into its tmpfs.
+            _mounted = true;
+            MountFilesystems(State.Filesystem, _flashBytes);
+        }
         var attempts = new List<PoapAttempt>();
         var reached = new SortedSet<PoapPhase>();
         var reloads = 0;
@@ -319,6 +322,15 @@ public sealed class NexusSwitch : IDisposable
     /// <summary>The tmpfs mounts of the switch's filesystems (none outside a private mount namespace).</summary>
     private readonly List<FlashMount> _mounts = [];
 
+    /// <summary>What the flash's tmpfs holds: its modelled free space.</summary>
+    private readonly long _flashBytes;
+
+    /// <summary>Whether the filesystems were mounted (the first power-on).</summary>
+    private bool _mounted;
+
+    /// <summary>Whether <see cref="ReleaseFilesystems"/> was called.</summary>
+    private bool _released;
+
     /// <summary>
     /// The most real bytes a switch's flash holds (it is kept in memory): a modelled 53 GB flash
     /// must not let a script take 53 GB of the host. Writes past it fail with ENOSPC like a full flash.
@@ -329,7 +341,7 @@ public sealed class NexusSwitch : IDisposable
     public const long TmpBytes = 256L << 20, NxosTmpBytes = 64L << 20, UsbBytes = 1L << 30;
 
     /// <summary>
-    /// When PoapLab may (<see cref="PrivateMounts.Active"/>), each of the switch's filesystems
+    /// At the first power-on, when PoapLab may (<see cref="PrivateMounts.Active"/>), each of the switch's filesystems
     /// becomes a tmpfs of its size: the flash holds what the model says is free, and a script
     /// that writes past it gets ENOSPC from the kernel as on the switch.
     /// </summary>
@@ -342,6 +354,40 @@ public sealed class NexusSwitch : IDisposable
                 _mounts.Add(mount);
             }
         }
+    }
+
+    /// <summary>The regular files on the switch's flash now, sorted (links are not followed, nor listed as files).</summary>
+    public IReadOnlyList<string> FlashFiles()
+    {
+        try
+        {
+            return [.. State.Bootflash.Files.Walk().Where(e => e.Kind == FileEntryKind.File).Select(e => e.Path).Order(StringComparer.Ordinal)];
+        }
+        catch (SwitchFileException)
+        {
+            return [];
+        }
+    }
+
+    /// <summary>
+    /// The switch is done running (its power-on returned, no script of it is alive): its
+    /// tmpfs filesystems are copied back to their host directories, as on
+    /// <see cref="Dispose"/>, and unmounted now rather than when the lab ends. Every mount of
+    /// PoapLab's mount namespace is copied into each script sandbox bubblewrap makes and torn
+    /// down with it, under a kernel lock all sandboxes share: a fleet whose finished switches
+    /// stayed mounted paid for all of them on every sandbox start, one start after another
+    /// (1,000 switches: 4,000 mounts). The copy-back keeps no file above
+    /// <see cref="FlashMount.MaxCopiedBackBytes"/>: take <see cref="FlashFiles"/> first to
+    /// know what the flash held. Afterwards the switch cannot be powered on again; reading its
+    /// trees still works.
+    /// </summary>
+    /// <exception cref="IOException">A filesystem could not be copied back or unmounted (the others still are).</exception>
+    public void ReleaseFilesystems()
+    {
+        _released = true;
+        // A POAP run that failed leaves its init log open on the flash: closed, so the copy holds all of it.
+        _log.EndPoapInitLog();
+        UnmountFilesystems();
     }
 
     /// <summary>Every step runs whatever an earlier one threw (a mount left behind holds host memory); the first failure is rethrown.</summary>

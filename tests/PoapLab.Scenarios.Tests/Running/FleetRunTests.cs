@@ -60,6 +60,8 @@ public sealed class FleetRunTests : IDisposable
               outcome: provisioned
               attempts: 1
               version: 10.3(6)
+              # Checked on the flash as each run left it: its filesystems are released as its run ends.
+              bootflash_has: [nxos64-cs.10.3.6.M.bin, poap.cfg]
             """, TestContext.Current.CancellationToken);
         var scenario = ScenarioLoader.Load(path);
         var outDir = Path.Combine(_dir, "out");
@@ -71,6 +73,7 @@ public sealed class FleetRunTests : IDisposable
         foreach (var s in result.Switches)
         {
             s.Record.RunningConfig.ShouldContain($"hostname {s.Name}");
+            s.Record.BootflashFiles.ShouldContain("nxos64-cs.10.3.6.M.bin");
             var n = int.Parse(s.Name[5..], System.Globalization.CultureInfo.InvariantCulture);
             s.Record.Events.ShouldContain(e => e.Kind == Core.Events.EventKinds.DhcpAckReceived && e.Message.Contains($"10.0.0.{49 + n}/", StringComparison.Ordinal));
         }

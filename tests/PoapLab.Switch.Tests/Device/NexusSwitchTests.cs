@@ -235,6 +235,51 @@ public sealed class NexusSwitchTests
     }
 
     [Fact]
+    public async Task ReleaseFilesystems_AfterARun_FlashStaysReadableAndPowerOnIsRefused()
+    {
+        await using var lab = await PoapTestLab.StartAsync();
+        lab.ServeScript("print('nothing to do')\n");
+        var sw = lab.Switch(PoapTestLab.Settings() with { MaxReloads = 1 });
+        await sw.PowerOnAsync(Ct);
+        var before = sw.FlashFiles();
+
+        sw.ReleaseFilesystems();
+
+        // What the run left is still there to report (the init log closed and kept).
+        before.ShouldContain(f => f.EndsWith("_init.log", StringComparison.Ordinal));
+        sw.FlashFiles().ShouldBe(before);
+        System.Text.Encoding.UTF8.GetString(sw.State.Bootflash.Files.ReadAllBytes(before.First(f => f.EndsWith("_init.log", StringComparison.Ordinal)), 1 << 20)).ShouldContain("POAP");
+        (await Should.ThrowAsync<InvalidOperationException>(() => sw.PowerOnAsync(Ct))).Message.ShouldContain("released");
+        // Releasing again, and disposing after, are harmless.
+        sw.ReleaseFilesystems();
+        sw.Dispose();
+    }
+
+    [Fact]
+    public void FlashFiles_LinkAndDirectoryOnFlash_OnlyRegularFilesSorted()
+    {
+        var root = Directory.CreateTempSubdirectory("poaplab-device-").FullName;
+        try
+        {
+            var identity = new SwitchIdentity("leaf", "N9K-C93108TC-EX", "FDO23490570", PhysicalAddress.Parse("00-A1-B2-C3-D4-E5"),
+                "07.69", "04/08/2021", 53298520, "Fretta", 54, "48x10GT + 6x40/100G Ethernet Module");
+            var spec = new SwitchSpec(identity, NxosVersion.Parse("10.3(6)"), null, Path.Combine(root, "sw")) { RunningImageBytes = 32 * 1024 };
+            var clock = new SimClock(DateTimeOffset.UnixEpoch);
+            using var sw = new NexusSwitch(spec, new TestLabNetwork(), clock, new Timeline(clock), new ScriptHost());
+            var flash = sw.State.Filesystem.BootflashPath;
+            Directory.CreateDirectory(Path.Combine(flash, "scripts"));
+            File.WriteAllText(Path.Combine(flash, "scripts", "a.py"), "x");
+            File.CreateSymbolicLink(Path.Combine(flash, "link.cfg"), "/etc/passwd");
+
+            sw.FlashFiles().ShouldBe(["nxos64-cs.10.3.6.M.bin", "scripts/a.py"]);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Constructor_EmptyFlash_ThePowerOnImageIsGeneratedThere()
     {
         var root = Directory.CreateTempSubdirectory("poaplab-device-").FullName;
