@@ -39,6 +39,8 @@ internal static class ServeCommand
         /// <summary>The watchers the command line asks for (metrics, webhook, syslog, console, progress); the scenario's <c>device:</c> adds its reset and console.</summary>
         public ServeWatchOptions? Watch { get; init; }
         public Action? Ready { get; init; }
+        /// <summary>Where the watchers' own problems are written; null: to the run's error lines.</summary>
+        public TextWriter? WatchLog { get; init; }
     }
 
     public static Command Build()
@@ -63,12 +65,15 @@ internal static class ServeCommand
         };
         command.SetAction(async (parse, ct) =>
         {
+            // Every line goes to the invocation's writers (the terminal, or a test's), several threads at once.
+            var stdout = TextWriter.Synchronized(parse.InvocationConfiguration.Output);
+            var stderr = TextWriter.Synchronized(parse.InvocationConfiguration.Error);
             var durations = new Dictionary<string, TimeSpan>();
             foreach (var (name, option) in new[] { ("--timeout", timeout), ("--probe-time", probe), ("--failed-quiet", quiet) })
             {
                 if (HardwareSpecs.ParseDuration(parse.GetValue(option)!) is not { } d)
                 {
-                    await Console.Error.WriteLineAsync($"{name} {parse.GetValue(option)}: not a duration (30s, 15m, 2h)").ConfigureAwait(false);
+                    await stderr.WriteLineAsync($"{name} {parse.GetValue(option)}: not a duration (30s, 15m, 2h)").ConfigureAwait(false);
                     return 2;
                 }
                 durations[name] = d;
@@ -76,7 +81,13 @@ internal static class ServeCommand
             System.Net.IPAddress? metricsAddress = null;
             if (parse.GetValue(metricsBind) is { } bind && !System.Net.IPAddress.TryParse(bind, out metricsAddress))
             {
-                await Console.Error.WriteLineAsync($"--metrics-bind {bind}: not an IP address").ConfigureAwait(false);
+                await stderr.WriteLineAsync($"--metrics-bind {bind}: not an IP address").ConfigureAwait(false);
+                return 2;
+            }
+            Uri? webhookUrl = null;
+            if (parse.GetValue(webhook) is { } w && !Uri.TryCreate(w, UriKind.Absolute, out webhookUrl))
+            {
+                await stderr.WriteLineAsync($"--webhook {w}: not an absolute http:// or https:// URL").ConfigureAwait(false);
                 return 2;
             }
             var settings = new Settings
@@ -91,13 +102,14 @@ internal static class ServeCommand
                     MetricsPort = parse.GetValue(metricsPort),
                     MetricsBind = metricsAddress,
                     MetricsAllowAnyAddress = parse.GetValue(metricsAny),
-                    WebhookUrl = parse.GetValue(webhook) is { } w ? new Uri(w, UriKind.RelativeOrAbsolute) : null,
+                    WebhookUrl = webhookUrl,
                     SyslogPort = parse.GetValue(syslogPort) is 0 ? null : parse.GetValue(syslogPort),
                     Console = parse.GetValue(console),
-                    Progress = Console.Out,
+                    Progress = stdout,
                 },
+                WatchLog = stderr,
             };
-            return await RunAsync(parse.GetValue(scenario)!, parse.GetValue(iface)!, parse.GetValue(output)!, settings, Console.Out, Console.Error, ct).ConfigureAwait(false);
+            return await RunAsync(parse.GetValue(scenario)!, parse.GetValue(iface)!, parse.GetValue(output)!, settings, stdout, stderr, ct).ConfigureAwait(false);
         });
         return command;
     }
@@ -170,12 +182,13 @@ internal static class ServeCommand
                             ConsoleAnswer = scenario.Device?.ConsoleAnswer ?? watch.ConsoleAnswer,
                             ResetCommand = watch.ResetCommand ?? scenario.Device?.Reset,
                             ResetTimeout = watch.ResetTimeout ?? scenario.Device?.ResetTimeout,
+                            LabAddresses = [.. HardwareSpecs.Services(scenario, filesRoot).Select(s => s.Address)],
                         },
-                        outDir, [.. targets.Select(t => t.Switch)], Console.Error)];
+                        outDir, [.. targets.Select(t => t.Switch)], settings.WatchLog ?? new LineWriter(error))];
                 }
-                catch (ArgumentException e)
+                catch (ServeWatchException e)
                 {
-                    error($"serve refused: {e.Message}");
+                    error($"serve refused: {WatchSetting(e.Setting, watch, scenario)}: {e.Message}");
                     return (2, null, []);
                 }
             }
@@ -218,6 +231,18 @@ internal static class ServeCommand
             return (2, null, []);
         }
     }
+
+    /// <summary>The command-line option (or scenario key) a refused watcher setting came from.</summary>
+    private static string WatchSetting(string setting, ServeWatchOptions given, Scenario scenario) => setting switch
+    {
+        nameof(ServeWatchOptions.WebhookUrl) => "--webhook",
+        nameof(ServeWatchOptions.MetricsBind) => given.MetricsBind is null ? "--metrics-port" : "--metrics-bind",
+        nameof(ServeWatchOptions.MetricsPort) => "--metrics-port",
+        nameof(ServeWatchOptions.SyslogPort) => "--syslog-port",
+        nameof(ServeWatchOptions.Console) => given.Console is null && scenario.Device?.Console is not null ? "the scenario's device.console" : "--console",
+        nameof(ServeWatchOptions.ResetCommand) => given.ResetCommand is null ? "the scenario's device.reset" : "the reset command",
+        _ => setting,
+    };
 
     private static IEnumerable<string> Summary(ServeResult result, IReadOnlyList<WireCheck> checks)
     {
