@@ -24,7 +24,7 @@ internal static class DeviceCommand
     /// <summary>What the switch itself recorded (device.json).</summary>
     internal sealed record Record(
         string Switch, string Serial, string Mac, string Outcome, int Attempts, int Reloads, string RunningVersion, string RunningImage,
-        string? Reason, int Announcements, string? GiveBackProblem);
+        string? Reason, int Announcements, string? GiveBackProblem, int? NxApiRequests = null);
 
     public static Command Build()
     {
@@ -115,7 +115,7 @@ internal static class DeviceCommand
             var result = await DeviceSession.RunAsync(options, cancellationToken).ConfigureAwait(false);
             var run = result.Run;
             var record = new Record(model.Name, model.Serial, model.Mac, run?.Outcome.ToString().ToLowerInvariant() ?? "stopped", run?.Attempts.Count ?? 0, run?.Reloads ?? 0,
-                run?.RunningVersion ?? model.Version, run?.RunningImage ?? "", run?.Reason, result.Announcements, result.GiveBackProblem);
+                run?.RunningVersion ?? model.Version, run?.RunningImage ?? "", run?.Reason, result.Announcements, result.GiveBackProblem, result.NxApiRequests);
             await File.WriteAllTextAsync(Path.Combine(outDir, "device.json"), JsonSerializer.Serialize(record, ServeCommand.Json), CancellationToken.None).ConfigureAwait(false);
             if (result.GiveBackProblem is { } problem)
             {

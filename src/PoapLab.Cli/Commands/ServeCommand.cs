@@ -170,6 +170,22 @@ internal static class ServeCommand
             var filesRoot = Path.Combine(outDir, "files");
             HardwareSpecs.Materialise(scenario, filesRoot, settings.Script);
             var targets = HardwareSpecs.Targets(scenario);
+            if (scenario.Device?.Probe is { } probe)
+            {
+                var probed = new List<ServeTarget>();
+                foreach (var t in targets)
+                {
+                    if (ProbeOptions(probe, t.Switch, filesRoot) is not { } probeOptions)
+                    {
+                        error($"serve refused: device.probe: no login for {t.Switch.Name}: " +
+                            (probe.User is null ? "no served configuration has a 'username NAME password 0 SECRET' line" : $"no served configuration gives the password of {probe.User}") +
+                            "; name device.probe.user and device.probe.password");
+                        return (2, null, []);
+                    }
+                    probed.Add(t with { Probe = probeOptions });
+                }
+                targets = probed;
+            }
             IReadOnlyList<IServeObserver> observers = settings.Observers;
             if (settings.Watch is { } watch)
             {
@@ -210,7 +226,7 @@ internal static class ServeCommand
             };
             log($"serving {scenario.Name} on {host}: waiting for {string.Join(", ", options.Switches.Select(s => $"{s.Switch.Name} ({s.Switch.Serial}, {s.Switch.Mac})"))}");
             var result = await ServeSession.RunAsync(options, cancellationToken).ConfigureAwait(false);
-            var checks = WireExpectations.Check(scenario, result.Report);
+            IReadOnlyList<WireCheck> checks = [.. WireExpectations.Check(scenario, result.Report), .. ProbeChecks(scenario, result)];
             Write(scenario, host, outRoot, outDir, result, checks);
             foreach (var line in Summary(result, checks))
             {
@@ -229,6 +245,68 @@ internal static class ServeCommand
         {
             error($"serve failed: {e.Message}");
             return (2, null, []);
+        }
+    }
+
+    /// <summary>A switch's probes from <c>device.probe</c>: the login named there, else the one its served configuration gives.</summary>
+    private static SwitchProbeOptions? ProbeOptions(DeviceProbeModel probe, ServeSwitch sw, string filesRoot)
+    {
+        var credentials = probe.User is { } user && probe.Password is { } password
+            ? new ProbeCredentials(user, password)
+            : ProbeCredentials.FromServedFiles(filesRoot, sw.Serial, probe.User);
+        return credentials is null ? null : new SwitchProbeOptions
+        {
+            NxApiScheme = probe.NxApi,
+            NxApiPort = probe.NxApiPort,
+            TlsInsecure = probe.TlsInsecure,
+            Ssh = probe.Ssh,
+            SshPort = probe.SshPort ?? 22,
+            Credentials = credentials,
+            Timeout = probe.Timeout ?? TimeSpan.FromMinutes(2),
+        };
+    }
+
+    /// <summary>The probes' facts checked against <c>expect:</c>: each probe answered, and its version and host name agree.</summary>
+    private static IEnumerable<WireCheck> ProbeChecks(Scenario scenario, ServeResult result)
+    {
+        foreach (var s in result.Switches)
+        {
+            var model = scenario.Switches.FirstOrDefault(m => m.Name == s.Switch.Name);
+            var expect = model?.Expect ?? scenario.Expect;
+            foreach (var p in s.Probes)
+            {
+                if (p.Outcome != ProbeOutcome.Answered)
+                {
+                    yield return new WireCheck(s.Switch.Name, $"probe {p.Via}: show version answered", WireCheckResult.Disagrees, $"{ServeSession.ProbeText(p.Outcome)}: {p.Detail}");
+                    continue;
+                }
+                yield return new WireCheck(s.Switch.Name, $"probe {p.Via}: show version answered", WireCheckResult.Agrees, p.Detail);
+                if (expect.Version is { } version)
+                {
+                    yield return p.Version is { } v
+                        ? new WireCheck(s.Switch.Name, $"version: {version} (probe {p.Via})", SameVersion(version, v) ? WireCheckResult.Agrees : WireCheckResult.Disagrees, $"show version says {v}")
+                        : new WireCheck(s.Switch.Name, $"version: {version} (probe {p.Via})", WireCheckResult.CannotJudge, "show version gave no version");
+                }
+                if (expect.RunningConfig.FirstOrDefault(l => l.Trim().StartsWith("hostname ", StringComparison.Ordinal)) is { } line)
+                {
+                    var want = line.Trim()["hostname ".Length..].Trim();
+                    yield return p.Hostname is { } h
+                        ? new WireCheck(s.Switch.Name, $"running_config: {line.Trim()} (probe {p.Via})", h == want ? WireCheckResult.Agrees : WireCheckResult.Disagrees, $"show version says host name {h}")
+                        : new WireCheck(s.Switch.Name, $"running_config: {line.Trim()} (probe {p.Via})", WireCheckResult.CannotJudge, "show version gave no host name");
+                }
+            }
+        }
+    }
+
+    private static bool SameVersion(string expected, string actual)
+    {
+        try
+        {
+            return PoapLab.Switch.Identity.NxosVersion.Parse(expected).Display == PoapLab.Switch.Identity.NxosVersion.Parse(actual).Display;
+        }
+        catch (FormatException)
+        {
+            return string.Equals(expected, actual, StringComparison.Ordinal);
         }
     }
 
@@ -256,6 +334,10 @@ internal static class ServeCommand
             foreach (var d in w?.Diagnosis ?? [])
             {
                 yield return $"  diagnosis: {d}";
+            }
+            foreach (var p in s.Probes)
+            {
+                yield return $"  probe {p.Via} {p.Target}: {ServeSession.ProbeText(p.Outcome)}: {p.Detail}";
             }
             foreach (var c in checks.Where(c => c.Switch == s.Switch.Name))
             {
@@ -297,6 +379,17 @@ internal static class ServeCommand
             attempts_at_least = s.Wire?.AttemptsAtLeast,
             final_version = s.Wire?.FinalVersion,
             hostname = s.Wire?.Hostname,
+            probes = s.Probes.Select(p => new
+            {
+                via = p.Via,
+                target = p.Target,
+                outcome = ServeSession.ProbeText(p.Outcome),
+                hostname = p.Hostname,
+                version = p.Version,
+                chassis = p.Chassis,
+                serial = p.Serial,
+                detail = p.Detail,
+            }),
             diagnosis = s.Wire?.Diagnosis ?? [],
             unknowns = s.Wire?.Unknowns ?? [],
             checks = checks.Where(c => c.Switch == s.Switch.Name),
