@@ -240,6 +240,45 @@ public sealed class SwitchProbeTests
         facts.Detail.ShouldContain("Connection refused");
     }
 
+    [Theory]
+    [InlineData(Secret, ProbeOutcome.Failed, "show version over ssh ended with exit status")]
+    [InlineData("Wr0ng-Guess!", ProbeOutcome.AuthRefused, "the login of poaplab-lab was refused (")]
+    public async Task RunAsync_SshToARealSshd_ThePasswordGivenByAskpassLogsInOrIsRefused(string password, ProbeOutcome outcome, string detail)
+    {
+        Requires.Tool("ssh", "apt-get install openssh-client");
+        Requires.Tool("/usr/sbin/sshd", "apt-get install openssh-server");
+        Requires.Tool("/usr/bin/bwrap", "apt-get install bubblewrap");
+        Requires.That(Environment.IsPrivilegedProcess, "root (sshd authenticates, chroots and changes uid)");
+        var ct = TestContext.Current.CancellationToken;
+        var dir = Directory.CreateTempSubdirectory("poaplab-probe-sshd-");
+        try
+        {
+            File.SetUnixFileMode(dir.FullName, (UnixFileMode)Convert.ToInt32("755", 8));
+            Directory.CreateDirectory(Path.Combine(dir.FullName, "root"));
+            // The lab's sshd serves files only (ForceCommand internal-sftp): a login that works runs no show version (sftp ends it), one that does not is refused.
+            await using var sshd = new PoapLab.Servers.Ssh.LocalSshServer(new PoapLab.Servers.Ssh.SshServerOptions { RootPath = Path.Combine(dir.FullName, "root"), Password = Secret },
+                new PoapLab.Core.Events.Timeline(new PoapLab.Core.Time.SimClock(DateTimeOffset.UnixEpoch)), "ssh:probe");
+            var bound = await sshd.StartAsync(new IPEndPoint(IPAddress.Loopback, 0), ct);
+
+            var facts = (await SwitchProbe.RunAsync(new SwitchProbeOptions
+            {
+                Ssh = true,
+                SshPort = bound.Port,
+                Credentials = new ProbeCredentials(sshd.Account, password),
+                Timeout = TimeSpan.FromSeconds(5),
+                TryTimeout = TimeSpan.FromSeconds(20),
+            }, IPAddress.Loopback, SystemSocketFactory.Instance, [], TimeProvider.System, ct)).ShouldHaveSingleItem();
+
+            facts.Outcome.ShouldBe(outcome, facts.Detail);
+            facts.Detail.ShouldContain(detail);
+            facts.Detail.ShouldNotContain(password);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
     [Fact]
     public void SshArguments_NoHostKeyTrustedOrWrittenNoPasswordOnTheCommandLine()
     {
