@@ -110,7 +110,15 @@ public static partial class SwitchProbe
                 {
                     return TooLarge(target, length, options);
                 }
-                var body = await ReadBoundedAsync(await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false), options.MaxAnswerBytes, ct).ConfigureAwait(false);
+                byte[]? body;
+                try
+                {
+                    body = await ReadBoundedAsync(await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false), options.MaxAnswerBytes, ct).ConfigureAwait(false);
+                }
+                catch (IOException e)
+                {
+                    return new ProbeFacts("nxapi", target, ProbeOutcome.Malformed, null, null, null, null, $"the answer broke off: {Clean(e.Message)}");
+                }
                 if (body is null)
                 {
                     return TooLarge(target, null, options);

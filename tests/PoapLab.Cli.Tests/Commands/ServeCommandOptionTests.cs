@@ -60,6 +60,21 @@ public sealed class ServeCommandOptionTests : IDisposable
     }
 
     [Fact]
+    public async Task Serve_ProbeWithoutALoginAnywhere_RefusedBeforeTouchingTheInterface()
+    {
+        Requires.That(Environment.IsPrivilegedProcess, "root (serve checks root first)");
+        var scenario = Path.Combine(_dir, "probe-no-login.yaml");
+        await File.WriteAllTextAsync(scenario, (await File.ReadAllTextAsync(HappyPath, TestContext.Current.CancellationToken))
+            .Replace("../fixtures/", RepoPaths.Fixtures + "/", StringComparison.Ordinal) + "device:\n  probe:\n    nxapi: https\n", TestContext.Current.CancellationToken);
+
+        var (exit, _, error) = await CliTestRun.RunAsync("serve", scenario, "--interface", "plnosuch0", "--out", Path.Combine(_dir, "out"));
+
+        exit.ShouldBe(2, error);
+        error.ShouldContain("serve refused: device.probe: no login for leaf-101", Case.Sensitive);
+        error.ShouldNotContain("there is no interface", Case.Sensitive);
+    }
+
+    [Fact]
     public async Task Serve_MetricsBindThatIsNoAddress_RefusedNamingIt()
     {
         var (exit, _, error) = await ServeAsync("--metrics-port", "9100", "--metrics-bind", "metrics.example; rm -rf /");

@@ -154,6 +154,7 @@ public sealed class SwitchProbeTests
     [InlineData("HTTP/1.1 200 OK\r\nContent-Length: 13\r\n\r\n{\"ins_api\":1}", "neither NX-API's ins_api form nor JSON-RPC")]
     [InlineData("HTTP/1.1 200 OK\r\nContent-Length: 59\r\n\r\n{\"ins_api\":{\"outputs\":{\"output\":{\"code\":\"200\",\"body\":[]}}}}", "a JSON array, not an object")]
     [InlineData("SSH-2.0-OpenSSH_9.6\r\n\r\n", "not an HTTP response")]
+    [InlineData("HTTP/1.1 200 OK\r\nContent-Length: 900\r\n\r\n{\"ins_api\":", "broke off")]
     public async Task RunAsync_MalformedAnswer_MalformedInWords(string answer, string detail)
     {
         await using var hostile = new HostileSwitch(s => s.WriteAsync(Encoding.ASCII.GetBytes(answer)).AsTask());
