@@ -24,7 +24,7 @@ internal static class DeviceCommand
     /// <summary>What the switch itself recorded (device.json).</summary>
     internal sealed record Record(
         string Switch, string Serial, string Mac, string Outcome, int Attempts, int Reloads, string RunningVersion, string RunningImage,
-        string? Reason, int Announcements, string? GiveBackProblem);
+        string? Reason, int Announcements, string? GiveBackProblem, int? NxApiRequests = null);
 
     public static Command Build()
     {
@@ -37,9 +37,11 @@ internal static class DeviceCommand
         var command = new Command("device", "Run one simulated switch of a scenario as a standalone device on a real interface (its mgmt0)") { scenario, name, iface, output, interval, stay };
         command.SetAction(async (parse, ct) =>
         {
+            var stdout = TextWriter.Synchronized(parse.InvocationConfiguration.Output);
+            var stderr = TextWriter.Synchronized(parse.InvocationConfiguration.Error);
             if (HardwareSpecs.ParseDuration(parse.GetValue(interval)!) is not { } every || every <= TimeSpan.Zero)
             {
-                await Console.Error.WriteLineAsync($"--cdp-interval {parse.GetValue(interval)}: not a duration (5s, 60s)").ConfigureAwait(false);
+                await stderr.WriteLineAsync($"--cdp-interval {parse.GetValue(interval)}: not a duration (5s, 60s)").ConfigureAwait(false);
                 return 2;
             }
             TimeSpan? stayUp = null;
@@ -47,14 +49,14 @@ internal static class DeviceCommand
             {
                 if (HardwareSpecs.ParseDuration(text) is not { } s)
                 {
-                    await Console.Error.WriteLineAsync($"--stay {text}: not a duration (30s, 10m)").ConfigureAwait(false);
+                    await stderr.WriteLineAsync($"--stay {text}: not a duration (30s, 10m)").ConfigureAwait(false);
                     return 2;
                 }
                 stayUp = s;
             }
             if (!Environment.IsPrivilegedProcess)
             {
-                await Console.Error.WriteLineAsync("device needs root: it moves the interface into a network namespace of its own").ConfigureAwait(false);
+                await stderr.WriteLineAsync("device needs root: it moves the interface into a network namespace of its own").ConfigureAwait(false);
                 return 2;
             }
             InterfaceHost host;
@@ -64,12 +66,12 @@ internal static class DeviceCommand
             }
             catch (ArgumentException e)
             {
-                await Console.Error.WriteLineAsync($"--interface: {e.Message}").ConfigureAwait(false);
+                await stderr.WriteLineAsync($"--interface: {e.Message}").ConfigureAwait(false);
                 return 2;
             }
-            using var cancel = new SignalCancellation(ct, signal => Console.Error.WriteLine($"{signal}: stopping the switch and giving {host.Interface} back (again to exit at once)"));
+            using var cancel = new SignalCancellation(ct, signal => stderr.WriteLine($"{signal}: stopping the switch and giving {host.Interface} back (again to exit at once)"));
             var (exit, _) = await DeviceAsync(parse.GetValue(scenario)!.FullName, parse.GetValue(name)!, host, parse.GetValue(output)!.FullName,
-                new Settings { AnnounceInterval = every, StayUp = stayUp }, Console.WriteLine, Console.Error.WriteLine, cancel.Token).ConfigureAwait(false);
+                new Settings { AnnounceInterval = every, StayUp = stayUp }, stdout.WriteLine, stderr.WriteLine, cancel.Token).ConfigureAwait(false);
             return exit;
         });
         return command;
@@ -113,7 +115,7 @@ internal static class DeviceCommand
             var result = await DeviceSession.RunAsync(options, cancellationToken).ConfigureAwait(false);
             var run = result.Run;
             var record = new Record(model.Name, model.Serial, model.Mac, run?.Outcome.ToString().ToLowerInvariant() ?? "stopped", run?.Attempts.Count ?? 0, run?.Reloads ?? 0,
-                run?.RunningVersion ?? model.Version, run?.RunningImage ?? "", run?.Reason, result.Announcements, result.GiveBackProblem);
+                run?.RunningVersion ?? model.Version, run?.RunningImage ?? "", run?.Reason, result.Announcements, result.GiveBackProblem, result.NxApiRequests);
             await File.WriteAllTextAsync(Path.Combine(outDir, "device.json"), JsonSerializer.Serialize(record, ServeCommand.Json), CancellationToken.None).ConfigureAwait(false);
             if (result.GiveBackProblem is { } problem)
             {

@@ -39,6 +39,8 @@ internal static class ServeCommand
         /// <summary>The watchers the command line asks for (metrics, webhook, syslog, console, progress); the scenario's <c>device:</c> adds its reset and console.</summary>
         public ServeWatchOptions? Watch { get; init; }
         public Action? Ready { get; init; }
+        /// <summary>Where the watchers' own problems are written; null: to the run's error lines.</summary>
+        public TextWriter? WatchLog { get; init; }
     }
 
     public static Command Build()
@@ -63,12 +65,15 @@ internal static class ServeCommand
         };
         command.SetAction(async (parse, ct) =>
         {
+            // Every line goes to the invocation's writers (the terminal, or a test's), several threads at once.
+            var stdout = TextWriter.Synchronized(parse.InvocationConfiguration.Output);
+            var stderr = TextWriter.Synchronized(parse.InvocationConfiguration.Error);
             var durations = new Dictionary<string, TimeSpan>();
             foreach (var (name, option) in new[] { ("--timeout", timeout), ("--probe-time", probe), ("--failed-quiet", quiet) })
             {
                 if (HardwareSpecs.ParseDuration(parse.GetValue(option)!) is not { } d)
                 {
-                    await Console.Error.WriteLineAsync($"{name} {parse.GetValue(option)}: not a duration (30s, 15m, 2h)").ConfigureAwait(false);
+                    await stderr.WriteLineAsync($"{name} {parse.GetValue(option)}: not a duration (30s, 15m, 2h)").ConfigureAwait(false);
                     return 2;
                 }
                 durations[name] = d;
@@ -76,7 +81,13 @@ internal static class ServeCommand
             System.Net.IPAddress? metricsAddress = null;
             if (parse.GetValue(metricsBind) is { } bind && !System.Net.IPAddress.TryParse(bind, out metricsAddress))
             {
-                await Console.Error.WriteLineAsync($"--metrics-bind {bind}: not an IP address").ConfigureAwait(false);
+                await stderr.WriteLineAsync($"--metrics-bind {bind}: not an IP address").ConfigureAwait(false);
+                return 2;
+            }
+            Uri? webhookUrl = null;
+            if (parse.GetValue(webhook) is { } w && !Uri.TryCreate(w, UriKind.Absolute, out webhookUrl))
+            {
+                await stderr.WriteLineAsync($"--webhook {w}: not an absolute http:// or https:// URL").ConfigureAwait(false);
                 return 2;
             }
             var settings = new Settings
@@ -91,13 +102,14 @@ internal static class ServeCommand
                     MetricsPort = parse.GetValue(metricsPort),
                     MetricsBind = metricsAddress,
                     MetricsAllowAnyAddress = parse.GetValue(metricsAny),
-                    WebhookUrl = parse.GetValue(webhook) is { } w ? new Uri(w, UriKind.RelativeOrAbsolute) : null,
+                    WebhookUrl = webhookUrl,
                     SyslogPort = parse.GetValue(syslogPort) is 0 ? null : parse.GetValue(syslogPort),
                     Console = parse.GetValue(console),
-                    Progress = Console.Out,
+                    Progress = stdout,
                 },
+                WatchLog = stderr,
             };
-            return await RunAsync(parse.GetValue(scenario)!, parse.GetValue(iface)!, parse.GetValue(output)!, settings, Console.Out, Console.Error, ct).ConfigureAwait(false);
+            return await RunAsync(parse.GetValue(scenario)!, parse.GetValue(iface)!, parse.GetValue(output)!, settings, stdout, stderr, ct).ConfigureAwait(false);
         });
         return command;
     }
@@ -158,6 +170,22 @@ internal static class ServeCommand
             var filesRoot = Path.Combine(outDir, "files");
             HardwareSpecs.Materialise(scenario, filesRoot, settings.Script);
             var targets = HardwareSpecs.Targets(scenario);
+            if (scenario.Device?.Probe is { } probe)
+            {
+                var probed = new List<ServeTarget>();
+                foreach (var t in targets)
+                {
+                    if (ProbeOptions(probe, t.Switch, filesRoot) is not { } probeOptions)
+                    {
+                        error($"serve refused: device.probe: no login for {t.Switch.Name}: " +
+                            (probe.User is null ? "no served configuration has a 'username NAME password 0 SECRET' line" : $"no served configuration gives the password of {probe.User}") +
+                            "; name device.probe.user and device.probe.password");
+                        return (2, null, []);
+                    }
+                    probed.Add(t with { Probe = probeOptions });
+                }
+                targets = probed;
+            }
             IReadOnlyList<IServeObserver> observers = settings.Observers;
             if (settings.Watch is { } watch)
             {
@@ -170,12 +198,13 @@ internal static class ServeCommand
                             ConsoleAnswer = scenario.Device?.ConsoleAnswer ?? watch.ConsoleAnswer,
                             ResetCommand = watch.ResetCommand ?? scenario.Device?.Reset,
                             ResetTimeout = watch.ResetTimeout ?? scenario.Device?.ResetTimeout,
+                            LabAddresses = [.. HardwareSpecs.Services(scenario, filesRoot).Select(s => s.Address)],
                         },
-                        outDir, [.. targets.Select(t => t.Switch)], Console.Error)];
+                        outDir, [.. targets.Select(t => t.Switch)], settings.WatchLog ?? new LineWriter(error))];
                 }
-                catch (ArgumentException e)
+                catch (ServeWatchException e)
                 {
-                    error($"serve refused: {e.Message}");
+                    error($"serve refused: {WatchSetting(e.Setting, watch, scenario)}: {e.Message}");
                     return (2, null, []);
                 }
             }
@@ -198,7 +227,7 @@ internal static class ServeCommand
             };
             log($"serving {scenario.Name} on {host}: waiting for {string.Join(", ", options.Switches.Select(s => $"{s.Switch.Name} ({s.Switch.Serial}, {s.Switch.Mac})"))}");
             var result = await ServeSession.RunAsync(options, cancellationToken).ConfigureAwait(false);
-            var checks = WireExpectations.Check(scenario, result.Report);
+            IReadOnlyList<WireCheck> checks = [.. WireExpectations.Check(scenario, result.Report), .. ProbeChecks(scenario, result)];
             Write(scenario, host, outRoot, outDir, result, checks);
             foreach (var line in Summary(result, checks))
             {
@@ -220,6 +249,80 @@ internal static class ServeCommand
         }
     }
 
+    /// <summary>A switch's probes from <c>device.probe</c>: the login named there, else the one its served configuration gives.</summary>
+    private static SwitchProbeOptions? ProbeOptions(DeviceProbeModel probe, ServeSwitch sw, string filesRoot)
+    {
+        var credentials = probe.User is { } user && probe.Password is { } password
+            ? new ProbeCredentials(user, password)
+            : ProbeCredentials.FromServedFiles(filesRoot, sw.Serial, probe.User);
+        return credentials is null ? null : new SwitchProbeOptions
+        {
+            NxApiScheme = probe.NxApi,
+            NxApiPort = probe.NxApiPort,
+            TlsInsecure = probe.TlsInsecure,
+            Ssh = probe.Ssh,
+            SshPort = probe.SshPort ?? 22,
+            Credentials = credentials,
+            Timeout = probe.Timeout ?? TimeSpan.FromMinutes(2),
+        };
+    }
+
+    /// <summary>The probes' facts checked against <c>expect:</c>: each probe answered, and its version and host name agree.</summary>
+    private static IEnumerable<WireCheck> ProbeChecks(Scenario scenario, ServeResult result)
+    {
+        foreach (var s in result.Switches)
+        {
+            var model = scenario.Switches.FirstOrDefault(m => m.Name == s.Switch.Name);
+            var expect = model?.Expect ?? scenario.Expect;
+            foreach (var p in s.Probes)
+            {
+                if (p.Outcome != ProbeOutcome.Answered)
+                {
+                    yield return new WireCheck(s.Switch.Name, $"probe {p.Via}: show version answered", WireCheckResult.Disagrees, $"{ServeSession.ProbeText(p.Outcome)}: {p.Detail}");
+                    continue;
+                }
+                yield return new WireCheck(s.Switch.Name, $"probe {p.Via}: show version answered", WireCheckResult.Agrees, p.Detail);
+                if (expect.Version is { } version)
+                {
+                    yield return p.Version is { } v
+                        ? new WireCheck(s.Switch.Name, $"version: {version} (probe {p.Via})", SameVersion(version, v) ? WireCheckResult.Agrees : WireCheckResult.Disagrees, $"show version says {v}")
+                        : new WireCheck(s.Switch.Name, $"version: {version} (probe {p.Via})", WireCheckResult.CannotJudge, "show version gave no version");
+                }
+                if (expect.RunningConfig.FirstOrDefault(l => l.Trim().StartsWith("hostname ", StringComparison.Ordinal)) is { } line)
+                {
+                    var want = line.Trim()["hostname ".Length..].Trim();
+                    yield return p.Hostname is { } h
+                        ? new WireCheck(s.Switch.Name, $"running_config: {line.Trim()} (probe {p.Via})", h == want ? WireCheckResult.Agrees : WireCheckResult.Disagrees, $"show version says host name {h}")
+                        : new WireCheck(s.Switch.Name, $"running_config: {line.Trim()} (probe {p.Via})", WireCheckResult.CannotJudge, "show version gave no host name");
+                }
+            }
+        }
+    }
+
+    private static bool SameVersion(string expected, string actual)
+    {
+        try
+        {
+            return PoapLab.Switch.Identity.NxosVersion.Parse(expected).Display == PoapLab.Switch.Identity.NxosVersion.Parse(actual).Display;
+        }
+        catch (FormatException)
+        {
+            return string.Equals(expected, actual, StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>The command-line option (or scenario key) a refused watcher setting came from.</summary>
+    private static string WatchSetting(string setting, ServeWatchOptions given, Scenario scenario) => setting switch
+    {
+        nameof(ServeWatchOptions.WebhookUrl) => "--webhook",
+        nameof(ServeWatchOptions.MetricsBind) => given.MetricsBind is null ? "--metrics-port" : "--metrics-bind",
+        nameof(ServeWatchOptions.MetricsPort) => "--metrics-port",
+        nameof(ServeWatchOptions.SyslogPort) => "--syslog-port",
+        nameof(ServeWatchOptions.Console) => given.Console is null && scenario.Device?.Console is not null ? "the scenario's device.console" : "--console",
+        nameof(ServeWatchOptions.ResetCommand) => given.ResetCommand is null ? "the scenario's device.reset" : "the reset command",
+        _ => setting,
+    };
+
     private static IEnumerable<string> Summary(ServeResult result, IReadOnlyList<WireCheck> checks)
     {
         yield return $"ended: {result.Ending switch { "verdicts" => "every switch has its verdict", "timeout" => "timeout", _ => "cancelled" }}; {result.CaptureSummary}";
@@ -232,6 +335,10 @@ internal static class ServeCommand
             foreach (var d in w?.Diagnosis ?? [])
             {
                 yield return $"  diagnosis: {d}";
+            }
+            foreach (var p in s.Probes)
+            {
+                yield return $"  probe {p.Via} {p.Target}: {ServeSession.ProbeText(p.Outcome)}: {p.Detail}";
             }
             foreach (var c in checks.Where(c => c.Switch == s.Switch.Name))
             {
@@ -273,6 +380,17 @@ internal static class ServeCommand
             attempts_at_least = s.Wire?.AttemptsAtLeast,
             final_version = s.Wire?.FinalVersion,
             hostname = s.Wire?.Hostname,
+            probes = s.Probes.Select(p => new
+            {
+                via = p.Via,
+                target = p.Target,
+                outcome = ServeSession.ProbeText(p.Outcome),
+                hostname = p.Hostname,
+                version = p.Version,
+                chassis = p.Chassis,
+                serial = p.Serial,
+                detail = p.Detail,
+            }),
             diagnosis = s.Wire?.Diagnosis ?? [],
             unknowns = s.Wire?.Unknowns ?? [],
             checks = checks.Where(c => c.Switch == s.Switch.Name),

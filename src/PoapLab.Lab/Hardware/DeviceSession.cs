@@ -39,7 +39,11 @@ public sealed record DeviceOptions
 /// <param name="Run">Its POAP as it recorded it; null when it was stopped before POAP ended.</param>
 /// <param name="Announcements">CDP (and LLDP) announcements it sent after POAP.</param>
 /// <param name="GiveBackProblem">Why the interface could not be given back as it was, or null.</param>
-public sealed record DeviceResult(PoapRunResult? Run, int Announcements, string? GiveBackProblem);
+public sealed record DeviceResult(PoapRunResult? Run, int Announcements, string? GiveBackProblem)
+{
+    /// <summary>NX-API requests it answered after its reload (its configuration had <c>feature nxapi</c>); null when it served no NX-API.</summary>
+    public int? NxApiRequests { get; init; }
+}
 
 /// <summary>A device run refused to start (nothing was changed).</summary>
 public sealed class DeviceRefusedException(string message) : Exception(message);
@@ -50,7 +54,9 @@ public sealed class DeviceRefusedException(string message) : Exception(message);
 /// child that dies with PoapLab, <see cref="NetworkNamespace"/>), renamed <c>mgmt0</c> and given
 /// the switch's MAC, so the switch's DHCP broadcasts and the kernel's TCP/IP leave by it as by
 /// a Nexus's management port (the namespace transport's <see cref="NamespaceNetwork"/>). After
-/// its reload the switch announces itself every <see cref="DeviceOptions.AnnounceInterval"/>.
+/// its reload the switch announces itself every <see cref="DeviceOptions.AnnounceInterval"/>,
+/// and with <c>feature nxapi</c> in its configuration serves NX-API on mgmt0 from then on
+/// (<see cref="DeviceNxApi"/>), as a Nexus does once up.
 /// On the way out the interface gets its name, MAC and state back and returns to where it was.
 /// After a <c>kill -9</c> the holder dies with PoapLab and the kernel frees the namespace: a
 /// physical NIC returns to the machine's namespace (still named mgmt0), a veth is deleted.
@@ -79,6 +85,7 @@ public static class DeviceSession
         Lab? lab = null;
         PoapRunResult? run = null;
         var announcements = 0;
+        DeviceNxApi? nxapi = null;
         try
         {
             await host.RunCheckedAsync("ip", ["link", "set", "dev", host.Interface, "netns", ns.Path], cancellationToken).ConfigureAwait(false);
@@ -93,6 +100,27 @@ public static class DeviceSession
             var transport = new DeviceTransport(port);
             lab = await Lab.CreateAsync(options.Lab with { Transport = new DeviceTransportFactory(transport) }, cancellationToken).ConfigureAwait(false);
             var sw = await lab.AddSwitchAsync(options.Switch, cancellationToken).ConfigureAwait(false);
+            transport.Network.BeforeFirstAnnouncement = () =>
+            {
+                // Up with its configuration: NX-API starts before the switch tells the segment it is back.
+                if (NxApiSettings.FromRunningConfig(sw.Device.State.RunningConfig) is not { } settings)
+                {
+                    return;
+                }
+                nxapi = new DeviceNxApi(settings, async (command, json, ct) =>
+                {
+                    var result = await sw.Device.Cli.ExecuteAsync(command, json, ct).ConfigureAwait(false);
+                    return (result.Status == PoapLab.Switch.Cli.CliStatus.Ok, result.Output);
+                }, transport.Network.CreateLocalSocket, line => log($"{identity.Name}: {line}"));
+                try
+                {
+                    nxapi.Start(IPAddress.Any);
+                }
+                catch (SocketException e)
+                {
+                    log($"{identity.Name}: NX-API could not start: {e.Message}");
+                }
+            };
             run = await sw.Device.PowerOnAsync(cancellationToken).ConfigureAwait(false);
             log($"{identity.Name}: POAP {run.Outcome} after {run.Attempts.Count} attempt(s), running NX-OS {run.RunningVersion}");
             if (transport.LastAnnouncement is { } announcement)
@@ -117,6 +145,10 @@ public static class DeviceSession
         }
         finally
         {
+            if (nxapi is not null)
+            {
+                await nxapi.DisposeAsync().ConfigureAwait(false);
+            }
             if (lab is not null)
             {
                 await lab.DisposeAsync().ConfigureAwait(false);
@@ -127,7 +159,7 @@ public static class DeviceSession
             }
             await ns.DisposeAsync().ConfigureAwait(false);
         }
-        return new DeviceResult(run, announcements, problem);
+        return new DeviceResult(run, announcements, problem) { NxApiRequests = nxapi?.Requests };
     }
 
     private static async Task<string?> GiveBackAsync(NetworkNamespace ns, InterfaceHost host, InterfaceState was)
@@ -235,6 +267,9 @@ public static class DeviceSession
     {
         public LinkAnnouncement? Last { get; private set; }
 
+        /// <summary>Run once, before the first announcement leaves (the switch is up with its configuration).</summary>
+        public Action? BeforeFirstAnnouncement { get; set; }
+
         public ValueTask<ILabUdpSocket> OpenUdpAsync(int localPort, CancellationToken cancellationToken) => inner.OpenUdpAsync(localPort, cancellationToken);
 
         public ValueTask<Stream> ConnectTcpAsync(IPAddress host, int port, CancellationToken cancellationToken) => inner.ConnectTcpAsync(host, port, cancellationToken);
@@ -260,6 +295,10 @@ public static class DeviceSession
 
         public ValueTask AnnounceAsync(LinkAnnouncement announcement, CancellationToken cancellationToken)
         {
+            if (Last is null)
+            {
+                BeforeFirstAnnouncement?.Invoke();
+            }
             Last = announcement;
             return inner.AnnounceAsync(announcement, cancellationToken);
         }

@@ -12,7 +12,14 @@ namespace PoapLab.Lab.Hardware;
 /// (a real switch retries POAP for ever; the scenario's <c>expect: attempts</c> says how many
 /// make the picture), or once it has been silent for <see cref="ServeOptions.FailedQuiet"/>.
 /// </param>
-public sealed record ServeTarget(ServeSwitch Switch, int FailedAfterAttempts);
+public sealed record ServeTarget(ServeSwitch Switch, int FailedAfterAttempts)
+{
+    /// <summary>
+    /// The active probes (<c>show version</c> over NX-API and/or SSH) made once the wire shows
+    /// the switch back after its reload; null: none. Its verdict waits for them.
+    /// </summary>
+    public SwitchProbeOptions? Probe { get; init; }
+}
 
 /// <summary>How a serve run goes.</summary>
 public sealed record ServeOptions
@@ -81,7 +88,11 @@ public sealed record ServeRouter(IPAddress Downstream, int DownstreamPrefix, IPA
 /// <param name="Switch">The switch.</param>
 /// <param name="Wire">What the wire says of it; null when none of its frames was seen.</param>
 /// <param name="Settled">Whether it reached its verdict (else the run ended first).</param>
-public sealed record ServeSwitchVerdict(ServeSwitch Switch, WireSwitch? Wire, bool Settled);
+public sealed record ServeSwitchVerdict(ServeSwitch Switch, WireSwitch? Wire, bool Settled)
+{
+    /// <summary>What the active probes found once it was back (see <see cref="ServeTarget.Probe"/>); empty when none ran.</summary>
+    public IReadOnlyList<ProbeFacts> Probes { get; init; } = [];
+}
 
 /// <summary>What a serve run saw and did.</summary>
 /// <param name="Report">The judge's final picture.</param>
@@ -140,6 +151,8 @@ public static class ServeSession
         LabCapture? capture = null;
         Lab? lab = null;
         var started = new List<IServeObserver>();
+        var probes = new Dictionary<string, Task<IReadOnlyList<ProbeFacts>>>(StringComparer.Ordinal);
+        using var probeStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         string ending;
         WireReport report;
         var normal = false;
@@ -189,7 +202,7 @@ public static class ServeSession
                 }
             }
             options.Ready?.Invoke();
-            (ending, report) = await WatchAsync(options, () => Snapshot(), () => Interlocked.Read(ref version), started, problems, log, cancellationToken).ConfigureAwait(false);
+            (ending, report) = await WatchAsync(options, () => Snapshot(), () => Interlocked.Read(ref version), started, probes, problems, log, probeStop.Token, cancellationToken).ConfigureAwait(false);
             normal = true;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -200,6 +213,16 @@ public static class ServeSession
         }
         finally
         {
+            // A probe still trying when the run ends is stopped: its switch's probe says so.
+            await probeStop.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await Task.WhenAll(probes.Values).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Reported per switch below.
+            }
             if (capture is not null)
             {
                 await capture.DisposeAsync().ConfigureAwait(false);
@@ -230,9 +253,9 @@ public static class ServeSession
         var added = changes.Added;
         var undoFailures = await changes.UndoAsync().ConfigureAwait(false);
         await changes.DisposeAsync().ConfigureAwait(false);
-        var verdicts = options.Switches.Select(t => Find(t.Switch, report) is { } w
+        var verdicts = options.Switches.Select(t => (Find(t.Switch, report) is { } w
             ? new ServeSwitchVerdict(t.Switch, w, IsSettled(w, t, report, options))
-            : new ServeSwitchVerdict(t.Switch, null, false)).ToList();
+            : new ServeSwitchVerdict(t.Switch, null, false)) with { Probes = ProbeResults(t, probes) }).ToList();
         return new ServeResult(report, verdicts, ending, added, undoFailures, capture?.Summary ?? "no capture", problems);
 
         void Observe(SharpPcap.RawCapture raw)
@@ -277,8 +300,55 @@ public static class ServeSession
     private static LabCaptureOptions Capture(ServeOptions options, Action<SharpPcap.RawCapture> observe) =>
         new() { Path = Path.Combine(options.OutputDirectory, "capture.pcapng"), OnFrame = observe, TimeProvider = options.Time };
 
+    private static IReadOnlyList<ProbeFacts> ProbeResults(ServeTarget target, Dictionary<string, Task<IReadOnlyList<ProbeFacts>>> probes)
+    {
+        if (!probes.TryGetValue(target.Switch.Name, out var task))
+        {
+            return [];
+        }
+        return task.IsCompletedSuccessfully ? task.Result
+            : [new ProbeFacts("probe", "", ProbeOutcome.Failed, null, null, null, null, "the run ended before the probe had its answer")];
+    }
+
+    /// <summary>The probes of a switch the wire shows back: at the address it announced, else the one it leased last.</summary>
+    private static async Task<IReadOnlyList<ProbeFacts>> ProbeAsync(ServeOptions options, ServeTarget target, SwitchProbeOptions probe, WireSwitch wire, Action<string> log, CancellationToken cancellationToken)
+    {
+        var address = wire.ManagementAddress ?? wire.AttemptList.LastOrDefault(a => a.Address is not null)?.Address;
+        if (address is null)
+        {
+            return [new ProbeFacts("probe", "", ProbeOutcome.Failed, null, null, null, null, "no management address of the switch is known from the wire (it announced none and leased none)")];
+        }
+        log($"{target.Switch.Name}: probing {address} ({probe.Describe()}, user {probe.Credentials.User})");
+        IReadOnlyList<ProbeFacts> facts;
+        try
+        {
+            facts = await SwitchProbe.RunAsync(probe, address, options.Host, options.Host.CommandPrefix, options.Time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
+        {
+            facts = [new ProbeFacts("probe", address.ToString(), ProbeOutcome.Failed, null, null, null, null, $"the probe failed: {SwitchProbe.Clean(e.Message)}")];
+        }
+        foreach (var f in facts)
+        {
+            log($"{target.Switch.Name}: probe {f.Via} {f.Target}: {ProbeText(f.Outcome)}: {f.Detail}");
+        }
+        return facts;
+    }
+
+    /// <summary>A probe's outcome in words.</summary>
+    public static string ProbeText(ProbeOutcome outcome) => outcome switch
+    {
+        ProbeOutcome.Answered => "answered",
+        ProbeOutcome.Unreachable => "unreachable",
+        ProbeOutcome.AuthRefused => "login refused",
+        ProbeOutcome.Timeout => "timeout",
+        ProbeOutcome.Malformed => "malformed answer",
+        _ => "failed",
+    };
+
     private static async Task<(string Ending, WireReport Report)> WatchAsync(
-        ServeOptions options, Func<WireReport> snapshot, Func<long> version, IReadOnlyList<IServeObserver> observers, List<string> problems, Action<string> log, CancellationToken cancellationToken)
+        ServeOptions options, Func<WireReport> snapshot, Func<long> version, IReadOnlyList<IServeObserver> observers,
+        Dictionary<string, Task<IReadOnlyList<ProbeFacts>>> probes, List<string> problems, Action<string> log, CancellationToken probeToken, CancellationToken cancellationToken)
     {
         var time = options.Time;
         var start = time.GetTimestamp();
@@ -306,9 +376,13 @@ public static class ServeSession
                     settled.Add(target.Switch.Name);
                     log($"{target.Switch.Name} ({wire.Serial ?? target.Switch.Serial} {wire.Mac}): {WireJudge.VerdictText(wire.Verdict)}" +
                         (wire.FinalVersion is { } v ? $", NX-OS {v}" : "") + (wire.Hostname is { } h ? $", host name {h}" : ""));
+                    if (wire.Verdict == WireVerdict.Provisioned && target.Probe is { } probe)
+                    {
+                        probes[target.Switch.Name] = ProbeAsync(options, target, probe, wire, log, probeToken);
+                    }
                 }
             }
-            if (settled.Count == options.Switches.Count)
+            if (settled.Count == options.Switches.Count && probes.Values.All(p => p.IsCompleted))
             {
                 allSettledAt ??= time.GetUtcNow();
                 if (time.GetUtcNow() - allSettledAt >= options.Linger)

@@ -15,6 +15,9 @@ public sealed record ServeWatchOptions
     /// <summary>The metrics endpoint's address; null: the lab address (127.0.0.1 is the other usual choice).</summary>
     public IPAddress? MetricsBind { get; init; }
 
+    /// <summary>The addresses the run will add (the scenario's servers): the metrics may listen on one of them before it exists.</summary>
+    public IReadOnlyList<IPAddress> LabAddresses { get; init; } = [];
+
     /// <summary>Allow the metrics on 0.0.0.0 or :: (every interface).</summary>
     public bool MetricsAllowAnyAddress { get; init; }
 
@@ -48,7 +51,7 @@ public static class ServeWatch
     /// see the boot), then syslog, metrics, webhook and progress, the reset last (it starts the
     /// switch's reboot once everything listens). Invalid options (a webhook URL that is not
     /// http/https, metrics on every interface unasked, a console that is neither a device under
-    /// /dev nor <c>telnet HOST PORT</c>) are an <see cref="ArgumentException"/> before anything starts.
+    /// /dev nor <c>telnet HOST PORT</c>) are a <see cref="ServeWatchException"/> naming the setting, before anything starts.
     /// Files of the device (<c>console.log</c>, <c>reset.log</c>) go to the switch's folder when
     /// the scenario has one switch, else to the output folder.
     /// </summary>
@@ -59,42 +62,48 @@ public static class ServeWatch
         ArgumentNullException.ThrowIfNull(switches);
         ArgumentNullException.ThrowIfNull(log);
         var deviceFolder = switches.Count == 1 ? Path.Combine(outputDirectory, switches[0].Name) : outputDirectory;
-        var consoleSpec = options.Console is { } c ? ConsoleSpec.Parse(c) : null;
+        var consoleSpec = options.Console is { } c ? Checked(nameof(options.Console), () => ConsoleSpec.Parse(c)) : null;
         if (consoleSpec?.SerialDevice is { } device)
         {
-            DeviceConsole.CheckSerialDevice(device);
+            Checked(nameof(options.Console), () => DeviceConsole.CheckSerialDevice(device));
         }
         if (options.SyslogPort is < 1 or > 65535)
         {
-            throw new ArgumentException($"the syslog port must be 1 to 65535, not {options.SyslogPort}", nameof(options));
+            throw new ServeWatchException(nameof(options.SyslogPort), $"the syslog port must be 1 to 65535, not {options.SyslogPort}");
         }
         if (options.MetricsPort is < 1 or > 65535)
         {
-            throw new ArgumentException($"the metrics port must be 1 to 65535, not {options.MetricsPort}", nameof(options));
+            throw new ServeWatchException(nameof(options.MetricsPort), $"the metrics port must be 1 to 65535, not {options.MetricsPort}");
+        }
+        if (options.MetricsBind is { } bind && !bind.Equals(IPAddress.Any) && !bind.Equals(IPAddress.IPv6Any) && !IPAddress.IsLoopback(bind)
+            && !options.LabAddresses.Contains(bind) && !IsLocal(bind))
+        {
+            throw new ServeWatchException(nameof(options.MetricsBind),
+                $"{bind} is not an address of this machine nor one the scenario's servers get: name the lab address, 127.0.0.1 or an address of this machine");
         }
         DeviceResetOptions? reset = null;
         if (options.ResetCommand is { } command)
         {
             reset = new DeviceResetOptions(command, Path.Combine(deviceFolder, "reset.log"), options.ResetTimeout, WorkingDirectory: outputDirectory);
-            DeviceReset.Validate(reset);
+            Checked(nameof(options.ResetCommand), () => DeviceReset.Validate(reset));
         }
 
         var observers = new List<IServeObserver>();
         if (consoleSpec is not null)
         {
-            observers.Add(new DeviceConsole(new DeviceConsoleOptions(consoleSpec, Path.Combine(deviceFolder, "console.log"), options.ConsoleAnswer), log));
+            observers.Add(Checked(nameof(options.Console), () => new DeviceConsole(new DeviceConsoleOptions(consoleSpec, Path.Combine(deviceFolder, "console.log"), options.ConsoleAnswer), log)));
         }
         if (options.SyslogPort is { } syslogPort)
         {
-            observers.Add(new SyslogReceiver(new SyslogReceiverOptions(syslogPort), log));
+            observers.Add(Checked(nameof(options.SyslogPort), () => new SyslogReceiver(new SyslogReceiverOptions(syslogPort), log)));
         }
         if (options.MetricsPort is { } metricsPort)
         {
-            observers.Add(new ServeMetrics(new ServeMetricsOptions(metricsPort, options.MetricsBind, options.MetricsAllowAnyAddress), log));
+            observers.Add(Checked(nameof(options.MetricsBind), () => new ServeMetrics(new ServeMetricsOptions(metricsPort, options.MetricsBind, options.MetricsAllowAnyAddress), log)));
         }
         if (options.WebhookUrl is { } url)
         {
-            observers.Add(new VerdictWebhook(new VerdictWebhookOptions(url), log));
+            observers.Add(Checked(nameof(options.WebhookUrl), () => new VerdictWebhook(new VerdictWebhookOptions(url), log)));
         }
         if (options.Progress is { } progress)
         {
@@ -106,4 +115,53 @@ public static class ServeWatch
         }
         return observers;
     }
+
+    private static bool IsLocal(IPAddress address)
+    {
+        try
+        {
+            return System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
+                .SelectMany(i => i.GetIPProperties().UnicastAddresses).Any(u => u.Address.Equals(address));
+        }
+        catch (System.Net.NetworkInformation.NetworkInformationException)
+        {
+            return false;
+        }
+    }
+
+    private static T Checked<T>(string setting, Func<T> build)
+    {
+        try
+        {
+            return build();
+        }
+        catch (ServeWatchException)
+        {
+            throw;
+        }
+        catch (ArgumentException e)
+        {
+            throw new ServeWatchException(setting, e.Message.Split(" (Parameter '", 2)[0]);
+        }
+    }
+
+    private static void Checked(string setting, Action check) => Checked(setting, () =>
+    {
+        check();
+        return 0;
+    });
+}
+
+/// <summary>A watcher option of a <c>serve</c> run refused; <see cref="Setting"/> names the <see cref="ServeWatchOptions"/> property at fault.</summary>
+public sealed class ServeWatchException : ArgumentException
+{
+    /// <summary>The refusal, for the setting named.</summary>
+    public ServeWatchException(string setting, string message)
+        : base(message)
+    {
+        Setting = setting;
+    }
+
+    /// <summary>The <see cref="ServeWatchOptions"/> property at fault (<c>WebhookUrl</c>, <c>MetricsBind</c>, <c>SyslogPort</c>, ...).</summary>
+    public string Setting { get; }
 }

@@ -95,6 +95,7 @@ public sealed partial class WireJudge
             UserClass = client.UserClass,
             ParameterList = client.ParameterList,
             TimelineOmitted = client.FactsOmitted,
+            ManagementAddress = announced?.Address,
         };
     }
 

@@ -80,6 +80,9 @@ public sealed record WireSwitch(
 
     /// <summary>Facts left out of <see cref="Timeline"/> beyond its bound.</summary>
     public long TimelineOmitted { get; init; }
+
+    /// <summary>The management address it announced after its reload (CDP/LLDP), or null.</summary>
+    public IPAddress? ManagementAddress { get; init; }
 }
 
 /// <summary>The judge's whole answer for one capture.</summary>

@@ -392,6 +392,18 @@ public static class ScenarioKeys
                 new("reset_timeout", KeyType.Duration, "how long the reset command may run before it is killed, 1s to 1h (default 5m)"),
                 new("console", KeyType.Text, "the switch's console, recorded in console.log: a serial device such as /dev/ttyUSB0 (9600 8N1) or telnet HOST PORT (a terminal server)"),
                 new("console_answer", KeyType.Choice, "what POAP's abort prompt is answered (default no; yes when a switch has an abort fault)") { Values = ["no", "yes", "skip", "none"] },
+                new("probe", KeyType.Map, "show version over NX-API and/or SSH once the wire shows the switch back after its reload") { Shape = "probe" },
+            ]),
+            new("probe", "Active probes of poaplab serve: show version once the switch is back, its facts beside the wire's.",
+            [
+                new("nxapi", KeyType.Choice, "NX-API: POST /ins over http or https with basic authentication") { Values = ["http", "https"] },
+                new("nxapi_port", KeyType.Integer, "NX-API's port (default 80 for http, 443 for https)") { Min = 1, Max = 65535 },
+                new("tls_insecure", KeyType.Boolean, "https: accept the switch's certificate unchecked (NX-OS's own is self-signed)"),
+                new("ssh", KeyType.Boolean, "also show version | json over SSH (OpenSSH's ssh; the host key is neither checked nor stored)"),
+                new("ssh_port", KeyType.Integer, "SSH's port (default 22)") { Min = 1, Max = 65535 },
+                new("user", KeyType.Text, "the login (default: the served configuration's first username with a clear-text password)"),
+                new("password", KeyType.Text, "its password (default: from that username line); never written to reports or logs"),
+                new("timeout", KeyType.Duration, "how long the probe keeps trying a switch that does not answer yet, 1s to 30m (default 2m)"),
             ]),
         ];
         return shapes.ToDictionary(s => s.Name, StringComparer.Ordinal);

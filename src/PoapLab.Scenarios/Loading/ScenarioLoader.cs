@@ -225,8 +225,52 @@ public static partial class ScenarioLoader
             "no" => PoapLab.Lab.Hardware.ConsoleAnswer.No,
             _ => aborts ? PoapLab.Lab.Hardware.ConsoleAnswer.Yes : PoapLab.Lab.Hardware.ConsoleAnswer.No,
         };
+        var probe = m.Map("probe", "the active probes once the switch is back") is { } probeMap ? ParseProbe(probeMap) : null;
         m.EnsureAllRead();
-        return new DeviceModel(reset?.Trim(), resetTimeout, console?.Trim(), answer);
+        return new DeviceModel(reset?.Trim(), resetTimeout, console?.Trim(), answer) { Probe = probe };
+    }
+
+    private static DeviceProbeModel? ParseProbe(YamlMap m)
+    {
+        var nxapi = m.String("nxapi");
+        if (nxapi is not (null or "http" or "https"))
+        {
+            m.Report(m.Error(m.Get("nxapi")!, $"'nxapi' must be http or https, not '{YamlMap.Shown(nxapi)}'"));
+            nxapi = null;
+        }
+        var nxapiPort = m.Int("nxapi_port", 1, 65535);
+        var insecure = m.Bool("tls_insecure") ?? false;
+        var ssh = m.Bool("ssh") ?? false;
+        var sshPort = m.Int("ssh_port", 1, 65535);
+        var user = m.String("user");
+        var password = m.String("password");
+        if (user is not null)
+        {
+            try
+            {
+                _ = new PoapLab.Lab.Hardware.ProbeCredentials(user, password ?? "x");
+            }
+            catch (ArgumentException e)
+            {
+                m.Report(m.Error(m.Get(password is not null && e.ParamName == "password" ? "password" : "user")!, YamlMap.Shown(e.Message.Split(" (Parameter", 2)[0])));
+            }
+        }
+        else if (password is not null)
+        {
+            m.Report(m.Error(m.Get("password")!, "'password' needs its 'user'"));
+        }
+        var timeout = m.Duration("timeout", TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(30));
+        m.EnsureAllRead();
+        if (nxapi is null && !ssh)
+        {
+            // A wrong nxapi value is reported above.
+            if (!m.Has("nxapi"))
+            {
+                m.Report(m.Error(m.Node, "a probe names 'nxapi: http' or 'nxapi: https', or 'ssh: true', or both"));
+            }
+            return null;
+        }
+        return new DeviceProbeModel(nxapi, nxapiPort, insecure, ssh, sshPort, user, password, timeout);
     }
 
     private static SwitchModel ParseSwitch(YamlMap m, int index, string baseDir, int seed)

@@ -35,7 +35,26 @@ public sealed record Scenario
 /// <param name="ResetTimeout">How long that command may run, or null (the default).</param>
 /// <param name="Console">Its console: a serial device under /dev or <c>telnet HOST PORT</c>, or null.</param>
 /// <param name="ConsoleAnswer">What the POAP abort prompt is answered (<c>no</c> unless given, or <c>yes</c> when a switch has an abort fault).</param>
-public sealed record DeviceModel(string? Reset, TimeSpan? ResetTimeout, string? Console, PoapLab.Lab.Hardware.ConsoleAnswer ConsoleAnswer);
+public sealed record DeviceModel(string? Reset, TimeSpan? ResetTimeout, string? Console, PoapLab.Lab.Hardware.ConsoleAnswer ConsoleAnswer)
+{
+    /// <summary>The active probes once the switch is back (<c>device.probe</c>), or null.</summary>
+    public DeviceProbeModel? Probe { get; init; }
+}
+
+/// <summary><c>device.probe:</c> <c>show version</c> over NX-API and/or SSH once the wire shows the switch back after its reload.</summary>
+/// <param name="NxApi"><c>http</c> or <c>https</c>, or null (no NX-API probe).</param>
+/// <param name="NxApiPort">NX-API's port, or null (80/443).</param>
+/// <param name="TlsInsecure">Accept the switch's self-signed HTTPS certificate.</param>
+/// <param name="Ssh">Probe over SSH too.</param>
+/// <param name="SshPort">SSH's port, or null (22).</param>
+/// <param name="User">The login's user, or null (the served configuration's first user with a clear-text password).</param>
+/// <param name="Password">Its password, or null (from the served configuration).</param>
+/// <param name="Timeout">How long the probe may keep trying, or null (2 minutes).</param>
+public sealed record DeviceProbeModel(string? NxApi, int? NxApiPort, bool TlsInsecure, bool Ssh, int? SshPort, string? User, string? Password, TimeSpan? Timeout)
+{
+    /// <inheritdoc />
+    public override string ToString() => $"probe {NxApi ?? "-"} ssh={Ssh} user {User ?? "(from the configuration)"}";
+}
 
 /// <summary>A switch as the scenario describes it.</summary>
 public sealed record SwitchModel

@@ -68,4 +68,42 @@ public sealed class ScenarioLoaderDeviceTests
         e.Message.ShouldContain(message);
         e.Message.ShouldContain("real.yaml:");
     }
+
+    [Fact]
+    public void Parse_AProbe_NxApiSshLoginAndTimeout()
+    {
+        var text = Minimal + """
+
+            device:
+              probe:
+                nxapi: https
+                nxapi_port: 8443
+                tls_insecure: true
+                ssh: true
+                user: admin
+                password: Secret-1
+                timeout: 45s
+            """;
+
+        var probe = ScenarioLoader.Parse(text, "real.yaml").Device!.Probe!;
+
+        probe.ShouldBe(new PoapLab.Scenarios.Model.DeviceProbeModel("https", 8443, true, true, null, "admin", "Secret-1", TimeSpan.FromSeconds(45)));
+        probe.ToString().ShouldNotContain("Secret-1");
+    }
+
+    [Theory]
+    [InlineData("nxapi: telnet", "'nxapi' must be http or https")]
+    [InlineData("ssh: false", "names 'nxapi: http' or 'nxapi: https', or 'ssh: true'")]
+    [InlineData("nxapi: http\n    password: p", "'password' needs its 'user'")]
+    [InlineData("nxapi: http\n    user: -oProxyCommand=sh", "user name must be")]
+    [InlineData("nxapi: http\n    nxapi_port: 70000", "'nxapi_port' must be a whole number")]
+    [InlineData("nxapi: http\n    timeout: 2h", "timeout")]
+    [InlineData("nxapi: http\n    secret: x", "unknown key 'secret'")]
+    public void Parse_HostileOrWrongProbe_ScenarioErrorAtTheKey(string lines, string message)
+    {
+        var e = Should.Throw<ScenarioException>(() => ScenarioLoader.Parse(Minimal + "\ndevice:\n  probe:\n    " + lines + "\n", "real.yaml"));
+
+        e.Message.ShouldContain(message);
+        e.Message.ShouldContain("real.yaml:");
+    }
 }
