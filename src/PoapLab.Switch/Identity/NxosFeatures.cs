@@ -152,6 +152,15 @@ public sealed record NxosFeatures(NxosVersion Version, string Model)
     /// <summary><c>personality restore</c>: from 9.2(1) on.</summary>
     public bool Personality => Version.Major > 9 || (Version.Major == 9 && Version.Minor >= 2);
 
+    /// <summary>
+    /// POAP's DHCPDISCOVER/REQUEST carry option 77 (user class "Cisco-POAP") from 7.0(3)I7(4) on,
+    /// and on every 9.x and later image; earlier trains send none.
+    /// </summary>
+    public bool PoapUserClass =>
+        Version.Train is null
+            ? Version.Major >= 9
+            : Version.Major > 7 || (Version.Train == "I7" && int.TryParse(Version.TrainRelease, out var r) && r >= 4);
+
     /// <summary>POAP sends Cisco's vendor headers with its HTTP script request from 10.2(1) on.</summary>
     public bool PoapHttpVendorHeaders =>
         (Version.Major, Version.Minor, Version.Maintenance).CompareTo((10, 2, 1)) >= 0;

@@ -102,7 +102,7 @@ public sealed class PoapDhcpClient
             await socket.SendAsync(discover.Encode(), new IPEndPoint(IPAddress.Broadcast, 67), cancellationToken).ConfigureAwait(false);
             _events.Record(_source, EventKinds.DhcpDiscoverSent, $"DHCPDISCOVER on {_settings.Interface} (xid 0x{xid:x8})",
                 ("attempt", attempt), ("try", tryNo), ("xid", $"0x{xid:x8}"), ("interface", _settings.Interface),
-                ("client_id", Convert.ToHexString(ClientId.AsSpan()).ToLowerInvariant()), ("user_class", SendsUserClass(_state) ? "Cisco-POAP" : null));
+                ("client_id", Convert.ToHexString(ClientId.AsSpan()).ToLowerInvariant()), ("user_class", _state.Features.PoapUserClass ? "Cisco-POAP" : null));
 
             var deadline = _clock.Elapsed + timeout;
             var restarted = false;
@@ -364,9 +364,9 @@ public sealed class PoapDhcpClient
         }
         if (type != DhcpMessageType.Release)
         {
-            // Option 77 from 7.0(3)I7(4) on; sent as the bare string, as
+            // Option 77 (NxosFeatures.PoapUserClass), sent as the bare string, as
             // ISC dhcpd configurations match it (`option user-class = "Cisco-POAP"`).
-            if (SendsUserClass(_state))
+            if (_state.Features.PoapUserClass)
             {
                 options.Add(DhcpOptionValue.FromString(DhcpOption.UserClass, "Cisco-POAP"));
             }
@@ -380,17 +380,6 @@ public sealed class PoapDhcpClient
             ClientHardwareAddress = [.. chaddr],
             Options = options.ToImmutable(),
         };
-    }
-
-    private static bool SendsUserClass(SwitchState state)
-    {
-        var v = state.RunningVersion;
-        if (v.Train is null)
-        {
-            return v.Major >= 9;
-        }
-        // 7.0(3)I7(4) and later trains.
-        return v.Major > 7 || (v.Train == "I7" && int.TryParse(v.TrainRelease, out var r) && r >= 4);
     }
 
     /// <summary>The BOOTP next-server field (siaddr), or null when zero: POAP reads options 66/150, not it.</summary>

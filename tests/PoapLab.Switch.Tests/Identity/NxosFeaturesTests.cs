@@ -23,6 +23,17 @@ public sealed class NxosFeaturesTests
         f.PythonMajor.ShouldBe(python);
     }
 
+    [Theory]
+    [InlineData("6.0(2)U6(10)", false)]
+    [InlineData("7.0(3)I4(8)", false)]
+    [InlineData("7.0(3)I7(3)", false)]
+    [InlineData("7.0(3)I7(4)", true)]
+    [InlineData("7.0(3)I7(9)", true)]
+    [InlineData("9.2(4)", true)]
+    [InlineData("10.3(3)F", true)]
+    public void PoapUserClass_From703I74On(string version, bool sent) =>
+        new NxosFeatures(NxosVersion.Parse(version), "N9K-C93108TC-EX").PoapUserClass.ShouldBe(sent);
+
     [Fact]
     public void PoapHttpVendorHeaders_From1021_Only()
     {
