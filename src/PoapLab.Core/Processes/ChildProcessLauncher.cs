@@ -104,21 +104,8 @@ public static class ChildProcessLauncher
     /// </summary>
     private static string Resolve(ProcessStartInfo start)
     {
-        var name = start.FileName;
-        if (name.Contains('/', StringComparison.Ordinal))
-        {
-            return File.Exists(name) ? name : throw NotFound(name);
-        }
         var path = start.Environment.TryGetValue("PATH", out var p) && !string.IsNullOrEmpty(p) ? p : "/usr/local/bin:/usr/bin:/bin";
-        foreach (var dir in path.Split(':', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var candidate = Path.Combine(dir, name);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-        throw NotFound(name);
+        return ExecutableSearch.Find(start.FileName, path) ?? throw NotFound(start.FileName);
     }
 
     private static Win32Exception NotFound(string name) =>

@@ -306,16 +306,5 @@ public sealed partial class ScriptHost
         || stderr.StartsWith("setpriv: ", StringComparison.Ordinal)
         || stderr.StartsWith("poaplab-sandbox: ", StringComparison.Ordinal);
 
-    internal static string? FindOnPath(string name)
-    {
-        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var candidate = Path.Combine(dir, name);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-        return null;
-    }
+    internal static string? FindOnPath(string name) => ExecutableSearch.Find(name);
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using PoapLab.Core.Processes;
 using PoapLab.Lab.Addressing;
 using PoapLab.Lab.Capture;
 using PoapLab.Servers.Hosting;
@@ -266,10 +267,10 @@ public sealed class NamespaceTransportFactory : ILabTransportFactory
         {
             return "the namespace transport needs root (it makes network namespaces, veth pairs and a bridge); run as root or use --network virtual";
         }
-        var path = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries).Concat(["/usr/sbin", "/usr/bin", "/sbin", "/bin"]);
+        var path = $"{Environment.GetEnvironmentVariable("PATH")}:/usr/sbin:/usr/bin:/sbin:/bin";
         foreach (var tool in new[] { "ip", "nsenter", "unshare" })
         {
-            if (!path.Any(d => File.Exists(Path.Combine(d, tool))))
+            if (ExecutableSearch.Find(tool, path) is null)
             {
                 return $"the namespace transport needs '{tool}' (Debian packages iproute2 and util-linux)";
             }
