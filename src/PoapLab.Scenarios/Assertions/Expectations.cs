@@ -45,6 +45,11 @@ public static class Expectations
     {
         var failures = new List<string>();
         var r = run.Result;
+        if (expect.Fleet is not null && r.Outcome != PoapOutcome.Provisioned)
+        {
+            // A fleet's bounds judge the switches that did not make it, all together (FleetExpectations).
+            return failures;
+        }
         var outcome = OutcomeName(r.Outcome);
         if (expect.Outcome is { } o && o != outcome)
         {

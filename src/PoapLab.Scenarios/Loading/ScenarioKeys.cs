@@ -19,6 +19,8 @@ public enum KeyType
     Size,
     /// <summary>30% or 0.3.</summary>
     Percent,
+    /// <summary>A number of switches: a count (950) or a share of the scenario's (95%).</summary>
+    Share,
     /// <summary>An IP address.</summary>
     Address,
     /// <summary>A date and time (ISO 8601).</summary>
@@ -379,6 +381,12 @@ public static class ScenarioKeys
                 new("bootflash_has", KeyType.Values, "files on bootflash at the end"),
                 new("bootflash_lacks", KeyType.Values, "files not on bootflash at the end"),
                 new("syslog", KeyType.Values, "substrings of syslog messages it logs"),
+                new("fleet", KeyType.Map, "bounds on the whole fleet (the scenario's expect only): how many switches end provisioned") { Shape = "fleet-expect" },
+            ]),
+            new("fleet-expect", "Bounds on a whole fleet: a switch that does not end provisioned is then judged by them alone (a pool too small for the fleet, a rehearsal of a lossy rollout).",
+            [
+                new("min_provisioned", KeyType.Share, "at least this many switches end provisioned: a count (950) or a share of the scenario's switches (95%, rounded up)"),
+                new("max_provisioned", KeyType.Share, "at most this many switches end provisioned: a count or a share (rounded down)"),
             ]),
             new("event", "A structured event that must be recorded (kinds: src/PoapLab.Core/Events/EventKinds.cs).",
             [

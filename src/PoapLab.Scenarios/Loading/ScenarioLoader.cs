@@ -168,7 +168,7 @@ public static partial class ScenarioLoader
         servers = servers is null ? null : root.Section(() => WithFleetReservations(root, servers, switches));
         var files = root.List("files").Select(n => root.Section(() => ParseFile(root.MapOf(n, "a file"), baseDir))).OfType<FileModel>().ToList();
         files = root.Section(() => PerSwitchFiles(files, switches)) ?? files;
-        var expect = root.Section(() => root.Map("expect", "the expectations") is { } expectMap ? ParseExpect(expectMap) : new ExpectModel());
+        var expect = root.Section(() => root.Map("expect", "the expectations") is { } expectMap ? ParseExpect(expectMap, switches.Count) : new ExpectModel());
         var device = root.Section(() => root.Map("device", "the real switch") is { } deviceMap ? ParseDevice(deviceMap, switches) : null);
         root.EnsureAllRead();
         context.ThrowIfAny();
@@ -371,7 +371,7 @@ public static partial class ScenarioLoader
                 c.EnsureAllRead();
                 return r;
             })).OfType<CdpModel>().ToList(),
-            Expect = m.Section(() => m.Map("expect", "the switch's expectations") is { } e ? ParseExpect(e) : null),
+            Expect = m.Section(() => m.Map("expect", "the switch's expectations") is { } e ? ParseExpect(e, fleetSize: null) : null),
             Faults = FaultLoader.Switch(m),
         };
         m.EnsureAllRead();
@@ -944,7 +944,8 @@ public static partial class ScenarioLoader
         return file;
     }
 
-    private static ExpectModel ParseExpect(YamlMap m)
+    /// <param name="fleetSize">The scenario's switches, for its own <c>expect:</c>; null for a switch's (which takes no <c>fleet:</c>).</param>
+    private static ExpectModel ParseExpect(YamlMap m, int? fleetSize)
     {
         var outcome = m.String("outcome");
         if (outcome is not null && outcome is not ("provisioned" or "failed" or "boot-failed" or "reload-loop" or "aborted"))
@@ -993,10 +994,64 @@ public static partial class ScenarioLoader
             BootflashHas = m.Strings("bootflash_has"),
             BootflashLacks = m.Strings("bootflash_lacks"),
             Syslog = m.Strings("syslog"),
+            Fleet = m.Map("fleet", "bounds on the whole fleet") is { } fleet ? m.Section(() => ParseFleetExpect(m, fleet, fleetSize, outcome)) : null,
             Location = m.Location,
         };
         m.EnsureAllRead();
         return model;
+    }
+
+    private static FleetExpectation ParseFleetExpect(YamlMap expect, YamlMap m, int? fleetSize, string? outcome)
+    {
+        if (fleetSize is null)
+        {
+            throw expect.Error(expect.Get("fleet")!, "'fleet' bounds the scenario's switches together: it belongs to the scenario's expect, not to a switch's");
+        }
+        if (outcome is not (null or "provisioned"))
+        {
+            throw expect.Error(expect.Get("outcome")!, $"with 'fleet', the switches that end provisioned are judged by the other keys and the rest by the fleet's bounds: 'outcome' can only be provisioned, not '{YamlMap.Shown(outcome)}'");
+        }
+        var min = Share(m, "min_provisioned");
+        var max = Share(m, "max_provisioned");
+        m.EnsureAllRead();
+        if (min is null && max is null)
+        {
+            throw m.Error(m.Node, "'fleet' needs min_provisioned, max_provisioned or both (a count such as 950 or a share such as 95%)");
+        }
+        var total = fleetSize.Value;
+        foreach (var (key, bound, lower) in new[] { ("min_provisioned", min, true), ("max_provisioned", max, false) })
+        {
+            if (bound is { Count: { } count } && count > total)
+            {
+                throw m.Error(m.Get(key)!, $"'{key}' is {count}, but the scenario has {total} switch(es)");
+            }
+        }
+        if (min is { } lo && max is { } hi && lo.Of(total, lowerBound: true) > hi.Of(total, lowerBound: false))
+        {
+            throw m.Error(m.Get("min_provisioned")!, $"'min_provisioned' ({lo}: {lo.Of(total, true)} of {total}) is above 'max_provisioned' ({hi}: {hi.Of(total, false)}): no run can meet both");
+        }
+        return new FleetExpectation(min, max, m.Location);
+    }
+
+    /// <summary>A count of switches (<c>950</c>) or a share of them (<c>95%</c>, <c>99.5%</c>), or null when the key is absent.</summary>
+    private static FleetShare? Share(YamlMap m, string key)
+    {
+        if (m.String(key) is not { } text)
+        {
+            return null;
+        }
+        text = text.Trim();
+        if (text.EndsWith('%')
+            && double.TryParse(text[..^1], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var percent)
+            && percent is >= 0 and <= 100)
+        {
+            return new FleetShare(null, percent);
+        }
+        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var count))
+        {
+            return new FleetShare(count, null);
+        }
+        throw m.Error(m.Get(key)!, $"'{key}' must be a number of switches (950) or a share of them from 0% to 100% (95%), not '{YamlMap.Shown(text)}'");
     }
 
     private static readonly TimeSpan MinLease = TimeSpan.FromSeconds(1);

@@ -60,6 +60,7 @@ public static class ScenarioSchema
         KeyType.Duration => "duration",
         KeyType.Size => "size",
         KeyType.Percent => "probability (30% or 0.3)",
+        KeyType.Share => "count (950) or share (95%)",
         KeyType.Address => "IP address",
         KeyType.DateTime => "date and time",
         KeyType.Map => $"mapping ({key.Shape})",
@@ -143,6 +144,13 @@ public static class ScenarioSchema
                 {
                     ["anyOf"] = new JsonArray(
                         new JsonObject { ["type"] = "number", ["minimum"] = 0, ["maximum"] = 1 },
+                        new JsonObject { ["type"] = "string", ["pattern"] = "^[0-9]+(\\.[0-9]+)?%$" }),
+                };
+            case KeyType.Share:
+                return new JsonObject
+                {
+                    ["anyOf"] = new JsonArray(
+                        new JsonObject { ["type"] = "integer", ["minimum"] = 0 },
                         new JsonObject { ["type"] = "string", ["pattern"] = "^[0-9]+(\\.[0-9]+)?%$" }),
                 };
             case KeyType.Address:

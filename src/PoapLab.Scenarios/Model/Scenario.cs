@@ -318,7 +318,38 @@ public sealed record ExpectModel
     public IReadOnlyList<string> BootflashHas { get; init; } = [];
     public IReadOnlyList<string> BootflashLacks { get; init; } = [];
     public IReadOnlyList<string> Syslog { get; init; } = [];
+    /// <summary>Bounds on the whole fleet (the scenario's <c>expect:</c> only); null: every switch is judged alone.</summary>
+    public FleetExpectation? Fleet { get; init; }
     public SourceLocation Location { get; init; }
+}
+
+/// <summary>
+/// How many of a scenario's switches must (at least) and may (at most) end provisioned. With it, a
+/// switch that did not end provisioned is judged by these bounds alone, not by the per-switch keys.
+/// </summary>
+public sealed record FleetExpectation(FleetShare? MinProvisioned, FleetShare? MaxProvisioned, SourceLocation Location);
+
+/// <summary>A number of switches given as a count (<c>950</c>) or a share of the scenario's switches (<c>95%</c>).</summary>
+/// <param name="Count">The count, or null when a share was given.</param>
+/// <param name="Percent">The share in percent (0 to 100), or null when a count was given.</param>
+public readonly record struct FleetShare(int? Count, double? Percent)
+{
+    /// <summary>The count this stands for in a fleet of <paramref name="total"/> switches; a share is rounded up for a lower bound and down for an upper one.</summary>
+    public int Of(int total, bool lowerBound)
+    {
+        if (Count is { } count)
+        {
+            return count;
+        }
+        var exact = Percent!.Value * total / 100;
+        // 95% of 20 is exactly 19; floating point must not make it 19.000000000000004 and so 20.
+        var rounded = Math.Round(exact, 9);
+        return (int)(lowerBound ? Math.Ceiling(rounded) : Math.Floor(rounded));
+    }
+
+    /// <summary>As the scenario wrote it: 950 or 95%.</summary>
+    public override string ToString() =>
+        Count is { } count ? count.ToString(System.Globalization.CultureInfo.InvariantCulture) : Percent!.Value.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture) + "%";
 }
 
 /// <summary>An event that must (or must not) have been recorded.</summary>

@@ -42,6 +42,10 @@ public static class ArtifactWriter
         {
             summary.AppendLine(result.Error);
         }
+        foreach (var f in result.FleetFailures)
+        {
+            summary.AppendLine(CultureInfo.InvariantCulture, $"expectation not met: {f}");
+        }
         foreach (var s in result.Switches)
         {
             summary.AppendLine(s.Diagnosis);

@@ -70,12 +70,16 @@ public static class FleetReport
             return values.Count == 0 ? null : new FleetPhase(p, values.Count, R(values[0]), R(Rank(values, 0.5)), R(Rank(values, 0.95)), R(values[^1]));
         }).OfType<FleetPhase>().ToList();
 
-        var failed = perSwitch.Where(x => !x.S.Passed).OrderBy(x => x.S.Name, StringComparer.Ordinal).Take(MaxFailed);
-        var slowest = perSwitch.Where(x => x.S.Passed).OrderByDescending(x => x.S.Record.SwitchTime).ThenBy(x => x.S.Name, StringComparer.Ordinal).Take(MaxSlowest);
+        // Under expect: fleet:, a switch that did not end provisioned passes (the bounds judge it), but
+        // it is what the user looks for first after the failed ones: a pool too small, a server that gave up.
+        bool Missed(SwitchResult s) => r.Scenario.Expect.Fleet is not null && s.Record.Result.Outcome != Switch.Poap.PoapOutcome.Provisioned;
+        var failed = perSwitch.Where(x => !x.S.Passed).OrderBy(x => x.S.Name, StringComparer.Ordinal)
+            .Concat(perSwitch.Where(x => x.S.Passed && Missed(x.S)).OrderBy(x => x.S.Name, StringComparer.Ordinal)).Take(MaxFailed);
+        var slowest = perSwitch.Where(x => x.S.Passed && !Missed(x.S)).OrderByDescending(x => x.S.Record.SwitchTime).ThenBy(x => x.S.Name, StringComparer.Ordinal).Take(MaxSlowest);
         var listed = failed.Concat(slowest).Select(x => new FleetSwitch(
             x.S.Name, x.S.Passed, Expectations.OutcomeName(x.S.Record.Result.Outcome), R(x.S.Record.SwitchTime.TotalSeconds), x.S.Record.Result.Attempts.Count,
             x.Phases.ToDictionary(kv => kv.Key, kv => R(kv.Value), StringComparer.Ordinal),
-            x.S.Passed ? null : x.S.Failures.FirstOrDefault() ?? x.S.Record.Result.Reason)).ToList();
+            x.S.Passed ? (Missed(x.S) ? FleetExpectations.Why(x.S.Record.Result) : null) : x.S.Failures.FirstOrDefault() ?? x.S.Record.Result.Reason)).ToList();
 
         return new FleetSummary(
             r.Switches.Count,
@@ -234,7 +238,7 @@ public static class FleetReport
         {
             lines.Add(Inv($"  {s.Server}: {s.Transfers} copies ({s.Failed} failed), {Mib(s.Bytes)}, peak {s.PeakConcurrent} at once ({s.PeakConcurrentReal} in real time), {Mib((long)s.BytesPerSecondReal)}/s real"));
         }
-        var worst = f.Listed.Take(5).Select(s => Inv($"{s.Name} {(s.Passed ? "" : "FAILED ")}{s.SwitchSeconds:0.#} s")).ToList();
+        var worst = f.Listed.Take(5).Select(s => Inv($"{s.Name} {(s.Passed ? s.Outcome == "provisioned" ? "" : s.Outcome + " " : "FAILED ")}{s.SwitchSeconds:0.#} s")).ToList();
         if (worst.Count > 0)
         {
             lines.Add("  failed and slowest first: " + string.Join(", ", worst));

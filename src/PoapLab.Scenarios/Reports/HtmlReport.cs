@@ -107,6 +107,15 @@ public static partial class HtmlReport
             {
                 html.Append("<div class=\"diagnosis\"><pre>").Append(H(r.Error)).Append("</pre></div>");
             }
+            if (r.FleetFailures.Count > 0)
+            {
+                html.Append("<ul class=\"unmet\">");
+                foreach (var f in r.FleetFailures)
+                {
+                    html.Append("<li>").Append(H(f)).Append("</li>");
+                }
+                html.Append("</ul>");
+            }
             foreach (var s in r.Switches.Where(s => !s.Passed))
             {
                 if (cards++ >= MaxFailureCards)

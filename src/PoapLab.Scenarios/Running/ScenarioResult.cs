@@ -27,7 +27,10 @@ public sealed record ScenarioResult(
     /// <summary>Why the scenario was not run in this run's transport (it makes sense only in another), or null.</summary>
     public string? Skipped { get; init; }
 
-    public bool Passed => Error is null && !Cancelled && Skipped is null && Switches.All(s => s.Passed);
+    /// <summary>The bounds of <c>expect: fleet:</c> the switches missed together (<see cref="FleetExpectations"/>); empty when met or unset.</summary>
+    public IReadOnlyList<string> FleetFailures { get; init; } = [];
+
+    public bool Passed => Error is null && !Cancelled && Skipped is null && FleetFailures.Count == 0 && Switches.All(s => s.Passed);
 
     /// <summary>How it ended, as the reports say it: passed, failed, error, skipped or cancelled.</summary>
     public string Status => Cancelled ? "cancelled" : Skipped is not null ? "skipped" : Error is not null ? "error" : Passed ? "passed" : "failed";
@@ -43,7 +46,7 @@ public sealed record ScenarioResult(
             ? []
             : Error is not null
             ? [Error]
-            : Switches.SelectMany(s => s.Failures.Select(f => $"{s.Name}: {f}")).ToList();
+            : [.. FleetFailures, .. Switches.SelectMany(s => s.Failures.Select(f => $"{s.Name}: {f}"))];
 
     /// <summary>A scenario this run's transport does not run: nothing of it ran or was written.</summary>
     public static ScenarioResult SkippedBecause(Scenario scenario, string outputDirectory, string why) =>

@@ -198,7 +198,10 @@ public sealed class ScenarioRunner
             {
                 results.Add(await SwitchResults.CheckAsync(scenario, scenario.Switches[i], switches[i], runs[i], flashes[i], lab.Timeline, [.. bySwitch[scenario.Switches[i].Name]], noSwitch, dhcpServers, cancellationToken).ConfigureAwait(false));
             }
-            var result = new ScenarioResult(scenario, results, events, real.Elapsed, lab.Timeline.Span, outDir, null);
+            var result = new ScenarioResult(scenario, results, events, real.Elapsed, lab.Timeline.Span, outDir, null)
+            {
+                FleetFailures = FleetExpectations.Check(scenario.Expect.Fleet, [.. results.Select(r => (r.Name, r.Record.Result))]),
+            };
             await ArtifactWriter.WriteAsync(result, switches, cancellationToken).ConfigureAwait(false);
             return result;
         }

@@ -39,6 +39,16 @@ public sealed class ExpectationsTests
         new(kind, where.ToDictionary(w => w.Key, w => w.Value), count, default);
 
     [Fact]
+    public void Check_FleetBoundsAndSwitchNotProvisioned_LeftToTheBounds() =>
+        Expectations.Check(new ExpectModel { Outcome = "provisioned", Version = "10.3(6)", Fleet = new FleetExpectation(new FleetShare(1, null), null, default) }, Run(PoapOutcome.Failed))
+            .ShouldBeEmpty();
+
+    [Fact]
+    public void Check_FleetBoundsAndSwitchProvisioned_HeldToEveryKey() =>
+        Expectations.Check(new ExpectModel { Version = "10.3(6)", Fleet = new FleetExpectation(new FleetShare(1, null), null, default) }, Run())
+            .ShouldBe(["expected the switch to run 10.3(6), it runs 10.3(4a)"]);
+
+    [Fact]
     public void Check_EmptyExpectationProvisioned_Passes() =>
         Expectations.Check(new ExpectModel(), Run()).ShouldBeEmpty();
 

@@ -292,4 +292,63 @@ public sealed class ScenarioLoaderFleetTests : IDisposable
 
         e.Message.ShouldContain("'serial' comes from the inventory");
     }
+
+    private const string EightSwitches = """
+          - count: 8
+            name: leaf-{n}
+            serial: FDO{n:08}
+            mac: 00:aa:bb:{n:x6}
+        """;
+
+    private static string WithExpect(string expect) => Generator(EightSwitches) + "expect:\n" + expect + "\n";
+
+    [Fact]
+    public void Load_FleetBounds_CountAndShare()
+    {
+        var fleet = Load(WithExpect("""
+              outcome: provisioned
+              fleet:
+                min_provisioned: 75%
+                max_provisioned: 6
+            """)).Expect.Fleet.ShouldNotBeNull();
+
+        fleet.MinProvisioned.ShouldBe(new FleetShare(null, 75));
+        fleet.MaxProvisioned.ShouldBe(new FleetShare(6, null));
+        Load(WithExpect("  fleet: { min_provisioned: 99.5% }")).Expect.Fleet!.MinProvisioned.ShouldBe(new FleetShare(null, 99.5));
+    }
+
+    [Theory]
+    [InlineData("  fleet: { }", "needs min_provisioned, max_provisioned or both")]
+    [InlineData("  fleet: { min_provisioned: 9 }", "'min_provisioned' is 9, but the scenario has 8 switch(es)")]
+    [InlineData("  fleet: { max_provisioned: 100000 }", "'max_provisioned' is 100000, but the scenario has 8")]
+    [InlineData("  fleet: { min_provisioned: 7, max_provisioned: 50% }", "no run can meet both")]
+    [InlineData("  fleet: { min_provisioned: 101% }", "a share of them from 0% to 100%")]
+    [InlineData("  fleet: { min_provisioned: -1 }", "must be a number of switches (950)")]
+    [InlineData("  fleet: { min_provisioned: 1e3 }", "must be a number of switches (950)")]
+    [InlineData("  fleet: { min_provisioned: NaN% }", "must be a number of switches (950)")]
+    [InlineData("  fleet: { min_provisioned: 95 % }", "must be a number of switches (950)")]
+    [InlineData("  fleet: { min_provisioned: [1, 2] }", "'min_provisioned' must be a single value")]
+    [InlineData("  fleet: { min_provisioned: 1, mix_provisioned: 2 }", "mix_provisioned")]
+    [InlineData("  outcome: failed\n  fleet: { min_provisioned: 1 }", "'outcome' can only be provisioned")]
+    public void Load_BadFleetBounds_RefusedNamingTheKey(string expect, string problem)
+    {
+        var e = Refused(WithExpect(expect));
+
+        e.Message.ShouldContain(problem);
+        e.Message.ShouldContain("fleet.yaml:");
+    }
+
+    [Fact]
+    public void Load_FleetBoundsInASwitchsOwnExpect_Refused()
+    {
+        var e = Refused(Generator("""
+              - count: 8
+                name: leaf-{n}
+                serial: FDO{n:08}
+                mac: 00:aa:bb:{n:x6}
+                expect: { fleet: { min_provisioned: 1 } }
+            """));
+
+        e.Message.ShouldContain("it belongs to the scenario's expect, not to a switch's");
+    }
 }
