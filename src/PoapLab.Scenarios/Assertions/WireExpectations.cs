@@ -35,11 +35,17 @@ public static class WireExpectations
         ArgumentNullException.ThrowIfNull(scenario);
         ArgumentNullException.ThrowIfNull(report);
         var checks = new List<WireCheck>();
+        var fleet = scenario.Expect.Fleet;
         foreach (var model in scenario.Switches)
         {
             var expect = model.Expect ?? scenario.Expect;
             var wire = Find(model, report);
             var name = model.Name;
+            if (expect.Fleet is not null && wire?.Verdict != WireVerdict.Provisioned)
+            {
+                // Not provisioned on the wire (or not there): the fleet's bounds judge it, below.
+                continue;
+            }
             if (wire is null)
             {
                 checks.Add(new WireCheck(name, "the switch on the wire", WireCheckResult.Disagrees,
@@ -103,7 +109,35 @@ public static class WireExpectations
                 }
             }
         }
+        if (fleet is not null && scenario.Switches.Count > 0)
+        {
+            checks.AddRange(CheckFleet(fleet, [.. scenario.Switches.Select(m => Find(m, report)?.Verdict)]));
+        }
         return checks;
+    }
+
+    /// <summary>
+    /// <c>expect: fleet:</c> on the wire: the switches the wire shows provisioned against the bounds;
+    /// one whose end the capture does not show could go either way, so a bound it decides cannot be judged.
+    /// </summary>
+    private static IEnumerable<WireCheck> CheckFleet(FleetExpectation fleet, IReadOnlyList<WireVerdict?> verdicts)
+    {
+        var total = verdicts.Count;
+        var provisioned = verdicts.Count(v => v == WireVerdict.Provisioned);
+        var open = verdicts.Count(v => v == WireVerdict.Unknown);
+        var seen = $"{provisioned} of {total} provisioned on the wire" + (open > 0 ? $", {open} whose end the capture does not show" : "");
+        if (fleet.MinProvisioned is { } min)
+        {
+            var need = min.Of(total, lowerBound: true);
+            yield return new WireCheck("fleet", $"min_provisioned: {min} ({need} of {total})",
+                provisioned >= need ? WireCheckResult.Agrees : provisioned + open >= need ? WireCheckResult.CannotJudge : WireCheckResult.Disagrees, seen);
+        }
+        if (fleet.MaxProvisioned is { } max)
+        {
+            var most = max.Of(total, lowerBound: false);
+            yield return new WireCheck("fleet", $"max_provisioned: {max} ({most} of {total})",
+                provisioned > most ? WireCheckResult.Disagrees : provisioned + open <= most ? WireCheckResult.Agrees : WireCheckResult.CannotJudge, seen);
+        }
     }
 
     private static WireSwitch? Find(SwitchModel model, WireReport report)

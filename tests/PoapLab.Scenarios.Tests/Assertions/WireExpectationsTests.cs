@@ -40,6 +40,43 @@ public sealed class WireExpectationsTests
         checks.ShouldContain(c => c.Expectation == "version: 10.3(6)" && c.Result == WireCheckResult.CannotJudge);
     }
 
+    /// <summary>fleet-pool-short's 8 switches on the wire: the first ones as <paramref name="verdicts"/> say, the rest absent.</summary>
+    private static WireReport PoolShort(params WireVerdict[] verdicts) =>
+        new(verdicts.Length, 0, [.. verdicts.Select((v, i) => Wire(v, 1, v == WireVerdict.Provisioned ? "10.3(6)" : null, null, $"00:aa:dd:00:00:{i + 1:x2}"))], []);
+
+    [Fact]
+    public void Check_FleetBoundsMet_AgreesAndLeavesTheLeftOverSwitchesToThem()
+    {
+        var p = WireVerdict.Provisioned;
+        var checks = WireExpectations.Check(Load("fleet/fleet-pool-short.yaml"), PoolShort(p, p, p, p, p, p, WireVerdict.Failed, WireVerdict.Failed));
+
+        checks.ShouldNotContain(c => c.Result == WireCheckResult.Disagrees);
+        checks.ShouldContain(c => c.Switch == "fleet" && c.Expectation == "min_provisioned: 75% (6 of 8)" && c.Result == WireCheckResult.Agrees);
+        checks.ShouldContain(c => c.Switch == "fleet" && c.Expectation == "max_provisioned: 6 (6 of 8)" && c.Result == WireCheckResult.Agrees);
+        checks.ShouldContain(c => c.Switch == "pool-01" && c.Expectation == "version: 10.3(6)" && c.Result == WireCheckResult.Agrees);
+        checks.ShouldNotContain(c => c.Switch == "pool-07" || c.Switch == "pool-08");
+    }
+
+    [Fact]
+    public void Check_FleetBoundMissedOnTheWire_Disagrees()
+    {
+        var p = WireVerdict.Provisioned;
+        var checks = WireExpectations.Check(Load("fleet/fleet-pool-short.yaml"), PoolShort(p, p, p, p, p));
+
+        checks.ShouldContain(c => c.Expectation == "min_provisioned: 75% (6 of 8)" && c.Result == WireCheckResult.Disagrees && c.Detail == "5 of 8 provisioned on the wire");
+    }
+
+    [Fact]
+    public void Check_FleetBoundHangsOnASwitchTheCaptureCutShort_CannotJudge()
+    {
+        var p = WireVerdict.Provisioned;
+        var checks = WireExpectations.Check(Load("fleet/fleet-pool-short.yaml"), PoolShort(p, p, p, p, p, WireVerdict.Unknown, WireVerdict.Failed, WireVerdict.Failed));
+
+        checks.ShouldContain(c => c.Expectation == "min_provisioned: 75% (6 of 8)" && c.Result == WireCheckResult.CannotJudge
+            && c.Detail == "5 of 8 provisioned on the wire, 1 whose end the capture does not show");
+        checks.ShouldContain(c => c.Expectation == "max_provisioned: 6 (6 of 8)" && c.Result == WireCheckResult.Agrees);
+    }
+
     [Fact]
     public void Check_SwitchNotInTheCapture_Disagrees()
     {
