@@ -163,9 +163,16 @@ def _shadow_syslog():
     # Loaded through the import system's own loader, so the bytecode PoapLab compiled once
     # for this interpreter is used instead of compiling the source on every run.
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'syslog.py')
+    # CPython 3 has the loader loaded already (frozen): importing importlib.machinery for
+    # it would cost every run more than it saves.
+    bootstrap = sys.modules.get('_frozen_importlib')
+    external = sys.modules.get('_frozen_importlib_external')
     try:
-        from importlib.machinery import ModuleSpec, SourceFileLoader
-    except ImportError:
+        if bootstrap is not None and external is not None:
+            ModuleSpec, SourceFileLoader = bootstrap.ModuleSpec, external.SourceFileLoader
+        else:
+            from importlib.machinery import ModuleSpec, SourceFileLoader
+    except (ImportError, AttributeError):
         # Python 2.7: imp.load_source uses syslog.pyc beside the source when it is current.
         import imp
         module = imp.load_source('syslog', path)
