@@ -16,7 +16,7 @@ namespace PoapLab.Switch.Script;
 /// <remarks>
 /// The cache lives in a private (0700) directory of this process under the temp directory,
 /// owned by PoapLab's user and deleted when the process exits (one left by a killed process is
-/// removed by the next one). Each run checks the directory it binds against what was built
+/// removed by the next one: see <see cref="CreateProcessRoot"/>). Each run checks the directory it binds against what was built
 /// (the same files, no other, each with the SHA-256 it had): a cache changed in between is not
 /// used, a fresh one is built beside it. The script only ever sees it through a read-only bind.
 /// </remarks>
@@ -224,24 +224,53 @@ internal sealed class BridgeModuleCache
         }
     }
 
-    /// <summary>A private directory of this process, removed at exit; those of processes gone are removed first.</summary>
+    /// <summary>
+    /// A private directory of this process, removed at exit. Its owner holds a lock on a file in it
+    /// for as long as it lives (flock(2), which the kernel drops when the process dies, whatever
+    /// pid namespace it ran in): one whose lock can be taken belongs to a process gone, killed
+    /// before it could clean up, and is removed.
+    /// </summary>
     private static string CreateProcessRoot()
     {
         var temp = Path.GetTempPath();
-        foreach (var stale in Directory.EnumerateDirectories(temp, RootPrefix + "*"))
-        {
-            var rest = Path.GetFileName(stale)[RootPrefix.Length..];
-            var dash = rest.IndexOf('-', StringComparison.Ordinal);
-            if (dash > 0 && int.TryParse(rest[..dash], NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && pid != Environment.ProcessId && !Directory.Exists($"/proc/{pid}"))
-            {
-                TryDelete(stale);
-            }
-        }
+        RemoveAbandoned(temp);
         var root = Path.Combine(temp, string.Create(CultureInfo.InvariantCulture, $"{RootPrefix}{Environment.ProcessId}-{Guid.NewGuid():N}"));
         Directory.CreateDirectory(root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => TryDelete(root);
+        s_lock = new FileStream(Path.Combine(root, LockFileName), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            s_lock.Dispose();
+            TryDelete(root);
+        };
         return root;
     }
+
+    /// <summary>Removes the caches under <paramref name="temp"/> whose process is gone (their lock can be taken).</summary>
+    internal static void RemoveAbandoned(string temp)
+    {
+        foreach (var stale in Directory.EnumerateDirectories(temp, RootPrefix + "*"))
+        {
+            try
+            {
+                // .NET takes flock(LOCK_EX | LOCK_NB) for FileShare.None on Unix.
+                using (new FileStream(Path.Combine(stale, LockFileName), FileMode.Open, FileAccess.Read, FileShare.None))
+                {
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Held by a live process (or not ours to take): left alone.
+                continue;
+            }
+            TryDelete(stale);
+        }
+    }
+
+    /// <summary>The file whose lock says the cache's process is alive.</summary>
+    internal const string LockFileName = "owner.lock";
+
+    /// <summary>Held open (locked) for the life of the process.</summary>
+    private static FileStream s_lock = null!;
 
     private static void TryDelete(string path)
     {

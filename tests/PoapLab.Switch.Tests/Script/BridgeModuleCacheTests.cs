@@ -138,4 +138,29 @@ public sealed class BridgeModuleCacheTests
         cache.Builds.ShouldBe(2);
         sw.Bridge.CliCalls.Count.ShouldBe(2);
     }
+
+    [Fact]
+    public void RemoveAbandoned_CacheOfAProcessGone_RemovedOneStillLockedKept()
+    {
+        var temp = Directory.CreateTempSubdirectory("poaplab-cache-test-").FullName;
+        try
+        {
+            var gone = Directory.CreateDirectory(Path.Combine(temp, BridgeModuleCache.RootPrefix + "1-gone")).FullName;
+            File.WriteAllText(Path.Combine(gone, BridgeModuleCache.LockFileName), "");
+            var alive = Directory.CreateDirectory(Path.Combine(temp, BridgeModuleCache.RootPrefix + "2-alive")).FullName;
+            var other = Directory.CreateDirectory(Path.Combine(temp, "poaplab-script-other")).FullName;
+            using (new FileStream(Path.Combine(alive, BridgeModuleCache.LockFileName), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None))
+            {
+                BridgeModuleCache.RemoveAbandoned(temp);
+            }
+
+            Directory.Exists(gone).ShouldBeFalse();
+            Directory.Exists(alive).ShouldBeTrue();
+            Directory.Exists(other).ShouldBeTrue();
+        }
+        finally
+        {
+            Directory.Delete(temp, recursive: true);
+        }
+    }
 }
