@@ -38,6 +38,13 @@ public static class ChildProcessLauncher
     /// </summary>
     public const string Guard = "[ \"$PPID\" = \"$0\" ] || exit 125; exec \"$@\"";
 
+    /// <summary>
+    /// The guard of <see cref="Start(ProcessStartInfo, string)"/>: as <see cref="Guard"/>, and it also
+    /// opens <c>$1</c> for reading on descriptor 9 before it execs the rest (one shell for both).
+    /// <c>command</c> keeps a failed redirection from ending the shell with its own status 2.
+    /// </summary>
+    public const string GuardWithFd9 = "[ \"$PPID\" = \"$0\" ] || exit 125; command exec 9<\"$1\" || exit 127; shift; exec \"$@\"";
+
     /// <summary>The exit status of a child whose parent died before it could be tied to it (it never ran).</summary>
     public const int OrphanedExitCode = 125;
 
@@ -45,7 +52,9 @@ public static class ChildProcessLauncher
     /// <paramref name="command"/> tied to the process <paramref name="parentPid"/>: SIGKILL when it
     /// dies, and never run at all when it died before the signal was set.
     /// </summary>
-    public static IReadOnlyList<string> TiedTo(string parentPid, IReadOnlyList<string> command)
+    public static IReadOnlyList<string> TiedTo(string parentPid, IReadOnlyList<string> command) => TiedTo(parentPid, command, null);
+
+    private static IReadOnlyList<string> TiedTo(string parentPid, IReadOnlyList<string> command, string? fd9Path)
     {
         ArgumentException.ThrowIfNullOrEmpty(parentPid);
         ArgumentNullException.ThrowIfNull(command);
@@ -53,7 +62,9 @@ public static class ChildProcessLauncher
         {
             throw new ArgumentException("The command is empty.", nameof(command));
         }
-        return [Setpriv, "--pdeathsig", "KILL", "--", "/bin/sh", "-c", Guard, parentPid, .. command];
+        return fd9Path is null
+            ? [Setpriv, "--pdeathsig", "KILL", "--", "/bin/sh", "-c", Guard, parentPid, .. command]
+            : [Setpriv, "--pdeathsig", "KILL", "--", "/bin/sh", "-c", GuardWithFd9, parentPid, fd9Path, .. command];
     }
 
     /// <summary>
@@ -63,14 +74,22 @@ public static class ChildProcessLauncher
     /// </summary>
     /// <exception cref="InvalidOperationException">The process could not be started.</exception>
     /// <exception cref="ArgumentException"><paramref name="start"/> uses a single <c>Arguments</c> string, not <c>ArgumentList</c>.</exception>
-    public static Process Start(ProcessStartInfo start)
+    public static Process Start(ProcessStartInfo start) => Start(start, null);
+
+    /// <summary>
+    /// As <see cref="Start(ProcessStartInfo)"/>, the command finding <paramref name="fd9Path"/> open for
+    /// reading on descriptor 9 (as <c>bwrap --seccomp 9</c> reads its filter): the guard's shell
+    /// opens it, so no second shell is needed. A file that cannot be opened ends the child with
+    /// status 127 and the shell's message on its stderr, before the command runs.
+    /// </summary>
+    public static Process Start(ProcessStartInfo start, string? fd9Path)
     {
         ArgumentNullException.ThrowIfNull(start);
         if (!string.IsNullOrEmpty(start.Arguments))
         {
             throw new ArgumentException("Pass the arguments as ArgumentList: they are handed on verbatim.", nameof(start));
         }
-        var tied = TiedTo(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), [Resolve(start), .. start.ArgumentList]);
+        var tied = TiedTo(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), [Resolve(start), .. start.ArgumentList], fd9Path);
         var guarded = new ProcessStartInfo(tied[0])
         {
             UseShellExecute = false,

@@ -14,10 +14,10 @@ public sealed partial class ScriptHost
     private const string ResourcePrefix = "PoapLab.Switch.Script.Python.";
 
     /// <summary>NX-OS 6.x's module: written into the sandbox only for legacy runs, whose absence makes <c>import cisco</c> fail.</summary>
-    private const string LegacyCiscoModuleName = "cisco.py";
+    internal const string LegacyCiscoModuleName = "cisco.py";
 
     /// <summary>PoapLab's minimal PyYAML stand-in: written only for interpreters without PyYAML.</summary>
-    private const string StandInYamlModuleName = "yaml.py";
+    internal const string StandInYamlModuleName = "yaml.py";
 
     /// <summary>Under the bridge directory: modules sitecustomize puts at the end of sys.path, after site-packages.</summary>
     internal const string FallbackDirectoryName = "fallback";
@@ -31,28 +31,26 @@ public sealed partial class ScriptHost
     /// <summary>The file (in the bridge directory) holding the seccomp program bwrap reads from fd 9.</summary>
     private const string SeccompFileName = "seccomp.bpf";
 
+    /// <summary>The seccomp program of a run, which bwrap reads from fd 9.</summary>
+    private static string SeccompPath(string bridgeDirectory) => Path.Combine(bridgeDirectory, SeccompFileName);
+
     /// <summary>The synthetic /etc (in the bridge directory).</summary>
     private const string EtcDirectoryName = "etc";
 
     private const string Prlimit = "/usr/bin/prlimit";
     private const string Setpriv = "/usr/bin/setpriv";
 
-    // bwrap reads the seccomp program from an inherited fd; .NET cannot hand a child one,
-    // so a POSIX shell opens it and execs bwrap. Every argument stays a positional
-    // parameter: nothing of the request is ever parsed by the shell.
-    private const string FdShim = "exec 9<\"$1\" || exit 127; shift; exec \"$@\"";
-
     /// <summary>
-    /// The sandbox's command line: <c>sh</c> (opens the seccomp program on fd 9) →
-    /// <c>bwrap</c> (namespaces, mounts, seccomp, no_new_privs) → <c>prlimit</c> (resource
+    /// The sandbox's command line (its seccomp program, <see cref="SeccompPath"/>, is opened on fd 9
+    /// by the launcher's guard shell): <c>bwrap</c> (namespaces, mounts, seccomp, no_new_privs) → <c>prlimit</c> (resource
     /// limits) → <c>setpriv</c> (when PoapLab is root: the run's own uid, no groups, no
     /// capabilities) → the interpreter. Each step execs the next, so the interpreter keeps the
     /// pid bwrap forked.
     /// </summary>
-    private static ProcessStartInfo BuildStartInfo(string bwrap, string bridgeDirectory, ScriptRunRequest request, SandboxIdentity identity, SandboxLimits limits)
+    private static ProcessStartInfo BuildStartInfo(string bwrap, string bridgeDirectory, BridgeModules modules, ScriptRunRequest request, SandboxIdentity identity, SandboxLimits limits)
     {
         var fs = request.Filesystem;
-        var start = new ProcessStartInfo("/bin/sh")
+        var start = new ProcessStartInfo(bwrap)
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -71,8 +69,6 @@ public sealed partial class ScriptHost
                 args.Add(value);
             }
         }
-
-        Add("-c", FdShim, "poaplab-sandbox", Path.Combine(bridgeDirectory, SeccompFileName), bwrap);
 
         // An empty root: only what is bound below exists for the script.
         Add("--tmpfs", "/");
@@ -119,6 +115,13 @@ public sealed partial class ScriptHost
         Add("--bind", fs.UsbPath, "/usbslot1");
         Add("--ro-bind", fs.IsanPath, "/isan");
         Add("--ro-bind", bridgeDirectory, BridgeMountPoint);
+        // The bridge's modules with their bytecode, shared by every run of this interpreter and
+        // read-only to each: a legacy image's run also sees the cisco module.
+        Add("--ro-bind", request.LegacyCiscoModule ? modules.LegacyLib : modules.Lib, BridgeMountPoint + "/lib");
+        if (!request.Interpreter.HasYaml)
+        {
+            Add("--ro-bind", modules.Fallback, BridgeMountPoint + "/" + FallbackDirectoryName);
+        }
 
         // A minimal /dev (null, zero, full, random, urandom, tty, pts) and a fresh /proc of
         // the sandbox's own pid namespace; /dev/shm bounded.
@@ -331,41 +334,19 @@ public sealed partial class ScriptHost
             .Select(n => n[ResourcePrefix.Length..])
             .Order(StringComparer.Ordinal)];
 
-    private static void WritePythonModules(string bridgeDirectory, bool legacyCisco, bool standInYaml)
+    /// <summary>The empty directories the module cache is bound over (the bridge directory itself is read-only in the sandbox).</summary>
+    private static void CreateModuleMountPoints(string bridgeDirectory, bool standInYaml)
     {
-        var lib = Path.Combine(bridgeDirectory, "lib");
-        Directory.CreateDirectory(lib);
         if (PythonModuleNames.Count == 0)
         {
             throw new InvalidOperationException("the script bridge's Python modules are missing from the assembly");
         }
-        foreach (var name in PythonModuleNames)
+        Directory.CreateDirectory(Path.Combine(bridgeDirectory, "lib"));
+        if (standInYaml)
         {
-            if (name == StandInYamlModuleName)
-            {
-                if (standInYaml)
-                {
-                    // After site-packages, so a PyYAML the interpreter does have always wins.
-                    var fallback = Path.Combine(bridgeDirectory, FallbackDirectoryName);
-                    Directory.CreateDirectory(fallback);
-                    WritePythonModule(name, fallback);
-                }
-                continue;
-            }
-            if (name == LegacyCiscoModuleName && !legacyCisco)
-            {
-                continue;
-            }
-            WritePythonModule(name, lib);
+            // sitecustomize puts it after site-packages, so a PyYAML the interpreter does have always wins.
+            Directory.CreateDirectory(Path.Combine(bridgeDirectory, FallbackDirectoryName));
         }
-    }
-
-    private static void WritePythonModule(string name, string directory)
-    {
-        using var source = typeof(ScriptHost).Assembly.GetManifestResourceStream(ResourcePrefix + name)
-            ?? throw new InvalidOperationException($"resource {ResourcePrefix + name} vanished");
-        using var target = File.Create(Path.Combine(directory, name));
-        source.CopyTo(target);
     }
 
     /// <summary>The text of one of the embedded Python modules (tests run them outside the sandbox).</summary>

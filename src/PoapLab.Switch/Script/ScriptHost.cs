@@ -69,6 +69,9 @@ public sealed partial class ScriptHost
     private static string? MissingTool() =>
         File.Exists(Prlimit) && File.Exists(Setpriv) ? null : $"{Prlimit} or {Setpriv} is missing (Debian package util-linux)";
 
+    /// <summary>Where the bridge's Python modules and their bytecode are kept (tests use their own).</summary>
+    internal BridgeModuleCache ModuleCache { get; init; } = BridgeModuleCache.Shared;
+
     /// <summary>Tells tests which private directory a run used, so they can check it is gone.</summary>
     internal Action<string>? BridgeDirectoryCreated { get; init; }
 
@@ -94,7 +97,9 @@ public sealed partial class ScriptHost
             {
                 return new ScriptRunResult(ScriptEnd.FailedToStart, null, "", "", _realTime.GetElapsedTime(started), missing);
             }
-            WritePythonModules(bridgeDirectory, request.LegacyCiscoModule, standInYaml: !request.Interpreter.HasYaml);
+            // Built and byte-compiled once per interpreter (not cancellable: a few hundred ms at most, once).
+            var modules = await ModuleCache.GetAsync(request.Interpreter, CancellationToken.None).ConfigureAwait(false);
+            CreateModuleMountPoints(bridgeDirectory, standInYaml: !request.Interpreter.HasYaml);
             var identity = Identity();
             using var switchTimeout = new CancellationTokenSource();
             var deadline = SwitchDeadline(bridge.Now, LongestSwitchTime);
@@ -114,7 +119,7 @@ public sealed partial class ScriptHost
                         // The script's previous run left something the switch's trees cannot be handed over with.
                         return new ScriptRunResult(ScriptEnd.FailedToStart, null, "", "", _realTime.GetElapsedTime(started), $"the switch's filesystem could not be prepared for the script: {e.Message}");
                     }
-                    return await RunSandboxAsync(bwrap, bridgeDirectory, server, request, identity, started, pidNamespace, switchTimeout.Token, cancellationToken).ConfigureAwait(false);
+                    return await RunSandboxAsync(bwrap, bridgeDirectory, modules, server, request, identity, started, pidNamespace, switchTimeout.Token, cancellationToken).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -129,7 +134,7 @@ public sealed partial class ScriptHost
     }
 
     private async Task<ScriptRunResult> RunSandboxAsync(
-        string bwrap, string bridgeDirectory, ScriptBridgeServer server, ScriptRunRequest request, SandboxIdentity identity, long started,
+        string bwrap, string bridgeDirectory, BridgeModules modules, ScriptBridgeServer server, ScriptRunRequest request, SandboxIdentity identity, long started,
         System.Runtime.CompilerServices.StrongBox<string?> pidNamespace, CancellationToken switchTimeout, CancellationToken cancellationToken)
     {
         Process launched;
@@ -137,7 +142,7 @@ public sealed partial class ScriptHost
         {
             // From the launcher's long-lived thread: bwrap's --die-with-parent is tied to the
             // thread that forked it, and a pool thread may retire while the script runs.
-            launched = ChildProcessLauncher.Start(BuildStartInfo(bwrap, bridgeDirectory, request, identity, LimitsFor(request, Limits)));
+            launched = ChildProcessLauncher.Start(BuildStartInfo(bwrap, bridgeDirectory, modules, request, identity, LimitsFor(request, Limits)), SeccompPath(bridgeDirectory));
         }
         catch (Exception e) when (e is Win32Exception or InvalidOperationException)
         {
@@ -299,12 +304,13 @@ public sealed partial class ScriptHost
     internal static DateTimeOffset SwitchDeadline(DateTimeOffset now, TimeSpan timeout) =>
         timeout >= DateTimeOffset.MaxValue - now ? DateTimeOffset.MaxValue : now + timeout;
 
-    /// <summary>True when stderr shows a step before the interpreter failing (bwrap, prlimit, setpriv, the fd shim).</summary>
+    /// <summary>True when stderr shows a step before the interpreter failing (bwrap, prlimit, setpriv, the launcher's guard shell).</summary>
     private static bool SandboxStartFailure(string stderr) =>
         stderr.StartsWith("bwrap: ", StringComparison.Ordinal)
         || stderr.StartsWith("prlimit: ", StringComparison.Ordinal)
         || stderr.StartsWith("setpriv: ", StringComparison.Ordinal)
-        || stderr.StartsWith("poaplab-sandbox: ", StringComparison.Ordinal);
+        // The launcher's guard shell could not open the seccomp program (named by its $0, the parent's pid).
+        || (stderr.Contains(": cannot open ", StringComparison.Ordinal) && char.IsAsciiDigit(stderr.FirstOrDefault()));
 
     internal static string? FindOnPath(string name) => ExecutableSearch.Find(name);
 }

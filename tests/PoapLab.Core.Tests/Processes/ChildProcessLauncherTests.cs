@@ -181,4 +181,44 @@ public sealed class ChildProcessLauncherTests
             File.Delete(mark);
         }
     }
+
+    [Fact]
+    public async Task Start_WithFd9_CommandReadsTheFileThereAndArgumentsStayVerbatim()
+    {
+        // One shell both guards and opens the file (bwrap --seccomp 9 reads its filter so).
+        var file = Path.Combine(Path.GetTempPath(), $"poaplab-fd9-{Guid.NewGuid():N}");
+        await File.WriteAllTextAsync(file, "on fd 9\n", Ct);
+        try
+        {
+            var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, RedirectStandardOutput = true };
+            foreach (var a in new[] { "-c", "cat <&9; echo \"$1\"", "sh", "$(echo no)" })
+            {
+                start.ArgumentList.Add(a);
+            }
+            using var process = ChildProcessLauncher.Start(start, file);
+            var output = await process.StandardOutput.ReadToEndAsync(Ct);
+            await process.WaitForExitAsync(Ct);
+
+            output.ShouldBe("on fd 9\n$(echo no)\n");
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task Start_WithFd9Missing_CommandNeverRuns()
+    {
+        var mark = Path.Combine(Path.GetTempPath(), $"poaplab-guard-{Guid.NewGuid():N}");
+        var start = new ProcessStartInfo("/usr/bin/touch") { UseShellExecute = false, RedirectStandardError = true };
+        start.ArgumentList.Add(mark);
+        using var process = ChildProcessLauncher.Start(start, "/nonexistent/poaplab-fd9");
+        var error = await process.StandardError.ReadToEndAsync(Ct);
+        await process.WaitForExitAsync(Ct);
+
+        process.ExitCode.ShouldBe(127);
+        error.ShouldContain("cannot open");
+        File.Exists(mark).ShouldBeFalse();
+    }
 }

@@ -1,11 +1,15 @@
 # PoapLab script bridge client: one JSON object per line over the Unix socket the
 # host serves at /.poaplab/bridge.sock. Runs on Python 2.7 and 3.x alike, so no
 # f-strings and no type hints.
+import errno
 import json
 import os
-import socket
 import sys
 import threading
+
+# The C module, not socket.py: building socket.py's enums costs every run a millisecond or
+# two, and a POAP script rarely imports socket itself.
+import _socket
 
 SOCKET_PATH = '/.poaplab/bridge.sock'
 
@@ -17,10 +21,47 @@ class BridgeError(RuntimeError):
     """The host side of the bridge failed; a simulator fault, not the script's."""
 
 
+class _LineReader(object):
+    """Reads the host's answers, one line each, from the socket."""
+
+    def __init__(self, sock):
+        self._sock = sock
+        self._rest = b''
+
+    def readline(self):
+        chunks = [self._rest]
+        newline = self._rest.find(b'\n')
+        while newline < 0:
+            try:
+                data = self._sock.recv(65536)
+            except EnvironmentError as e:
+                # Python 2.7 does not retry a call a signal interrupted (PEP 475 came with 3.5).
+                if e.errno == errno.EINTR:
+                    continue
+                raise
+            if not data:
+                self._rest = b''
+                return b''.join(chunks)
+            newline = data.find(b'\n')
+            if newline >= 0:
+                newline += sum(len(c) for c in chunks)
+            chunks.append(data)
+        line = b''.join(chunks)
+        self._rest = line[newline + 1:]
+        return line[:newline + 1]
+
+    def close(self):
+        self._rest = b''
+
+
 def _connect():
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    sock.connect(SOCKET_PATH)
-    return sock, sock.makefile('rb')
+    sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    try:
+        sock.connect(SOCKET_PATH)
+    except BaseException:
+        sock.close()
+        raise
+    return sock, _LineReader(sock)
 
 
 def _close(sock, reader):

@@ -160,12 +160,34 @@ if not os.path.exists(os.path.join(os.path.dirname(os.path.abspath(__file__)), '
 def _shadow_syslog():
     # Debian's python3 has syslog built in, and built-in modules are found before
     # anything on sys.path: install ours under the name before any script imports it.
+    # Loaded through the import system's own loader, so the bytecode PoapLab compiled once
+    # for this interpreter is used instead of compiling the source on every run.
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'syslog.py')
+    # CPython 3 has the loader loaded already (frozen): importing importlib.machinery for
+    # it would cost every run more than it saves.
+    bootstrap = sys.modules.get('_frozen_importlib')
+    external = sys.modules.get('_frozen_importlib_external')
+    try:
+        if bootstrap is not None and external is not None:
+            ModuleSpec, SourceFileLoader = bootstrap.ModuleSpec, external.SourceFileLoader
+        else:
+            from importlib.machinery import ModuleSpec, SourceFileLoader
+    except (ImportError, AttributeError):
+        # Python 2.7: imp.load_source uses syslog.pyc beside the source when it is current.
+        import imp
+        module = imp.load_source('syslog', path)
+        module.__file__ = path
+        sys.modules['syslog'] = module
+        return
+    loader = SourceFileLoader('syslog', path)
+    spec = ModuleSpec('syslog', loader, origin=path)
+    spec.has_location = True
     module = type(sys)('syslog')
     module.__file__ = path
-    source = open(path).read()
-    exec(compile(source, path, 'exec'), module.__dict__)
+    module.__loader__ = loader
+    module.__spec__ = spec
     sys.modules['syslog'] = module
+    loader.exec_module(module)
 
 
 _shadow_syslog()
