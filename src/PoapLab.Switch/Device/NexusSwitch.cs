@@ -378,8 +378,8 @@ public sealed class NexusSwitch : IDisposable
     /// stayed mounted paid for all of them on every sandbox start, one start after another
     /// (1,000 switches: 4,000 mounts). The copy-back keeps no file above
     /// <see cref="FlashMount.MaxCopiedBackBytes"/>: take <see cref="FlashFiles"/> first to
-    /// know what the flash held. Afterwards the switch cannot be powered on again; reading its
-    /// trees still works.
+    /// know what the flash held. Its log files and HTTP connections are closed. Afterwards the
+    /// switch cannot be powered on again; reading its trees still works.
     /// </summary>
     /// <param name="identical">
     /// Where the run keeps what its switches copied back: a file identical to one kept there
@@ -399,8 +399,10 @@ public sealed class NexusSwitch : IDisposable
         finally
         {
             // Its syslog and console are complete: their files are closed now, not when the lab
-            // ends (a fleet of 10,000 switches would hold 20,000 descriptors).
+            // ends (a fleet of 10,000 switches would hold 20,000 descriptors), and so are its
+            // HTTP clients' pooled connections (two sockets each, the server's end and its own).
             _log.Dispose();
+            _transfers.Dispose();
         }
     }
 
