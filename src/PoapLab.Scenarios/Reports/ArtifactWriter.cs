@@ -31,11 +31,10 @@ public static class ArtifactWriter
     {
         var dir = result.OutputDirectory;
         Directory.CreateDirectory(dir);
-        await File.WriteAllTextAsync(Path.Combine(dir, "timeline.txt"), TimelineText(result), cancellationToken).ConfigureAwait(false);
-        await using (var json = File.Create(Path.Combine(dir, "timeline.json")))
-        {
-            await JsonSerializer.SerializeAsync(json, TimelineJson(result), ReportJson.Options, cancellationToken).ConfigureAwait(false);
-        }
+        // The two timelines are written side by side, each streamed event by event (a fleet's are tens of MB).
+        await Task.WhenAll(
+            Task.Run(() => WriteTimelineText(result, Path.Combine(dir, "timeline.txt")), cancellationToken),
+            Task.Run(() => WriteTimelineJson(result, Path.Combine(dir, "timeline.json")), cancellationToken)).ConfigureAwait(false);
         var summary = new StringBuilder();
         summary.AppendLine(CultureInfo.InvariantCulture, $"{(result.Passed ? "PASS" : "FAIL")} {result.Scenario.Name}  ({result.Scenario.FilePath})");
         if (result.Error is not null)
@@ -64,6 +63,26 @@ public static class ArtifactWriter
         }
     }
 
+    /// <summary>
+    /// One switch's logs into its report folder under <paramref name="scenarioDir"/>, as soon as
+    /// its run is over (what <see cref="WriteAsync"/> would copy at the end); false when they
+    /// could not be (left to <see cref="WriteAsync"/>).
+    /// </summary>
+    internal static bool TryWriteSwitchLogs(string scenarioDir, NexusSwitch sw)
+    {
+        try
+        {
+            var target = Path.Combine(scenarioDir, OutputDirectory.SafeName(sw.State.Identity.Name));
+            Directory.CreateDirectory(target);
+            CopySwitchLogs(sw.State.Filesystem, Path.GetFileName(sw.SyslogPath), Path.GetFileName(sw.ConsolePath), target);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>One switch's logs into its report folder <paramref name="target"/>.</summary>
     internal static void CopySwitchLogs(SwitchFilesystem fs, string syslogName, string consoleName, string target)
     {
@@ -83,20 +102,92 @@ public static class ArtifactWriter
     /// </summary>
     public static string TimelineText(ScenarioResult result)
     {
-        var sb = new StringBuilder();
+        using var text = new StringWriter(CultureInfo.InvariantCulture);
+        WriteTimelineText(result, text);
+        return text.ToString();
+    }
+
+    private static void WriteTimelineText(ScenarioResult result, string path)
+    {
+        using var file = new StreamWriter(path, append: false, new UTF8Encoding(false), 1 << 16);
+        WriteTimelineText(result, file);
+    }
+
+    private static void WriteTimelineText(ScenarioResult result, TextWriter w)
+    {
+        var nl = Environment.NewLine;
         foreach (var s in result.Switches)
         {
-            sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"switch {s.Name}: {s.Record.SwitchTime:hh\\:mm\\:ss\\.fff} of its own switch time"));
+            w.Write(string.Create(CultureInfo.InvariantCulture, $"switch {s.Name}: {s.Record.SwitchTime:hh\\:mm\\:ss\\.fff} of its own switch time"));
+            w.Write(nl);
         }
-        sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"scenario span: {result.VirtualDuration:hh\\:mm\\:ss\\.fff} (the longest switch time)"));
-        sb.AppendLine();
-        sb.AppendLine("switch-clock   real-clock  switch        source                event");
+        w.Write(string.Create(CultureInfo.InvariantCulture, $"scenario span: {result.VirtualDuration:hh\\:mm\\:ss\\.fff} (the longest switch time)"));
+        w.Write(nl);
+        w.Write(nl);
+        w.Write("switch-clock   real-clock  switch        source                event");
+        w.Write(nl);
         foreach (var e in result.Timeline)
         {
-            sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
+            w.Write(string.Create(CultureInfo.InvariantCulture,
                 $"{e.VirtualTime:hh\\:mm\\:ss\\.fff}  {e.RealTime.TotalSeconds,9:0.000}s  {e.Switch ?? "-",-12}  {e.Source,-20}  {e.Kind}: {e.Message}"));
+            w.Write(nl);
         }
-        return sb.ToString();
+    }
+
+    /// <summary>timeline.json, written as it is read (the same document as serialising <see cref="TimelineJson"/>, without holding it whole).</summary>
+    internal static void WriteTimelineJson(ScenarioResult result, Stream stream)
+    {
+        using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = ReportJson.Options.Encoder });
+        w.WriteStartObject();
+        w.WriteNumber("span_ms", (long)result.VirtualDuration.TotalMilliseconds);
+        w.WriteStartArray("switches");
+        foreach (var s in result.Switches)
+        {
+            w.WriteStartObject();
+            w.WriteString("name", s.Name);
+            w.WriteNumber("switch_time_ms", (long)s.Record.SwitchTime.TotalMilliseconds);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteStartArray("events");
+        foreach (var e in result.Timeline)
+        {
+            w.WriteStartObject();
+            w.WriteNumber("seq", e.Sequence);
+            w.WriteString("switch", e.Switch);
+            w.WriteNumber("switch_time_ms", (long)e.VirtualTime.TotalMilliseconds);
+            w.WriteNumber("real_time_ms", Math.Round(e.RealTime.TotalMilliseconds, 3));
+            w.WriteString("source", e.Source);
+            w.WriteString("kind", e.Kind);
+            w.WriteString("message", e.Message);
+            if (e.Data is null)
+            {
+                w.WriteNull("data");
+            }
+            else
+            {
+                w.WriteStartObject("data");
+                foreach (var (key, value) in e.Data)
+                {
+                    w.WriteString(key, value);
+                }
+                w.WriteEndObject();
+            }
+            w.WriteEndObject();
+            if (w.BytesPending > 1 << 16)
+            {
+                w.Flush();
+            }
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+        w.Flush();
+    }
+
+    private static void WriteTimelineJson(ScenarioResult result, string path)
+    {
+        using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
+        WriteTimelineJson(result, file);
     }
 
     /// <summary>The timeline as data: the span, each switch's own time, and the events.</summary>

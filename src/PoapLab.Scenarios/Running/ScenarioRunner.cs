@@ -163,29 +163,53 @@ public sealed class ScenarioRunner
             {
                 await lab.Transport.AddGatewayAsync(address, prefixLength, cancellationToken).ConfigureAwait(false);
             }
-            foreach (var model in scenario.Switches)
+            // A switch is made (its folder, flash, logs, clock, network) just before it powers on:
+            // a fleet's switches waiting for a slot hold nothing (no file descriptor, no memory).
+            // A scenario whose switches all run at once has them all made first, so they start together.
+            var devices = new NexusSwitch?[scenario.Switches.Count];
+            var madeIn = lab;
+            async Task<NexusSwitch> MakeAsync(int i, CancellationToken ct)
             {
+                var model = scenario.Switches[i];
                 var root = LabSpecs.SwitchRoot(outDir, model);
                 Directory.CreateDirectory(root);
                 ScenarioFiles.Materialise(model.BootflashFiles, Path.Combine(root, "bootflash"), null, scenario.Seed, ScenarioFiles.SwitchFile);
-                switches.Add((await lab.AddSwitchAsync(LabSpecs.Switch(scenario, model, outDir), cancellationToken).ConfigureAwait(false)).Device);
+                var device = (await madeIn.AddSwitchAsync(LabSpecs.Switch(scenario, model, outDir), ct).ConfigureAwait(false)).Device;
+                lock (switches)
+                {
+                    switches.Add(device);
+                }
+                return devices[i] = device;
+            }
+            if (scenario.Switches.Count <= slots.Capacity)
+            {
+                for (var i = 0; i < devices.Length; i++)
+                {
+                    await MakeAsync(i, cancellationToken).ConfigureAwait(false);
+                }
             }
             // At most --parallel switches at once, across every scenario of the run (SwitchSlots).
             // A switch's filesystems are given back as its run ends (NexusSwitch.ReleaseFilesystems):
-            // only the running switches hold mounts, which every script sandbox copies.
-            var flashes = new IReadOnlyList<string>[switches.Count];
-            var runs = await slots.RunAsync([.. switches.Select((s, i) => (Func<CancellationToken, Task<PoapRunResult>>)(async ct =>
+            // only the running switches hold mounts, which every script sandbox copies. Its logs
+            // are copied into the report then too, so the end of the run has no per-switch work left.
+            var flashes = new IReadOnlyList<string>[devices.Length];
+            // What the switches copy back is stored once per content (a fleet's image: one copy, the rest hard links).
+            var identical = new IdenticalFiles();
+            var logsWritten = new bool[devices.Length];
+            var runs = await slots.RunAsync([.. devices.Select((_, i) => (Func<CancellationToken, Task<PoapRunResult>>)(async ct =>
             {
+                var s = devices[i] ?? await MakeAsync(i, ct).ConfigureAwait(false);
                 var run = await s.PowerOnAsync(ct).ConfigureAwait(false);
                 flashes[i] = s.FlashFiles();
                 try
                 {
-                    s.ReleaseFilesystems();
+                    s.ReleaseFilesystems(identical);
                 }
                 catch (IOException)
                 {
                     // As on the lab's dispose: a filesystem that cannot be copied back does not fail the switch.
                 }
+                logsWritten[i] = ArtifactWriter.TryWriteSwitchLogs(outDir, s);
                 return run;
             }))], cancellationToken).ConfigureAwait(false);
             var events = lab.Timeline.Events;
@@ -194,15 +218,15 @@ public sealed class ScenarioRunner
             // Grouped once: each switch's record takes its own events without walking a fleet's (O(N), not O(N²)).
             var bySwitch = events.ToLookup(e => e.Switch, StringComparer.Ordinal);
             IReadOnlyList<LabEvent> noSwitch = [.. bySwitch[null]];
-            for (int i = 0; i < switches.Count; i++)
+            for (int i = 0; i < devices.Length; i++)
             {
-                results.Add(await SwitchResults.CheckAsync(scenario, scenario.Switches[i], switches[i], runs[i], flashes[i], lab.Timeline, [.. bySwitch[scenario.Switches[i].Name]], noSwitch, dhcpServers, cancellationToken).ConfigureAwait(false));
+                results.Add(await SwitchResults.CheckAsync(scenario, scenario.Switches[i], devices[i]!, runs[i], flashes[i], lab.Timeline, [.. bySwitch[scenario.Switches[i].Name]], noSwitch, dhcpServers, cancellationToken).ConfigureAwait(false));
             }
             var result = new ScenarioResult(scenario, results, events, real.Elapsed, lab.Timeline.Span, outDir, null)
             {
                 FleetFailures = FleetExpectations.Check(scenario.Expect.Fleet, [.. results.Select(r => (r.Name, r.Record.Result))]),
             };
-            await ArtifactWriter.WriteAsync(result, switches, cancellationToken).ConfigureAwait(false);
+            await ArtifactWriter.WriteAsync(result, [.. devices.Where((_, i) => !logsWritten[i]).OfType<NexusSwitch>()], cancellationToken).ConfigureAwait(false);
             return result;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -378,16 +378,32 @@ public sealed class NexusSwitch : IDisposable
     /// stayed mounted paid for all of them on every sandbox start, one start after another
     /// (1,000 switches: 4,000 mounts). The copy-back keeps no file above
     /// <see cref="FlashMount.MaxCopiedBackBytes"/>: take <see cref="FlashFiles"/> first to
-    /// know what the flash held. Afterwards the switch cannot be powered on again; reading its
-    /// trees still works.
+    /// know what the flash held. Its log files and HTTP connections are closed. Afterwards the
+    /// switch cannot be powered on again; reading its trees still works.
     /// </summary>
+    /// <param name="identical">
+    /// Where the run keeps what its switches copied back: a file identical to one kept there
+    /// (a fleet's image) becomes a hard link to it instead of another copy (<see cref="IdenticalFiles"/>).
+    /// Null: every file is copied.
+    /// </param>
     /// <exception cref="IOException">A filesystem could not be copied back or unmounted (the others still are).</exception>
-    public void ReleaseFilesystems()
+    public void ReleaseFilesystems(IdenticalFiles? identical = null)
     {
         _released = true;
         // A POAP run that failed leaves its init log open on the flash: closed, so the copy holds all of it.
         _log.EndPoapInitLog();
-        UnmountFilesystems();
+        try
+        {
+            UnmountFilesystems(identical);
+        }
+        finally
+        {
+            // Its syslog and console are complete: their files are closed now, not when the lab
+            // ends (a fleet of 10,000 switches would hold 20,000 descriptors), and so are its
+            // HTTP clients' pooled connections (two sockets each, the server's end and its own).
+            _log.Dispose();
+            _transfers.Dispose();
+        }
     }
 
     /// <summary>Every step runs whatever an earlier one threw (a mount left behind holds host memory); the first failure is rethrown.</summary>
@@ -411,14 +427,16 @@ public sealed class NexusSwitch : IDisposable
         }
     }
 
-    private void UnmountFilesystems()
+    private void UnmountFilesystems() => UnmountFilesystems(null);
+
+    private void UnmountFilesystems(IdenticalFiles? identical)
     {
         Exception? first = null;
         for (var i = _mounts.Count - 1; i >= 0; i--)
         {
             try
             {
-                _mounts[i].Dispose();
+                _mounts[i].Release(identical);
             }
             catch (IOException e)
             {

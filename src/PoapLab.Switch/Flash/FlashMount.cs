@@ -84,7 +84,13 @@ public sealed class FlashMount : IDisposable
     }
 
     /// <summary>Copies the contents back to the host directory and unmounts. Call only when no process of a script is alive.</summary>
-    public void Dispose()
+    public void Dispose() => Release(null);
+
+    /// <summary>
+    /// As <see cref="Dispose"/>, a file identical to one <paramref name="identical"/> kept stored
+    /// as a hard link to it (null: every file copied). Call only when no process of a script is alive.
+    /// </summary>
+    public void Release(IdenticalFiles? identical)
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
@@ -99,7 +105,7 @@ public sealed class FlashMount : IDisposable
             }
             Directory.CreateDirectory(keep);
             var budget = MaxCopiedBackTotalBytes;
-            CopyTree(Path, keep, MaxCopiedBackBytes, ref budget);
+            CopyTree(Path, keep, MaxCopiedBackBytes, ref budget, identical, Path);
         }
         finally
         {
@@ -124,8 +130,13 @@ public sealed class FlashMount : IDisposable
         Directory.Delete(keep, recursive: true);
     }
 
-    /// <summary>Regular files, directories and links (as links); no link is followed and nothing else is copied.</summary>
-    private static void CopyTree(string from, string to, long largestFile, ref long budget)
+    /// <summary>
+    /// Regular files, directories and links (as links); no link is followed and nothing else is
+    /// copied. A regular file goes through <paramref name="identical"/> when given (a hard link
+    /// to an identical kept file, or a copy kept from then on, under the name it will have in
+    /// <paramref name="finalDir"/>, where <paramref name="to"/>'s entries are moved once copied).
+    /// </summary>
+    internal static void CopyTree(string from, string to, long largestFile, ref long budget, IdenticalFiles? identical = null, string? finalDir = null)
     {
         foreach (var entry in new DirectoryInfo(from).EnumerateFileSystemInfos("*", new EnumerationOptions { AttributesToSkip = 0, IgnoreInaccessible = true }))
         {
@@ -139,13 +150,20 @@ public sealed class FlashMount : IDisposable
                 else if (entry is DirectoryInfo)
                 {
                     Directory.CreateDirectory(target);
-                    CopyTree(entry.FullName, target, largestFile, ref budget);
+                    CopyTree(entry.FullName, target, largestFile, ref budget, identical, finalDir is null ? null : System.IO.Path.Combine(finalDir, entry.Name));
                 }
                 else if (IsRegularFile(entry.FullName) && ((FileInfo)entry).Length <= Math.Min(largestFile, budget))
                 {
                     budget -= ((FileInfo)entry).Length;
-                    File.Copy(entry.FullName, target);
-                    File.SetLastWriteTimeUtc(target, entry.LastWriteTimeUtc);
+                    if (identical is null)
+                    {
+                        File.Copy(entry.FullName, target);
+                        File.SetLastWriteTimeUtc(target, entry.LastWriteTimeUtc);
+                    }
+                    else
+                    {
+                        identical.CopyOrLink(entry.FullName, target, finalDir is null ? null : System.IO.Path.Combine(finalDir, entry.Name));
+                    }
                 }
             }
             catch (IOException) when (largestFile != long.MaxValue)

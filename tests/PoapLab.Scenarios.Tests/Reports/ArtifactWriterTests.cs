@@ -15,6 +15,23 @@ public sealed partial class ArtifactWriterTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     [Fact]
+    public void WriteTimelineJson_Fleet_SameDocumentAsSerialisingItWhole()
+    {
+        var events = ReportSamples.HappyEvents("leaf-1").Concat(ReportSamples.FailedEvents("leaf-2")).ToList();
+        // An event that concerns no switch, and text that must be escaped.
+        events.Add(new PoapLab.Core.Events.LabEvent(999, TimeSpan.FromMilliseconds(1.5), TimeSpan.FromTicks(12345678), "dhcp", "server.started", ReportSamples.Hostile + "\"\u0001é",
+            new Dictionary<string, string> { ["a"] = "\"quoted\"", ["b"] = ReportSamples.Hostile }));
+        var result = ReportSamples.Scenario("fleet", _dir,
+            ReportSamples.Switch("leaf-1", failed: false, ReportSamples.HappyEvents("leaf-1")), ReportSamples.Switch("leaf-2", failed: true, ReportSamples.FailedEvents("leaf-2"))) with { Timeline = events };
+        using var streamed = new MemoryStream();
+
+        ArtifactWriter.WriteTimelineJson(result, streamed);
+
+        System.Text.Encoding.UTF8.GetString(streamed.ToArray())
+            .ShouldBe(System.Text.Json.JsonSerializer.Serialize(ArtifactWriter.TimelineJson(result), ReportJson.Options));
+    }
+
+    [Fact]
     public void CopySwitchLogs_OwnLogs_Concatenated()
     {
         var fs = new SwitchFilesystem(Path.Combine(_dir, "switch"));

@@ -256,6 +256,27 @@ public sealed class NexusSwitchTests
     }
 
     [Fact]
+    public async Task ReleaseFilesystems_AfterARun_NoDescriptorOfItsLogsLeft()
+    {
+        await using var lab = await PoapTestLab.StartAsync();
+        lab.ServeScript("print('nothing to do')\n");
+        var sw = lab.Switch(PoapTestLab.Settings() with { MaxReloads = 1 });
+        await sw.PowerOnAsync(Ct);
+        var root = Path.GetDirectoryName(sw.State.Filesystem.BootflashPath)!;
+        static IEnumerable<string> Open(string under) => Directory.EnumerateFileSystemEntries("/proc/self/fd")
+            .Select(fd => { try { return new FileInfo(fd).LinkTarget ?? ""; } catch (IOException) { return ""; } })
+            .Where(t => t.StartsWith(under + "/", StringComparison.Ordinal));
+        Open(root).ShouldContain(t => t.EndsWith("syslog.log", StringComparison.Ordinal));
+
+        sw.ReleaseFilesystems();
+
+        // A fleet of 10,000 switches must not hold their log files open until the lab ends.
+        Open(root).ShouldBeEmpty();
+        File.ReadAllText(sw.SyslogPath).ShouldNotBeEmpty();
+        sw.Dispose();
+    }
+
+    [Fact]
     public void FlashFiles_LinkAndDirectoryOnFlash_OnlyRegularFilesSorted()
     {
         var root = Directory.CreateTempSubdirectory("poaplab-device-").FullName;
