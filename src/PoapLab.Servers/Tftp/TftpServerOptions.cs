@@ -51,6 +51,14 @@ public sealed record TftpServerOptions
     /// </summary>
     public bool SegmentationOffload { get; init; }
 
+    /// <summary>
+    /// Reads with the portable path only: each block read(2) into a buffer and sent on its own,
+    /// as on a system other than Linux. By default, on Linux, the served file is mapped and a
+    /// window's DATA packets go out in one sendmmsg(2), straight from the page cache. The
+    /// datagrams are the same either way; this is for comparing the two.
+    /// </summary>
+    public bool PortableSend { get; init; }
+
     /// <summary>Faults to inject into read requests, first match wins (empty: a correct server).</summary>
     public ImmutableArray<TftpFault> Faults { get; init; } = [];
 
