@@ -31,9 +31,9 @@ internal sealed class TftpReadTransfer : TftpTransfer
     // Packets a message of the native path: more than one with segmentation offload.
     private int _segmentsPerSend = 1;
 
-    // The mapped view: a few windows of the largest blocks, so a retransmission from the last
-    // ACK rarely moves it, and a fleet of transfers maps little each.
-    private const long MappedViewBytes = 4L * 1024 * 1024;
+    // The mapped view: 1 MiB, or two windows when they are larger, so a retransmission from the
+    // last ACK rarely moves it, and a fleet of transfers each holds little of the file mapped.
+    private const long MappedViewBytes = 1024 * 1024;
 
     public TftpReadTransfer(Socket socket, IPEndPoint client, TftpRequest request, FileStream file, TftpAgreement agreement,
         TftpServerOptions options, IEventSink events, string source, TimeProvider time, CancellationToken stopping,
