@@ -46,7 +46,9 @@ internal sealed class TftpReadTransfer : TftpTransfer
         _faultFired = faultFired;
         _servedLength = fault is { Kind: TftpFaultKind.Truncate } ? Math.Clamp(fault.AfterBytes, 0, file.Length) : long.MaxValue;
         _send = GC.AllocateUninitializedArray<byte>(TftpLimits.DataHeaderSize + agreement.BlockSize);
-        if (fault is null && DatagramBatch.Supported && !options.PortableSend)
+        // Windows only: in lock step one block goes per ACK, and a read(2) of it measured as fast
+        // as moving the mapped view along (mmap/munmap) at the largest blocks.
+        if (fault is null && agreement.WindowSize > 1 && DatagramBatch.Supported && !options.PortableSend)
         {
             _mapped = MappedFileWindow.TryOpen(file, file.Length, Math.Max(MappedViewBytes, 2L * agreement.WindowSize * agreement.BlockSize));
             _native = _mapped is null ? null : new DatagramBatch(socket, client, agreement.WindowSize);

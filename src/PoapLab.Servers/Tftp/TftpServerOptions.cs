@@ -56,8 +56,8 @@ public sealed record TftpServerOptions
 
     /// <summary>
     /// Reads with the portable path only: each block read(2) into a buffer and sent on its own,
-    /// as on a system other than Linux. By default, on Linux, the served file is mapped and a
-    /// window's DATA packets go out in one sendmmsg(2), straight from the page cache. The
+    /// as on a system other than Linux. By default, on Linux, a windowed read (RFC 7440) maps the
+    /// served file and sends a window's DATA packets in one sendmmsg(2), straight from the page cache. The
     /// datagrams are the same either way; this is for comparing the two.
     /// </summary>
     public bool PortableSend { get; init; }
