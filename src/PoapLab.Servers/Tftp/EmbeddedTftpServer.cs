@@ -30,6 +30,9 @@ public sealed class EmbeddedTftpServer : IAsyncDisposable
     private readonly ConcurrentDictionary<Task, byte> _transfers = new();
     private readonly UdpServerLoop _udp;
     private int _active;
+    // Transfers running on a thread of their own (at most one per processor): a few transfers
+    // then wait for their client the way a forking tftpd does, the rest share the pool.
+    private int _ownThreads;
     // Transfers may wait for an answer on their own thread (briefly) while no more of them run
     // than there are processors: a fleet's transfers all wait asynchronously.
     private readonly Func<bool> _fewTransfers;
@@ -57,6 +60,12 @@ public sealed class EmbeddedTftpServer : IAsyncDisposable
         _udp = new UdpServerLoop(TftpLimits.MaxDatagramSize, HandleAsync) { Sockets = options.Sockets };
         _fewTransfers = () => Volatile.Read(ref _active) <= Environment.ProcessorCount;
     }
+
+    /// <summary>Transfers in flight (for tests: every one that ended gave its slot back).</summary>
+    internal int ActiveTransfers => Volatile.Read(ref _active);
+
+    /// <summary>Transfers running on a thread of their own (for tests: that thread was given back).</summary>
+    internal int OwnThreadTransfers => Volatile.Read(ref _ownThreads);
 
     /// <summary>The endpoint requests go to (valid after <see cref="StartAsync"/>).</summary>
     public IPEndPoint LocalEndPoint => _udp.LocalEndPoint ?? throw new InvalidOperationException("The server has not been started.");
@@ -141,9 +150,31 @@ public sealed class EmbeddedTftpServer : IAsyncDisposable
         }
         if (transfer is not null)
         {
-            var task = Task.Run(() => RunAsync(transfer), CancellationToken.None);
+            Task task;
+            if (Interlocked.Increment(ref _ownThreads) <= Environment.ProcessorCount)
+            {
+                transfer.OwnThread = true;
+                task = Task.Factory.StartNew(() => RunOnOwnThreadAsync(transfer), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+            }
+            else
+            {
+                Interlocked.Decrement(ref _ownThreads);
+                task = Task.Run(() => RunAsync(transfer), CancellationToken.None);
+            }
             _transfers.TryAdd(task, 0);
             _ = task.ContinueWith(t => _transfers.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+    }
+
+    private async Task RunOnOwnThreadAsync(TftpTransfer transfer)
+    {
+        try
+        {
+            await RunAsync(transfer).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _ownThreads);
         }
     }
 

@@ -25,6 +25,15 @@ internal sealed class TftpReadTransfer : TftpTransfer
     // With segmentation offload: several DATA packets side by side, sent in one call.
     private byte[]? _batch;
     private int _batchBlocks;
+    // Linux: the file mapped and each window sent in one sendmmsg(2) (null: the portable path).
+    private readonly MappedFileWindow? _mapped;
+    private readonly DatagramBatch? _native;
+    // Packets a message of the native path: more than one with segmentation offload.
+    private int _segmentsPerSend = 1;
+
+    // The mapped view: 1 MiB, or two windows when they are larger, so a retransmission from the
+    // last ACK rarely moves it, and a fleet of transfers each holds little of the file mapped.
+    private const long MappedViewBytes = 1024 * 1024;
 
     public TftpReadTransfer(Socket socket, IPEndPoint client, TftpRequest request, FileStream file, TftpAgreement agreement,
         TftpServerOptions options, IEventSink events, string source, TimeProvider time, CancellationToken stopping,
@@ -37,6 +46,13 @@ internal sealed class TftpReadTransfer : TftpTransfer
         _faultFired = faultFired;
         _servedLength = fault is { Kind: TftpFaultKind.Truncate } ? Math.Clamp(fault.AfterBytes, 0, file.Length) : long.MaxValue;
         _send = GC.AllocateUninitializedArray<byte>(TftpLimits.DataHeaderSize + agreement.BlockSize);
+        // Windows only: in lock step one block goes per ACK, and a read(2) of it measured as fast
+        // as moving the mapped view along (mmap/munmap) at the largest blocks.
+        if (fault is null && agreement.WindowSize > 1 && DatagramBatch.Supported && !options.PortableSend)
+        {
+            _mapped = MappedFileWindow.TryOpen(file, file.Length, Math.Max(MappedViewBytes, 2L * agreement.WindowSize * agreement.BlockSize));
+            _native = _mapped is null ? null : new DatagramBatch(socket, client, agreement.WindowSize);
+        }
         if (options.SegmentationOffload && agreement.WindowSize > 1 && fault is null)
         {
             EnableSegmentation();
@@ -67,14 +83,19 @@ internal sealed class TftpReadTransfer : TftpTransfer
             // A kernel before 4.18: one send per packet.
             return;
         }
-        _batch = GC.AllocateUninitializedArray<byte>(blocks * packet);
+        if (_native is null)
+        {
+            _batch = GC.AllocateUninitializedArray<byte>(blocks * packet);
+        }
         _batchBlocks = blocks;
+        _segmentsPerSend = blocks;
     }
 
     /// <summary>Back to one send per packet (the offloaded send failed on this path).</summary>
     private void DisableSegmentation()
     {
         _batch = null;
+        _segmentsPerSend = 1;
         try
         {
             Socket.SetRawSocketOption(SolUdp, UdpSegment, BitConverter.GetBytes(0));
@@ -114,7 +135,11 @@ internal sealed class TftpReadTransfer : TftpTransfer
         }
     }
 
-    protected override void DisposeCore() => _file.Dispose();
+    protected override void DisposeCore()
+    {
+        _mapped?.Dispose();
+        _file.Dispose();
+    }
 
     private long SentBytes => _finalBlock > 0 ? ((_finalBlock - 1) * _agreement.BlockSize) + _finalLength : Math.Max(0, (_fileBlock - 1) * _agreement.BlockSize);
 
@@ -235,11 +260,85 @@ internal sealed class TftpReadTransfer : TftpTransfer
 
     private async ValueTask<int> SendWindowAsync(long first)
     {
+        if (_native is not null)
+        {
+            return await SendWindowMappedAsync(first).ConfigureAwait(false);
+        }
         if (_batch is not null)
         {
             return await SendWindowInBatchesAsync(first).ConfigureAwait(false);
         }
         return await SendBlocksAsync(first, _agreement.WindowSize).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The window from the file's mapping in one sendmmsg(2) (no fault is planned on this path).
+    /// The file is served as long as it was when opened (the length tsize announced).
+    /// </summary>
+    private async ValueTask<int> SendWindowMappedAsync(long first)
+    {
+        var blockSize = _agreement.BlockSize;
+        var length = _mapped!.Length;
+        // RFC 1350 §6: the last DATA is shorter than the block size, empty if need be.
+        var lastBlock = (length / blockSize) + 1;
+        var count = (int)Math.Min(_agreement.WindowSize, lastBlock - first + 1);
+        var windowEnd = first + count - 1;
+        var lastLength = (int)Math.Min(blockSize, length - ((windowEnd - 1) * blockSize));
+        var sent = 0;
+        while (sent < count)
+        {
+            var (result, blocks) = SendMapped(first + sent, count - sent, lastLength);
+            sent += blocks;
+            if (result == BatchResult.NoOffload)
+            {
+                // This path cannot offload (EIO from a device without checksum offload, a
+                // segment above the path's MTU): the rest one datagram a message.
+                DisableSegmentation();
+            }
+            else if (result == BatchResult.WouldBlock)
+            {
+                // The socket's buffer is full: the next block through the send that waits for room.
+                var block = first + sent;
+                var payload = ReadPayload(block, block == windowEnd ? lastLength : blockSize);
+                await SendAsync(_send.AsMemory(0, TftpLimits.DataHeaderSize + payload)).ConfigureAwait(false);
+                sent++;
+            }
+        }
+        _fileBlock = windowEnd + 1;
+        if (windowEnd == lastBlock)
+        {
+            _finalBlock = lastBlock;
+            _finalLength = lastLength;
+        }
+        return count;
+    }
+
+    private unsafe (BatchResult Result, int Blocks) SendMapped(long first, int count, int lastLength)
+    {
+        var blockSize = _agreement.BlockSize;
+        var bytes = ((long)(count - 1) * blockSize) + lastLength;
+        var payload = bytes == 0 ? null : _mapped!.At((first - 1) * blockSize, bytes);
+        return _native!.Send(first, count, payload, blockSize, lastLength, _segmentsPerSend);
+    }
+
+    /// <summary>Block <paramref name="block"/> read into the single-packet buffer by pread(2); throws when the file is shorter than that now.</summary>
+    private int ReadPayload(long block, int length)
+    {
+        _bufferedBlock = -1;
+        var payload = _send.AsSpan(TftpLimits.DataHeaderSize, length);
+        var offset = (block - 1) * _agreement.BlockSize;
+        var read = 0;
+        while (read < length)
+        {
+            var n = RandomAccess.Read(_file.SafeFileHandle, payload[read..], offset + read);
+            if (n == 0)
+            {
+                throw new IOException("the file was cut short while it was being served");
+            }
+            read += n;
+        }
+        TftpWire.WriteDataHeader(_send, (ushort)block);
+        return length;
     }
 
     /// <summary>Up to <paramref name="max"/> DATA packets from <paramref name="first"/>, one send each; -1 when a fault ended the transfer.</summary>

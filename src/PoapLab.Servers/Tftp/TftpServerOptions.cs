@@ -23,7 +23,9 @@ public sealed record TftpServerOptions
     /// Transfers in flight at once; more requests are refused with a busy ERROR 0. The default
     /// holds a fleet booting together. A transfer holds one socket, one open file with a
     /// 16 KiB read buffer, and its block buffers (about 18 KiB at the 512-byte default block
-    /// size, under 100 KiB at the largest RFC 2348 block size), so the cap bounds the memory too.
+    /// size, under 100 KiB at the largest RFC 2348 block size), on Linux a read-only view of the
+    /// file (1 MiB, or two windows when larger: page cache shared with every other reader), and
+    /// for the first transfers (one per processor) a thread, so the cap bounds the memory too.
     /// </summary>
     public int MaxConcurrentTransfers { get; init; } = DefaultMaxConcurrentTransfers;
 
@@ -33,8 +35,9 @@ public sealed record TftpServerOptions
     /// <summary>
     /// The largest window (RFC 7440 windowsize) a read is served with: a client asking for more
     /// is answered with this (RFC 7440 §3 lets the server lower it). A window is sent from one
-    /// block buffer, so memory does not grow with it; the cap bounds the burst a client can ask
-    /// for (64 blocks of the largest RFC 2348 size are 4 MiB unacknowledged).
+    /// block buffer, or on Linux from the file's mapping, so memory barely grows with it; the cap
+    /// bounds the burst a client can ask for (64 blocks of the largest RFC 2348 size are 4 MiB
+    /// unacknowledged).
     /// </summary>
     public int MaxWindowSize { get; init; } = DefaultMaxWindowSize;
 
@@ -50,6 +53,14 @@ public sealed record TftpServerOptions
     /// with an injected fault, nor where the kernel refuses it.
     /// </summary>
     public bool SegmentationOffload { get; init; }
+
+    /// <summary>
+    /// Reads with the portable path only: each block read(2) into a buffer and sent on its own,
+    /// as on a system other than Linux. By default, on Linux, a windowed read (RFC 7440) maps the
+    /// served file and sends a window's DATA packets in one sendmmsg(2), straight from the page cache. The
+    /// datagrams are the same either way; this is for comparing the two.
+    /// </summary>
+    public bool PortableSend { get; init; }
 
     /// <summary>Faults to inject into read requests, first match wins (empty: a correct server).</summary>
     public ImmutableArray<TftpFault> Faults { get; init; } = [];

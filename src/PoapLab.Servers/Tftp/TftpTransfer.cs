@@ -28,6 +28,10 @@ internal abstract class TftpTransfer : IDisposable
     // receive (the engine's thread, then a pool thread) on every block of a lock-step transfer.
     private const int PollMicroseconds = 250;
 
+    // A transfer on a thread of its own waits for the client in poll(2) in slices this long,
+    // looking at its retransmission timer (and so at the server's stop) between two slices.
+    private const int OwnThreadSliceMicroseconds = 20_000;
+
     private readonly SocketAddress _client;
     private readonly SocketAddress _from;
     private readonly TimeProvider _time;
@@ -78,6 +82,13 @@ internal abstract class TftpTransfer : IDisposable
     /// a fleet's transfers never hold pool threads.
     /// </summary>
     public Func<bool>? MayPoll { get; init; }
+
+    /// <summary>
+    /// Set when the transfer runs on a thread of its own (not a pool thread): while it stays
+    /// there it waits for the client in poll(2) until its timer fires, like a forking tftpd's
+    /// child in recvfrom(2), never handing the wait to the socket engine and a pool thread.
+    /// </summary>
+    public bool OwnThread { get; set; }
 
     protected TimeSpan Elapsed => _time.GetElapsedTime(Started);
 
@@ -185,12 +196,36 @@ internal abstract class TftpTransfer : IDisposable
     private int? TryReceiveSoon(Span<byte> buffer)
     {
         // A timer that has fired means the wait is over: the asynchronous receive says so at once.
-        if (MayPoll is not { } mayPoll || _timer.IsCancellationRequested || !mayPoll())
+        if (_timer.IsCancellationRequested)
         {
             return null;
         }
         try
         {
+            if (OwnThread && !Thread.CurrentThread.IsThreadPoolThread)
+            {
+                // Bounded by the timer: it fires (or the server stops) and the loop ends
+                // within one slice; the asynchronous receive then reports which it was.
+                while (!_timer.IsCancellationRequested)
+                {
+                    try
+                    {
+                        if (Socket.Poll(OwnThreadSliceMicroseconds, SelectMode.SelectRead))
+                        {
+                            return Socket.ReceiveFrom(buffer, SocketFlags.None, _from);
+                        }
+                    }
+                    catch (SocketException)
+                    {
+                        // An ICMP error for an earlier send (the client's port closed): the wait goes on.
+                    }
+                }
+                return null;
+            }
+            if (MayPoll is not { } mayPoll || !mayPoll())
+            {
+                return null;
+            }
             return Socket.Poll(PollMicroseconds, SelectMode.SelectRead) ? Socket.ReceiveFrom(buffer, SocketFlags.None, _from) : null;
         }
         catch (SocketException)
