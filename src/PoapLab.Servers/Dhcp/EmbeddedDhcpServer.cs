@@ -195,8 +195,10 @@ public sealed class EmbeddedDhcpServer : IAsyncDisposable
         var clientId = request.GetRaw(DhcpOption.ClientIdentifier);
         var clientIdHex = clientId is { } id ? DhcpFormat.Hex(id.AsSpan()) : null;
         var fromText = from.ToString();
-        // The message (the whole request described) is made when the timeline is read, not per packet.
-        _events.Record(_source, EventKinds.DhcpServerReceived, new EventText(() => $"received {request.Describe()} from {fromText}"),
+        // The message (the whole request described) is made when the timeline is read, not per packet,
+        // from a copy of the datagram: one flat array to keep, not the decoded message's objects.
+        var raw = datagram.ToArray();
+        _events.Record(_source, EventKinds.DhcpServerReceived, new EventText(() => $"received {DhcpMessage.Decode(raw).Describe()} from {fromText}"),
             ("from", fromText),
             ("xid", Xid(request)),
             ("mac", Mac(request)),
