@@ -37,7 +37,7 @@ public sealed record ServeOptions
     public required IReadOnlyList<LabServiceSpec> Services { get; init; }
 
     /// <summary>The events a serve run's lab timeline keeps, the last ones, unless <see cref="Lab"/> says otherwise (<see cref="LabOptions.TimelineLimit"/>).</summary>
-    public const int TimelineLimit = 10_000;
+    public const int TimelineLimit = 1_000;
 
     /// <summary>The lab's service factories and work directory (its transport is the interface's).</summary>
     public LabOptions Lab { get; init; } = new();
