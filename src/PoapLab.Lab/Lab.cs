@@ -35,7 +35,7 @@ public sealed class Lab : IAsyncDisposable
         _scripts = options.Scripts ?? new ScriptHost();
         Addresses = addresses;
         Transport = transport;
-        Timeline = new Timeline(options.RealTime);
+        Timeline = new Timeline(options.RealTime) { Limit = options.TimelineLimit };
         Clients = new LabClients();
         Attempts = new SwitchAttempts();
         Faults = new LabFaultRouter(Clients, Attempts, () => CountServices(ServiceKind.Dhcp));

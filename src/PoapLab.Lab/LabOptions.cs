@@ -32,6 +32,9 @@ public sealed record LabOptions
 
     /// <summary>Runs the switches' POAP scripts; one shared host by default.</summary>
     public ScriptHost? Scripts { get; init; }
+
+    /// <summary>The timeline keeps this many events at most, the last ones (<see cref="Core.Events.Timeline.Limit"/>); null, the default: every event.</summary>
+    public int? TimelineLimit { get; init; }
 }
 
 /// <summary>One switch to add to a lab.</summary>

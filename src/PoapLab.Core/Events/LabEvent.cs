@@ -24,6 +24,23 @@ public sealed record LabEvent(
     string Message,
     IReadOnlyDictionary<string, string> Data)
 {
+    // A message made when first read (EventText), for events recorded on a server's per-packet path.
+    private readonly EventText? _deferredMessage;
+
+    /// <summary>An event whose message is made when first read.</summary>
+    internal LabEvent(long sequence, TimeSpan virtualTime, TimeSpan realTime, string source, string kind, EventText message, IReadOnlyDictionary<string, string> data)
+        : this(sequence, virtualTime, realTime, source, kind, (string)null!, data)
+    {
+        _deferredMessage = message;
+    }
+
+    /// <summary>A human sentence for the timeline.</summary>
+    public string Message
+    {
+        get => field ?? _deferredMessage?.Format() ?? "";
+        init;
+    } = Message;
+
     /// <summary>The switch the event concerns (its own event, or a server's answer to it); null: none.</summary>
     public string? Switch { get; init; }
 

@@ -36,6 +36,9 @@ public sealed record ServeOptions
     /// <summary>The servers to bring up on the interface (the scenario's, at its lab addresses).</summary>
     public required IReadOnlyList<LabServiceSpec> Services { get; init; }
 
+    /// <summary>The events a serve run's lab timeline keeps, the last ones, unless <see cref="Lab"/> says otherwise (<see cref="LabOptions.TimelineLimit"/>).</summary>
+    public const int TimelineLimit = 1_000;
+
     /// <summary>The lab's service factories and work directory (its transport is the interface's).</summary>
     public LabOptions Lab { get; init; } = new();
 
@@ -178,7 +181,8 @@ public static class ServeSession
             }
             log($"capturing {host.Interface} into {Path.Combine(options.OutputDirectory, "capture.pcapng")}");
             var transport = new InterfaceTransport(host, changes, OwnHosts(options.Services));
-            lab = await Lab.CreateAsync(options.Lab with { Transport = new InterfaceTransportFactory(transport) }, cancellationToken).ConfigureAwait(false);
+            // The verdicts come from the wire: the lab's timeline keeps only its last events, whatever the segment sends.
+            lab = await Lab.CreateAsync(options.Lab with { Transport = new InterfaceTransportFactory(transport), TimelineLimit = options.Lab.TimelineLimit ?? ServeOptions.TimelineLimit }, cancellationToken).ConfigureAwait(false);
             if (options.Router is { } router)
             {
                 await transport.AddRouterAsync(router.Downstream, router.DownstreamPrefix, router.Upstream, router.UpstreamPrefix, router.RouteBack, cancellationToken).ConfigureAwait(false);

@@ -14,6 +14,10 @@ public sealed class ServerEventSink(Timeline timeline, LabClients clients) : IEv
     public LabEvent Record(string source, string kind, string message, params (string Key, object? Value)[] data) =>
         timeline.RecordFor(clients.SwitchOf(data), source, kind, message, data);
 
+    /// <inheritdoc />
+    public LabEvent Record(string source, string kind, EventText message, params (string Key, object? Value)[] data) =>
+        timeline.RecordFor(clients.SwitchOf(data), source, kind, message, data);
+
     /// <summary>Calls <paramref name="observer"/> for every event of the lab recorded from now on (a real server's fault waiting for a switch's transfer).</summary>
     public void Subscribe(Action<LabEvent> observer) => timeline.Subscribe(observer);
 }

@@ -48,6 +48,8 @@ public sealed class EmbeddedDhcpServer : IAsyncDisposable
     // without a record (and not reserved) is free. Past the pool end when the pool is used up.
     private ulong _nextUntouched;
     private readonly UdpServerLoop _udp;
+    // CommonOptions, by reply type and whether it carries a lease; read and written under _gate.
+    private readonly Dictionary<int, ImmutableArray<DhcpOptionValue>> _commonOptions = [];
 
     public EmbeddedDhcpServer(DhcpServerOptions options, IEventSink events, string eventSource, TimeProvider? timeProvider = null)
     {
@@ -192,12 +194,16 @@ public sealed class EmbeddedDhcpServer : IAsyncDisposable
 
         var clientId = request.GetRaw(DhcpOption.ClientIdentifier);
         var clientIdHex = clientId is { } id ? DhcpFormat.Hex(id.AsSpan()) : null;
-        _events.Record(_source, EventKinds.DhcpServerReceived, $"received {request.Describe()} from {from}",
-            ("from", from.ToString()),
+        var fromText = from.ToString();
+        // The message (the whole request described) is made when the timeline is read, not per packet,
+        // from a copy of the datagram: one flat array to keep, not the decoded message's objects.
+        var raw = datagram.ToArray();
+        _events.Record(_source, EventKinds.DhcpServerReceived, new EventText(() => $"received {DhcpMessage.Decode(raw).Describe()} from {fromText}"),
+            ("from", fromText),
             ("xid", Xid(request)),
-            ("mac", DhcpFormat.Mac(request.ClientMac)),
+            ("mac", Mac(request)),
             ("clientId", clientIdHex),
-            ("type", request.MessageType?.ToString()),
+            ("type", request.MessageType),
             ("requested", SafeAddress(request, DhcpOption.RequestedIpAddress)?.ToString()),
             ("serverId", SafeAddress(request, DhcpOption.ServerIdentifier)?.ToString()),
             ("ciaddr", request.ClientAddress.ToString()));
@@ -238,7 +244,7 @@ public sealed class EmbeddedDhcpServer : IAsyncDisposable
 
     private void RecordFault(DhcpFault fault, DhcpMessage request, IPEndPoint from) =>
         FaultEvents.Record(_events, _source, _faults, fault, from, request.ClientMac, null, null,
-            ("xid", Xid(request)), ("mac", DhcpFormat.Mac(request.ClientMac)), ("type", request.MessageType?.ToString()));
+            ("xid", Xid(request)), ("mac", Mac(request)), ("type", request.MessageType));
 
     // RFC 2131 §4.3.1: choose an address and offer it.
     private byte[]? Discover(DhcpMessage request, string? clientIdHex, DhcpFault? fault, IPEndPoint from)
@@ -308,7 +314,7 @@ public sealed class EmbeddedDhcpServer : IAsyncDisposable
         {
             RemoveLease(request.ClientAddress);
             _events.Record(_source, EventKinds.DhcpServerReleased, $"released {request.ClientAddress}",
-                ("xid", Xid(request)), ("mac", DhcpFormat.Mac(request.ClientMac)), ("clientId", clientIdHex), ("type", "Release"), ("address", request.ClientAddress.ToString()));
+                ("xid", Xid(request)), ("mac", Mac(request)), ("clientId", clientIdHex), ("type", "Release"), ("address", request.ClientAddress.ToString()));
             return null;
         }
         return Ignore(request, $"release of {request.ClientAddress}, which this client does not hold");
@@ -324,7 +330,7 @@ public sealed class EmbeddedDhcpServer : IAsyncDisposable
         }
         SetLease(new DhcpLeaseRecord(address, new PhysicalAddress([]), null, DhcpLeaseState.Declined, DateTimeOffset.MaxValue));
         _events.Record(_source, EventKinds.DhcpServerReleased, $"declined {address}: marked unusable",
-            ("xid", Xid(request)), ("mac", DhcpFormat.Mac(request.ClientMac)), ("clientId", clientIdHex), ("type", "Decline"), ("address", address.ToString()));
+            ("xid", Xid(request)), ("mac", Mac(request)), ("clientId", clientIdHex), ("type", "Decline"), ("address", address.ToString()));
         return null;
     }
 
@@ -342,29 +348,35 @@ public sealed class EmbeddedDhcpServer : IAsyncDisposable
             DhcpOptionValue.FromString(DhcpOption.Message, reason),
         ];
         var reply = BaseReply(request) with { Options = options };
-        _events.Record(_source, EventKinds.DhcpServerNaked, $"NAK to {DhcpFormat.Mac(request.ClientMac)}: {reason}",
-            ("xid", Xid(request)), ("mac", DhcpFormat.Mac(request.ClientMac)), ("clientId", clientIdHex), ("type", "Nak"),
+        var mac = Mac(request);
+        _events.Record(_source, EventKinds.DhcpServerNaked, $"NAK to {mac}: {reason}",
+            ("xid", Xid(request)), ("mac", Mac(request)), ("clientId", clientIdHex), ("type", "Nak"),
             ("reason", reason), ("options", Describe(options)));
         return reply.Encode();
     }
 
     private byte[] Reply(DhcpMessage request, DhcpMessageType type, IPAddress? address, DhcpReservation? reservation, string kind, string? clientIdHex, DhcpFault? fault = null)
     {
-        var options = BuildOptions(type, reservation, includeLease: address is not null, fault);
+        var options = reservation is null && fault is null
+            ? CommonOptions(type, includeLease: address is not null)
+            : BuildOptions(type, reservation, includeLease: address is not null, fault);
         var reply = BaseReply(request) with
         {
             YourAddress = address ?? IPAddress.Any,
             ClientAddress = type == DhcpMessageType.Ack && address is null ? request.ClientAddress : IPAddress.Any,
             Options = options,
         };
-        _events.Record(_source, kind, $"{type.ToString().ToUpperInvariant()} {address?.ToString() ?? "(inform)"} to {DhcpFormat.Mac(request.ClientMac)}",
+        var mac = Mac(request);
+        var yiaddr = reply.YourAddress.ToString();
+        // Message and option list made when the timeline is read: both only read immutable values.
+        _events.Record(_source, kind, new EventText(() => $"{type.ToString().ToUpperInvariant()} {(address is null ? "(inform)" : yiaddr)} to {mac}"),
             ("xid", Xid(request)),
-            ("mac", DhcpFormat.Mac(request.ClientMac)),
+            ("mac", mac),
             ("clientId", clientIdHex),
-            ("type", type.ToString()),
-            ("yiaddr", reply.YourAddress.ToString()),
+            ("type", type),
+            ("yiaddr", yiaddr),
             ("hostname", reservation?.HostName),
-            ("options", Describe(options)));
+            ("options", new EventText(() => Describe(options))));
         return reply.Encode();
     }
 
@@ -380,6 +392,19 @@ public sealed class EmbeddedDhcpServer : IAsyncDisposable
         ClientHardwareAddress = request.ClientHardwareAddress,
         NextServerAddress = _options.ServerAddress,
     };
+
+    // The options of a reply to a client without a reservation and without a fault depend on its
+    // type only: made once per type (they are immutable), not per packet.
+    private ImmutableArray<DhcpOptionValue> CommonOptions(DhcpMessageType type, bool includeLease)
+    {
+        var key = ((int)type * 2) + (includeLease ? 1 : 0);
+        if (!_commonOptions.TryGetValue(key, out var options))
+        {
+            options = BuildOptions(type, null, includeLease, null);
+            _commonOptions[key] = options;
+        }
+        return options;
+    }
 
     private ImmutableArray<DhcpOptionValue> BuildOptions(DhcpMessageType type, DhcpReservation? reservation, bool includeLease, DhcpFault? fault)
     {
@@ -448,11 +473,11 @@ public sealed class EmbeddedDhcpServer : IAsyncDisposable
 
     private DhcpReservation? FindReservation(DhcpMessage request)
     {
-        if (request.GetRaw(DhcpOption.ClientIdentifier) is { } id && _reservedById.TryGetValue(DhcpFormat.Hex(id.AsSpan()), out var byId))
+        if (_reservedById.Count > 0 && request.GetRaw(DhcpOption.ClientIdentifier) is { } id && _reservedById.TryGetValue(DhcpFormat.Hex(id.AsSpan()), out var byId))
         {
             return byId;
         }
-        return _reservedByMac.GetValueOrDefault(request.ClientMac);
+        return _reservedByMac.Count == 0 ? null : _reservedByMac.GetValueOrDefault(request.ClientMac);
     }
 
     private IPAddress? ChooseAddress(DhcpMessage request, string? clientIdHex, DhcpReservation? reservation)
@@ -593,7 +618,11 @@ public sealed class EmbeddedDhcpServer : IAsyncDisposable
 
     // The index key of a client as IsSameClient names it.
     private static string RequestKey(DhcpMessage request, string? clientIdHex) =>
-        clientIdHex is not null ? "id:" + clientIdHex : "mac:" + DhcpFormat.Hex(request.ClientMac.GetAddressBytes());
+        clientIdHex is not null ? "id:" + clientIdHex : "mac:" + DhcpFormat.Hex(ClientMacBytes(request));
+
+    // The bytes of request.ClientMac, without the PhysicalAddress and its copies.
+    private static ReadOnlySpan<byte> ClientMacBytes(DhcpMessage request) =>
+        request.ClientHardwareAddress.AsSpan()[..Math.Min(request.HardwareAddressLength, request.ClientHardwareAddress.Length)];
 
     private static string LeaseKey(DhcpLeaseRecord lease) =>
         lease.ClientId is not null ? "id:" + lease.ClientId : "mac:" + DhcpFormat.Hex(lease.Mac.GetAddressBytes());
@@ -608,7 +637,7 @@ public sealed class EmbeddedDhcpServer : IAsyncDisposable
     private byte[]? Ignore(DhcpMessage request, string reason)
     {
         _events.Record(_source, EventKinds.DhcpServerIgnored, $"ignored {request.MessageType?.ToString() ?? "BOOTP"} from {DhcpFormat.Mac(request.ClientMac)}: {reason}",
-            ("xid", Xid(request)), ("mac", DhcpFormat.Mac(request.ClientMac)), ("type", request.MessageType?.ToString()), ("reason", reason));
+            ("xid", Xid(request)), ("mac", Mac(request)), ("type", request.MessageType?.ToString()), ("reason", reason));
         WillNotAnswer(request, null, reason);
         return null;
     }
@@ -629,7 +658,36 @@ public sealed class EmbeddedDhcpServer : IAsyncDisposable
         }
     }
 
-    private static string Xid(DhcpMessage message) => $"0x{message.TransactionId:x8}";
+    private static string Xid(DhcpMessage message) => string.Create(10, message.TransactionId, static (chars, xid) =>
+    {
+        chars[0] = '0';
+        chars[1] = 'x';
+        xid.TryFormat(chars[2..], out _, "x8", System.Globalization.CultureInfo.InvariantCulture);
+    });
+
+    // DhcpFormat.Mac(request.ClientMac) (00:0c:29:1f:74:06), without the PhysicalAddress and the copies it makes.
+    private static string Mac(DhcpMessage request)
+    {
+        var chaddr = request.ClientHardwareAddress;
+        var length = ClientMacBytes(request).Length;
+        if (length == 0)
+        {
+            return "";
+        }
+        return string.Create((3 * length) - 1, chaddr, (chars, bytes) =>
+        {
+            const string digits = "0123456789abcdef";
+            for (var i = 0; i < chars.Length / 3 + 1; i++)
+            {
+                if (i > 0)
+                {
+                    chars[(3 * i) - 1] = ':';
+                }
+                chars[3 * i] = digits[bytes[i] >> 4];
+                chars[(3 * i) + 1] = digits[bytes[i] & 0xf];
+            }
+        });
+    }
 
     private static string Describe(IEnumerable<DhcpOptionValue> options) => string.Join(';', options.Select(o => o.ToString()));
 

@@ -5,6 +5,7 @@ using System.Text.RegularExpressions;
 using PoapLab.Benchmarks.Reference;
 using PoapLab.Core.Events;
 using PoapLab.Core.Processes;
+using PoapLab.Lab.Hardware;
 using PoapLab.Lab.Transports.Namespace;
 using PoapLab.Servers.Dhcp;
 
@@ -67,8 +68,12 @@ internal sealed partial class DhcpPair : IAsyncDisposable
         }
     }
 
-    /// <summary>PoapLab's DHCP server in the server namespace, recording into a timeline as the lab does.</summary>
-    public async Task<IAsyncDisposable> StartPoapLabAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// PoapLab's DHCP server in the server namespace, recording into a timeline as <c>poaplab serve</c>'s
+    /// lab does (bounded to <see cref="ServeOptions.TimelineLimit"/> events; <paramref name="timelineLimit"/>
+    /// 0: unbounded, as a scenario run's).
+    /// </summary>
+    public async Task<IAsyncDisposable> StartPoapLabAsync(CancellationToken cancellationToken, int timelineLimit = ServeOptions.TimelineLimit)
     {
         var options = new DhcpServerOptions
         {
@@ -81,7 +86,7 @@ internal sealed partial class DhcpPair : IAsyncDisposable
             BootfileName = "poap.py",
             TftpServerName = "10.0.0.1",
         };
-        var server = new EmbeddedDhcpServer(options, new Timeline(), "dhcp");
+        var server = new EmbeddedDhcpServer(options, new Timeline { Limit = timelineLimit > 0 ? timelineLimit : null }, "dhcp");
         await server.StartAsync(new IPEndPoint(IPAddress.Any, 67), cancellationToken).ConfigureAwait(false);
         return server;
     }

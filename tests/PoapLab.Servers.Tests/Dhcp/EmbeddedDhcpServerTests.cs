@@ -74,6 +74,36 @@ public sealed partial class EmbeddedDhcpServerTests : IAsyncDisposable
         await _client.SendAsync(bytes, server, TestContext.Current.CancellationToken);
 
     [Fact]
+    public async Task Dora_PoolClientTwice_EventsReadAsTheyAlwaysHave()
+    {
+        // The messages and the option lists are made when the timeline is read, and a pool
+        // client's reply options are made once: the text is the same as when they were made per packet.
+        var server = await StartAsync(Options());
+        var other = PhysicalAddress.Parse("00-2A-10-3B-4C-5E");
+        foreach (var (xid, mac) in new[] { (0x10u, SwitchMac), (0x11u, other) })
+        {
+            var discover = Discover(xid, mac: mac);
+            var offer = await ExchangeAsync(server, discover);
+            await ExchangeAsync(server, Request(discover, offer.YourAddress, offer.GetAddress(DhcpOption.ServerIdentifier)));
+        }
+
+        var events = _timeline.Events;
+        var received = events.First(e => e.Kind == EventKinds.DhcpServerReceived);
+        received.Message.ShouldStartWith("received DHCPDISCOVER xid=0x00000010 chaddr=00:2a:10:3b:4c:5d");
+        received.Message.ShouldEndWith($" from {received.Get("from")}");
+        received.Get("type").ShouldBe("Discover");
+        received.Get("mac").ShouldBe("00:2a:10:3b:4c:5d");
+        var offers = events.Where(e => e.Kind == EventKinds.DhcpServerOffered).ToList();
+        offers.Select(e => e.Message).ShouldBe(["OFFER 10.0.0.100 to 00:2a:10:3b:4c:5d", "OFFER 10.0.0.101 to 00:2a:10:3b:4c:5e"]);
+        offers.Select(e => e.Get("type")).ShouldBe(["Offer", "Offer"]);
+        offers[0].Get("options").ShouldBe(offers[1].Get("options"));
+        offers[0].Get("options").ShouldBe("53=Offer;54=10.0.0.1;51=86400;58=43200;59=75600;1=255.255.255.0;3=10.0.0.254;6=10.0.0.53;15=lab.example;150=10.0.0.1;67=poap.py");
+        events.Where(e => e.Kind == EventKinds.DhcpServerAcked).Select(e => e.Message)
+            .ShouldBe(["ACK 10.0.0.100 to 00:2a:10:3b:4c:5d", "ACK 10.0.0.101 to 00:2a:10:3b:4c:5e"]);
+        events.Where(e => e.Kind == EventKinds.DhcpServerAcked).Select(e => e.Get("xid")).ShouldBe(["0x00000010", "0x00000011"]);
+    }
+
+    [Fact]
     public async Task Dora_ReservationByClientId_OffersAndAcksReservedAddressWithPoapOptions()
     {
         var server = await StartAsync(Options(new DhcpReservation { Address = IPAddress.Parse("10.0.0.10"), ClientId = [.. PoapClientId], HostName = "leaf-101" }));
