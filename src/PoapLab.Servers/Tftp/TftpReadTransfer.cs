@@ -9,6 +9,9 @@ namespace PoapLab.Servers.Tftp;
 /// <summary>Serves one RRQ: optional OACK, then DATA in windows (RFC 1350 §2, RFC 7440 §4).</summary>
 internal sealed class TftpReadTransfer : TftpTransfer
 {
+    /// <summary>Whether the client agreed to a window of more than one block (RFC 7440).</summary>
+    internal bool Windowed => _agreement.WindowSize > 1;
+
     private readonly FileStream _file;
     private readonly TftpAgreement _agreement;
     private readonly TftpFault? _fault;
