@@ -77,6 +77,8 @@ internal sealed class ProtocolBenchmark(ScenarioRunner runner, ReferenceTools to
         Directory.CreateDirectory(stub);
         Console.Error.WriteLine($"[{protocol}] materialising the reference files ({BenchmarkOptions.FormatSize(options.ImageBytes)} image)");
         ScenarioFiles.Materialise(sized.Files, root, null, sized.Seed);
+        // Materialise leaves the root private (0700): tftpd-hpa reads it as the user it drops to.
+        OpenToRead(root);
         var imageHash = ReadCompanionHash(Path.Combine(root, imageFile.Path));
         var scriptCopy = Path.Combine(stub, Path.GetFileName(scriptFile.Path));
         File.Copy(Path.Combine(root, scriptFile.Path), scriptCopy, overwrite: true);
@@ -135,6 +137,23 @@ internal sealed class ProtocolBenchmark(ScenarioRunner runner, ReferenceTools to
             {
                 Directory.Delete(outDir, recursive: true);
             }
+        }
+    }
+
+    /// <summary>Every directory under <paramref name="root"/> 0755 and every file 0644, for a reference server that reads them as another user.</summary>
+    private static void OpenToRead(string root)
+    {
+        const UnixFileMode File644 = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+        const UnixFileMode Dir755 = File644 | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+        // The root too: tftpd-hpa chroots into it before it drops to its user.
+        File.SetUnixFileMode(root, Dir755);
+        foreach (var dir in Directory.EnumerateDirectories(root, "*", SearchOption.AllDirectories))
+        {
+            File.SetUnixFileMode(dir, Dir755);
+        }
+        foreach (var file in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories))
+        {
+            File.SetUnixFileMode(file, File644);
         }
     }
 
