@@ -1019,7 +1019,7 @@ public static partial class ScenarioLoader
             throw m.Error(m.Node, "'fleet' needs min_provisioned, max_provisioned or both (a count such as 950 or a share such as 95%)");
         }
         var total = fleetSize.Value;
-        foreach (var (key, bound, lower) in new[] { ("min_provisioned", min, true), ("max_provisioned", max, false) })
+        foreach (var (key, bound) in new[] { ("min_provisioned", min), ("max_provisioned", max) })
         {
             if (bound is { Count: { } count } && count > total)
             {

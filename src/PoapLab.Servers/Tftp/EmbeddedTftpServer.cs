@@ -153,14 +153,15 @@ public sealed class EmbeddedTftpServer : IAsyncDisposable
             Task task;
             // Windowed reads only: a lock-step transfer measured 2-4x slower on a thread of its own
             // (curl, 100 MiB at blksize 512 to 8192) than with the short poll on the pool.
-            if (transfer is TftpReadTransfer { Windowed: true } && Interlocked.Increment(ref _ownThreads) <= Environment.ProcessorCount)
+            var windowed = transfer is TftpReadTransfer { Windowed: true };
+            if (windowed && Interlocked.Increment(ref _ownThreads) <= Environment.ProcessorCount)
             {
                 transfer.OwnThread = true;
                 task = Task.Factory.StartNew(() => RunOnOwnThreadAsync(transfer), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
             }
             else
             {
-                if (transfer is TftpReadTransfer { Windowed: true })
+                if (windowed)
                 {
                     Interlocked.Decrement(ref _ownThreads);
                 }
