@@ -1,12 +1,18 @@
 using System.Net;
+using System.Net.Sockets;
 
 namespace PoapLab.Lab.Addressing;
 
 /// <summary>
-/// The loopback blocks labs of this process take their addresses from: one 127.B.0.0/16 per
-/// lab, B from a fixed range, taken when a lab is made and given back when it is disposed.
-/// Linux routes the whole of 127.0.0.0/8 to the loopback interface (RFC 1122 §3.2.1.3), so
-/// every address of a block can be bound without root. Thread-safe.
+/// The loopback blocks labs take their addresses from: one 127.B.0.0/16 per lab, B from a
+/// fixed range, taken when a lab is made and given back when it is disposed. Linux routes the
+/// whole of 127.0.0.0/8 to the loopback interface (RFC 1122 §3.2.1.3), so every address of a
+/// block can be bound without root. A block is held for the whole host (the network
+/// namespace, as <c>lo</c> is): besides this pool's own bookkeeping, a lab holds an
+/// abstract Unix socket named after its block (unix(7)), so two PoapLab processes never
+/// share a block — their switches, servers and captures (<see cref="LoopbackBlock.CaptureFilter"/>)
+/// would see each other's traffic — and the kernel gives the name back when the process
+/// ends, even by <c>kill -9</c>. Thread-safe.
 /// </summary>
 public sealed class LoopbackBlockPool
 {
@@ -56,21 +62,65 @@ public sealed class LoopbackBlockPool
     /// <exception cref="LabAddressExhaustedException">Every block is held by a lab.</exception>
     public LoopbackBlock Rent()
     {
+        var elsewhere = 0;
         lock (_gate)
         {
             for (var i = 0; i < _taken.Length; i++)
             {
                 var index = (_next + i) % _taken.Length;
-                if (!_taken[index])
+                if (_taken[index])
                 {
-                    _taken[index] = true;
-                    _next = (index + 1) % _taken.Length;
-                    return new LoopbackBlock(this, (byte)(First + index));
+                    continue;
                 }
+                var octet = (byte)(First + index);
+                if (!TryClaim(octet, out var claim))
+                {
+                    elsewhere++;
+                    continue;
+                }
+                _taken[index] = true;
+                _next = (index + 1) % _taken.Length;
+                return new LoopbackBlock(this, octet, claim);
             }
         }
+        var others = elsewhere == 0 ? "" : $" ({elsewhere} of them by another PoapLab process on this host)";
         throw new LabAddressExhaustedException(
-            $"every loopback block of this process (127.{First}.0.0/16 to 127.{Last}.0.0/16, {Capacity} labs) is held by a running lab: at most {Capacity} labs run at once; end one first (lower --parallel)");
+            $"every loopback block (127.{First}.0.0/16 to 127.{Last}.0.0/16, {Capacity} labs) is held by a running lab{others}: at most {Capacity} labs run at once; end one first (lower --parallel)");
+    }
+
+    /// <summary>The abstract socket name that holds 127.<paramref name="octet"/>.0.0/16 for the host, e.g. <c>poaplab/loopback/127.80</c>.</summary>
+    public static string ClaimName(byte octet) => $"poaplab/loopback/127.{octet}";
+
+    /// <summary>
+    /// Binds the block's abstract socket; false when another socket holds the name (another
+    /// process's lab, or another pool of this process). .NET makes sockets close-on-exec, so no
+    /// child (a script, a real server) inherits the claim. Abstract names are Linux's: elsewhere
+    /// only this pool's bookkeeping holds a block.
+    /// </summary>
+    private static bool TryClaim(byte octet, out Socket? claim)
+    {
+        claim = null;
+        if (!OperatingSystem.IsLinux())
+        {
+            return true;
+        }
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            socket.Bind(new UnixDomainSocketEndPoint("\0" + ClaimName(octet)));
+            claim = socket;
+            return true;
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            socket.Dispose();
+            return false;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
     }
 
     internal void Return(byte octet)
@@ -97,12 +147,14 @@ public sealed class LoopbackBlock : IDisposable
     public const int HostCapacity = 256 * 254;
 
     private readonly LoopbackBlockPool _pool;
+    private readonly Socket? _claim;
     private int _given;
     private int _disposed;
 
-    internal LoopbackBlock(LoopbackBlockPool pool, byte octet)
+    internal LoopbackBlock(LoopbackBlockPool pool, byte octet, Socket? claim)
     {
         _pool = pool;
+        _claim = claim;
         Octet = octet;
         Network = new IPAddress([127, octet, 0, 0]);
     }
@@ -157,6 +209,7 @@ public sealed class LoopbackBlock : IDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
+            _claim?.Dispose();
             _pool.Return(Octet);
         }
     }

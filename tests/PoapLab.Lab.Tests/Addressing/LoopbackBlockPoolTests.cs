@@ -1,5 +1,8 @@
+using System.Diagnostics;
 using System.Net;
+using System.Net.Sockets;
 using PoapLab.Lab.Addressing;
+using PoapLab.Testing;
 
 namespace PoapLab.Lab.Tests.Addressing;
 
@@ -123,5 +126,87 @@ public sealed class LoopbackBlockPoolTests
         Should.Throw<ArgumentOutOfRangeException>(() => new LoopbackBlockPool(0, 10));
         Should.Throw<ArgumentOutOfRangeException>(() => new LoopbackBlockPool(200, 255));
         Should.Throw<ArgumentOutOfRangeException>(() => new LoopbackBlockPool(20, 10));
+    }
+
+    [Fact]
+    public void Rent_TwoPoolsOverOneRange_NeverTheSameBlock()
+    {
+        // Two pools stand for two PoapLab processes: the abstract socket, not the pool, holds a block for the host.
+        var one = new LoopbackBlockPool(74, 75);
+        var other = new LoopbackBlockPool(74, 75);
+        using var a = one.Rent();
+        using var b = other.Rent();
+
+        b.Octet.ShouldNotBe(a.Octet);
+        var e = Should.Throw<LabAddressExhaustedException>(() => other.Rent());
+        e.Message.ShouldContain("127.74.0.0/16 to 127.75.0.0/16");
+        e.Message.ShouldContain("1 of them by another PoapLab process on this host");
+        a.Dispose();
+        using var c = other.Rent();
+        c.Octet.ShouldBe(a.Octet);
+    }
+
+    [Fact]
+    public async Task Rent_BlockHeldByAnotherProcess_SkippedUntilThatProcessIsKilled()
+    {
+        var python = Requires.Tool("python3", "apt-get install python3");
+        // Another process (or a hostile one squatting the name) holds 127.54: no lab here may share its addresses.
+        var start = new ProcessStartInfo(python) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add($"import socket, sys\ns = socket.socket(socket.AF_UNIX)\ns.bind('\\0{LoopbackBlockPool.ClaimName(54)}')\nprint('held', flush=True)\nsys.stdin.read()\n");
+        using var holder = Process.Start(start)!;
+        try
+        {
+            (await holder.StandardOutput.ReadLineAsync(TestContext.Current.CancellationToken)).ShouldBe("held");
+            var pool = new LoopbackBlockPool(54, 55);
+
+            using (var block = pool.Rent())
+            {
+                block.Octet.ShouldBe((byte)55);
+                Should.Throw<LabAddressExhaustedException>(() => pool.Rent()).Message.ShouldContain("another PoapLab process");
+            }
+
+            // kill -9: the kernel gives the name back with the process, nothing to clean up.
+            holder.Kill();
+            await holder.WaitForExitAsync(TestContext.Current.CancellationToken);
+            using var first = pool.Rent();
+            using var second = pool.Rent();
+            new[] { first.Octet, second.Octet }.Order().ShouldBe(new byte[] { 54, 55 });
+        }
+        finally
+        {
+            if (!holder.HasExited)
+            {
+                holder.Kill();
+            }
+        }
+    }
+
+    [Fact]
+    public void Rent_Block_ClaimIsNotInheritedByChildren()
+    {
+        var pool = new LoopbackBlockPool(58, 58);
+        using var block = pool.Rent();
+
+        // The claim is close-on-exec: a script or a real server started now does not hold the block after the lab ends.
+        var line = File.ReadLines("/proc/net/unix").Single(l => l.EndsWith(" @" + LoopbackBlockPool.ClaimName(58), StringComparison.Ordinal));
+        var inode = line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[6];
+        var fd = Directory.GetFiles("/proc/self/fd").Single(f => TryReadLink(f) == $"socket:[{inode}]");
+        var flags = File.ReadLines($"/proc/self/fdinfo/{Path.GetFileName(fd)}").First(l => l.StartsWith("flags:", StringComparison.Ordinal));
+        (Convert.ToInt32(flags["flags:".Length..].Trim(), 8) & 0x80000).ShouldNotBe(0, "O_CLOEXEC");
+        block.Dispose();
+        File.ReadLines("/proc/net/unix").ShouldNotContain(l => l.EndsWith(" @" + LoopbackBlockPool.ClaimName(58), StringComparison.Ordinal));
+    }
+
+    private static string? TryReadLink(string path)
+    {
+        try
+        {
+            return new FileInfo(path).LinkTarget;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 }

@@ -39,7 +39,7 @@ public sealed class RealServiceFactoryTests : IDisposable
         await using var lab = await PoapLab.Lab.Lab.CreateAsync(new LabOptions
         {
             WorkDirectory = _dir,
-            AddressPool = new LoopbackBlockPool(60, 61),
+            AddressPool = new LoopbackBlockPool(56, 57),
             ServiceFactories = [.. RealServiceFactory.All],
         }, TestContext.Current.CancellationToken);
         var spec = new RealServiceSpec(ServiceKind.Dhcp, IPAddress.Parse("10.0.0.1"), 67, 24,
