@@ -8,6 +8,8 @@
 # script that may never import them), the C lock instead of threading, the C socket
 # instead of socket.py. Nothing is imported later, on first use: a module the script
 # puts on sys.path (its own directory comes first there) can never stand in for one.
+# (Only an answer that is not JSON would make the C scanner import json.decoder for its
+# error; the host writes every answer with a JSON writer.)
 import errno
 import os
 import sys
