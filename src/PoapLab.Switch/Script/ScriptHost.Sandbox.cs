@@ -168,7 +168,11 @@ public sealed partial class ScriptHost
                 "--regid=" + gid.ToString(CultureInfo.InvariantCulture),
                 "--clear-groups", "--inh-caps=-all", "--ambient-caps=-all", "--bounding-set=-all", "--no-new-privs", "--");
         }
-        Add(request.Interpreter.Executable, request.ScriptPath);
+        // -s: no user site directory. HOME is the flash, so Python would otherwise run
+        // /bootflash/.local/lib/pythonX.Y/site-packages (its .pth files, usercustomize) in every
+        // later run on this switch before that run's script: a script could plant code there for
+        // the next one. The switch's interpreter has no such directory; PythonLocator asks with -s too.
+        Add(request.Interpreter.Executable, "-s", request.ScriptPath);
         return start;
     }
 

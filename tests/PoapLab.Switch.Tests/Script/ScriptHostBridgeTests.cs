@@ -183,6 +183,94 @@ public sealed class ScriptHostBridgeTests
         result.Stdout.Trim().ShouldBe($"123456 {SandboxedSwitch.DefaultCapacity} {4096 * 1000}");
     }
 
+    [Theory]
+    [MemberData(nameof(Interpreters))]
+    public async Task RunAsync_HostileTextBothWays_ArrivesUnchanged(string python)
+    {
+        using var sw = SandboxedSwitch.Create();
+        var interpreter = ResolveOrSkip(python);
+        // Quotes, backslashes, control characters, NUL, non-ASCII and a line separator in both
+        // directions: the bridge's own JSON codec must round-trip what json.dumps/loads would.
+        const string Answer = "quote \" back \\ tab \t nul \0 bell \a é € \u2028 end\n";
+        sw.Bridge.Answer = (_, _) => CliResult.Ok(Answer);
+        sw.WriteScript(
+            "# -*- coding: utf-8 -*-\n" +
+            "from __future__ import print_function\n" +
+            "import sys\n" +
+            "from cli import cli\n" +
+            "import syslog\n" +
+            "command = u'show \"x\" \\\\ \\t \\u00e9 \\u20ac \\u2028'\n" +
+            "out = cli(command if sys.version_info[0] > 2 else command.encode('utf-8'))\n" +
+            "syslog.syslog(3, u'msg \\u00e9 \\\"q\\\" \\x01')\n" +
+            "if sys.version_info[0] == 2:\n" +
+            "    out = out.decode('utf-8')\n" +
+            "sys.stdout.write(repr(out == u'quote \" back \\\\ tab \\t nul \\x00 bell \\x07 \\u00e9 \\u20ac \\u2028 end\\n'))\n");
+
+        var result = await sw.NewHost().RunAsync(sw.Request(interpreter), sw.Bridge, TestContext.Current.CancellationToken);
+
+        result.ExitCode.ShouldBe(0, result.Stderr);
+        result.Stdout.ShouldBe("True");
+        sw.Bridge.CliCalls.Select(c => c.Command).ShouldBe(["show \"x\" \\ \t é € \u2028"]);
+        sw.Bridge.SyslogCalls.ShouldBe([(11, "msg é \"q\" \u0001")]);
+    }
+
+    [Fact]
+    public async Task RunAsync_ScriptStart_BridgeHasNotImportedJsonReOrThreading()
+    {
+        using var sw = SandboxedSwitch.Create();
+        // What the bridge loads before the script is paid by every run; json's decoder pulls
+        // in re and enum, threading its own tree.
+        sw.WriteScript("import sys\nprint(' '.join(m for m in ('json', 're', 'enum', 'threading') if m in sys.modules))\n");
+
+        var result = await sw.NewHost().RunAsync(sw.Request(), sw.Bridge, TestContext.Current.CancellationToken);
+
+        result.ExitCode.ShouldBe(0, result.Stderr);
+        result.Stdout.Trim().ShouldBeEmpty();
+    }
+
+    [Theory]
+    [MemberData(nameof(Interpreters))]
+    public async Task RunAsync_ScriptPlantsModulesTheBridgeUses_BridgeKeepsItsOwn(string python)
+    {
+        using var sw = SandboxedSwitch.Create();
+        var interpreter = ResolveOrSkip(python);
+        sw.Bridge.Answer = (command, _) => CliResult.Ok("answer to " + command);
+        // The script's own directory comes first on sys.path: a module there named like one the
+        // bridge needs (or swapped into sys.modules) must never be what the bridge runs, on any call.
+        var planted = new[] { "json", "_json", "_thread", "thread", "_socket", "socket", "errno" };
+        var scripts = Path.Combine(sw.Filesystem.BootflashPath, "scripts");
+        Directory.CreateDirectory(scripts);
+        foreach (var name in planted)
+        {
+            File.WriteAllText(Path.Combine(scripts, name + ".py"), $"open('/bootflash/hijacked-{name}', 'w').close()\nraise SystemExit(42)\n");
+        }
+        // The first bridge call comes after the swap: a bridge that imported on first use would take the fakes.
+        sw.WriteScript(
+            "from __future__ import print_function\n" +
+            "import sys, time, os\n" +
+            "from cli import cli, clid\n" +
+            "import syslog\n" +
+            "class Fake(object):\n" +
+            "    def __getattr__(self, name):\n" +
+            "        open('/bootflash/hijacked-attribute-' + name, 'w').close()\n" +
+            "        raise SystemExit(43)\n" +
+            "for name in " + "(" + string.Join(", ", planted.Select(n => $"'{n}'")) + ",):\n" +
+            "    sys.modules[name] = Fake()\n" +
+            "print(cli('show version'))\n" +
+            "print(clid('show inventory'))\n" +
+            "syslog.syslog(1, 'still ours')\n" +
+            "time.sleep(5)\n" +
+            "print(int(time.time()) > 0, os.statvfs('/bootflash').f_bsize)\n");
+
+        var result = await sw.NewHost().RunAsync(sw.Request(interpreter), sw.Bridge, TestContext.Current.CancellationToken);
+
+        result.ExitCode.ShouldBe(0, result.Stderr);
+        result.Stdout.ShouldBe("answer to show version\nanswer to show inventory\nTrue 4096\n");
+        sw.Bridge.SyslogCalls.ShouldBe([(9, "still ours")]);
+        sw.Bridge.Sleeps.ShouldBe([TimeSpan.FromSeconds(5)]);
+        Directory.EnumerateFiles(sw.Filesystem.BootflashPath, "hijacked-*").ShouldBeEmpty();
+    }
+
     internal static PythonInterpreter ResolveOrSkip(string python)
     {
         if (python == "default")

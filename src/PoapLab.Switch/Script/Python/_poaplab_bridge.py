@@ -1,19 +1,37 @@
 # PoapLab script bridge client: one JSON object per line over the Unix socket the
 # host serves at /.poaplab/bridge.sock. Runs on Python 2.7 and 3.x alike, so no
 # f-strings and no type hints.
+#
+# Every interpreter in the sandbox imports this module before the script runs, so it
+# imports only what is already loaded or built in: the C parts of json (_json) instead of
+# the json package (whose decoder imports re and enum: several milliseconds a run, in a
+# script that may never import them), the C lock instead of threading, the C socket
+# instead of socket.py. Nothing is imported later, on first use: a module the script
+# puts on sys.path (its own directory comes first there) can never stand in for one.
+# (Only an answer that is not JSON would make the C scanner import json.decoder for its
+# error; the host writes every answer with a JSON writer.)
 import errno
-import json
 import os
 import sys
-import threading
 
 # The C module, not socket.py: building socket.py's enums costs every run a millisecond or
 # two, and a POAP script rarely imports socket itself.
 import _socket
 
+try:
+    import _thread as _threads
+except ImportError:  # Python 2.7
+    import thread as _threads
+
+try:
+    import _json
+except ImportError:  # an interpreter built without the C accelerator
+    _json = None
+    import json as _json_package
+
 SOCKET_PATH = '/.poaplab/bridge.sock'
 
-_lock = threading.Lock()
+_lock = _threads.allocate_lock()
 _state = {'pid': None, 'sock': None, 'reader': None, 'busy': False}
 
 
@@ -72,13 +90,84 @@ def _close(sock, reader):
             pass
 
 
+if sys.version_info[0] == 2:
+    _TEXT_TYPES = (str, unicode)  # noqa: F821 (Python 2 only)
+    _INT_TYPES = (int, long)  # noqa: F821 (Python 2 only)
+else:
+    _TEXT_TYPES = (str,)
+    _INT_TYPES = (int,)
+
+_INFINITY = float('inf')
+
+
+def _json_value(value):
+    """One request value as json.dumps writes it (ensure_ascii): text, numbers, booleans, null."""
+    if value is None:
+        return 'null'
+    if value is True:
+        return 'true'
+    if value is False:
+        return 'false'
+    if isinstance(value, _TEXT_TYPES):
+        return _json.encode_basestring_ascii(value)
+    if isinstance(value, _INT_TYPES):
+        return '%d' % value
+    if isinstance(value, float):
+        if value != value:
+            return 'NaN'
+        if value == _INFINITY:
+            return 'Infinity'
+        if value == -_INFINITY:
+            return '-Infinity'
+        return float.__repr__(value)
+    raise TypeError('Object of type %s is not JSON serializable' % type(value).__name__)
+
+
+class _ScanContext(object):
+    """What the C scanner reads from json.JSONDecoder: json.loads's defaults."""
+    strict = True
+    object_hook = None
+    object_pairs_hook = None
+    parse_float = float
+    parse_int = int
+    parse_constant = {'-Infinity': -_INFINITY, 'Infinity': _INFINITY, 'NaN': _INFINITY - _INFINITY}.__getitem__
+    encoding = 'utf-8'  # Python 2.7's scanner asks for it
+
+
+def _encode(request):
+    if _json is None:
+        return _json_package.dumps(request)
+    return '{' + ', '.join(_json.encode_basestring_ascii(name) + ': ' + _json_value(value)
+                           for name, value in request.items()) + '}'
+
+
+if _json is not None:
+    _scan = _json.make_scanner(_ScanContext())
+
+
+def _decode(text):
+    if _json is None:
+        answer = _json_package.loads(text)
+    else:
+        start = len(text) - len(text.lstrip())
+        try:
+            answer, end = _scan(text, start)
+        except (StopIteration, ValueError):
+            raise BridgeError('the PoapLab bridge sent an answer that is not JSON')
+        if text[end:].strip():
+            raise BridgeError('the PoapLab bridge sent more than one JSON value on a line')
+    if not isinstance(answer, dict):
+        raise BridgeError('the PoapLab bridge sent an answer that is not a JSON object')
+    return answer
+
+
 def _exchange(sock, reader, request):
-    line = json.dumps(request) + '\n'
+    line = _encode(request) + '\n'
     sock.sendall(line.encode('utf-8'))
     response = reader.readline()
     if not response:
         raise BridgeError('the PoapLab bridge closed the connection')
-    answer = json.loads(response.decode('utf-8'))
+    answer = _decode(response.decode('utf-8'))
     if answer.get('status') == 'error':
         raise BridgeError('PoapLab bridge: ' + answer.get('output', ''))
     return answer

@@ -87,6 +87,33 @@ public sealed class ScriptSandboxTests
         Directory.EnumerateFileSystemEntries(repository, "poaplab-escape*").ShouldBeEmpty();
     }
 
+    [Theory]
+    [MemberData(nameof(Interpreters))]
+    public async Task RunAsync_ScriptPlantsUserSiteCode_NextRunOnTheSwitchDoesNotRunIt(string python)
+    {
+        using var sw = SandboxedSwitch.Create();
+        var interpreter = ScriptHostBridgeTests.ResolveOrSkip(python);
+        // HOME is /bootflash: Python's user site directory would be on the flash, where a script
+        // can leave a .pth or usercustomize to run in every later interpreter of that switch.
+        var planted = await sw.RunAsync(
+            "import os, sys\n" +
+            "site = '/bootflash/.local/lib/python%d.%d/site-packages' % sys.version_info[:2]\n" +
+            "os.makedirs(site)\n" +
+            "open(os.path.join(site, 'usercustomize.py'), 'w').write(\"open('/bootflash/ran-usercustomize', 'w').close()\\n\")\n" +
+            "open(os.path.join(site, 'planted.pth'), 'w').write(\"import os; open('/bootflash/ran-pth', 'w').close()\\n\")\n" +
+            "sys.stdout.write('%d' % sys.flags.no_user_site)\n",
+            interpreter, cancellationToken: TestContext.Current.CancellationToken);
+        planted.ExitCode.ShouldBe(0, planted.Stderr);
+        planted.Stdout.ShouldBe("1");
+
+        var next = await sw.RunAsync("import sys\nsys.stdout.write(repr([p for p in sys.path if '.local' in p]))\n", interpreter, cancellationToken: TestContext.Current.CancellationToken);
+
+        next.ExitCode.ShouldBe(0, next.Stderr);
+        next.Stdout.ShouldBe("[]");
+        File.Exists(Path.Combine(sw.Filesystem.BootflashPath, "ran-usercustomize")).ShouldBeFalse();
+        File.Exists(Path.Combine(sw.Filesystem.BootflashPath, "ran-pth")).ShouldBeFalse();
+    }
+
     [Fact]
     public async Task RunAsync_WritableTrees_ScriptWritesEachAndTheHostSeesIt()
     {
