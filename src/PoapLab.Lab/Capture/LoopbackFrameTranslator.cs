@@ -23,6 +23,9 @@ internal sealed class LoopbackFrameTranslator(ICaptureAddressBook book)
     private static readonly PhysicalAddress Broadcast = PhysicalAddress.Parse("FF-FF-FF-FF-FF-FF");
     private readonly Dictionary<IPAddress, SwitchSide> _switches = [];
 
+    /// <summary>False: every frame's checksums by PacketDotNet (the reference the in-place sums are tested against).</summary>
+    internal bool SumInPlace { get; init; } = true;
+
     private sealed class SwitchSide
     {
         public PhysicalAddress? Mac;
@@ -169,12 +172,20 @@ internal sealed class LoopbackFrameTranslator(ICaptureAddressBook book)
                 ? Ipv6Udp(macSrc, macDst, labSrc, labDst, u6.PayloadData)
                 : Ipv6Tcp(macSrc, macDst, labSrc, labDst, (TcpPacket)transport);
         }
+        var canonical = SumInPlace && IsCanonicalIpv4(frame);
         ethernet.SourceHardwareAddress = macSrc;
         ethernet.DestinationHardwareAddress = macDst;
         ip.SourceAddress = labSrc.Address;
         ip.DestinationAddress = labDst.Address;
         transport.SourcePort = (ushort)labSrc.Port;
         transport.DestinationPort = (ushort)labDst.Port;
+        if (canonical)
+        {
+            // Lengths that agree (PacketDotNet's recomputed lengths change nothing): the same
+            // checksums, summed in place over the rewritten frame without its per-frame copies.
+            var bytes = ethernet.Bytes;
+            return (bytes, FrameChecksums.UpdateIpv4(bytes));
+        }
         int headers;
         if (transport is UdpPacket u)
         {
@@ -207,6 +218,32 @@ internal sealed class LoopbackFrameTranslator(ICaptureAddressBook book)
         var srcServer = book.ServerToLab(new IPEndPoint(src, 0)) is not null;
         var dstServer = book.ServerToLab(new IPEndPoint(dst, 0)) is not null;
         return (srcServer || dstServer) && (srcServer || book.IsSwitch(src)) && (dstServer || book.IsSwitch(dst));
+    }
+
+    /// <summary>
+    /// An Ethernet II frame of one whole IPv4 datagram (total length = what follows the Ethernet
+    /// header, RFC 791 §3.1) carrying UDP whose length field is the rest of it (RFC 768) or TCP
+    /// whose header fits in it (RFC 9293 §3.1); anything else goes PacketDotNet's way.
+    /// </summary>
+    internal static bool IsCanonicalIpv4(ReadOnlySpan<byte> frame)
+    {
+        if (frame.Length < 14 + 20 || frame[12] != 0x08 || frame[13] != 0x00 || frame[14] >> 4 != 4)
+        {
+            return false;
+        }
+        var ihl = (frame[14] & 0x0F) * 4;
+        var total = System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(frame[16..]);
+        if (ihl < 20 || total != frame.Length - 14 || total < ihl)
+        {
+            return false;
+        }
+        var transport = frame[(14 + ihl)..];
+        return frame[14 + 9] switch
+        {
+            17 => transport.Length >= 8 && System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(transport[4..]) == transport.Length,
+            6 => transport.Length >= 20 && (transport[12] >> 4) * 4 is var offset && offset >= 20 && offset <= transport.Length,
+            _ => false,
+        };
     }
 
     private SwitchSide Side(IPAddress real)

@@ -68,13 +68,26 @@ internal sealed class PcapNgWriter : IDisposable
     /// <summary>§4.3: one frame, of which <paramref name="data"/> was kept out of <paramref name="originalLength"/>.</summary>
     public void WritePacket(DateTimeOffset timestamp, ReadOnlySpan<byte> data, int originalLength)
     {
-        var epb = new BlockBuilder();
-        epb.U32(0);
-        Timestamp(epb, timestamp);
-        epb.U32((uint)data.Length);
-        epb.U32((uint)originalLength);
-        epb.Bytes(data);
-        Write(EnhancedPacketBlock, epb);
+        // The same block a BlockBuilder would make, written straight to the stream: a frame of
+        // up to 64 KiB is not copied into a block of its own first.
+        var total = EnhancedPacketSize(data.Length);
+        Span<byte> head = stackalloc byte[28];
+        BinaryPrimitives.WriteUInt32LittleEndian(head, EnhancedPacketBlock);
+        BinaryPrimitives.WriteUInt32LittleEndian(head[4..], (uint)total);
+        BinaryPrimitives.WriteUInt32LittleEndian(head[8..], 0);
+        var micros = Micros(timestamp);
+        BinaryPrimitives.WriteUInt32LittleEndian(head[12..], (uint)(micros >> 32));
+        BinaryPrimitives.WriteUInt32LittleEndian(head[16..], (uint)micros);
+        BinaryPrimitives.WriteUInt32LittleEndian(head[20..], (uint)data.Length);
+        BinaryPrimitives.WriteUInt32LittleEndian(head[24..], (uint)originalLength);
+        _stream.Write(head);
+        _stream.Write(data);
+        Span<byte> tail = stackalloc byte[7];
+        tail.Clear();
+        var pad = ((data.Length + 3) & ~3) - data.Length;
+        BinaryPrimitives.WriteUInt32LittleEndian(tail[pad..], (uint)total);
+        _stream.Write(tail[..(pad + 4)]);
+        Length += total;
     }
 
     /// <summary>§4.6: what the kernel received and dropped, and a comment for the reader.</summary>
@@ -111,10 +124,12 @@ internal sealed class PcapNgWriter : IDisposable
 
     private static void Timestamp(BlockBuilder block, DateTimeOffset timestamp)
     {
-        var micros = (ulong)Math.Max(0, (timestamp - DateTimeOffset.UnixEpoch).Ticks / 10);
+        var micros = Micros(timestamp);
         block.U32((uint)(micros >> 32));
         block.U32((uint)micros);
     }
+
+    private static ulong Micros(DateTimeOffset timestamp) => (ulong)Math.Max(0, (timestamp - DateTimeOffset.UnixEpoch).Ticks / 10);
 
     private void Write(uint type, BlockBuilder body)
     {

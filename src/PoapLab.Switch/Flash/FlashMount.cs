@@ -138,6 +138,20 @@ public sealed class FlashMount : IDisposable
     /// </summary>
     internal static void CopyTree(string from, string to, long largestFile, ref long budget, IdenticalFiles? identical = null, string? finalDir = null)
     {
+        // The directory is opened once for all its entries' checks (first needed by the first file).
+        Microsoft.Win32.SafeHandles.SafeFileHandle? directory = null;
+        try
+        {
+            CopyEntries(from, to, largestFile, ref budget, identical, finalDir, ref directory);
+        }
+        finally
+        {
+            directory?.Dispose();
+        }
+    }
+
+    private static void CopyEntries(string from, string to, long largestFile, ref long budget, IdenticalFiles? identical, string? finalDir, ref Microsoft.Win32.SafeHandles.SafeFileHandle? directory)
+    {
         foreach (var entry in new DirectoryInfo(from).EnumerateFileSystemInfos("*", new EnumerationOptions { AttributesToSkip = 0, IgnoreInaccessible = true }))
         {
             var target = System.IO.Path.Combine(to, entry.Name);
@@ -152,7 +166,7 @@ public sealed class FlashMount : IDisposable
                     Directory.CreateDirectory(target);
                     CopyTree(entry.FullName, target, largestFile, ref budget, identical, finalDir is null ? null : System.IO.Path.Combine(finalDir, entry.Name));
                 }
-                else if (IsRegularFile(entry.FullName) && ((FileInfo)entry).Length <= Math.Min(largestFile, budget))
+                else if (IsRegularFile(directory ??= Native.LinuxFs.OpenRoot(from), entry.Name) && ((FileInfo)entry).Length <= Math.Min(largestFile, budget))
                 {
                     budget -= ((FileInfo)entry).Length;
                     if (identical is null)
@@ -175,11 +189,8 @@ public sealed class FlashMount : IDisposable
     }
 
     /// <summary>Whether the entry itself (never a link's target) is a regular file: FileInfo cannot tell a FIFO or a socket from one.</summary>
-    private static bool IsRegularFile(string path)
-    {
-        using var dir = Native.LinuxFs.OpenRoot(System.IO.Path.GetDirectoryName(path)!);
-        return Native.LinuxFs.StatEntry(dir, System.IO.Path.GetFileName(path)) is { IsRegular: true };
-    }
+    private static bool IsRegularFile(Microsoft.Win32.SafeHandles.SafeFileHandle directory, string name) =>
+        Native.LinuxFs.StatEntry(directory, name) is { IsRegular: true };
 
     [DllImport("libc", EntryPoint = "mount", SetLastError = true)]
     private static extern int Mount(

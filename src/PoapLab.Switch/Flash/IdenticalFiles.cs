@@ -187,22 +187,31 @@ public sealed partial class IdenticalFiles
     {
         a.Position = 0;
         b.Position = 0;
-        var x = new byte[1 << 16];
-        var y = new byte[1 << 16];
-        long done = 0;
-        while (done < size)
+        // Two 64 KiB buffers a call, from the shared pool: a fleet compares one file a switch.
+        var x = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 16);
+        var y = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 16);
+        try
         {
-            var want = (int)Math.Min(x.Length, size - done);
-            a.ReadExactly(x, 0, want);
-            b.ReadExactly(y, 0, want);
-            if (!x.AsSpan(0, want).SequenceEqual(y.AsSpan(0, want)))
+            long done = 0;
+            while (done < size)
             {
-                return false;
+                var want = (int)Math.Min(1 << 16, size - done);
+                a.ReadExactly(x, 0, want);
+                b.ReadExactly(y, 0, want);
+                if (!x.AsSpan(0, want).SequenceEqual(y.AsSpan(0, want)))
+                {
+                    return false;
+                }
+                done += want;
             }
-            done += want;
+            // Neither grew since it was measured.
+            return a.ReadByte() < 0 && b.ReadByte() < 0;
         }
-        // Neither grew since it was measured.
-        return a.ReadByte() < 0 && b.ReadByte() < 0;
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(x);
+            System.Buffers.ArrayPool<byte>.Shared.Return(y);
+        }
     }
 
     [LibraryImport("libc", EntryPoint = "linkat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]

@@ -69,6 +69,115 @@ public sealed class LoopbackFrameTranslatorTests
         t.Translate(LoopbackUdp("127.0.0.1", 51000, "127.77.0.3", 40069, [1])).ShouldBeNull();
     }
 
+    private static byte[] LoopbackTcp(string from, int fromPort, string to, int toPort, byte[] payload, int optionWords)
+    {
+        var tcp = new TcpPacket((ushort)fromPort, (ushort)toPort) { PayloadData = payload, SequenceNumber = 7, Acknowledgment = true, AcknowledgmentNumber = 9, WindowSize = 512 };
+        var ip = new IPv4Packet(IPAddress.Parse(from), IPAddress.Parse(to)) { PayloadPacket = tcp, TimeToLive = 64 };
+        var frame = new EthernetPacket(PhysicalAddress.Parse("00-00-00-00-00-00"), PhysicalAddress.Parse("00-00-00-00-00-00"), EthernetType.IPv4) { PayloadPacket = ip }.Bytes;
+        if (optionWords == 0)
+        {
+            return frame;
+        }
+        // NOP options (RFC 9293 §3.2) in the header: a data offset above 5.
+        var withOptions = new List<byte>(frame[..54]);
+        withOptions.AddRange(Enumerable.Repeat((byte)1, optionWords * 4));
+        withOptions.AddRange(frame[54..]);
+        var bytes = withOptions.ToArray();
+        bytes[14 + 20 + 12] = (byte)((5 + optionWords) << 4);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(bytes.AsSpan(16), (ushort)(bytes.Length - 14));
+        return bytes;
+    }
+
+    /// <summary>Frames both ways between the switch and the server (UDP and TCP, every length parity, stale checksums), some made non-canonical.</summary>
+    private static IEnumerable<byte[]> Frames(Random random, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            var size = i % 50 == 0 ? random.Next(60_000, 65_400) : random.Next(0, 1600);
+            var payload = new byte[size];
+            random.NextBytes(payload);
+            var toServer = random.Next(2) == 0;
+            var (from, fromPort, to, toPort) = toServer ? ("127.78.0.9", 52000, "127.77.0.3", 40069) : ("127.77.0.3", 45555, "127.78.0.9", 52000);
+            var frame = random.Next(3) == 0
+                ? LoopbackUdp(from, fromPort, to, toPort, payload)
+                : LoopbackTcp(from, fromPort, to, toPort, payload, random.Next(3) == 0 ? random.Next(1, 11) : 0);
+            // Checksums as a loopback capture shows them: partial or anything (offloaded).
+            frame[24] = (byte)random.Next(256);
+            var transportChecksum = frame[23] == 17 ? 14 + 20 + 6 : 14 + 20 + 16;
+            frame[transportChecksum] = (byte)random.Next(256);
+            switch (random.Next(8))
+            {
+                case 0:
+                    // Ethernet padding after the datagram.
+                    frame = [.. frame, .. new byte[random.Next(1, 8)]];
+                    break;
+                case 1:
+                    // A total length that disagrees with the frame.
+                    System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(16), (ushort)(frame.Length - 14 - random.Next(1, 9)));
+                    break;
+                case 2 when frame[23] == 17:
+                    // A UDP length that disagrees with the datagram.
+                    System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(14 + 20 + 4), (ushort)random.Next(0, 65536));
+                    break;
+                case 3 when frame.Length > 14 + 20 + 12:
+                    // A header length beyond the datagram, or below the minimum.
+                    frame[14 + 20 + 12] = (byte)(random.Next(16) << 4);
+                    frame[14] = (byte)(0x40 | random.Next(16));
+                    break;
+            }
+            yield return frame;
+        }
+    }
+
+    [Fact]
+    public void Translate_FramesSummedInPlace_SameBytesAndHeaderLengthsAsPacketDotNet()
+    {
+        var fast = new LoopbackFrameTranslator(Book());
+        var reference = new LoopbackFrameTranslator(Book()) { SumInPlace = false };
+        var translated = 0;
+
+        foreach (var frame in Frames(new Random(11), 3000))
+        {
+            var ours = fast.Translate((byte[])frame.Clone());
+            var theirs = reference.Translate((byte[])frame.Clone());
+
+            (ours is null).ShouldBe(theirs is null);
+            if (ours is { } o && theirs is { } r)
+            {
+                o.Frame.ShouldBe(r.Frame);
+                o.HeaderLength.ShouldBe(r.HeaderLength);
+                translated++;
+            }
+        }
+        translated.ShouldBeGreaterThan(2000);
+    }
+
+    [Fact]
+    public void Translate_HostileFramesSummedInPlace_NullOrAsPacketDotNetNeverThrows()
+    {
+        var fast = new LoopbackFrameTranslator(Book());
+        var reference = new LoopbackFrameTranslator(Book()) { SumInPlace = false };
+        var random = new Random(13);
+        foreach (var good in Frames(random, 200))
+        {
+            for (var n = 0; n < 20; n++)
+            {
+                var noise = (byte[])good.Clone();
+                // The header bytes the in-place path reads: lengths, protocol, offsets.
+                noise[random.Next(14, Math.Min(noise.Length, 14 + 20 + 20))] = (byte)random.Next(256);
+                var cut = noise[..random.Next(noise.Length + 1)];
+                var ours = fast.Translate((byte[])cut.Clone());
+                var theirs = reference.Translate((byte[])cut.Clone());
+                (ours is null).ShouldBe(theirs is null);
+                if (ours is { } o && theirs is { } r)
+                {
+                    o.Frame.ShouldBe(r.Frame);
+                    o.HeaderLength.ShouldBe(r.HeaderLength);
+                }
+            }
+        }
+    }
+
     [Fact]
     public void Translate_HostileFrames_NullNeverThrows()
     {

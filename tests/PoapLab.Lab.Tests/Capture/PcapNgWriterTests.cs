@@ -30,6 +30,46 @@ public sealed class PcapNgWriterTests : IDisposable
         return path;
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    [InlineData(65550)]
+    public void WritePacket_AnyLength_BlockAsDraftSection43Lays(int length)
+    {
+        // draft-ietf-opsawg-pcapng §4.3: type 6, total length, interface 0, timestamp high and
+        // low (microseconds), captured and original length, data padded to 32 bits, total length.
+        var data = Enumerable.Range(0, length).Select(i => (byte)(i * 7 + 1)).ToArray();
+        var stamp = DateTimeOffset.FromUnixTimeSeconds(1_700_000_000).AddTicks(1_234_560);
+        var micros = (ulong)((stamp - DateTimeOffset.UnixEpoch).Ticks / 10);
+        var padded = (length + 3) & ~3;
+        var total = 32 + padded;
+        var expected = new List<byte>();
+        void U32(uint v) => expected.AddRange(BitConverter.GetBytes(v));
+        U32(6);
+        U32((uint)total);
+        U32(0);
+        U32((uint)(micros >> 32));
+        U32((uint)micros);
+        U32((uint)length);
+        U32((uint)length + 9);
+        expected.AddRange(data);
+        expected.AddRange(new byte[padded - length]);
+        U32((uint)total);
+        using var stream = new MemoryStream();
+        using var writer = new PcapNgWriter(stream, 1, "lo", 262144);
+        var before = stream.Length;
+
+        writer.WritePacket(stamp, data, length + 9);
+
+        stream.ToArray()[(int)before..].ShouldBe(expected.ToArray());
+        writer.Length.ShouldBe(stream.Length);
+        PcapNgWriter.EnhancedPacketSize(length).ShouldBe(total);
+    }
+
     [Fact]
     public void WritePacket_ReadByLibpcap_SameFramesLengthsAndTimes()
     {

@@ -29,24 +29,30 @@ internal abstract record CliRecord
     /// <summary>The text NX-OS prints.</summary>
     public abstract string ToText();
 
+    /// <summary>The marked properties of each record type, in declaration order: found by reflection once a type.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, Field[]> Fields = new();
+
+    /// <summary>A marked property: its table name (a list of rows) or its <c>clid</c> key.</summary>
+    private sealed record Field(PropertyInfo Property, string? Table, string? Key);
+
     /// <summary>The structured form, keys in declaration order; tables as NX-OS nests them.</summary>
     public JsonObject ToJson()
     {
         var json = new JsonObject();
-        foreach (var property in GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance).OrderBy(p => p.MetadataToken))
+        foreach (var field in Fields.GetOrAdd(GetType(), MarkedFields))
         {
-            if (property.GetCustomAttribute<CliTableAttribute>() is { } table)
+            if (field.Table is { } table)
             {
-                var rows = ((IEnumerable?)property.GetValue(this))?.OfType<CliRecord>().Select(r => r.ToJson()).ToList() ?? [];
-                CliJson.AddTable(json, table.Name, rows);
+                var rows = ((IEnumerable?)field.Property.GetValue(this))?.OfType<CliRecord>().Select(r => r.ToJson()).ToList() ?? [];
+                CliJson.AddTable(json, table, rows);
             }
-            else if (property.GetCustomAttribute<CliKeyAttribute>() is { } key)
+            else if (field.Key is { } key)
             {
-                var value = property.GetValue(this);
+                var value = field.Property.GetValue(this);
                 if (value is IReadOnlyList<string> list)
                 {
                     // One value is a string, several an array (NX-OS's clid); none is null.
-                    json[key.Key] = CliJson.OneOrMany(list);
+                    json[key] = CliJson.OneOrMany(list);
                     continue;
                 }
                 if (value is null)
@@ -54,7 +60,7 @@ internal abstract record CliRecord
                     // An absent field is left out, as NX-OS leaves out keys a release lacks.
                     continue;
                 }
-                json[key.Key] = value switch
+                json[key] = value switch
                 {
                     string s => JsonValue.Create(s),
                     int i => JsonValue.Create(i),
@@ -66,4 +72,10 @@ internal abstract record CliRecord
         }
         return json;
     }
+
+    private static Field[] MarkedFields(Type type) =>
+        [.. type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .OrderBy(p => p.MetadataToken)
+            .Select(p => new Field(p, p.GetCustomAttribute<CliTableAttribute>()?.Name, p.GetCustomAttribute<CliKeyAttribute>()?.Key))
+            .Where(f => f.Table is not null || f.Key is not null)];
 }

@@ -35,6 +35,27 @@ public sealed class CliRecordTests
         rows.GetArrayLength().ShouldBe(2);
     }
 
+    private sealed record Ordered(
+        [property: CliKey("z")] int Z,
+        [property: CliKey("a")] string A,
+        string TextOnly,
+        [property: CliTable("t")] IReadOnlyList<Row> Rows) : CliRecord
+    {
+        public override string ToText() => "";
+    }
+
+    [Fact]
+    public void ToJson_SameTypeManyTimes_SameKeysInDeclarationOrderEachTime()
+    {
+        // The marks are read once a type: every later record of the type gives what the first did.
+        var expected = "{\"z\":1,\"a\":\"x\",\"TABLE_t\":{\"ROW_t\":{\"name\":\"r\",\"size\":2}}}";
+        for (var i = 0; i < 3; i++)
+        {
+            new Ordered(1, "x", "ignored", [new Row("r", 2)]).ToJson().ToJsonString().ShouldBe(expected);
+        }
+        new Ordered(2, "y", "ignored", []).ToJson()["z"]!.GetValue<int>().ShouldBe(2);
+    }
+
     private sealed record Tags([property: CliKey("tag")] IReadOnlyList<string> Values) : CliRecord
     {
         public override string ToText() => string.Join(' ', Values) + "\n";
