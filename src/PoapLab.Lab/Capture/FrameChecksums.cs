@@ -33,9 +33,8 @@ internal static class FrameChecksums
         ip[10] = 0;
         ip[11] = 0;
         BinaryPrimitives.WriteUInt16BigEndian(ip[10..], (ushort)~Sum(ip, 0));
-        // The IPv4 header counted in 32-bit words, as PacketDotNet's IPv4Packet.HeaderLength gives
-        // it and the translator has always added it: the same cut beyond the payload cap.
-        return Ethernet + (ihl / 4) + (protocol == 17 ? 8 : (segment[12] >> 4) * 4);
+        // Ethernet, the IPv4 header with its options, and the UDP header or the TCP header with its options.
+        return Ethernet + ihl + (protocol == 17 ? 8 : (segment[12] >> 4) * 4);
     }
 
     /// <summary>The one's complement sum of <paramref name="data"/> as big-endian 16-bit words (an odd last byte padded with zero), plus <paramref name="carried"/>.</summary>

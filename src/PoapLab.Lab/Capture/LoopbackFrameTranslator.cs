@@ -199,7 +199,8 @@ internal sealed class LoopbackFrameTranslator(ICaptureAddressBook book)
             headers = t.DataOffset * 4;
         }
         ip.UpdateIPChecksum();
-        return (ethernet.Bytes, 14 + ip.HeaderLength + headers);
+        // IPv4Packet.HeaderLength is the IHL field, in 32-bit words (RFC 791 §3.1).
+        return (ethernet.Bytes, 14 + (ip.HeaderLength * 4) + headers);
     }
 
     /// <summary>

@@ -129,6 +129,27 @@ public sealed class LoopbackFrameTranslatorTests
         }
     }
 
+    [Theory]
+    [InlineData(true, 0)]
+    [InlineData(false, 0)]
+    [InlineData(false, 10)]
+    public void Translate_FrameOnEitherPath_HeaderLengthIsEthernetIpAndTransportInBytes(bool udp, int tcpOptionWords)
+    {
+        // The capture keeps this many bytes of a frame beyond its payload cap, plus the payload it promises.
+        foreach (var sumInPlace in new[] { true, false })
+        {
+            var t = new LoopbackFrameTranslator(Book()) { SumInPlace = sumInPlace };
+            var frame = udp
+                ? LoopbackUdp("127.77.0.3", 45555, "127.78.0.9", 52000, new byte[700])
+                : LoopbackTcp("127.77.0.3", 45555, "127.78.0.9", 52000, new byte[700], tcpOptionWords);
+
+            var rewritten = t.Translate(frame)!.Value;
+
+            rewritten.HeaderLength.ShouldBe(14 + 20 + (udp ? 8 : 20 + (tcpOptionWords * 4)), $"summed in place: {sumInPlace}");
+            (rewritten.Frame.Length - rewritten.HeaderLength).ShouldBe(700);
+        }
+    }
+
     [Fact]
     public void Translate_FramesSummedInPlace_SameBytesAndHeaderLengthsAsPacketDotNet()
     {
