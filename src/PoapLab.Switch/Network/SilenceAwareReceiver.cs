@@ -73,7 +73,21 @@ public sealed class SilenceAwareReceiver(Socket socket) : IAsyncDisposable
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                return null;
+                // The wait is over; a datagram that is queued by now (a wait of no time, one
+                // that came as the timer fired) is still taken, as it would be by the next wait.
+                if (socket.Available == 0)
+                {
+                    return null;
+                }
+                try
+                {
+                    received = socket.ReceiveFrom(_buffer, SocketFlags.None, _address);
+                }
+                catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
+                {
+                    // An ICMP error queued, not a datagram: the wait stays over.
+                    return null;
+                }
             }
             catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
             {

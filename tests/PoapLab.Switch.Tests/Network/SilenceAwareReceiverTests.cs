@@ -113,6 +113,25 @@ public sealed class SilenceAwareReceiverTests
     }
 
     [Fact]
+    public async Task ReceiveAsync_WaitOfNoTime_TakesADatagramAlreadyQueued()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var socket = Bound();
+        await using var receiver = new SilenceAwareReceiver(socket);
+        (await receiver.ReceiveAsync(TimeSpan.Zero, ct)).ShouldBeNull();
+        using var sender = Bound();
+        await sender.SendToAsync(new byte[] { 5 }, socket.LocalEndPoint!, ct);
+        var deadline = Stopwatch.StartNew();
+        while (socket.Available == 0 && deadline.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(1, ct);
+        }
+
+        (await receiver.ReceiveAsync(TimeSpan.Zero, ct))!.Value.Data.ShouldBe(new byte[] { 5 });
+        (await receiver.ReceiveAsync(TimeSpan.Zero, ct)).ShouldBeNull();
+    }
+
+    [Fact]
     public async Task ReceiveAsync_SendersInTurn_EachDatagramHasItsOwnSource()
     {
         var ct = TestContext.Current.CancellationToken;
