@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using PoapLab.Core.Events;
 using PoapLab.Protocols.Tftp;
 using PoapLab.Servers.Faults;
@@ -261,6 +262,7 @@ internal sealed class TftpReadTransfer : TftpTransfer
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<int> SendWindowAsync(long first)
     {
         if (_native is not null)
@@ -345,6 +347,7 @@ internal sealed class TftpReadTransfer : TftpTransfer
     }
 
     /// <summary>Up to <paramref name="max"/> DATA packets from <paramref name="first"/>, one send each; -1 when a fault ended the transfer.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<int> SendBlocksAsync(long first, int max)
     {
         var count = 0;

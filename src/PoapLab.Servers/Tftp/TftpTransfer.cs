@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using PoapLab.Core.Events;
 using PoapLab.Protocols;
 using PoapLab.Protocols.Tftp;
@@ -164,6 +165,7 @@ internal abstract class TftpTransfer : IDisposable
     /// Waits for the next packet from the client's TID into <paramref name="buffer"/>.
     /// Packets from any other endpoint get ERROR 5 (RFC 1350 §4) and do not end the wait.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     protected async ValueTask<(TftpWait Result, int Length)> ReceiveAsync(Memory<byte> buffer)
     {
         for (var stray = 0; stray < MaxStrayPacketsPerWait; stray++)

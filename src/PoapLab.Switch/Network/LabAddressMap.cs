@@ -29,6 +29,7 @@ public sealed class LabAddressMap
     private readonly ConcurrentBag<IPEndPoint> _dhcpServers = [];
     private readonly ConcurrentDictionary<(IPAddress Lab, int Port, string User), string> _logins = new();
     private readonly ConcurrentBag<IPEndPoint> _dhcp6Servers = [];
+    private int _version;
 
     /// <param name="allocateHost">
     /// Gives a loopback address no other host of any lab in this process uses (the lab's
@@ -40,6 +41,13 @@ public sealed class LabAddressMap
         _allocateHost = allocateHost;
     }
 
+    /// <summary>
+    /// Changes each time an address or a service is added (after the change is visible): an
+    /// answer of <see cref="ToLab"/> or <see cref="ToReal"/> cached under one version holds while
+    /// the version is the same.
+    /// </summary>
+    public int Version => Volatile.Read(ref _version);
+
     /// <summary>All_DHCP_Relay_Agents_and_Servers (RFC 8415 §7.1), where a DHCPv6 client sends.</summary>
     public static IPAddress AllDhcpServers { get; } = IPAddress.Parse("ff02::1:2");
 
@@ -50,6 +58,7 @@ public sealed class LabAddressMap
         {
             var lo = _allocateHost();
             _loopbackToLab[lo] = lab;
+            Interlocked.Increment(ref _version);
             return lo;
         });
     }
@@ -60,6 +69,7 @@ public sealed class LabAddressMap
         _services[(labHost, transport, labPort)] = real;
         _realToLabPort[real] = labPort;
         _loopbackToLab.TryAdd(real.Address, labHost);
+        Interlocked.Increment(ref _version);
         if (transport == LabProtocol.Udp && labPort == 67)
         {
             _dhcpServers.Add(real);

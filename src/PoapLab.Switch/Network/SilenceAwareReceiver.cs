@@ -1,14 +1,17 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 
 namespace PoapLab.Switch.Network;
 
 /// <summary>
 /// The receiving half of a switch's UDP socket, shared by every <see cref="ISwitchNetwork"/>:
-/// one outstanding OS receive survives a timed-out wait (so no datagram is lost between waits
-/// and none is left behind on an abandoned token), and a wait known to be in vain (the lab said
-/// no answer is coming: <see cref="ExpectSilence"/>) ends after a short grace instead of its
-/// full real-time cap. Not for concurrent receives (a socket has one reader, its client).
+/// a timed-out wait cancels its OS receive, which on Linux either takes the datagram or leaves
+/// it queued in the socket (so no datagram is lost between waits), and a wait known to be in
+/// vain (the lab said no answer is coming: <see cref="ExpectSilence"/>) ends after a short grace
+/// instead of its full real-time cap. Not for concurrent receives (a socket has one reader, its
+/// client). A receive allocates nothing but the datagram it returns: the source address is read
+/// into one reused <see cref="SocketAddress"/> and its endpoint made once per peer.
 /// </summary>
 public sealed class SilenceAwareReceiver(Socket socket) : IAsyncDisposable
 {
@@ -17,9 +20,14 @@ public sealed class SilenceAwareReceiver(Socket socket) : IAsyncDisposable
 
     private readonly byte[] _buffer = new byte[65536];
     private readonly Lock _gate = new();
+    private readonly SocketAddress _address = new(socket.AddressFamily);
+    private readonly IPEndPoint _template = new(socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
+    // The last peer's address and endpoint: a transfer hears one peer thousands of times.
+    private SocketAddress? _lastAddress;
+    private IPEndPoint? _lastFrom;
     private CancellationTokenSource? _wait;
-    private Task<SocketReceiveFromResult>? _pending;
     private bool _silence;
+    private int _disposed;
 
     /// <summary>Whether the current wait is known to be in vain (cleared by <see cref="ExpectAnswer"/>).</summary>
     public bool SilenceKnown => Volatile.Read(ref _silence);
@@ -42,71 +50,84 @@ public sealed class SilenceAwareReceiver(Socket socket) : IAsyncDisposable
     /// when silence is known), with its source; null when none came. An ICMP port unreachable
     /// reported for an earlier send is not a datagram and is skipped.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<(byte[] Data, IPEndPoint From)?> ReceiveAsync(TimeSpan realWait, CancellationToken cancellationToken)
     {
         while (true)
         {
-            _pending ??= socket.ReceiveFromAsync(_buffer, SocketFlags.None, new IPEndPoint(socket.AddressFamily == AddressFamily.InterNetwork ? IPAddress.Any : IPAddress.IPv6Any, 0));
-            if (!_pending.IsCompleted)
+            int received;
+            CancellationToken token;
+            lock (_gate)
             {
-                CancellationToken token;
-                lock (_gate)
+                if (_wait is null || !_wait.TryReset())
                 {
-                    if (_wait is null || !_wait.TryReset())
-                    {
-                        _wait?.Dispose();
-                        _wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                    }
-                    _wait.CancelAfter(_silence ? Grace : realWait);
-                    token = _wait.Token;
+                    _wait?.Dispose();
+                    _wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 }
-                try
-                {
-                    await _pending.WaitAsync(token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                _wait.CancelAfter(_silence ? Grace : realWait);
+                token = _wait.Token;
+            }
+            try
+            {
+                received = await socket.ReceiveFromAsync(_buffer, SocketFlags.None, _address, token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // The wait is over; a datagram that is queued by now (a wait of no time, one
+                // that came as the timer fired) is still taken, as it would be by the next wait.
+                if (socket.Available == 0)
                 {
                     return null;
                 }
-            }
-            var task = _pending;
-            _pending = null;
-            SocketReceiveFromResult r;
-            try
-            {
-                r = await task.ConfigureAwait(false);
+                try
+                {
+                    received = socket.ReceiveFrom(_buffer, SocketFlags.None, _address);
+                }
+                catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
+                {
+                    // An ICMP error queued, not a datagram: the wait stays over.
+                    return null;
+                }
             }
             catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
             {
                 continue;
             }
-            var from = (IPEndPoint)r.RemoteEndPoint;
-            if (from.Address.IsIPv4MappedToIPv6)
-            {
-                from = new IPEndPoint(from.Address.MapToIPv4(), from.Port);
-            }
-            return (_buffer.AsSpan(0, r.ReceivedBytes).ToArray(), from);
+            return (_buffer.AsSpan(0, received).ToArray(), From());
         }
     }
 
-    /// <summary>Closes the socket and observes the receive it leaves pending.</summary>
-    public async ValueTask DisposeAsync()
+    private IPEndPoint From()
     {
-        socket.Dispose();
-        if (_pending is { } pending)
+        if (_lastFrom is not null && _address.Equals(_lastAddress))
         {
-            try
-            {
-                await pending.ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
-            {
-            }
+            return _lastFrom;
         }
+        var from = (IPEndPoint)_template.Create(_address);
+        if (from.Address.IsIPv4MappedToIPv6)
+        {
+            from = new IPEndPoint(from.Address.MapToIPv4(), from.Port);
+        }
+        _lastAddress ??= new SocketAddress(_address.Family, _address.Size);
+        _address.Buffer.CopyTo(_lastAddress.Buffer);
+        _lastAddress.Size = _address.Size;
+        _lastFrom = from;
+        return from;
+    }
+
+    /// <summary>Closes the socket (a receive still waiting ends with it).</summary>
+    public ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return ValueTask.CompletedTask;
+        }
+        socket.Dispose();
         lock (_gate)
         {
             _wait?.Dispose();
             _wait = null;
         }
+        return ValueTask.CompletedTask;
     }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using PoapLab.Core.Time;
 
 namespace PoapLab.Switch.Network;
@@ -107,6 +108,7 @@ public sealed class VirtualNetwork : ISwitchNetwork
 
         public int LocalPort => labPort;
 
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
         public async ValueTask SendAsync(ReadOnlyMemory<byte> datagram, IPEndPoint destination, CancellationToken cancellationToken)
         {
             // Cleared before the datagram leaves, so a server's "no answer" (ExpectSilence)
@@ -143,7 +145,7 @@ public sealed class VirtualNetwork : ISwitchNetwork
             else
             {
                 // Nobody at that address: the datagram is lost, as on a real segment.
-                var real = net._map.ToReal(destination, LabProtocol.Udp);
+                var real = RealAddress(destination);
                 delivered = real is not null;
                 if (real is not null)
                 {
@@ -156,6 +158,7 @@ public sealed class VirtualNetwork : ISwitchNetwork
             }
         }
 
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
         public async ValueTask<LabDatagram?> ReceiveAsync(TimeSpan timeout, CancellationToken cancellationToken)
         {
             timeout = SimClock.Remaining(timeout, TimeSpan.Zero);
@@ -170,7 +173,49 @@ public sealed class VirtualNetwork : ISwitchNetwork
             {
                 _receiver.ExpectSilence();
             }
-            return new LabDatagram(r.Data, net._map.ToLab(r.From));
+            return new LabDatagram(r.Data, LabSource(r.From));
+        }
+
+        // A transfer sends to and hears from one peer thousands of times: its translation is
+        // kept while the lab's map is unchanged (the receiver hands the same endpoint for the
+        // same source, so a reference comparison finds it).
+        private IPEndPoint? _sentTo;
+        private SocketAddress? _sentToReal;
+        private int _sentToVersion;
+        private IPEndPoint? _heardFrom;
+        private IPEndPoint? _heardFromLab;
+        private int _heardFromVersion;
+
+        /// <summary>Where a datagram to <paramref name="destination"/> really goes (serialized), or null when nobody is there.</summary>
+        private SocketAddress? RealAddress(IPEndPoint destination)
+        {
+            var version = net._map.Version;
+            if (_sentToReal is not null && version == _sentToVersion && destination.Equals(_sentTo))
+            {
+                return _sentToReal;
+            }
+            var real = net._map.ToReal(destination, LabProtocol.Udp);
+            if (real is null)
+            {
+                return null;
+            }
+            _sentTo = new IPEndPoint(destination.Address, destination.Port);
+            _sentToReal = real.Serialize();
+            _sentToVersion = version;
+            return _sentToReal;
+        }
+
+        private IPEndPoint LabSource(IPEndPoint real)
+        {
+            var version = net._map.Version;
+            if (_heardFromLab is not null && version == _heardFromVersion && ReferenceEquals(real, _heardFrom))
+            {
+                return _heardFromLab;
+            }
+            _heardFrom = real;
+            _heardFromLab = net._map.ToLab(real);
+            _heardFromVersion = version;
+            return _heardFromLab;
         }
 
         /// <inheritdoc />

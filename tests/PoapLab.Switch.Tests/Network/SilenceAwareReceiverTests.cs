@@ -77,6 +77,81 @@ public sealed class SilenceAwareReceiverTests
     }
 
     [Fact]
+    public async Task ReceiveAsync_ManyWaitsCutShortBetweenDatagrams_EachDatagramOnceInOrder()
+    {
+        // Waits that time out cancel their receive: a datagram arriving as one is cut short is
+        // either taken by it or left for the next, never lost or seen twice.
+        var ct = TestContext.Current.CancellationToken;
+        var socket = Bound();
+        await using var receiver = new SilenceAwareReceiver(socket);
+        using var sender = Bound();
+        const int Count = 200;
+        var sending = Task.Run(async () =>
+        {
+            for (var i = 0; i < Count; i++)
+            {
+                await sender.SendToAsync(BitConverter.GetBytes(i), socket.LocalEndPoint!, ct);
+                if (i % 7 == 0)
+                {
+                    await Task.Delay(1, ct);
+                }
+            }
+        }, ct);
+
+        var got = new List<int>();
+        var deadline = Stopwatch.StartNew();
+        while (got.Count < Count && deadline.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            if (await receiver.ReceiveAsync(TimeSpan.FromMilliseconds(1), ct) is { } d)
+            {
+                got.Add(BitConverter.ToInt32(d.Data));
+            }
+        }
+        await sending;
+
+        got.ShouldBe(Enumerable.Range(0, Count));
+    }
+
+    [Fact]
+    public async Task ReceiveAsync_WaitOfNoTime_TakesADatagramAlreadyQueued()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var socket = Bound();
+        await using var receiver = new SilenceAwareReceiver(socket);
+        (await receiver.ReceiveAsync(TimeSpan.Zero, ct)).ShouldBeNull();
+        using var sender = Bound();
+        await sender.SendToAsync(new byte[] { 5 }, socket.LocalEndPoint!, ct);
+        var deadline = Stopwatch.StartNew();
+        while (socket.Available == 0 && deadline.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(1, ct);
+        }
+
+        (await receiver.ReceiveAsync(TimeSpan.Zero, ct))!.Value.Data.ShouldBe(new byte[] { 5 });
+        (await receiver.ReceiveAsync(TimeSpan.Zero, ct)).ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task ReceiveAsync_SendersInTurn_EachDatagramHasItsOwnSource()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var socket = Bound();
+        await using var receiver = new SilenceAwareReceiver(socket);
+        using var a = Bound();
+        using var b = Bound();
+
+        var sources = new List<IPEndPoint>();
+        foreach (var sender in new[] { a, a, b, a, b, b })
+        {
+            await sender.SendToAsync(new byte[] { 1 }, socket.LocalEndPoint!, ct);
+            sources.Add((await receiver.ReceiveAsync(TimeSpan.FromSeconds(5), ct))!.Value.From);
+        }
+
+        var (ea, eb) = ((IPEndPoint)a.LocalEndPoint!, (IPEndPoint)b.LocalEndPoint!);
+        sources.ShouldBe([ea, ea, eb, ea, eb, eb]);
+    }
+
+    [Fact]
     public async Task DisposeAsync_WithAReceivePending_ClosesTheSocketAndObservesIt()
     {
         var socket = Bound();

@@ -38,6 +38,61 @@ public sealed class VirtualNetworkTests
     }
 
     [Fact]
+    public async Task SendAsync_ServiceMovedAfterSends_NextDatagramGoesToItsNewPlace()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var map = TestLoopback.Map();
+        using var first = new UdpClient(new IPEndPoint(map.LoopbackFor(Server), 0));
+        map.AddService(Server, LabProtocol.Udp, 69, (IPEndPoint)first.Client.LocalEndPoint!);
+        var net = new VirtualNetwork(map, TestLoopback.Next(forSwitch: true), Clock());
+        await using var socket = await net.OpenUdpAsync(0, ct);
+        for (var i = 0; i < 3; i++)
+        {
+            await socket.SendAsync(new[] { (byte)i }, new IPEndPoint(Server, 69), ct);
+            (await first.ReceiveAsync(ct)).Buffer.ShouldBe(new[] { (byte)i });
+        }
+
+        // The lab's map changes (a service bound anew): the socket's kept translation is not used.
+        using var second = new UdpClient(new IPEndPoint(map.LoopbackFor(Server), 0));
+        var version = map.Version;
+        map.AddService(Server, LabProtocol.Udp, 69, (IPEndPoint)second.Client.LocalEndPoint!);
+        map.Version.ShouldNotBe(version);
+        await socket.SendAsync("moved"u8.ToArray(), new IPEndPoint(Server, 69), ct);
+
+        (await second.ReceiveAsync(ct)).Buffer.ShouldBe("moved"u8.ToArray());
+        first.Available.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task ReceiveAsync_TwoPortsOfOneHostInTurn_EachDatagramKeepsItsOwnSource()
+    {
+        // Attack: a stranger on the server's host (another port) interleaves with the transfer:
+        // the translation kept for the last source must never lend the stranger the server's TID.
+        var ct = TestContext.Current.CancellationToken;
+        var map = TestLoopback.Map();
+        using var tftp = new UdpClient(new IPEndPoint(map.LoopbackFor(Server), 0));
+        map.AddService(Server, LabProtocol.Udp, 69, (IPEndPoint)tftp.Client.LocalEndPoint!);
+        using var stranger = new UdpClient(new IPEndPoint(map.LoopbackFor(Server), 0));
+        var net = new VirtualNetwork(map, TestLoopback.Next(forSwitch: true), Clock());
+        await using var socket = await net.OpenUdpAsync(0, ct);
+        await socket.SendAsync("rrq"u8.ToArray(), new IPEndPoint(Server, 69), ct);
+        var client = (await tftp.ReceiveAsync(ct)).RemoteEndPoint;
+        var strangerPort = ((IPEndPoint)stranger.Client.LocalEndPoint!).Port;
+
+        var seen = new List<IPEndPoint>();
+        for (var i = 0; i < 6; i++)
+        {
+            await (i % 3 == 2 ? stranger : tftp).SendAsync(new[] { (byte)i }, client, ct);
+            var got = (await socket.ReceiveAsync(TimeSpan.FromSeconds(5), ct))!.Value;
+            got.Payload.ShouldBe(new[] { (byte)i });
+            seen.Add(got.Source);
+        }
+
+        seen.Select(s => s.Port).ShouldBe([69, 69, strangerPort, 69, 69, strangerPort]);
+        seen.ShouldAllBe(s => s.Address.Equals(Server));
+    }
+
+    [Fact]
     public async Task SendAsync_Broadcast_ReachesEveryDhcpServer()
     {
         var ct = TestContext.Current.CancellationToken;

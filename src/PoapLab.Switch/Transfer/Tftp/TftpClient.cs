@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Runtime.CompilerServices;
 using PoapLab.Core.Time;
 using PoapLab.Protocols;
 using PoapLab.Protocols.Tftp;
@@ -321,6 +322,7 @@ public sealed class TftpClient(ISwitchNetwork network, SimClock clock)
             }
         }
 
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
         private async ValueTask<bool> WriteAsync(ReadOnlyMemory<byte> data)
         {
             try
@@ -358,6 +360,7 @@ public sealed class TftpClient(ISwitchNetwork network, SimClock clock)
                 ModelledDuration = _modelled,
             };
 
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
         private async ValueTask SendAsync(ReadOnlyMemory<byte> datagram, IPEndPoint to)
         {
             await _socket.SendAsync(datagram, to, _cancellationToken).ConfigureAwait(false);
@@ -378,6 +381,7 @@ public sealed class TftpClient(ISwitchNetwork network, SimClock clock)
         }
 
         /// <summary>The next datagram from the server's TID; null when the timeout passed.</summary>
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
         private async ValueTask<LabDatagram?> ReceiveAsync()
         {
             while (true)
