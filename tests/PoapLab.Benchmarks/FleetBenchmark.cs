@@ -11,7 +11,8 @@ namespace PoapLab.Benchmarks;
 
 /// <summary>One point of the fleet curve.</summary>
 /// <param name="CpuSeconds">CPU time of this process and its reaped children (scripts, sandboxes) during the run: set against 2 × wall, it tells waiting from working.</param>
-internal sealed record FleetPoint(string Protocol, int Switches, double WallSeconds, int Passed, long PeakPssBytes, double? FloorSeconds, string? Error, double CpuSeconds = 0);
+/// <param name="MachineCpuSeconds">CPU time of the whole machine during the run (proc(5) /proc/stat: every process, the kernel's softirq work included): on a quiet machine, what the run cost, descendants that are never reaped by this process's children included.</param>
+internal sealed record FleetPoint(string Protocol, int Switches, double WallSeconds, int Passed, long PeakPssBytes, double? FloorSeconds, string? Error, double CpuSeconds = 0, double MachineCpuSeconds = 0);
 
 /// <summary>
 /// The fleet mode (<c>--fleet 10,100,1000</c>): one scenario of N switches (distinct serials
@@ -61,9 +62,11 @@ internal sealed class FleetBenchmark(ReferenceTools tools, BenchmarkOptions opti
         using var sampler = new PssSampler(Environment.ProcessId, TimeSpan.FromMilliseconds(250));
         var watch = Stopwatch.StartNew();
         var cpuBefore = CpuSeconds();
+        var machineBefore = MachineCpuSeconds();
         var result = await new ScenarioRunner().RunAsync(scenario, new RunOptions(Path.Combine(folder, "out"), MaxSwitches: options.Parallel), cancellationToken).ConfigureAwait(false);
         var wall = watch.Elapsed.TotalSeconds;
         var cpu = CpuSeconds() - cpuBefore;
+        var machine = MachineCpuSeconds() - machineBefore;
         var peak = await sampler.StopAsync().ConfigureAwait(false);
         var passed = result.Switches.Count(s => s.Passed);
         var error = result.Error ?? (passed == n ? null : string.Join("; ", result.Failures.Take(3)));
@@ -75,7 +78,7 @@ internal sealed class FleetBenchmark(ReferenceTools tools, BenchmarkOptions opti
             Console.Error.WriteLine($"[fleet {protocol}] floor: {n} bare {Path.GetFileName(python.Executable)} runs, {Environment.ProcessorCount} at a time");
             floor = await FloorAsync(python.Executable, scenario, folder, n, cancellationToken).ConfigureAwait(false);
         }
-        return new FleetPoint(protocol, n, wall, passed, peak, floor, error, cpu);
+        return new FleetPoint(protocol, n, wall, passed, peak, floor, error, cpu, machine);
     }
 
     /// <summary>User and system time of this process and of its children it has waited for (proc(5): fields 14–17 of /proc/self/stat, in clock ticks of 1/100 s), in seconds.</summary>
@@ -90,6 +93,22 @@ internal sealed class FleetBenchmark(ReferenceTools tools, BenchmarkOptions opti
             return ticks / 100.0;
         }
         catch (Exception e) when (e is IOException or FormatException or ArgumentOutOfRangeException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>Busy time of all processors since boot (proc(5): /proc/stat's first line, user + nice + system + irq + softirq + steal, in clock ticks of 1/100 s), in seconds.</summary>
+    internal static double MachineCpuSeconds()
+    {
+        try
+        {
+            var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            // cpu user nice system idle iowait irq softirq steal ...
+            var ticks = new[] { 1, 2, 3, 6, 7, 8 }.Sum(i => long.Parse(fields[i], CultureInfo.InvariantCulture));
+            return ticks / 100.0;
+        }
+        catch (Exception e) when (e is IOException or FormatException or IndexOutOfRangeException or InvalidOperationException)
         {
             return 0;
         }
@@ -189,7 +208,7 @@ internal sealed class FleetBenchmark(ReferenceTools tools, BenchmarkOptions opti
     {
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $"\nfleet: one scenario of N switches, 1 MiB image, --parallel {parallel}; floor: N bare python3 runs of the script with a stub cli, {Environment.ProcessorCount} at a time\n");
-        text.Append("proto        N   passed    wall s  per switch ms   CPU s  CPU/switch ms  peak PSS MiB  PSS/switch MiB   floor s  floor/switch ms   ratio\n");
+        text.Append("proto        N   passed    wall s  per switch ms   CPU s  CPU/switch ms  machine CPU/switch ms  peak PSS MiB  PSS/switch MiB   floor s  floor/switch ms   ratio\n");
         foreach (var p in points)
         {
             var perSwitch = p.WallSeconds * 1000 / p.Switches;
@@ -198,7 +217,7 @@ internal sealed class FleetBenchmark(ReferenceTools tools, BenchmarkOptions opti
             var floorPer = p.FloorSeconds is { } g ? (g * 1000 / p.Switches).ToString("0.0", CultureInfo.InvariantCulture) : "-";
             var ratio = p.FloorSeconds is { } h && h > 0 ? (p.WallSeconds / h).ToString("0.00", CultureInfo.InvariantCulture) + "x" : "-";
             text.Append(CultureInfo.InvariantCulture,
-                $"{p.Protocol,-5} {p.Switches,7} {p.Passed,8} {p.WallSeconds,9:0.0} {perSwitch,14:0.0} {p.CpuSeconds,7:0.0} {p.CpuSeconds * 1000 / p.Switches,14:0.0} {pss,13:0} {pss / p.Switches,15:0.00} {floor,9} {floorPer,16} {ratio,7}\n");
+                $"{p.Protocol,-5} {p.Switches,7} {p.Passed,8} {p.WallSeconds,9:0.0} {perSwitch,14:0.0} {p.CpuSeconds,7:0.0} {p.CpuSeconds * 1000 / p.Switches,14:0.0} {p.MachineCpuSeconds * 1000 / p.Switches,22:0.0} {pss,13:0} {pss / p.Switches,15:0.00} {floor,9} {floorPer,16} {ratio,7}\n");
             if (p.Error is not null)
             {
                 text.Append(CultureInfo.InvariantCulture, $"      note: {p.Error}\n");
