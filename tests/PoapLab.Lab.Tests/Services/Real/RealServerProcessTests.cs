@@ -228,6 +228,8 @@ public sealed class RealServerProcessTests
     {
         await using var lab = await RealServerLab.CreateAsync("/usr/sbin/dnsmasq", "dnsmasq-base", Ct);
         await using var dnsmasq = await RealServerProcess.StartAsync(lab.Options(RealServerKind.Dnsmasq, RealServerLab.Fixture("dnsmasq", "dnsmasq.conf")), lab.Host, Ct);
+        // dnsmasq says "started" once its signal handlers are in place: a SIGTERM before that ends it unlogged (a loaded CI machine hit that race).
+        (await NamespaceRequirementsExtensions.EventuallyAsync(() => dnsmasq.LogTail().Contains("started", StringComparison.Ordinal))).ShouldBeTrue(dnsmasq.LogTail());
 
         await dnsmasq.StopAsync(Ct);
 
