@@ -14,7 +14,7 @@ internal static class FrameChecksums
 {
     private const int Ethernet = 14;
 
-    /// <summary>Sets the transport and IPv4 header checksums of a canonical frame; returns the header length the translator reports for it (see the note at the end).</summary>
+    /// <summary>Sets the transport and IPv4 header checksums of a canonical frame; returns the length of its headers (Ethernet, IPv4 with options, UDP or TCP with options) in bytes.</summary>
     public static int UpdateIpv4(Span<byte> frame)
     {
         var ihl = (frame[Ethernet] & 0x0F) * 4;
