@@ -2,6 +2,7 @@ using System.Net;
 using PoapLab.Core.Events;
 using PoapLab.Protocols.Dhcp;
 using PoapLab.Servers.Dhcp;
+using PoapLab.Servers.Tests.Support;
 
 namespace PoapLab.Servers.Tests.Dhcp;
 
@@ -62,21 +63,8 @@ public sealed partial class EmbeddedDhcpServerTests
 
         await _client.SendAsync(discover.Encode(), server, TestContext.Current.CancellationToken);
 
-        var ignored = await WaitForAsync(() => _timeline.Events.FirstOrDefault(e => e.Kind == EventKinds.DhcpServerIgnored));
+        var ignored = await _timeline.LastAsync(EventKinds.DhcpServerIgnored);
         ignored.Get("reason").ShouldBe("giaddr is not a unicast address");
         _client.Available.ShouldBe(0);
-    }
-
-    private static async Task<LabEvent> WaitForAsync(Func<LabEvent?> find)
-    {
-        for (var i = 0; i < 500; i++)
-        {
-            if (find() is { } found)
-            {
-                return found;
-            }
-            await Task.Delay(10, TestContext.Current.CancellationToken);
-        }
-        throw new TimeoutException("the event never came");
     }
 }

@@ -7,6 +7,8 @@ using PoapLab.Core.Time;
 using PoapLab.Servers.Faults;
 using PoapLab.Servers.Http;
 
+using PoapLab.Servers.Tests.Support;
+
 namespace PoapLab.Servers.Tests.Http;
 
 public sealed class EmbeddedHttpServerFaultTests : IAsyncLifetime
@@ -119,7 +121,7 @@ public sealed class EmbeddedHttpServerFaultTests : IAsyncLifetime
         injected[0].Get("path").ShouldBe("/poap.py");
         injected[0].Get("client").ShouldBe(get.Client.ToString());
         injected[0].Get("fault").ShouldBe("HTTP answers 503 (file *.py)");
-        _timeline.Events.Where(e => e.Kind == EventKinds.HttpServerResponse).Select(e => e.Get("status")).ShouldBe(["503", "503", "200"]);
+        (await _timeline.EventsAsync(EventKinds.HttpServerResponse, 3)).Select(e => e.Get("status")).ShouldBe(["503", "503", "200"]);
     }
 
     [Fact]

@@ -42,23 +42,8 @@ public sealed class EmbeddedHttpServerTests : IAsyncLifetime
 
     private Uri Url(string path) => new($"http://{_endPoint}{path}");
 
-    /// <summary>
-    /// The server records its response event after the last byte went out, so the client may
-    /// hold the whole response a moment before the event exists: wait for it, bounded.
-    /// </summary>
-    private LabEvent LastResponse()
-    {
-        var deadline = System.Diagnostics.Stopwatch.StartNew();
-        while (true)
-        {
-            var found = _timeline.Events.LastOrDefault(e => e.Kind == EventKinds.HttpServerResponse);
-            if (found is not null || deadline.Elapsed > TimeSpan.FromSeconds(5))
-            {
-                return found ?? throw new InvalidOperationException("the server recorded no response event within 5 s");
-            }
-            Thread.Sleep(5);
-        }
-    }
+    /// <summary>The server's last response event; it records it after the last byte went out, so it is awaited.</summary>
+    private Task<LabEvent> LastResponseAsync() => _timeline.LastAsync(EventKinds.HttpServerResponse);
 
     [Fact]
     public void StartAsync_PortZero_ReportsBoundPort()
@@ -80,7 +65,7 @@ public sealed class EmbeddedHttpServerTests : IAsyncLifetime
         var request = _timeline.Events.Single(e => e.Kind == EventKinds.HttpServerRequest);
         request.Get("method").ShouldBe("GET");
         request.Get("path").ShouldBe("/images/nxos.bin");
-        var done = LastResponse();
+        var done = await LastResponseAsync();
         done.Get("status").ShouldBe("200");
         done.Get("bytes").ShouldBe("300000");
         done.Get("client")!.ShouldStartWith("127.0.0.1:");
@@ -95,7 +80,7 @@ public sealed class EmbeddedHttpServerTests : IAsyncLifetime
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         response.Content.Headers.ContentLength.ShouldBe(_content.Length);
         (await response.Content.ReadAsByteArrayAsync(Ct)).ShouldBeEmpty();
-        LastResponse().Get("bytes").ShouldBe("0");
+        (await LastResponseAsync()).Get("bytes").ShouldBe("0");
     }
 
     [Fact]
@@ -108,7 +93,7 @@ public sealed class EmbeddedHttpServerTests : IAsyncLifetime
         response.StatusCode.ShouldBe(HttpStatusCode.PartialContent);
         response.Content.Headers.ContentRange!.ToString().ShouldBe($"bytes 1000-1999/{_content.Length}");
         (await response.Content.ReadAsByteArrayAsync(Ct)).ShouldBe(_content[1000..2000]);
-        LastResponse().Get("bytes").ShouldBe("1000");
+        (await LastResponseAsync()).Get("bytes").ShouldBe("1000");
     }
 
     [Fact]
@@ -120,7 +105,7 @@ public sealed class EmbeddedHttpServerTests : IAsyncLifetime
 
         response.StatusCode.ShouldBe(HttpStatusCode.RequestedRangeNotSatisfiable);
         response.Content.Headers.ContentRange!.ToString().ShouldBe($"bytes */{_content.Length}");
-        LastResponse().Get("status").ShouldBe("416");
+        (await LastResponseAsync()).Get("status").ShouldBe("416");
     }
 
     [Theory]
@@ -146,7 +131,7 @@ public sealed class EmbeddedHttpServerTests : IAsyncLifetime
 
         response.StatusCode.ShouldBeOneOf(HttpStatusCode.Forbidden, HttpStatusCode.NotFound);
         (await response.Content.ReadAsStringAsync(Ct)).ShouldNotContain("TOP SECRET");
-        LastResponse().Get("bytes").ShouldBe("0");
+        (await LastResponseAsync()).Get("bytes").ShouldBe("0");
     }
 
     [Fact]
@@ -188,7 +173,7 @@ public sealed class EmbeddedHttpServerTests : IAsyncLifetime
         request.Get("X-Vendor-ModelName").ShouldBe("N9K-C93108TC-EX");
         request.Get("X-Vendor-Serial").ShouldBe("FDO23490570");
         request.Get("X-Vendor-SoftwareVersion").ShouldBe("10.3(6)");
-        LastResponse().Get("user-agent").ShouldBe("cisco-nxos");
+        (await LastResponseAsync()).Get("user-agent").ShouldBe("cisco-nxos");
     }
 
     [Fact]

@@ -4,6 +4,8 @@ using PoapLab.Core.Time;
 using PoapLab.Core.Events;
 using PoapLab.Servers.Http;
 
+using PoapLab.Servers.Tests.Support;
+
 namespace PoapLab.Servers.Tests.Http;
 
 public sealed class EmbeddedHttpsServerTests : IAsyncLifetime
@@ -54,7 +56,7 @@ public sealed class EmbeddedHttpsServerTests : IAsyncLifetime
         var body = await http.GetStringAsync(new Uri($"https://{_endPoint}/poap.py"), Ct);
         body.ShouldBe("print('hi')");
         seen.ShouldNotBeNull().Thumbprint.ShouldBe(_certificate.Thumbprint);
-        _timeline.Events.ShouldContain(e => e.Kind == EventKinds.HttpServerResponse && e.Get("status") == "200");
+        (await _timeline.LastAsync(EventKinds.HttpServerResponse)).Get("status").ShouldBe("200");
     }
 
     [Fact]
