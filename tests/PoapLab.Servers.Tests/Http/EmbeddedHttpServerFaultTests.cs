@@ -6,7 +6,6 @@ using PoapLab.Core.Events;
 using PoapLab.Core.Time;
 using PoapLab.Servers.Faults;
 using PoapLab.Servers.Http;
-
 using PoapLab.Servers.Tests.Support;
 
 namespace PoapLab.Servers.Tests.Http;

@@ -3,7 +3,6 @@ using System.Security.Cryptography.X509Certificates;
 using PoapLab.Core.Time;
 using PoapLab.Core.Events;
 using PoapLab.Servers.Http;
-
 using PoapLab.Servers.Tests.Support;
 
 namespace PoapLab.Servers.Tests.Http;
