@@ -2,7 +2,7 @@ using System.Net;
 using PoapLab.Core.Events;
 using PoapLab.Protocols.Dhcp;
 using PoapLab.Servers.Dhcp;
-using PoapLab.Servers.Tests.Support;
+using PoapLab.Testing;
 
 namespace PoapLab.Servers.Tests.Dhcp;
 
@@ -63,7 +63,7 @@ public sealed partial class EmbeddedDhcpServerTests
 
         await _client.SendAsync(discover.Encode(), server, TestContext.Current.CancellationToken);
 
-        var ignored = await _timeline.LastAsync(EventKinds.DhcpServerIgnored);
+        var ignored = await _timeline.NthAsync(EventKinds.DhcpServerIgnored);
         ignored.Get("reason").ShouldBe("giaddr is not a unicast address");
         _client.Available.ShouldBe(0);
     }

@@ -6,7 +6,7 @@ using PoapLab.Core.Events;
 using PoapLab.Core.Time;
 using PoapLab.Servers.Faults;
 using PoapLab.Servers.Http;
-using PoapLab.Servers.Tests.Support;
+using PoapLab.Testing;
 
 namespace PoapLab.Servers.Tests.Http;
 
@@ -120,7 +120,8 @@ public sealed class EmbeddedHttpServerFaultTests : IAsyncLifetime
         injected[0].Get("path").ShouldBe("/poap.py");
         injected[0].Get("client").ShouldBe(get.Client.ToString());
         injected[0].Get("fault").ShouldBe("HTTP answers 503 (file *.py)");
-        (await _timeline.EventsAsync(EventKinds.HttpServerResponse, 3)).Select(e => e.Get("status")).ShouldBe(["503", "503", "200"]);
+        await _timeline.NthAsync(EventKinds.HttpServerResponse, 3);
+        _timeline.Events.Where(e => e.Kind == EventKinds.HttpServerResponse).Select(e => e.Get("status")).ShouldBe(["503", "503", "200"]);
     }
 
     [Fact]

@@ -6,6 +6,7 @@ using PoapLab.Core.Events;
 using PoapLab.Core.Time;
 using PoapLab.Servers.Http;
 using PoapLab.Servers.Tests.Support;
+using PoapLab.Testing;
 
 namespace PoapLab.Servers.Tests.Http;
 
@@ -43,7 +44,11 @@ public sealed class EmbeddedHttpServerTests : IAsyncLifetime
     private Uri Url(string path) => new($"http://{_endPoint}{path}");
 
     /// <summary>The server's last response event; it records it after the last byte went out, so it is awaited.</summary>
-    private Task<LabEvent> LastResponseAsync() => _timeline.LastAsync(EventKinds.HttpServerResponse);
+    private async Task<LabEvent> LastResponseAsync()
+    {
+        await _timeline.NthAsync(EventKinds.HttpServerResponse);
+        return _timeline.Events.Last(e => e.Kind == EventKinds.HttpServerResponse);
+    }
 
     [Fact]
     public void StartAsync_PortZero_ReportsBoundPort()

@@ -52,23 +52,7 @@ public sealed partial class EmbeddedTftpServerTests : IAsyncLifetime
         return bytes;
     }
 
-    private async Task<LabEvent> WaitForEventAsync(string kind, int count = 1)
-    {
-        var seen = new TaskCompletionSource<LabEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _timeline.Subscribe(e =>
-        {
-            if (e.Kind == kind && _timeline.Events.Count(x => x.Kind == kind) >= count)
-            {
-                seen.TrySetResult(e);
-            }
-        });
-        var existing = _timeline.Events.Where(e => e.Kind == kind).ToList();
-        if (existing.Count >= count)
-        {
-            return existing[count - 1];
-        }
-        return await seen.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
-    }
+    private Task<LabEvent> WaitForEventAsync(string kind, int count = 1) => _timeline.NthAsync(kind, count, TimeSpan.FromSeconds(30));
 
     [Fact]
     public async Task ReadRequest_SmallFile_TransfersExactBytesAndRecordsEvents()

@@ -51,19 +51,7 @@ public sealed class TftpClientTests : IAsyncLifetime
         return bytes;
     }
 
-    private Task<LabEvent> ServerEventAsync(string kind)
-    {
-        var seen = new TaskCompletionSource<LabEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _timeline.Subscribe(e =>
-        {
-            if (e.Kind == kind)
-            {
-                seen.TrySetResult(e);
-            }
-        });
-        var existing = _timeline.Events.FirstOrDefault(e => e.Kind == kind);
-        return existing is not null ? Task.FromResult(existing) : seen.Task.WaitAsync(TimeSpan.FromSeconds(20), Ct);
-    }
+    private Task<LabEvent> ServerEventAsync(string kind) => _timeline.NthAsync(kind, timeout: TimeSpan.FromSeconds(20));
 
     [Fact]
     public async Task DownloadAsync_LinkSpendsMoreThanEachWait_TimesOutWithoutNegativeCost()
