@@ -54,7 +54,7 @@ internal sealed class LoopbackFrameTranslator(ICaptureAddressBook book)
 
     private (byte[] Frame, int HeaderLength)? TranslateCore(byte[] frame, DateTimeOffset at)
     {
-        if (!MayBeOurs(frame))
+        if (!MayBeOurs(frame) || !HeadersFit(frame))
         {
             return null;
         }
@@ -242,6 +242,34 @@ internal sealed class LoopbackFrameTranslator(ICaptureAddressBook book)
         return frame[14 + 9] switch
         {
             17 => transport.Length >= 8 && System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(transport[4..]) == transport.Length,
+            6 => transport.Length >= 20 && (transport[12] >> 4) * 4 is var offset && offset >= 20 && offset <= transport.Length,
+            _ => false,
+        };
+    }
+
+    /// <summary>
+    /// Whether the IPv4 datagram's own lengths stay inside the bytes captured: total length
+    /// (RFC 791 §3.1), the UDP length (RFC 768) or the TCP data offset (RFC 9293 §3.1). PacketDotNet
+    /// sums checksums through pointers over the lengths a header claims, so a frame that claims
+    /// more than it holds would have it read past the buffer, and the process dies of it (SIGSEGV
+    /// is no exception .NET can catch). Such a frame is not one of the lab's: it is dropped.
+    /// </summary>
+    internal static bool HeadersFit(ReadOnlySpan<byte> frame)
+    {
+        if (frame.Length < 14 + 20 || frame[14] >> 4 != 4)
+        {
+            return false;
+        }
+        var ihl = (frame[14] & 0x0F) * 4;
+        var total = System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(frame[16..]);
+        if (ihl < 20 || total < ihl || 14 + total > frame.Length)
+        {
+            return false;
+        }
+        var transport = frame[(14 + ihl)..(14 + total)];
+        return frame[14 + 9] switch
+        {
+            17 => transport.Length >= 8 && System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(transport[4..]) is var length && length >= 8 && length <= transport.Length,
             6 => transport.Length >= 20 && (transport[12] >> 4) * 4 is var offset && offset >= 20 && offset <= transport.Length,
             _ => false,
         };

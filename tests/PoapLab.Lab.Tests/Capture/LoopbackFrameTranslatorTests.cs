@@ -200,6 +200,37 @@ public sealed class LoopbackFrameTranslatorTests
     }
 
     [Fact]
+    public void Translate_HeadersClaimMoreThanTheFrameHolds_NullNothingSummedPastIt()
+    {
+        // PacketDotNet sums a checksum through pointers over the lengths the headers claim: these
+        // frames once had it read past the array, and the test host died of SIGSEGV (exit 134).
+        var t = new LoopbackFrameTranslator(Book());
+        var tcp = LoopbackTcp("127.78.0.9", 52000, "127.77.0.3", 40069, new byte[60_000], 0);
+        var udp = LoopbackUdp("127.78.0.9", 52000, "127.77.0.3", 40069, new byte[600]);
+
+        var cut = tcp[..200];
+        var tcpOffsetBeyond = tcp[..(14 + 20 + 20)];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(tcpOffsetBeyond.AsSpan(16), 40);
+        tcpOffsetBeyond[14 + 20 + 12] = 0xF0;
+        var udpLengthBeyond = (byte[])udp.Clone();
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(udpLengthBeyond.AsSpan(14 + 20 + 4), 65_000);
+        var ihlBeyond = (byte[])udp.Clone();
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(ihlBeyond.AsSpan(16), 28);
+        ihlBeyond[14] = 0x4F;
+
+        foreach (var (name, frame) in new[] { ("TCP cut short", cut), ("TCP offset", tcpOffsetBeyond), ("UDP length", udpLengthBeyond), ("IHL", ihlBeyond) })
+        {
+            LoopbackFrameTranslator.HeadersFit(frame).ShouldBeFalse(name);
+            t.Translate(frame).ShouldBeNull(name);
+        }
+        // Lengths inside the frame (Ethernet padding after the datagram) still translate.
+        byte[] padded = [.. udp, 0, 0, 0, 0];
+        LoopbackFrameTranslator.HeadersFit(padded).ShouldBeTrue();
+        t.Translate(padded).ShouldNotBeNull();
+        t.Translate(tcp).ShouldNotBeNull();
+    }
+
+    [Fact]
     public void Translate_HostileFrames_NullNeverThrows()
     {
         var t = new LoopbackFrameTranslator(Book());
