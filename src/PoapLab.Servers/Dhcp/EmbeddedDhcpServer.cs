@@ -85,7 +85,7 @@ public sealed class EmbeddedDhcpServer : IAsyncDisposable
         }
         _udp = options.ReplyRouting == DhcpReplyRouting.ToSender
             ? new UdpServerLoop(MaxDatagram, (datagram, from) => Handle(datagram.Span, from)) { Sockets = options.Sockets, ReceiveBufferSize = ReceiveBuffer }
-            : new UdpServerLoop(MaxDatagram, RouteAsync) { Sockets = options.Sockets, EnableBroadcast = true, ReceiveBufferSize = ReceiveBuffer };
+            : new UdpServerLoop(MaxDatagram, Route) { Sockets = options.Sockets, EnableBroadcast = true, ReceiveBufferSize = ReceiveBuffer };
     }
 
     /// <summary>The bound endpoint once started.</summary>
@@ -103,21 +103,21 @@ public sealed class EmbeddedDhcpServer : IAsyncDisposable
     /// <summary>Stops the receive loop and closes the socket.</summary>
     public ValueTask DisposeAsync() => _udp.DisposeAsync();
 
-    /// <summary>Handles one datagram and sends the reply where RFC 2131 §4.1 says.</summary>
-    private ValueTask RouteAsync(ReadOnlyMemory<byte> datagram, IPEndPoint from, CancellationToken stopping)
+    /// <summary>Handles one datagram; the reply and where RFC 2131 §4.1 sends it, or null.</summary>
+    private (byte[] Reply, IPEndPoint To)? Route(ReadOnlyMemory<byte> datagram, IPEndPoint from)
     {
         var reply = Handle(datagram.Span, from);
         if (reply is null)
         {
-            return ValueTask.CompletedTask;
+            return null;
         }
         if (ReplyDestination(reply, from) is not { } to)
         {
             _events.Record(_source, EventKinds.DhcpServerIgnored, $"reply not sent: giaddr {new IPAddress(reply.AsSpan(24, 4))} from {from} is no relay's address",
                 ("from", from.ToString()), ("reason", "giaddr is not a unicast address"));
-            return ValueTask.CompletedTask;
+            return null;
         }
-        return _udp.SendAsync(reply, to, stopping);
+        return (reply, to);
     }
 
     /// <summary>

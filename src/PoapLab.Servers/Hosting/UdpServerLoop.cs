@@ -15,7 +15,9 @@ namespace PoapLab.Servers.Hosting;
 internal sealed class UdpServerLoop : IAsyncDisposable
 {
     private readonly int _maxDatagram;
-    private readonly Func<ReadOnlyMemory<byte>, IPEndPoint, CancellationToken, ValueTask> _handle;
+    // Exactly one of these: an async handler on the thread pool, or a reply made on a thread of the loop's own.
+    private readonly Func<ReadOnlyMemory<byte>, IPEndPoint, CancellationToken, ValueTask>? _handle;
+    private readonly Func<ReadOnlyMemory<byte>, IPEndPoint, (byte[] Reply, IPEndPoint To)?>? _answer;
     private readonly CancellationTokenSource _stop = new();
     private ISocketFactory _sockets = SystemSocketFactory.Instance;
     private Socket? _socket;
@@ -42,11 +44,29 @@ internal sealed class UdpServerLoop : IAsyncDisposable
     /// datagram, or null to stay silent, and the reply goes back to the datagram's source.
     /// </summary>
     public UdpServerLoop(int maxDatagram, Func<ReadOnlyMemory<byte>, IPEndPoint, byte[]?> answer)
+        : this(maxDatagram, Routed(answer))
+    {
+    }
+
+    /// <summary>
+    /// A request/reply service that chooses where each reply goes (DHCP by RFC 2131 §4.1):
+    /// <paramref name="answer"/> returns the reply and its destination, or null to stay silent.
+    /// It runs on a thread of the loop's own that blocks in recvfrom(2) and sendto(2): no
+    /// epoll wake-up and thread-pool hop per datagram, which under perfdhcp cost more than
+    /// the DHCP itself (most of the server's CPU was the kernel switching threads).
+    /// </summary>
+    public UdpServerLoop(int maxDatagram, Func<ReadOnlyMemory<byte>, IPEndPoint, (byte[] Reply, IPEndPoint To)?> answer)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxDatagram, 1);
         ArgumentNullException.ThrowIfNull(answer);
         _maxDatagram = maxDatagram;
-        _handle = (datagram, from, stopping) => answer(datagram, from) is { } reply ? SendAsync(reply, from, stopping) : ValueTask.CompletedTask;
+        _answer = answer;
+    }
+
+    private static Func<ReadOnlyMemory<byte>, IPEndPoint, (byte[] Reply, IPEndPoint To)?> Routed(Func<ReadOnlyMemory<byte>, IPEndPoint, byte[]?> answer)
+    {
+        ArgumentNullException.ThrowIfNull(answer);
+        return (datagram, from) => answer(datagram, from) is { } reply ? (reply, from) : null;
     }
 
     /// <summary>Where the socket is made (default: this process's network namespace); set before <see cref="Start"/>.</summary>
@@ -110,7 +130,9 @@ internal sealed class UdpServerLoop : IAsyncDisposable
         _socket = socket;
         _local = (IPEndPoint)socket.LocalEndPoint!;
         var stopping = _stop.Token;
-        _loop = Task.Run(() => ReceiveLoopAsync(socket, stopping), CancellationToken.None);
+        _loop = _answer is { } answer
+            ? AnswerOnOwnThread(socket, answer, stopping)
+            : Task.Run(() => ReceiveLoopAsync(socket, _handle!, stopping), CancellationToken.None);
         return _local;
     }
 
@@ -172,7 +194,75 @@ internal sealed class UdpServerLoop : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private async Task ReceiveLoopAsync(Socket socket, CancellationToken stopping)
+    // How long the answering thread blocks in recvfrom(2) before it looks at the stop token again
+    // (closing the socket wakes it sooner: .NET shuts a blocking socket down before closing it).
+    private static readonly TimeSpan StopPoll = TimeSpan.FromMilliseconds(250);
+
+    private Task AnswerOnOwnThread(Socket socket, Func<ReadOnlyMemory<byte>, IPEndPoint, (byte[] Reply, IPEndPoint To)?> answer, CancellationToken stopping)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        socket.ReceiveTimeout = (int)StopPoll.TotalMilliseconds;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                AnswerLoop(socket, answer, stopping);
+                done.TrySetResult();
+            }
+            catch (Exception e)
+            {
+                // As the async loop: the handler's exception ends the loop and surfaces from StopAsync.
+                done.TrySetException(e);
+            }
+        }, maxStackSize: 256 * 1024)
+        {
+            IsBackground = true,
+            Name = $"udp {_local}",
+        };
+        thread.Start();
+        return done.Task;
+    }
+
+    private void AnswerLoop(Socket socket, Func<ReadOnlyMemory<byte>, IPEndPoint, (byte[] Reply, IPEndPoint To)?> answer, CancellationToken stopping)
+    {
+        var buffer = new byte[_maxDatagram];
+        var from = new SocketAddress(socket.AddressFamily);
+        while (!stopping.IsCancellationRequested)
+        {
+            int length;
+            try
+            {
+                length = socket.ReceiveFrom(buffer, SocketFlags.None, from);
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException)
+            {
+                // The receive timeout (the loop condition then ends it if we are stopping), an
+                // ICMP port-unreachable from an earlier reply, or the socket shut down on stop.
+                continue;
+            }
+            if (answer(buffer.AsMemory(0, length), (IPEndPoint)_local!.Create(from)) is { } reply)
+            {
+                try
+                {
+                    socket.SendTo(reply.Reply, SocketFlags.None, reply.To);
+                }
+                catch (SocketException)
+                {
+                    // The client went away; nothing to do for a datagram service.
+                }
+                catch (ObjectDisposedException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private async Task ReceiveLoopAsync(Socket socket, Func<ReadOnlyMemory<byte>, IPEndPoint, CancellationToken, ValueTask> handle, CancellationToken stopping)
     {
         var buffer = new byte[_maxDatagram];
         var from = new SocketAddress(socket.AddressFamily);
@@ -197,7 +287,7 @@ internal sealed class UdpServerLoop : IAsyncDisposable
                 // the loop condition ends it if the socket failed because we are stopping.
                 continue;
             }
-            await _handle(buffer.AsMemory(0, length), (IPEndPoint)_local!.Create(from), stopping).ConfigureAwait(false);
+            await handle(buffer.AsMemory(0, length), (IPEndPoint)_local!.Create(from), stopping).ConfigureAwait(false);
         }
     }
 }

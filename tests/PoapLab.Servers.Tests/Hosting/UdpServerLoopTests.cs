@@ -112,6 +112,77 @@ public sealed class UdpServerLoopTests : IAsyncDisposable
         thrown.Message.ShouldBe("handler failed");
     }
 
+    [Fact]
+    public async Task Answer_ReplyToAPeerThatWentAway_LoopGoesOnAnsweringOthers()
+    {
+        // The reply to a closed port comes back as ICMP port-unreachable, which Linux reports
+        // on the server socket's next receive: one failed receive, not the end of the loop.
+        await using var loop = new UdpServerLoop(64, Pong);
+        var server = loop.Start(AnyLoopbackPort, Ct);
+        using (var gone = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0)))
+        {
+            await gone.SendAsync("ping"u8.ToArray(), server, Ct);
+        }
+        for (var i = 0; i < 3; i++)
+        {
+            using var dead = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+            await dead.SendAsync("ping"u8.ToArray(), server, Ct);
+        }
+
+        var reply = await _client.ExchangeAsync(server, "ping"u8.ToArray(), Ct);
+
+        Encoding.ASCII.GetString(reply).ShouldStartWith("pong ");
+    }
+
+    [Fact]
+    public async Task Answer_ReplyToWhereTheHandlerSays_SentThereNotToTheSource()
+    {
+        using var elsewhere = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        var to = (IPEndPoint)elsewhere.Client.LocalEndPoint!;
+        await using var loop = new UdpServerLoop(64, (datagram, from) => ((byte[] Reply, IPEndPoint To)?)([.. datagram.Span], to));
+        var server = loop.Start(AnyLoopbackPort, Ct);
+
+        await _client.SendAsync("routed"u8.ToArray(), server, Ct);
+        var received = await elsewhere.ReceiveAsync(Ct).AsTask().WaitAsync(Bound, Ct);
+
+        received.Buffer.ShouldBe("routed"u8.ToArray());
+        _client.Available.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task DisposeAsync_AnswerThrew_RethrowsItAndTheSocketIsClosed()
+    {
+        var called = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var loop = new UdpServerLoop(64, byte[]? (ReadOnlyMemory<byte> _, IPEndPoint _) =>
+        {
+            called.TrySetResult();
+            throw new InvalidOperationException("answer failed");
+        });
+        var server = loop.Start(AnyLoopbackPort, Ct);
+        await _client.SendAsync("x"u8.ToArray(), server, Ct);
+        await called.Task.WaitAsync(Bound, Ct);
+
+        var thrown = await Should.ThrowAsync<InvalidOperationException>(async () => await loop.DisposeAsync().AsTask().WaitAsync(Bound, Ct));
+
+        thrown.Message.ShouldBe("answer failed");
+        loop.Socket!.SafeHandle.IsClosed.ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task DisposeAsync_AnswerThreadBlockedInReceive_EndsAndNothingAnswersAfter()
+    {
+        var loop = new UdpServerLoop(64, Pong);
+        var server = loop.Start(AnyLoopbackPort, Ct);
+        (await _client.ExchangeAsync(server, "ping"u8.ToArray(), Ct)).ShouldNotBeEmpty();
+
+        await loop.DisposeAsync().AsTask().WaitAsync(Bound, Ct);
+
+        loop.Socket!.SafeHandle.IsClosed.ShouldBeTrue();
+        await _client.SendAsync("ping"u8.ToArray(), server, Ct);
+        await Task.Delay(100, Ct);
+        _client.Available.ShouldBe(0);
+    }
+
     public ValueTask DisposeAsync()
     {
         _client.Dispose();
