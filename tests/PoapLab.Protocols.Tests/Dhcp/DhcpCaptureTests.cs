@@ -87,7 +87,7 @@ public sealed partial class DhcpCaptureTests
     [InlineData("bootp_asan-2.pcap")]
     public void Decode_AsanCaptures_RejectedWithProtocolExceptionOnly(string capture)
     {
-        var path = SharedCaptures.PathOf(capture);
+        var path = TcpdumpCaptures.PathOf(capture);
         foreach (var packet in CaptureReplay.Read(path))
         {
             CaptureReplay.TryGetUdp(packet, out _).ShouldBeFalse();
@@ -96,7 +96,7 @@ public sealed partial class DhcpCaptureTests
             ex.Protocol.ShouldBe("DHCPv4");
             ex.Offset.ShouldBeGreaterThanOrEqualTo(0);
         }
-        foreach (var oobr in Directory.GetFiles(SharedCaptures.Directory, "*oobr*.pcap"))
+        foreach (var oobr in Directory.GetFiles(TcpdumpCaptures.Directory, "*oobr*.pcap"))
         {
             foreach (var packet in CaptureReplay.Read(oobr))
             {
@@ -117,8 +117,8 @@ public sealed partial class DhcpCaptureTests
 
     private static IEnumerable<(DhcpMessage Message, TcpdumpPacket Tcpdump)> DhcpPackets(string capture, string decode)
     {
-        var packets = CaptureReplay.Read(SharedCaptures.PathOf(capture));
-        var expected = SharedCaptures.ReadOut(decode);
+        var packets = CaptureReplay.Read(TcpdumpCaptures.PathOf(capture));
+        var expected = TcpdumpCaptures.ReadOut(decode);
         packets.Count.ShouldBe(expected.Count);
         for (var i = 0; i < packets.Count; i++)
         {

@@ -96,8 +96,8 @@ public sealed class Dhcp6CaptureTests
     [MemberData(nameof(Captures))]
     public void EncodeDecode_RealCapture_RoundTripsByteForByte(string capture, string decode)
     {
-        var packets = CaptureReplay.Read(SharedCaptures.PathOf(capture));
-        var expected = SharedCaptures.ReadOut(decode);
+        var packets = CaptureReplay.Read(TcpdumpCaptures.PathOf(capture));
+        var expected = TcpdumpCaptures.ReadOut(decode);
         var count = 0;
         for (var i = 0; i < packets.Count; i++)
         {
@@ -179,7 +179,7 @@ public sealed class Dhcp6CaptureTests
     [Fact]
     public void Decode_ReconfAsanCapture_RejectedWithProtocolExceptionOnly()
     {
-        var packets = CaptureReplay.Read(SharedCaptures.PathOf("dhcp6_reconf_asan.pcap"));
+        var packets = CaptureReplay.Read(TcpdumpCaptures.PathOf("dhcp6_reconf_asan.pcap"));
         packets.ShouldNotBeEmpty();
         foreach (var packet in packets)
         {
@@ -196,7 +196,7 @@ public sealed class Dhcp6CaptureTests
                 Should.Throw<ProtocolException>(() => Dhcp6Message.Decode(packet.Data.AsSpan(cut, packet.Data.Length - cut)));
             }
         }
-        foreach (var oobr in Directory.GetFiles(SharedCaptures.Directory, "*oobr*.pcap"))
+        foreach (var oobr in Directory.GetFiles(TcpdumpCaptures.Directory, "*oobr*.pcap"))
         {
             foreach (var packet in CaptureReplay.Read(oobr))
             {
@@ -217,8 +217,8 @@ public sealed class Dhcp6CaptureTests
 
     private static IEnumerable<(Dhcp6Message Message, TcpdumpNode Tree)> Dhcp6Packets(string capture, string decode)
     {
-        var packets = CaptureReplay.Read(SharedCaptures.PathOf(capture));
-        var expected = SharedCaptures.ReadOut(decode);
+        var packets = CaptureReplay.Read(TcpdumpCaptures.PathOf(capture));
+        var expected = TcpdumpCaptures.ReadOut(decode);
         packets.Count.ShouldBe(expected.Count);
         for (var i = 0; i < packets.Count; i++)
         {

@@ -1,6 +1,6 @@
 namespace PoapLab.Protocols.Tests.Support;
 
-/// <summary>The replay helper reads the shared captures as tcpdump did (libpcap underneath).</summary>
+/// <summary>The replay helper reads the real captures (fixtures/captures) as tcpdump did (libpcap underneath).</summary>
 public sealed class CaptureReplayTests
 {
     public static TheoryData<string, string> CapturesWithDecodes() => new()
@@ -23,8 +23,8 @@ public sealed class CaptureReplayTests
     [MemberData(nameof(CapturesWithDecodes))]
     public void Read_RealCapture_PacketCountAndTimestampsMatchTcpdump(string capture, string decode)
     {
-        var packets = CaptureReplay.Read(SharedCaptures.PathOf(capture));
-        var expected = SharedCaptures.ReadOut(decode);
+        var packets = CaptureReplay.Read(TcpdumpCaptures.PathOf(capture));
+        var expected = TcpdumpCaptures.ReadOut(decode);
 
         packets.Count.ShouldBe(expected.Count);
         for (var i = 0; i < packets.Count; i++)
@@ -37,7 +37,7 @@ public sealed class CaptureReplayTests
     [Fact]
     public void Read_PcapNg_KeepsWholeFrames()
     {
-        var packets = CaptureReplay.Read(SharedCaptures.PathOf("dhcp-option-108.pcapng"));
+        var packets = CaptureReplay.Read(TcpdumpCaptures.PathOf("dhcp-option-108.pcapng"));
 
         // Ethernet (14) + IP total length from tcpdump (328 and 351).
         packets[0].Data.Length.ShouldBe(14 + 328);
@@ -50,7 +50,7 @@ public sealed class CaptureReplayTests
     {
         foreach (var name in new[] { "bootp_asan.pcap", "bootp_asan-2.pcap" })
         {
-            var packet = CaptureReplay.Read(SharedCaptures.PathOf(name)).Single();
+            var packet = CaptureReplay.Read(TcpdumpCaptures.PathOf(name)).Single();
 
             CaptureReplay.TryGetUdp(packet, out _).ShouldBeFalse();
         }

@@ -8,15 +8,7 @@ namespace PoapLab.Protocols.Tests.Tftp;
 
 public sealed partial class TftpCaptureTests
 {
-    private static string Captures
-    {
-        get
-        {
-            var dir = Environment.GetEnvironmentVariable("POAPLAB_CAPTURES") ?? "/work/shared/captures";
-            Requires.That(Directory.Exists(dir), $"capture directory {dir} (set POAPLAB_CAPTURES)");
-            return dir;
-        }
-    }
+    private static string Captures => TcpdumpCaptures.Directory;
 
     [Fact]
     public void Decode_TftpPcap_AgreesWithTcpdumpDecode()

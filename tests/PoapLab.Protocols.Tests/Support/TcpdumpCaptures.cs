@@ -4,10 +4,11 @@ using System.Text.RegularExpressions;
 namespace PoapLab.Protocols.Tests.Support;
 
 /// <summary>
-/// Finds the shared capture directory (<c>../shared/captures</c> beside the repository)
-/// and reads tcpdump's decodes that come with each capture.
+/// Finds the real captures (<c>fixtures/captures</c> of the repository: tcpdump's test suite,
+/// see its README; <c>POAPLAB_CAPTURES</c> names another folder) and reads tcpdump's decodes
+/// that come with each capture.
 /// </summary>
-internal static partial class SharedCaptures
+internal static partial class TcpdumpCaptures
 {
     private static readonly Lazy<string?> Found = new(Locate);
 
@@ -16,7 +17,7 @@ internal static partial class SharedCaptures
     {
         get
         {
-            Testing.Requires.That(Found.Value is not null, "the shared capture directory (../shared/captures next to the repository)");
+            Testing.Requires.That(Found.Value is not null, "the capture directory (fixtures/captures of the repository, or POAPLAB_CAPTURES)");
             return Found.Value!;
         }
     }
@@ -55,13 +56,16 @@ internal static partial class SharedCaptures
         return packets;
     }
 
-    private static string? Locate() => Locate(AppContext.BaseDirectory) ?? Locate(SourceDirectory());
+    private static string? Locate() =>
+        Environment.GetEnvironmentVariable("POAPLAB_CAPTURES") is { Length: > 0 } given
+            ? (System.IO.Directory.Exists(given) ? given : null)
+            : Locate(AppContext.BaseDirectory) ?? Locate(SourceDirectory());
 
     private static string? Locate(string start)
     {
         for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
         {
-            var candidate = System.IO.Path.Combine(dir.FullName, "shared", "captures");
+            var candidate = System.IO.Path.Combine(dir.FullName, "fixtures", "captures");
             if (System.IO.Directory.Exists(candidate))
             {
                 return candidate;
