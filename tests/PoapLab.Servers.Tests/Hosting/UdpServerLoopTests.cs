@@ -183,6 +183,65 @@ public sealed class UdpServerLoopTests : IAsyncDisposable
         _client.Available.ShouldBe(0);
     }
 
+    [Fact]
+    public async Task Answer_FloodOfJunkAndOversizedDatagrams_StillAnswersThenStopsBounded()
+    {
+        // Hostile senders: datagrams past the buffer (the socket truncates them) and a flood the
+        // handler stays silent on. The thread keeps answering, and stopping it during the flood
+        // neither hangs nor leaves it running.
+        var seen = 0;
+        var loop = new UdpServerLoop(64, (datagram, from) =>
+        {
+            Interlocked.Increment(ref seen);
+            return Pong(datagram, from);
+        });
+        var server = loop.Start(AnyLoopbackPort, Ct);
+        using var flooder = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        var oversized = new byte[60_000];
+        for (var i = 0; i < 2_000; i++)
+        {
+            flooder.Send(i % 100 == 0 ? oversized : [(byte)i], server);
+        }
+
+        // The flood may fill the socket's receive buffer, which drops datagrams as a kernel does:
+        // the ping is sent again, as any UDP client would, until one is answered (bounded).
+        byte[]? reply = null;
+        for (var attempt = 0; attempt < 50 && reply is null; attempt++)
+        {
+            await _client.SendAsync("ping"u8.ToArray(), server, Ct);
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+            wait.CancelAfter(TimeSpan.FromMilliseconds(200));
+            try
+            {
+                reply = (await _client.ReceiveAsync(wait.Token)).Buffer;
+            }
+            catch (OperationCanceledException) when (!Ct.IsCancellationRequested)
+            {
+                // Dropped in the flood: again.
+            }
+        }
+        reply.ShouldNotBeNull("no answer to 50 pings after the flood");
+        Encoding.ASCII.GetString(reply).ShouldStartWith("pong ");
+        Volatile.Read(ref seen).ShouldBeGreaterThan(1);
+
+        using var flooding = new CancellationTokenSource();
+        var flood = Task.Run(() =>
+        {
+            for (var i = 0; i < 200_000 && !flooding.IsCancellationRequested; i++)
+            {
+                flooder.Send([1, 2, 3], server);
+            }
+        }, Ct);
+        await loop.DisposeAsync().AsTask().WaitAsync(Bound, Ct);
+        await flooding.CancelAsync();
+        await flood.WaitAsync(Bound, Ct);
+
+        loop.Socket!.SafeHandle.IsClosed.ShouldBeTrue();
+        var after = Volatile.Read(ref seen);
+        await Task.Delay(50, Ct);
+        Volatile.Read(ref seen).ShouldBe(after);
+    }
+
     public ValueTask DisposeAsync()
     {
         _client.Dispose();
