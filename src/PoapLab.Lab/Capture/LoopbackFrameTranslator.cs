@@ -228,23 +228,16 @@ internal sealed class LoopbackFrameTranslator(ICaptureAddressBook book)
     /// </summary>
     internal static bool IsCanonicalIpv4(ReadOnlySpan<byte> frame)
     {
-        if (frame.Length < 14 + 20 || frame[12] != 0x08 || frame[13] != 0x00 || frame[14] >> 4 != 4)
+        if (frame.Length < 14 + 20 || frame[12] != 0x08 || frame[13] != 0x00 || !HeadersFit(frame))
         {
             return false;
         }
+        // The lengths fit (HeadersFit); canonical besides: the datagram is the rest of the frame,
+        // and a UDP length is the rest of the datagram.
         var ihl = (frame[14] & 0x0F) * 4;
         var total = System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(frame[16..]);
-        if (ihl < 20 || total != frame.Length - 14 || total < ihl)
-        {
-            return false;
-        }
-        var transport = frame[(14 + ihl)..];
-        return frame[14 + 9] switch
-        {
-            17 => transport.Length >= 8 && System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(transport[4..]) == transport.Length,
-            6 => transport.Length >= 20 && (transport[12] >> 4) * 4 is var offset && offset >= 20 && offset <= transport.Length,
-            _ => false,
-        };
+        return total == frame.Length - 14
+            && (frame[14 + 9] != 17 || System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(frame[(14 + ihl + 4)..]) == total - ihl);
     }
 
     /// <summary>
