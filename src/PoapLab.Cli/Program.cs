@@ -1,5 +1,6 @@
 using System.CommandLine;
 using PoapLab.Cli.Commands;
+using PoapLab.Core.Threading;
 using PoapLab.Switch.Flash;
 
 namespace PoapLab.Cli;
@@ -14,6 +15,8 @@ public static class Program
     /// </summary>
     public static Task<int> Main(string[] args)
     {
+        // Before any socket exists (the runtime reads it once): see IoThreads.
+        IoThreads.EnableInlineCompletions();
         // As root, run in a mount namespace of our own (execve: same pid, same signals), so the
         // switches' filesystems can be bounded tmpfs mounts that nobody else sees and that die
         // with us (README: the script sandbox).

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using PoapLab.Core.Events;
+using PoapLab.Core.Threading;
 using PoapLab.Core.Time;
 using PoapLab.Protocols.Dhcp;
 using PoapLab.Protocols.Integrity;
@@ -224,6 +225,9 @@ public sealed class PoapAgent
         }
 
         reached.Add(PoapPhase.ScriptRun);
+        // The sandbox is made and the interpreter started (milliseconds of file and process
+        // work): off the socket's polling thread the script's download may have ended on.
+        await IoThreads.LeaveAsync();
         var (run, interrupt, evidence) = await RunScriptAsync(dhcp, lease, pid, number, FirstLine(scriptBytes), cancellationToken).ConfigureAwait(false);
         if (interrupt is not null)
         {

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Net.Sockets;
 using System.Text.Json;
+using PoapLab.Core.Threading;
 using PoapLab.Switch.Cli;
 
 namespace PoapLab.Switch.Script;
@@ -131,6 +132,8 @@ internal sealed class ScriptBridgeServer : IAsyncDisposable
 
     private async Task<byte[]> HandleAsync(ReadOnlyMemory<byte> line, CancellationToken cancellationToken)
     {
+        // A command may copy, hash or write for a while: not on the socket's polling thread.
+        await IoThreads.LeaveAsync();
         try
         {
             using var request = JsonDocument.Parse(line);

@@ -6,6 +6,7 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using PoapLab.Core.Events;
+using PoapLab.Core.Threading;
 using PoapLab.Core.Time;
 using PoapLab.Switch.Network;
 using PoapLab.Switch.State;
@@ -231,6 +232,8 @@ public sealed class SwitchTransferService : ITransferService, IDisposable
                 _ => TransferResult.Failed(NxosTransferErrors.Unsupported(request.Protocol)),
             };
         }
+        // What the caller does next (hash, rename, stage) is not for the socket's polling thread.
+        await IoThreads.LeaveAsync();
         var modelled = _clock.Elapsed - started;
         result = result with { ModelledDuration = modelled };
         if (result.Success)

@@ -1,0 +1,89 @@
+using PoapLab.Core.Threading;
+using Shouldly;
+using Xunit;
+
+namespace PoapLab.Core.Tests.Threading;
+
+// Changes a process-wide variable: not beside other tests of it.
+[Collection(nameof(IoThreadsTests))]
+public sealed class IoThreadsTests
+{
+    [Fact]
+    public void EnableInlineCompletions_Unset_SetsItOn()
+    {
+        WithVariable(null, () =>
+        {
+            IoThreads.EnableInlineCompletions().ShouldBeTrue();
+            Environment.GetEnvironmentVariable(IoThreads.InlineCompletionsVariable).ShouldBe("1");
+        });
+    }
+
+    [Theory]
+    [InlineData("0", false)]
+    [InlineData("1", true)]
+    [InlineData("yes", false)]
+    public void EnableInlineCompletions_TheUserSaid_KeepsTheirChoice(string value, bool on)
+    {
+        WithVariable(value, () =>
+        {
+            IoThreads.EnableInlineCompletions().ShouldBe(on);
+            Environment.GetEnvironmentVariable(IoThreads.InlineCompletionsVariable).ShouldBe(value);
+        });
+    }
+
+    [Fact]
+    public async Task LeaveAsync_OnAThreadOfItsOwn_ContinuesOnThePool()
+    {
+        var where = new TaskCompletionSource<(bool Before, bool After, int BeforeId, int AfterId)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            var (poolBefore, idBefore) = (Thread.CurrentThread.IsThreadPoolThread, Environment.CurrentManagedThreadId);
+            // A thread of our own (as a socket's polling thread is) is never left synchronously.
+            IoThreads.LeaveAsync().IsCompleted.ShouldBeFalse();
+            _ = Continue();
+
+            async Task Continue()
+            {
+                try
+                {
+                    await IoThreads.LeaveAsync();
+                    where.TrySetResult((poolBefore, Thread.CurrentThread.IsThreadPoolThread, idBefore, Environment.CurrentManagedThreadId));
+                }
+                catch (Exception e)
+                {
+                    where.TrySetException(e);
+                }
+            }
+        }) { IsBackground = true, Name = "not the pool" };
+        thread.Start();
+        var (poolBefore, poolAfter, beforeId, afterId) = await where.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        poolBefore.ShouldBeFalse();
+        poolAfter.ShouldBeTrue();
+        afterId.ShouldNotBe(beforeId);
+    }
+
+    [Fact]
+    public async Task LeaveAsync_OnThePool_StaysWithoutAHop()
+    {
+        var completedAtOnce = await Task.Run(() =>
+        {
+            Thread.CurrentThread.IsThreadPoolThread.ShouldBeTrue();
+            return IoThreads.LeaveAsync().IsCompleted;
+        }, TestContext.Current.CancellationToken);
+        completedAtOnce.ShouldBeTrue();
+    }
+
+    private static void WithVariable(string? value, Action test)
+    {
+        var saved = Environment.GetEnvironmentVariable(IoThreads.InlineCompletionsVariable);
+        Environment.SetEnvironmentVariable(IoThreads.InlineCompletionsVariable, value);
+        try
+        {
+            test();
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(IoThreads.InlineCompletionsVariable, saved);
+        }
+    }
+}
