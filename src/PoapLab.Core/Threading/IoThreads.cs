@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 namespace PoapLab.Core.Threading;
 
 /// <summary>
-/// PoapLab runs socket completions inline: the continuation of a socket read or write runs on
+/// <c>poaplab run</c> runs socket completions inline: the continuation of a socket read or write runs on
 /// the thread that polled the socket (epoll), not after a hop to the thread pool
 /// (<c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1</c>; see <see cref="InlineCompletionsVariable"/>).
 /// A fleet's lock-step exchanges (a TFTP transfer is one read and one write a block at each
