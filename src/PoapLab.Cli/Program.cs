@@ -1,6 +1,5 @@
 using System.CommandLine;
 using PoapLab.Cli.Commands;
-using PoapLab.Core.Threading;
 using PoapLab.Switch.Flash;
 
 namespace PoapLab.Cli;
@@ -15,11 +14,6 @@ public static class Program
     /// </summary>
     public static Task<int> Main(string[] args)
     {
-        // Before any socket exists (the runtime reads it once): see IoThreads.
-        if (InlineCompletionsFor(args))
-        {
-            IoThreads.EnableInlineCompletions();
-        }
         // As root, run in a mount namespace of our own (execve: same pid, same signals), so the
         // switches' filesystems can be bounded tmpfs mounts that nobody else sees and that die
         // with us (README: the script sandbox).
@@ -30,15 +24,6 @@ public static class Program
         }
         return BuildRoot().Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
     }
-
-    /// <summary>
-    /// Whether the command runs socket completions inline (<see cref="IoThreads"/>): <c>run</c>,
-    /// whose lab has many switches' and servers' exchanges in this one process (a 1,000-switch
-    /// TFTP fleet took 10–20 % less time). Not <c>serve</c> and the others: an embedded TFTP
-    /// server answering one client measured slower with them (curl, 100 MiB at blksize 512:
-    /// 9.1–11.4 s against 6.4–9.2 s), and that is what a real switch in front of <c>serve</c> is.
-    /// </summary>
-    internal static bool InlineCompletionsFor(IReadOnlyList<string> args) => args is ["run", ..];
 
     /// <summary>The command tree (also used by the tests).</summary>
     public static RootCommand BuildRoot()

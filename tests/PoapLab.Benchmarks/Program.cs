@@ -19,13 +19,6 @@ internal static class Program
 
     public static async Task<int> Main(string[] args)
     {
-        // Socket completions as `poaplab` runs them (before any socket exists): inline for the
-        // happy path and the fleet (`poaplab run`), not for the servers against the reference
-        // ones (`poaplab serve`).
-        if (!args.Contains("--servers"))
-        {
-            PoapLab.Core.Threading.IoThreads.EnableInlineCompletions();
-        }
         // As root, in a mount namespace of its own as `poaplab run` is: the switches' flash is
         // then the bounded tmpfs a user's run has, and the figures include what it costs.
         if (PoapLab.Switch.Flash.PrivateMounts.ReexecArguments() is { } again)

@@ -10,16 +10,6 @@ public sealed class ProgramTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    [Theory]
-    [InlineData(new[] { "run", "scenarios/" }, true)]
-    [InlineData(new[] { "run" }, true)]
-    [InlineData(new[] { "serve", "--interface", "eth1" }, false)]
-    [InlineData(new[] { "device", "run" }, false)]
-    [InlineData(new[] { "validate", "run" }, false)]
-    [InlineData(new string[0], false)]
-    public void InlineCompletionsFor_OnlyTheLabRun(string[] args, bool inline) =>
-        Program.InlineCompletionsFor(args).ShouldBe(inline);
-
     [Fact]
     public async Task Main_AsRootScriptFillsEverything_EnospcAtTheBoundNothingLeftMounted()
     {

@@ -4,33 +4,8 @@ using Xunit;
 
 namespace PoapLab.Core.Tests.Threading;
 
-// Changes a process-wide variable: not beside other tests of it.
-[Collection(nameof(IoThreadsTests))]
 public sealed class IoThreadsTests
 {
-    [Fact]
-    public void EnableInlineCompletions_Unset_SetsItOn()
-    {
-        WithVariable(null, () =>
-        {
-            IoThreads.EnableInlineCompletions().ShouldBeTrue();
-            Environment.GetEnvironmentVariable(IoThreads.InlineCompletionsVariable).ShouldBe("1");
-        });
-    }
-
-    [Theory]
-    [InlineData("0", false)]
-    [InlineData("1", true)]
-    [InlineData("yes", false)]
-    public void EnableInlineCompletions_TheUserSaid_KeepsTheirChoice(string value, bool on)
-    {
-        WithVariable(value, () =>
-        {
-            IoThreads.EnableInlineCompletions().ShouldBe(on);
-            Environment.GetEnvironmentVariable(IoThreads.InlineCompletionsVariable).ShouldBe(value);
-        });
-    }
-
     [Fact]
     public async Task LeaveAsync_OnAThreadOfItsOwn_ContinuesOnThePool()
     {
@@ -71,19 +46,5 @@ public sealed class IoThreadsTests
             return IoThreads.LeaveAsync().IsCompleted;
         }, TestContext.Current.CancellationToken);
         completedAtOnce.ShouldBeTrue();
-    }
-
-    private static void WithVariable(string? value, Action test)
-    {
-        var saved = Environment.GetEnvironmentVariable(IoThreads.InlineCompletionsVariable);
-        Environment.SetEnvironmentVariable(IoThreads.InlineCompletionsVariable, value);
-        try
-        {
-            test();
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable(IoThreads.InlineCompletionsVariable, saved);
-        }
     }
 }
