@@ -143,6 +143,7 @@ public static class ChildProcessLauncher
         {
             try
             {
+                CloseInheritedOnExec();
                 var process = Process.Start(request.Start) ?? throw new InvalidOperationException($"Could not start {request.Start.FileName}.");
                 request.Started.TrySetResult(process);
             }
@@ -154,4 +155,36 @@ public static class ChildProcessLauncher
     }
 
     private sealed record Request(ProcessStartInfo Start, TaskCompletionSource<Process> Started);
+
+    /// <summary>
+    /// Marks every descriptor above stderr close-on-exec. .NET opens its own so, but this
+    /// process may have inherited others from whoever started it (a CI runner's pipe, a shell's
+    /// /dev/null) and a library may open some without the flag; a child — bubblewrap, and the
+    /// script it runs — would inherit them all. Run before each start: a few hundred fcntl calls.
+    /// </summary>
+    internal static void CloseInheritedOnExec()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+        foreach (var entry in Directory.EnumerateFileSystemEntries("/proc/self/fd"))
+        {
+            if (int.TryParse(Path.GetFileName(entry), out var fd) && fd > 2)
+            {
+                var flags = Fcntl(fd, GetFd, 0);
+                if (flags >= 0 && (flags & CloseOnExec) == 0)
+                {
+                    Fcntl(fd, SetFd, flags | CloseOnExec);
+                }
+            }
+        }
+    }
+
+    private const int GetFd = 1;
+    private const int SetFd = 2;
+    private const int CloseOnExec = 1;
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    private static extern int Fcntl(int fd, int command, int argument);
 }

@@ -41,53 +41,34 @@ public sealed partial class ScriptHost
     private const string Setpriv = "/usr/bin/setpriv";
 
     /// <summary>
-    /// The sandbox's command line (its seccomp program, <see cref="SeccompPath"/>, is opened on fd 9
-    /// by the launcher's guard shell): <c>bwrap</c> (namespaces, mounts, seccomp, no_new_privs) → <c>prlimit</c> (resource
-    /// limits) → <c>setpriv</c> (when PoapLab is root: the run's own uid, no groups, no
-    /// capabilities) → the interpreter. Each step execs the next, so the interpreter keeps the
-    /// pid bwrap forked.
+    /// What a run's sandbox is made of (<see cref="SandboxPlan"/>): an empty root with the
+    /// host's /usr, the interpreter and the switch's trees bound into it, a synthetic /etc, a
+    /// minimal /dev, its own /proc, no network, the script's own uid, limits and seccomp program.
     /// </summary>
-    private static ProcessStartInfo BuildStartInfo(string bwrap, string bridgeDirectory, BridgeModules modules, ScriptRunRequest request, SandboxIdentity identity, SandboxLimits limits)
+    private static SandboxPlan BuildPlan(string bridgeDirectory, BridgeModules modules, ScriptRunRequest request, SandboxIdentity identity, SandboxLimits limits)
     {
         var fs = request.Filesystem;
-        var start = new ProcessStartInfo(bwrap)
+        var steps = new List<SandboxStep>
         {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
+            // An empty root: only what is bound below exists for the script.
+            new SandboxStep.Tmpfs("/"),
+            new SandboxStep.Bind("/usr", "/usr", ReadOnly: true),
         };
-        // bwrap itself (pid 1 of the sandbox, whose /proc/1/environ the script may read when
-        // it shares PoapLab's uid) gets nothing of PoapLab's environment.
-        start.Environment.Clear();
-        start.Environment["PATH"] = "/usr/bin:/bin";
-        var args = start.ArgumentList;
-        void Add(params string[] values)
-        {
-            foreach (var value in values)
-            {
-                args.Add(value);
-            }
-        }
-
-        // An empty root: only what is bound below exists for the script.
-        Add("--tmpfs", "/");
-        Add("--ro-bind", "/usr", "/usr");
         foreach (var name in RootLinks)
         {
             var host = "/" + name;
             var info = new FileInfo(host);
             if (info.LinkTarget is { } target)
             {
-                Add("--symlink", target, host);
+                steps.Add(new SandboxStep.Symlink(target, host));
             }
             else if (Directory.Exists(host))
             {
-                Add("--ro-bind", host, host);
+                steps.Add(new SandboxStep.Bind(host, host, ReadOnly: true));
             }
         }
         // Not the host's /etc: a switch's few files (no shadow, no keys, no credentials).
-        Add("--ro-bind", Path.Combine(bridgeDirectory, EtcDirectoryName), "/etc");
+        steps.Add(new SandboxStep.Bind(Path.Combine(bridgeDirectory, EtcDirectoryName), "/etc", ReadOnly: true));
         var made = new HashSet<string>(StringComparer.Ordinal);
         foreach (var prefix in InterpreterDirectories(request.Interpreter))
         {
@@ -100,79 +81,110 @@ public sealed partial class ScriptHost
         }
         foreach (var parent in made.OrderBy(p => p.Length))
         {
-            Add("--perms", "0755", "--dir", parent);
+            steps.Add(new SandboxStep.Directory(parent, OpenDirectory));
         }
         foreach (var prefix in InterpreterDirectories(request.Interpreter))
         {
-            Add("--ro-bind", prefix, prefix);
+            steps.Add(new SandboxStep.Bind(prefix, prefix, ReadOnly: true));
         }
 
         // The switch's filesystem, where the script expects it.
-        Add("--bind", fs.BootflashPath, "/bootflash");
-        Add("--bind", fs.TmpPath, "/tmp");
-        Add("--perms", "0755", "--dir", "/nxos");
-        Add("--bind", fs.NxosTmpPath, "/nxos/tmp");
-        Add("--bind", fs.UsbPath, "/usbslot1");
-        Add("--ro-bind", fs.IsanPath, "/isan");
-        Add("--ro-bind", bridgeDirectory, BridgeMountPoint);
+        steps.Add(new SandboxStep.Bind(fs.BootflashPath, "/bootflash", ReadOnly: false));
+        steps.Add(new SandboxStep.Bind(fs.TmpPath, "/tmp", ReadOnly: false));
+        steps.Add(new SandboxStep.Directory("/nxos", OpenDirectory));
+        steps.Add(new SandboxStep.Bind(fs.NxosTmpPath, "/nxos/tmp", ReadOnly: false));
+        steps.Add(new SandboxStep.Bind(fs.UsbPath, "/usbslot1", ReadOnly: false));
+        steps.Add(new SandboxStep.Bind(fs.IsanPath, "/isan", ReadOnly: true));
+        steps.Add(new SandboxStep.Bind(bridgeDirectory, BridgeMountPoint, ReadOnly: true));
         // The bridge's modules with their bytecode, shared by every run of this interpreter and
         // read-only to each: a legacy image's run also sees the cisco module.
-        Add("--ro-bind", request.LegacyCiscoModule ? modules.LegacyLib : modules.Lib, BridgeMountPoint + "/lib");
+        steps.Add(new SandboxStep.Bind(request.LegacyCiscoModule ? modules.LegacyLib : modules.Lib, BridgeMountPoint + "/lib", ReadOnly: true));
         if (!request.Interpreter.HasYaml)
         {
-            Add("--ro-bind", modules.Fallback, BridgeMountPoint + "/" + FallbackDirectoryName);
+            steps.Add(new SandboxStep.Bind(modules.Fallback, BridgeMountPoint + "/" + FallbackDirectoryName, ReadOnly: true));
         }
 
         // A minimal /dev (null, zero, full, random, urandom, tty, pts) and a fresh /proc of
         // the sandbox's own pid namespace; /dev/shm bounded.
-        Add("--dev", "/dev");
-        Add("--size", limits.SharedMemoryBytes.ToString(CultureInfo.InvariantCulture), "--tmpfs", "/dev/shm");
-        Add("--proc", "/proc");
+        steps.Add(new SandboxStep.Devices("/dev"));
+        steps.Add(new SandboxStep.Tmpfs("/dev/shm", limits.SharedMemoryBytes));
+        steps.Add(new SandboxStep.Proc("/proc"));
         // After the mount points exist: the root tmpfs turns read-only, so /x or /root/x
         // fail as on the switch instead of landing in a throwaway tmpfs.
-        Add("--remount-ro", "/");
+        steps.Add(new SandboxStep.RemountReadOnly("/"));
 
-        // No network: the script reaches servers only through `copy` on the switch's CLI.
-        Add("--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try");
-        if (!identity.Dedicated)
+        var environment = new List<KeyValuePair<string, string>>
         {
-            // PoapLab is an ordinary user: bwrap's unprivileged mode, in a user namespace of
-            // its own that the script cannot nest another in.
-            Add("--unshare-user", "--disable-userns", "--cap-drop", "ALL");
-        }
-        Add("--hostname", "switch", "--die-with-parent", "--new-session");
-        Add("--seccomp", "9");
-
-        Add("--clearenv");
-        Add("--setenv", "PATH", "/usr/bin:/bin:/usr/sbin:/sbin");
-        Add("--setenv", "HOME", "/bootflash");
-        Add("--setenv", "PYTHONPATH", BridgeMountPoint + "/lib");
-        Add("--setenv", "PYTHONDONTWRITEBYTECODE", "1");
-        Add("--setenv", "LANG", "C.UTF-8");
-        Add("--setenv", "TZ", "UTC");
-        foreach (var (name, value) in request.Environment.OrderBy(kv => kv.Key, StringComparer.Ordinal))
-        {
-            Add("--setenv", name, value);
-        }
-        Add("--chdir", "/bootflash");
-        Add("--", Prlimit);
-        foreach (var limit in limits.PrlimitArguments())
-        {
-            Add(limit);
-        }
-        Add("--");
-        if (identity is { HostUid: { } uid, HostGid: { } gid })
-        {
-            Add(Setpriv,
-                "--reuid=" + uid.ToString(CultureInfo.InvariantCulture),
-                "--regid=" + gid.ToString(CultureInfo.InvariantCulture),
-                "--clear-groups", "--inh-caps=-all", "--ambient-caps=-all", "--bounding-set=-all", "--no-new-privs", "--");
-        }
+            new("PATH", "/usr/bin:/bin:/usr/sbin:/sbin"),
+            new("HOME", "/bootflash"),
+            new("PYTHONPATH", BridgeMountPoint + "/lib"),
+            new("PYTHONDONTWRITEBYTECODE", "1"),
+            new("LANG", "C.UTF-8"),
+            new("TZ", "UTC"),
+        };
+        environment.AddRange(request.Environment.OrderBy(kv => kv.Key, StringComparer.Ordinal));
         // -s: no user site directory. HOME is the flash, so Python would otherwise run
         // /bootflash/.local/lib/pythonX.Y/site-packages (its .pth files, usercustomize) in every
         // later run on this switch before that run's script: a script could plant code there for
         // the next one. The switch's interpreter has no such directory; PythonLocator asks with -s too.
-        Add(request.Interpreter.Executable, "-s", request.ScriptPath);
+        return new SandboxPlan(steps, environment, "/bootflash", "switch", limits, identity,
+            [request.Interpreter.Executable, "-s", request.ScriptPath], [BridgeMountPoint + "/lib"], SeccompProgram);
+    }
+
+    private const UnixFileMode OpenDirectory = (UnixFileMode)0x1ED; // 0755
+
+    /// <summary>The seccomp program of every run (the machine's architecture does not change).</summary>
+    private static byte[] SeccompProgram => s_seccomp.Value;
+
+    private static readonly Lazy<byte[]> s_seccomp = new(SeccompFilter.Build);
+
+    /// <summary>
+    /// The bubblewrap command line of a plan (its seccomp program, <see cref="SeccompPath"/>, is
+    /// opened on fd 9 by the launcher's guard shell): <c>bwrap</c> (namespaces, mounts, seccomp,
+    /// no_new_privs) → <c>prlimit</c> (resource limits) → <c>setpriv</c> (when PoapLab is root: the
+    /// run's own uid, no groups, no capabilities) → the interpreter. Each step execs the next, so
+    /// the interpreter keeps the pid bwrap forked.
+    /// </summary>
+    private static ProcessStartInfo BuildStartInfo(string bwrap, SandboxPlan plan)
+    {
+        var start = new ProcessStartInfo(bwrap)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        // bwrap itself (pid 1 of the sandbox, whose /proc/1/environ the script may read when
+        // it shares PoapLab's uid) gets nothing of PoapLab's environment.
+        start.Environment.Clear();
+        start.Environment["PATH"] = "/usr/bin:/bin";
+        var args = start.ArgumentList;
+        foreach (var word in plan.BwrapArguments(seccompFd: 9))
+        {
+            args.Add(word);
+        }
+        args.Add("--");
+        args.Add(Prlimit);
+        foreach (var limit in plan.Limits.PrlimitArguments())
+        {
+            args.Add(limit);
+        }
+        args.Add("--");
+        if (plan.Identity is { HostUid: { } uid, HostGid: { } gid })
+        {
+            foreach (var word in new[]
+            {
+                Setpriv, "--reuid=" + uid.ToString(CultureInfo.InvariantCulture), "--regid=" + gid.ToString(CultureInfo.InvariantCulture),
+                "--clear-groups", "--inh-caps=-all", "--ambient-caps=-all", "--bounding-set=-all", "--no-new-privs", "--",
+            })
+            {
+                args.Add(word);
+            }
+        }
+        foreach (var word in plan.Command)
+        {
+            args.Add(word);
+        }
         return start;
     }
 
@@ -189,12 +201,16 @@ public sealed partial class ScriptHost
     /// the bridge directory (read-only in the sandbox, but its socket must be connectable)
     /// and the switch's writable trees.
     /// </summary>
-    private static void PrepareSandbox(string bridgeDirectory, ScriptRunRequest request, SandboxIdentity identity)
+    private static void PrepareSandbox(string bridgeDirectory, ScriptRunRequest request, SandboxIdentity identity, bool seccompFile)
     {
         uint insideUid = identity.HostUid ?? SandboxNative.GetEffectiveUserId();
         uint insideGid = identity.HostGid ?? SandboxNative.GetEffectiveGroupId();
         SyntheticEtc.Write(Path.Combine(bridgeDirectory, EtcDirectoryName), insideUid, insideGid);
-        File.WriteAllBytes(Path.Combine(bridgeDirectory, SeccompFileName), SeccompFilter.Build());
+        if (seccompFile)
+        {
+            // For bwrap, which reads it from fd 9; the fork server gets it in the plan.
+            File.WriteAllBytes(Path.Combine(bridgeDirectory, SeccompFileName), SeccompProgram);
+        }
         if (identity is { HostUid: { } uid, HostGid: { } gid })
         {
             SandboxNative.LChownTree(bridgeDirectory, uid, gid);

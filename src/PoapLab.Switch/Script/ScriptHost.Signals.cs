@@ -6,6 +6,44 @@ namespace PoapLab.Switch.Script;
 
 public sealed partial class ScriptHost
 {
+    /// <summary>A sandbox bubblewrap built: bwrap, its init (pid 1 of the sandbox), the interpreter.</summary>
+    private sealed class BwrapRun : Sandbox.ISandboxRun
+    {
+        private readonly Process _process;
+        private readonly ScriptHost _host;
+
+        public BwrapRun(Process process, ScriptHost host)
+        {
+            _process = process;
+            _host = host;
+            // A script that reads stdin gets end-of-file, as under the switch's POAP process.
+            process.StandardInput.Close();
+        }
+
+        public int Pid => _process.Id;
+
+        public Stream StandardOutput => _process.StandardOutput.BaseStream;
+
+        public Stream StandardError => _process.StandardError.BaseStream;
+
+        public bool HasExited => _process.HasExited;
+
+        public int ExitCode => _process.ExitCode;
+
+        /// <summary>bwrap's exit follows the script's, not its namespace's end: the host is searched.</summary>
+        public bool EndedEmpty => false;
+
+        public Task WaitForExitAsync(CancellationToken cancellationToken) => _process.WaitForExitAsync(cancellationToken);
+
+        public Task<string?> PidNamespaceAsync() => _host.PidNamespaceOfAsync(_process);
+
+        public Task<bool> TerminateAsync() => _host.TerminateScriptAsync(_process);
+
+        public void Kill() => KillSandbox(_process);
+
+        public void Dispose() => _process.Dispose();
+    }
+
     private const int SigTerm = 15;
 
     // The interpreter is started a moment after bwrap: an abort that early waits this long for it.

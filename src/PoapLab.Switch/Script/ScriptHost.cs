@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Diagnostics;
+using System.Net.Sockets;
 using PoapLab.Core.Processes;
 using PoapLab.Switch.Script.Sandbox;
 
@@ -75,6 +76,12 @@ public sealed partial class ScriptHost
     /// <summary>Tells tests which private directory a run used, so they can check it is gone.</summary>
     internal Action<string>? BridgeDirectoryCreated { get; init; }
 
+    /// <summary>The fork servers runs are forked from (tests keep their own).</summary>
+    internal ForkServerPool ForkServers { get; init; } = ForkServerPool.Shared;
+
+    /// <summary>Who builds each run's sandbox (<see cref="ScriptSandbox"/>); from POAPLAB_SCRIPT_SANDBOX when not set.</summary>
+    public ScriptSandbox Sandbox { get; init; } = ScriptSandboxes.FromEnvironment();
+
     /// <summary>Runs the script to its end; cancellation aborts it (SIGTERM) and still returns a result.</summary>
     public async Task<ScriptRunResult> RunAsync(ScriptRunRequest request, IScriptBridge bridge, CancellationToken cancellationToken)
     {
@@ -82,25 +89,40 @@ public sealed partial class ScriptHost
         ArgumentNullException.ThrowIfNull(bridge);
         Validate(request);
         var started = _realTime.GetTimestamp();
+        ScriptRunResult NotStarted(string error) => new(ScriptEnd.FailedToStart, null, "", "", _realTime.GetElapsedTime(started), error);
 
-        var bwrap = FindBwrap();
-        if (bwrap is null)
+        var identity = Identity();
+        var forked = Sandbox switch
         {
-            return new ScriptRunResult(ScriptEnd.FailedToStart, null, "", "", _realTime.GetElapsedTime(started), BwrapMissing);
+            ScriptSandbox.ForkServer => true,
+            ScriptSandbox.Bubblewrap => false,
+            _ => identity.Dedicated && ForkServer.Supports(request.Interpreter),
+        };
+        string? bwrap = null;
+        if (forked && !(identity.Dedicated && ForkServer.Supports(request.Interpreter)))
+        {
+            return NotStarted($"the fork server sandboxes scripts when PoapLab runs as root, with Python 3.9 or later; {request.Interpreter.Executable} is {request.Interpreter.Version}");
+        }
+        if (!forked)
+        {
+            bwrap = FindBwrap();
+            if (bwrap is null)
+            {
+                return NotStarted(BwrapMissing);
+            }
+            if (MissingTool() is { } missing)
+            {
+                return NotStarted(missing);
+            }
         }
 
         var bridgeDirectory = CreateBridgeDirectory();
         BridgeDirectoryCreated?.Invoke(bridgeDirectory);
         try
         {
-            if (MissingTool() is { } missing)
-            {
-                return new ScriptRunResult(ScriptEnd.FailedToStart, null, "", "", _realTime.GetElapsedTime(started), missing);
-            }
             // Built and byte-compiled once per interpreter (not cancellable: a few hundred ms at most, once).
             var modules = await ModuleCache.GetAsync(request.Interpreter, CancellationToken.None).ConfigureAwait(false);
             CreateModuleMountPoints(bridgeDirectory, standInYaml: !request.Interpreter.HasYaml);
-            var identity = Identity();
             using var switchTimeout = new CancellationTokenSource();
             var deadline = SwitchDeadline(bridge.Now, LongestSwitchTime);
             var server = new ScriptBridgeServer(Path.Combine(bridgeDirectory, SocketName), bridge, request.BootflashCapacityBytes, request.BootflashFreeBytes,
@@ -112,14 +134,28 @@ public sealed partial class ScriptHost
                 {
                     try
                     {
-                        PrepareSandbox(bridgeDirectory, request, identity);
+                        PrepareSandbox(bridgeDirectory, request, identity, seccompFile: !forked);
                     }
                     catch (IOException e)
                     {
                         // The script's previous run left something the switch's trees cannot be handed over with.
-                        return new ScriptRunResult(ScriptEnd.FailedToStart, null, "", "", _realTime.GetElapsedTime(started), $"the switch's filesystem could not be prepared for the script: {e.Message}");
+                        return NotStarted($"the switch's filesystem could not be prepared for the script: {e.Message}");
                     }
-                    return await RunSandboxAsync(bwrap, bridgeDirectory, modules, server, request, identity, started, pidNamespace, switchTimeout.Token, cancellationToken).ConfigureAwait(false);
+                    var plan = BuildPlan(bridgeDirectory, modules, request, identity, LimitsFor(request, Limits));
+                    ISandboxRun launched;
+                    try
+                    {
+                        launched = bwrap is null
+                            ? await StartForkedAsync(plan, request.Interpreter).ConfigureAwait(false)
+                            // From the launcher's long-lived thread: bwrap's --die-with-parent is tied to the
+                            // thread that forked it, and a pool thread may retire while the script runs.
+                            : new BwrapRun(ChildProcessLauncher.Start(BuildStartInfo(bwrap, plan), SeccompPath(bridgeDirectory)), this);
+                    }
+                    catch (Exception e) when (e is Win32Exception or InvalidOperationException or IOException or SocketException)
+                    {
+                        return NotStarted(bwrap is null ? $"the fork server could not start the script: {e.Message}" : $"{bwrap} could not be started: {e.Message}");
+                    }
+                    return await RunSandboxAsync(launched, server, request, started, pidNamespace, switchTimeout.Token, cancellationToken).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -133,33 +169,38 @@ public sealed partial class ScriptHost
         }
     }
 
+    /// <summary>A run forked by the interpreter's fork server; a server found dead is replaced once.</summary>
+    private async Task<ISandboxRun> StartForkedAsync(SandboxPlan plan, PythonInterpreter interpreter)
+    {
+        var environment = plan.Environment.Where(kv => !kv.Key.StartsWith("POAP_", StringComparison.Ordinal)).ToList();
+        for (var attempt = 1; ; attempt++)
+        {
+            var forkServer = await ForkServers.GetAsync(interpreter, environment).ConfigureAwait(false);
+            try
+            {
+                return forkServer.Start(plan);
+            }
+            catch (IOException) when (attempt < 2)
+            {
+                ForkServers.Discard(forkServer);
+            }
+        }
+    }
+
     private async Task<ScriptRunResult> RunSandboxAsync(
-        string bwrap, string bridgeDirectory, BridgeModules modules, ScriptBridgeServer server, ScriptRunRequest request, SandboxIdentity identity, long started,
+        ISandboxRun launched, ScriptBridgeServer server, ScriptRunRequest request, long started,
         System.Runtime.CompilerServices.StrongBox<string?> pidNamespace, CancellationToken switchTimeout, CancellationToken cancellationToken)
     {
-        Process launched;
-        try
-        {
-            // From the launcher's long-lived thread: bwrap's --die-with-parent is tied to the
-            // thread that forked it, and a pool thread may retire while the script runs.
-            launched = ChildProcessLauncher.Start(BuildStartInfo(bwrap, bridgeDirectory, modules, request, identity, LimitsFor(request, Limits)), SeccompPath(bridgeDirectory));
-        }
-        catch (Exception e) when (e is Win32Exception or InvalidOperationException)
-        {
-            return new ScriptRunResult(ScriptEnd.FailedToStart, null, "", "", _realTime.GetElapsedTime(started), $"{bwrap} could not be started: {e.Message}");
-        }
         using var process = launched;
-        pidNamespace.Value = await PidNamespaceOfAsync(process).ConfigureAwait(false);
+        pidNamespace.Value = await process.PidNamespaceAsync().ConfigureAwait(false);
 
         var stdout = new TailBuffer(OutputLimitBytes);
         var stderr = new TailBuffer(OutputLimitBytes);
         try
         {
-            // A script that reads stdin gets end-of-file, as under the switch's POAP process.
-            process.StandardInput.Close();
             var pumps = Task.WhenAll(
-                PumpAsync(process.StandardOutput.BaseStream, stdout),
-                PumpAsync(process.StandardError.BaseStream, stderr));
+                PumpAsync(process.StandardOutput, stdout),
+                PumpAsync(process.StandardError, stderr));
 
             var (end, killedHard) = await WaitForEndAsync(process, request.Timeout, request.PowerOff, switchTimeout, cancellationToken).ConfigureAwait(false);
             await Task.WhenAny(pumps, Task.Delay(DrainLimit, _realTime, CancellationToken.None)).ConfigureAwait(false);
@@ -173,6 +214,7 @@ public sealed partial class ScriptHost
                 ScriptEnd.Killed => killedHard
                     ? $"the script was aborted (SIGTERM) and killed after {TerminateGrace.TotalSeconds:0} s"
                     : "the script was aborted (SIGTERM)",
+                _ when process is ForkedRun { Lost: true } => "the fork server's run ended without a word (its server was killed)",
                 _ => server.Fault is null ? null : "script bridge fault: " + server.Fault,
             };
             var stderrText = stderr.ToString();
@@ -187,13 +229,18 @@ public sealed partial class ScriptHost
         {
             if (!process.HasExited)
             {
-                KillSandbox(process);
+                process.Kill();
+            }
+            else if (process.EndedEmpty)
+            {
+                // Nothing of the sandbox is left to wait for before its files are taken back.
+                pidNamespace.Value = null;
             }
         }
     }
 
     /// <returns>How the run ended, and whether the sandbox had to be killed with SIGKILL.</returns>
-    private async Task<(ScriptEnd End, bool KilledHard)> WaitForEndAsync(Process process, TimeSpan timeout, CancellationToken powerOff, CancellationToken switchTimeout, CancellationToken cancellationToken)
+    private async Task<(ScriptEnd End, bool KilledHard)> WaitForEndAsync(ISandboxRun process, TimeSpan timeout, CancellationToken powerOff, CancellationToken switchTimeout, CancellationToken cancellationToken)
     {
         using var timeoutSource = new CancellationTokenSource(timeout, _realTime);
         using var either = CancellationTokenSource.CreateLinkedTokenSource(timeoutSource.Token, switchTimeout, cancellationToken, powerOff);
@@ -209,7 +256,7 @@ public sealed partial class ScriptHost
         if (powerOff.IsCancellationRequested)
         {
             // Power lost: no SIGTERM, no grace; the processes die where they stand.
-            KillSandbox(process);
+            process.Kill();
             await WaitForExitBoundedAsync(process).ConfigureAwait(false);
             return (ScriptEnd.Killed, true);
         }
@@ -217,12 +264,12 @@ public sealed partial class ScriptHost
         // An abort by the caller wins over a timeout that fell due at the same moment.
         if (!cancellationToken.IsCancellationRequested)
         {
-            KillSandbox(process);
+            process.Kill();
             await WaitForExitBoundedAsync(process).ConfigureAwait(false);
             return (ScriptEnd.TimedOut, true);
         }
 
-        if (await TerminateScriptAsync(process).ConfigureAwait(false))
+        if (await process.TerminateAsync().ConfigureAwait(false))
         {
             using var graceSource = new CancellationTokenSource(TerminateGrace, _realTime);
             try
@@ -234,12 +281,12 @@ public sealed partial class ScriptHost
             {
             }
         }
-        KillSandbox(process);
+        process.Kill();
         await WaitForExitBoundedAsync(process).ConfigureAwait(false);
         return (ScriptEnd.Killed, true);
     }
 
-    private async Task WaitForExitBoundedAsync(Process process)
+    private async Task WaitForExitBoundedAsync(ISandboxRun process)
     {
         using var limit = new CancellationTokenSource(DrainLimit, _realTime);
         try
@@ -248,7 +295,7 @@ public sealed partial class ScriptHost
         }
         catch (OperationCanceledException) when (limit.IsCancellationRequested)
         {
-            throw new InvalidOperationException($"the script sandbox (pid {process.Id}) did not die after SIGKILL");
+            throw new InvalidOperationException($"the script sandbox (pid {process.Pid}) did not die after SIGKILL");
         }
     }
 
@@ -304,9 +351,13 @@ public sealed partial class ScriptHost
     internal static DateTimeOffset SwitchDeadline(DateTimeOffset now, TimeSpan timeout) =>
         timeout >= DateTimeOffset.MaxValue - now ? DateTimeOffset.MaxValue : now + timeout;
 
+    /// <summary>How the fork server's sandbox set-up starts its messages (poaplab_forkserver.py's SETUP_PREFIX).</summary>
+    private const string ForkServerSetupPrefix = "sandbox: ";
+
     /// <summary>True when stderr shows a step before the interpreter failing (bwrap, prlimit, setpriv, the launcher's guard shell).</summary>
     private static bool SandboxStartFailure(string stderr) =>
         stderr.StartsWith("bwrap: ", StringComparison.Ordinal)
+        || stderr.StartsWith(ForkServerSetupPrefix, StringComparison.Ordinal)
         || stderr.StartsWith("prlimit: ", StringComparison.Ordinal)
         || stderr.StartsWith("setpriv: ", StringComparison.Ordinal)
         // The launcher's guard shell could not open the seccomp program (named by its $0, the parent's pid).

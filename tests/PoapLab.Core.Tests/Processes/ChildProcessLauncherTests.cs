@@ -221,4 +221,34 @@ public sealed class ChildProcessLauncherTests
         error.ShouldContain("cannot open");
         File.Exists(mark).ShouldBeFalse();
     }
+
+    [Fact]
+    public async Task Start_ThisProcessHoldsADescriptorWithoutCloseOnExec_ChildDoesNotInheritIt()
+    {
+        // As a CI runner's pipe or a library's file would be: dup() makes a copy without O_CLOEXEC.
+        using var file = File.OpenRead("/etc/hostname");
+        var leaked = Dup((int)file.SafeFileHandle.DangerousGetHandle());
+        leaked.ShouldBeGreaterThan(2);
+        try
+        {
+            var start = new ProcessStartInfo("/bin/ls") { UseShellExecute = false, RedirectStandardOutput = true };
+            start.ArgumentList.Add("/proc/self/fd");
+            using var child = ChildProcessLauncher.Start(start);
+            var listing = await child.StandardOutput.ReadToEndAsync(Ct);
+            await child.WaitForExitAsync(Ct);
+
+            // stdin, stdout, stderr and ls's own directory: nothing of this process's.
+            listing.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ShouldBeSubsetOf([0, 1, 2, 3]);
+        }
+        finally
+        {
+            Close(leaked);
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "dup")]
+    private static extern int Dup(int fd);
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "close")]
+    private static extern int Close(int fd);
 }

@@ -37,9 +37,10 @@ internal sealed class AttackLab : IDisposable
     private readonly List<string> _canarySnapshot;
     private readonly string _corePattern = File.ReadAllText("/proc/sys/kernel/core_pattern");
 
-    private AttackLab(SandboxedSwitch sw)
+    private AttackLab(SandboxedSwitch sw, ScriptSandbox sandbox)
     {
         Switch = sw;
+        Sandbox = sandbox;
         // The script's host uid, pinned so that only its processes are judged (other tests run sandboxes at once).
         Identity = SandboxIdentity.Next();
         Token = Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant();
@@ -105,8 +106,11 @@ internal sealed class AttackLab : IDisposable
     /// <summary>Who the script runs as on the host, in every run of this lab.</summary>
     public SandboxIdentity Identity { get; }
 
-    /// <summary>A script host that runs as <see cref="Identity"/>.</summary>
-    public ScriptHost NewHost() => new() { Identity = () => Identity };
+    /// <summary>Who builds the sandbox in this lab's runs.</summary>
+    public ScriptSandbox Sandbox { get; }
+
+    /// <summary>A script host that runs as <see cref="Identity"/>, in this lab's sandbox.</summary>
+    public ScriptHost NewHost() => new() { Identity = () => Identity, Sandbox = Sandbox };
 
     public string Token { get; }
 
@@ -132,7 +136,7 @@ internal sealed class AttackLab : IDisposable
     /// <summary>The most open files one process of the script held, sampled during the run.</summary>
     public int PeakOpenFiles { get; private set; }
 
-    public static AttackLab Create() => new(SandboxedSwitch.Create());
+    public static AttackLab Create(ScriptSandbox sandbox = ScriptSandbox.Auto) => new(SandboxedSwitch.Create(), sandbox);
 
     /// <summary>The attack script's text (our own, under fixtures/scripts/attacks).</summary>
     public static string Script(string name, [CallerFilePath] string callerFile = "") =>

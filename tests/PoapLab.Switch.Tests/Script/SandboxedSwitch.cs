@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using PoapLab.Core.Time;
 using PoapLab.Switch.Flash;
 using PoapLab.Switch.Script;
+using PoapLab.Switch.Script.Sandbox;
 using PoapLab.Testing;
 
 namespace PoapLab.Switch.Tests.Script;
@@ -44,7 +45,7 @@ internal sealed class SandboxedSwitch : IDisposable
         return new SandboxedSwitch();
     }
 
-    public ScriptHost NewHost() => new() { BridgeDirectoryCreated = BridgeDirectories.Add };
+    public ScriptHost NewHost(ScriptSandbox sandbox = ScriptSandbox.Auto) => new() { BridgeDirectoryCreated = BridgeDirectories.Add, Sandbox = sandbox };
 
     public ScriptRunRequest Request(
         PythonInterpreter? interpreter = null, TimeSpan? timeout = null, IReadOnlyDictionary<string, string>? environment = null) =>
@@ -64,10 +65,10 @@ internal sealed class SandboxedSwitch : IDisposable
         File.WriteAllText(path, text);
     }
 
-    public Task<ScriptRunResult> RunAsync(string script, PythonInterpreter? interpreter = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    public Task<ScriptRunResult> RunAsync(string script, PythonInterpreter? interpreter = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default, ScriptSandbox sandbox = ScriptSandbox.Auto)
     {
         WriteScript(script);
-        return NewHost().RunAsync(Request(interpreter, timeout), Bridge, cancellationToken);
+        return NewHost(sandbox).RunAsync(Request(interpreter, timeout), Bridge, cancellationToken);
     }
 
     public void Dispose()

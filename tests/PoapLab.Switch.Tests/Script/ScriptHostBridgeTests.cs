@@ -1,6 +1,7 @@
 using System.Text.Json;
 using PoapLab.Switch.Cli;
 using PoapLab.Switch.Script;
+using PoapLab.Switch.Script.Sandbox;
 using PoapLab.Testing;
 
 namespace PoapLab.Switch.Tests.Script;
@@ -218,11 +219,12 @@ public sealed class ScriptHostBridgeTests
     public async Task RunAsync_ScriptStart_BridgeHasNotImportedJsonReOrThreading()
     {
         using var sw = SandboxedSwitch.Create();
-        // What the bridge loads before the script is paid by every run; json's decoder pulls
-        // in re and enum, threading its own tree.
+        // What the bridge loads before the script is paid by every run that starts an
+        // interpreter (bubblewrap's; the fork server has them imported once for all runs);
+        // json's decoder pulls in re and enum, threading its own tree.
         sw.WriteScript("import sys\nprint(' '.join(m for m in ('json', 're', 'enum', 'threading') if m in sys.modules))\n");
 
-        var result = await sw.NewHost().RunAsync(sw.Request(), sw.Bridge, TestContext.Current.CancellationToken);
+        var result = await sw.NewHost(ScriptSandbox.Bubblewrap).RunAsync(sw.Request(), sw.Bridge, TestContext.Current.CancellationToken);
 
         result.ExitCode.ShouldBe(0, result.Stderr);
         result.Stdout.Trim().ShouldBeEmpty();

@@ -1,5 +1,6 @@
 using PoapLab.Switch.Cli;
 using PoapLab.Switch.Script;
+using PoapLab.Switch.Script.Sandbox;
 using PoapLab.Testing;
 
 namespace PoapLab.Switch.Tests.Script;
@@ -23,26 +24,28 @@ public sealed class ScriptHostLifecycleTests
         result.Error.ShouldBeNull();
     }
 
-    [Fact]
-    public async Task RunAsync_UncaughtException_TracebackInStderr()
+    [Theory]
+    [MemberData(nameof(SandboxKinds.Each), MemberType = typeof(SandboxKinds))]
+    public async Task RunAsync_UncaughtException_TracebackInStderr(ScriptSandbox sandbox)
     {
         using var sw = SandboxedSwitch.Create();
 
-        var result = await sw.RunAsync("print('before')\nraise ValueError('boom')\n", cancellationToken: TestContext.Current.CancellationToken);
+        var result = await sw.RunAsync("print('before')\nraise ValueError('boom')\n", cancellationToken: TestContext.Current.CancellationToken, sandbox: sandbox);
 
         result.Stdout.ShouldBe("before\n");
         result.Stderr.ShouldContain("Traceback");
         result.Stderr.ShouldContain("ValueError: boom");
     }
 
-    [Fact]
-    public async Task RunAsync_Hang_KilledAtTimeoutAndNothingLeft()
+    [Theory]
+    [MemberData(nameof(SandboxKinds.Each), MemberType = typeof(SandboxKinds))]
+    public async Task RunAsync_Hang_KilledAtTimeoutAndNothingLeft(ScriptSandbox sandbox)
     {
         using var sw = SandboxedSwitch.Create();
         var marker = UniqueSleep();
         var script = $"import subprocess\nsubprocess.Popen(['sleep', '{marker}'])\nprint('spinning', flush=True)\nwhile True:\n    pass\n";
 
-        var result = await sw.RunAsync(script, timeout: TimeSpan.FromSeconds(2), cancellationToken: TestContext.Current.CancellationToken);
+        var result = await sw.RunAsync(script, timeout: TimeSpan.FromSeconds(2), cancellationToken: TestContext.Current.CancellationToken, sandbox: sandbox);
 
         result.End.ShouldBe(ScriptEnd.TimedOut);
         result.ExitCode.ShouldBeNull();
@@ -53,8 +56,9 @@ public sealed class ScriptHostLifecycleTests
         SandboxedSwitch.ProcessesWith(marker).ShouldBeEmpty();
     }
 
-    [Fact]
-    public async Task RunAsync_ScriptLeavesBackgroundProcesses_NoneSurvivesAndBridgeDirectoryGone()
+    [Theory]
+    [MemberData(nameof(SandboxKinds.Each), MemberType = typeof(SandboxKinds))]
+    public async Task RunAsync_ScriptLeavesBackgroundProcesses_NoneSurvivesAndBridgeDirectoryGone(ScriptSandbox sandbox)
     {
         using var sw = SandboxedSwitch.Create();
         var marker = UniqueSleep();
@@ -66,7 +70,7 @@ public sealed class ScriptHostLifecycleTests
             "    os.setsid()\n" +
             $"    os.execvp('sleep', ['sleep', '{marker}'])\n";
 
-        var result = await sw.RunAsync(script, cancellationToken: TestContext.Current.CancellationToken);
+        var result = await sw.RunAsync(script, cancellationToken: TestContext.Current.CancellationToken, sandbox: sandbox);
 
         result.End.ShouldBe(ScriptEnd.Exited, result.Stderr);
         result.ExitCode.ShouldBe(0, result.Stderr);
@@ -75,8 +79,9 @@ public sealed class ScriptHostLifecycleTests
         Directory.Exists(sw.BridgeDirectories[0]).ShouldBeFalse();
     }
 
-    [Fact]
-    public async Task RunAsync_Cancelled_SigtermHandlerRunsAndEndsKilled()
+    [Theory]
+    [MemberData(nameof(SandboxKinds.Each), MemberType = typeof(SandboxKinds))]
+    public async Task RunAsync_Cancelled_SigtermHandlerRunsAndEndsKilled(ScriptSandbox sandbox)
     {
         using var sw = SandboxedSwitch.Create();
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
@@ -98,7 +103,7 @@ public sealed class ScriptHostLifecycleTests
             "cli('ready')\n" +
             "while True:\n    pass\n";
 
-        var result = await sw.RunAsync(script, cancellationToken: abort.Token);
+        var result = await sw.RunAsync(script, cancellationToken: abort.Token, sandbox: sandbox);
 
         result.End.ShouldBe(ScriptEnd.Killed, result.Stderr);
         File.ReadAllText(Path.Combine(sw.Filesystem.BootflashPath, "sigterm.txt")).ShouldBe("got 15");
@@ -106,8 +111,9 @@ public sealed class ScriptHostLifecycleTests
         result.RealDuration.ShouldBeLessThan(ScriptHost.TerminateGrace);
     }
 
-    [Fact]
-    public async Task RunAsync_CancelledDuringBridgeSleep_HandlerCanStillUseTheBridge()
+    [Theory]
+    [MemberData(nameof(SandboxKinds.Each), MemberType = typeof(SandboxKinds))]
+    public async Task RunAsync_CancelledDuringBridgeSleep_HandlerCanStillUseTheBridge(ScriptSandbox sandbox)
     {
         using var sw = SandboxedSwitch.Create();
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
@@ -129,15 +135,16 @@ public sealed class ScriptHostLifecycleTests
             "cli('ready')\n" +
             "time.sleep(999)\n";
 
-        var result = await sw.RunAsync(script, cancellationToken: abort.Token);
+        var result = await sw.RunAsync(script, cancellationToken: abort.Token, sandbox: sandbox);
 
         result.End.ShouldBe(ScriptEnd.Killed, result.Stderr);
         result.ExitCode.ShouldBe(4, result.Stderr);
         sw.Bridge.SyslogCalls.ShouldBe([(9, "POAP aborted by operator")]);
     }
 
-    [Fact]
-    public async Task RunAsync_CancelledScriptIgnoresSigterm_KilledAfterGrace()
+    [Theory]
+    [MemberData(nameof(SandboxKinds.Each), MemberType = typeof(SandboxKinds))]
+    public async Task RunAsync_CancelledScriptIgnoresSigterm_KilledAfterGrace(ScriptSandbox sandbox)
     {
         using var sw = SandboxedSwitch.Create();
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
@@ -157,7 +164,7 @@ public sealed class ScriptHostLifecycleTests
             "cli('ready')\n" +
             "while True:\n    pass\n";
 
-        var result = await sw.RunAsync(script, cancellationToken: abort.Token);
+        var result = await sw.RunAsync(script, cancellationToken: abort.Token, sandbox: sandbox);
 
         result.End.ShouldBe(ScriptEnd.Killed);
         result.ExitCode.ShouldBeNull();
@@ -171,7 +178,7 @@ public sealed class ScriptHostLifecycleTests
     {
         using var sw = SandboxedSwitch.Create();
         sw.WriteScript("print('never')\n");
-        var host = new ScriptHost { FindBwrap = () => null };
+        var host = new ScriptHost { FindBwrap = () => null, Sandbox = ScriptSandbox.Bubblewrap };
 
         var result = await host.RunAsync(sw.Request(), sw.Bridge, TestContext.Current.CancellationToken);
 
@@ -180,39 +187,42 @@ public sealed class ScriptHostLifecycleTests
         result.ExitCode.ShouldBeNull();
     }
 
-    [Fact]
-    public async Task RunAsync_InterpreterMissing_FailedToStart()
+    [Theory]
+    [MemberData(nameof(SandboxKinds.Each), MemberType = typeof(SandboxKinds))]
+    public async Task RunAsync_InterpreterMissing_FailedToStart(ScriptSandbox sandbox)
     {
         using var sw = SandboxedSwitch.Create();
         sw.WriteScript("print('never')\n");
         var request = sw.Request(interpreter: new PythonInterpreter("/usr/bin/python-poaplab-missing", "3.11.2", "/usr"));
 
-        var result = await sw.NewHost().RunAsync(request, sw.Bridge, TestContext.Current.CancellationToken);
+        var result = await sw.NewHost(sandbox).RunAsync(request, sw.Bridge, TestContext.Current.CancellationToken);
 
         result.End.ShouldBe(ScriptEnd.FailedToStart);
         result.Error.ShouldNotBeNull().ShouldContain("python-poaplab-missing");
     }
 
-    [Fact]
-    public async Task RunAsync_MissingScriptFile_ExitedWithPythonsError()
+    [Theory]
+    [MemberData(nameof(SandboxKinds.Each), MemberType = typeof(SandboxKinds))]
+    public async Task RunAsync_MissingScriptFile_ExitedWithPythonsError(ScriptSandbox sandbox)
     {
         using var sw = SandboxedSwitch.Create();
         var request = sw.Request() with { ScriptPath = "/bootflash/scripts/absent.py" };
 
-        var result = await sw.NewHost().RunAsync(request, sw.Bridge, TestContext.Current.CancellationToken);
+        var result = await sw.NewHost(sandbox).RunAsync(request, sw.Bridge, TestContext.Current.CancellationToken);
 
         result.End.ShouldBe(ScriptEnd.Exited);
         result.ExitCode.ShouldBe(2);
         result.Stderr.ShouldContain("absent.py");
     }
 
-    [Fact]
-    public async Task RunAsync_FloodOfOutput_KeepsTheLastMebibyte()
+    [Theory]
+    [MemberData(nameof(SandboxKinds.Each), MemberType = typeof(SandboxKinds))]
+    public async Task RunAsync_FloodOfOutput_KeepsTheLastMebibyte(ScriptSandbox sandbox)
     {
         using var sw = SandboxedSwitch.Create();
         var script = "import sys\nfor i in range(300000):\n    sys.stdout.write('line %06d\\n' % i)\nsys.stderr.write('x' * 3000000 + 'END')\n";
 
-        var result = await sw.RunAsync(script, cancellationToken: TestContext.Current.CancellationToken);
+        var result = await sw.RunAsync(script, cancellationToken: TestContext.Current.CancellationToken, sandbox: sandbox);
 
         result.ExitCode.ShouldBe(0);
         result.Stdout.Length.ShouldBe(ScriptHost.OutputLimitBytes);

@@ -28,17 +28,24 @@ public sealed record SandboxLimits
     /// <summary>Size of the sandbox's own <c>/dev/shm</c>, which would otherwise take up to half the host's memory.</summary>
     public long SharedMemoryBytes { get; init; } = 16L << 20;
 
-    /// <summary>The <c>prlimit</c> options that apply these limits.</summary>
-    public IEnumerable<string> PrlimitArguments()
+    /// <summary>Each limit as <c>prlimit</c> names it, as setrlimit(2) names it, and its value.</summary>
+    private IEnumerable<(string Prlimit, string Rlimit, long Value)> All()
     {
-        static string Both(long value) => string.Create(CultureInfo.InvariantCulture, $"{value}:{value}");
-        yield return "--nproc=" + Both(Processes);
-        yield return "--as=" + Both(AddressSpaceBytes);
-        yield return "--nofile=" + Both(OpenFiles);
-        yield return "--fsize=" + Both(FileSizeBytes);
-        yield return "--cpu=" + Both(CpuSeconds);
-        yield return "--core=0:0";
-        yield return "--memlock=" + Both(64 * 1024);
-        yield return "--msgqueue=" + Both(64 * 1024);
+        yield return ("nproc", "RLIMIT_NPROC", Processes);
+        yield return ("as", "RLIMIT_AS", AddressSpaceBytes);
+        yield return ("nofile", "RLIMIT_NOFILE", OpenFiles);
+        yield return ("fsize", "RLIMIT_FSIZE", FileSizeBytes);
+        yield return ("cpu", "RLIMIT_CPU", CpuSeconds);
+        yield return ("core", "RLIMIT_CORE", 0);
+        yield return ("memlock", "RLIMIT_MEMLOCK", 64 * 1024);
+        yield return ("msgqueue", "RLIMIT_MSGQUEUE", 64 * 1024);
     }
+
+    /// <summary>The <c>prlimit</c> options that apply these limits.</summary>
+    public IEnumerable<string> PrlimitArguments() =>
+        All().Select(l => string.Create(CultureInfo.InvariantCulture, $"--{l.Prlimit}={l.Value}:{l.Value}"));
+
+    /// <summary>The limits by their setrlimit(2) names (Python's <c>resource</c> module has the same).</summary>
+    public IEnumerable<KeyValuePair<string, long>> Rlimits() =>
+        All().Select(l => KeyValuePair.Create(l.Rlimit, l.Value));
 }

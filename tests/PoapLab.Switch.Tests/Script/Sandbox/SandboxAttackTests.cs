@@ -14,9 +14,29 @@ namespace PoapLab.Switch.Tests.Script.Sandbox;
 [Collection(PoapLab.Testing.LoadSensitive.Name)]
 public sealed class SandboxAttackTests
 {
-    /// <summary>Attacks whose every effect the common host checks cover.</summary>
-    public static TheoryData<string> CommonAttacks => new()
+    /// <summary>Both ways a sandbox is built (the fork server only as root, where PoapLab uses it).</summary>
+    public static TheoryData<ScriptSandbox> Sandboxes => SandboxKinds.Each;
+
+    /// <summary>Every common attack against every sandbox.</summary>
+    public static TheoryData<string, ScriptSandbox> CommonAttacks
     {
+        get
+        {
+            var data = new TheoryData<string, ScriptSandbox>();
+            foreach (var attack in Attacks)
+            {
+                foreach (var sandbox in SandboxKinds.All)
+                {
+                    data.Add(attack, sandbox);
+                }
+            }
+            return data;
+        }
+    }
+
+    /// <summary>Attacks whose every effect the common host checks cover.</summary>
+    private static readonly string[] Attacks =
+    [
         "01-read-host-secret.py",
         "02-read-shadow.py",
         "03-read-ssh-keys.py",
@@ -38,13 +58,13 @@ public sealed class SandboxAttackTests
         "26-hardlink.py",
         "27-setuid-files.py",
         "33-chroot-breakout.py",
-    };
+    ];
 
     [Theory]
     [MemberData(nameof(CommonAttacks))]
-    public async Task RunAsync_Attack_BlockedAndHostUnchanged(string attack)
+    public async Task RunAsync_Attack_BlockedAndHostUnchanged(string attack, ScriptSandbox sandbox)
     {
-        using var lab = AttackLab.Create();
+        using var lab = AttackLab.Create(sandbox);
 
         var result = await lab.RunAsync(attack, cancellationToken: TestContext.Current.CancellationToken);
 
@@ -54,10 +74,11 @@ public sealed class SandboxAttackTests
         lab.Verify(result);
     }
 
-    [Fact]
-    public async Task RunAsync_ReadOnlyMounts_IsanAndBridgeModulesUnchanged()
+    [Theory]
+    [MemberData(nameof(Sandboxes))]
+    public async Task RunAsync_ReadOnlyMounts_IsanAndBridgeModulesUnchanged(ScriptSandbox sandbox)
     {
-        using var lab = AttackLab.Create();
+        using var lab = AttackLab.Create(sandbox);
         var isan = Directory.GetFiles(lab.Switch.Filesystem.IsanPath, "*", SearchOption.AllDirectories).ToDictionary(f => f, File.ReadAllText);
 
         var result = await lab.RunAsync("28-readonly-mounts.py", cancellationToken: TestContext.Current.CancellationToken);
@@ -71,10 +92,11 @@ public sealed class SandboxAttackTests
         result.Stdout.ShouldContain("rename cli.py: refused");
     }
 
-    [Fact]
-    public async Task RunAsync_ForkBomb_HeldAtTheProcessLimitAndNothingLeft()
+    [Theory]
+    [MemberData(nameof(Sandboxes))]
+    public async Task RunAsync_ForkBomb_HeldAtTheProcessLimitAndNothingLeft(ScriptSandbox sandbox)
     {
-        using var lab = AttackLab.Create();
+        using var lab = AttackLab.Create(sandbox);
 
         var result = await lab.RunAsync("19-fork-bomb.py", cancellationToken: TestContext.Current.CancellationToken);
 
@@ -88,10 +110,11 @@ public sealed class SandboxAttackTests
         result.Stdout.ShouldContain("fork refused after");
     }
 
-    [Fact]
-    public async Task RunAsync_MemoryBomb_RefusedAtTheAddressSpaceLimit()
+    [Theory]
+    [MemberData(nameof(Sandboxes))]
+    public async Task RunAsync_MemoryBomb_RefusedAtTheAddressSpaceLimit(ScriptSandbox sandbox)
     {
-        using var lab = AttackLab.Create();
+        using var lab = AttackLab.Create(sandbox);
 
         var result = await lab.RunAsync("20-memory-bomb.py", cancellationToken: TestContext.Current.CancellationToken);
 
@@ -101,10 +124,11 @@ public sealed class SandboxAttackTests
         lab.PeakResidentBytes.ShouldBeLessThanOrEqualTo(new SandboxLimits().AddressSpaceBytes);
     }
 
-    [Fact]
-    public async Task RunAsync_FillTheFlash_FileNeverPastTheCapacity()
+    [Theory]
+    [MemberData(nameof(Sandboxes))]
+    public async Task RunAsync_FillTheFlash_FileNeverPastTheCapacity(ScriptSandbox sandbox)
     {
-        using var lab = AttackLab.Create();
+        using var lab = AttackLab.Create(sandbox);
         var capacity = 64L * 1024 * 1024;
 
         var result = await lab.RunAsync("21-fill-flash.py", capacityBytes: capacity, cancellationToken: TestContext.Current.CancellationToken);
@@ -116,10 +140,11 @@ public sealed class SandboxAttackTests
         lab.Verify(result);
     }
 
-    [Fact]
-    public async Task RunAsync_StdoutFlood_BoundedTailKept()
+    [Theory]
+    [MemberData(nameof(Sandboxes))]
+    public async Task RunAsync_StdoutFlood_BoundedTailKept(ScriptSandbox sandbox)
     {
-        using var lab = AttackLab.Create();
+        using var lab = AttackLab.Create(sandbox);
 
         var result = await lab.RunAsync("22-stdout-flood.py", cancellationToken: TestContext.Current.CancellationToken);
 
@@ -128,10 +153,11 @@ public sealed class SandboxAttackTests
         lab.Verify(result);
     }
 
-    [Fact]
-    public async Task RunAsync_RunBash_RunsInTheSandboxBoundedAndHostUnchanged()
+    [Theory]
+    [MemberData(nameof(Sandboxes))]
+    public async Task RunAsync_RunBash_RunsInTheSandboxBoundedAndHostUnchanged(ScriptSandbox sandbox)
     {
-        using var lab = AttackLab.Create();
+        using var lab = AttackLab.Create(sandbox);
         // The CLI's answer to "run bash CMD" once bash-shell is on: CMD, to be run on the script's side.
         lab.Switch.Bridge.Answer = (command, _) => command.StartsWith("run bash ", StringComparison.Ordinal)
             ? new PoapLab.Switch.Cli.CliResult(PoapLab.Switch.Cli.CliStatus.Shell, command["run bash ".Length..])
@@ -146,10 +172,11 @@ public sealed class SandboxAttackTests
         lab.Verify(result);
     }
 
-    [Fact]
-    public async Task RunAsync_ConcurrentCli_SerialisedAndEveryCommandServed()
+    [Theory]
+    [MemberData(nameof(Sandboxes))]
+    public async Task RunAsync_ConcurrentCli_SerialisedAndEveryCommandServed(ScriptSandbox sandbox)
     {
-        using var lab = AttackLab.Create();
+        using var lab = AttackLab.Create(sandbox);
         lab.Switch.Bridge.Answer = (_, _) =>
         {
             // Long enough that two commands handled at once would overlap.
@@ -165,10 +192,11 @@ public sealed class SandboxAttackTests
         lab.Verify(result);
     }
 
-    [Fact]
-    public async Task RunAsync_NonsenseSleeps_PythonErrorsThenTheSwitchTimeout()
+    [Theory]
+    [MemberData(nameof(Sandboxes))]
+    public async Task RunAsync_NonsenseSleeps_PythonErrorsThenTheSwitchTimeout(ScriptSandbox sandbox)
     {
-        using var lab = AttackLab.Create();
+        using var lab = AttackLab.Create(sandbox);
 
         var result = await lab.RunAsync("24-sleep-nonsense.py", timeout: TimeSpan.FromMinutes(5), cancellationToken: TestContext.Current.CancellationToken);
 
@@ -186,10 +214,11 @@ public sealed class SandboxAttackTests
         lab.Verify(result);
     }
 
-    [Fact]
-    public async Task RunAsync_KillEverything_HostProcessSurvives()
+    [Theory]
+    [MemberData(nameof(Sandboxes))]
+    public async Task RunAsync_KillEverything_HostProcessSurvives(ScriptSandbox sandbox)
     {
-        using var lab = AttackLab.Create();
+        using var lab = AttackLab.Create(sandbox);
         // Bystanders: one of root, one of the script's own uid (as root runs give it one) — only
         // the sandbox's pid namespace keeps the script from signalling the latter.
         var start = new ProcessStartInfo("sleep", "120") { UseShellExecute = false };
@@ -215,10 +244,11 @@ public sealed class SandboxAttackTests
         }
     }
 
-    [Fact]
-    public async Task RunAsync_Daemon_NothingOutlivesTheRun()
+    [Theory]
+    [MemberData(nameof(Sandboxes))]
+    public async Task RunAsync_Daemon_NothingOutlivesTheRun(ScriptSandbox sandbox)
     {
-        using var lab = AttackLab.Create();
+        using var lab = AttackLab.Create(sandbox);
 
         var result = await lab.RunAsync("29-daemon.py", cancellationToken: TestContext.Current.CancellationToken);
 
@@ -227,10 +257,11 @@ public sealed class SandboxAttackTests
         lab.Verify(result);
     }
 
-    [Fact]
-    public async Task RunAsync_CpuBurn_KilledAtTheTimeoutAndNothingLeft()
+    [Theory]
+    [MemberData(nameof(Sandboxes))]
+    public async Task RunAsync_CpuBurn_KilledAtTheTimeoutAndNothingLeft(ScriptSandbox sandbox)
     {
-        using var lab = AttackLab.Create();
+        using var lab = AttackLab.Create(sandbox);
 
         var result = await lab.RunAsync("30-cpu-burn.py", timeout: TimeSpan.FromSeconds(3), cancellationToken: TestContext.Current.CancellationToken);
 
@@ -239,10 +270,11 @@ public sealed class SandboxAttackTests
         lab.Verify(result);
     }
 
-    [Fact]
-    public async Task RunAsync_OpenFilesWithoutEnd_HeldAtTheLimit()
+    [Theory]
+    [MemberData(nameof(Sandboxes))]
+    public async Task RunAsync_OpenFilesWithoutEnd_HeldAtTheLimit(ScriptSandbox sandbox)
     {
-        using var lab = AttackLab.Create();
+        using var lab = AttackLab.Create(sandbox);
 
         var result = await lab.RunAsync("31-fd-exhaustion.py", cancellationToken: TestContext.Current.CancellationToken);
 
@@ -252,10 +284,11 @@ public sealed class SandboxAttackTests
         lab.Verify(result);
     }
 
-    [Fact]
-    public async Task RunAsync_BridgeFlood_ConnectionsCappedRunEnds()
+    [Theory]
+    [MemberData(nameof(Sandboxes))]
+    public async Task RunAsync_BridgeFlood_ConnectionsCappedRunEnds(ScriptSandbox sandbox)
     {
-        using var lab = AttackLab.Create();
+        using var lab = AttackLab.Create(sandbox);
 
         var result = await lab.RunAsync("32-bridge-flood.py", timeout: TimeSpan.FromSeconds(30), cancellationToken: TestContext.Current.CancellationToken);
 
