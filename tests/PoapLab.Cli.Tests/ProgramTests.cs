@@ -136,6 +136,33 @@ public sealed class ProgramTests : IDisposable
         version.Output.ShouldStartWith("0.15.0");
     }
 
+    [Fact]
+    public async Task Run_ScriptSandboxVariableMisspelt_ExitTwoNamingItBeforeAnythingRuns()
+    {
+        var outDir = Path.Combine(_dir, "out-sandbox-variable");
+
+        var (exit, output) = await RunPoaplabAsync(["run", Path.Combine(RepoPaths.Scenarios, "happy-path-http.yaml"), "--out", outDir], TimeSpan.FromMinutes(1),
+            new Dictionary<string, string> { ["POAPLAB_SCRIPT_SANDBOX"] = "docker" });
+
+        exit.ShouldBe(2, output);
+        output.ShouldContain("POAPLAB_SCRIPT_SANDBOX='docker' names no script sandbox: use auto, bwrap or forkserver");
+        Directory.Exists(outDir).ShouldBeFalse();
+    }
+
+    [Theory]
+    [InlineData("bwrap")]
+    [InlineData("auto")]
+    public async Task Run_HappyPathInEachScriptSandbox_Passes(string sandbox)
+    {
+        var outDir = Path.Combine(_dir, "out-" + sandbox);
+
+        var (exit, output) = await RunPoaplabAsync(["run", Path.Combine(RepoPaths.Scenarios, "happy-path-http.yaml"), "--out", outDir], TimeSpan.FromMinutes(3),
+            new Dictionary<string, string> { ["POAPLAB_SCRIPT_SANDBOX"] = sandbox });
+
+        exit.ShouldBe(0, output);
+        output.ShouldContain("1 passed, 0 failed");
+    }
+
     private static async Task<(int Exit, string Output)> RunAsync(string file, IReadOnlyList<string> args, TimeSpan limit)
     {
         var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -162,9 +189,13 @@ public sealed class ProgramTests : IDisposable
     }
 
     /// <summary>Runs the built poaplab (beside the test assembly) as a child process, bounded in time.</summary>
-    internal static async Task<(int Exit, string Output)> RunPoaplabAsync(IReadOnlyList<string> args, TimeSpan limit)
+    internal static async Task<(int Exit, string Output)> RunPoaplabAsync(IReadOnlyList<string> args, TimeSpan limit, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "poaplab.dll"));
         foreach (var arg in args)
         {

@@ -86,6 +86,16 @@ internal static class RunCommand
             }
             transport = NamespaceTransportFactory.Instance;
         }
+        try
+        {
+            // Every switch's script host reads it; a misspelt value is said once, before anything runs.
+            PoapLab.Switch.Script.Sandbox.ScriptSandboxes.FromEnvironment();
+        }
+        catch (InvalidOperationException e)
+        {
+            output.Error(e.Message);
+            return 2;
+        }
         if (script is not null && RegularFile.Problem(script.FullName, RegularFile.MaxScriptBytes) is { } scriptProblem)
         {
             output.Error($"--script: {scriptProblem}");
