@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using PoapLab.Core.Native;
 
 namespace PoapLab.Servers.Tftp;
 
@@ -41,28 +42,9 @@ internal sealed unsafe partial class DatagramBatch
     private const ushort AfInet6 = 10;
 
     [StructLayout(LayoutKind.Sequential)]
-    private struct IoVec
-    {
-        public nint Base;
-        public nuint Length;
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct MsgHdr
-    {
-        public nint Name;
-        public uint NameLength;
-        public nint Iov;
-        public nuint IovLength;
-        public nint Control;
-        public nuint ControlLength;
-        public int Flags;
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
     private struct MMsgHdr
     {
-        public MsgHdr Header;
+        public MessageHeader Header;
         public uint Length;
     }
 
@@ -72,7 +54,7 @@ internal sealed unsafe partial class DatagramBatch
     private readonly nint _fd;
     private readonly byte[] _address;
     private readonly byte[] _headers;
-    private readonly IoVec[] _iov;
+    private readonly IoVector[] _iov;
     private readonly MMsgHdr[] _messages;
 
     /// <summary>Whether this process can use it: Linux on a 64-bit processor (the layout of msghdr above).</summary>
@@ -99,7 +81,7 @@ internal sealed unsafe partial class DatagramBatch
             AddressLength = 28;
         }
         _headers = GC.AllocateArray<byte>(4 * maxBlocks, pinned: true);
-        _iov = GC.AllocateArray<IoVec>(2 * maxBlocks, pinned: true);
+        _iov = GC.AllocateArray<IoVector>(2 * maxBlocks, pinned: true);
         _messages = GC.AllocateArray<MMsgHdr>(maxBlocks, pinned: true);
     }
 
@@ -117,7 +99,7 @@ internal sealed unsafe partial class DatagramBatch
     {
         fixed (byte* address = _address)
         fixed (byte* headers = _headers)
-        fixed (IoVec* iov = _iov)
+        fixed (IoVector* iov = _iov)
         fixed (MMsgHdr* messages = _messages)
         {
             var messageCount = 0;
@@ -138,8 +120,8 @@ internal sealed unsafe partial class DatagramBatch
                     var block = (ushort)(first + i);
                     header[2] = (byte)(block >> 8);
                     header[3] = (byte)block;
-                    iov[2 * i] = new IoVec { Base = (nint)header, Length = 4 };
-                    iov[(2 * i) + 1] = new IoVec { Base = (nint)(payload + ((long)i * blockSize)), Length = (nuint)(i == count - 1 ? lastLength : blockSize) };
+                    iov[2 * i] = new IoVector { Base = (nint)header, Length = 4 };
+                    iov[(2 * i) + 1] = new IoVector { Base = (nint)(payload + ((long)i * blockSize)), Length = (nuint)(i == count - 1 ? lastLength : blockSize) };
                 }
             }
             var done = 0;

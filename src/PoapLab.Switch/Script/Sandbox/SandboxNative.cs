@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using PoapLab.Core.Native;
 
 namespace PoapLab.Switch.Script.Sandbox;
 
@@ -54,25 +55,6 @@ internal static class SandboxNative
 
     [DllImport("libc", EntryPoint = "close", SetLastError = true)]
     internal static extern int Close(int fd);
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct MessageHeader
-    {
-        public nint Name;
-        public int NameLength;
-        public nint Iov;
-        public nuint IovLength;
-        public nint Control;
-        public nuint ControlLength;
-        public int Flags;
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct IoVector
-    {
-        public nint Base;
-        public nuint Length;
-    }
 
     /// <summary>A connected pair of Unix stream sockets, both close-on-exec.</summary>
     internal static (int Ours, int Theirs) SocketPair()
