@@ -9,17 +9,17 @@
 #   server ── fork ──> monitor (root, host namespaces: talks to PoapLab over the run's channel)
 #                        unshare(pid), fork
 #                        └─> init (pid 1 of the sandbox, root): unshare(mount, net, IPC, UTS,
-#                              cgroup), new root (tmpfs + binds), pivot_root, fork
-#                              └─> the script (pid 2): setsid, rlimits, its own uid, no groups,
-#                                  no capabilities, no_new_privs, seccomp, then the script's
-#                                  code in a fresh __main__, ended as `python3 -s script` ends.
+#                              cgroup), new root (tmpfs + binds), pivot_root, setsid, fork
+#                              └─> the script (pid 2): rlimits, its own uid, no groups, no
+#                                  capabilities, no_new_privs, seccomp, then the script's code
+#                                  in a fresh __main__, ended as `python3 -s script` ends.
 #
 # The server itself never sees a run's data: PoapLab sends it three descriptors (the run's
 # channel, stdout and stderr) and a byte; the monitor reads the run's plan from the channel
 # after the fork. So no switch's options, paths or script ever sit in the memory later runs
-# are forked from. Nothing of this file is reachable from a script: the monitor and init
-# close the server's socket before anything else, and the script runs under its own uid in
-# namespaces where no process of the host is visible.
+# are forked from. Nothing of the server is reachable from a script: the monitor closes the
+# server's socket before anything else, the script every descriptor but its stdio, and it runs
+# under its own uid in namespaces where no process of the host is visible.
 import sys
 
 # What a normal interpreter has loaded before it runs a script (taken before this file's own
@@ -276,7 +276,14 @@ def _exit_code(exit):
 
 def _run_script(plan):
     """The script's process, pid 2 of the sandbox: becomes the run's user, then runs the script."""
-    os.closerange(3, 1 << 20)
+    # Every descriptor but stdin, stdout and stderr: from the sandbox's own /proc, since closing a
+    # whole range is one system call only from Python 3.10 on.
+    for name in os.listdir('/proc/self/fd'):
+        if int(name) > 2:
+            try:
+                os.close(int(name))
+            except OSError:
+                pass  # the listing's own, closed already
     for name, value in plan['limits'].items():
         resource.setrlimit(getattr(resource, name), (value, value))
     uid, gid = plan.get('uid'), plan.get('gid')

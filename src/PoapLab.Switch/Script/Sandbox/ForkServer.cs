@@ -33,14 +33,12 @@ internal sealed class ForkServer : IDisposable
 
     private readonly Process _process;
     private readonly Socket _control;
-    private readonly TailBuffer _errors;
     private readonly Lock _send = new();
 
-    private ForkServer(Process process, Socket control, TailBuffer errors)
+    private ForkServer(Process process, Socket control)
     {
         _process = process;
         _control = control;
-        _errors = errors;
     }
 
     /// <summary>The server's pid (tests, diagnostics).</summary>
@@ -60,6 +58,13 @@ internal sealed class ForkServer : IDisposable
     internal static async Task<ForkServer> StartAsync(PythonInterpreter interpreter, IReadOnlyList<KeyValuePair<string, string>> environment)
     {
         var directory = Directory.CreateTempSubdirectory("poaplab-forkserver-").FullName;
+        if (directory.Length > 90)
+        {
+            // TMPDIR is too deep for a socket's path (108 bytes): /tmp always exists on Debian.
+            Directory.Delete(directory);
+            directory = Path.Combine("/tmp", "poaplab-forkserver-" + Guid.NewGuid().ToString("N")[..12]);
+            Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
         try
         {
             var program = Path.Combine(directory, "poaplab_forkserver.py");
@@ -94,8 +99,7 @@ internal sealed class ForkServer : IDisposable
             var process = ChildProcessLauncher.Start(start);
             process.StandardInput.Close();
             var errors = new TailBuffer(64 * 1024);
-            _ = DrainAsync(process.StandardOutput.BaseStream, errors);
-            _ = DrainAsync(process.StandardError.BaseStream, errors);
+            var drains = Task.WhenAll(DrainAsync(process.StandardOutput.BaseStream, errors), DrainAsync(process.StandardError.BaseStream, errors));
 
             using var limit = new CancellationTokenSource(StartLimit);
             var accept = listener.AcceptAsync(limit.Token).AsTask();
@@ -103,10 +107,19 @@ internal sealed class ForkServer : IDisposable
             await Task.WhenAny(accept, exited).ConfigureAwait(false);
             if (!accept.IsCompletedSuccessfully)
             {
+                // The accept ends faulted once the listener goes: observed, not left to the finalizer.
+                _ = accept.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                var died = process.HasExited;
                 KillQuietly(process);
-                await Task.WhenAny(exited, Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None)).ConfigureAwait(false);
-                throw new InvalidOperationException(
-                    $"the fork server ({interpreter.Executable}) did not start within {StartLimit.TotalSeconds:0} s: {errors.ToString().Trim()}");
+                await Task.WhenAny(drains, Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None)).ConfigureAwait(false);
+                string said;
+                lock (errors)
+                {
+                    said = errors.ToString().Trim();
+                }
+                throw new InvalidOperationException(died
+                    ? $"the fork server ({interpreter.Executable}) ended with status {process.ExitCode} before it connected: {said}"
+                    : $"the fork server ({interpreter.Executable}) did not connect within {StartLimit.TotalSeconds:0} s: {said}");
             }
             var control = accept.Result;
             var peer = PeerPid(control);
@@ -116,7 +129,7 @@ internal sealed class ForkServer : IDisposable
                 KillQuietly(process);
                 throw new InvalidOperationException($"the fork server's socket was answered by pid {peer}, not by the server (pid {process.Id})");
             }
-            return new ForkServer(process, control, errors);
+            return new ForkServer(process, control);
         }
         finally
         {
@@ -166,8 +179,6 @@ internal sealed class ForkServer : IDisposable
         }
     }
 
-    /// <summary>What the server wrote (its start-up errors), for a failure's message.</summary>
-    public string Errors => _errors.ToString();
 
     public void Dispose()
     {

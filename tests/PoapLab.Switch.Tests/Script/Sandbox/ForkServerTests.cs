@@ -18,17 +18,22 @@ public sealed class ForkServerTests
     private static void RequiresRoot() =>
         Assert.SkipUnless(Environment.IsPrivilegedProcess, "the fork server is PoapLab's sandbox as root only");
 
-    [Fact]
-    public async Task RunAsync_SameScriptInBothSandboxes_SameWorldAndSameEnd()
+    /// <summary>The default interpreter, the oldest the fork server takes, and the newest pyenv has here.</summary>
+    [Theory]
+    [InlineData("default")]
+    [InlineData("3.9")]
+    [InlineData("3.13")]
+    public async Task RunAsync_SameScriptInBothSandboxes_SameWorldAndSameEnd(string python)
     {
         RequiresRoot();
         using var sw = SandboxedSwitch.Create();
+        var interpreter = ScriptHostBridgeTests.ResolveOrSkip(python);
         sw.WriteScript(SandboxedSwitch.Fixture("sandbox_world.py"));
         var identity = SandboxIdentity.Next();
         var ct = TestContext.Current.CancellationToken;
 
-        var bubblewrap = await new ScriptHost { Identity = () => identity, Sandbox = ScriptSandbox.Bubblewrap }.RunAsync(sw.Request(), sw.Bridge, ct);
-        var forked = await new ScriptHost { Identity = () => identity, Sandbox = ScriptSandbox.ForkServer }.RunAsync(sw.Request(), sw.Bridge, ct);
+        var bubblewrap = await new ScriptHost { Identity = () => identity, Sandbox = ScriptSandbox.Bubblewrap }.RunAsync(sw.Request(interpreter), sw.Bridge, ct);
+        var forked = await new ScriptHost { Identity = () => identity, Sandbox = ScriptSandbox.ForkServer }.RunAsync(sw.Request(interpreter), sw.Bridge, ct);
 
         bubblewrap.ExitCode.ShouldBe(7, bubblewrap.Stderr);
         forked.ExitCode.ShouldBe(7, forked.Stderr);
@@ -215,6 +220,25 @@ public sealed class ForkServerTests
         result.Error.ShouldNotBeNull().ShouldContain(sw.Filesystem.IsanPath);
         result.Error.ShouldStartWith(sandbox == ScriptSandbox.ForkServer ? "sandbox: cannot bind " : "bwrap: ");
         result.Stdout.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task RunAsync_ServerEndsBeforeItConnects_FailedToStartWithItsStatusAndNothingLeft()
+    {
+        RequiresRoot();
+        using var sw = SandboxedSwitch.Create();
+        sw.WriteScript("print('never')\n");
+        using var pool = new ForkServerPool();
+        var host = new ScriptHost { Sandbox = ScriptSandbox.ForkServer, ForkServers = pool, BridgeDirectoryCreated = sw.BridgeDirectories.Add };
+        // Not a Python at all: it exits at once, whatever it is given.
+        var broken = new PythonInterpreter("/bin/false", "3.11.2", "/usr");
+
+        var result = await host.RunAsync(sw.Request(broken), sw.Bridge, TestContext.Current.CancellationToken);
+
+        result.End.ShouldBe(ScriptEnd.FailedToStart);
+        result.Error.ShouldNotBeNull().ShouldContain("the fork server (/bin/false) ended with status 1 before it connected");
+        sw.BridgeDirectories.ShouldNotBeEmpty();
+        sw.BridgeDirectories.ShouldAllBe(d => !Directory.Exists(d));
     }
 
     [Fact]
