@@ -92,14 +92,15 @@ public sealed partial class ScriptHost
         ScriptRunResult NotStarted(string error) => new(ScriptEnd.FailedToStart, null, "", "", _realTime.GetElapsedTime(started), error);
 
         var identity = Identity();
+        var canFork = identity.Dedicated && ForkServer.Supports(request.Interpreter);
         var forked = Sandbox switch
         {
             ScriptSandbox.ForkServer => true,
             ScriptSandbox.Bubblewrap => false,
-            _ => identity.Dedicated && ForkServer.Supports(request.Interpreter),
+            _ => canFork,
         };
         string? bwrap = null;
-        if (forked && !(identity.Dedicated && ForkServer.Supports(request.Interpreter)))
+        if (forked && !canFork)
         {
             return NotStarted($"the fork server sandboxes scripts when PoapLab runs as root, with Python 3.9 or later; {request.Interpreter.Executable} is {request.Interpreter.Version}");
         }

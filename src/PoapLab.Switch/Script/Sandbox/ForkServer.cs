@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.IO.Pipes;
 using System.Net.Sockets;
 using PoapLab.Core.Processes;
@@ -224,6 +223,4 @@ internal sealed class ForkServer : IDisposable
         {
         }
     }
-
-    internal static string Describe(int pid) => "the fork server's run (pid " + pid.ToString(CultureInfo.InvariantCulture) + ")";
 }

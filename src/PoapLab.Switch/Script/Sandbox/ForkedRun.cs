@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using System.Text;
 using System.Text.Json;
 
 namespace PoapLab.Switch.Script.Sandbox;
@@ -74,35 +73,19 @@ internal sealed class ForkedRun : ISandboxRun
 
     private async Task ReadAsync()
     {
-        var buffer = new byte[4096];
-        var line = new StringBuilder();
         try
         {
-            while (true)
+            // The monitor's lines are a few dozen bytes each, two in all.
+            using var reader = new StreamReader(new NetworkStream(_channel, ownsSocket: false));
+            while (await reader.ReadLineAsync().ConfigureAwait(false) is { } line)
             {
-                var read = await _channel.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false);
-                if (read == 0)
+                if (Handle(line))
                 {
-                    break;
-                }
-                line.Append(Encoding.UTF8.GetString(buffer, 0, read));
-                int newline;
-                while ((newline = line.ToString().IndexOf('\n', StringComparison.Ordinal)) >= 0)
-                {
-                    var text = line.ToString(0, newline);
-                    line.Remove(0, newline + 1);
-                    if (Handle(text))
-                    {
-                        return;
-                    }
-                }
-                if (line.Length > 64 * 1024)
-                {
-                    break;
+                    return;
                 }
             }
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException or JsonException)
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or JsonException)
         {
         }
         Lost = !_exited.Task.IsCompleted;
