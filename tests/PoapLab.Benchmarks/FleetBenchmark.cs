@@ -12,15 +12,23 @@ namespace PoapLab.Benchmarks;
 /// <summary>One point of the fleet curve.</summary>
 /// <param name="CpuSeconds">CPU time of this process and its reaped children (scripts, sandboxes) during the run: set against 2 × wall, it tells waiting from working.</param>
 /// <param name="MachineCpuSeconds">CPU time of the whole machine during the run (proc(5) /proc/stat: every process, the kernel's softirq work included): on a quiet machine, what the run cost, descendants that are never reaped by this process's children included.</param>
-internal sealed record FleetPoint(string Protocol, int Switches, double WallSeconds, int Passed, long PeakPssBytes, double? FloorSeconds, string? Error, double CpuSeconds = 0, double MachineCpuSeconds = 0);
+/// <param name="FloorSeconds">The bare interpreter runs' wall time.</param>
+/// <param name="TransferFloorSeconds">The same downloads by curl from the reference server's wall time (null: curl or the server is missing).</param>
+internal sealed record FleetPoint(string Protocol, int Switches, double WallSeconds, int Passed, long PeakPssBytes, double? FloorSeconds, string? Error, double CpuSeconds = 0, double MachineCpuSeconds = 0,
+    double? TransferFloorSeconds = null)
+{
+    /// <summary>What the reference tools need for the same work: the scripts' runs and the switches' downloads.</summary>
+    public double? WholeFloorSeconds => FloorSeconds is { } f ? f + (TransferFloorSeconds ?? 0) : null;
+}
 
 /// <summary>
 /// The fleet mode (<c>--fleet 10,100,1000</c>): one scenario of N switches (distinct serials
 /// and MACs, one DHCP pool, one HTTP or TFTP server, a 1 MiB image, the fixture script) run by
 /// the runner in this process, for each N, over HTTP and over TFTP; printed as a curve (N,
 /// wall, per-switch ms, peak PSS of this process and its children) beside the floor: N bare
-/// <c>python3</c> runs of the same script against a stub <c>cli</c>, as many at a time as
-/// there are CPUs, and the ratio.
+/// <c>python3</c> runs of the same script against a stub <c>cli</c>, then the switches' downloads
+/// by curl from the reference server (tftpd-hpa, nginx), each as many at a time as there are
+/// CPUs, and the ratio to that floor.
 /// </summary>
 internal sealed class FleetBenchmark(ReferenceTools tools, BenchmarkOptions options, string scenarioDirectory, string workDirectory)
 {
@@ -78,7 +86,76 @@ internal sealed class FleetBenchmark(ReferenceTools tools, BenchmarkOptions opti
             Console.Error.WriteLine($"[fleet {protocol}] floor: {n} bare {Path.GetFileName(python.Executable)} runs, {Environment.ProcessorCount} at a time");
             floor = await FloorAsync(python.Executable, scenario, folder, n, cancellationToken).ConfigureAwait(false);
         }
-        return new FleetPoint(protocol, n, wall, passed, peak, floor, error, cpu, machine);
+        double? transfers = null;
+        var reference = protocol == "tftp" ? tools.Tftpd : tools.Nginx;
+        if (tools.Curl is { } curl && reference is not null)
+        {
+            Console.Error.WriteLine($"[fleet {protocol}] floor: the same {n} switches' downloads by curl from {Path.GetFileName(reference)}, {Environment.ProcessorCount} at a time");
+            transfers = await TransferFloorAsync(protocol, curl, reference, scenario, folder, n, cancellationToken).ConfigureAwait(false);
+        }
+        return new FleetPoint(protocol, n, wall, passed, peak, floor, error, cpu, machine, transfers);
+    }
+
+    /// <summary>
+    /// What a switch downloads (the script, the image's .md5 and the image, its configuration's .md5
+    /// and the configuration), fetched by one curl a switch from the server users would run
+    /// instead (tftpd-hpa at 512-byte blocks, one in flight, as the switch asks; nginx), as many at
+    /// once as there are CPUs; seconds of wall time.
+    /// </summary>
+    private static async Task<double> TransferFloorAsync(string protocol, string curl, string reference, Scenario scenario, string folder, int n, CancellationToken cancellationToken)
+    {
+        var root = Path.Combine(folder, "served");
+        var sink = Path.Combine(folder, "sink");
+        ScenarioFiles.Materialise(scenario.Files, root, null, scenario.Seed);
+        ProtocolBenchmark.OpenToRead(root);
+        Directory.CreateDirectory(sink);
+        var image = scenario.Files.First(f => f.ImageVersion is not null).Path;
+        try
+        {
+            using var server = protocol == "tftp"
+                ? await ReferenceServer.StartTftpdAsync(root, curl, "poap_nexus.py", cancellationToken).ConfigureAwait(false)
+                : await ReferenceServer.StartNginxAsync(reference, root, cancellationToken).ConfigureAwait(false);
+            using var gate = new SemaphoreSlim(Environment.ProcessorCount);
+            var failures = 0;
+            var watch = Stopwatch.StartNew();
+            await Task.WhenAll(Enumerable.Range(0, n).Select(async i =>
+            {
+                await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    var serial = scenario.Switches[i].Serial;
+                    var output = Path.Combine(sink, i.ToString(CultureInfo.InvariantCulture));
+                    Directory.CreateDirectory(output);
+                    List<string> args = protocol == "tftp" ? ["-s", "--tftp-no-options", "--max-time", "120"] : ["-s", "--fail", "--max-time", "120"];
+                    string[] paths = ["poap_nexus.py", image + ".md5", image, $"configs/conf.{serial}.md5", $"configs/conf.{serial}"];
+                    for (var k = 0; k < paths.Length; k++)
+                    {
+                        args.AddRange(["-o", Path.Combine(output, k.ToString(CultureInfo.InvariantCulture)), $"{protocol}://127.0.0.1:{server.Port}/{paths[k]}"]);
+                    }
+                    var run = await TimedProcess.RunAsync(curl, args, null, null, FloorRunLimit, cancellationToken).ConfigureAwait(false);
+                    if (!run.Succeeded || Directory.GetFiles(output).Length != paths.Length)
+                    {
+                        Interlocked.Increment(ref failures);
+                    }
+                    Directory.Delete(output, recursive: true);
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            })).ConfigureAwait(false);
+            var seconds = watch.Elapsed.TotalSeconds;
+            if (failures > 0)
+            {
+                Console.Error.WriteLine($"  floor: {failures} of {n} switches' downloads by curl failed");
+            }
+            return seconds;
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+            Directory.Delete(sink, recursive: true);
+        }
     }
 
     /// <summary>User and system time of this process and of its children it has waited for (proc(5): fields 14–17 of /proc/self/stat, in clock ticks of 1/100 s), in seconds.</summary>
@@ -207,17 +284,19 @@ internal sealed class FleetBenchmark(ReferenceTools tools, BenchmarkOptions opti
     public static string Table(IReadOnlyList<FleetPoint> points, int parallel)
     {
         var text = new StringBuilder();
-        text.Append(CultureInfo.InvariantCulture, $"\nfleet: one scenario of N switches, 1 MiB image, --parallel {parallel}; floor: N bare python3 runs of the script with a stub cli, {Environment.ProcessorCount} at a time\n");
-        text.Append("proto        N   passed    wall s  per switch ms   CPU s  CPU/switch ms  machine CPU/switch ms  peak PSS MiB  PSS/switch MiB   floor s  floor/switch ms   ratio\n");
+        text.Append(CultureInfo.InvariantCulture, $"\nfleet: one scenario of N switches, 1 MiB image, --parallel {parallel}; floor: N bare python3 runs of the script with a stub cli (python s), then the same downloads by curl from tftpd-hpa or nginx (curl s), {Environment.ProcessorCount} at a time; ratio: wall / floor\n");
+        text.Append("proto        N   passed    wall s  per switch ms   CPU s  CPU/switch ms  machine CPU/switch ms  peak PSS MiB  PSS/switch MiB  python s   curl s   floor s  floor/switch ms   ratio\n");
         foreach (var p in points)
         {
             var perSwitch = p.WallSeconds * 1000 / p.Switches;
             var pss = p.PeakPssBytes / (1024.0 * 1024);
-            var floor = p.FloorSeconds is { } f ? f.ToString("0.0", CultureInfo.InvariantCulture) : "-";
-            var floorPer = p.FloorSeconds is { } g ? (g * 1000 / p.Switches).ToString("0.0", CultureInfo.InvariantCulture) : "-";
-            var ratio = p.FloorSeconds is { } h && h > 0 ? (p.WallSeconds / h).ToString("0.00", CultureInfo.InvariantCulture) + "x" : "-";
+            var python = p.FloorSeconds is { } f ? f.ToString("0.0", CultureInfo.InvariantCulture) : "-";
+            var curl = p.TransferFloorSeconds is { } c ? c.ToString("0.0", CultureInfo.InvariantCulture) : "-";
+            var floor = p.WholeFloorSeconds is { } w ? w.ToString("0.0", CultureInfo.InvariantCulture) : "-";
+            var floorPer = p.WholeFloorSeconds is { } g ? (g * 1000 / p.Switches).ToString("0.0", CultureInfo.InvariantCulture) : "-";
+            var ratio = p.WholeFloorSeconds is { } h && h > 0 ? (p.WallSeconds / h).ToString("0.00", CultureInfo.InvariantCulture) + "x" : "-";
             text.Append(CultureInfo.InvariantCulture,
-                $"{p.Protocol,-5} {p.Switches,7} {p.Passed,8} {p.WallSeconds,9:0.0} {perSwitch,14:0.0} {p.CpuSeconds,7:0.0} {p.CpuSeconds * 1000 / p.Switches,14:0.0} {p.MachineCpuSeconds * 1000 / p.Switches,22:0.0} {pss,13:0} {pss / p.Switches,15:0.00} {floor,9} {floorPer,16} {ratio,7}\n");
+                $"{p.Protocol,-5} {p.Switches,7} {p.Passed,8} {p.WallSeconds,9:0.0} {perSwitch,14:0.0} {p.CpuSeconds,7:0.0} {p.CpuSeconds * 1000 / p.Switches,14:0.0} {p.MachineCpuSeconds * 1000 / p.Switches,22:0.0} {pss,13:0} {pss / p.Switches,15:0.00} {python,9} {curl,8} {floor,9} {floorPer,16} {ratio,7}\n");
             if (p.Error is not null)
             {
                 text.Append(CultureInfo.InvariantCulture, $"      note: {p.Error}\n");

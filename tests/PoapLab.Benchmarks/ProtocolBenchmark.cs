@@ -141,7 +141,7 @@ internal sealed class ProtocolBenchmark(ScenarioRunner runner, ReferenceTools to
     }
 
     /// <summary>Every directory under <paramref name="root"/> 0755 and every file 0644, for a reference server that reads them as another user.</summary>
-    private static void OpenToRead(string root)
+    internal static void OpenToRead(string root)
     {
         const UnixFileMode File644 = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
         const UnixFileMode Dir755 = File644 | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;

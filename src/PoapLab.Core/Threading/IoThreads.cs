@@ -3,14 +3,16 @@ using System.Runtime.CompilerServices;
 namespace PoapLab.Core.Threading;
 
 /// <summary>
-/// With the runtime's <c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1</c> (README: *How a scenario becomes packets*), the
-/// continuation of a socket read or write runs on the thread that polled the socket (epoll), not
-/// after a hop to the thread pool: a fleet's lock-step exchanges (a TFTP block is one read and one
+/// The switch's UDP sockets and the TFTP server's transfer sockets continue after a receive on
+/// the <see cref="Sockets.DatagramReactor"/>'s one thread, and with the runtime's
+/// <c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1</c> (README: *How a scenario becomes packets*)
+/// every other socket's read or write continues on the thread that polled it (epoll), not after
+/// a hop to the thread pool: a fleet's lock-step exchanges (a TFTP block is one read and one
 /// write at each end) then cost no thread wake-up each. While such a continuation runs, no other
-/// socket of that polling thread is served, so code that computes or blocks after a socket await
+/// socket of that thread is served, so code that computes or blocks after a socket await
 /// (a bridge call's CLI command, what follows a transfer, a script's sandbox start, a TFTP
-/// server's short poll) leaves the polling thread first with <see cref="LeaveAsync"/>. Without
-/// the variable (the default) the caller is on the pool already and nothing changes.
+/// server's short poll) leaves the polling thread first with <see cref="LeaveAsync"/>. On the
+/// pool already, nothing changes.
 /// </summary>
 public static class IoThreads
 {

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using PoapLab.Core.Events;
+using PoapLab.Core.Sockets;
 using PoapLab.Core.Threading;
 using PoapLab.Protocols;
 using PoapLab.Protocols.Tftp;
@@ -48,7 +49,7 @@ internal abstract class TftpTransfer : IDisposable
 
     protected TftpTransfer(Socket socket, IPEndPoint client, TftpRequest request, TftpServerOptions options, IEventSink events, string source, TimeProvider time, CancellationToken stopping)
     {
-        Socket = socket;
+        Channel = new PolledUdpSocket(socket);
         Client = client;
         Request = request;
         Options = options;
@@ -62,7 +63,11 @@ internal abstract class TftpTransfer : IDisposable
         Started = time.GetTimestamp();
     }
 
-    protected Socket Socket { get; }
+    /// <summary>The transfer's socket: sends on the caller's thread, waits through the reactor.</summary>
+    protected PolledUdpSocket Channel { get; }
+
+    /// <summary>The socket itself (options, batches, poll(2) on a thread of the transfer's own).</summary>
+    protected Socket Socket => Channel.Socket;
 
     protected IPEndPoint Client { get; }
 
@@ -103,7 +108,7 @@ internal abstract class TftpTransfer : IDisposable
     {
         _stopRegistration.Dispose();
         _timer.Dispose();
-        Socket.Dispose();
+        Channel.Dispose();
         DisposeCore();
         Interlocked.Exchange(ref _outcome, null)?.Invoke();
     }
@@ -113,7 +118,7 @@ internal abstract class TftpTransfer : IDisposable
     }
 
     protected ValueTask<int> SendAsync(ReadOnlyMemory<byte> datagram)
-        => Socket.SendToAsync(datagram, SocketFlags.None, _client, _stopping);
+        => Channel.SendToAsync(datagram, _client, _stopping);
 
     protected async ValueTask SendPacketAsync(TftpPacket packet)
     {
@@ -128,7 +133,7 @@ internal abstract class TftpTransfer : IDisposable
         {
             var error = new TftpError(code, message);
             var length = error.EncodeTo(ControlBuffer(error.EncodedLength));
-            await Socket.SendToAsync(_controlBuffer.AsMemory(0, length), SocketFlags.None, _client, CancellationToken.None).ConfigureAwait(false);
+            await Channel.SendToAsync(_controlBuffer.AsMemory(0, length), _client, CancellationToken.None).ConfigureAwait(false);
         }
         catch (SocketException)
         {
@@ -184,7 +189,7 @@ internal abstract class TftpTransfer : IDisposable
             try
             {
                 length = TryReceiveSoon(buffer.Span)
-                    ?? await Socket.ReceiveFromAsync(buffer, SocketFlags.None, _from, _timer.Token).ConfigureAwait(false);
+                    ?? await Channel.ReceiveFromAsync(buffer, _from, _timer.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -254,7 +259,7 @@ internal abstract class TftpTransfer : IDisposable
         {
             var error = new TftpError(TftpErrorCode.UnknownTransferId, "Unknown transfer ID");
             var length = error.EncodeTo(ControlBuffer(error.EncodedLength));
-            await Socket.SendToAsync(_controlBuffer.AsMemory(0, length), SocketFlags.None, stranger, _stopping).ConfigureAwait(false);
+            await Channel.SendToAsync(_controlBuffer.AsMemory(0, length), stranger, _stopping).ConfigureAwait(false);
         }
         catch (SocketException)
         {

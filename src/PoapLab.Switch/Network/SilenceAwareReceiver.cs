@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
+using PoapLab.Core.Sockets;
 
 namespace PoapLab.Switch.Network;
 
@@ -11,23 +12,27 @@ namespace PoapLab.Switch.Network;
 /// vain (the lab said no answer is coming: <see cref="ExpectSilence"/>) ends after a short grace
 /// instead of its full real-time cap. Not for concurrent receives (a socket has one reader, its
 /// client). A receive allocates nothing but the datagram it returns: the source address is read
-/// into one reused <see cref="SocketAddress"/> and its endpoint made once per peer.
+/// into one reused <see cref="SocketAddress"/> and its endpoint made once per peer. The wait is
+/// the <see cref="PolledUdpSocket"/>'s: a datagram that ends it goes on on the reactor's thread.
 /// </summary>
-public sealed class SilenceAwareReceiver(Socket socket) : IAsyncDisposable
+public sealed class SilenceAwareReceiver(PolledUdpSocket socket) : IAsyncDisposable
 {
     /// <summary>Real time a receive waits for stragglers once it knows no answer is coming.</summary>
     public static readonly TimeSpan Grace = TimeSpan.FromMilliseconds(3);
 
     private readonly byte[] _buffer = new byte[65536];
     private readonly Lock _gate = new();
-    private readonly SocketAddress _address = new(socket.AddressFamily);
-    private readonly IPEndPoint _template = new(socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
+    private readonly SocketAddress _address = new(socket.Socket.AddressFamily);
+    private readonly IPEndPoint _template = new(socket.Socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
     // The last peer's address and endpoint: a transfer hears one peer thousands of times.
     private SocketAddress? _lastAddress;
     private IPEndPoint? _lastFrom;
     private CancellationTokenSource? _wait;
     private bool _silence;
     private int _disposed;
+
+    /// <summary>The socket (its sends go straight out on the caller's thread).</summary>
+    public PolledUdpSocket Socket => socket;
 
     /// <summary>Whether the current wait is known to be in vain (cleared by <see cref="ExpectAnswer"/>).</summary>
     public bool SilenceKnown => Volatile.Read(ref _silence);
@@ -69,33 +74,36 @@ public sealed class SilenceAwareReceiver(Socket socket) : IAsyncDisposable
             }
             try
             {
-                received = await socket.ReceiveFromAsync(_buffer, SocketFlags.None, _address, token).ConfigureAwait(false);
+                received = await socket.ReceiveFromAsync(_buffer, _address, token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
                 // The wait is over; a datagram that is queued by now (a wait of no time, one
                 // that came as the timer fired) is still taken, as it would be by the next wait.
-                if (socket.Available == 0)
-                {
-                    return null;
-                }
                 try
                 {
-                    received = socket.ReceiveFrom(_buffer, SocketFlags.None, _address);
+                    if (!socket.TryReceiveFrom(_buffer, _address, out received))
+                    {
+                        return null;
+                    }
                 }
-                catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
+                catch (SocketException e) when (IsIcmpError(e))
                 {
                     // An ICMP error queued, not a datagram: the wait stays over.
                     return null;
                 }
             }
-            catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
+            catch (SocketException e) when (IsIcmpError(e))
             {
                 continue;
             }
             return (_buffer.AsSpan(0, received).ToArray(), From());
         }
     }
+
+    // An ICMP port or host unreachable reported for an earlier send (udp(7): Linux passes them to an unconnected socket too).
+    private static bool IsIcmpError(SocketException e) => e.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionRefused
+        or SocketError.HostUnreachable or SocketError.NetworkUnreachable;
 
     private IPEndPoint From()
     {

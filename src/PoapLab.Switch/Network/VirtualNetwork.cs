@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
+using PoapLab.Core.Sockets;
 using PoapLab.Core.Time;
 
 namespace PoapLab.Switch.Network;
@@ -70,7 +71,7 @@ public sealed class VirtualNetwork : ISwitchNetwork
             throw;
         }
         var labPort = localPort != 0 ? localPort : ((IPEndPoint)socket.LocalEndPoint!).Port;
-        var udp = new VirtualUdpSocket(this, socket, labPort);
+        var udp = new VirtualUdpSocket(this, new PolledUdpSocket(socket), labPort);
         lock (_socketsGate)
         {
             _sockets.Add(udp);
@@ -99,7 +100,7 @@ public sealed class VirtualNetwork : ISwitchNetwork
         }
     }
 
-    private sealed class VirtualUdpSocket(VirtualNetwork net, Socket socket, int labPort) : ILabUdpSocket
+    private sealed class VirtualUdpSocket(VirtualNetwork net, PolledUdpSocket socket, int labPort) : ILabUdpSocket
     {
         private readonly SilenceAwareReceiver _receiver = new(socket);
 
@@ -125,7 +126,7 @@ public sealed class VirtualNetwork : ISwitchNetwork
                 {
                     foreach (var server in net._map.DhcpServers)
                     {
-                        await socket.SendToAsync(datagram, SocketFlags.None, server, cancellationToken).ConfigureAwait(false);
+                        await socket.SendToAsync(datagram, server, cancellationToken).ConfigureAwait(false);
                         delivered = true;
                         _broadcastAnswers++;
                     }
@@ -137,7 +138,7 @@ public sealed class VirtualNetwork : ISwitchNetwork
                 delivered = false;
                 foreach (var server in net._map.Dhcp6Servers)
                 {
-                    await socket.SendToAsync(datagram, SocketFlags.None, server, cancellationToken).ConfigureAwait(false);
+                    await socket.SendToAsync(datagram, server, cancellationToken).ConfigureAwait(false);
                     delivered = true;
                     _broadcastAnswers++;
                 }
@@ -149,7 +150,7 @@ public sealed class VirtualNetwork : ISwitchNetwork
                 delivered = real is not null;
                 if (real is not null)
                 {
-                    await socket.SendToAsync(datagram, SocketFlags.None, real, cancellationToken).ConfigureAwait(false);
+                    await socket.SendToAsync(datagram, real, cancellationToken).ConfigureAwait(false);
                 }
             }
             if (!delivered)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using PoapLab.Core.Sockets;
 using PoapLab.Switch.Network;
 
 namespace PoapLab.Switch.Tests.Network;
@@ -18,7 +19,7 @@ public sealed class SilenceAwareReceiverTests
     public async Task ReceiveAsync_DatagramArrives_ReturnsItsBytesAndSource()
     {
         var socket = Bound();
-        await using var receiver = new SilenceAwareReceiver(socket);
+        await using var receiver = new SilenceAwareReceiver(new PolledUdpSocket(socket));
         using var sender = Bound();
         await sender.SendToAsync(new byte[] { 1, 2, 3 }, socket.LocalEndPoint!, TestContext.Current.CancellationToken);
 
@@ -33,7 +34,7 @@ public sealed class SilenceAwareReceiverTests
     public async Task ExpectSilence_DuringALongWait_CutsItShortAndLaterWaitsToo()
     {
         var socket = Bound();
-        await using var receiver = new SilenceAwareReceiver(socket);
+        await using var receiver = new SilenceAwareReceiver(new PolledUdpSocket(socket));
         var clock = Stopwatch.StartNew();
 
         var wait = receiver.ReceiveAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken).AsTask();
@@ -52,7 +53,7 @@ public sealed class SilenceAwareReceiverTests
     public async Task ReceiveAsync_AfterTimeout_TheDatagramThatCameLaterIsNotLost()
     {
         var socket = Bound();
-        await using var receiver = new SilenceAwareReceiver(socket);
+        await using var receiver = new SilenceAwareReceiver(new PolledUdpSocket(socket));
         (await receiver.ReceiveAsync(TimeSpan.FromMilliseconds(20), TestContext.Current.CancellationToken)).ShouldBeNull();
         using var sender = Bound();
         await sender.SendToAsync(new byte[] { 9 }, socket.LocalEndPoint!, TestContext.Current.CancellationToken);
@@ -64,7 +65,7 @@ public sealed class SilenceAwareReceiverTests
     public async Task ReceiveAsync_PortUnreachableFromAnEarlierSend_IsNotADatagram()
     {
         var socket = Bound();
-        await using var receiver = new SilenceAwareReceiver(socket);
+        await using var receiver = new SilenceAwareReceiver(new PolledUdpSocket(socket));
         // A port nobody listens on: Linux reports the ICMP error on the next receive.
         using var closed = Bound();
         var nobody = (IPEndPoint)closed.LocalEndPoint!;
@@ -83,7 +84,7 @@ public sealed class SilenceAwareReceiverTests
         // either taken by it or left for the next, never lost or seen twice.
         var ct = TestContext.Current.CancellationToken;
         var socket = Bound();
-        await using var receiver = new SilenceAwareReceiver(socket);
+        await using var receiver = new SilenceAwareReceiver(new PolledUdpSocket(socket));
         using var sender = Bound();
         const int Count = 200;
         var sending = Task.Run(async () =>
@@ -117,7 +118,7 @@ public sealed class SilenceAwareReceiverTests
     {
         var ct = TestContext.Current.CancellationToken;
         var socket = Bound();
-        await using var receiver = new SilenceAwareReceiver(socket);
+        await using var receiver = new SilenceAwareReceiver(new PolledUdpSocket(socket));
         (await receiver.ReceiveAsync(TimeSpan.Zero, ct)).ShouldBeNull();
         using var sender = Bound();
         await sender.SendToAsync(new byte[] { 5 }, socket.LocalEndPoint!, ct);
@@ -136,7 +137,7 @@ public sealed class SilenceAwareReceiverTests
     {
         var ct = TestContext.Current.CancellationToken;
         var socket = Bound();
-        await using var receiver = new SilenceAwareReceiver(socket);
+        await using var receiver = new SilenceAwareReceiver(new PolledUdpSocket(socket));
         using var a = Bound();
         using var b = Bound();
 
@@ -155,7 +156,7 @@ public sealed class SilenceAwareReceiverTests
     public async Task DisposeAsync_WithAReceivePending_ClosesTheSocketAndObservesIt()
     {
         var socket = Bound();
-        var receiver = new SilenceAwareReceiver(socket);
+        var receiver = new SilenceAwareReceiver(new PolledUdpSocket(socket));
         (await receiver.ReceiveAsync(TimeSpan.FromMilliseconds(10), TestContext.Current.CancellationToken)).ShouldBeNull();
 
         await receiver.DisposeAsync();

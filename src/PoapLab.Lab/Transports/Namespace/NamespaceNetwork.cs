@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using PoapLab.Core.Sockets;
 using PoapLab.Switch.Network;
 
 namespace PoapLab.Lab.Transports.Namespace;
@@ -322,7 +323,7 @@ public sealed class NamespaceNetwork : ISwitchNetwork, IAsyncDisposable
 
     private sealed class NamespaceUdpSocket(NamespaceNetwork net, Socket socket) : ILabUdpSocket
     {
-        private readonly SilenceAwareReceiver _receiver = new(socket);
+        private readonly SilenceAwareReceiver _receiver = new(new PolledUdpSocket(socket));
 
         public int LocalPort => ((IPEndPoint)socket.LocalEndPoint!).Port;
 
@@ -331,7 +332,7 @@ public sealed class NamespaceNetwork : ISwitchNetwork, IAsyncDisposable
             _receiver.ExpectAnswer();
             try
             {
-                await socket.SendToAsync(datagram, SocketFlags.None, destination, cancellationToken).ConfigureAwait(false);
+                await _receiver.Socket.SendToAsync(datagram, destination, cancellationToken).ConfigureAwait(false);
             }
             catch (SocketException e) when (e.SocketErrorCode is SocketError.NetworkUnreachable or SocketError.HostUnreachable or SocketError.ConnectionRefused
                 or SocketError.AddressFamilyNotSupported or SocketError.AddressNotAvailable)
