@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
@@ -94,8 +95,8 @@ public sealed partial class PolledUdpSocket : IValueTaskSource<int>, IDisposable
     {
         // Waiting for room is not for the reactor's thread.
         await IoThreads.LeaveAsync();
-        var deadline = DateTime.UtcNow + SendRoomLimit;
-        while (DateTime.UtcNow < deadline)
+        var started = Stopwatch.GetTimestamp();
+        while (Stopwatch.GetElapsedTime(started) < SendRoomLimit)
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (Socket.Poll(20_000, SelectMode.SelectWrite) && TrySendTo(datagram.Span, to, out var sent))
@@ -108,46 +109,39 @@ public sealed partial class PolledUdpSocket : IValueTaskSource<int>, IDisposable
 
     private unsafe bool TrySendTo(ReadOnlySpan<byte> datagram, SocketAddress to, out int sent)
     {
-        var added = false;
-        var handle = Socket.SafeHandle;
-        handle.DangerousAddRef(ref added);
-        try
+        using var lease = new DescriptorLease(Socket.SafeHandle);
+        var address = to.Buffer.Span;
+        while (true)
         {
-            var fd = (int)handle.DangerousGetHandle();
-            var address = to.Buffer.Span;
-            while (true)
+            nint n;
+            fixed (byte* data = datagram)
+            fixed (byte* name = address)
             {
-                nint n;
-                fixed (byte* data = datagram)
-                fixed (byte* name = address)
-                {
-                    n = SendToNative(fd, data, (nuint)datagram.Length, MsgDontWait, name, to.Size);
-                }
-                if (n >= 0)
-                {
-                    sent = (int)n;
-                    return true;
-                }
-                var errno = Marshal.GetLastPInvokeError();
-                if (errno == EIntr)
-                {
-                    continue;
-                }
-                if (errno == EAgain)
-                {
-                    sent = 0;
-                    return false;
-                }
-                throw Error(errno);
+                n = SendToNative(lease.Fd, data, (nuint)datagram.Length, MsgDontWait, name, to.Size);
+            }
+            if (Outcome(n, out sent) is { } done)
+            {
+                return done;
             }
         }
-        finally
+    }
+
+    /// <summary>Whether a call returned <paramref name="n"/> is done (true), found the socket not ready (false) or was interrupted (null, call again); throws for an error.</summary>
+    private static bool? Outcome(nint n, out int value)
+    {
+        if (n >= 0)
         {
-            if (added)
-            {
-                handle.DangerousRelease();
-            }
+            value = (int)n;
+            return true;
         }
+        value = 0;
+        var errno = Marshal.GetLastPInvokeError();
+        return errno switch
+        {
+            EIntr => null,
+            EAgain => false,
+            _ => throw Error(errno),
+        };
     }
 
     /// <summary>
@@ -167,46 +161,48 @@ public sealed partial class PolledUdpSocket : IValueTaskSource<int>, IDisposable
             length = Socket.ReceiveFrom(buffer, SocketFlags.None, from);
             return true;
         }
-        var added = false;
-        var handle = Socket.SafeHandle;
-        handle.DangerousAddRef(ref added);
-        try
+        using var lease = new DescriptorLease(Socket.SafeHandle);
+        var address = from.Buffer.Span;
+        while (true)
         {
-            var fd = (int)handle.DangerousGetHandle();
-            var address = from.Buffer.Span;
-            while (true)
+            var addressLength = address.Length;
+            nint n;
+            fixed (byte* data = buffer)
+            fixed (byte* name = address)
             {
-                var addressLength = address.Length;
-                nint n;
-                fixed (byte* data = buffer)
-                fixed (byte* name = address)
-                {
-                    n = RecvFrom(fd, data, (nuint)buffer.Length, MsgDontWait, name, &addressLength);
-                }
-                if (n >= 0)
+                n = RecvFrom(lease.Fd, data, (nuint)buffer.Length, MsgDontWait, name, &addressLength);
+            }
+            if (Outcome(n, out length) is { } done)
+            {
+                if (done)
                 {
                     from.Size = Math.Min(addressLength, address.Length);
-                    length = (int)n;
-                    return true;
                 }
-                var errno = Marshal.GetLastPInvokeError();
-                if (errno == EIntr)
-                {
-                    continue;
-                }
-                if (errno == EAgain)
-                {
-                    length = 0;
-                    return false;
-                }
-                throw Error(errno);
+                return done;
             }
         }
-        finally
+    }
+
+    /// <summary>The socket's descriptor for one call: a Dispose on another thread meanwhile closes it only after the call, so its number is never reused under it.</summary>
+    private readonly ref struct DescriptorLease
+    {
+        private readonly SafeHandle _handle;
+        private readonly bool _added;
+
+        public DescriptorLease(SafeHandle handle)
         {
-            if (added)
+            _handle = handle;
+            handle.DangerousAddRef(ref _added);
+            Fd = (int)handle.DangerousGetHandle();
+        }
+
+        public int Fd { get; }
+
+        public void Dispose()
+        {
+            if (_added)
             {
-                handle.DangerousRelease();
+                _handle.DangerousRelease();
             }
         }
     }
