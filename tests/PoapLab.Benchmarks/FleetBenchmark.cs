@@ -100,9 +100,10 @@ internal sealed class FleetBenchmark(ReferenceTools tools, BenchmarkOptions opti
     /// What a switch downloads (the script, the image's .md5 and the image, its configuration's .md5
     /// and the configuration), fetched by one curl a switch from the server users would run
     /// instead (tftpd-hpa at 512-byte blocks, one in flight, as the switch asks; nginx), as many at
-    /// once as there are CPUs; seconds of wall time.
+    /// once as there are CPUs; seconds of wall time, or null when any download failed (no floor to
+    /// compare with then, and the failures are reported).
     /// </summary>
-    private static async Task<double> TransferFloorAsync(string protocol, string curl, string reference, Scenario scenario, string folder, int n, CancellationToken cancellationToken)
+    private static async Task<double?> TransferFloorAsync(string protocol, string curl, string reference, Scenario scenario, string folder, int n, CancellationToken cancellationToken)
     {
         var root = Path.Combine(folder, "served");
         var sink = Path.Combine(folder, "sink");
@@ -147,7 +148,8 @@ internal sealed class FleetBenchmark(ReferenceTools tools, BenchmarkOptions opti
             var seconds = watch.Elapsed.TotalSeconds;
             if (failures > 0)
             {
-                Console.Error.WriteLine($"  floor: {failures} of {n} switches' downloads by curl failed");
+                Console.Error.WriteLine($"  floor: {failures} of {n} switches' downloads by curl failed; no transfer floor for this point");
+                return null;
             }
             return seconds;
         }
