@@ -72,8 +72,8 @@ public sealed unsafe partial class DatagramReactor
     /// <summary>The process's reactor, started on first use; its thread lives as long as the process.</summary>
     internal static DatagramReactor Shared => SharedReactor.Value;
 
-    /// <summary>Whether the calling thread is the reactor's (code there must not block).</summary>
-    public static bool OnReactorThread => t_onReactor;
+    /// <summary>For tests: whether the calling thread is the reactor's.</summary>
+    internal static bool OnReactorThread => t_onReactor;
 
     [ThreadStatic]
     private static bool t_onReactor;
