@@ -140,6 +140,9 @@ internal static class LabSpecs
             yield return new DhcpServiceSpec(d.Address, DhcpOptionsFor(d) with { Faults = d.Faults, FaultSeed = scenario.Seed });
         }
         var lossy = scenario.Switches.Any(sw => sw.LinkFaults.LossToSwitch > 0 || sw.LinkFaults.LossFromSwitch > 0);
+        // Only losses: every ACK the server hears twice is a client's timeout.
+        var lossOnly = lossy && scenario.Switches.All(sw => sw.LinkFaults is { Duplicate: 0, Reorder: 0 } f
+            && f.Delay == TimeSpan.Zero && f.Rules.All(r => r.Delay == TimeSpan.Zero));
         foreach (var t in servers.Tftp)
         {
             if (t.Real is { } real)
@@ -154,9 +157,16 @@ internal static class LabSpecs
                 Faults = t.TftpFaults,
                 FaultSeed = scenario.Seed,
                 // On a lossy link the server's own retransmission is what recovers a lost DATA
-                // (a client never re-asks for it: RFC 1123 §4.2.3.1). On loopback a short real
-                // timer stands for the switch-time one the client already accounted for.
-                RetransmitTimeout = lossy ? TimeSpan.FromMilliseconds(50) : TimeSpan.FromSeconds(1),
+                // (a client never re-asks for it: RFC 1123 §4.2.3.1), and the switch's timeouts
+                // pass in switch time, microseconds of real time. With losses only, the switch's
+                // repeated ACK (its timeout) stands for the server's timer running out too, so
+                // a retransmission comes in step with the switch whatever the host's load, and
+                // the seeded losses fall on the same datagrams every run; the real timer stays
+                // as a backstop. A link that also duplicates or delays cannot tell a timeout
+                // from a duplicate that way: there a short real timer stands for the switch-time
+                // one, and a host stalled longer than it can change which datagrams are lost.
+                RetransmitOnClientTimeout = lossOnly,
+                RetransmitTimeout = lossy && !lossOnly ? TimeSpan.FromMilliseconds(50) : TimeSpan.FromSeconds(1),
             });
         }
         foreach (var h in servers.Http)

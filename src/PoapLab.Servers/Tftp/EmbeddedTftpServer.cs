@@ -28,6 +28,8 @@ public sealed class EmbeddedTftpServer : IAsyncDisposable
     private const int TransferFileBufferSize = 16 * 1024;
 
     private readonly ConcurrentDictionary<Task, byte> _transfers = new();
+    // The running transfer of each client port (its TID): a new request from it supersedes the old one.
+    private readonly ConcurrentDictionary<IPEndPoint, TftpTransfer> _byClient = new();
     private readonly UdpServerLoop _udp;
     private int _active;
     // Transfers running on a thread of their own (at most one per processor): a few transfers
@@ -128,6 +130,13 @@ public sealed class EmbeddedTftpServer : IAsyncDisposable
             await RefuseAsync(request, client, TftpErrorCode.IllegalOperation, $"Unsupported mode {request.Mode}", stopping).ConfigureAwait(false);
             return;
         }
+        // A client that asks again from the same port gave up its earlier transfer (it lost our
+        // OACK or first DATA, or restarted): that one ends now instead of retransmitting to a
+        // client that can only answer ERROR 5, and one port never holds two transfers.
+        if (_byClient.TryRemove(client, out var earlier))
+        {
+            Supersede(earlier);
+        }
         if (Interlocked.Increment(ref _active) > _options.MaxConcurrentTransfers)
         {
             Interlocked.Decrement(ref _active);
@@ -150,6 +159,12 @@ public sealed class EmbeddedTftpServer : IAsyncDisposable
         }
         if (transfer is not null)
         {
+            // Two requests from one port at once: the later one wins, the earlier is superseded.
+            _byClient.AddOrUpdate(client, transfer, (_, other) =>
+            {
+                Supersede(other);
+                return transfer;
+            });
             Task task;
             // Windowed reads only: a lock-step transfer measured 2-4x slower on a thread of its own
             // (curl, 100 MiB at blksize 512 to 8192) than with the short poll on the pool.
@@ -192,7 +207,22 @@ public sealed class EmbeddedTftpServer : IAsyncDisposable
         }
         finally
         {
+            _byClient.TryRemove(new KeyValuePair<IPEndPoint, TftpTransfer>(transfer.ClientPort, transfer));
             transfer.Dispose();
+            if (transfer.ReleaseSlot())
+            {
+                Interlocked.Decrement(ref _active);
+            }
+        }
+    }
+
+    // The superseded transfer gives its place under the cap back at once, not when its task has
+    // wound down: requests repeated from one port never take more than one place.
+    private void Supersede(TftpTransfer transfer)
+    {
+        transfer.Supersede();
+        if (transfer.ReleaseSlot())
+        {
             Interlocked.Decrement(ref _active);
         }
     }

@@ -135,7 +135,7 @@ internal sealed class TftpReadTransfer : TftpTransfer
         }
         catch (OperationCanceledException)
         {
-            RecordFailed("server stopped", SentBytes);
+            RecordFailed(StopReason, SentBytes);
         }
     }
 
@@ -163,7 +163,7 @@ internal sealed class TftpReadTransfer : TftpTransfer
                 var (result, length) = await ReceiveAsync(_receive).ConfigureAwait(false);
                 if (result == TftpWait.Stopped)
                 {
-                    RecordFailed("server stopped", 0);
+                    RecordFailed(StopReason, 0);
                     return false;
                 }
                 if (result == TftpWait.TimedOut)
@@ -213,7 +213,7 @@ internal sealed class TftpReadTransfer : TftpTransfer
                 var (result, length) = await ReceiveAsync(_receive).ConfigureAwait(false);
                 if (result == TftpWait.Stopped)
                 {
-                    RecordFailed("server stopped", SentBytes);
+                    RecordFailed(StopReason, SentBytes);
                     return;
                 }
                 if (result == TftpWait.TimedOut)
@@ -235,8 +235,20 @@ internal sealed class TftpReadTransfer : TftpTransfer
                     {
                         // A duplicate or older ACK: answering it would double every later
                         // packet (the Sorcerer's Apprentice bug, RFC 1123 §4.2.3.1); the
-                        // timer alone retransmits.
-                        continue;
+                        // timer alone retransmits. Unless the server stands in for one whose
+                        // timer runs in the client's time: the client's repeated ACK of the
+                        // block before the window is its timeout, and the window goes again.
+                        if (!Options.RetransmitOnClientTimeout || ack != (ushort)(windowStart - 1))
+                        {
+                            continue;
+                        }
+                        if (++retries > Options.MaxRetries)
+                        {
+                            RecordFailed($"no ACK after {Options.MaxRetries} retransmissions", SentBytes);
+                            return;
+                        }
+                        Retransmissions += sent;
+                        break;
                     }
                     var acked = windowStart + offset;
                     retries = 0;

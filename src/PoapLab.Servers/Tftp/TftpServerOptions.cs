@@ -20,6 +20,18 @@ public sealed record TftpServerOptions
     public TimeSpan RetransmitTimeout { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
+    /// Retransmits a read's window at once when the client acknowledges again the block before
+    /// it — the client timed out — instead of waiting for the server's own timer. For the
+    /// virtual lab only, where the client's timeouts are in switch time and end after
+    /// microseconds of real time: there the client's repeated ACK stands for the moment the
+    /// server's timer (the same length, RFC 2349) runs out too, so a lost DATA is sent again in
+    /// step with the client and never at a moment the host's load decides. Off by default and
+    /// never for a link that duplicates or delays datagrams: a duplicate ACK that is not a
+    /// timeout would double every later packet (the Sorcerer's Apprentice, RFC 1123 §4.2.3.1).
+    /// </summary>
+    public bool RetransmitOnClientTimeout { get; init; }
+
+    /// <summary>
     /// Transfers in flight at once; more requests are refused with a busy ERROR 0. The default
     /// holds a fleet booting together. A transfer holds one socket, one open file with a
     /// 16 KiB read buffer, and its block buffers (about 18 KiB at the 512-byte default block

@@ -38,7 +38,11 @@ internal abstract class TftpTransfer : IDisposable
     private readonly SocketAddress _client;
     private readonly SocketAddress _from;
     private readonly TimeProvider _time;
+    // The server's stop, or this transfer's end when the client asks again (Supersede).
+    private readonly CancellationTokenSource _ended;
     private readonly CancellationToken _stopping;
+    private int _superseded;
+    private int _holdsSlot = 1;
     // OACK, ACK and ERROR packets: small, so a transfer does not hold a 64 KiB buffer for them.
     private const int ControlBufferSize = 516;
 
@@ -56,7 +60,8 @@ internal abstract class TftpTransfer : IDisposable
         Events = events;
         Source = source;
         _time = time;
-        _stopping = stopping;
+        _ended = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        _stopping = _ended.Token;
         _client = client.Serialize();
         _from = new SocketAddress(client.AddressFamily);
         _timer = NewTimer();
@@ -70,6 +75,9 @@ internal abstract class TftpTransfer : IDisposable
     protected Socket Socket => Channel.Socket;
 
     protected IPEndPoint Client { get; }
+
+    /// <summary>The client's TID (address and port) the transfer is locked to.</summary>
+    public IPEndPoint ClientPort => Client;
 
     protected TftpRequest Request { get; }
 
@@ -99,6 +107,34 @@ internal abstract class TftpTransfer : IDisposable
 
     protected TimeSpan Elapsed => _time.GetElapsedTime(Started);
 
+    /// <summary>Why the transfer was stopped before its end: the server stopped, or the client asked again.</summary>
+    protected string StopReason => Volatile.Read(ref _superseded) != 0 ? "superseded by a new request from the same client port" : "server stopped";
+
+    /// <summary>True once: the transfer's place under the server's cap is given back (at its end, or when superseded).</summary>
+    public bool ReleaseSlot() => Interlocked.Exchange(ref _holdsSlot, 0) == 1;
+
+    /// <summary>
+    /// Ends the transfer without a word to the client: a new request came from the same client
+    /// port (the client's TID, RFC 1350 §4), so the client gave this one up — it never heard the
+    /// OACK or first DATA, or it restarted — and would only answer this transfer's
+    /// retransmissions with ERROR 5. Safe from any thread, and after the transfer ended.
+    /// </summary>
+    public void Supersede()
+    {
+        if (Interlocked.Exchange(ref _superseded, 1) != 0)
+        {
+            return;
+        }
+        try
+        {
+            _ended.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Already over.
+        }
+    }
+
     /// <summary>Runs the transfer to its end; records the outcome as an event, never throws for network trouble.</summary>
     public abstract Task RunAsync();
 
@@ -108,6 +144,7 @@ internal abstract class TftpTransfer : IDisposable
     {
         _stopRegistration.Dispose();
         _timer.Dispose();
+        _ended.Dispose();
         Channel.Dispose();
         DisposeCore();
         Interlocked.Exchange(ref _outcome, null)?.Invoke();

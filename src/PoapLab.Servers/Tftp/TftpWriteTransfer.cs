@@ -42,7 +42,7 @@ internal sealed class TftpWriteTransfer : TftpTransfer
         }
         catch (OperationCanceledException)
         {
-            RecordFailed("server stopped", _bytes);
+            RecordFailed(StopReason, _bytes);
         }
     }
 
@@ -75,7 +75,7 @@ internal sealed class TftpWriteTransfer : TftpTransfer
             var (result, length) = await ReceiveAsync(_receive).ConfigureAwait(false);
             if (result == TftpWait.Stopped)
             {
-                RecordFailed("server stopped", _bytes);
+                RecordFailed(StopReason, _bytes);
                 return;
             }
             if (result == TftpWait.TimedOut)

@@ -35,6 +35,24 @@ public sealed class LabSpecsTests
         tftp.Name.ShouldBe($"tftp:{tftp.Address}");
     }
 
+    [Theory]
+    // Losses only: the switch's repeated ACK is its timeout, the server's timer a 1 s backstop.
+    [InlineData("catalogue/fault-tftp-loss-30pct.yaml", true, 1000)]
+    [InlineData("fleet/fleet-100-tftp-loss.yaml", true, 1000)]
+    // Losses with duplicates, reordering and delay: a repeated ACK may be a duplicate, so a short real timer.
+    [InlineData("catalogue/fault-link-duplicate-reorder-delay.yaml", false, 50)]
+    // No loss: the server's own default.
+    [InlineData("happy-path-tftp.yaml", false, 1000)]
+    public void Services_TftpServer_RetransmitsInStepWithTheSwitchOnlyOnALossOnlyLink(string file, bool onClientTimeout, int timerMs)
+    {
+        var scenario = ScenarioLoader.Load(Path.Combine(RepoPaths.Scenarios, file));
+
+        var tftp = LabSpecs.Services(scenario, "/srv/files").OfType<TftpServiceSpec>().ShouldHaveSingleItem();
+
+        tftp.Options.RetransmitOnClientTimeout.ShouldBe(onClientTimeout);
+        tftp.Options.RetransmitTimeout.ShouldBe(TimeSpan.FromMilliseconds(timerMs));
+    }
+
     [Fact]
     public void Switch_LinkFaultsScenario_ItsOwnLinkAndRootUnderTheOutput()
     {
