@@ -105,6 +105,43 @@ public sealed class ProgramTests : IDisposable
     }
 
     [Fact]
+    public async Task Main_AsRootRunEnds_NoProcessOfItsGroupOutlivesIt()
+    {
+        Requires.Tool("bwrap", "apt-get install bubblewrap");
+        Requires.Tool("setsid", "apt-get install util-linux");
+        Requires.That(Environment.IsPrivilegedProcess, "root (the scripts run from the fork server, which PoapLab starts as root)");
+        // The run in a process group of its own (setsid(1) execs it in place): every process it
+        // started — the fork server, the scripts, the servers' helpers — is in that group unless
+        // it left it on purpose. Once poaplab has exited none may remain, not even as an orphan
+        // dying after it (the fork server was killed only by its parent-death signal, after
+        // PoapLab was gone, and lingered for init to reap).
+        var start = new ProcessStartInfo("setsid") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in new[] { "dotnet", Path.Combine(AppContext.BaseDirectory, "poaplab.dll"), "run", Path.Combine(RepoPaths.Scenarios, "happy-path-tftp.yaml"), "--out", Path.Combine(_dir, "out") })
+        {
+            start.ArgumentList.Add(arg);
+        }
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        using (var limit = new CancellationTokenSource(TimeSpan.FromMinutes(3)))
+        {
+            try
+            {
+                await process.WaitForExitAsync(limit.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                throw;
+            }
+        }
+        var left = ProcessTree.OfGroup(process.Id);
+
+        process.ExitCode.ShouldBe(0, await stdout + await stderr);
+        left.ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task Main_Version_PrintsThePackageVersion()
     {
         var (exit, output) = await RunPoaplabAsync(["--version"], TimeSpan.FromMinutes(1));

@@ -80,6 +80,35 @@ internal static class ProcessTree
         }
     }
 
+    /// <summary>Every process of process group <paramref name="group"/>, zombies included, as "pid (comm) state S".</summary>
+    public static List<string> OfGroup(int group)
+    {
+        var found = new List<string>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out _))
+            {
+                continue;
+            }
+            try
+            {
+                // /proc/PID/stat: "pid (comm) state ppid pgrp ...": comm may hold spaces, so after the last ')'.
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var end = stat.LastIndexOf(')');
+                var fields = stat[(end + 2)..].Split(' ');
+                if (int.Parse(fields[2], CultureInfo.InvariantCulture) == group)
+                {
+                    found.Add($"{stat[..(end + 1)]} state {fields[0]}");
+                }
+            }
+            catch (IOException)
+            {
+                // Gone while we read.
+            }
+        }
+        return found;
+    }
+
     /// <summary>True while <paramref name="mark"/>'s process runs (a zombie has ended: it only waits to be reaped).</summary>
     public static bool IsAlive(ProcessMark mark)
     {

@@ -77,6 +77,12 @@ public sealed class LabCapture : IAsyncDisposable
     /// <summary>Frames the kernel dropped because the capture thread fell behind (pcap_stats(3PCAP) ps_drop); known once disposed.</summary>
     public ulong KernelDropped => _kernelDropped;
 
+    /// <summary>Frames the kernel handed to the capture (pcap_stats(3PCAP) ps_recv: on <c>lo</c> the received copies only); known once disposed.</summary>
+    public ulong KernelReceived => _kernelReceived;
+
+    /// <summary>Whether the kernel keeps the sent copy of every <c>lo</c> frame from the capture (PACKET_IGNORE_OUTGOING).</summary>
+    public bool IgnoresOutgoing { get; private set; }
+
     /// <summary>
     /// Captures the virtual transport on <c>lo</c>: <see cref="LabCaptureOptions.Filter"/>
     /// narrows to the lab's loopback block, <paramref name="book"/> rewrites every frame to
@@ -231,6 +237,60 @@ public sealed class LabCapture : IAsyncDisposable
                 return $"capture filter '{filter}' refused: {e.Message.Trim()}";
             }
         }
+        if (_interfaceName == "lo")
+        {
+            IgnoresOutgoing = IgnoreOutgoing(device);
+        }
+        return null;
+    }
+
+    // On lo every frame passes the packet socket twice, as sent and as received. libpcap keeps
+    // the received copy, but drops the sent one only after the kernel has filtered it and
+    // copied it into the ring — work done in the sender's own system call, for every datagram of
+    // every switch. PACKET_IGNORE_OUTGOING (packet(7), Linux 4.20) has the kernel skip the
+    // socket for sent frames. libpcap 1.10.3 does not set it for pcap_setdirection(3PCAP) and
+    // SharpPcap 6.3.1 has no call for either, so it is set on the pcap handle's descriptor. On a
+    // real interface the host's own frames are sent ones, so it is for lo alone. Where it fails
+    // (an older kernel, another libpcap) libpcap's own filtering still holds: nothing changes
+    // but the cost.
+    private static unsafe bool IgnoreOutgoing(PcapDevice device)
+    {
+        var fileno = PcapFileno();
+        if (fileno == null)
+        {
+            return false;
+        }
+        var handle = device.Handle;
+        var added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            var fd = fileno(handle.DangerousGetHandle());
+            var one = 1;
+            return fd >= 0 && SetSockOpt(fd, SolPacket, PacketIgnoreOutgoing, &one, sizeof(int)) == 0;
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
+
+    private const int SolPacket = 263;
+    private const int PacketIgnoreOutgoing = 23;
+
+    // pcap_fileno(3PCAP) from the libpcap SharpPcap loaded (the Debian package's soname first).
+    private static unsafe delegate* unmanaged<IntPtr, int> PcapFileno()
+    {
+        foreach (var name in (ReadOnlySpan<string>)["libpcap.so.0.8", "libpcap.so.1", "libpcap.so"])
+        {
+            if (NativeLibrary.TryLoad(name, out var library) && NativeLibrary.TryGetExport(library, "pcap_fileno", out var export))
+            {
+                return (delegate* unmanaged<IntPtr, int>)export;
+            }
+        }
         return null;
     }
 
@@ -341,4 +401,7 @@ public sealed class LabCapture : IAsyncDisposable
 
     [DllImport("libc", EntryPoint = "setns", SetLastError = true)]
     private static extern int SetNs(SafeFileHandle fd, int nstype);
+
+    [DllImport("libc", EntryPoint = "setsockopt", SetLastError = true)]
+    private static extern unsafe int SetSockOpt(int fd, int level, int name, void* value, int length);
 }

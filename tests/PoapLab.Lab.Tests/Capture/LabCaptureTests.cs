@@ -37,6 +37,24 @@ public sealed class LabCaptureTests : IDisposable
     }
 
     [Fact]
+    public async Task OnLoopback_SentCopyOfEachFrame_NeverHandedToTheCapture()
+    {
+        Dir("o");
+        var book = new FakeBook(208, 1).Server("127.208.0.1", "10.0.0.1", (40069, 69));
+        var capture = Require(LabCapture.OnLoopback(Options("o", "net 127.208.0.0/16"), book));
+        await using (capture)
+        {
+            SendUdp("127.208.1.7", "127.208.0.1", 40069, 20, 100);
+        }
+
+        capture.IgnoresOutgoing.ShouldBeTrue();
+        capture.Frames.ShouldBe(20);
+        // Without PACKET_IGNORE_OUTGOING the kernel hands over 40: each frame as sent and as received.
+        capture.KernelReceived.ShouldBe(20UL);
+        Tshark(Path.Combine(_dir, "o", "capture.pcapng"), "-T", "fields", "-e", "udp.dstport").ShouldAllBe(l => l == "69");
+    }
+
+    [Fact]
     public async Task OnLoopback_HugeTransfer_FileNeverExceedsItsCapAndSaysWhatWasCut()
     {
         Dir("big");

@@ -179,12 +179,24 @@ internal sealed class ForkServer : IDisposable
     }
 
 
+    /// <summary>Ends the server and reaps it (bounded), so it is not left to outlive PoapLab as an orphan.</summary>
     public void Dispose()
     {
         _control.Dispose();
         KillQuietly(_process);
+        try
+        {
+            _process.WaitForExit(ReapLimit);
+        }
+        catch (InvalidOperationException)
+        {
+            // Never started or already disposed: nothing to reap.
+        }
         _process.Dispose();
     }
+
+    /// <summary>How long Dispose waits for the killed server to be gone (SIGKILL: milliseconds).</summary>
+    private static readonly TimeSpan ReapLimit = TimeSpan.FromSeconds(5);
 
     private static int PeerPid(Socket socket)
     {

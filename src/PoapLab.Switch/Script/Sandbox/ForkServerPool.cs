@@ -11,8 +11,17 @@ internal sealed class ForkServerPool : IDisposable
 {
     private readonly ConcurrentDictionary<string, Lazy<Task<ForkServer>>> _servers = new(StringComparer.Ordinal);
 
-    /// <summary>The pool every script host of this process uses.</summary>
-    public static ForkServerPool Shared { get; } = new();
+    /// <summary>The pool every script host of this process uses; its servers are ended and reaped when the process exits.</summary>
+    public static ForkServerPool Shared { get; } = CreateShared();
+
+    private static ForkServerPool CreateShared()
+    {
+        var pool = new ForkServerPool();
+        // Without this a server is killed by the kernel only once PoapLab is gone (its parent-death
+        // signal), and lives on for a moment as an orphan for init to reap.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => pool.Dispose();
+        return pool;
+    }
 
     /// <summary>
     /// The server of <paramref name="interpreter"/>, running, started with <paramref name="environment"/>
