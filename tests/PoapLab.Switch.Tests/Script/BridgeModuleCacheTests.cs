@@ -28,6 +28,22 @@ public sealed class BridgeModuleCacheTests
     }
 
     [Fact]
+    public void Modules_EveryByteAscii_SoPython27ReadsThem()
+    {
+        // Python 2.7 (the 7.x images' interpreter) refuses a source file with a non-ASCII byte
+        // and no coding line (PEP 263), and every script imports these modules before it runs.
+        var modules = Directory.GetFiles(Path.Combine(PoapLab.Testing.RepoPaths.Root, "src", "PoapLab.Switch", "Script", "Python"), "*.py");
+
+        modules.ShouldNotBeEmpty();
+        foreach (var module in modules)
+        {
+            var bytes = File.ReadAllBytes(module);
+            var at = Array.FindIndex(bytes, b => b > 0x7F);
+            at.ShouldBe(-1, $"{Path.GetFileName(module)} has a non-ASCII byte at offset {at}");
+        }
+    }
+
+    [Fact]
     public async Task RunAsync_Python3_EveryModuleHasCurrentBytecodeBuiltOnce()
     {
         using var sw = SandboxedSwitch.Create();

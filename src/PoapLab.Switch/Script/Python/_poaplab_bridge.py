@@ -32,7 +32,7 @@ except ImportError:  # an interpreter built without the C accelerator
 SOCKET_PATH = '/.poaplab/bridge.sock'
 
 _lock = _threads.allocate_lock()
-_state = {'pid': None, 'sock': None, 'reader': None, 'busy': False}
+_state = {'pid': None, 'sock': None, 'reader': None}
 
 
 class BridgeError(RuntimeError):
@@ -177,21 +177,23 @@ def call(op, **args):
     """Sends one request and returns the decoded answer (a dict)."""
     request = dict(args)
     request['op'] = op
-    # A signal handler (SIGTERM on abort) may call cli/syslog while the main
-    # thread waits inside call(): it gets a one-shot connection of its own, since
-    # the shared one has a response still in flight.
-    if _state['busy'] and _state['pid'] == os.getpid():
+    # A call while another is under way -- from a thread, or from a signal handler
+    # (SIGTERM on abort) that interrupted this very thread inside call() -- gets a
+    # one-shot connection of its own: the shared one has a response in flight, and
+    # waiting for the lock would wait forever on the call the handler interrupted.
+    # Never a blocking acquire, so no moment of call() (the lock taken but not yet
+    # marked, or released a bytecode later) can leave a handler waiting on itself.
+    if not _lock.acquire(False):
         sock, reader = _connect()
         try:
             return _exchange(sock, reader, request)
         finally:
             _close(sock, reader)
-    with _lock:
+    try:
         # A forked child must not share its parent's connection.
         if _state['pid'] != os.getpid() or _state['sock'] is None:
             _state['sock'], _state['reader'] = _connect()
             _state['pid'] = os.getpid()
-        _state['busy'] = True
         try:
             return _exchange(_state['sock'], _state['reader'], request)
         except BaseException:
@@ -199,8 +201,8 @@ def call(op, **args):
             _close(_state['sock'], _state['reader'])
             _state['sock'] = None
             raise
-        finally:
-            _state['busy'] = False
+    finally:
+        _lock.release()
 
 
 def text(value):
