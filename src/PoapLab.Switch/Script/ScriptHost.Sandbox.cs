@@ -317,10 +317,22 @@ public sealed partial class ScriptHost
     private static bool IsUnder(string path, string root) =>
         path == root || path.StartsWith(root + "/", StringComparison.Ordinal);
 
-    /// <summary>A private (0700) directory with a path short enough for a Unix socket.</summary>
+    private const string BridgePrefix = "poaplab-script-";
+    private static int s_swept;
+
+    /// <summary>
+    /// A private (0700) directory with a path short enough for a Unix socket, named after this
+    /// process (<c>poaplab-script-PID-…</c>) so that one a killed PoapLab left can be told from
+    /// one a running PoapLab uses. The first call also sweeps the ones left behind.
+    /// </summary>
     private static string CreateBridgeDirectory()
     {
-        var candidate = Directory.CreateTempSubdirectory("poaplab-script-").FullName;
+        if (Interlocked.Exchange(ref s_swept, 1) == 0)
+        {
+            SweepStaleBridgeDirectories([Path.GetTempPath(), "/tmp"]);
+        }
+        var prefix = BridgePrefix + Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "-";
+        var candidate = Directory.CreateTempSubdirectory(prefix).FullName;
         if (candidate.Length + 1 + SocketName.Length < MaxSocketPathLength)
         {
             return candidate;
@@ -331,9 +343,66 @@ public sealed partial class ScriptHost
         {
             throw new PlatformNotSupportedException("the script sandbox (bubblewrap) needs Linux");
         }
-        var path = Path.Combine("/tmp", "poaplab-script-" + Guid.NewGuid().ToString("N")[..12]);
+        var path = Path.Combine("/tmp", prefix + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         return path;
+    }
+
+    /// <summary>
+    /// Removes the bridge directories (synthetic /etc, module mount points, socket: no mount, no
+    /// process) that a PoapLab killed outright (SIGKILL, a power cut) could not remove itself.
+    /// Only a directory whose name carries the pid of a process that is gone, that is a directory
+    /// itself (never a link, never followed), and that this process's user made — owned by it,
+    /// or as root by a sandbox uid (<see cref="SandboxIdentity.RangeStart"/>) — so that a sweep
+    /// run as root in a shared /tmp cannot be turned against anyone else's files. Returns how
+    /// many it removed.
+    /// </summary>
+    internal static int SweepStaleBridgeDirectories(IEnumerable<string> parents)
+    {
+        var me = SandboxNative.GetEffectiveUserId();
+        var removed = 0;
+        foreach (var parent in parents.Select(p => Path.GetFullPath(p)).Distinct(StringComparer.Ordinal))
+        {
+            string[] entries;
+            try
+            {
+                entries = Directory.GetFileSystemEntries(parent, BridgePrefix + "*");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                continue;
+            }
+            foreach (var entry in entries)
+            {
+                var rest = Path.GetFileName(entry)[BridgePrefix.Length..];
+                var dash = rest.IndexOf('-', StringComparison.Ordinal);
+                if (dash <= 0 || !int.TryParse(rest.AsSpan(0, dash), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
+                    || pid == Environment.ProcessId || Directory.Exists($"/proc/{pid}"))
+                {
+                    continue;
+                }
+                if (!SandboxNative.TryLStat(entry, out var mode, out var owner) || (mode & SandboxNative.TypeMask) != SandboxNative.DirectoryType)
+                {
+                    continue;
+                }
+                var made = owner == me
+                    || (me == 0 && owner >= SandboxIdentity.RangeStart && owner - SandboxIdentity.RangeStart < 65536u * SandboxIdentity.PerProcess);
+                if (!made)
+                {
+                    continue;
+                }
+                try
+                {
+                    Directory.Delete(entry, recursive: true);
+                    removed++;
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // Another PoapLab's sweep got there first, or it is not ours to remove after all.
+                }
+            }
+        }
+        return removed;
     }
 
     private static void DeleteBridgeDirectory(string path)
