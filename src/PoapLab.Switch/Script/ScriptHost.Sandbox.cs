@@ -361,6 +361,11 @@ public sealed partial class ScriptHost
     {
         var me = SandboxNative.GetEffectiveUserId();
         var removed = 0;
+        if (!Directory.Exists($"/proc/{Environment.ProcessId}"))
+        {
+            // No /proc to tell a live process from a gone one: every directory is left alone.
+            return 0;
+        }
         foreach (var parent in parents.Select(p => Path.GetFullPath(p)).Distinct(StringComparer.Ordinal))
         {
             string[] entries;
