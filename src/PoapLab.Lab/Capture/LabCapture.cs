@@ -255,7 +255,7 @@ public sealed class LabCapture : IAsyncDisposable
     // but the cost.
     private static unsafe bool IgnoreOutgoing(PcapDevice device)
     {
-        var fileno = PcapFileno();
+        var fileno = (delegate* unmanaged<IntPtr, int>)PcapFileno;
         if (fileno == null)
         {
             return false;
@@ -281,17 +281,24 @@ public sealed class LabCapture : IAsyncDisposable
     private const int SolPacket = 263;
     private const int PacketIgnoreOutgoing = 23;
 
-    // pcap_fileno(3PCAP) from the libpcap SharpPcap loaded (the Debian package's soname first).
-    private static unsafe delegate* unmanaged<IntPtr, int> PcapFileno()
+    // pcap_fileno(3PCAP) from the libpcap SharpPcap loaded (the Debian package's soname first),
+    // looked up once per process: a lab's every capture would otherwise load the library again.
+    private static readonly IntPtr PcapFileno = FindPcapFileno();
+
+    private static IntPtr FindPcapFileno()
     {
         foreach (var name in (ReadOnlySpan<string>)["libpcap.so.0.8", "libpcap.so.1", "libpcap.so"])
         {
-            if (NativeLibrary.TryLoad(name, out var library) && NativeLibrary.TryGetExport(library, "pcap_fileno", out var export))
+            if (NativeLibrary.TryLoad(name, out var library))
             {
-                return (delegate* unmanaged<IntPtr, int>)export;
+                if (NativeLibrary.TryGetExport(library, "pcap_fileno", out var export))
+                {
+                    return export;
+                }
+                NativeLibrary.Free(library);
             }
         }
-        return null;
+        return IntPtr.Zero;
     }
 
     private void Loop(LibPcapLiveDevice device, PcapNgWriter writer)

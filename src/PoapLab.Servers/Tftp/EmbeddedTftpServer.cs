@@ -207,7 +207,7 @@ public sealed class EmbeddedTftpServer : IAsyncDisposable
         }
         finally
         {
-            _byClient.TryRemove(new KeyValuePair<IPEndPoint, TftpTransfer>(transfer.ClientPort, transfer));
+            _byClient.TryRemove(new KeyValuePair<IPEndPoint, TftpTransfer>(transfer.Client, transfer));
             transfer.Dispose();
             if (transfer.ReleaseSlot())
             {

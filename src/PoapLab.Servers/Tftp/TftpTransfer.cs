@@ -74,10 +74,8 @@ internal abstract class TftpTransfer : IDisposable
     /// <summary>The socket itself (options, batches, poll(2) on a thread of the transfer's own).</summary>
     protected Socket Socket => Channel.Socket;
 
-    protected IPEndPoint Client { get; }
-
     /// <summary>The client's TID (address and port) the transfer is locked to.</summary>
-    public IPEndPoint ClientPort => Client;
+    public IPEndPoint Client { get; }
 
     protected TftpRequest Request { get; }
 
