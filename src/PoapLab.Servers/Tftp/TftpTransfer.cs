@@ -228,7 +228,17 @@ internal abstract class TftpTransfer : IDisposable
             }
             catch (OperationCanceledException)
             {
-                return (_stopping.IsCancellationRequested ? TftpWait.Stopped : TftpWait.TimedOut, 0);
+                if (!_stopping.IsCancellationRequested)
+                {
+                    return (TftpWait.TimedOut, 0);
+                }
+                // Superseded: what the client sent before it asked again (the final ACK of a read
+                // it has finished) is still read, so a transfer that is over ends as completed.
+                if (Volatile.Read(ref _superseded) != 0 && TryTakeQueued(buffer.Span) is { } queued)
+                {
+                    return (TftpWait.Received, queued);
+                }
+                return (TftpWait.Stopped, 0);
             }
             catch (SocketException)
             {
@@ -242,6 +252,19 @@ internal abstract class TftpTransfer : IDisposable
             await SendUnknownTidAsync().ConfigureAwait(false);
         }
         return (TftpWait.TimedOut, 0);
+    }
+
+    /// <summary>A datagram from the client already queued on the socket, without waiting; null when there is none.</summary>
+    private int? TryTakeQueued(Span<byte> buffer)
+    {
+        try
+        {
+            return Channel.TryReceiveFrom(buffer, _from, out var length) && _from.Equals(_client) ? length : null;
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The next datagram if one arrives within <c>PollMicroseconds</c> and the server allows the wait; otherwise null.</summary>

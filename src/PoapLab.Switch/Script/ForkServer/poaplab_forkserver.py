@@ -544,6 +544,14 @@ def _reap():
             return
 
 
+def _reap_all():
+    while True:
+        try:
+            os.waitpid(-1, 0)
+        except ChildProcessError:
+            return
+
+
 def serve(path):
     for name in PRELOADED:
         __import__(name)
@@ -560,6 +568,8 @@ def serve(path):
             continue
         fds = _receive(control)
         if fds is None:
+            # PoapLab is closing: the runs that ended are reaped here, not left to init.
+            _reap_all()
             return
         if not fds:
             continue

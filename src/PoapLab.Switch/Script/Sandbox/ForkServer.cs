@@ -182,11 +182,16 @@ internal sealed class ForkServer : IDisposable
     /// <summary>Ends the server and reaps it (bounded), so it is not left to outlive PoapLab as an orphan.</summary>
     public void Dispose()
     {
+        // End of its control stream: the server reaps its runs' processes and exits; killed
+        // only when it does not within the limit.
         _control.Dispose();
-        KillQuietly(_process);
         try
         {
-            _process.WaitForExit(ReapLimit);
+            if (!_process.WaitForExit(ReapLimit))
+            {
+                KillQuietly(_process);
+                _process.WaitForExit(ReapLimit);
+            }
         }
         catch (InvalidOperationException)
         {
