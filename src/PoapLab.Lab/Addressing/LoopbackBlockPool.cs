@@ -22,8 +22,12 @@ public sealed class LoopbackBlockPool
     /// <summary>The last second octet of the shared pool (127.254.0.0/16).</summary>
     public const int SharedLast = 254;
 
+    private const int OwnReleaseAttempts = 100;
+    private static readonly TimeSpan OwnReleasePause = TimeSpan.FromMilliseconds(10);
+
     private readonly Lock _gate = new();
     private readonly bool[] _taken;
+    private readonly bool[] _returned;
     private int _next;
 
     /// <summary>The pool every lab of this process uses unless told otherwise.</summary>
@@ -38,6 +42,7 @@ public sealed class LoopbackBlockPool
         First = first;
         Last = last;
         _taken = new bool[last - first + 1];
+        _returned = new bool[_taken.Length];
     }
 
     /// <summary>The first block's second octet.</summary>
@@ -62,9 +67,9 @@ public sealed class LoopbackBlockPool
     /// <exception cref="LabAddressExhaustedException">Every block is held by a lab.</exception>
     public LoopbackBlock Rent()
     {
-        var elsewhere = 0;
         lock (_gate)
         {
+            var elsewhere = new List<int>();
             for (var i = 0; i < _taken.Length; i++)
             {
                 var index = (_next + i) % _taken.Length;
@@ -72,20 +77,48 @@ public sealed class LoopbackBlockPool
                 {
                     continue;
                 }
-                var octet = (byte)(First + index);
-                if (!TryClaim(octet, out var claim))
+                if (TryTake(index) is { } block)
                 {
-                    elsewhere++;
-                    continue;
+                    return block;
                 }
-                _taken[index] = true;
-                _next = (index + 1) % _taken.Length;
-                return new LoopbackBlock(this, octet, claim);
+                elsewhere.Add(index);
             }
+
+            // A block this pool gave back may still be claimed for a moment: a child forked by
+            // another thread of this process holds a copy of every descriptor until its exec
+            // closes the close-on-exec ones. Only that holder goes away by itself; wait for it,
+            // bounded, rather than report another PoapLab process.
+            var own = elsewhere.Where(index => _returned[index]).ToList();
+            for (var attempt = 0; attempt < OwnReleaseAttempts && own.Count > 0; attempt++)
+            {
+                Thread.Sleep(OwnReleasePause);
+                foreach (var index in own)
+                {
+                    if (TryTake(index) is { } block)
+                    {
+                        return block;
+                    }
+                }
+            }
+
+            var others = elsewhere.Count == 0 ? "" : $" ({elsewhere.Count} of them by another PoapLab process on this host)";
+            throw new LabAddressExhaustedException(
+                $"every loopback block (127.{First}.0.0/16 to 127.{Last}.0.0/16, {Capacity} labs) is held by a running lab{others}: at most {Capacity} labs run at once; end one first (lower --parallel)");
         }
-        var others = elsewhere == 0 ? "" : $" ({elsewhere} of them by another PoapLab process on this host)";
-        throw new LabAddressExhaustedException(
-            $"every loopback block (127.{First}.0.0/16 to 127.{Last}.0.0/16, {Capacity} labs) is held by a running lab{others}: at most {Capacity} labs run at once; end one first (lower --parallel)");
+    }
+
+    /// <summary>Claims block <paramref name="index"/> for the host and marks it taken; null when another socket holds its name. Under the gate.</summary>
+    private LoopbackBlock? TryTake(int index)
+    {
+        var octet = (byte)(First + index);
+        if (!TryClaim(octet, out var claim))
+        {
+            return null;
+        }
+        _taken[index] = true;
+        _returned[index] = false;
+        _next = (index + 1) % _taken.Length;
+        return new LoopbackBlock(this, octet, claim);
     }
 
     /// <summary>The abstract socket name that holds 127.<paramref name="octet"/>.0.0/16 for the host, e.g. <c>poaplab/loopback/127.80</c>.</summary>
@@ -128,6 +161,7 @@ public sealed class LoopbackBlockPool
         lock (_gate)
         {
             _taken[octet - First] = false;
+            _returned[octet - First] = true;
         }
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using PoapLab.Lab.Addressing;
 using PoapLab.Testing;
 
@@ -142,6 +143,8 @@ public sealed class LoopbackBlockPoolTests
         e.Message.ShouldContain("127.74.0.0/16 to 127.75.0.0/16");
         e.Message.ShouldContain("1 of them by another PoapLab process on this host");
         a.Dispose();
+        // Until a child another test forks in this process has exec'd, it holds a copy of the claim (see below).
+        WaitUntilReleased(a.Octet);
         using var c = other.Rent();
         c.Octet.ShouldBe(a.Octet);
     }
@@ -189,24 +192,103 @@ public sealed class LoopbackBlockPoolTests
         using var block = pool.Rent();
 
         // The claim is close-on-exec: a script or a real server started now does not hold the block after the lab ends.
-        var line = File.ReadLines("/proc/net/unix").Single(l => l.EndsWith(" @" + LoopbackBlockPool.ClaimName(58), StringComparison.Ordinal));
-        var inode = line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[6];
-        var fd = Directory.GetFiles("/proc/self/fd").Single(f => TryReadLink(f) == $"socket:[{inode}]");
-        var flags = File.ReadLines($"/proc/self/fdinfo/{Path.GetFileName(fd)}").First(l => l.StartsWith("flags:", StringComparison.Ordinal));
+        var fd = ClaimDescriptor(58);
+        var flags = File.ReadLines($"/proc/self/fdinfo/{fd}").First(l => l.StartsWith("flags:", StringComparison.Ordinal));
         (Convert.ToInt32(flags["flags:".Length..].Trim(), 8) & 0x80000).ShouldNotBe(0, "O_CLOEXEC");
         block.Dispose();
         // A child another test forks in this process holds a copy of every descriptor until its
         // exec closes the close-on-exec ones: the name may outlive the dispose by that moment.
+        WaitUntilReleased(58);
+    }
+
+    [Fact]
+    public async Task Rent_OwnBlockStillHeldByAForkedChild_WaitsForItsExecAndTakesIt()
+    {
+        var pool = new LoopbackBlockPool(76, 76);
+        var block = pool.Rent();
+        // A dup of the claim stands for a child forked by another thread that has not exec'd yet.
+        var copy = Dup(ClaimDescriptor(76));
+        block.Dispose();
+        var released = Task.Run(async () =>
+        {
+            await Task.Delay(150, TestContext.Current.CancellationToken);
+            Close(copy);
+        }, TestContext.Current.CancellationToken);
+        var watch = Stopwatch.StartNew();
+
+        using var again = pool.Rent();
+
+        watch.Elapsed.ShouldBeGreaterThan(TimeSpan.FromMilliseconds(100), "taken while the copy still held the name");
+        again.Octet.ShouldBe((byte)76);
+        await released;
+    }
+
+    [Fact]
+    public void Rent_OwnBlockHeldOnAndOn_RefusedAfterTheBoundNotHung()
+    {
+        var pool = new LoopbackBlockPool(77, 77);
+        var block = pool.Rent();
+        // Attack: whatever holds the name after the block came back (a child that never execs, or
+        // another process that took it in between) makes Rent fail in bounded time.
+        var copy = Dup(ClaimDescriptor(77));
+        block.Dispose();
+        try
+        {
+            var watch = Stopwatch.StartNew();
+
+            var e = Should.Throw<LabAddressExhaustedException>(() => pool.Rent());
+
+            watch.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(5));
+            e.Message.ShouldContain("127.77.0.0/16");
+            e.Message.ShouldContain("another PoapLab process");
+            pool.InUse.ShouldBe(0);
+        }
+        finally
+        {
+            Close(copy);
+        }
+        WaitUntilReleased(77);
+        using var later = pool.Rent();
+        later.Octet.ShouldBe((byte)77);
+    }
+
+    /// <summary>This process's descriptor of the claim socket of 127.<paramref name="octet"/>.</summary>
+    private static int ClaimDescriptor(byte octet)
+    {
+        var line = File.ReadLines("/proc/net/unix").Single(l => l.EndsWith(" @" + LoopbackBlockPool.ClaimName(octet), StringComparison.Ordinal));
+        var inode = line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[6];
+        var fd = Directory.GetFiles("/proc/self/fd").Single(f => TryReadLink(f) == $"socket:[{inode}]");
+        return int.Parse(Path.GetFileName(fd), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static int Dup(int fd)
+    {
+        var copy = NativeDup(fd);
+        copy.ShouldBeGreaterThanOrEqualTo(0, $"dup({fd}) failed: errno {Marshal.GetLastPInvokeError()}");
+        return copy;
+    }
+
+    private static void Close(int fd) => NativeClose(fd).ShouldBe(0);
+
+    [DllImport("libc", EntryPoint = "dup", SetLastError = true)]
+    private static extern int NativeDup(int fd);
+
+    [DllImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static extern int NativeClose(int fd);
+
+    /// <summary>Waits (2 s at most) until no socket holds the claim of 127.<paramref name="octet"/>; fails past that.</summary>
+    private static void WaitUntilReleased(byte octet)
+    {
         var gone = false;
         for (var i = 0; i < 200 && !gone; i++)
         {
-            gone = !File.ReadLines("/proc/net/unix").Any(l => l.EndsWith(" @" + LoopbackBlockPool.ClaimName(58), StringComparison.Ordinal));
+            gone = !File.ReadLines("/proc/net/unix").Any(l => l.EndsWith(" @" + LoopbackBlockPool.ClaimName(octet), StringComparison.Ordinal));
             if (!gone)
             {
                 Thread.Sleep(10);
             }
         }
-        gone.ShouldBeTrue($"the claim {LoopbackBlockPool.ClaimName(58)} is still bound 2 s after the block was returned");
+        gone.ShouldBeTrue($"the claim {LoopbackBlockPool.ClaimName(octet)} is still bound 2 s after the block was returned");
     }
 
     private static string? TryReadLink(string path)
