@@ -6,11 +6,12 @@ namespace PoapLab.Benchmarks;
 internal sealed record BenchmarkOptions
 {
     public const string Usage =
-        "usage: dotnet run -c Release --project tests/PoapLab.Benchmarks -- [--size 100MB] [--runs 3] [--warmup 1] [--out DIR] [--scenarios DIR]\n" +
+        "usage: dotnet run -c Release --project tests/PoapLab.Benchmarks -- [--size 100MB] [--runs 3] [--warmup 1] [--out DIR] [--work DIR] [--scenarios DIR]\n" +
         "  --size       image size (B KB MB GB binary, as NX-OS prints kB; KiB MiB GiB too); default 100MB\n" +
         "  --runs       measured runs per protocol (median reported); default 3\n" +
         "  --warmup     unmeasured runs per protocol with a 1 MiB image first (JIT, page cache); default 1\n" +
         "  --out        directory for benchmark.json\n" +
+        "  --work       where the benchmark makes its working folder (scenarios, run outputs, the floors' files; all removed at the end); default the temp directory (TMPDIR)\n" +
         "  --scenarios  directory holding happy-path-tftp.yaml and happy-path-http.yaml; default: found above the program\n" +
         "  --fleet      N,N,...: the fleet mode instead: one scenario of N switches per N (1 MiB image), over HTTP and TFTP, beside N bare python3 runs\n" +
         "  --parallel   switches at once in the fleet mode (as poaplab run --parallel); default 6\n" +
@@ -23,6 +24,9 @@ internal sealed record BenchmarkOptions
     public int Warmup { get; init; } = 1;
 
     public string? OutputDirectory { get; init; }
+
+    /// <summary>Where the working folder is made; null for the temp directory.</summary>
+    public string? WorkParent { get; init; }
 
     public string? ScenarioDirectory { get; init; }
 
@@ -82,6 +86,14 @@ internal sealed record BenchmarkOptions
                     break;
                 case "--out":
                     options = options with { OutputDirectory = value };
+                    break;
+                case "--work":
+                    if (!Directory.Exists(value))
+                    {
+                        error = $"--work {value}: no such directory";
+                        return null;
+                    }
+                    options = options with { WorkParent = Path.GetFullPath(value) };
                     break;
                 case "--fleet":
                     var sizes = new List<int>();
@@ -161,4 +173,19 @@ internal sealed record BenchmarkOptions
 
     public static string FormatSize(long bytes) =>
         bytes % (1024 * 1024) == 0 ? $"{bytes / (1024 * 1024)} MiB ({bytes} bytes)" : $"{bytes} bytes";
+
+    /// <summary>
+    /// A new private (0700) working folder named <paramref name="prefix"/>… under <see cref="WorkParent"/>,
+    /// or in the temp directory.
+    /// </summary>
+    public string CreateWorkDirectory(string prefix)
+    {
+        if (WorkParent is null)
+        {
+            return Directory.CreateTempSubdirectory(prefix).FullName;
+        }
+        var path = Path.Combine(WorkParent, prefix + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return path;
+    }
 }

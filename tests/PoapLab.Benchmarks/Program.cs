@@ -74,7 +74,7 @@ internal static class Program
             return await FleetAsync(options, tools, scenarioDir, stop.Token).ConfigureAwait(false);
         }
 
-        var work = Directory.CreateTempSubdirectory("poaplab-bench-").FullName;
+        var work = options.CreateWorkDirectory("poaplab-bench-");
         var results = new List<ProtocolFigures>();
         try
         {
@@ -119,7 +119,7 @@ internal static class Program
     /// <summary>The fleet mode: the curve over HTTP and TFTP beside the floor (see <see cref="FleetBenchmark"/>).</summary>
     private static async Task<int> FleetAsync(BenchmarkOptions options, ReferenceTools tools, string scenarioDir, CancellationToken cancellationToken)
     {
-        var work = Directory.CreateTempSubdirectory("poaplab-fleet-").FullName;
+        var work = options.CreateWorkDirectory("poaplab-fleet-");
         var points = new List<FleetPoint>();
         try
         {
@@ -140,7 +140,7 @@ internal static class Program
     /// <summary>The servers mode: each embedded server against the reference one (see <see cref="ServerBenchmark"/>).</summary>
     private static async Task<int> ServersAsync(BenchmarkOptions options, ReferenceTools tools, CancellationToken cancellationToken)
     {
-        var work = Directory.CreateTempSubdirectory("poaplab-servers-").FullName;
+        var work = options.CreateWorkDirectory("poaplab-servers-");
         File.SetUnixFileMode(work, (UnixFileMode)0b111_101_101);
         var rows = new List<ServerRow>();
         try
@@ -169,6 +169,7 @@ internal static class Program
             ("image size", BenchmarkOptions.FormatSize(options.ImageBytes)),
             ("runs", $"{options.Runs} measured + {options.Warmup} warm-up (1 MiB) per protocol"),
             ("python", tools.Python is { } p ? $"{p.Executable} {p.Version}" : "missing"),
+            ("work", WorkFacts(options)),
         };
         async Task Version(string key, string? exe, params string[] args)
         {
@@ -185,6 +186,24 @@ internal static class Program
         await Version("nginx", tools.Nginx, "-v").ConfigureAwait(false);
         await Version("tftpd-hpa", tools.Tftpd, "-V").ConfigureAwait(false);
         return facts;
+    }
+
+    /// <summary>
+    /// Where the working folder goes and its file system: runs write thousands of files there, and
+    /// a file system's cost for them (ext4 against tmpfs, and on ext4 without a journal the
+    /// inodes freed in the last minutes, which each new file's allocation walks past) moves the figures.
+    /// </summary>
+    private static string WorkFacts(BenchmarkOptions options)
+    {
+        var parent = options.WorkParent ?? Path.GetTempPath();
+        try
+        {
+            return $"{parent} ({new DriveInfo(parent).DriveFormat})";
+        }
+        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException)
+        {
+            return parent;
+        }
     }
 
     private static string? FindScenarioDirectory()

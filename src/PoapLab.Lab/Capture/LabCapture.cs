@@ -23,7 +23,7 @@ namespace PoapLab.Lab.Capture;
 public sealed class LabCapture : IAsyncDisposable
 {
     private const int ReadTimeoutMs = 100;
-    private const int SnapLength = 262144;
+    internal const int SnapLength = 262144;
     private const int StatisticsReserve = 1024;
     private const int CloneNewNet = 0x40000000;
 
@@ -255,19 +255,25 @@ public sealed class LabCapture : IAsyncDisposable
     // but the cost.
     private static unsafe bool IgnoreOutgoing(PcapDevice device)
     {
+        var fd = Fileno(device);
+        var one = 1;
+        return fd >= 0 && SetSockOpt(fd, SolPacket, PacketIgnoreOutgoing, &one, sizeof(int)) == 0;
+    }
+
+    /// <summary>The packet socket under the pcap handle (pcap_fileno(3PCAP)); -1 where libpcap does not say.</summary>
+    private static unsafe int Fileno(PcapDevice device)
+    {
         var fileno = (delegate* unmanaged<IntPtr, int>)PcapFileno;
         if (fileno == null)
         {
-            return false;
+            return -1;
         }
         var handle = device.Handle;
         var added = false;
         try
         {
             handle.DangerousAddRef(ref added);
-            var fd = fileno(handle.DangerousGetHandle());
-            var one = 1;
-            return fd >= 0 && SetSockOpt(fd, SolPacket, PacketIgnoreOutgoing, &one, sizeof(int)) == 0;
+            return fileno(handle.DangerousGetHandle());
         }
         finally
         {
@@ -277,6 +283,34 @@ public sealed class LabCapture : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>
+    /// Waits up to the read timeout for the kernel to hand over frames; false when none came.
+    /// Without the descriptor, a tenth of the timeout's sleep stands in for the wait.
+    /// </summary>
+    private static unsafe bool WaitReadable(int fd)
+    {
+        if (fd < 0)
+        {
+            Thread.Sleep(ReadTimeoutMs / 10);
+            return false;
+        }
+        var entry = new PollFd { Fd = fd, Events = PollIn };
+        return Poll(&entry, 1, ReadTimeoutMs) > 0;
+    }
+
+    private const short PollIn = 1;
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short Revents;
+    }
+
+    [DllImport("libc", EntryPoint = "poll", SetLastError = true)]
+    private static extern unsafe int Poll(PollFd* fds, nuint count, int timeout);
 
     private const int SolPacket = 263;
     private const int PacketIgnoreOutgoing = 23;
@@ -301,10 +335,20 @@ public sealed class LabCapture : IAsyncDisposable
         return IntPtr.Zero;
     }
 
-    private void Loop(LibPcapLiveDevice device, PcapNgWriter writer)
+    // pcap_next_ex(3PCAP) straight from libpcap, in non-blocking mode, with a poll(2) only when
+    // the ring is empty: SharpPcap's GetNextPacket polls before every frame (a system call each),
+    // and its RawCapture copies every frame and converts its time through decimal arithmetic.
+    // Here a frame is looked at in the ring and copied only when it is one of the lab's. (A
+    // blocking pcap_next_ex cannot be used: with TPACKET_V3 libpcap waits without a timeout for
+    // the kernel to hand over a block, and an idle interface never does.)
+    private unsafe void Loop(LibPcapLiveDevice device, PcapNgWriter writer)
     {
         long? drainStarted = null;
         var time = _options.TimeProvider;
+        var link = device.LinkType;
+        var nanoseconds = device.TimestampResolution == TimestampResolution.Nanosecond;
+        device.NonBlockingMode = true;
+        var fd = Fileno(device);
         while (true)
         {
             if (_stopRequested)
@@ -315,51 +359,80 @@ public sealed class LabCapture : IAsyncDisposable
                     return;
                 }
             }
-            var status = device.GetNextPacket(out var capture);
-            if (status == GetPacketStatus.ReadTimeout)
+            IntPtr header = IntPtr.Zero, data = IntPtr.Zero;
+            var status = device.GetNextPacketPointers(ref header, ref data);
+            if (status == 0)
             {
-                if (_stopRequested)
+                if (!WaitReadable(fd) && _stopRequested)
                 {
                     // Nothing more within a read timeout: the kernel buffer is drained.
                     return;
                 }
                 continue;
             }
-            if (status != GetPacketStatus.PacketRead)
+            if (status != 1 || header == IntPtr.Zero || data == IntPtr.Zero)
             {
                 return;
             }
-            if (_translator is not null && !_translator.MayBeOurs(capture.Data))
+            var frame = PacketHeader.Read(new ReadOnlySpan<byte>((byte*)header, PacketHeader.Size), out var seconds, out var microseconds, out var original);
+            if (nanoseconds)
+            {
+                microseconds /= 1000;
+            }
+            var bytes = new ReadOnlySpan<byte>((byte*)data, frame);
+            if (_translator is not null && !_translator.MayBeOurs(bytes))
             {
                 // Another lab's frame: rejected before it is copied out of the kernel's buffer.
                 Interlocked.Increment(ref _foreign);
                 continue;
             }
-            var raw = capture.GetPacket();
+            var copy = bytes.ToArray();
+            var at = DateTimeOffset.FromUnixTimeSeconds(seconds).AddTicks(microseconds * TimeSpan.TicksPerMicrosecond);
             if (_options.OnFrame is { } onFrame)
             {
                 try
                 {
-                    onFrame(raw);
+                    onFrame(new RawCapture(link, new PosixTimeval((ulong)seconds, (ulong)microseconds), copy, original));
                 }
                 catch (Exception e) when (e is not OutOfMemoryException)
                 {
                     // The watcher's failure, not the capture's.
                 }
             }
-            // RawCapture.PacketLength is the captured length; the wire length is in the pcap header.
-            Write(writer, raw, capture.Header is PcapHeader header ? (int)Math.Min(header.PacketLength, int.MaxValue) : raw.Data.Length);
+            Write(writer, copy, link, at, original);
         }
     }
 
-    private void Write(PcapNgWriter writer, RawCapture raw, int original)
+    /// <summary>
+    /// struct pcap_pkthdr (pcap/pcap.h) on Linux: a struct timeval (two longs; the second
+    /// microseconds, or nanoseconds for a handle opened with that precision), then the captured
+    /// length and the length on the wire (two 32-bit words).
+    /// </summary>
+    internal static class PacketHeader
     {
-        var frame = raw.Data;
+        /// <summary>Its size: the two longs of the time and the two lengths.</summary>
+        public static readonly int Size = (2 * IntPtr.Size) + 8;
+
+        /// <summary>The captured length; the time and the wire length through the out parameters.</summary>
+        public static int Read(ReadOnlySpan<byte> header, out long seconds, out long microseconds, out int original)
+        {
+            // long is the pointer's size on Linux (LP64, and ILP32 where time_t is 32-bit).
+            seconds = MemoryMarshal.Read<nint>(header);
+            microseconds = MemoryMarshal.Read<nint>(header[IntPtr.Size..]);
+            var captured = MemoryMarshal.Read<uint>(header[(2 * IntPtr.Size)..]);
+            var wire = MemoryMarshal.Read<uint>(header[((2 * IntPtr.Size) + 4)..]);
+            original = (int)Math.Min(wire, int.MaxValue);
+            return (int)Math.Min(captured, SnapLength);
+        }
+    }
+
+    private void Write(PcapNgWriter writer, byte[] frame, LinkLayers link, DateTimeOffset at, int original)
+    {
         // Unknown links: a conservative header length (Ethernet, IPv6, TCP with options).
         var headers = 14 + 60 + 60;
         if (_translator is not null)
         {
-            if (raw.LinkLayerType != LinkLayers.Ethernet || _translator.Translate(frame, new DateTimeOffset(raw.Timeval.Date, TimeSpan.Zero)) is not { } rewritten)
+            if (link != LinkLayers.Ethernet || _translator.Translate(frame, at) is not { } rewritten)
             {
                 Interlocked.Increment(ref _foreign);
                 return;
@@ -381,7 +454,7 @@ public sealed class LabCapture : IAsyncDisposable
         {
             Interlocked.Increment(ref _truncated);
         }
-        writer.WritePacket(new DateTimeOffset(raw.Timeval.Date, TimeSpan.Zero), frame.AsSpan(0, keep), original);
+        writer.WritePacket(at, frame.AsSpan(0, keep), original);
         Interlocked.Increment(ref _frames);
     }
 
