@@ -62,7 +62,9 @@ public sealed class LoopbackBlockPool
 
     /// <summary>
     /// Takes a free block (round robin, so a block just given back is the last to be taken
-    /// again and a late datagram to its addresses finds nobody).
+    /// again and a late datagram to its addresses finds nobody). When every free block's name is
+    /// still bound, and some of them were given back by this pool, it waits for those (at most
+    /// a second, other rents and returns waiting with it) before it refuses.
     /// </summary>
     /// <exception cref="LabAddressExhaustedException">Every block is held by a lab.</exception>
     public LoopbackBlock Rent()
