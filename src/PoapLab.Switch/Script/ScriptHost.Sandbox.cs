@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.Win32.SafeHandles;
 using PoapLab.Switch.Flash;
+using PoapLab.Switch.Flash.Native;
 using PoapLab.Switch.Script.Sandbox;
 
 namespace PoapLab.Switch.Script;
@@ -361,7 +363,7 @@ public sealed partial class ScriptHost
     {
         var me = SandboxNative.GetEffectiveUserId();
         var removed = 0;
-        if (!Directory.Exists($"/proc/{Environment.ProcessId}"))
+        if (!LinuxFs.IsSupported || !Directory.Exists($"/proc/{Environment.ProcessId}"))
         {
             // No /proc to tell a live process from a gone one: every directory is left alone.
             return 0;
@@ -369,14 +371,17 @@ public sealed partial class ScriptHost
         foreach (var parent in parents.Select(p => Path.GetFullPath(p)).Distinct(StringComparer.Ordinal))
         {
             string[] entries;
+            SafeFileHandle directory;
             try
             {
                 entries = Directory.GetFileSystemEntries(parent, BridgePrefix + "*");
+                directory = LinuxFs.OpenRoot(parent);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 continue;
             }
+            using var held = directory;
             foreach (var entry in entries)
             {
                 var rest = Path.GetFileName(entry)[BridgePrefix.Length..];
@@ -386,7 +391,16 @@ public sealed partial class ScriptHost
                 {
                     continue;
                 }
-                if (!SandboxNative.TryLStat(entry, out var mode, out var owner) || (mode & SandboxNative.TypeMask) != SandboxNative.DirectoryType)
+                FileStatus? status;
+                try
+                {
+                    status = LinuxFs.StatEntry(directory, Path.GetFileName(entry));
+                }
+                catch (SwitchFileException)
+                {
+                    continue;
+                }
+                if (status is not { IsDirectory: true, Uid: var owner })
                 {
                     continue;
                 }

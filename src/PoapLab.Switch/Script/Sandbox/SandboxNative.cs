@@ -12,38 +12,6 @@ internal static class SandboxNative
     [DllImport("libc", EntryPoint = "getegid")]
     internal static extern uint GetEffectiveGroupId();
 
-    [DllImport("libc", EntryPoint = "statx", SetLastError = true)]
-    private static extern unsafe int StatxRaw(int directory, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, uint mask, byte* buffer);
-
-    /// <summary>File type bits of st_mode (inode(7)).</summary>
-    internal const int TypeMask = 0xF000;
-
-    /// <summary>A directory's type bits (S_IFDIR).</summary>
-    internal const int DirectoryType = 0x4000;
-
-    /// <summary>
-    /// The type and mode bits and the owner of <paramref name="path"/> itself, a link never
-    /// followed (statx(2), AT_SYMLINK_NOFOLLOW: its layout is the same on every architecture);
-    /// false when it cannot be read.
-    /// </summary>
-    internal static unsafe bool TryLStat(string path, out int mode, out uint owner)
-    {
-        const int CurrentDirectory = -100; // AT_FDCWD
-        const int NoFollow = 0x100; // AT_SYMLINK_NOFOLLOW
-        const uint TypeModeUid = 0x1 | 0x2 | 0x8; // STATX_TYPE | STATX_MODE | STATX_UID
-        var buffer = stackalloc byte[256];
-        if (StatxRaw(CurrentDirectory, path, NoFollow, TypeModeUid, buffer) != 0)
-        {
-            mode = 0;
-            owner = 0;
-            return false;
-        }
-        // struct statx: stx_uid at byte 20, stx_mode (16 bits) at byte 28.
-        owner = *(uint*)(buffer + 20);
-        mode = *(ushort*)(buffer + 28);
-        return true;
-    }
-
     [DllImport("libc", EntryPoint = "lchown", SetLastError = true)]
     private static extern int LChownRaw([MarshalAs(UnmanagedType.LPUTF8Str)] string path, uint owner, uint group);
 
